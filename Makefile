@@ -1,0 +1,82 @@
+# archport: `make` builds bin/archport; `make run` and `make check` also
+# install what is missing (scripts/setup.sh) first.
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARN = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
+VERSION = 0.1.0
+CPPFLAGS += -Ianalyzer -DARCHPORT_VERSION='"$(VERSION)"'
+LDLIBS += -pthread
+
+SRCS = $(wildcard analyzer/*.c)
+LIB_SRCS = $(filter-out analyzer/main.c,$(SRCS))
+OBJS = $(patsubst analyzer/%.c,build/obj/%.o,$(LIB_SRCS)) build/obj/ruledata.o
+RULE_DATA = $(shell find rules -name '*.tsv') $(wildcard docs/rules/*.md)
+
+ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_OBJS = $(patsubst build/obj/%,build/asan/obj/%,$(OBJS))
+
+UNIT_SRCS = $(wildcard tests/unit/*.c)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+.PHONY: all run check bench setup clean unit graded asan-test test-python
+
+all: bin/archport
+
+setup:
+	@sh scripts/setup.sh
+
+build/ruledata.c: scripts/embed_rules.py $(RULE_DATA)
+	@mkdir -p build
+	python3 scripts/embed_rules.py rules docs/rules $@
+
+build/obj/%.o: analyzer/%.c $(wildcard analyzer/*.h)
+	@mkdir -p build/obj
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+build/obj/ruledata.o: build/ruledata.c analyzer/ruledata.h
+	@mkdir -p build/obj
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+bin/archport: build/obj/main.o $(OBJS)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The same program with AddressSanitizer and UBSan, for the tests.
+build/asan/obj/%.o: analyzer/%.c $(wildcard analyzer/*.h)
+	@mkdir -p build/asan/obj
+	$(CC) $(WARN) $(ASAN_FLAGS) $(CPPFLAGS) -c $< -o $@
+
+build/asan/obj/ruledata.o: build/ruledata.c analyzer/ruledata.h
+	@mkdir -p build/asan/obj
+	$(CC) $(WARN) $(ASAN_FLAGS) $(CPPFLAGS) -c $< -o $@
+
+build/asan/archport: build/asan/obj/main.o $(ASAN_OBJS)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+build/unit_tests: $(UNIT_SRCS) $(ASAN_OBJS) $(wildcard tests/unit/*.h)
+	$(CC) $(WARN) $(ASAN_FLAGS) $(CPPFLAGS) -o $@ $(UNIT_SRCS) $(ASAN_OBJS) $(CHECK_LIBS) $(LDLIBS)
+
+run: setup all
+	bin/archport scan --target aarch64 --fail-on never fixtures
+
+unit: build/unit_tests
+	build/unit_tests
+
+graded: all
+	python3 tests/graded.py --archport bin/archport --targets aarch64,riscv64
+
+test-python: all build/asan/archport
+	python3 tests/test_reports.py --archport bin/archport
+	python3 tests/test_badinput.py --archport bin/archport
+	python3 tests/test_badinput.py --archport build/asan/archport
+
+check: setup all build/asan/archport
+	$(MAKE) unit
+	$(MAKE) test-python
+	$(MAKE) graded
+
+bench: all
+	python3 bench/run.py
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,171 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include "asm_check.h"
+
+/* Directives that only x86 gas knows. */
+static const char *const x86_directives[] = {
+	".code16", ".code16gcc", ".code32", ".code64", ".intel_syntax", ".att_syntax",
+	".intel_mnemonic", ".att_mnemonic",
+};
+
+static int is_word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '.';
+}
+
+static void set_issue(struct asm_issue *issue, size_t off, size_t len, const char *kind,
+		      const char *s, size_t n)
+{
+	issue->offset = off;
+	issue->len = len;
+	snprintf(issue->what, sizeof issue->what, "%s `%.*s`", kind, (int)(n > 40 ? 40 : n), s);
+}
+
+/* Lower-cased copy of a word into buf; returns its length (0 if too long). */
+static size_t lower_word(const char *s, size_t n, char *buf, size_t size)
+{
+	if (n == 0 || n >= size)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)s[i]);
+	buf[n] = '\0';
+	return n;
+}
+
+/* An AT&T register reference: '%' (or "%%" in templates) + x86 name. */
+static int check_registers(const struct knowledge *k, const char *s, size_t n, size_t base,
+			   enum asm_dialect d, struct asm_issue *issue)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '%')
+			continue;
+		size_t j = i + 1;
+		if (d == ASM_TEMPLATE) {
+			if (j >= n || s[j] != '%')
+				continue;   /* %0, %w1, %[name]: operand references */
+			j++;
+		}
+		size_t e = j;
+		while (e < n && isalnum((unsigned char)s[e]))
+			e++;
+		char w[32];
+		if (lower_word(s + j, e - j, w, sizeof w) && strmap_value(&k->x86_registers, w, e - j)) {
+			set_issue(issue, base + i, e - i, "x86 register", s + i, e - i);
+			return 1;
+		}
+		i = e > i ? e - 1 : i;
+	}
+	return 0;
+}
+
+/* Bare 64/32-bit GPR and vector register names (Intel syntax operands);
+ * short names like `sp` or `ax` are left out because they are not
+ * unambiguously x86. */
+static int is_unambiguous_x86_register(const char *w, size_t n)
+{
+	static const char *const gprs[] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp",
+		"rbp", "rip", "eax", "ebx", "ecx", "edx", "esi", "edi", "esp", "ebp", "eip" };
+	for (size_t i = 0; i < sizeof gprs / sizeof *gprs; i++)
+		if (strcmp(w, gprs[i]) == 0)
+			return 1;
+	return n >= 4 && (strncmp(w, "xmm", 3) == 0 || strncmp(w, "ymm", 3) == 0 ||
+			  strncmp(w, "zmm", 3) == 0) && isdigit((unsigned char)w[3]);
+}
+
+static int check_bare_registers(const char *s, size_t n, size_t base, struct asm_issue *issue)
+{
+	for (size_t i = 0; i < n;) {
+		if (!is_word_char(s[i]) || (i > 0 && (s[i - 1] == '%' || is_word_char(s[i - 1])))) {
+			i++;
+			continue;
+		}
+		size_t e = i;
+		while (e < n && is_word_char(s[e]))
+			e++;
+		char w[16];
+		if (lower_word(s + i, e - i, w, sizeof w) && is_unambiguous_x86_register(w, e - i)) {
+			set_issue(issue, base + i, e - i, "x86 register", s + i, e - i);
+			return 1;
+		}
+		i = e;
+	}
+	return 0;
+}
+
+/* One statement: [labels:] mnemonic operands. */
+static int check_statement(const struct knowledge *k, const char *s, size_t n, size_t base,
+			   enum asm_dialect d, struct asm_issue *issue)
+{
+	size_t i = 0;
+	for (;;) {   /* labels, including numeric ones and %= */
+		while (i < n && isspace((unsigned char)s[i]))
+			i++;
+		size_t e = i;
+		while (e < n && (is_word_char(s[e]) || s[e] == '%' || s[e] == '='))
+			e++;
+		if (e < n && e > i && s[e] == ':' && (e + 1 >= n || s[e + 1] != ':')) {
+			i = e + 1;
+			continue;
+		}
+		break;
+	}
+	size_t e = i;
+	while (e < n && is_word_char(s[e]))
+		e++;
+	char m[32];
+	size_t mlen = lower_word(s + i, e - i, m, sizeof m);
+	if (!mlen)
+		return 0;
+	if (m[0] == '.') {
+		for (size_t j = 0; j < sizeof x86_directives / sizeof *x86_directives; j++)
+			if (strcmp(m, x86_directives[j]) == 0) {
+				set_issue(issue, base + i, mlen, "x86 assembler directive", s + i, mlen);
+				return 1;
+			}
+		return 0;
+	}
+	if (strmap_value(&k->bad_mnemonics, m, mlen)) {
+		set_issue(issue, base + i, mlen, "x86 instruction", s + i, mlen);
+		return 1;
+	}
+	if (!strmap_value(&k->x86_mnemonics, m, mlen))
+		return 0;   /* not x86 at all: the target's own code */
+	/* A mnemonic both assemblers know: x86 only if the operands are. */
+	if (check_registers(k, s + e, n - e, base + e, d, issue))
+		return 1;
+	for (size_t j = e; j < n; j++)
+		if (s[j] == '$' && j + 1 < n && (isalnum((unsigned char)s[j + 1]) || s[j + 1] == '_' ||
+						 s[j + 1] == '-')) {
+			set_issue(issue, base + j, 1, "AT&T immediate", s + j, 2);
+			return 1;
+		}
+	return check_bare_registers(s + e, n - e, base + e, issue);
+}
+
+/* Statement separators: newline and ';'. '#' starts an x86 comment. */
+int asm_check_text(const struct knowledge *k, const char *text, size_t len,
+		   enum asm_dialect dialect, struct asm_issue *issue)
+{
+	if (k->target_is_x86)
+		return 0;
+	size_t start = 0;
+	for (size_t i = 0; i <= len; i++) {
+		int end = i == len || text[i] == '\n' || text[i] == ';';
+		if (!end && text[i] == '#' && dialect == ASM_TEMPLATE) {
+			size_t stop = i;
+			while (i < len && text[i] != '\n')
+				i++;
+			if (check_statement(k, text + start, stop - start, start, dialect, issue))
+				return 1;
+			start = i + 1;
+			continue;
+		}
+		if (!end)
+			continue;
+		if (check_statement(k, text + start, i - start, start, dialect, issue))
+			return 1;
+		start = i + 1;
+	}
+	return 0;
+}

@@ -1,0 +1,1135 @@
+/* The C/C++ front end: a preprocessor that evaluates conditionals for the
+ * target (three-valued), follows in-tree includes for their macros, and a
+ * token pass that reports x86 constructs in code the target compiles.
+ *
+ * Reachability of a region is TRUE (compiled on the target), FALSE (not
+ * compiled: an x86 arm, #if 0) or UNKNOWN (depends on a macro archport
+ * cannot decide). Errors in UNKNOWN regions are reported as warnings;
+ * x86 code in FALSE regions becomes one c/gated-x86 note per arm. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "asm_check.h"
+#include "c_lex.h"
+#include "c_scan.h"
+#include "pp_expr.h"
+#include "rules.h"
+
+#define MAX_INCLUDE_DEPTH 12
+#define MAX_COND_TEXT 60
+
+struct macro {
+	enum tri defined;
+	char *body;
+	int function_like;
+	int arch_dependent;     /* defined under an architecture condition */
+	struct evidence *x86;   /* the body holds x86 code */
+};
+
+struct missing_def {
+	char *file;
+	int line;
+	int reported;
+};
+
+struct frame {
+	enum tri branch, taken, parent;
+	int line;
+	int arch_related;       /* some arm's condition selects an architecture */
+	int arch_only;          /* every arm so far: known false, arch-related */
+	int has_else;
+	int noted;
+	char *cond;             /* the arm's condition, for messages */
+	char **defines;         /* names the arms #define */
+	size_t ndefines, cap;
+};
+
+/* One token stream: a file (with its conditional stack) or a macro body. */
+struct source {
+	struct lexer lx;
+	struct token pushed;
+	int has_pushed;
+	struct frame *stack;
+	size_t depth, cap;
+	const char *rel;
+	struct macro *body_of;  /* scanning this macro's body */
+	int brace_depth, paren_depth;
+	int in_typedef, enum_pending, enum_brace;
+	struct token last_ident;
+	struct token prev;
+};
+
+static void scan_tokens(struct c_scan *cs, struct source *s);
+static int src_next(struct c_scan *cs, struct source *s, struct token *t);
+
+/* ---- reachability ---- */
+
+static enum tri tri_and(enum tri a, enum tri b)
+{
+	if (a == TRI_FALSE || b == TRI_FALSE)
+		return TRI_FALSE;
+	return (a == TRI_TRUE && b == TRI_TRUE) ? TRI_TRUE : TRI_UNKNOWN;
+}
+
+static enum tri tri_not(enum tri a)
+{
+	return a == TRI_UNKNOWN ? a : (a == TRI_TRUE ? TRI_FALSE : TRI_TRUE);
+}
+
+static enum tri reach(const struct source *s)
+{
+	if (s->body_of)
+		return TRI_TRUE;
+	if (!s->depth)
+		return TRI_TRUE;
+	const struct frame *f = &s->stack[s->depth - 1];
+	return tri_and(f->parent, f->branch);
+}
+
+/* The innermost condition that makes the region unknown, for messages. */
+static const char *unknown_condition(const struct source *s)
+{
+	for (size_t i = s->depth; i-- > 0;)
+		if (s->stack[i].branch == TRI_UNKNOWN)
+			return s->stack[i].cond ? s->stack[i].cond : "?";
+	return "?";
+}
+
+/* ---- macros ---- */
+
+static void free_evidence(struct evidence *e)
+{
+	if (e) {
+		free(e->what);
+		free(e);
+	}
+}
+
+static void free_macro(void *p)
+{
+	struct macro *m = p;
+	if (!m)
+		return;
+	free(m->body);
+	free_evidence(m->x86);
+	free(m);
+}
+
+static struct macro *local_macro(const struct c_scan *cs, const char *name, size_t n)
+{
+	return strmap_value(&cs->macros, name, n);
+}
+
+/* Is a macro not defined in this translation unit defined elsewhere in
+ * the tree (or by -D in a build file)? Then its value is unknown here.
+ * Names only this TU's files define are decided by the sequence. */
+static int defined_elsewhere(const struct c_scan *cs, const char *name, size_t n)
+{
+	const struct def_sites *d = strmap_value(&cs->ix->defs, name, n);
+	if (!d)
+		return 0;
+	if (d->on_command_line || d->nfiles > MAX_DEF_FILES)
+		return 1;
+	for (int i = 0; i < d->nfiles; i++)
+		if (!strmap_value(&cs->in_tu, (const char *)&d->files[i], sizeof d->files[i]))
+			return 1;
+	return 0;
+}
+
+static enum tri env_defined(void *self, const char *name, size_t n)
+{
+	struct c_scan *cs = self;
+	struct macro *m = local_macro(cs, name, n);
+	if (m)
+		return m->defined;
+	if (strmap_has(&cs->k->macros, name, n))
+		return TRI_TRUE;
+	return defined_elsewhere(cs, name, n) ? TRI_UNKNOWN : TRI_FALSE;
+}
+
+static const char *env_body(void *self, const char *name, size_t n, int *function_like)
+{
+	struct c_scan *cs = self;
+	struct macro *m = local_macro(cs, name, n);
+	if (m) {
+		*function_like = m->function_like;
+		return m->defined == TRI_TRUE ? (m->body ? m->body : "") : NULL;
+	}
+	*function_like = 0;
+	return strmap_value(&cs->k->macros, name, n);
+}
+
+static enum tri env_has_include(void *self, const char *hdr, size_t n)
+{
+	struct c_scan *cs = self;
+	return strmap_has(&cs->k->headers, hdr, n) ? TRI_FALSE : TRI_UNKNOWN;
+}
+
+/* Architecture selectors of every arch, so that `#elif defined(__aarch64__)`
+ * counts as an arch arm too. */
+static int env_is_arch_name(void *self, const char *name, size_t n)
+{
+	static const char *const others[] = { "__aarch64__", "__arm__", "__ARM_ARCH", "_M_ARM64",
+		"_M_ARM", "__arm64__", "__riscv", "__riscv_xlen", "__powerpc__", "__powerpc64__",
+		"__PPC64__", "__ppc64__", "__s390x__", "__s390__", "__mips__", "__loongarch__",
+		"__loongarch64", "__sparc__", "__ia64__", "__alpha__", "__hppa__", "__m68k__",
+		"__sh__", "__wasm__", "__e2k__", "__ARM_NEON", "__ARM_NEON__", "__ARM_FEATURE_CRC32" };
+	struct c_scan *cs = self;
+	const struct x86_name *x = knowledge_name(cs->k, name, n);
+	if (x && (x->kinds & X86_ARCH_MACRO))
+		return 1;
+	if (mem_eq(name, n, "__x86_64__") || mem_eq(name, n, "__i386__"))
+		return 1;
+	for (size_t i = 0; i < sizeof others / sizeof *others; i++)
+		if (mem_eq(name, n, others[i]))
+			return 1;
+	struct macro *m = local_macro(cs, name, n);
+	return m && m->arch_dependent;
+}
+
+static enum tri eval_condition(struct c_scan *cs, const char *text, size_t len, int *arch)
+{
+	struct pp_env env = { env_defined, env_body, env_has_include, env_is_arch_name, cs, 0 };
+	enum tri r = pp_eval(&env, text, len);
+	*arch = env.touched_arch;
+	return r;
+}
+
+/* ---- findings ---- */
+
+static void fill_location(struct evidence *e, const struct token *t)
+{
+	e->line = e->end_line = t->line;
+	e->col = t->col;
+	e->end_col = t->col + (int)t->len;
+}
+
+/* The one place evidence becomes a finding, a macro property, or a note. */
+static void report(struct c_scan *cs, struct source *s, const struct evidence *ev)
+{
+	if (s->body_of) {
+		if (!s->body_of->x86) {
+			struct evidence *copy = xmalloc(sizeof *copy);
+			*copy = *ev;
+			copy->what = xstrdup(ev->what);
+			s->body_of->x86 = copy;
+		}
+		return;
+	}
+	if (cs->silent || !cs->em.out)
+		return;
+	enum tri r = reach(s);
+	if (r == TRI_FALSE) {
+		struct frame *f = &s->stack[s->depth - 1];
+		if (f->noted || !cs->notes)
+			return;
+		f->noted = 1;
+		emit(&cs->em, RULE_GATED, SEV_NOTE, ev->line, ev->col, ev->end_line, ev->end_col,
+		     "none", "%s, gated out for %s (the #if at line %d)", ev->what, cs->k->target, f->line);
+		return;
+	}
+	enum severity sev = ev->severity;
+	if (r == TRI_UNKNOWN && sev == SEV_ERROR) {
+		emit(&cs->em, ev->rule, SEV_WARNING, ev->line, ev->col, ev->end_line, ev->end_col,
+		     ev->fix, "%s (only if `%s` holds on %s, which archport cannot decide)",
+		     ev->what, unknown_condition(s), cs->k->target);
+		return;
+	}
+	emit(&cs->em, ev->rule, sev, ev->line, ev->col, ev->end_line, ev->end_col, ev->fix, "%s", ev->what);
+}
+
+static void report_at(struct c_scan *cs, struct source *s, const struct token *at, const char *rule,
+		      enum severity sev, const char *fix, char *what)
+{
+	struct evidence ev = { rule, sev, fix, what, 0, 0, 0, 0 };
+	fill_location(&ev, at);
+	report(cs, s, &ev);
+	free(what);
+}
+
+/* ---- inline asm ---- */
+
+struct asm_part {
+	struct token tok;
+	size_t offset;   /* of this literal's text in the joined template */
+};
+
+static int is_asm_keyword(const struct token *t)
+{
+	return tok_is(t, "asm") || tok_is(t, "__asm") || tok_is(t, "__asm__");
+}
+
+static int is_asm_qualifier(const struct token *t)
+{
+	return tok_is(t, "volatile") || tok_is(t, "__volatile__") || tok_is(t, "__volatile") ||
+	       tok_is(t, "goto") || tok_is(t, "inline") || tok_is(t, "__inline__") || tok_is(t, "__inline");
+}
+
+static void check_template(struct c_scan *cs, struct source *s, struct strbuf *text,
+			   const struct asm_part *parts, size_t nparts, int toplevel)
+{
+	struct asm_issue issue;
+	if (!nparts || !asm_check_text(cs->k, text->buf ? text->buf : "", text->len,
+				       toplevel ? ASM_SOURCE : ASM_TEMPLATE, &issue))
+		return;
+	size_t i = nparts - 1;
+	while (i > 0 && parts[i].offset > issue.offset)
+		i--;
+	report_at(cs, s, &parts[i].tok, RULE_ASM_X86, SEV_ERROR, "gate",
+		  xasprintf("%s in %sasm is not valid on %s", issue.what, toplevel ? "top-level " : "inline ",
+			    cs->k->target));
+}
+
+static void check_constraint(struct c_scan *cs, struct source *s, const struct token *t, int *done)
+{
+	struct strbuf v = {0};
+	string_literal_value(t, &v);
+	for (size_t i = 0; i < v.len && !*done; i++) {
+		char key[3] = { v.buf[i], 0, 0 };
+		if (v.buf[i] == 'Y' && i + 1 < v.len)
+			key[1] = v.buf[i + 1];
+		if (strmap_has(&cs->k->bad_constraints, key, strlen(key))) {
+			report_at(cs, s, t, RULE_ASM_CONSTRAINT, SEV_ERROR, "gate",
+				  xasprintf("x86 register constraint \"%s\" in inline asm: %s has no such register class",
+					    key, cs->k->target));
+			*done = 1;
+		}
+	}
+	sb_free(&v);
+}
+
+static void check_clobber(struct c_scan *cs, struct source *s, const struct token *t, int *done)
+{
+	struct strbuf v = {0};
+	string_literal_value(t, &v);
+	const char *name = v.buf ? v.buf : "";
+	if (*name == '%')
+		name++;
+	if (!*done && strmap_has(&cs->k->bad_registers, name, strlen(name))) {
+		report_at(cs, s, t, RULE_ASM_CLOBBER, SEV_ERROR, "gate",
+			  xasprintf("x86 register `%s` in an asm clobber list: unknown register name on %s",
+				    name, cs->k->target));
+		*done = 1;
+	}
+	sb_free(&v);
+}
+
+/* A string-literal macro inside a template (LOCK_PREFIX "xadd ..."). */
+static void append_template_macro(struct c_scan *cs, const struct token *t, struct strbuf *text)
+{
+	struct macro *m = local_macro(cs, t->p, t->len);
+	if (!m || !m->body || m->function_like)
+		return;
+	struct lexer lx;
+	struct token bt;
+	lex_init(&lx, m->body, strlen(m->body));
+	while (lex_next(&lx, &bt) == T_STRING)
+		string_literal_value(&bt, text);
+}
+
+/* asm [qualifiers] ( template : outputs : inputs : clobbers : labels ) */
+static void parse_asm(struct c_scan *cs, struct source *s, const struct token *kw)
+{
+	int toplevel = s->brace_depth == 0 && !s->body_of;
+	struct token t;
+	while (src_next(cs, s, &t) && is_asm_qualifier(&t))
+		;
+	if (!tok_punct(&t, '(')) {
+		s->pushed = t;
+		s->has_pushed = 1;
+		return;
+	}
+	struct strbuf text = {0};
+	struct asm_part *parts = NULL;
+	size_t nparts = 0, cap = 0;
+	int depth = 1, section = 0, constraint_done = 0, clobber_done = 0;
+	struct token prev = t;
+	while (depth > 0 && src_next(cs, s, &t)) {
+		if (tok_punct(&t, '('))
+			depth++;
+		else if (tok_punct(&t, ')'))
+			depth--;
+		else if (depth == 1 && t.kind == T_PUNCT && t.p[0] == ':')
+			section += (int)t.len;   /* "::" is two section breaks */
+		else if (depth == 1 && section == 0 && t.kind == T_STRING) {
+			GROW(parts, nparts, cap);
+			parts[nparts].tok = t;
+			parts[nparts++].offset = text.len;
+			string_literal_value(&t, &text);
+		} else if (depth == 1 && section == 0 && t.kind == T_IDENT) {
+			append_template_macro(cs, &t, &text);
+		} else if (depth == 1 && (section == 1 || section == 2) && t.kind == T_STRING &&
+			   (tok_punct(&prev, ',') || tok_punct(&prev, ']') || prev.p[0] == ':')) {
+			check_constraint(cs, s, &t, &constraint_done);
+		} else if (depth == 1 && section == 3 && t.kind == T_STRING) {
+			check_clobber(cs, s, &t, &clobber_done);
+		}
+		prev = t;
+	}
+	(void)kw;
+	check_template(cs, s, &text, parts, nparts, toplevel);
+	sb_free(&text);
+	free(parts);
+}
+
+/* `int x asm("name")` names a symbol; `register long r asm("rax")` names a
+ * register, which must exist on the target. */
+static void parse_asm_label(struct c_scan *cs, struct source *s)
+{
+	struct token t;
+	if (!src_next(cs, s, &t) || !tok_punct(&t, '(')) {
+		s->pushed = t;
+		s->has_pushed = 1;
+		return;
+	}
+	int clobber_done = 0;
+	while (src_next(cs, s, &t) && !tok_punct(&t, ')'))
+		if (t.kind == T_STRING && s->brace_depth > 0)
+			check_clobber(cs, s, &t, &clobber_done);
+}
+
+/* ---- __attribute__((target(...))) and #pragma GCC target ---- */
+
+/* Returns the first x86-only item of a target("a,b") string, or NULL. */
+static char *x86_target_item(const struct knowledge *k, const char *spec)
+{
+	char *copy = xstrdup(spec), *save = NULL, *found = NULL;
+	for (char *item = strtok_r(copy, ",", &save); item && !found; item = strtok_r(NULL, ",", &save)) {
+		while (*item == ' ')
+			item++;
+		char *key;
+		if (str_starts(item, "arch=") || str_starts(item, "tune="))
+			key = xasprintf("m%s", item);
+		else
+			key = xasprintf("-m%s", str_starts(item, "no-") ? item + 3 : item);
+		struct strmap_entry *e = strmap_get(key[0] == '-' ? (struct strmap *)&k->bad_mflags
+						      : (struct strmap *)&k->bad_march, key, strlen(key), 0);
+		if (e)
+			found = xstrdup(item);
+		free(key);
+	}
+	free(copy);
+	return found;
+}
+
+static enum severity attr_severity(enum attr_verdict v)
+{
+	return v == ATTR_ERROR ? SEV_ERROR : v == ATTR_IGNORED ? SEV_WARNING : SEV_NEVER;
+}
+
+static void check_target_string(struct c_scan *cs, struct source *s, const struct token *t,
+				enum attr_verdict verdict, const char *construct)
+{
+	struct strbuf v = {0};
+	string_literal_value(t, &v);
+	char *item = x86_target_item(cs->k, v.buf ? v.buf : "");
+	enum severity sev = attr_severity(verdict);
+	if (item && sev != SEV_NEVER)
+		report_at(cs, s, t, RULE_TARGET_ATTR, sev, "gate",
+			  xasprintf("%s with x86 feature \"%s\": %s", construct, item,
+				    sev == SEV_ERROR ? "rejected by the target compiler"
+						     : "ignored by the target compiler"));
+	free(item);
+	sb_free(&v);
+}
+
+static void parse_attribute(struct c_scan *cs, struct source *s)
+{
+	struct token t;
+	int depth = 0, in_target = 0;
+	while (src_next(cs, s, &t)) {
+		if (tok_punct(&t, '('))
+			depth++;
+		else if (tok_punct(&t, ')')) {
+			if (--depth <= 0)
+				return;
+			in_target = 0;
+		} else if (t.kind == T_IDENT)
+			in_target = tok_is(&t, "target") || tok_is(&t, "__target__") ||
+				    tok_is(&t, "target_clones") || tok_is(&t, "__target_clones__");
+		else if (t.kind == T_STRING && in_target)
+			check_target_string(cs, s, &t, cs->k->x86_target_attr, "__attribute__((target))");
+		if (depth == 0)
+			return;
+	}
+}
+
+/* ---- identifiers ---- */
+
+static int is_declared(const struct c_scan *cs, const struct token *t)
+{
+	struct macro *m = local_macro(cs, t->p, t->len);
+	return (m && m->defined != TRI_FALSE) || strmap_value(&cs->declared, t->p, t->len);
+}
+
+static void declare(struct c_scan *cs, struct source *s, const struct token *t)
+{
+	if (reach(s) == TRI_FALSE)
+		return;
+	strmap_get(&cs->declared, t->p, t->len, 1)->value = (void *)1;
+}
+
+static void check_missing(struct c_scan *cs, struct source *s, const struct token *t)
+{
+	struct missing_def *md = strmap_value(&cs->missing, t->p, t->len);
+	if (!md || md->reported || is_declared(cs, t))
+		return;
+	if (!s->body_of && reach(s) != TRI_FALSE)
+		md->reported = 1;
+	report_at(cs, s, t, RULE_ARCH_CHAIN, SEV_ERROR, "port",
+		  xasprintf("`%.*s` is defined only in the #if chain at %s:%d, which has no arm for %s",
+			    (int)t->len, t->p, md->file, md->line, cs->k->target));
+}
+
+static void check_x86_macro_use(struct c_scan *cs, struct source *s, const struct token *t,
+				const struct macro *m)
+{
+	if (m->function_like) {
+		struct token next;
+		if (!src_next(cs, s, &next))
+			return;
+		s->pushed = next;
+		s->has_pushed = 1;
+		if (!tok_punct(&next, '('))
+			return;
+	}
+	report_at(cs, s, t, m->x86->rule, m->x86->severity, m->x86->fix,
+		  xasprintf("macro `%.*s` expands to x86 code: %s", (int)t->len, t->p, m->x86->what));
+}
+
+static int next_is_paren(struct c_scan *cs, struct source *s)
+{
+	struct token next;
+	if (!src_next(cs, s, &next))
+		return 0;
+	s->pushed = next;
+	s->has_pushed = 1;
+	return tok_punct(&next, '(');
+}
+
+static void check_knowledge(struct c_scan *cs, struct source *s, const struct token *t)
+{
+	const struct x86_name *x = knowledge_name(cs->k, t->p, t->len);
+	int builtin = t->len > 15 && memcmp(t->p, "__builtin_ia32_", 15) == 0;
+	int cpu_builtin = tok_is(t, "__builtin_cpu_supports") || tok_is(t, "__builtin_cpu_is") ||
+			  tok_is(t, "__builtin_cpu_init");
+	if (cs->k->target_is_x86 || (!x && !builtin && !cpu_builtin))
+		return;
+	int local = is_declared(cs, t);
+	int n = (int)t->len;
+	if (x && (x->kinds & X86_CONTEXT_REG)) {
+		if (local)
+			report_at(cs, s, t, RULE_CONTEXT_REG, SEV_WARNING, "port",
+				  xasprintf("`%.*s` indexes the x86 register layout of jmp_buf/ucontext; on %s that slot holds something else",
+					    n, t->p, cs->k->target));
+		else
+			report_at(cs, s, t, RULE_CONTEXT_REG, SEV_ERROR, "port",
+				  xasprintf("`%.*s` (x86 ucontext register index) is not defined on %s", n, t->p,
+					    cs->k->target));
+		return;
+	}
+	if (local)
+		return;
+	if (x && (x->kinds & X86_TYPE))
+		report_at(cs, s, t, RULE_VECTOR_TYPE, SEV_ERROR, "gate",
+			  xasprintf("x86 vector type `%.*s` (%s) does not exist on %s", n, t->p,
+				    x->header ? x->header : "x86 headers", cs->k->target));
+	else if ((x && (x->kinds & X86_INTRINSIC)) || builtin || cpu_builtin)
+		report_at(cs, s, t, RULE_INTRINSIC, SEV_ERROR, "gate",
+			  xasprintf("x86 intrinsic `%.*s`%s%s%s is not available on %s", n, t->p,
+				    x && x->header ? " (" : "", x && x->header ? x->header : "",
+				    x && x->header ? ")" : "", cs->k->target));
+	else if (x && (x->kinds & X86_PORT_IO) && next_is_paren(cs, s))
+		report_at(cs, s, t, RULE_PORT_IO, SEV_ERROR, "gate",
+			  xasprintf("x86 port I/O `%.*s` (sys/io.h) does not exist on %s", n, t->p, cs->k->target));
+}
+
+static void check_identifier(struct c_scan *cs, struct source *s, const struct token *t)
+{
+	struct macro *m = local_macro(cs, t->p, t->len);
+	if (m && m->x86 && m->defined != TRI_FALSE && m != s->body_of) {
+		check_x86_macro_use(cs, s, t, m);
+		return;
+	}
+	if (reach(s) != TRI_FALSE)
+		check_missing(cs, s, t);
+	check_knowledge(cs, s, t);
+}
+
+/* ---- declarations the code makes itself (shims, enums, typedefs) ---- */
+
+static void track_declarations(struct c_scan *cs, struct source *s, const struct token *t)
+{
+	if (s->body_of)
+		return;
+	if (t->kind == T_IDENT) {
+		if (s->brace_depth == 0 && tok_is(t, "typedef"))
+			s->in_typedef = 1;
+		else if (tok_is(t, "enum"))
+			s->enum_pending = 1;
+		else if (s->enum_brace && s->brace_depth == s->enum_brace &&
+			 (tok_punct(&s->prev, '{') || tok_punct(&s->prev, ',')))
+			declare(cs, s, t);
+		if (s->paren_depth == 0 && !tok_is(t, "__attribute__") && !tok_is(t, "__attribute"))
+			s->last_ident = *t;
+		return;
+	}
+	if (tok_punct(t, '(') && s->brace_depth == 0 && s->prev.kind == T_IDENT && s->paren_depth == 1) {
+		/* `type name(` at file scope declares name */
+		declare(cs, s, &s->prev);
+	} else if (tok_punct(t, ';') && s->in_typedef && s->brace_depth == 0) {
+		if (s->last_ident.kind == T_IDENT)
+			declare(cs, s, &s->last_ident);
+		s->in_typedef = 0;
+	} else if (tok_punct(t, '{') && s->enum_pending) {
+		s->enum_brace = s->brace_depth;
+		s->enum_pending = 0;
+	} else if (tok_punct(t, ';')) {
+		s->enum_pending = 0;
+	}
+}
+
+static void track_nesting(struct source *s, const struct token *t)
+{
+	if (t->kind != T_PUNCT || t->len != 1)
+		return;
+	switch (t->p[0]) {
+	case '{': s->brace_depth++; break;
+	case '}':
+		if (s->enum_brace == s->brace_depth)
+			s->enum_brace = 0;
+		if (s->brace_depth > 0)
+			s->brace_depth--;
+		break;
+	case '(': s->paren_depth++; break;
+	case ')': if (s->paren_depth > 0) s->paren_depth--; break;
+	}
+}
+
+static void handle_code_token(struct c_scan *cs, struct source *s, const struct token *t)
+{
+	enum tri r = reach(s);
+	if (r != TRI_FALSE) {
+		track_nesting(s, t);
+		track_declarations(cs, s, t);
+	}
+	if (t->kind == T_IDENT) {
+		if (is_asm_keyword(t)) {
+			int label = s->prev.kind == T_IDENT || (s->brace_depth == 0 && tok_punct(&s->prev, ')'));
+			if (label && !s->body_of)
+				parse_asm_label(cs, s);
+			else
+				parse_asm(cs, s, t);
+		} else if (tok_is(t, "__attribute__") || tok_is(t, "__attribute")) {
+			parse_attribute(cs, s);
+		} else {
+			check_identifier(cs, s, t);
+		}
+	}
+	s->prev = *t;
+}
+
+/* ---- directives ---- */
+
+static void push_frame(struct source *s, enum tri branch, int line)
+{
+	GROW(s->stack, s->depth, s->cap);
+	struct frame *f = &s->stack[s->depth];
+	memset(f, 0, sizeof *f);
+	f->parent = reach(s);
+	f->branch = branch;
+	f->taken = branch;
+	f->line = line;
+	s->depth++;
+}
+
+static void set_cond_text(struct frame *f, const char *kw, const char *text, size_t len)
+{
+	free(f->cond);
+	while (len && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\r'))
+		len--;
+	while (len && (*text == ' ' || *text == '\t')) {
+		text++;
+		len--;
+	}
+	f->cond = xasprintf("#%s %.*s%s", kw, (int)(len > MAX_COND_TEXT ? MAX_COND_TEXT : len), text,
+			    len > MAX_COND_TEXT ? "..." : "");
+}
+
+static void frame_add_define(struct frame *f, const char *name, size_t n)
+{
+	for (size_t i = 0; i < f->ndefines; i++)
+		if (mem_eq(name, n, f->defines[i]))
+			return;
+	GROW(f->defines, f->ndefines, f->cap);
+	f->defines[f->ndefines++] = xstrndup(name, n);
+}
+
+static void note_arm(struct frame *f, enum tri cond, int arch)
+{
+	f->arch_related |= arch;
+	if (cond != TRI_FALSE || !arch)
+		f->arch_only = 0;
+}
+
+static void do_if(struct c_scan *cs, struct source *s, const char *kw, const char *text, size_t len, int line)
+{
+	if (reach(s) == TRI_FALSE) {   /* only nesting matters in dead code */
+		push_frame(s, TRI_FALSE, line);
+		return;
+	}
+	enum tri cond;
+	int arch = 0;
+	if (strcmp(kw, "if") == 0) {
+		cond = eval_condition(cs, text, len, &arch);
+	} else {
+		struct lexer lx;
+		struct token t;
+		lex_init(&lx, text, len);
+		if (lex_next(&lx, &t) != T_IDENT) {
+			cond = TRI_UNKNOWN;
+		} else {
+			arch = env_is_arch_name(cs, t.p, t.len);
+			cond = env_defined(cs, t.p, t.len);
+			if (strcmp(kw, "ifndef") == 0)
+				cond = tri_not(cond);
+		}
+	}
+	push_frame(s, cond, line);
+	struct frame *f = &s->stack[s->depth - 1];
+	f->arch_only = 1;
+	note_arm(f, cond, arch);
+	set_cond_text(f, kw, text, len);
+}
+
+static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_t len)
+{
+	struct frame *f = &s->stack[s->depth - 1];
+	f->noted = 0;
+	if (f->parent == TRI_FALSE || f->taken == TRI_TRUE) {
+		f->branch = TRI_FALSE;
+		return;
+	}
+	int arch;
+	enum tri cond = eval_condition(cs, text, len, &arch);
+	note_arm(f, cond, arch);
+	f->branch = tri_and(cond, tri_not(f->taken));
+	if (cond == TRI_TRUE)
+		f->taken = f->taken == TRI_FALSE ? TRI_TRUE : TRI_UNKNOWN;
+	else if (cond == TRI_UNKNOWN && f->taken == TRI_FALSE)
+		f->taken = TRI_UNKNOWN;
+	if (f->taken == TRI_UNKNOWN && cond == TRI_TRUE)
+		f->taken = TRI_TRUE;
+	set_cond_text(f, "elif", text, len);
+}
+
+static void do_else(struct source *s)
+{
+	struct frame *f = &s->stack[s->depth - 1];
+	f->noted = 0;
+	f->has_else = 1;
+	f->branch = f->parent == TRI_FALSE ? TRI_FALSE : tri_not(f->taken);
+	free(f->cond);
+	f->cond = xstrdup("#else");
+}
+
+/* An #if chain whose arms all select other architectures, without #else:
+ * what it defines does not exist on the target. */
+static void record_missing(struct c_scan *cs, struct source *s, struct frame *f)
+{
+	if (!f->arch_only || !f->arch_related || f->has_else || f->parent == TRI_FALSE)
+		return;
+	for (size_t i = 0; i < f->ndefines; i++) {
+		const char *n = f->defines[i];
+		if (env_defined(cs, n, strlen(n)) == TRI_TRUE)
+			continue;
+		struct strmap_entry *e = strmap_get(&cs->missing, n, strlen(n), 1);
+		if (e->value)
+			continue;
+		struct missing_def *md = xcalloc(1, sizeof *md);
+		md->file = xstrdup(s->rel);
+		md->line = f->line;
+		e->value = md;
+	}
+}
+
+static void free_frame(struct frame *f)
+{
+	for (size_t i = 0; i < f->ndefines; i++)
+		free(f->defines[i]);
+	free(f->defines);
+	free(f->cond);
+}
+
+static void do_endif(struct c_scan *cs, struct source *s)
+{
+	struct frame *f = &s->stack[s->depth - 1];
+	record_missing(cs, s, f);
+	if (s->depth > 1) {   /* names defined in nested arms belong to the outer arm too */
+		struct frame *outer = &s->stack[s->depth - 2];
+		for (size_t i = 0; i < f->ndefines; i++)
+			frame_add_define(outer, f->defines[i], strlen(f->defines[i]));
+	}
+	free_frame(f);
+	s->depth--;
+}
+
+static int is_arch_context(const struct source *s)
+{
+	for (size_t i = 0; i < s->depth; i++)
+		if (s->stack[i].arch_related)
+			return 1;
+	return 0;
+}
+
+static void scan_macro_body(struct c_scan *cs, struct macro *m)
+{
+	if (!m->body || !*m->body)
+		return;
+	struct source body = {0};
+	lex_init(&body.lx, m->body, strlen(m->body));
+	body.lx.bol = 0;
+	body.body_of = m;
+	body.brace_depth = 1;
+	body.rel = "";
+	scan_tokens(cs, &body);
+}
+
+static void do_define(struct c_scan *cs, struct source *s, const char *text, size_t len)
+{
+	struct lexer lx;
+	struct token name;
+	lex_init(&lx, text, len);
+	if (lex_next(&lx, &name) != T_IDENT)
+		return;
+	if (s->depth)
+		frame_add_define(&s->stack[s->depth - 1], name.p, name.len);
+	enum tri r = reach(s);
+	if (r == TRI_FALSE)
+		return;
+	struct strmap_entry *e = strmap_get(&cs->macros, name.p, name.len, 1);
+	free_macro(e->value);
+	struct macro *m = xcalloc(1, sizeof *m);
+	e->value = m;
+	m->defined = r;
+	m->arch_dependent = is_arch_context(s);
+	const char *body = name.p + name.len;
+	if (body < text + len && *body == '(') {
+		m->function_like = 1;
+		const char *close = memchr(body, ')', (size_t)(text + len - body));
+		body = close ? close + 1 : text + len;
+	}
+	while (body < text + len && (*body == ' ' || *body == '\t'))
+		body++;
+	m->body = xstrndup(body, (size_t)(text + len - body));
+	scan_macro_body(cs, m);
+}
+
+static void do_undef(struct c_scan *cs, struct source *s, const char *text, size_t len)
+{
+	struct lexer lx;
+	struct token name;
+	lex_init(&lx, text, len);
+	enum tri r = reach(s);
+	if (lex_next(&lx, &name) != T_IDENT || r == TRI_FALSE)
+		return;
+	struct strmap_entry *e = strmap_get(&cs->macros, name.p, name.len, 1);
+	free_macro(e->value);
+	struct macro *m = xcalloc(1, sizeof *m);
+	m->defined = r == TRI_TRUE ? TRI_FALSE : TRI_UNKNOWN;
+	e->value = m;
+}
+
+/* The header name of an #include line, expanding one macro if needed. */
+static int include_name(struct c_scan *cs, const char *text, size_t len, char *out, size_t size,
+			int *angled, int depth)
+{
+	while (len && (*text == ' ' || *text == '\t')) {
+		text++;
+		len--;
+	}
+	if (len && (*text == '<' || *text == '"')) {
+		char close = *text == '<' ? '>' : '"';
+		const char *e = memchr(text + 1, close, len - 1);
+		if (!e || (size_t)(e - text - 1) >= size)
+			return 0;
+		memcpy(out, text + 1, (size_t)(e - text - 1));
+		out[e - text - 1] = '\0';
+		*angled = close == '>';
+		return 1;
+	}
+	struct lexer lx;
+	struct token t;
+	lex_init(&lx, text, len);
+	if (depth > 8 || lex_next(&lx, &t) != T_IDENT)
+		return 0;
+	int fl;
+	const char *body = env_body(cs, t.p, t.len, &fl);
+	return body && !fl && include_name(cs, body, strlen(body), out, size, angled, depth + 1);
+}
+
+static void process_include(struct c_scan *cs, int file_index);
+
+static void do_include(struct c_scan *cs, struct source *s, const char *text, size_t len,
+		       const struct token *at)
+{
+	char name[512];
+	int angled = 0;
+	if (!include_name(cs, text, len, name, sizeof name, &angled, 0))
+		return;
+	const char *origin = strmap_value(&cs->k->headers, name, strlen(name));
+	if (origin) {
+		struct token loc = *at;
+		report_at(cs, s, &loc, RULE_HEADER, SEV_ERROR, "gate",
+			  xasprintf("x86-only header <%s> does not exist on %s", name, cs->k->target));
+	}
+	if (reach(s) == TRI_FALSE)
+		return;
+	int idx = index_resolve_include(cs->ix, s->rel, name, strlen(name), angled);
+	if (idx >= 0)
+		process_include(cs, idx);
+}
+
+static void do_error(struct c_scan *cs, struct source *s, const char *text, size_t len,
+		     const struct token *at)
+{
+	while (len && (*text == ' ' || *text == '\t')) {
+		text++;
+		len--;
+	}
+	while (len && (text[len - 1] == '\r' || text[len - 1] == ' '))
+		len--;
+	report_at(cs, s, at, RULE_ERROR_DIRECTIVE, SEV_ERROR, "port",
+		  xasprintf("#error %.*s is reached on %s", (int)(len > 120 ? 120 : len), text, cs->k->target));
+}
+
+static void do_pragma(struct c_scan *cs, struct source *s, const char *text, size_t len)
+{
+	struct lexer lx;
+	struct token t[3];
+	lex_init(&lx, text, len);
+	for (int i = 0; i < 3; i++)
+		lex_next(&lx, &t[i]);
+	if (!tok_is(&t[0], "GCC") || !tok_is(&t[1], "target"))
+		return;
+	struct token str;
+	while (lex_next(&lx, &str) != T_EOF)
+		if (str.kind == T_STRING)
+			check_target_string(cs, s, &str, cs->k->x86_pragma_target, "#pragma GCC target");
+}
+
+/* Reads the directive after '#': its name and the rest of the line. */
+static void handle_directive(struct c_scan *cs, struct source *s, const struct token *hash)
+{
+	struct token name;
+	if (lex_next(&s->lx, &name) == T_NEWLINE || name.kind == T_EOF)
+		return;
+	const char *text = s->lx.p, *end = text;
+	struct token t;
+	while (lex_next(&s->lx, &t) != T_NEWLINE && t.kind != T_EOF)
+		end = t.p + t.len;
+	size_t len = end > text ? (size_t)(end - text) : 0;
+	char kw[16];
+	snprintf(kw, sizeof kw, "%.*s", (int)(name.len < 15 ? name.len : 15), name.p);
+	if (!strcmp(kw, "if") || !strcmp(kw, "ifdef") || !strcmp(kw, "ifndef")) {
+		do_if(cs, s, kw, text, len, name.line);
+		return;
+	}
+	if (!strcmp(kw, "elif") || !strcmp(kw, "else") || !strcmp(kw, "endif") ||
+	    !strcmp(kw, "elifdef") || !strcmp(kw, "elifndef")) {
+		if (!s->depth) {
+			cs->unbalanced_line = cs->unbalanced_line ? cs->unbalanced_line : name.line;
+			return;
+		}
+		if (!strcmp(kw, "elif"))
+			do_elif(cs, s, text, len);
+		else if (!strcmp(kw, "else"))
+			do_else(s);
+		else if (!strcmp(kw, "endif"))
+			do_endif(cs, s);
+		else   /* #elifdef: C23, treat the arm as undecidable */
+			s->stack[s->depth - 1].branch = tri_and(TRI_UNKNOWN, tri_not(s->stack[s->depth - 1].taken));
+		return;
+	}
+	if (!strcmp(kw, "define"))
+		do_define(cs, s, text, len);
+	else if (reach(s) == TRI_FALSE && strcmp(kw, "include") && strcmp(kw, "include_next"))
+		return;
+	else if (!strcmp(kw, "undef"))
+		do_undef(cs, s, text, len);
+	else if (!strcmp(kw, "include") || !strcmp(kw, "include_next"))
+		do_include(cs, s, text, len, hash);
+	else if (!strcmp(kw, "error"))
+		do_error(cs, s, text, len, hash);
+	else if (!strcmp(kw, "pragma"))
+		do_pragma(cs, s, text, len);
+}
+
+/* ---- driving ---- */
+
+static int src_next(struct c_scan *cs, struct source *s, struct token *t)
+{
+	if (s->has_pushed) {
+		*t = s->pushed;
+		s->has_pushed = 0;
+		return t->kind != T_EOF;
+	}
+	for (;;) {
+		enum tok_kind k = lex_next(&s->lx, t);
+		if (k == T_HASH && !s->body_of) {
+			handle_directive(cs, s, t);
+			continue;
+		}
+		if (k == T_HASH || k == T_NEWLINE)
+			continue;
+		return k != T_EOF;
+	}
+}
+
+static void scan_tokens(struct c_scan *cs, struct source *s)
+{
+	struct token t;
+	while (src_next(cs, s, &t))
+		handle_code_token(cs, s, &t);
+}
+
+static void free_source(struct source *s)
+{
+	for (size_t i = 0; i < s->depth; i++)
+		free_frame(&s->stack[i]);
+	free(s->stack);
+}
+
+static void scan_source(struct c_scan *cs, const char *src, size_t len, const char *rel)
+{
+	struct source s = {0};
+	lex_init(&s.lx, src, len);
+	s.rel = rel;
+	scan_tokens(cs, &s);
+	if (s.depth && !cs->unclosed_line)
+		cs->unclosed_line = s.stack[s.depth - 1].line;
+	if (s.lx.problem && !cs->lex_problem) {
+		cs->lex_problem = s.lx.problem;
+		cs->lex_problem_line = s.lx.problem_line;
+	}
+	free_source(&s);
+}
+
+/* An in-tree header: read for its macros and declarations only. */
+static void process_include(struct c_scan *cs, int file_index)
+{
+	if (cs->include_depth >= MAX_INCLUDE_DEPTH ||
+	    strmap_has(&cs->in_tu, (const char *)&file_index, sizeof file_index))
+		return;
+	strmap_get(&cs->in_tu, (const char *)&file_index, sizeof file_index, 1)->value = (void *)1;
+	const struct source_file *f = &cs->ix->walk->files[file_index];
+	struct textfile tf;
+	char *why = NULL;
+	if (textfile_read(f->path, &tf, &why) != 0) {
+		free(why);
+		return;
+	}
+	int saved_silent = cs->silent;
+	const char *saved_problem = cs->lex_problem;
+	int saved_unclosed = cs->unclosed_line, saved_unbalanced = cs->unbalanced_line;
+	cs->silent = 1;
+	cs->include_depth++;
+	scan_source(cs, tf.data, tf.len, f->rel);
+	cs->include_depth--;
+	cs->silent = saved_silent;
+	cs->lex_problem = saved_problem;
+	cs->unclosed_line = saved_unclosed;
+	cs->unbalanced_line = saved_unbalanced;
+	textfile_free(&tf);
+}
+
+static void free_missing(void *p)
+{
+	struct missing_def *md = p;
+	if (md)
+		free(md->file);
+	free(md);
+}
+
+void c_scan_init(struct c_scan *cs, const struct tree_index *ix, int file_index, struct finding_list *out)
+{
+	memset(cs, 0, sizeof *cs);
+	cs->ix = ix;
+	cs->k = ix->k;
+	cs->file_index = file_index;
+	cs->notes = 1;
+	const struct source_file *f = &ix->walk->files[file_index];
+	cs->em.out = out;
+	cs->em.rel = f->rel;
+	strmap_get(&cs->in_tu, (const char *)&file_index, sizeof file_index, 1)->value = (void *)1;
+}
+
+void c_scan_free(struct c_scan *cs)
+{
+	strmap_free(&cs->macros, free_macro);
+	strmap_free(&cs->declared, NULL);
+	strmap_free(&cs->missing, free_missing);
+	strmap_free(&cs->in_tu, NULL);
+}
+
+/* Tells the user about malformed input; the scan itself went on. */
+static void warn_malformed(const struct c_scan *cs, const char *rel)
+{
+	if (cs->lex_problem)
+		fprintf(stderr, "archport: %s:%d: %s; scanned to the end of the file\n", rel,
+			cs->lex_problem_line, cs->lex_problem);
+	if (cs->unclosed_line)
+		fprintf(stderr, "archport: %s:%d: #if without #endif\n", rel, cs->unclosed_line);
+	if (cs->unbalanced_line)
+		fprintf(stderr, "archport: %s:%d: #else/#elif/#endif without #if; ignored\n", rel,
+			cs->unbalanced_line);
+}
+
+void scan_c(const struct tree_index *ix, int file_index, const struct textfile *tf,
+	    struct finding_list *out)
+{
+	struct c_scan cs;
+	c_scan_init(&cs, ix, file_index, out);
+	cs.em.src = tf->data;
+	cs.em.end = tf->data + tf->len;
+	const char *rel = ix->walk->files[file_index].rel;
+	scan_source(&cs, tf->data, tf->len, rel);
+	warn_malformed(&cs, rel);
+	c_scan_free(&cs);
+}
+
+/* .S files: the preprocessor decides which lines the target assembles;
+ * each other line goes to `fn` with its reachability. */
+void c_scan_asm_lines(struct c_scan *cs, const char *src, size_t len, const char *rel,
+		      asm_line_fn fn, void *ctx)
+{
+	struct source s = {0};
+	struct token t;
+	const char *end = src + len;
+	lex_init(&s.lx, src, len);
+	s.rel = rel;
+	for (;;) {
+		enum tok_kind k = lex_next(&s.lx, &t);
+		if (k == T_EOF)
+			break;
+		if (k == T_HASH) {
+			handle_directive(cs, &s, &t);
+			continue;
+		}
+		const char *e = memchr(t.p, '\n', (size_t)(end - t.p));
+		e = e ? e : end;
+		fn(ctx, t.p, (size_t)(e - t.p), t.line, t.col, reach(&s));
+		/* a block comment opened on this line continues below: let the lexer skip it */
+		const char *open = NULL;
+		for (const char *q = t.p; q + 1 < e; q++)
+			if (q[0] == '/' && q[1] == '*')
+				open = q;
+			else if (open && q[0] == '*' && q[1] == '/')
+				open = NULL;
+		s.lx.p = open ? open : e;
+	}
+	if (s.depth && !cs->unclosed_line)
+		cs->unclosed_line = s.stack[s.depth - 1].line;
+	free_source(&s);
+	warn_malformed(cs, rel);
+}

@@ -1,0 +1,44 @@
+/* State of one C/C++ translation unit being scanned (the file and the
+ * in-tree headers it includes). */
+#ifndef ARCHPORT_C_SCAN_H
+#define ARCHPORT_C_SCAN_H
+
+#include "finding.h"
+#include "scan.h"
+
+/* x86 code found in a token stream: a finding in a file, or a property of
+ * a macro body to be reported where the macro is used. */
+struct evidence {
+	const char *rule;
+	enum severity severity;
+	const char *fix;
+	char *what;
+	int line, col, end_line, end_col;
+};
+
+struct c_scan {
+	const struct tree_index *ix;
+	const struct knowledge *k;
+	int file_index;
+	struct emitter em;
+	int silent;               /* reading an included header */
+	int notes;                /* give c/gated-x86 notes */
+	int include_depth;
+	struct strmap macros;     /* name -> struct macro */
+	struct strmap declared;   /* names the code declares itself */
+	struct strmap missing;    /* name -> struct missing_def (c/arch-chain) */
+	struct strmap in_tu;      /* file indexes already read in this TU */
+	const char *lex_problem;
+	int lex_problem_line, unclosed_line, unbalanced_line;
+};
+
+void c_scan_init(struct c_scan *cs, const struct tree_index *ix, int file_index,
+		 struct finding_list *out);
+void c_scan_free(struct c_scan *cs);
+
+#include "pp_expr.h"
+typedef void (*asm_line_fn)(void *ctx, const char *line, size_t n, int lineno, int col, enum tri reach);
+void c_scan_asm_lines(struct c_scan *cs, const char *src, size_t len, const char *rel,
+		      asm_line_fn fn, void *ctx);
+
+#endif

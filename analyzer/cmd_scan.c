@@ -1,0 +1,332 @@
+/* `archport scan`: walk, index, scan in parallel, report. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "commands.h"
+#include "rules.h"
+#include "scan.h"
+
+struct scan_options {
+	const char **paths;
+	size_t npaths;
+	const char *target;
+	const char *format;
+	const char *output;
+	int jobs;
+	int fail_on;
+	int notes;
+};
+
+struct job {
+	const struct tree_index *ix;
+	struct file_scan *results;
+	atomic_size_t next;
+};
+
+static void usage_scan(FILE *out)
+{
+	fprintf(out, "usage: archport scan [PATH...] [--target aarch64|riscv64|x86_64]\n"
+		     "                     [--format text|json|sarif|markdown|html] [-o FILE] [-j N]\n"
+		     "                     [--fail-on error|warning|note|never]\n");
+}
+
+static int parse_jobs(const char *s, int *jobs)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || v < 1 || v > 256)
+		return -1;
+	*jobs = (int)v;
+	return 0;
+}
+
+/* Returns 0, or 2 after a message on a usage error. */
+static int parse_scan_args(int argc, char **argv, struct scan_options *o)
+{
+	o->paths = xcalloc((size_t)argc + 1, sizeof *o->paths);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int takes = 1;
+		if (!strcmp(a, "--target") && v)
+			o->target = v;
+		else if (!strcmp(a, "--format") && v)
+			o->format = v;
+		else if (!strcmp(a, "-o") && v)
+			o->output = v;
+		else if (!strcmp(a, "-j") && v) {
+			if (parse_jobs(v, &o->jobs)) {
+				fprintf(stderr, "archport scan: -j takes a number from 1 to 256\n");
+				return 2;
+			}
+		} else if (!strncmp(a, "-j", 2) && a[2]) {
+			takes = 0;
+			if (parse_jobs(a + 2, &o->jobs)) {
+				fprintf(stderr, "archport scan: -j takes a number from 1 to 256\n");
+				return 2;
+			}
+		} else if (!strcmp(a, "--fail-on") && v) {
+			if ((o->fail_on = severity_parse(v)) < 0) {
+				fprintf(stderr, "archport scan: --fail-on takes error, warning, note or never\n");
+				return 2;
+			}
+		} else if (!strcmp(a, "--compile-commands") && v) {
+			fprintf(stderr, "archport scan: --compile-commands: the libclang pass is not in this version; "
+					"scanning without it\n");
+		} else if (!strcmp(a, "--no-notes")) {
+			o->notes = 0;
+			takes = 0;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage_scan(stdout);
+			exit(0);
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "archport scan: unknown option or missing value: %s\n", a);
+			usage_scan(stderr);
+			return 2;
+		} else {
+			o->paths[o->npaths++] = a;
+			takes = 0;
+		}
+		i += takes;
+	}
+	if (!o->npaths)
+		o->paths[o->npaths++] = ".";
+	static const char *formats[] = { "text", "json", "sarif", "markdown", "html" };
+	for (size_t i = 0; i < 5; i++)
+		if (!strcmp(o->format, formats[i]))
+			return 0;
+	fprintf(stderr, "archport scan: unknown format '%s' (text, json, sarif, markdown, html)\n", o->format);
+	return 2;
+}
+
+static void unreadable(struct finding_list *out, const char *rel, const char *why)
+{
+	fprintf(stderr, "archport: %s: %s\n", rel, why);
+	struct finding f = { RULE_INPUT, SEV_WARNING, (char *)rel, 1, 1, 1, 1, (char *)why, "none", NULL };
+	findings_add(out, &f);
+}
+
+static void scan_one(const struct tree_index *ix, size_t i, struct file_scan *r)
+{
+	const struct source_file *f = &ix->walk->files[i];
+	struct textfile tf;
+	char *why = NULL;
+	if (textfile_read(f->path, &tf, &why) != 0) {
+		unreadable(&r->findings, f->rel, why);
+		free(why);
+		return;
+	}
+	if (tf.has_nul)
+		fprintf(stderr, "archport: %s: NUL bytes in a text file; read as spaces\n", f->rel);
+	for (size_t j = 0; tf.has_nul && j < tf.len; j++)
+		if (tf.data[j] == '\0')
+			tf.data[j] = ' ';
+	r->lines = count_lines(tf.data, tf.len);
+	r->scanned = 1;
+	switch (f->kind) {
+	case FK_C: scan_c(ix, (int)i, &tf, &r->findings); break;
+	case FK_ASM_CPP: case FK_ASM: case FK_NASM: scan_asm(ix, (int)i, &tf, &r->findings); break;
+	default: scan_build(ix, (int)i, &tf, &r->findings); break;
+	}
+	textfile_free(&tf);
+}
+
+static void *worker(void *arg)
+{
+	struct job *job = arg;
+	size_t n = job->ix->walk->len;
+	for (size_t i; (i = atomic_fetch_add(&job->next, 1)) < n;)
+		scan_one(job->ix, i, &job->results[i]);
+	return NULL;
+}
+
+static void run_parallel(struct job *job, int jobs)
+{
+	pthread_t *threads = xcalloc((size_t)jobs, sizeof *threads);
+	int started = 0;
+	for (int t = 1; t < jobs; t++)
+		if (pthread_create(&threads[t], NULL, worker, job) == 0)
+			started = t;
+		else
+			break;
+	worker(job);   /* the main thread works too */
+	for (int t = 1; t <= started; t++)
+		pthread_join(threads[t], NULL);
+	free(threads);
+}
+
+/* First pass, sequential: macro definitions and the build files. */
+static void build_index(struct tree_index *ix, const struct walk_result *w)
+{
+	for (size_t i = 0; i < w->len; i++) {
+		const struct source_file *f = &w->files[i];
+		struct textfile tf;
+		char *why = NULL;
+		if (textfile_read(f->path, &tf, &why) != 0) {
+			free(why);
+			continue;
+		}
+		if (f->kind == FK_C || f->kind == FK_ASM_CPP)
+			index_defines(ix, (int)i, tf.data, tf.len);
+		else if (f->kind >= FK_MAKE)
+			index_build_file(ix, f, tf.data, tf.len);
+		textfile_free(&tf);
+	}
+}
+
+/* A source the build compiles only for other architectures: its x86 code
+ * is already handled, so its findings become notes. */
+static void apply_build_gating(const struct tree_index *ix, size_t i, struct file_scan *r)
+{
+	const struct source_file *f = &ix->walk->files[i];
+	if (f->kind != FK_C)
+		return;
+	const char *base = strrchr(f->rel, '/');
+	base = base ? base + 1 : f->rel;
+	if ((intptr_t)strmap_value(&ix->build_refs, base, strlen(base)) != REF_GATED)
+		return;
+	for (size_t j = 0; j < r->findings.len; j++) {
+		struct finding *fd = &r->findings.items[j];
+		if (fd->severity == SEV_NOTE || !strcmp(fd->rule, RULE_INPUT))
+			continue;
+		char *m = xasprintf("%s (the build compiles this file only for other architectures)", fd->message);
+		free(fd->message);
+		fd->message = m;
+		fd->severity = SEV_NOTE;
+		fd->rule = RULE_GATED;
+	}
+}
+
+static char *prefixed(const char *prefix, const char *rel)
+{
+	return prefix ? xasprintf("%s/%s", prefix, rel) : xstrdup(rel);
+}
+
+/* Scans one root; findings get `prefix/` when several roots were given. */
+static int scan_root(const struct knowledge *k, const char *root, const char *prefix, int jobs, int notes,
+		     struct finding_list *all, size_t *files, size_t *lines)
+{
+	struct walk_result w = {0};
+	if (walk_tree(root, &w) != 0)
+		return -1;
+	for (size_t i = 0; i < w.nproblems; i++) {
+		char *rel = prefixed(prefix, w.problems[i].path);
+		unreadable(all, rel, w.problems[i].why);
+		free(rel);
+	}
+	struct tree_index ix;
+	index_init(&ix, k, &w);
+	build_index(&ix, &w);
+	struct job job = { &ix, xcalloc(w.len ? w.len : 1, sizeof(struct file_scan)), 0 };
+	run_parallel(&job, jobs);
+	for (size_t i = 0; i < w.len; i++) {
+		struct file_scan *r = &job.results[i];
+		apply_build_gating(&ix, i, r);
+		*files += r->scanned;
+		*lines += r->lines;
+		for (size_t j = 0; j < r->findings.len; j++) {
+			struct finding *f = &r->findings.items[j];
+			if (!notes && f->severity == SEV_NOTE)
+				continue;
+			char *file = prefixed(prefix, f->file);
+			char *saved = f->file;
+			f->file = file;
+			findings_add(all, f);
+			f->file = saved;
+			free(file);
+		}
+		findings_free(&r->findings);
+	}
+	free(job.results);
+	index_free(&ix);
+	walk_free(&w);
+	return 0;
+}
+
+static report_writer writer_for(const char *format)
+{
+	if (!strcmp(format, "json"))
+		return report_json;
+	if (!strcmp(format, "sarif"))
+		return report_sarif;
+	if (!strcmp(format, "markdown"))
+		return report_markdown;
+	if (!strcmp(format, "html"))
+		return report_html;
+	return report_text;
+}
+
+/* Writes through a temporary file and renames it, so -o never leaves a
+ * half-written report. */
+static int write_report(const struct scan_options *o, const struct report *r)
+{
+	report_writer w = writer_for(o->format);
+	if (!o->output || !strcmp(o->output, "-"))
+		return w(stdout, r) == 0 && fflush(stdout) == 0 ? 0 : -1;
+	if (!strcmp(o->output, "/dev/null") || !strcmp(o->output, "/dev/stdout")) {
+		FILE *f = fopen(o->output, "w");
+		int rc = f && w(f, r) == 0 ? 0 : -1;
+		if (f && fclose(f) != 0)
+			rc = -1;
+		return rc;
+	}
+	char *tmp = xasprintf("%s.tmp.%ld", o->output, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	int rc = -1;
+	if (f) {
+		rc = w(f, r);
+		if (fclose(f) != 0)
+			rc = -1;
+		if (rc == 0 && rename(tmp, o->output) != 0)
+			rc = -1;
+		if (rc != 0)
+			remove(tmp);
+	}
+	if (rc != 0)
+		perror(o->output);
+	free(tmp);
+	return rc;
+}
+
+static int default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	struct scan_options o = { NULL, 0, "aarch64", "text", NULL, default_jobs(), SEV_ERROR, 1 };
+	int rc = parse_scan_args(argc, argv, &o);
+	if (rc) {
+		free(o.paths);
+		return rc;
+	}
+	struct knowledge *k = knowledge_load(o.target);
+	if (!k) {
+		free(o.paths);
+		return 2;
+	}
+	struct finding_list all = {0};
+	size_t files = 0, lines = 0;
+	int io_error = 0;
+	for (size_t i = 0; i < o.npaths; i++)
+		if (scan_root(k, o.paths[i], o.npaths > 1 ? o.paths[i] : NULL, o.jobs, o.notes, &all, &files,
+			      &lines) != 0)
+			io_error = 1;
+	findings_sort(&all);
+	struct report r = { ARCHPORT_VERSION, k->target, o.npaths == 1 ? o.paths[0] : ".", files, lines, &all,
+			    !strcmp(o.format, "text") && !o.output && isatty(1) && !getenv("NO_COLOR") };
+	if (write_report(&o, &r) != 0)
+		io_error = 1;
+	int found = 0;
+	for (size_t i = 0; i < all.len; i++)
+		found |= o.fail_on != SEV_NEVER && (int)all.items[i].severity >= o.fail_on;
+	findings_free(&all);
+	knowledge_free(k);
+	free(o.paths);
+	return io_error ? 2 : found ? 1 : 0;
+}

@@ -1,0 +1,56 @@
+/* The one finding model every front end produces and every report consumes. */
+#ifndef ARCHPORT_FINDING_H
+#define ARCHPORT_FINDING_H
+
+#include <stddef.h>
+
+enum severity { SEV_NOTE = 0, SEV_WARNING = 1, SEV_ERROR = 2, SEV_NEVER = 3 };
+
+struct finding {
+	const char *rule;     /* stable id, "<area>/<name>", static storage */
+	enum severity severity;
+	char *file;           /* relative to the scanned root, '/' separators */
+	int line, column;     /* 1-based; column counts bytes */
+	int end_line, end_column;
+	char *message;        /* one sentence: what and why */
+	const char *fix;      /* short fix kind: "gate", "stub", "remove", "port", ... */
+	char *source_line;    /* the text of `line` (no newline), for carets; may be NULL */
+};
+
+struct finding_list {
+	struct finding *items;
+	size_t len, cap;
+};
+
+/* Appends a copy; takes ownership of nothing (strings are duplicated). */
+void findings_add(struct finding_list *list, const struct finding *f);
+/* Moves every finding of `src` to the end of `dst`; `src` is left empty. */
+void findings_take(struct finding_list *dst, struct finding_list *src);
+/* Orders by severity (errors first), then file, line, column, rule. */
+void findings_sort(struct finding_list *list);
+void findings_free(struct finding_list *list);
+size_t findings_count(const struct finding_list *list, enum severity sev);
+
+const char *severity_name(enum severity sev);
+/* Returns -1 when `name` is not error|warning|note|never. */
+int severity_parse(const char *name);
+
+/* What every report writer is given. */
+struct report {
+	const char *tool_version;
+	const char *target;       /* "aarch64" */
+	const char *root;         /* PATH as given on the command line */
+	size_t files, lines;
+	const struct finding_list *findings;  /* sorted */
+	int color;                /* text format only: ANSI colour wanted */
+};
+
+#include <stdio.h>
+typedef int (*report_writer)(FILE *out, const struct report *r);
+int report_text(FILE *out, const struct report *r);
+int report_json(FILE *out, const struct report *r);
+int report_sarif(FILE *out, const struct report *r);
+int report_markdown(FILE *out, const struct report *r);
+int report_html(FILE *out, const struct report *r);
+
+#endif

@@ -1,0 +1,234 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "knowledge.h"
+#include "ruledata.h"
+
+/* Names that select x86 code in #if conditions (compiler-predefined on
+ * x86 by gcc, clang or MSVC). */
+static const char *const x86_arch_macros[] = {
+	"__x86_64__", "__x86_64", "__amd64__", "__amd64", "__i386__", "__i386", "i386",
+	"__i486__", "__i586__", "__i686__", "_M_X64", "_M_AMD64", "_M_IX86", "__X86__",
+	"_X86_", "__SSE__", "__SSE2__", "__SSE3__", "__SSSE3__", "__SSE4_1__", "__SSE4_2__",
+	"__AVX__", "__AVX2__", "__AVX512F__", "__MMX__",
+};
+
+static const char *const x86_arch_words[] = {
+	"x86_64", "x86-64", "amd64", "AMD64", "x64", "X64", "x86", "X86", "i386", "i486",
+	"i586", "i686", "i?86", "ia32", "IA32", "EM64T", "em64t", "intel64",
+};
+
+static const char *table_target_cell(const struct rd_table *t, size_t row, const char *target)
+{
+	int c = rd_column(t, target);
+	return c < 0 ? NULL : rd_cell(t, row, (size_t)c);
+}
+
+/* Adds every row of `table` whose target column equals `bad` to `map`,
+ * keyed by `key_col` with an optional prefix. */
+static void load_bad(struct strmap *map, const char *table, const char *key_col,
+		     const char *prefix_col, const char *target, const char *bad)
+{
+	const struct rd_table *t = rd_find(table);
+	if (!t)
+		return;
+	int kc = rd_column(t, key_col);
+	int pc = prefix_col ? rd_column(t, prefix_col) : -1;
+	for (size_t r = 0; kc >= 0 && r < t->nrows; r++) {
+		const char *v = table_target_cell(t, r, target);
+		if (!v || strcmp(v, bad) != 0)
+			continue;
+		const char *key = rd_cell(t, r, (size_t)kc);
+		if (pc >= 0) {
+			char *k = xasprintf("%s=%s", rd_cell(t, r, (size_t)pc), key);
+			strmap_get(map, k, strlen(k), 1)->value = (void *)rd_cell(t, r, (size_t)kc);
+			free(k);
+		} else {
+			strmap_get(map, key, strlen(key), 1)->value = (void *)key;
+		}
+	}
+}
+
+static void add_name(struct knowledge *k, const char *name, unsigned kind, const char *header)
+{
+	struct strmap_entry *e = strmap_get(&k->names, name, strlen(name), 1);
+	struct x86_name *x = e->value;
+	if (!x) {
+		x = xcalloc(1, sizeof *x);
+		x->header = header;
+		e->value = x;
+	}
+	x->kinds |= kind;
+}
+
+static void load_names(struct knowledge *k, const char *table, unsigned kind,
+		       const char *header_col)
+{
+	const struct rd_table *t = rd_find(table);
+	if (!t)
+		return;
+	int nc = rd_column(t, "name");
+	int hc = header_col ? rd_column(t, header_col) : -1;
+	for (size_t r = 0; nc >= 0 && r < t->nrows; r++)
+		add_name(k, rd_cell(t, r, (size_t)nc), kind,
+			 hc >= 0 ? rd_cell(t, r, (size_t)hc) : NULL);
+}
+
+/* REG_RIP and friends count only where the target does not define them. */
+static void load_context_registers(struct knowledge *k)
+{
+	const struct rd_table *t = rd_find("x86/context-registers");
+	if (!t)
+		return;
+	int nc = rd_column(t, "name");
+	for (size_t r = 0; nc >= 0 && r < t->nrows; r++) {
+		const char *v = table_target_cell(t, r, k->target);
+		if (v && strcmp(v, "undefined") == 0)
+			add_name(k, rd_cell(t, r, (size_t)nc), X86_CONTEXT_REG, "sys/ucontext.h");
+	}
+}
+
+static void load_all_mnemonics(struct knowledge *k)
+{
+	const struct rd_table *t = rd_find("x86/mnemonics");
+	if (!t)
+		return;
+	int mc = rd_column(t, "mnemonic");
+	for (size_t r = 0; mc >= 0 && r < t->nrows; r++) {
+		const char *m = rd_cell(t, r, (size_t)mc);
+		const char *v = table_target_cell(t, r, k->target);
+		strmap_get(&k->x86_mnemonics, m, strlen(m), 1)->value =
+			(void *)(v && strcmp(v, "unknown") == 0 ? "unknown" : "known");
+	}
+}
+
+static void load_all_registers(struct knowledge *k)
+{
+	const struct rd_table *t = rd_find("x86/registers");
+	if (!t)
+		return;
+	int nc = rd_column(t, "name");
+	for (size_t r = 0; nc >= 0 && r < t->nrows; r++) {
+		const char *n = rd_cell(t, r, (size_t)nc);
+		strmap_get(&k->x86_registers, n, strlen(n), 1)->value = (void *)n;
+	}
+}
+
+static void load_macros(struct knowledge *k)
+{
+	char name[64];
+	snprintf(name, sizeof name, "macros/%s.gcc", k->target);
+	const struct rd_table *t = rd_find(name);
+	if (!t)
+		return;
+	int nc = rd_column(t, "name"), vc = rd_column(t, "value");
+	for (size_t r = 0; nc >= 0 && vc >= 0 && r < t->nrows; r++) {
+		const char *n = rd_cell(t, r, (size_t)nc);
+		strmap_get(&k->macros, n, strlen(n), 1)->value = (void *)rd_cell(t, r, (size_t)vc);
+	}
+}
+
+static enum attr_verdict parse_verdict(const char *v)
+{
+	if (v && strcmp(v, "error") == 0)
+		return ATTR_ERROR;
+	if (v && strcmp(v, "ignored") == 0)
+		return ATTR_IGNORED;
+	return ATTR_OK;
+}
+
+static int load_target_row(struct knowledge *k, const char *target)
+{
+	const struct rd_table *t = rd_find("targets");
+	if (!t)
+		return 0;
+	int nc = rd_column(t, "name");
+	for (size_t r = 0; nc >= 0 && r < t->nrows; r++) {
+		if (strcmp(rd_cell(t, r, (size_t)nc), target) != 0)
+			continue;
+		k->target = rd_cell(t, r, (size_t)nc);
+		k->triple = rd_cell(t, r, (size_t)rd_column(t, "triple"));
+		k->target_is_x86 = strcmp(rd_cell(t, r, (size_t)rd_column(t, "family")), "x86") == 0;
+		k->x86_target_attr = parse_verdict(rd_cell(t, r, (size_t)rd_column(t, "x86_target_attr")));
+		k->x86_pragma_target = parse_verdict(rd_cell(t, r, (size_t)rd_column(t, "x86_pragma_target")));
+		return 1;
+	}
+	return 0;
+}
+
+const char *knowledge_target_names(void)
+{
+	static char names[256];
+	const struct rd_table *t = rd_find("targets");
+	names[0] = '\0';
+	for (size_t r = 0; t && r < t->nrows; r++) {
+		if (r)
+			strncat(names, "|", sizeof names - strlen(names) - 1);
+		strncat(names, rd_cell(t, r, 0), sizeof names - strlen(names) - 1);
+	}
+	return names;
+}
+
+struct knowledge *knowledge_load(const char *target)
+{
+	struct knowledge *k = xcalloc(1, sizeof *k);
+	if (!load_target_row(k, target)) {
+		fprintf(stderr, "archport: unknown target '%s' (known: %s)\n", target,
+			knowledge_target_names());
+		free(k);
+		return NULL;
+	}
+	load_macros(k);
+	if (!k->target_is_x86) {
+		load_names(k, "x86/intrinsics", X86_INTRINSIC, "header");
+		load_names(k, "x86/types", X86_TYPE, "header");
+		load_names(k, "x86/portio", X86_PORT_IO, NULL);
+		load_context_registers(k);
+		for (size_t i = 0; i < sizeof x86_arch_macros / sizeof *x86_arch_macros; i++)
+			add_name(k, x86_arch_macros[i], X86_ARCH_MACRO, NULL);
+		load_bad(&k->headers, "x86/headers", "header", NULL, k->target, "missing");
+		load_bad(&k->bad_mnemonics, "x86/mnemonics", "mnemonic", NULL, k->target, "unknown");
+		load_bad(&k->bad_registers, "x86/registers", "name", NULL, k->target, "error");
+		load_bad(&k->bad_constraints, "x86/constraints", "constraint", NULL, k->target, "error");
+		load_bad(&k->bad_mflags, "x86/mflags", "option", NULL, k->target, "unknown");
+		load_bad(&k->bad_march, "x86/march", "value", "option", k->target, "invalid");
+		load_all_mnemonics(k);
+		load_all_registers(k);
+	}
+	return k;
+}
+
+static void free_name(void *p)
+{
+	free(p);
+}
+
+void knowledge_free(struct knowledge *k)
+{
+	if (!k)
+		return;
+	strmap_free(&k->macros, NULL);
+	strmap_free(&k->names, free_name);
+	strmap_free(&k->headers, NULL);
+	strmap_free(&k->bad_mnemonics, NULL);
+	strmap_free(&k->x86_mnemonics, NULL);
+	strmap_free(&k->bad_registers, NULL);
+	strmap_free(&k->x86_registers, NULL);
+	strmap_free(&k->bad_constraints, NULL);
+	strmap_free(&k->bad_mflags, NULL);
+	strmap_free(&k->bad_march, NULL);
+	free(k);
+}
+
+const struct x86_name *knowledge_name(const struct knowledge *k, const char *s, size_t n)
+{
+	return strmap_value(&k->names, s, n);
+}
+
+int knowledge_is_x86_arch_word(const char *s, size_t n)
+{
+	for (size_t i = 0; i < sizeof x86_arch_words / sizeof *x86_arch_words; i++)
+		if (mem_eq(s, n, x86_arch_words[i]))
+			return 1;
+	return 0;
+}

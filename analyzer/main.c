@@ -1,0 +1,46 @@
+/* archport: find what breaks when an x86_64 tree is built for another
+ * architecture. This file only dispatches to the commands. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: archport <command> [options]\n\n"
+	      "  scan    [PATH...] [--target T] [--format F] [-o FILE] [-j N] [--fail-on S]\n"
+	      "          report every construct that breaks the target build\n"
+	      "  rules   [list | show RULE]   the rules archport checks\n"
+	      "  explain RULE                 why a rule's construct breaks, and the fix\n\n"
+	      "Targets: aarch64 (default), riscv64, x86_64. Exit status of scan: 0 clean,\n"
+	      "1 findings at or above --fail-on (default error), 2 usage or I/O error.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "scan"))
+		return cmd_scan(argc - 1, argv + 1);
+	if (!strcmp(cmd, "rules"))
+		return cmd_rules(argc - 1, argv + 1);
+	if (!strcmp(cmd, "explain"))
+		return cmd_explain(argc - 1, argv + 1);
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("archport %s\n", ARCHPORT_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "stub") || !strcmp(cmd, "verify")) {
+		fprintf(stderr, "archport %s: not in this version yet; `archport scan` reports what to port\n", cmd);
+		return 2;
+	}
+	fprintf(stderr, "archport: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,62 @@
+#include <string.h>
+#include "rules.h"
+#include "ruledata.h"
+
+static const struct rule_info rules[] = {
+	{ RULE_ASM_X86, SEV_ERROR,
+	  "x86 instruction or register in inline asm reachable on the target" },
+	{ RULE_ASM_CONSTRAINT, SEV_ERROR,
+	  "x86 register constraint (\"a\", \"b\", \"c\", \"d\", \"S\", \"D\", ...) in inline asm" },
+	{ RULE_ASM_CLOBBER, SEV_ERROR,
+	  "x86 register name in an inline asm clobber list" },
+	{ RULE_INTRINSIC, SEV_ERROR,
+	  "x86 intrinsic or builtin (_mm_*, __rdtsc, __builtin_ia32_*, __builtin_cpu_supports)" },
+	{ RULE_VECTOR_TYPE, SEV_ERROR,
+	  "x86 vector type (__m128, __m128i, __m256d, __mmask16, ...)" },
+	{ RULE_HEADER, SEV_ERROR,
+	  "x86-only header (immintrin.h family, cpuid.h, sys/io.h, ...) included on the target" },
+	{ RULE_ERROR_DIRECTIVE, SEV_ERROR,
+	  "#error reachable on the target" },
+	{ RULE_ARCH_CHAIN, SEV_ERROR,
+	  "#if/#elif chain with arms only for other architectures, whose definitions are used" },
+	{ RULE_TARGET_ATTR, SEV_ERROR,
+	  "__attribute__((target(\"...\"))) or #pragma GCC target with x86 features" },
+	{ RULE_CONTEXT_REG, SEV_ERROR,
+	  "ucontext/jmp_buf x86 register index (REG_RIP, JB_RSP, ...)" },
+	{ RULE_PORT_IO, SEV_ERROR,
+	  "x86 port I/O (inb, outb, ioperm, iopl from sys/io.h)" },
+	{ RULE_GATED, SEV_NOTE,
+	  "x86-specific code already gated out for the target" },
+	{ RULE_ASM_FILE, SEV_ERROR,
+	  "assembly source with x86 instructions that the build assembles for the target" },
+	{ RULE_BUILD_FLAG, SEV_ERROR,
+	  "x86 -m<feature> compiler option not under an architecture condition" },
+	{ RULE_BUILD_MARCH, SEV_ERROR,
+	  "-march=/-mtune=/-mcpu= with an x86 value not under an architecture condition" },
+	{ RULE_BUILD_NASM, SEV_ERROR,
+	  "nasm/yasm invoked by the build for every architecture" },
+	{ RULE_INPUT, SEV_WARNING,
+	  "a file archport could not read or scan (binary, too large, unreadable)" },
+};
+
+const struct rule_info *rule_all(size_t *count)
+{
+	*count = sizeof rules / sizeof rules[0];
+	return rules;
+}
+
+const struct rule_info *rule_find(const char *id)
+{
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+		if (strcmp(rules[i].id, id) == 0)
+			return &rules[i];
+	return NULL;
+}
+
+const char *rule_doc(const char *id)
+{
+	for (size_t i = 0; i < rd_doc_count; i++)
+		if (strcmp(rd_docs[i].rule, id) == 0)
+			return rd_docs[i].text;
+	return NULL;
+}

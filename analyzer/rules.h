@@ -1,0 +1,38 @@
+/* The rule registry: stable ids, default severities, one-line summaries.
+ * Each rule has a page docs/rules/<area>-<name>.md, embedded for `explain`. */
+#ifndef ARCHPORT_RULES_H
+#define ARCHPORT_RULES_H
+
+#include <stddef.h>
+#include "finding.h"
+
+struct rule_info {
+	const char *id;
+	enum severity severity;  /* default; some findings are downgraded */
+	const char *summary;
+};
+
+const struct rule_info *rule_find(const char *id);
+const struct rule_info *rule_all(size_t *count);
+/* The embedded markdown page for a rule, or NULL. */
+const char *rule_doc(const char *id);
+
+#define RULE_ASM_X86          "c/asm-x86"
+#define RULE_ASM_CONSTRAINT   "c/asm-constraint"
+#define RULE_ASM_CLOBBER      "c/asm-clobber"
+#define RULE_INTRINSIC        "c/intrinsic-x86"
+#define RULE_VECTOR_TYPE      "c/vector-type-x86"
+#define RULE_HEADER           "c/header-x86"
+#define RULE_ERROR_DIRECTIVE  "c/error-directive"
+#define RULE_ARCH_CHAIN       "c/arch-chain"
+#define RULE_TARGET_ATTR      "c/target-attribute"
+#define RULE_CONTEXT_REG      "c/context-register"
+#define RULE_PORT_IO          "c/port-io"
+#define RULE_GATED            "c/gated-x86"
+#define RULE_ASM_FILE         "asm/x86-file"
+#define RULE_BUILD_FLAG       "build/x86-flag"
+#define RULE_BUILD_MARCH      "build/x86-march"
+#define RULE_BUILD_NASM       "build/nasm"
+#define RULE_INPUT            "input/unreadable"
+
+#endif

@@ -1,0 +1,75 @@
+/* The scan engine shared by the front ends: the tree-wide index built in a
+ * first pass (macro definitions, include directories, what the build files
+ * gate), and the per-file entry points of each language front end. */
+#ifndef ARCHPORT_SCAN_H
+#define ARCHPORT_SCAN_H
+
+#include "finding.h"
+#include "knowledge.h"
+#include "textfile.h"
+#include "util.h"
+#include "walk.h"
+
+/* Where a macro name is #define'd across the tree (first pass). */
+#define MAX_DEF_FILES 4
+struct def_sites {
+	int nfiles;                  /* distinct defining files, saturating */
+	int files[MAX_DEF_FILES];    /* their indexes in the walk */
+	int on_command_line;         /* -DNAME in a build file */
+};
+
+/* How the build files refer to a source file name. */
+enum { REF_UNGATED = 1, REF_GATED = 2 };
+
+struct tree_index {
+	const struct knowledge *k;
+	const struct walk_result *walk;
+	struct strmap files;         /* rel path -> index + 1 */
+	struct strmap defs;          /* macro -> struct def_sites */
+	struct strmap build_refs;    /* file base name -> REF_* bits */
+	char **include_dirs;         /* rel dirs from -I flags, plus "include" */
+	size_t ninclude_dirs, include_cap;
+	int has_build_files;
+};
+
+/* One file's scan, written by one worker. */
+struct file_scan {
+	struct finding_list findings;
+	size_t lines;
+	int scanned;
+};
+
+/* Adds a finding at a byte position of `src`, filling the source line. */
+struct emitter {
+	struct finding_list *out;
+	const char *rel;
+	const char *src, *end;
+	int cached_line;          /* line-start cache: findings come in order */
+	const char *cached_p;
+};
+void emit(struct emitter *em, const char *rule, enum severity sev, int line, int col,
+	  int end_line, int end_col, const char *fix, const char *fmt, ...)
+	__attribute__((format(printf, 9, 10)));
+
+void index_init(struct tree_index *ix, const struct knowledge *k, const struct walk_result *w);
+void index_free(struct tree_index *ix);
+void index_add_command_line_define(struct tree_index *ix, const char *name, size_t n);
+void index_add_include_dir(struct tree_index *ix, const char *dir, size_t n);
+
+/* First pass: every file's #define names, and the build files. */
+void index_defines(struct tree_index *ix, int file_index, const char *src, size_t len);
+void index_build_file(struct tree_index *ix, const struct source_file *f, const char *src, size_t len);
+/* Resolves an include name from the directory of `from_rel`; returns the
+ * walk index or -1. */
+int index_resolve_include(const struct tree_index *ix, const char *from_rel,
+			  const char *name, size_t n, int angled);
+
+/* Front ends. */
+void scan_c(const struct tree_index *ix, int file_index, const struct textfile *tf,
+	    struct finding_list *out);
+void scan_asm(const struct tree_index *ix, int file_index, const struct textfile *tf,
+	      struct finding_list *out);
+void scan_build(const struct tree_index *ix, int file_index, const struct textfile *tf,
+		struct finding_list *out);
+
+#endif

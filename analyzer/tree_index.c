@@ -1,0 +1,210 @@
+/* The first pass over the tree: where macros are defined, which include
+ * directories the build uses, and shared helpers for the front ends. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "c_lex.h"
+#include "scan.h"
+
+void emit(struct emitter *em, const char *rule, enum severity sev, int line, int col,
+	  int end_line, int end_col, const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *msg = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+	msg[0] = '\0';
+	va_start(ap, fmt);
+	if (n > 0)
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	struct finding f = { rule, sev, (char *)em->rel, line, col, end_line, end_col, msg, fix, NULL };
+	/* the source line for carets: find it by counting lines */
+	if (em->src && line > 0) {
+		const char *p = em->src;
+		int l = 1;
+		if (em->cached_p && em->cached_line <= line) {
+			p = em->cached_p;
+			l = em->cached_line;
+		}
+		for (; l < line && p < em->end; l++) {
+			const char *nl = memchr(p, '\n', (size_t)(em->end - p));
+			p = nl ? nl + 1 : em->end;
+		}
+		const char *start;
+		size_t len;
+		em->cached_line = l;
+		em->cached_p = p;
+		if (p < em->end) {
+			lex_line_bounds(em->src, em->end, p, &start, &len);
+			f.source_line = xstrndup(start, len > 400 ? 400 : len);
+		}
+	}
+	findings_add(em->out, &f);
+	free(f.source_line);
+	free(msg);
+}
+
+static void add_def(struct tree_index *ix, const char *name, size_t n, int file_index)
+{
+	struct strmap_entry *e = strmap_get(&ix->defs, name, n, 1);
+	struct def_sites *d = e->value;
+	if (!d)
+		d = e->value = xcalloc(1, sizeof *d);
+	if (file_index < 0) {
+		d->on_command_line = 1;
+		return;
+	}
+	for (int i = 0; i < d->nfiles && i < MAX_DEF_FILES; i++)
+		if (d->files[i] == file_index)
+			return;
+	if (d->nfiles < MAX_DEF_FILES)
+		d->files[d->nfiles] = file_index;
+	if (d->nfiles <= MAX_DEF_FILES)
+		d->nfiles++;
+}
+
+/* Only the lines that start with '#' matter: a cheap scan, no lexing. */
+void index_defines(struct tree_index *ix, int file_index, const char *src, size_t len)
+{
+	const char *p = src, *end = src + len;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < end && *p == '#') {
+			p++;
+			while (p < end && (*p == ' ' || *p == '\t'))
+				p++;
+			if (end - p > 7 && memcmp(p, "define", 6) == 0 && (p[6] == ' ' || p[6] == '\t')) {
+				p += 7;
+				while (p < end && (*p == ' ' || *p == '\t'))
+					p++;
+				const char *s = p;
+				while (p < end && (*p == '_' || (*p >= 'a' && *p <= 'z') ||
+						   (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+					p++;
+				if (p > s)
+					add_def(ix, s, (size_t)(p - s), file_index);
+			}
+		}
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+}
+
+void index_add_command_line_define(struct tree_index *ix, const char *name, size_t n)
+{
+	add_def(ix, name, n, -1);
+}
+
+void index_add_include_dir(struct tree_index *ix, const char *dir, size_t n)
+{
+	while (n > 2 && dir[0] == '.' && dir[1] == '/') {
+		dir += 2;
+		n -= 2;
+	}
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 0 || dir[0] == '/' || dir[0] == '$' || memchr(dir, '$', n))
+		return;
+	for (size_t i = 0; i < ix->ninclude_dirs; i++)
+		if (mem_eq(dir, n, ix->include_dirs[i]))
+			return;
+	GROW(ix->include_dirs, ix->ninclude_dirs, ix->include_cap);
+	ix->include_dirs[ix->ninclude_dirs++] = xstrndup(dir, n);
+}
+
+/* Joins dir and name, folding "." and ".." so lookups hit the walk's paths. */
+static char *normalize_join(const char *dir, size_t dlen, const char *name, size_t n)
+{
+	struct strbuf raw = {0};
+	sb_add(&raw, dir, dlen);
+	if (dlen)
+		sb_addc(&raw, '/');
+	sb_add(&raw, name, n);
+	char **parts = NULL;
+	size_t np = 0, cap = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(raw.buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (strcmp(tok, ".") == 0)
+			continue;
+		if (strcmp(tok, "..") == 0) {
+			if (np == 0) {   /* escapes the root */
+				free(parts);
+				sb_free(&raw);
+				return NULL;
+			}
+			np--;
+			continue;
+		}
+		GROW(parts, np, cap);
+		parts[np++] = tok;
+	}
+	struct strbuf out = {0};
+	for (size_t i = 0; i < np; i++) {
+		if (i)
+			sb_addc(&out, '/');
+		sb_adds(&out, parts[i]);
+	}
+	free(parts);
+	sb_free(&raw);
+	return sb_detach(&out);
+}
+
+static int lookup(const struct tree_index *ix, const char *dir, size_t dlen, const char *name, size_t n)
+{
+	char *path = normalize_join(dir, dlen, name, n);
+	if (!path)
+		return -1;
+	void *v = strmap_value(&ix->files, path, strlen(path));
+	free(path);
+	return v ? (int)((intptr_t)v - 1) : -1;
+}
+
+int index_resolve_include(const struct tree_index *ix, const char *from_rel,
+			  const char *name, size_t n, int angled)
+{
+	if (n == 0 || name[0] == '/')
+		return -1;
+	int idx;
+	if (!angled) {
+		const char *slash = strrchr(from_rel, '/');
+		idx = lookup(ix, from_rel, slash ? (size_t)(slash - from_rel) : 0, name, n);
+		if (idx >= 0)
+			return idx;
+	}
+	for (size_t i = 0; i < ix->ninclude_dirs; i++) {
+		idx = lookup(ix, ix->include_dirs[i], strlen(ix->include_dirs[i]), name, n);
+		if (idx >= 0)
+			return idx;
+	}
+	return angled ? -1 : lookup(ix, "", 0, name, n);
+}
+
+void index_init(struct tree_index *ix, const struct knowledge *k, const struct walk_result *w)
+{
+	memset(ix, 0, sizeof *ix);
+	ix->k = k;
+	ix->walk = w;
+	for (size_t i = 0; i < w->len; i++) {
+		const char *rel = w->files[i].rel;
+		strmap_get(&ix->files, rel, strlen(rel), 1)->value = (void *)(intptr_t)(i + 1);
+	}
+	index_add_include_dir(ix, "include", 7);
+}
+
+static void free_plain(void *p)
+{
+	free(p);
+}
+
+void index_free(struct tree_index *ix)
+{
+	strmap_free(&ix->files, NULL);
+	strmap_free(&ix->defs, free_plain);
+	strmap_free(&ix->build_refs, NULL);
+	for (size_t i = 0; i < ix->ninclude_dirs; i++)
+		free(ix->include_dirs[i]);
+	free(ix->include_dirs);
+}

@@ -1,0 +1,222 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util.h"
+
+static void out_of_memory(void)
+{
+	fputs("archport: out of memory\n", stderr);
+	exit(2);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	struct strbuf sb = {0};
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return xstrdup("");
+	sb.buf = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(sb.buf, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return sb.buf;
+}
+
+void grow_array(void **items, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return;
+	size_t n = *cap ? *cap * 2 : 8;
+	while (n < need)
+		n *= 2;
+	*items = xrealloc(*items, n * size);
+	*cap = n;
+}
+
+void sb_add(struct strbuf *sb, const char *s, size_t n)
+{
+	grow_array((void **)&sb->buf, &sb->cap, sb->len + n + 1, 1);
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void sb_adds(struct strbuf *sb, const char *s)
+{
+	sb_add(sb, s, strlen(s));
+}
+
+void sb_addc(struct strbuf *sb, char c)
+{
+	sb_add(sb, &c, 1);
+}
+
+void sb_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	grow_array((void **)&sb->buf, &sb->cap, sb->len + (size_t)n + 1, 1);
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+}
+
+char *sb_detach(struct strbuf *sb)
+{
+	char *s = sb->buf ? sb->buf : xstrdup("");
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return s;
+}
+
+void sb_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}
+
+uint32_t hash_bytes(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;   /* FNV-1a: short identifiers, good spread */
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static void strmap_rehash(struct strmap *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 64;
+	struct strmap_entry *ns = xcalloc(ncap, sizeof *ns);
+	for (size_t i = 0; i < m->cap; i++) {
+		struct strmap_entry *e = &m->slots[i];
+		if (!e->key)
+			continue;
+		size_t j = e->hash & (ncap - 1);
+		while (ns[j].key)
+			j = (j + 1) & (ncap - 1);
+		ns[j] = *e;
+	}
+	free(m->slots);
+	m->slots = ns;
+	m->cap = ncap;
+}
+
+struct strmap_entry *strmap_get(struct strmap *m, const char *key, size_t n, int create)
+{
+	if (!m->cap) {
+		if (!create)
+			return NULL;
+		strmap_rehash(m);
+	}
+	uint32_t h = hash_bytes(key, n);
+	size_t j = h & (m->cap - 1);
+	while (m->slots[j].key) {
+		struct strmap_entry *e = &m->slots[j];
+		if (e->hash == h && e->keylen == n && memcmp(e->key, key, n) == 0)
+			return e;
+		j = (j + 1) & (m->cap - 1);
+	}
+	if (!create)
+		return NULL;
+	if ((m->len + 1) * 4 > m->cap * 3) {
+		strmap_rehash(m);
+		return strmap_get(m, key, n, create);
+	}
+	struct strmap_entry *e = &m->slots[j];
+	e->key = xstrndup(key, n);
+	e->keylen = n;
+	e->hash = h;
+	e->value = NULL;
+	m->len++;
+	return e;
+}
+
+void *strmap_value(const struct strmap *m, const char *key, size_t n)
+{
+	struct strmap_entry *e = strmap_get((struct strmap *)m, key, n, 0);
+	return e ? e->value : NULL;
+}
+
+int strmap_has(const struct strmap *m, const char *key, size_t n)
+{
+	return strmap_get((struct strmap *)m, key, n, 0) != NULL;
+}
+
+void strmap_free(struct strmap *m, void (*free_value)(void *))
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->slots[i].key)
+			continue;
+		free(m->slots[i].key);
+		if (free_value)
+			free_value(m->slots[i].value);
+	}
+	free(m->slots);
+	m->slots = NULL;
+	m->cap = m->len = 0;
+}
+
+int str_starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int mem_eq(const char *a, size_t n, const char *s)
+{
+	return strlen(s) == n && memcmp(a, s, n) == 0;
+}

@@ -1,0 +1,55 @@
+/* Small helpers every pass uses: checked allocation, growable buffers,
+ * a string set/map keyed by byte ranges. */
+#ifndef ARCHPORT_UTIL_H
+#define ARCHPORT_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grows `*items` (of `*cap` elements of `size` bytes) to hold `need`. */
+void grow_array(void **items, size_t *cap, size_t need, size_t size);
+#define GROW(arr, len, cap) \
+	grow_array((void **)&(arr), &(cap), (len) + 1, sizeof *(arr))
+
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+void sb_add(struct strbuf *sb, const char *s, size_t n);
+void sb_adds(struct strbuf *sb, const char *s);
+void sb_addc(struct strbuf *sb, char c);
+void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *sb_detach(struct strbuf *sb);   /* NUL-terminated, caller frees */
+void sb_reset(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+
+/* A hash map from byte strings to a pointer-sized value. Keys are copied. */
+struct strmap_entry {
+	char *key;
+	size_t keylen;
+	uint32_t hash;
+	void *value;
+};
+struct strmap {
+	struct strmap_entry *slots;
+	size_t cap, len;
+};
+uint32_t hash_bytes(const char *s, size_t n);
+/* Returns the entry for the key, creating it (value NULL) when `create`. */
+struct strmap_entry *strmap_get(struct strmap *m, const char *key, size_t n, int create);
+void *strmap_value(const struct strmap *m, const char *key, size_t n);
+int strmap_has(const struct strmap *m, const char *key, size_t n);
+void strmap_free(struct strmap *m, void (*free_value)(void *));
+
+int str_starts(const char *s, const char *prefix);
+int mem_eq(const char *a, size_t n, const char *s);  /* a[0..n) == s */
+
+#endif

@@ -1,0 +1,44 @@
+/* Finding the files to scan: in a git checkout the files git tracks,
+ * elsewhere every file, never following a symlink into a loop. */
+#ifndef ARCHPORT_WALK_H
+#define ARCHPORT_WALK_H
+
+#include <stddef.h>
+
+enum file_kind {
+	FK_NONE,
+	FK_C,        /* C/C++ sources and headers */
+	FK_ASM_CPP,  /* .S: assembly through the C preprocessor */
+	FK_ASM,      /* .s: plain assembly */
+	FK_NASM,     /* .asm/.nasm: nasm/yasm syntax */
+	FK_MAKE,
+	FK_CMAKE,
+	FK_MESON,
+	FK_AUTOCONF,
+};
+
+struct source_file {
+	char *path;      /* as opened: root + '/' + rel */
+	char *rel;       /* relative to the root, '/' separators */
+	enum file_kind kind;
+};
+
+struct walk_problem {
+	char *path;      /* relative to the root */
+	char *why;
+};
+
+struct walk_result {
+	struct source_file *files;
+	size_t len, cap;
+	struct walk_problem *problems;
+	size_t nproblems, problems_cap;
+};
+
+enum file_kind classify_path(const char *rel);
+/* Walks `root` (a directory or a single file). Returns -1 with a message on
+ * stderr when the root itself cannot be read. */
+int walk_tree(const char *root, struct walk_result *out);
+void walk_free(struct walk_result *w);
+
+#endif

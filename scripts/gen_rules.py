@@ -1,0 +1,1098 @@
+#!/usr/bin/env python3
+"""Generate the knowledge files under rules/ from the real compilers and headers.
+
+The project rule is "data, generated where a compiler can tell us": rather than
+hand-written lists of x86 intrinsics, mnemonics, registers, flags and headers,
+this script asks the installed x86_64, aarch64 and riscv64 toolchains (gcc,
+GNU as, clang-19, glibc headers) and records what they say.  Every file it
+writes starts with '#' lines naming the generator, the commands and tool
+versions, then a header line of column names, then sorted tab-separated rows
+(the format scripts/embed_rules.py embeds into bin/archport).
+
+    python3 scripts/gen_rules.py            regenerate rules/ in place
+    python3 scripts/gen_rules.py --check    regenerate into a temporary
+                                            directory; exit 1 with a diff
+                                            summary if rules/ is out of date
+    python3 scripts/gen_rules.py --out DIR  write the files below DIR instead
+
+Compiler and assembler runs are batched (one run per target over a file with
+one probe per line or per function, errors mapped back by line number) except
+where a diagnostic in one probe could hide another (constraints, -march
+values); those run as separate small compiles, two at a time.
+"""
+
+import argparse
+import concurrent.futures
+import difflib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPT = "scripts/gen_rules.py"
+
+CLANG = "clang-19"
+CLANG_INCLUDE = "/usr/lib/llvm-19/lib/clang/19/include"
+LIBOPCODES = "/usr/lib/x86_64-linux-gnu/libopcodes-2.40-system.so"
+X86_MULTIARCH = "/usr/include/x86_64-linux-gnu"
+
+# English diagnostics with ASCII quotes, no colour, no caret lines.
+ENV = dict(os.environ, LC_ALL="C", LANG="C", LANGUAGE="C")
+ENV.pop("GCC_COLORS", None)
+GCC_DIAG = ["-fdiagnostics-color=never", "-fno-diagnostics-show-caret"]
+
+JOBS = 2  # the machine is shared: never more than two compilers at once
+
+
+class Target:
+    """One architecture: its triple, compiler, assembler and family."""
+
+    def __init__(self, name, triple, family, qemu):
+        self.name = name
+        self.triple = triple
+        self.family = family
+        self.qemu = qemu
+        prefixed = triple + "-gcc"
+        if name == "x86_64" and not shutil.which(prefixed):
+            prefixed = "gcc"
+        self.gcc = prefixed
+        self.assembler = triple + "-as" if shutil.which(triple + "-as") else "as"
+
+
+X86 = Target("x86_64", "x86_64-linux-gnu", "x86", "-")
+CROSS = [Target("aarch64", "aarch64-linux-gnu", "arm", "qemu-aarch64"),
+         Target("riscv64", "riscv64-linux-gnu", "riscv", "qemu-riscv64")]
+ALL_TARGETS = [X86] + CROSS
+CROSS_NAMES = [t.name for t in CROSS]
+
+
+# ---------------------------------------------------------------- helpers
+
+def run(cmd, cwd=None, stdin=None):
+    """Run a command with the C locale; return (status, stdout, stderr)."""
+    proc = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True,
+                          text=True, env=ENV, errors="replace")
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def run_many(cmds, cwd=None):
+    """Run independent commands, at most JOBS at a time, results in order."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=JOBS) as pool:
+        return list(pool.map(lambda c: run(c, cwd=cwd), cmds))
+
+
+def output_of(cmd):
+    status, out, err = run(cmd)
+    if status != 0:
+        sys.exit("gen_rules: %s failed:\n%s" % (" ".join(cmd), err))
+    return out
+
+
+def version(tool):
+    """First line of `tool --version`, for the provenance comments."""
+    return output_of([tool, "--version"]).splitlines()[0].strip()
+
+
+def package_version(package):
+    out = output_of(["dpkg-query", "-W", "-f=${Version}", package])
+    return "%s %s" % (package, out.strip())
+
+
+DIAG_RE = re.compile(r"^[^:\n]+:(\d+):(?:\d+:)? *(error|warning|note|Error|Warning|"
+                     r"fatal error): (.*)$")
+
+
+def diagnostics(stderr):
+    """Map line number -> list of (kind, message) from gcc/as diagnostics."""
+    by_line = {}
+    for line in stderr.splitlines():
+        m = DIAG_RE.match(line)
+        if m:
+            kind = m.group(2).lower()
+            by_line.setdefault(int(m.group(1)), []).append((kind, m.group(3)))
+    return by_line
+
+
+def errors_by_line(stderr):
+    """Map line number -> first error message on that line."""
+    result = {}
+    for number, diags in diagnostics(stderr).items():
+        for kind, message in diags:
+            if kind in ("error", "fatal error"):
+                result.setdefault(number, message)
+    return result
+
+
+class Workdir:
+    """A scratch directory for probe files, removed at the end."""
+
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="gen_rules.")
+
+    def write(self, name, text):
+        path = os.path.join(self.path, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    def close(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Output:
+    """Writes the TSV files below one directory and remembers their names."""
+
+    def __init__(self, directory, verbose=True):
+        self.directory = directory
+        self.verbose = verbose
+        self.written = []
+
+    def log(self, text):
+        if self.verbose:
+            print(text)
+
+    def tsv(self, relpath, comments, header, rows):
+        """Write one rules file: provenance comments, header, sorted rows."""
+        seen = set()
+        clean = []
+        for row in rows:
+            row = tuple(row)
+            if len(row) != len(header):
+                raise ValueError("%s: row %r does not match header %r"
+                                 % (relpath, row, header))
+            for cell in row:
+                if "\t" in cell or "\n" in cell:
+                    raise ValueError("%s: bad cell %r" % (relpath, cell))
+            if row in seen:
+                continue
+            seen.add(row)
+            clean.append(row)
+        clean.sort()
+        lines = ["# Generated by %s; do not edit (run `python3 %s` to regenerate)."
+                 % (SCRIPT, SCRIPT)]
+        lines += ["# " + c if c else "#" for c in comments]
+        lines.append("\t".join(header))
+        lines += ["\t".join(r) for r in clean]
+        path = os.path.join(self.directory, relpath)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        self.written.append(relpath)
+        self.log("  %-32s %6d rows" % (relpath, len(clean)))
+        return clean
+
+
+# ------------------------------------------------------ reading C headers
+
+C_TOKEN_RE = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*',
+                        re.S)
+TOKEN_RE = re.compile(r'[A-Za-z_]\w*|"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|\d\w*|\S')
+# Identifiers that may stand before '(' in a declaration without being its name.
+NOT_A_NAME = {"__attribute__", "__attribute", "__declspec", "__asm__", "__asm", "asm",
+              "_Alignas", "alignas", "__typeof__", "__typeof", "typeof",
+              "_Static_assert", "static_assert", "__extension__", "sizeof",
+              "__has_builtin", "__has_feature", "defined"}
+AGGREGATE = {"struct", "union", "enum"}
+C_WORDS = {"typedef", "struct", "union", "enum", "static", "extern", "inline",
+           "__inline", "__inline__", "const", "volatile", "unsigned", "signed",
+           "char", "short", "int", "long", "float", "double", "void", "_Bool",
+           "__const", "restrict", "__restrict", "__restrict__", "register"}
+
+
+def strip_comments(text):
+    """Drop comments (keeping string literals) and join continued lines."""
+    def keep(m):
+        s = m.group(0)
+        if s.startswith("/*"):
+            return " " + "\n" * s.count("\n")
+        if s.startswith("//"):
+            return " "
+        return s
+    text = C_TOKEN_RE.sub(keep, text)
+    return re.sub(r"\\\n", " ", text)
+
+
+class Header:
+    """What one C header declares: functions, function-like macros, typedefs.
+
+    The header is read as text rather than preprocessed, so that every
+    #if branch counts (gcc's headers declare many intrinsics as inline
+    functions under __OPTIMIZE__ and as macros otherwise)."""
+
+    def __init__(self, path):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            self.text = f.read()
+        text = strip_comments(self.text)
+        self.function_macros = []      # names of #define NAME(...)
+        self.object_macros = {}        # name -> body
+        self.undefined = set()         # names #undef'd (internal helpers)
+        self.includes = []
+        code = []
+        for line in text.split("\n"):
+            stripped = line.strip()
+            if stripped.startswith("#"):
+                self._directive(stripped[1:].strip())
+                code.append("")
+            else:
+                code.append(line)
+        self.functions, self.typedefs = self._declarations(TOKEN_RE.findall("\n".join(code)))
+
+    def _directive(self, text):
+        m = re.match(r"define\s+([A-Za-z_]\w*)(\(?)\s*(.*)$", text)
+        if m:
+            if m.group(2):
+                self.function_macros.append(m.group(1))
+            else:
+                self.object_macros[m.group(1)] = m.group(3).strip()
+            return
+        m = re.match(r"undef\s+([A-Za-z_]\w*)", text)
+        if m:
+            self.undefined.add(m.group(1))
+            return
+        m = re.match(r'include\s*[<"]([^>"]+)[>"]', text)
+        if m:
+            self.includes.append(m.group(1))
+
+    @staticmethod
+    def _skip_group(tokens, i, open_, close):
+        """Index just past the group opened at tokens[i]."""
+        depth = 0
+        while i < len(tokens):
+            if tokens[i] == open_:
+                depth += 1
+            elif tokens[i] == close:
+                depth -= 1
+                if depth == 0:
+                    return i + 1
+            i += 1
+        return i
+
+    def _declarations(self, tokens):
+        """Split top-level tokens into declarations; return (functions, typedefs)."""
+        functions, typedefs = [], []
+        decl = []
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if tok == "{":
+                if decl[-2:] == ["extern", '"C"'] or decl[-2:] == ["extern", '"C++"']:
+                    decl = []              # linkage block: its contents are top level
+                    i += 1
+                elif decl and ("typedef" in decl or "=" in decl
+                               or AGGREGATE.intersection(decl[-2:])):
+                    i = self._skip_group(tokens, i, "{", "}")
+                    decl.append("{...}")
+                else:                      # a function definition
+                    self._classify(decl, functions, typedefs)
+                    decl = []
+                    i = self._skip_group(tokens, i, "{", "}")
+            elif tok == "}":
+                decl = []                  # end of an extern "C" block
+                i += 1
+            elif tok == ";":
+                self._classify(decl, functions, typedefs)
+                decl = []
+                i += 1
+            elif tok == "(":
+                end = self._skip_group(tokens, i, "(", ")")
+                decl.append(tuple(tokens[i:end]))
+                i = end
+            else:
+                decl.append(tok)
+                i += 1
+        return functions, typedefs
+
+    @staticmethod
+    def _is_identifier(tok):
+        return isinstance(tok, str) and re.match(r"[A-Za-z_]\w*$", tok) is not None
+
+    def _classify(self, decl, functions, typedefs):
+        """Record the name a declaration declares, if it is a function or typedef.
+
+        typedef: the last plain identifier, skipping trailing attributes
+        (typedef float __m128 __attribute__((__vector_size__(16)));).
+        function: the first identifier followed by a parameter list that is
+        not an attribute keyword or an upper-case attribute macro."""
+        if not decl:
+            return
+        if "typedef" in decl:
+            for k in range(len(decl) - 1, decl.index("typedef"), -1):
+                t = decl[k]
+                if (self._is_identifier(t) and t not in C_WORDS and t not in NOT_A_NAME
+                        and not re.match(r"__[A-Z]", t)):
+                    typedefs.append(t)
+                    return
+            return
+        for k in range(1, len(decl)):
+            name = decl[k - 1]
+            if (isinstance(decl[k], tuple) and self._is_identifier(name)
+                    and name not in NOT_A_NAME and name not in C_WORDS
+                    and not re.match(r"__[A-Z]|[A-Z][A-Z0-9_]*$", name)):
+                functions.append(name)
+                return
+
+
+def public_intrinsic(name):
+    """Names a program calls: _mm_add_ps, _rdtsc, __rdtsc, __cpuid, _MM_SHUFFLE.
+
+    Internal helpers (__DEFAULT_FN_ATTRS, __DISABLE_AVX__, ...) start with
+    two underscores and an upper-case letter and are not callable."""
+    return re.match(r"_{1,2}[a-z]|_MM_", name) is not None
+
+
+def include_search_path(target):
+    """The <...> include directories of a target's gcc, in order."""
+    _, _, err = run([target.gcc, "-xc", "-E", "-v", "/dev/null"])
+    dirs, inside = [], False
+    for line in err.splitlines():
+        if line.startswith("#include <...> search starts here:"):
+            inside = True
+        elif line.startswith("End of search list."):
+            break
+        elif inside:
+            dirs.append(os.path.normpath(line.strip()))
+    return dirs
+
+
+def gcc_include_dir(target):
+    """gcc's own header directory (intrinsics, stddef.h, ...)."""
+    return output_of([target.gcc, "-print-file-name=include"]).strip()
+
+
+def header_present(name, search_path):
+    return any(os.path.exists(os.path.join(d, name)) for d in search_path)
+
+
+X86_HEADER_ROOTS = ["x86intrin.h", "immintrin.h", "ia32intrin.h", "x86gprintrin.h",
+                    "cpuid.h", "mm3dnow.h"]
+OTHER_ARCH_RE = re.compile(r"\b(__aarch64__|__arm__|_M_ARM64|_M_ARM|__riscv|__powerpc__)\b")
+
+
+def x86_headers(directory):
+    """The x86-only headers of one compiler's include directory.
+
+    A header counts as x86 if it is reached by #include from the x86 entry
+    points (x86intrin.h, immintrin.h, ia32intrin.h, x86gprintrin.h, cpuid.h,
+    mm3dnow.h), includes such a header itself (nmmintrin.h), or tests
+    __x86_64__/__i386__; minus headers that also serve other architectures
+    (MSVC-style intrin.h tests _M_ARM64 too) and headers the aarch64/riscv64
+    gcc also has (stddef.h, pulled in by mm_malloc.h)."""
+    names = sorted(f for f in os.listdir(directory) if f.endswith(".h"))
+    parsed = {n: Header(os.path.join(directory, n)) for n in names}
+    texts = {n: parsed[n].text for n in names}
+    chosen = set()
+    todo = [r for r in X86_HEADER_ROOTS if r in parsed]
+    while todo:
+        h = todo.pop()
+        if h not in chosen:
+            chosen.add(h)
+            todo += [i for i in parsed[h].includes if i in parsed]
+    changed = True
+    while changed:
+        changed = False
+        for n in names:
+            if n not in chosen and any(i in chosen for i in parsed[n].includes):
+                chosen.add(n)
+                changed = True
+    chosen |= {n for n in names if re.search(r"\b(__x86_64__|__i386__)\b", texts[n])}
+    cross_dirs = [gcc_include_dir(t) for t in CROSS]
+    # Public headers first, so that "first seen" names wmmintrin.h, not the
+    # internal __wmmintrin_aes.h it includes.
+    result = [n for n in sorted(chosen, key=lambda n: (n.startswith("__"), n))
+              if not OTHER_ARCH_RE.search(texts[n])
+              and not any(os.path.exists(os.path.join(d, n)) for d in cross_dirs)]
+    return result, parsed
+
+
+# ------------------------------------------------------------- generators
+
+def gen_targets(out, work):
+    """rules/targets.tsv: the three architectures and how their gcc treats
+    x86 target attributes and pragmas (aarch64 gcc rejects them, riscv64
+    gcc only warns and ignores them), with pointer width and byte order
+    taken from each compiler's predefined macros."""
+    rows = []
+    attr = work.write("attr.c", '__attribute__((target("sse4.2"))) int f(void){return 0;}\n')
+    pragma = work.write("pragma.c", '#pragma GCC target("sse4.2")\nint f(void){return 0;}\n')
+
+    def verdict(target, path):
+        status, _, err = run([target.gcc] + GCC_DIAG + ["-c", "-o", "/dev/null", path])
+        if status != 0:
+            return "error"
+        if "warning:" in err:
+            return "ignored"
+        return "ok"
+
+    for t in ALL_TARGETS:
+        macros = predefined_macros([t.gcc])
+        width = str(int(macros["__SIZEOF_POINTER__"]) * 8)
+        endian = {"__ORDER_LITTLE_ENDIAN__": "little",
+                  "__ORDER_BIG_ENDIAN__": "big"}[macros["__BYTE_ORDER__"]]
+        rows.append((t.name, t.triple, t.gcc, t.family, width, endian,
+                     verdict(t, attr), verdict(t, pragma), t.qemu))
+    comments = [
+        "From each target's gcc: pointer_width and endian from `gcc -dM -E`",
+        "(__SIZEOF_POINTER__, __BYTE_ORDER__); x86_target_attr compiles",
+        "  __attribute__((target(\"sse4.2\"))) int f(void){return 0;}",
+        "and x86_pragma_target compiles",
+        "  #pragma GCC target(\"sse4.2\") / int f(void){return 0;}",
+        "with `gcc -c -o /dev/null`: error = rejected, ignored = warning only, ok = clean.",
+        "qemu is the user-mode emulator command for running target binaries ('-': native).",
+    ] + ["%s: %s" % (t.gcc, version(t.gcc)) for t in ALL_TARGETS]
+    out.tsv("targets.tsv", comments,
+            ["name", "triple", "gcc", "family", "pointer_width", "endian",
+             "x86_target_attr", "x86_pragma_target", "qemu"], rows)
+
+
+def predefined_macros(cmd):
+    """Object-like predefined macros of a compiler: name -> body."""
+    text = output_of(cmd + ["-dM", "-E", "-x", "c", "/dev/null"])
+    macros = {}
+    for line in text.splitlines():
+        m = re.match(r"#define ([A-Za-z_]\w*)(\(?)(?: (.*))?$", line)
+        if m and not m.group(2):
+            macros[m.group(1)] = (m.group(3) or "").replace("\t", " ")
+    return macros
+
+
+def gen_macros(out, work):
+    """rules/macros/<target>.{gcc,clang}.tsv: the predefined object-like
+    macros of each compiler, so the scanner can evaluate #if conditions
+    (__x86_64__, __SSE2__, __aarch64__, __riscv_xlen ...) as the target
+    compiler would."""
+    for t in ALL_TARGETS:
+        for flavour, cmd in (("gcc", [t.gcc]),
+                             ("clang", [CLANG, "--target=" + t.triple])):
+            macros = predefined_macros(cmd)
+            comments = ["Predefined object-like macros (function-like ones skipped) from",
+                        "  %s -dM -E -x c /dev/null" % " ".join(cmd),
+                        "%s: %s" % (cmd[0], version(cmd[0])),
+                        "An empty value cell is a macro defined with an empty body."]
+            out.tsv("macros/%s.%s.tsv" % (t.name, flavour), comments,
+                    ["name", "value"], sorted(macros.items()))
+
+
+def x86_header_sets():
+    """[(origin, directory, [x86 header names], {name: Header})] for clang then gcc."""
+    sets = []
+    for origin, directory in (("clang", CLANG_INCLUDE), ("gcc", gcc_include_dir(X86))):
+        names, parsed = x86_headers(directory)
+        sets.append((origin, directory, names, parsed))
+    return sets
+
+
+def gen_intrinsics(out, work, header_sets):
+    """rules/x86/intrinsics.tsv: every public x86 intrinsic (inline function
+    or function-like macro) that clang-19's or gcc's x86 headers declare;
+    calling any of them is an error when building for another architecture."""
+    found = {}
+    counts = []
+    for origin, directory, names, parsed in header_sets:
+        before = len(found)
+        per_origin = set()
+        for name in names:
+            h = parsed[name]
+            for fn in h.functions:
+                if public_intrinsic(fn):
+                    per_origin.add(fn)
+                    found.setdefault(fn, ("function", name))
+            for mac in h.function_macros:
+                if public_intrinsic(mac) and mac not in h.undefined:
+                    per_origin.add(mac)
+                    found.setdefault(mac, ("macro", name))
+        counts.append("%s: %d names from %d headers in %s (%d added to the union)"
+                      % (origin, len(per_origin), len(names), directory,
+                         len(found) - before))
+    # Object-like aliases of intrinsics (#define _m_empty _mm_empty) are called too.
+    changed = True
+    while changed:
+        changed = False
+        for origin, directory, names, parsed in header_sets:
+            for name in names:
+                for mac, body in sorted(parsed[name].object_macros.items()):
+                    if (mac not in found and public_intrinsic(mac) and body in found
+                            and mac not in parsed[name].undefined):
+                        found[mac] = ("macro", name)
+                        changed = True
+    for c in counts:
+        out.log("    " + c)
+    comments = [
+        "Public x86 intrinsics declared by the x86 headers of clang-19 (%s)" % CLANG_INCLUDE,
+        "and gcc (%s), read as text so every #if branch counts." % gcc_include_dir(X86),
+        "x86 headers: reached from x86intrin.h/immintrin.h/ia32intrin.h/x86gprintrin.h/",
+        "cpuid.h/mm3dnow.h by #include, or including such a header, or testing",
+        "__x86_64__/__i386__; minus multi-architecture ones (MSVC intrin.h) and",
+        "headers the aarch64/riscv64 gcc also ship.",
+        "kind: function = static/extern inline definition or prototype; macro =",
+        "#define NAME(...) or an object-like alias of an intrinsic (#define _m_empty _mm_empty).",
+        "Public = starts with _ or __ and a lower-case letter, or _MM_ (_MM_SHUFFLE);",
+        "helpers the header #undefs are internal and skipped.",
+        "header: the first header declaring the name, clang's headers before gcc's.",
+    ] + counts + ["%s: %s" % (CLANG, version(CLANG)), "%s: %s" % (X86.gcc, version(X86.gcc))]
+    rows = [(n, k, h) for n, (k, h) in found.items()]
+    out.tsv("x86/intrinsics.tsv", comments, ["name", "kind", "header"], rows)
+
+
+def gen_types(out, work, header_sets):
+    """rules/x86/types.tsv: the x86 vector and mask typedefs (__m128i,
+    __m256d, __mmask16, ...); using one is an error off x86."""
+    found = {}
+    for origin, directory, names, parsed in header_sets:
+        for name in names:
+            for td in parsed[name].typedefs:
+                if td.startswith("__m"):
+                    found.setdefault(td, name)
+    comments = [
+        "Typedefs whose names start with __m declared by the same x86 headers as",
+        "x86/intrinsics.tsv (clang-19's first, then gcc's); header = first seen.",
+        "The __v* vector typedefs are header-internal and not listed.",
+        "%s: %s" % (CLANG, version(CLANG)), "%s: %s" % (X86.gcc, version(X86.gcc))]
+    out.tsv("x86/types.tsv", comments, ["name", "header"], sorted(found.items()))
+
+
+def dpkg_files(package):
+    return output_of(["dpkg", "-L", package]).splitlines()
+
+
+def dpkg_owner(path):
+    return output_of(["dpkg", "-S", path]).split(":")[0]
+
+
+def gen_headers(out, work, header_sets):
+    """rules/x86/headers.tsv: headers an x86_64 build can #include that the
+    aarch64 or riscv64 gcc cannot find (immintrin.h, cpuid.h, sys/io.h,
+    asm/ldt.h, ...): including one stops the target build."""
+    paths = {t.name: include_search_path(t) for t in CROSS}
+    rows = {}
+
+    def add(header, origin):
+        if header in rows:
+            return
+        cells = ["present" if header_present(header, paths[t]) else "missing"
+                 for t in CROSS_NAMES]
+        if "missing" in cells:
+            rows[header] = (header, origin, *cells)
+
+    # (a) gcc's own headers, as shipped by libgcc-N-dev (the package that
+    #     exists for every architecture; gfortran/objc headers are skipped).
+    gcc_dir = gcc_include_dir(X86)
+    libgcc_dev = dpkg_owner(os.path.join(gcc_dir, "cpuid.h"))
+    for path in sorted(dpkg_files(libgcc_dev)):
+        if path.startswith(gcc_dir + "/") and path.endswith(".h"):
+            add(os.path.relpath(path, gcc_dir), "gcc")
+    # (b) glibc's and (c) the kernel's architecture-specific headers.
+    for package, origin in (("libc6-dev", "glibc"), ("linux-libc-dev", "linux")):
+        for path in sorted(dpkg_files(package)):
+            if path.startswith(X86_MULTIARCH + "/") and path.endswith(".h"):
+                rel = os.path.relpath(path, X86_MULTIARCH)
+                if not rel.startswith(("bits/", "gnu/")):
+                    add(rel, origin)
+    # (d) clang-19's x86 headers that gcc lacks on the target too.
+    for origin, directory, names, parsed in header_sets:
+        if origin == "clang":
+            for name in names:
+                if not name.startswith("__"):   # __wmmintrin_aes.h: internal
+                    add(name, "clang")
+    # (e) hand row: MSVC's <intrin.h> (presence still measured on the targets).
+    add("intrin.h", "msvc")
+    comments = [
+        "Headers that exist for x86_64 but are not found by a target's gcc, i.e. in",
+        "no directory of `<target>-gcc -xc -E -v /dev/null`'s <...> search list:",
+        "  gcc:   %s headers in %s (from `dpkg -L %s`)" % (libgcc_dev, gcc_dir, libgcc_dev),
+        "  glibc: %s/* from `dpkg -L libc6-dev`, path relative to it" % X86_MULTIARCH,
+        "  linux: %s/* from `dpkg -L linux-libc-dev` (asm/ldt.h, ...)" % X86_MULTIARCH,
+        "  clang: clang-19's x86 headers (%s) not already listed," % CLANG_INCLUDE,
+        "         except its internal __*.h parts",
+        "  msvc:  intrin.h is the only hand-written row (MSVC's intrinsics header).",
+        "Skipped: glibc/kernel bits/ and gnu/ internals (bits/platform/x86.h,",
+        "gnu/stubs-64.h), which no program includes by name, and headers of",
+        "host-only language runtimes (gfortran's ISO_Fortran_binding.h, objc/).",
+        "Only rows missing on at least one target are kept.",
+        "%s, %s, %s" % (package_version(libgcc_dev), package_version("libc6-dev"),
+                        package_version("linux-libc-dev")),
+    ] + ["%s search path: %s" % (t.gcc, " ".join(paths[t.name])) for t in CROSS]
+    out.tsv("x86/headers.tsv", comments, ["header", "origin"] + CROSS_NAMES,
+            rows.values())
+
+
+# The operand shapes tried per candidate mnemonic: 0 to 4 operands.
+SHAPES = {"--64": ["", " (%rax)", " $1,(%rax)", " $1,%xmm0,%xmm1", " $1,%xmm0,%xmm1,%xmm2"],
+          "--32": ["", " (%eax)", " $1,(%eax)", " $1,%xmm0,%xmm1", " $1,%xmm0,%xmm1,%xmm2"]}
+# gas errors that do not show the mnemonic (with that suffix) exists.
+NOT_A_MNEMONIC = re.compile(
+    r"no such instruction|number of operands mismatch|invalid instruction suffix|"
+    r"expecting mnemonic|invalid character|pseudo prefix|unsupported instruction|"
+    r"`[^']*' is (not|only) supported in (64|32)-bit mode")
+X87_AND_SIZE_SUFFIXES = "bwlqst"
+
+
+def gas_mnemonic_candidates():
+    """Lower-case words in the x86 assembler binary and libopcodes, plus all
+    their tails: the linker merges string tails, so "add" may only be
+    stored as the end of "xadd"."""
+    words = set()
+    for binary in (shutil.which(X86.assembler) or X86.assembler, LIBOPCODES):
+        real = os.path.realpath(binary)
+        if not os.path.exists(real):
+            continue
+        for s in output_of(["strings", "-n", "2", real]).split("\n"):
+            for m in re.findall(r"[a-z][a-z0-9]{1,24}", s):
+                for i in range(len(m) - 1):
+                    if m[i].isalpha():
+                        words.add(m[i:])
+    return words
+
+
+def gas_accepts(work, candidates):
+    """The candidates x86 gas accepts as a mnemonic (or prefix).
+
+    Each candidate is assembled with 0..4 operands in 64- and 32-bit mode;
+    it is a mnemonic if at least one line assembles, or fails for a reason
+    other than NOT_A_MNEMONIC (an operand type error means gas knew it)."""
+    cands = sorted(candidates)
+    accepted = set()
+    for mode, shapes in SHAPES.items():
+        lines = [c + s for c in cands for s in shapes]
+        path = work.write("mnemonics%s.s" % mode, "\n".join(lines) + "\n")
+        _, _, err = run([X86.assembler, mode, "-o", "/dev/null", path])
+        errors = errors_by_line(err)
+        for i, cand in enumerate(cands):
+            for j in range(len(shapes)):
+                e = errors.get(i * len(shapes) + j + 1)
+                if e is None or not NOT_A_MNEMONIC.match(e):
+                    accepted.add(cand)
+                    break
+    return accepted
+
+
+def gen_mnemonics(out, work):
+    """rules/x86/mnemonics.tsv: every mnemonic x86 GNU as accepts (AT&T, with
+    the size-suffixed forms movl/pushq/fildll and prefixes lock/rep), and
+    whether the aarch64/riscv64 assembler knows the same word: an unknown one
+    in an asm statement or .S file stops the target build."""
+    bases = gas_accepts(work, gas_mnemonic_candidates())
+    suffixed = gas_accepts(work, {b + s for b in bases for s in X87_AND_SIZE_SUFFIXES} - bases)
+    mnemonics = sorted(bases | suffixed)
+    path = work.write("mnemonics.s", "\n".join(mnemonics) + "\n")
+    unknown_re = {"aarch64": re.compile(r"unknown mnemonic"),
+                  "riscv64": re.compile(r"unrecognized opcode `[^']*'$")}
+    columns = {}
+    for t in CROSS:
+        _, _, err = run([t.assembler, "-o", "/dev/null", path])
+        errors = errors_by_line(err)
+        columns[t.name] = ["unknown" if unknown_re[t.name].search(errors.get(i + 1, ""))
+                           else "known" for i in range(len(mnemonics))]
+    rows = [(m, *(columns[t][i] for t in CROSS_NAMES)) for i, m in enumerate(mnemonics)]
+    comments = [
+        "Candidates: lower-case words (and their tails) in `strings` of",
+        "%s and %s," % (os.path.realpath(shutil.which(X86.assembler)), LIBOPCODES),
+        "plus each accepted word with a b/w/l/q/s/t suffix. A candidate is an x86",
+        "mnemonic if `%s --64` or `--32` assembles it with 0-4 operands, or" % X86.assembler,
+        "fails for another reason than: no such instruction, number of operands",
+        "mismatch, invalid instruction suffix, not supported in 64/32-bit mode.",
+        "Prefixes and pseudo-prefixes gas accepts alone (lock, rep, data16, rex64, cs,",
+        "word) are included. Each mnemonic is then assembled alone, one per line, by",
+        "the target assembler: unknown = aarch64 'unknown mnemonic', riscv64",
+        "'unrecognized opcode' (without 'extension ... required', which names a real",
+        "riscv64 instruction such as pause or ror); known = any other outcome.",
+    ] + ["%s: %s" % (t.assembler, version(t.assembler)) for t in ALL_TARGETS]
+    out.tsv("x86/mnemonics.tsv", comments, ["mnemonic"] + CROSS_NAMES, rows)
+
+
+# The flags register by its architectural names: neither gas nor gcc spell it
+# so (gcc says "flags"), but x86 code does (struct kvm_regs.rflags, ptrace).
+HAND_REGISTERS = ("eflags", "rflags")
+
+
+def register_candidates():
+    """x86 register names and their class, as candidates to verify."""
+    regs = []
+    for r in "abcd":
+        regs += [("r%sx" % r, "gpr"), ("e%sx" % r, "gpr"), ("%sx" % r, "gpr"),
+                 ("%sl" % r, "gpr"), ("%sh" % r, "gpr")]
+    for r in ("si", "di", "bp", "sp"):
+        regs += [("r" + r, "gpr"), ("e" + r, "gpr"), (r, "gpr"), (r + "l", "gpr")]
+    for n in range(8, 32):
+        regs += [("r%d%s" % (n, s), "gpr") for s in ("", "d", "w", "b", "l")]
+    regs += [(s, "segment") for s in ("cs", "ds", "es", "fs", "gs", "ss")]
+    regs += [("cr%d" % n, "control") for n in range(16)]
+    regs += [("%s%d" % (p, n), "debug") for p in ("dr", "db") for n in range(16)]
+    regs += [("tr%d" % n, "debug") for n in range(8)]
+    regs += [("st", "x87"), ("fpsr", "x87"), ("fpcr", "x87"), ("fpsw", "x87"), ("fpcw", "x87")]
+    regs += [("st(%d)" % n, "x87") for n in range(8)] + [("st%d" % n, "x87") for n in range(8)]
+    regs += [("mm%d" % n, "mmx") for n in range(8)]
+    regs += [("xmm%d" % n, "sse") for n in range(32)] + [("mxcsr", "sse")]
+    regs += [("ymm%d" % n, "avx") for n in range(32)]
+    regs += [("zmm%d" % n, "avx512") for n in range(32)]
+    regs += [("k%d" % n, "mask") for n in range(8)]
+    regs += [("bnd%d" % n, "mpx") for n in range(4)]
+    regs += [("tmm%d" % n, "amx") for n in range(8)]
+    regs += [(f, "flags") for f in ("flags", "dirflag") + HAND_REGISTERS]
+    regs += [(r, "ip") for r in ("rip", "eip", "ip")]
+    return regs
+
+
+def clobber_probe(work, target, names):
+    """Compile `asm volatile("" ::: "NAME")` for each name, one function
+    per line, with the target's gcc; return {name: first error or None}."""
+    src = "".join('void f%d(void) { __asm__ volatile ("" ::: "%s"); }\n' % (i, n)
+                  for i, n in enumerate(names))
+    path = work.write("clobbers.%s.c" % target.name, src)
+    _, _, err = run([target.gcc] + GCC_DIAG + ["-O2", "-c", "-o", "/dev/null", path])
+    errors = errors_by_line(err)
+    return {n: errors.get(i + 1) for i, n in enumerate(names)}
+
+
+def gas_registers(work, names):
+    """The names x86 gas accepts as %register (in 64-bit mode)."""
+    lines = ["mov %%%s,%%%s" % (n, n) for n in names]
+    path = work.write("registers.s", "\n".join(lines) + "\n")
+    _, _, err = run([X86.assembler, "--64", "-o", "/dev/null", path])
+    errors = errors_by_line(err)
+    return {n for i, n in enumerate(names)
+            if not re.match(r"bad register name", errors.get(i + 1, ""))}
+
+
+def gen_registers(out, work):
+    """rules/x86/registers.tsv: x86 register names (as gas or gcc know them)
+    and whether the target gcc accepts each as an asm clobber: a clobber it
+    does not know is a compile error on the target."""
+    candidates = register_candidates()
+    names = [n for n, _ in candidates]
+    x86_clobber = clobber_probe(work, X86, names)
+    in_gas = gas_registers(work, names)
+    keep = [(n, c) for n, c in candidates
+            if n in in_gas or n in HAND_REGISTERS
+            or not (x86_clobber[n] or "").startswith("unknown register name")]
+    kept = [n for n, _ in keep]
+    target = {t.name: clobber_probe(work, t, kept) for t in CROSS}
+    rows = [(n, c, *("error" if target[t][n] else "ok" for t in CROSS_NAMES))
+            for n, c in keep]
+    rejected_x86 = [n for n in kept if (x86_clobber[n] or "").startswith("unknown register")]
+    comments = [
+        "Candidates: the x86 register file by pattern (gpr, segment, control, debug,",
+        "x87, mmx, sse, avx, avx512, mask, flags, ip; also mpx bnd0-3, amx tmm0-7).",
+        "Kept if `%s --64` accepts it as %%NAME (not 'bad register name')" % X86.assembler,
+        "or x86 gcc accepts it as an asm clobber (gcc-only names: flags, fpsr);",
+        "eflags and rflags are hand rows (the architectural names of flags).",
+        "Names x86 gcc itself rejects as a clobber (error on x86 too): "
+        + " ".join(rejected_x86),
+        "Target columns: `asm volatile(\"\" ::: \"NAME\")` compiled with `-O2 -c` by that",
+        "target's gcc, one function per name in one file: error = gcc reports an",
+        "error for it, ok = accepted (warnings such as the deprecated 'sp' clobber",
+        "count as ok).",
+    ] + ["%s: %s" % (t.gcc, version(t.gcc)) for t in ALL_TARGETS] + [
+        "%s: %s" % (X86.assembler, version(X86.assembler))]
+    out.tsv("x86/registers.tsv", comments, ["name", "class"] + CROSS_NAMES, rows)
+
+
+# x86 machine constraints (gcc's config/i386/constraints.md, documented set).
+REGISTER_CONSTRAINTS = ["R", "q", "Q", "l", "a", "b", "c", "d", "S", "D", "A", "U",
+                        "f", "t", "u", "y", "x", "v", "k", "Yk", "Yz"]
+IMMEDIATE_CONSTRAINTS = ["I", "J", "K", "L", "M", "N", "G", "C", "e", "Z"]
+OPERAND_TYPES = ["int", "long", "unsigned char", "double", "long double",
+                 "float __attribute__((vector_size(16)))"]
+IMMEDIATE_VALUES = ["1", "0xff", "0.0", "1.0"]
+
+
+def constraint_probes(constraint):
+    """[(description, C source)] ways to use CONSTRAINT, most demanding first.
+
+    Register constraints: input "C"(v) and output "=C"(v) of a variable;
+    failing that (x87 "f" cannot be an output) input only; failing that
+    ("u" is st(1), usable only next to "t") input beside a "t" operand.
+    Immediate constraints: input of a constant."""
+    c = constraint
+    if c in IMMEDIATE_CONSTRAINTS:
+        return [("constant %s" % v, 'void f(void) { __asm__ volatile ("" :: "%s"(%s)); }\n'
+                 % (c, v)) for v in IMMEDIATE_VALUES]
+    probes = []
+    for t in OPERAND_TYPES:
+        probes.append(("%s in+out" % t,
+                       '%s f(%s v) { __asm__ volatile ("" :: "%s"(v)); return v; }\n'
+                       '%s g(void) { %s v; __asm__ volatile ("" : "=%s"(v)); return v; }\n'
+                       % (t, t, c, t, t, c)))
+    for t in OPERAND_TYPES:
+        probes.append(("%s in" % t,
+                       'void f(%s v) { __asm__ volatile ("" :: "%s"(v)); }\n' % (t, c)))
+    for t in OPERAND_TYPES:
+        probes.append(("%s in beside \"t\"" % t,
+                       'void f(%s v, %s w) { __asm__ volatile ("" :: "t"(w), "%s"(v)); }\n'
+                       % (t, t, c)))
+    return probes
+
+
+def gen_constraints(out, work):
+    """rules/x86/constraints.tsv: x86 asm operand constraints and whether the
+    target gcc compiles them: "a"(v) names %eax, which aarch64 does not have,
+    and only code generation reports it (impossible constraint)."""
+    candidates = REGISTER_CONSTRAINTS + IMMEDIATE_CONSTRAINTS
+    chosen = {}
+    for c in candidates:
+        probes = constraint_probes(c)
+        # In pairs (JOBS at a time) until x86 gcc accepts one.
+        for start in range(0, len(probes), JOBS):
+            batch = probes[start:start + JOBS]
+            files = [work.write("constraint_x86_%d.c" % k, src)
+                     for k, (_, src) in enumerate(batch)]
+            results = run_many([[X86.gcc] + GCC_DIAG + ["-O2", "-mavx512f", "-c", "-o",
+                                                        "/dev/null", f] for f in files])
+            good = [p for p, (status, _, err) in zip(batch, results)
+                    if status == 0 and "error:" not in err]
+            if good:
+                chosen[c] = good[0]
+                break
+    kept = [c for c in candidates if c in chosen]
+    jobs = []
+    for t in CROSS:
+        for c in kept:
+            path = work.write("constraint_%s_%s.c" % (t.name, c), chosen[c][1])
+            jobs.append([t.gcc] + GCC_DIAG + ["-O2", "-c", "-o", "/dev/null", path])
+    results = iter(run_many(jobs))
+    verdict = {}
+    for t in CROSS:
+        for c in kept:
+            status, _, err = next(results)
+            verdict[(t.name, c)] = "ok" if status == 0 and "error:" not in err else "error"
+    rows = [(c, *(verdict[(t, c)] for t in CROSS_NAMES)) for c in kept]
+    dropped = [c for c in candidates if c not in chosen]
+    comments = [
+        "x86 machine constraints (gcc's documented i386 set). Each is used the most",
+        "demanding way x86 gcc (-O2 -mavx512f) compiles cleanly: register constraints",
+        "as input \"C\"(v) and output \"=C\"(v) of a variable, else as input only",
+        "(x87 outputs must be \"=t\"), else as input beside a \"t\" operand (\"u\");",
+        "immediate constraints (%s) as input of a constant:"
+        % " ".join(IMMEDIATE_CONSTRAINTS)]
+    comments += ["  %s: %s" % (c, chosen[c][0]) for c in kept]
+    comments += [
+        "Dropped (no probe x86 gcc accepts): " + (" ".join(dropped) or "none"),
+        "Target columns: the same file compiled to an object by the target's gcc",
+        "with `-O2 -c` (some errors only appear at code generation: 'impossible",
+        "constraint in asm'): error if it fails (either operand), ok otherwise.",
+    ] + ["%s: %s" % (t.gcc, version(t.gcc)) for t in ALL_TARGETS]
+    out.tsv("x86/constraints.tsv", comments, ["constraint"] + CROSS_NAMES, rows)
+
+
+def x86_target_options():
+    """The -m options `gcc --help=target` prints, with a value for '=' ones."""
+    help_text = output_of([X86.gcc, "--help=target"])
+    values_text = output_of([X86.gcc, "-Q", "--help=target"])
+    current = {}
+    for line in values_text.splitlines():
+        m = re.match(r"\s+(-m\S+=)\s+(\S+)\s*$", line)
+        if m and not m.group(2).startswith("["):
+            current[m.group(1)] = m.group(2)
+    options = []
+    for line in help_text.splitlines():
+        m = re.match(r"  (-m[^\s<]+)", line)   # deeper indents are descriptions
+        if m and m.group(1) not in options:
+            options.append(m.group(1))
+    return options, current
+
+
+def gen_mflags(out, work):
+    """rules/x86/mflags.tsv: the x86 gcc -m options and whether the target
+    gcc recognises each: -msse4.2 or -mno-red-zone in a Makefile makes the
+    aarch64 build fail with 'unrecognized command-line option'."""
+    options, current = x86_target_options()
+    empty = work.write("empty.c", "")
+    args = {o: (o + current.get(o, "x")) if o.endswith("=") else o for o in options}
+    columns = {}
+    for t in CROSS:
+        # One driver run per target: gcc reports every unrecognized option.
+        _, _, err = run([t.gcc] + GCC_DIAG + ["-c", "-o", "/dev/null", empty]
+                        + [args[o] for o in options])
+        unknown = set(re.findall(r"unrecognized command-line option '([^']*)'", err))
+        columns[t.name] = {o: "unknown" if args[o] in unknown else "known" for o in options}
+    rows = [(o, *(columns[t][o] for t in CROSS_NAMES)) for o in options]
+    comments = [
+        "Every -m option printed by `%s --help=target` (as printed; '<...>'" % X86.gcc,
+        "value hints dropped, so -mbranch-cost=<0,5> is -mbranch-cost=).",
+        "Target columns: all options given at once to `<target>-gcc -c empty.c`",
+        "('=' options with x86 gcc's current value from `-Q --help=target`, else x);",
+        "unknown = 'unrecognized command-line option', known = anything else",
+        "(a recognised option with a bad value is known: its name is valid).",
+    ] + ["%s: %s" % (t.gcc, version(t.gcc)) for t in ALL_TARGETS]
+    out.tsv("x86/mflags.tsv", comments, ["option"] + CROSS_NAMES, rows)
+
+
+def x86_cpu_values(option):
+    """-march=/-mtune= values x86 gcc lists, in 64-bit and 32-bit mode and
+    in --help=target (which also lists the 32-bit-only CPUs such as i686)."""
+    values = set()
+    for mode in ("-m64", "-m32"):
+        _, _, err = run([X86.gcc, mode, "-%s=archport-invalid" % option,
+                         "-x", "c", "-c", "-o", "/dev/null", "/dev/null"])
+        m = re.search(r"valid arguments to '-%s=' switch are: (.*)" % option, err)
+        if m:
+            values.update(m.group(1).split())
+    help_text = output_of([X86.gcc, "--help=target"])
+    m = re.search(r"Known valid arguments for -%s= option:\n\s+(.*)" % option, help_text)
+    if m:
+        values.update(m.group(1).split())
+    return sorted(v for v in values if not v.startswith("archport"))
+
+
+def gen_march(out, work):
+    """rules/x86/march.tsv: the x86 -march=/-mtune= CPU names and whether the
+    target gcc accepts the same value (aarch64 accepts -mtune=generic, no
+    x86 -march value is valid on either target)."""
+    empty = work.write("empty.c", "")
+    probes = [(v, o) for o in ("march", "mtune") for v in x86_cpu_values(o)]
+    jobs = [[t.gcc] + GCC_DIAG + ["-%s=%s" % (o, v), "-c", "-o", "/dev/null", empty]
+            for t in CROSS for v, o in probes]
+    results = iter(run_many(jobs))
+    verdict = {}
+    for t in CROSS:
+        for probe in probes:
+            status, _, err = next(results)
+            verdict[(t.name, probe)] = "valid" if status == 0 and "error" not in err \
+                else "invalid"
+    rows = [(v, o, *(verdict[(t, (v, o))] for t in CROSS_NAMES)) for v, o in probes]
+    comments = [
+        "x86 values for -march= and -mtune=: the 'valid arguments' lists of",
+        "`%s -m64|-m32 -march=<bad> -c /dev/null` and the 'Known valid" % X86.gcc,
+        "arguments' of `--help=target` (which adds 32-bit-only CPUs such as i686).",
+        "Target columns: `<target>-gcc -<option>=<value> -c empty.c`, one compile",
+        "each: valid if it compiles without error, invalid otherwise.",
+        "aarch64 gcc also has -mcpu= (cortex-a53, ...); riscv64 gcc -march= takes",
+        "an ISA string (rv64gc) and -mtune=/-mcpu= take riscv cores.",
+    ] + ["%s: %s" % (t.gcc, version(t.gcc)) for t in ALL_TARGETS]
+    out.tsv("x86/march.tsv", comments, ["value", "option"] + CROSS_NAMES, rows)
+
+
+# glibc internals, not installed: sysdeps/x86_64/jmpbuf-offsets.h and
+# sysdeps/i386/jmpbuf-offsets.h.
+JB_NAMES = ["JB_RBX", "JB_RBP", "JB_R12", "JB_R13", "JB_R14", "JB_R15", "JB_RSP", "JB_PC",
+            "JB_BX", "JB_SI", "JB_DI", "JB_BP", "JB_SP"]
+
+
+def gen_context_registers(out, work):
+    """rules/x86/context-registers.tsv: the x86 ucontext REG_* indexes
+    (uc_mcontext.gregs[REG_RIP]) and jmp_buf JB_* indexes; code using them
+    does not compile for another architecture."""
+    ucontext = os.path.join(X86_MULTIARCH, "sys/ucontext.h")
+    with open(ucontext, encoding="utf-8") as f:
+        reg_names = sorted(set(re.findall(r"^#\s*define\s+(REG_\w+)\s+\1\b", f.read(), re.M)))
+    names = [(n, "REG") for n in reg_names] + [(n, "JB") for n in JB_NAMES]
+    src = ["#define _GNU_SOURCE", "#include <sys/ucontext.h>", "#include <setjmp.h>"]
+    first = len(src) + 1
+    src += ["int f%d(void) { return (int)(%s); }" % (i, n) for i, (n, _) in enumerate(names)]
+    path = work.write("context.c", "\n".join(src) + "\n")
+    columns = {}
+    for t in [X86] + CROSS:
+        _, _, err = run([t.gcc] + GCC_DIAG + ["-c", "-o", "/dev/null", path])
+        errors = errors_by_line(err)
+        columns[t.name] = ["undefined" if (first + i) in errors else "defined"
+                           for i in range(len(names))]
+    rows = [(n, k, *(columns[t][i] for t in CROSS_NAMES)) for i, (n, k) in enumerate(names)]
+    comments = [
+        "REG: every `# define REG_X REG_X` of %s (x86_64 and i386" % ucontext,
+        "branches, under __USE_GNU): x86_64 defines %d of them (x86_64 column not"
+        % columns["x86_64"].count("defined"),
+        "stored; i386-only names are undefined there too).",
+        "JB: hand rows, glibc's internal jmp_buf indexes (sysdeps/x86_64 and",
+        "sysdeps/i386 jmpbuf-offsets.h), not installed by any package.",
+        "Target columns: `int f(void){ return (int)(NAME); }` after _GNU_SOURCE,",
+        "<sys/ucontext.h> and <setjmp.h>, one function per name, compiled with the",
+        "target's gcc: undefined = an error on that line.",
+    ] + ["%s: %s" % (t.gcc, version(t.gcc)) for t in ALL_TARGETS]
+    out.tsv("x86/context-registers.tsv", comments, ["name", "kind"] + CROSS_NAMES, rows)
+
+
+def gen_portio(out, work):
+    """rules/x86/portio.tsv: the x86 port I/O functions of <sys/io.h> and
+    <sys/perm.h> (inb, outl, ioperm, iopl, ...)."""
+    names = set()
+    sources = []
+    for header in ("sys/io.h", "sys/perm.h"):
+        path = os.path.join(X86_MULTIARCH, header)
+        sources.append(path)
+        names.update(n for n in Header(path).functions if not n.startswith("__"))
+    comments = ["Functions declared by " + " and ".join(sources) + ",",
+                "read as text; they exist only in x86 glibc.",
+                package_version("libc6-dev")]
+    out.tsv("x86/portio.tsv", comments, ["name"], [(n,) for n in sorted(names)])
+
+
+# ------------------------------------------------------------------ main
+
+def generate(directory, verbose=True):
+    """Write every generated file below directory; return their paths."""
+    out = Output(directory, verbose)
+    work = Workdir()
+    try:
+        gen_targets(out, work)
+        gen_macros(out, work)
+        header_sets = x86_header_sets()
+        gen_intrinsics(out, work, header_sets)
+        gen_types(out, work, header_sets)
+        gen_headers(out, work, header_sets)
+        gen_mnemonics(out, work)
+        gen_registers(out, work)
+        gen_constraints(out, work)
+        gen_mflags(out, work)
+        gen_march(out, work)
+        gen_context_registers(out, work)
+        gen_portio(out, work)
+    finally:
+        work.close()
+    return out.written
+
+
+def check(rules_dir):
+    """Regenerate into a temporary directory and compare with rules_dir."""
+    tmp = tempfile.mkdtemp(prefix="gen_rules.check.")
+    try:
+        written = generate(tmp, verbose=False)
+        stale = []
+        for rel in written:
+            with open(os.path.join(tmp, rel), encoding="utf-8") as f:
+                new = f.read().splitlines()
+            old_path = os.path.join(rules_dir, rel)
+            if not os.path.exists(old_path):
+                stale.append("%s: missing" % rel)
+                continue
+            with open(old_path, encoding="utf-8") as f:
+                old = f.read().splitlines()
+            if old != new:
+                diff = [l for l in difflib.unified_diff(old, new, lineterm="", n=0)
+                        if l[:1] in "+-" and l[:3] not in ("+++", "---")]
+                added = sum(1 for l in diff if l.startswith("+"))
+                removed = len(diff) - added
+                stale.append("%s: %d lines added, %d removed, e.g.\n      %s"
+                             % (rel, added, removed, "\n      ".join(diff[:6])))
+        if stale:
+            print("rules/ is out of date (run python3 %s):" % SCRIPT)
+            for s in stale:
+                print("  " + s)
+            return 1
+        print("rules/ is up to date (%d files)" % len(written))
+        return 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="regenerate to a temporary directory and exit 1 if rules/ differs")
+    parser.add_argument("--out", default=os.path.join(ROOT, "rules"),
+                        help="directory to write (default: rules/ of the repository)")
+    args = parser.parse_args()
+    start = time.time()
+    if args.check:
+        status = check(args.out)
+    else:
+        generate(args.out)
+        status = 0
+    print("gen_rules: %.1fs" % (time.time() - start))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian 12 packages archport needs to build and test, and
+# nothing when they are all present. `make run` and `make check` call it.
+set -eu
+
+PACKAGES="build-essential make pkg-config git python3 python3-jsonschema check
+gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-riscv64-cross
+qemu-user libclang-19-dev clang-19 cmake ripgrep time valgrind libsimde-dev"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "archport setup: installing$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >&2
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing >&2

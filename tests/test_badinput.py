@@ -1,0 +1,723 @@
+#!/usr/bin/env python3
+"""Robustness test: `archport scan` over trees of bad inputs.
+
+A porting scanner is run by CI over whole repositories it has never seen: vendored
+blobs named `.c`, generated files of 100 MB, half-written sources, symlink farms,
+directories it cannot read. None of that may crash it, hang it, or make it drop
+the good files next to the bad ones. Each case below builds a small tree in a
+temporary directory, with a bad input next to a good file `ok.c` that holds one
+x86 construct, runs `archport scan --format json` over it and checks:
+
+  * no crash: exit status 0, 1 or 2, not a signal, no sanitizer report on stderr;
+  * the good file is still scanned: its `c/asm-x86` error is in the JSON report;
+  * where a file cannot be scanned, stderr names it and the report has an
+    `input/unreadable` finding for it;
+  * where a bad file is still text, the x86 construct placed in it before (or
+    after) the damage is found, so a file is never silently dropped.
+
+Run it against any build of the scanner, e.g. an AddressSanitizer one:
+
+    python3 tests/test_badinput.py --archport build/asan/archport
+
+Output is one `ok - NAME` / `not ok - NAME: WHY` line per case, `# ...` lines
+for information, and `N passed, M failed[, K skipped]` alone on the last line.
+The exit status is 1 when any case failed. Only the Python standard library is
+used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: The good file every case tree carries; `__asm__("cpuid")` is on line 3.
+GOOD_NAME = "ok.c"
+GOOD_SOURCE = b'void probe(void)\n{\n\t__asm__("cpuid");\n}\n'
+GOOD_LINE = 3
+
+#: An x86 statement that a scanner must report as `c/asm-x86` wherever it is ungated.
+ASM_LINE = b'void tick(void) { __asm__("rdtsc"); }'
+
+ASM_RULE = "c/asm-x86"
+UNREADABLE_RULE = "input/unreadable"
+
+#: Text that a sanitizer (ASan, LSan, UBSan, ...) prints when it finds a bug.
+#: ASan exits with status 1 by default, the same as "findings", so the exit
+#: status alone cannot tell a memory error from a normal run.
+SANITIZER_MARKERS = (
+    "AddressSanitizer",
+    "LeakSanitizer",
+    "UndefinedBehaviorSanitizer",
+    "MemorySanitizer",
+    "ThreadSanitizer",
+    "runtime error:",
+)
+
+
+class Failure(Exception):
+    """A case's expectation was not met; the message says which and why."""
+
+
+class Skip(Exception):
+    """A case cannot run on this machine; the message says why."""
+
+
+@dataclass
+class ScanResult:
+    """What one `archport scan` run gave back, with helpers to check it."""
+
+    argv: list[str]
+    returncode: int
+    stdout: bytes
+    stderr: str
+    seconds: float
+    _report: dict | None = None
+
+    def report(self) -> dict:
+        """The JSON report from stdout; a Failure if there is none or it is malformed.
+
+        The report is decoded as strict UTF-8: a scanner that copies invalid
+        UTF-8 from a source file into its JSON output writes a report that
+        other tools cannot read, which is a bug this test should catch.
+        """
+        if self._report is not None:
+            return self._report
+        if not self.stdout.strip():
+            raise Failure(f"no JSON report on stdout (exit {self.returncode}){stderr_tail(self.stderr)}")
+        try:
+            text = self.stdout.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise Failure(f"JSON report is not valid UTF-8 ({e})") from None
+        try:
+            report = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise Failure(f"stdout is not valid JSON ({e})") from None
+        if not isinstance(report, dict) or not isinstance(report.get("findings"), list):
+            raise Failure("JSON report has no 'findings' list")
+        self._report = report
+        return report
+
+    def findings(self, rule: str | None = None, file: str | None = None) -> list[dict]:
+        """Findings of the report, optionally only those of `rule` in `file`."""
+        return [
+            f
+            for f in self.report()["findings"]
+            if (rule is None or f.get("rule") == rule) and (file is None or f.get("file") == file)
+        ]
+
+    def expect_finding(self, rule: str, file: str, line: int | None = None) -> dict:
+        """Fails unless the report has a `rule` finding in `file` (at `line`, if given)."""
+        hits = self.findings(rule, file)
+        if line is not None:
+            at_line = [f for f in hits if f.get("line") == line]
+            if not at_line:
+                where = sorted({f.get("line") for f in hits})
+                raise Failure(
+                    f"expected a {rule} finding in {file} at line {line}, "
+                    f"found {'none' if not hits else 'it at line(s) ' + str(where)}"
+                    f"{self.describe_findings()}"
+                )
+            hits = at_line
+        if not hits:
+            raise Failure(f"expected a {rule} finding in {file}, found none{self.describe_findings()}")
+        return hits[0]
+
+    def expect_good_file_scanned(self, prefix: str = "") -> None:
+        """Fails unless the good file `ok.c` (under `prefix`) gave its c/asm-x86 error."""
+        found = self.expect_finding(ASM_RULE, prefix + GOOD_NAME, GOOD_LINE)
+        if found.get("severity") != "error":
+            raise Failure(f"{prefix}{GOOD_NAME}: {ASM_RULE} has severity {found.get('severity')!r}, expected 'error'")
+
+    def expect_unreadable(self, *names: str) -> None:
+        """Fails unless stderr names one of `names` and the report marks it input/unreadable."""
+        self.expect_message(*names)
+        if not any(self.findings(UNREADABLE_RULE, n) for n in names):
+            raise Failure(
+                f"expected an {UNREADABLE_RULE} finding for {' or '.join(names)}, found none"
+                f"{self.describe_findings()}"
+            )
+
+    def expect_not_unreadable(self, name: str) -> None:
+        """Fails if `name`, a text file, was reported as input/unreadable."""
+        if self.findings(UNREADABLE_RULE, name):
+            raise Failure(f"{name} is text but was reported as {UNREADABLE_RULE}")
+
+    def expect_message(self, *names: str) -> None:
+        """Fails unless stderr mentions at least one of `names` (a file or directory)."""
+        if not any(n in self.stderr for n in names):
+            raise Failure(f"stderr does not name {' or '.join(names)}{stderr_tail(self.stderr)}")
+
+    def describe_findings(self) -> str:
+        """A short list of the findings, to say what was there instead."""
+        items = [f"{f.get('rule')}@{f.get('file')}:{f.get('line')}" for f in self.report()["findings"]]
+        if not items:
+            return " (report has no findings)"
+        more = f", ... {len(items) - 8} more" if len(items) > 8 else ""
+        return " (report has: " + ", ".join(items[:8]) + more + ")"
+
+
+def stderr_tail(stderr: str, lines: int = 3) -> str:
+    """The last few stderr lines, for a failure message."""
+    tail = [ln for ln in stderr.strip().splitlines() if ln.strip()][-lines:]
+    return "; stderr: " + " | ".join(tail) if tail else "; stderr empty"
+
+
+class Context:
+    """Shared state of a run: the binary under test, the temp root, how to drop root."""
+
+    def __init__(self, archport: Path, root: Path, timeout: float, huge_mb: int, huge_timeout: float):
+        self.archport = archport
+        self.root = root
+        self.timeout = timeout
+        self.huge_mb = huge_mb
+        self.huge_timeout = huge_timeout
+        self.cases_dir = root / "cases"
+        self.cases_dir.mkdir()
+        self._unprivileged: tuple[list[str], Path] | None = None
+        self._unprivileged_error: str | None = None
+
+    def case_dir(self, name: str, parent: Path | None = None) -> Path:
+        """A new directory for one case, already holding the good file `ok.c`."""
+        d = (parent or self.cases_dir) / name
+        d.mkdir(parents=True)
+        (d / GOOD_NAME).write_bytes(GOOD_SOURCE)
+        return d
+
+    def scan(self, path: Path, *extra: str, timeout: float | None = None,
+             prefix: list[str] | None = None, binary: Path | None = None) -> ScanResult:
+        """Runs `archport scan PATH --format json`; fails the case on a crash or a hang.
+
+        `prefix` runs the scanner through another command (to drop privileges),
+        `binary` replaces the binary under test (a copy the other user can run).
+        """
+        argv = [*(prefix or []), str(binary or self.archport), "scan", str(path),
+                "--target", "aarch64", "--format", "json", *extra]
+        limit = timeout or self.timeout
+        start = time.monotonic()
+        # A session of its own, so that a hang is ended with everything it started
+        # (runuser forks the scanner as a child; killing runuser alone leaves it running).
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=self.root, start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.communicate()
+            raise Failure(f"no answer after {limit:.0f} s (hang or far too slow)") from None
+        seconds = time.monotonic() - start
+        stderr = err.decode("utf-8", "replace")
+        if proc.returncode < 0:
+            raise Failure(f"killed by signal {signal_name(-proc.returncode)}{stderr_tail(stderr)}")
+        for marker in SANITIZER_MARKERS:
+            if marker in stderr:
+                line = next(ln for ln in stderr.splitlines() if marker in ln)
+                raise Failure(f"sanitizer report: {line.strip()}")
+        if proc.returncode not in (0, 1, 2):
+            raise Failure(f"exit status {proc.returncode}, expected 0, 1 or 2{stderr_tail(stderr)}")
+        return ScanResult(argv, proc.returncode, out, stderr, seconds)
+
+    def unprivileged(self) -> tuple[list[str], Path]:
+        """A command prefix that runs as an unprivileged user, and a binary it may run.
+
+        As root, file permissions do not stop reads, so an "unreadable" file is
+        readable. The scanner is then run as `nobody` through runuser or setpriv.
+        That user may not be able to reach the binary under test (e.g. in a
+        private home directory), so a copy is made in a world-readable directory
+        when needed. Raises Skip when none of this works.
+        """
+        if self._unprivileged is not None:
+            return self._unprivileged
+        if self._unprivileged_error is not None:
+            raise Skip(self._unprivileged_error)
+        if os.geteuid() != 0:
+            self._unprivileged = ([], self.archport)
+            return self._unprivileged
+        candidates = [
+            ["runuser", "-u", "nobody", "--"],
+            ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"],
+        ]
+        for prefix in candidates:
+            if shutil.which(prefix[0]) is None:
+                continue
+            if run_quietly(prefix + ["true"]) != 0:
+                continue
+            binary = self.archport
+            if run_quietly(prefix + ["test", "-x", str(binary)]) != 0:
+                shared = self.root / "bin"
+                shared.mkdir(exist_ok=True)
+                shared.chmod(0o755)
+                binary = shared / "archport"
+                shutil.copy2(self.archport, binary)
+                binary.chmod(0o755)
+            if run_quietly(prefix + ["test", "-x", str(binary)]) != 0:
+                continue
+            if run_quietly(prefix + ["test", "-r", str(self.root)]) != 0:
+                self._unprivileged_error = f"{self.root} is not reachable by nobody (is TMPDIR private?)"
+                raise Skip(self._unprivileged_error)
+            self._unprivileged = (prefix, binary)
+            return self._unprivileged
+        self._unprivileged_error = "running as root and neither runuser nor setpriv can switch to nobody"
+        raise Skip(self._unprivileged_error)
+
+
+def run_quietly(argv: list[str]) -> int:
+    """Exit status of `argv` with its output discarded (127 if it cannot start)."""
+    try:
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=30).returncode
+    except (OSError, subprocess.TimeoutExpired):
+        return 127
+
+
+def signal_name(number: int) -> str:
+    """SIGSEGV for 11, and so on."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+# ---------------------------------------------------------------------------
+# The cases. Each is a function of the Context that raises Failure or Skip,
+# or returns an informational string (printed as a `#` line) or None.
+
+CASES: list[tuple[str, Callable[[Context], str | None]]] = []
+
+
+def case(name: str):
+    """Registers a test case under `name`, in the order of definition."""
+    def register(fn):
+        CASES.append((name, fn))
+        return fn
+    return register
+
+
+def text_with_damage(damage: bytes) -> bytes:
+    """An ungated x86 statement on line 2, then a line of ordinary code, then `damage`.
+
+    The statement comes before the damage, so it is ungated whatever the damage
+    does to the rest of the file: a scanner that gives up on the whole file
+    (instead of on what follows the damage) misses it.
+    """
+    return b"#include <stdint.h>\n" + ASM_LINE + b"\nstatic int counter;\n" + damage
+
+
+def damaged_source_case(ctx: Context, name: str, file: str, damage: bytes) -> None:
+    """Builds `file` with `damage` after an x86 statement; the statement and ok.c must be found."""
+    d = ctx.case_dir(name)
+    (d / file).write_bytes(text_with_damage(damage))
+    r = ctx.scan(d)
+    r.expect_good_file_scanned()
+    r.expect_not_unreadable(file)
+    r.expect_finding(ASM_RULE, file, 2)
+
+
+@case("binary-file-named-c")
+def _binary_blob(ctx: Context):
+    """Random bytes with NULs in `blob.c`: a vendored object renamed, or a corrupt checkout."""
+    d = ctx.case_dir("binary-file-named-c")
+    rng = random.Random(1)
+    blob = bytearray(rng.getrandbits(8) for _ in range(64 * 1024))
+    blob[100:108] = bytes(8)  # make sure there are NUL bytes
+    (d / "blob.c").write_bytes(bytes(blob))
+    r = ctx.scan(d)
+    r.expect_good_file_scanned()
+    r.expect_unreadable("blob.c")
+
+
+@case("shared-object")
+def _shared_object(ctx: Context):
+    """An ELF `.so` next to the sources: not a source file, must not upset the walk."""
+    d = ctx.case_dir("shared-object")
+    rng = random.Random(2)
+    elf = b"\x7fELF\x02\x01\x01" + bytes(9) + b"\x03\x00\x3e\x00" + bytes(rng.getrandbits(8) for _ in range(32 * 1024))
+    (d / "libfoo.so").write_bytes(elf)
+    (d / "libfoo.so.1.2").write_bytes(elf)
+    r = ctx.scan(d)
+    r.expect_good_file_scanned()
+    errors = [f for f in r.findings() if str(f.get("file", "")).startswith("libfoo.so")
+              and f.get("severity") == "error"]
+    if errors:
+        raise Failure(f"binary libfoo.so gave error findings: {errors[:2]}")
+
+
+@case("nul-byte-in-text")
+def _nul_in_text(ctx: Context):
+    """A NUL in the middle of otherwise plain C: the spec treats it as unscannable, with a message."""
+    d = ctx.case_dir("nul-byte-in-text")
+    (d / "nul.c").write_bytes(b"int a;\nint b = 1;\0\nint c;\n" + ASM_LINE + b"\n")
+    r = ctx.scan(d)
+    r.expect_good_file_scanned()
+    r.expect_unreadable("nul.c")
+
+
+@case("invalid-utf8")
+def _invalid_utf8(ctx: Context):
+    """Latin-1 and broken UTF-8 in comments and strings is common in old code: scan it anyway."""
+    d = ctx.case_dir("invalid-utf8")
+    source = (
+        b"/* Copyright (c) 1999 Fran\xe7ois M\xfcller \xff\xfe\xc0\x80 */\n"     # 1: Latin-1, bad bytes
+        b'static const char *greeting = "caf\xe9 \xc3\x28 \x80\xbf \xed\xa0\x80";\n'  # 2: bad UTF-8 in a string
+        b"static const char mark = '\xa7';\n"                                    # 3: in a char literal
+        b"// trailing \xf8\x88\x80\x80\x80 five-byte form\n"                       # 4: in a line comment
+        + ASM_LINE + b"\n"                                                        # 5
+    )
+    (d / "latin1.c").write_bytes(source)
+    r = ctx.scan(d)
+    r.expect_good_file_scanned()
+    r.expect_not_unreadable("latin1.c")
+    r.expect_finding(ASM_RULE, "latin1.c", 5)
+
+
+@case("huge-c-file")
+def _huge_file(ctx: Context):
+    """A generated C file of ~100 MB (configurable): scanned to the end, or refused as too large.
+
+    Either answer is allowed, but not a crash, not a hang, and not a silent
+    truncation: an x86 statement on the last line must be found if the file
+    was scanned at all.
+    """
+    d = ctx.case_dir("huge-c-file", parent=ctx.root)  # outside cases/: the combined case skips it
+    size = ctx.huge_mb * 1024 * 1024
+    lines = 0
+    with open(d / "huge.c", "wb") as out:
+        out.write(b"#include <stddef.h>\n#include <stdint.h>\n\n")
+        lines += 3
+        n = 0
+        while out.tell() < size:
+            block = (
+                f"/* generated table accessor {n} */\n"
+                f"static int table_{n}[16] = {{ {', '.join(str((n * 7 + i) % 97) for i in range(16))} }};\n"
+                f"int lookup_{n}(size_t i)\n{{\n"
+                f"\tif (i >= sizeof table_{n} / sizeof table_{n}[0])\n\t\treturn -1;\n"
+                f"\treturn table_{n}[i] + (int)(i * {n % 13}u);\n}}\n\n"
+            ).encode()
+            out.write(block)
+            lines += block.count(b"\n")
+            n += 1
+        out.write(ASM_LINE + b"\n")
+        lines += 1
+        actual = out.tell()
+    r = ctx.scan(d, timeout=ctx.huge_timeout)
+    r.expect_good_file_scanned()
+    mib = actual / (1024 * 1024)
+    if r.findings(UNREADABLE_RULE, "huge.c"):
+        r.expect_message("huge.c")
+        return f"{mib:.0f} MiB file refused as unreadable/too large in {r.seconds:.2f} s"
+    r.expect_finding(ASM_RULE, "huge.c", lines)
+    return f"{mib:.0f} MiB file scanned to its last line in {r.seconds:.2f} s ({mib / max(r.seconds, 1e-9):.0f} MiB/s)"
+
+
+@case("if-without-endif")
+def _if_without_endif(ctx: Context):
+    """`#if` that is never closed: the compiler fails, the scanner must not."""
+    damaged_source_case(ctx, "if-without-endif", "noendif.c",
+                        b"#if defined(FEATURE_X)\nint feature_x(void) { return 1; }\n#ifdef NESTED\nint n;\n")
+
+
+@case("stray-endif")
+def _stray_endif(ctx: Context):
+    """`#endif` with no `#if`: the conditional stack must not underflow."""
+    damaged_source_case(ctx, "stray-endif", "stray.c", b"#endif\n#endif /* again */\nint after;\n")
+
+
+@case("else-without-if")
+def _else_without_if(ctx: Context):
+    """`#else` and `#elif` with no `#if`: the conditional stack must not underflow."""
+    damaged_source_case(ctx, "else-without-if", "noif.c",
+                        b"#else\nint other;\n#elif defined(__aarch64__)\nint arm;\n#endif\n")
+
+
+@case("unterminated-block-comment")
+def _unterminated_comment(ctx: Context):
+    """`/*` that never closes, to end of file: the lexer must stop at EOF."""
+    damaged_source_case(ctx, "unterminated-block-comment", "comment.c",
+                        b"/* this comment never ends\n * __asm__(\"cpuid\");\n *")
+
+
+@case("unterminated-string")
+def _unterminated_string(ctx: Context):
+    """A string literal with no closing quote, at end of file."""
+    damaged_source_case(ctx, "unterminated-string", "string.c",
+                        b'const char *s = "no closing quote\\\nstill going \\"')
+
+
+@case("unterminated-char-literal")
+def _unterminated_char(ctx: Context):
+    """A character literal with no closing quote, and one ending in a backslash at EOF."""
+    damaged_source_case(ctx, "unterminated-char-literal", "char.c", b"char c = 'x;\nchar d = '\\")
+
+
+@case("backslash-newline-at-eof")
+def _backslash_at_eof(ctx: Context):
+    """A line continuation as the last bytes: line splicing must not read past the end."""
+    damaged_source_case(ctx, "backslash-newline-at-eof", "splice.c", b"#define LAST_MACRO(x) \\\n\t(x) + \\\n")
+
+
+@case("truncated-mid-asm")
+def _truncated_asm(ctx: Context):
+    """A file cut off right after `__asm__(`: the asm parser must stop at EOF."""
+    d = ctx.case_dir("truncated-mid-asm")
+    (d / "cut.c").write_bytes(text_with_damage(b"void g(void)\n{\n\t__asm__("))
+    (d / "cut2.c").write_bytes(text_with_damage(b'void h(void) { __asm__ volatile("mov %%eax, %0" : "=r"('))
+    r = ctx.scan(d)
+    r.expect_good_file_scanned()
+    r.expect_finding(ASM_RULE, "cut.c", 2)
+    r.expect_finding(ASM_RULE, "cut2.c", 2)
+
+
+@case("unreadable-file")
+def _unreadable_file(ctx: Context):
+    """A file without read permission (run as nobody): reported, and the walk goes on."""
+    prefix, binary = ctx.unprivileged()
+    base = ctx.root / "unprivileged"
+    base.mkdir(mode=0o755, exist_ok=True)
+    base.chmod(0o755)
+    d = ctx.case_dir("unreadable-file", parent=base)
+    d.chmod(0o755)
+    (d / GOOD_NAME).chmod(0o644)
+    secret = d / "secret.c"
+    secret.write_bytes(text_with_damage(b""))
+    secret.chmod(0o000)
+    r = ctx.scan(d, prefix=prefix, binary=binary)
+    r.expect_good_file_scanned()
+    r.expect_unreadable("secret.c")
+    return None if prefix else "not root: ran as the current user"
+
+
+@case("unreadable-directory")
+def _unreadable_directory(ctx: Context):
+    """A directory without read/search permission (run as nobody): reported, and the walk goes on."""
+    prefix, binary = ctx.unprivileged()
+    base = ctx.root / "unprivileged"
+    base.mkdir(mode=0o755, exist_ok=True)
+    base.chmod(0o755)
+    d = ctx.case_dir("unreadable-directory", parent=base)
+    d.chmod(0o755)
+    (d / GOOD_NAME).chmod(0o644)
+    private = d / "private"
+    private.mkdir()
+    (private / "hidden.c").write_bytes(text_with_damage(b""))
+    private.chmod(0o000)
+    r = ctx.scan(d, prefix=prefix, binary=binary)
+    r.expect_good_file_scanned()
+    r.expect_message("private")
+    return None if prefix else "not root: ran as the current user"
+
+
+@case("symlink-loop")
+def _symlink_loop(ctx: Context):
+    """`a.c -> b.c`, `b.c -> a.c`: opening either gives ELOOP; reported, not followed forever."""
+    d = ctx.case_dir("symlink-loop")
+    os.symlink("b.c", d / "a.c")
+    os.symlink("a.c", d / "b.c")
+    r = ctx.scan(d)
+    r.expect_good_file_scanned()
+    r.expect_unreadable("a.c", "b.c")
+
+
+@case("directory-symlink-cycle")
+def _directory_cycle(ctx: Context):
+    """`dir/loop -> ..`: the walk must end, and see each real file once, not via the loop."""
+    d = ctx.case_dir("directory-symlink-cycle")
+    (d / "dir").mkdir()
+    (d / "dir" / "inner.c").write_bytes(text_with_damage(b""))
+    os.symlink("..", d / "dir" / "loop")
+    r = ctx.scan(d)
+    r.expect_good_file_scanned()
+    r.expect_finding(ASM_RULE, "dir/inner.c", 2)
+    through_loop = sorted({f.get("file") for f in r.findings() if "loop/" in str(f.get("file", ""))})
+    if through_loop:
+        raise Failure(f"files reached through the symlink cycle: {through_loop[:3]}")
+    for file in (GOOD_NAME, "dir/inner.c"):
+        count = len(r.findings(ASM_RULE, file))
+        if count != 1:
+            raise Failure(f"{file}: {count} {ASM_RULE} findings, expected exactly 1 (walked twice?)")
+
+
+@case("dangling-symlink")
+def _dangling_symlink(ctx: Context):
+    """`gone.c -> missing.c`: a broken link in a checkout must not stop the scan."""
+    d = ctx.case_dir("dangling-symlink")
+    os.symlink("missing.c", d / "gone.c")
+    os.symlink("no/such/dir", d / "gone-dir")
+    r = ctx.scan(d)
+    r.expect_good_file_scanned()
+
+
+@case("path-does-not-exist")
+def _missing_path(ctx: Context):
+    """A PATH argument that does not exist: exit status 2 and a message naming it."""
+    missing = ctx.root / "does-not-exist"
+    r = ctx.scan(missing)
+    if r.returncode != 2:
+        raise Failure(f"exit status {r.returncode}, expected 2{stderr_tail(r.stderr)}")
+    r.expect_message("does-not-exist")
+
+
+@case("empty-file")
+def _empty_file(ctx: Context):
+    """Zero-byte sources (an empty header, an empty Makefile) are valid, not unreadable."""
+    d = ctx.case_dir("empty-file")
+    for name in ("empty.c", "empty.h", "empty.S", "Makefile", "CMakeLists.txt"):
+        (d / name).write_bytes(b"")
+    r = ctx.scan(d)
+    r.expect_good_file_scanned()
+    for name in ("empty.c", "empty.h", "empty.S", "Makefile", "CMakeLists.txt"):
+        r.expect_not_unreadable(name)
+
+
+@case("crlf-line-endings")
+def _crlf(ctx: Context):
+    """Windows line endings: x86 code is still found, on the right line (CRLF is one line break)."""
+    d = ctx.case_dir("crlf-line-endings")
+    source = b"#include <stdint.h>\r\n\r\n" + ASM_LINE + b"\r\n#if defined(X)\r\nint x;\r\n#endif\r\n"
+    (d / "crlf.c").write_bytes(source)
+    (d / "crlf.h").write_bytes(b"#pragma once\r\n#include <immintrin.h>\r\n" + ASM_LINE + b"\r\n")
+    r = ctx.scan(d)
+    r.expect_good_file_scanned()
+    r.expect_finding(ASM_RULE, "crlf.c", 3)
+    r.expect_finding(ASM_RULE, "crlf.h", 3)
+
+
+@case("very-long-line")
+def _long_line(ctx: Context):
+    """A 1 MB single line (minified table): no fixed line buffer may overflow or cut it.
+
+    `long.c` has the long line, then x86 code on line 2; `tail.c` is one 1 MB
+    line with no final newline whose last bytes are the x86 code.
+    """
+    d = ctx.case_dir("very-long-line")
+    parts, size, i = [], 0, 0
+    while size < 1024 * 1024:
+        part = f"int v{i} = {i * 31 % 1000};".encode()
+        parts.append(part)
+        size += len(part) + 1
+        i += 1
+    long_line = b" ".join(parts)
+    (d / "long.c").write_bytes(long_line + b"\n" + ASM_LINE + b"\n")
+    (d / "tail.c").write_bytes(long_line + b" " + ASM_LINE)
+    r = ctx.scan(d)
+    r.expect_good_file_scanned()
+    r.expect_finding(ASM_RULE, "long.c", 2)
+    r.expect_finding(ASM_RULE, "tail.c", 1)
+
+
+@case("all-cases-in-one-tree")
+def _combined(ctx: Context):
+    """Every case tree above (but the huge file and the unprivileged ones) in one scan, with -j 2.
+
+    Bad inputs meet each other and the worker threads here; each case's ok.c
+    must still be found under its own directory.
+    """
+    dirs = sorted(p.name for p in ctx.cases_dir.iterdir() if p.is_dir() and not p.is_symlink())
+    if not dirs:
+        raise Skip("no case trees were built")
+    r = ctx.scan(ctx.cases_dir, "-j", "2")
+    for name in dirs:
+        r.expect_good_file_scanned(prefix=name + "/")
+    r.expect_message("blob.c")
+    return f"{len(dirs)} case trees scanned together in {r.seconds:.2f} s"
+
+
+# ---------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Run `archport scan` over trees of bad inputs.")
+    parser.add_argument("--archport", default=str(REPO / "bin" / "archport"),
+                        help="the scanner binary to test (default: bin/archport of this repo)")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds one scan may take before the case fails as a hang (default 60)")
+    parser.add_argument("--huge-mb", type=int, default=100,
+                        help="size of the huge C file in MiB (default 100)")
+    parser.add_argument("--huge-timeout", type=float, default=300.0,
+                        help="seconds the huge-file scan may take (default 300)")
+    parser.add_argument("-k", "--only", action="append", default=[], metavar="SUBSTRING",
+                        help="run only the cases whose name contains SUBSTRING (repeatable)")
+    parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary trees and say where")
+    args = parser.parse_args()
+
+    if args.list:
+        for name, fn in CASES:
+            print(f"{name}: {(fn.__doc__ or '').strip().splitlines()[0]}")
+        return 0
+
+    selected = [(n, fn) for n, fn in CASES if not args.only or any(s in n for s in args.only)]
+    archport = Path(args.archport).resolve()
+    if not (archport.is_file() and os.access(archport, os.X_OK)):
+        print(f"not ok - setup: no executable archport at {archport} (run `make` first, or pass --archport)")
+        print("0 passed, 1 failed")
+        return 1
+
+    root = Path(tempfile.mkdtemp(prefix="archport-badinput-"))
+    root.chmod(0o755)  # the unprivileged cases run as nobody, who must reach the tree
+    ctx = Context(archport, root, args.timeout, args.huge_mb, args.huge_timeout)
+    print(f"# archport: {archport}")
+    print(f"# trees under: {root}")
+    passed = failed = skipped = 0
+    try:
+        for name, fn in selected:
+            try:
+                info = fn(ctx)
+            except Failure as e:
+                failed += 1
+                print(f"not ok - {name}: {e}", flush=True)
+                continue
+            except Skip as e:
+                skipped += 1
+                print(f"ok - {name} # SKIP {e}", flush=True)
+                continue
+            except Exception as e:  # a bug in this script, not in archport: still report it per case
+                failed += 1
+                print(f"not ok - {name}: harness error: {type(e).__name__}: {e}", flush=True)
+                continue
+            passed += 1
+            if info:
+                print(f"# {name}: {info}")
+            print(f"ok - {name}", flush=True)
+    finally:
+        if args.keep:
+            print(f"# kept {root}")
+        else:
+            remove_tree(root)
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+    return 1 if failed else 0
+
+
+def remove_tree(root: Path) -> None:
+    """Deletes the temp tree, first giving back the permissions the cases took away.
+
+    os.walk lists a directory only after it was yielded as a child, so the chmod
+    comes first; symlinks are left alone (the cycle case has one to `..`).
+    """
+    for dirpath, dirnames, _ in os.walk(root):
+        for name in dirnames:
+            p = Path(dirpath) / name
+            if not p.is_symlink():
+                try:
+                    p.chmod(0o755)
+                except OSError:
+                    pass
+    shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
