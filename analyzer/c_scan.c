@@ -38,6 +38,7 @@ struct frame {
 	int arch_related;       /* some arm's condition selects an architecture */
 	int arch_only;          /* every arm so far: known false, arch-related */
 	int has_else;
+	int else_errors;        /* the #else arm only stops the build */
 	int noted;
 	char *cond;             /* the arm's condition, for messages */
 	char **defines;         /* names the arms #define */
@@ -330,7 +331,7 @@ static void append_template_macro(struct c_scan *cs, const struct token *t, stru
 /* asm [qualifiers] ( template : outputs : inputs : clobbers : labels ) */
 static void parse_asm(struct c_scan *cs, struct source *s, const struct token *kw)
 {
-	int toplevel = s->brace_depth == 0 && !s->body_of;
+	int toplevel = s->brace_depth == 0 && !s->body_of && reach(s) != TRI_FALSE;
 	struct token t;
 	while (src_next(cs, s, &t) && is_asm_qualifier(&t))
 		;
@@ -733,11 +734,13 @@ static void do_else(struct source *s)
 	f->cond = xstrdup("#else");
 }
 
-/* An #if chain whose arms all select other architectures, without #else:
- * what it defines does not exist on the target. */
+/* An #if chain whose arms all select other architectures, without #else
+ * or with an #else that is an #error: what it defines does not exist on
+ * the target (and gcc goes on past #error to report every use). */
 static void record_missing(struct c_scan *cs, struct source *s, struct frame *f)
 {
-	if (!f->arch_only || !f->arch_related || f->has_else || f->parent == TRI_FALSE)
+	if (!f->arch_only || !f->arch_related || (f->has_else && !f->else_errors) ||
+	    f->parent == TRI_FALSE)
 		return;
 	for (size_t i = 0; i < f->ndefines; i++) {
 		const char *n = f->defines[i];
@@ -782,6 +785,22 @@ static int is_arch_context(const struct source *s)
 	return 0;
 }
 
+static int include_name(struct c_scan *cs, const char *text, size_t len, char *out, size_t size,
+			int *angled, int depth);
+
+static void add_include_ref(struct c_scan *cs, int file, int reachable)
+{
+	struct file_scan *r = cs->result;
+	if (!r || file < 0)
+		return;
+	for (size_t i = 0; i < r->nrefs; i++)
+		if (r->refs[i].file == file && r->refs[i].reachable == reachable)
+			return;
+	GROW(r->refs, r->nrefs, r->refs_cap);
+	r->refs[r->nrefs].file = file;
+	r->refs[r->nrefs++].reachable = reachable;
+}
+
 static void scan_macro_body(struct c_scan *cs, struct macro *m)
 {
 	if (!m->body || !*m->body)
@@ -805,8 +824,14 @@ static void do_define(struct c_scan *cs, struct source *s, const char *text, siz
 	if (s->depth)
 		frame_add_define(&s->stack[s->depth - 1], name.p, name.len);
 	enum tri r = reach(s);
-	if (r == TRI_FALSE)
+	if (r == TRI_FALSE) {   /* `#define ARCH_HEADER "arch/x86.h"` in an x86 arm */
+		char hdr[512];
+		int angled;
+		const char *body = name.p + name.len;
+		if (include_name(cs, body, (size_t)(text + len - body), hdr, sizeof hdr, &angled, 9))
+			add_include_ref(cs, index_resolve_include(cs->ix, s->rel, hdr, strlen(hdr), angled), 0);
 		return;
+	}
 	struct strmap_entry *e = strmap_get(&cs->macros, name.p, name.len, 1);
 	free_macro(e->value);
 	struct macro *m = xcalloc(1, sizeof *m);
@@ -870,6 +895,7 @@ static int include_name(struct c_scan *cs, const char *text, size_t len, char *o
 
 static void process_include(struct c_scan *cs, int file_index);
 
+
 static void do_include(struct c_scan *cs, struct source *s, const char *text, size_t len,
 		       const struct token *at)
 {
@@ -883,10 +909,9 @@ static void do_include(struct c_scan *cs, struct source *s, const char *text, si
 		report_at(cs, s, &loc, RULE_HEADER, SEV_ERROR, "gate",
 			  xasprintf("x86-only header <%s> does not exist on %s", name, cs->k->target));
 	}
-	if (reach(s) == TRI_FALSE)
-		return;
 	int idx = index_resolve_include(cs->ix, s->rel, name, strlen(name), angled);
-	if (idx >= 0)
+	add_include_ref(cs, idx, reach(s) != TRI_FALSE);
+	if (idx >= 0 && reach(s) != TRI_FALSE)
 		process_include(cs, idx);
 }
 
@@ -899,6 +924,8 @@ static void do_error(struct c_scan *cs, struct source *s, const char *text, size
 	}
 	while (len && (text[len - 1] == '\r' || text[len - 1] == ' '))
 		len--;
+	if (s->depth && s->stack[s->depth - 1].has_else)
+		s->stack[s->depth - 1].else_errors = 1;
 	report_at(cs, s, at, RULE_ERROR_DIRECTIVE, SEV_ERROR, "port",
 		  xasprintf("#error %.*s is reached on %s", (int)(len > 120 ? 120 : len), text, cs->k->target));
 }
@@ -1086,10 +1113,11 @@ static void warn_malformed(const struct c_scan *cs, const char *rel)
 }
 
 void scan_c(const struct tree_index *ix, int file_index, const struct textfile *tf,
-	    struct finding_list *out)
+	    struct file_scan *out)
 {
 	struct c_scan cs;
-	c_scan_init(&cs, ix, file_index, out);
+	c_scan_init(&cs, ix, file_index, &out->findings);
+	cs.result = out;
 	cs.em.src = tf->data;
 	cs.em.end = tf->data + tf->len;
 	const char *rel = ix->walk->files[file_index].rel;

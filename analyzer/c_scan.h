@@ -28,6 +28,7 @@ struct c_scan {
 	struct strmap declared;   /* names the code declares itself */
 	struct strmap missing;    /* name -> struct missing_def (c/arch-chain) */
 	struct strmap in_tu;      /* file indexes already read in this TU */
+	struct file_scan *result; /* include references go here (may be NULL) */
 	const char *lex_problem;
 	int lex_problem_line, unclosed_line, unbalanced_line;
 };

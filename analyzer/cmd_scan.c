@@ -127,7 +127,7 @@ static void scan_one(const struct tree_index *ix, size_t i, struct file_scan *r)
 	r->lines = count_lines(tf.data, tf.len);
 	r->scanned = 1;
 	switch (f->kind) {
-	case FK_C: scan_c(ix, (int)i, &tf, &r->findings); break;
+	case FK_C: scan_c(ix, (int)i, &tf, r); break;
 	case FK_ASM_CPP: case FK_ASM: case FK_NASM: scan_asm(ix, (int)i, &tf, &r->findings); break;
 	default: scan_build(ix, (int)i, &tf, &r->findings); break;
 	}
@@ -177,27 +177,55 @@ static void build_index(struct tree_index *ix, const struct walk_result *w)
 	}
 }
 
-/* A source the build compiles only for other architectures: its x86 code
- * is already handled, so its findings become notes. */
-static void apply_build_gating(const struct tree_index *ix, size_t i, struct file_scan *r)
+static void downgrade_to_notes(struct file_scan *r, const char *why)
 {
-	const struct source_file *f = &ix->walk->files[i];
-	if (f->kind != FK_C)
-		return;
-	const char *base = strrchr(f->rel, '/');
-	base = base ? base + 1 : f->rel;
-	if ((intptr_t)strmap_value(&ix->build_refs, base, strlen(base)) != REF_GATED)
-		return;
 	for (size_t j = 0; j < r->findings.len; j++) {
 		struct finding *fd = &r->findings.items[j];
 		if (fd->severity == SEV_NOTE || !strcmp(fd->rule, RULE_INPUT))
 			continue;
-		char *m = xasprintf("%s (the build compiles this file only for other architectures)", fd->message);
+		char *m = xasprintf("%s (%s)", fd->message, why);
 		free(fd->message);
 		fd->message = m;
 		fd->severity = SEV_NOTE;
 		fd->rule = RULE_GATED;
 	}
+}
+
+/* Which headers are included only from code gated out for the target
+ * (an x86 arm's `#include "arch/x86.h"`): gated[i] is set for them. */
+static void find_gated_headers(const struct tree_index *ix, const struct file_scan *results, char *gated)
+{
+	size_t n = ix->walk->len;
+	char *reachable = xcalloc(n ? n : 1, 1);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < results[i].nrefs; j++) {
+			const struct include_ref *ref = &results[i].refs[j];
+			if (ref->reachable)
+				reachable[ref->file] = 1;
+			else
+				gated[ref->file] = 1;
+		}
+	for (size_t i = 0; i < n; i++)
+		gated[i] = gated[i] && !reachable[i];
+	free(reachable);
+}
+
+/* A source the build compiles only for other architectures, or a header
+ * only their code includes: its x86 code is already handled, so its
+ * findings become notes. */
+static void apply_gating(const struct tree_index *ix, size_t i, struct file_scan *r, int gated_header)
+{
+	const struct source_file *f = &ix->walk->files[i];
+	if (f->kind != FK_C)
+		return;
+	if (gated_header) {
+		downgrade_to_notes(r, "only code gated out for this target includes this header");
+		return;
+	}
+	const char *base = strrchr(f->rel, '/');
+	base = base ? base + 1 : f->rel;
+	if ((intptr_t)strmap_value(&ix->build_refs, base, strlen(base)) == REF_GATED)
+		downgrade_to_notes(r, "the build compiles this file only for other architectures");
 }
 
 static char *prefixed(const char *prefix, const char *rel)
@@ -222,9 +250,11 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 	build_index(&ix, &w);
 	struct job job = { &ix, xcalloc(w.len ? w.len : 1, sizeof(struct file_scan)), 0 };
 	run_parallel(&job, jobs);
+	char *gated = xcalloc(w.len ? w.len : 1, 1);
+	find_gated_headers(&ix, job.results, gated);
 	for (size_t i = 0; i < w.len; i++) {
 		struct file_scan *r = &job.results[i];
-		apply_build_gating(&ix, i, r);
+		apply_gating(&ix, i, r, gated[i]);
 		*files += r->scanned;
 		*lines += r->lines;
 		for (size_t j = 0; j < r->findings.len; j++) {
@@ -239,7 +269,9 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 			free(file);
 		}
 		findings_free(&r->findings);
+		free(r->refs);
 	}
+	free(gated);
 	free(job.results);
 	index_free(&ix);
 	walk_free(&w);

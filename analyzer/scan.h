@@ -32,11 +32,20 @@ struct tree_index {
 	int has_build_files;
 };
 
+/* An in-tree #include seen while scanning, for the post-pass that finds
+ * headers only other architectures include. */
+struct include_ref {
+	int file;        /* walk index of the included header */
+	int reachable;   /* from code the target compiles (TRUE or UNKNOWN) */
+};
+
 /* One file's scan, written by one worker. */
 struct file_scan {
 	struct finding_list findings;
 	size_t lines;
 	int scanned;
+	struct include_ref *refs;
+	size_t nrefs, refs_cap;
 };
 
 /* Adds a finding at a byte position of `src`, filling the source line. */
@@ -66,7 +75,7 @@ int index_resolve_include(const struct tree_index *ix, const char *from_rel,
 
 /* Front ends. */
 void scan_c(const struct tree_index *ix, int file_index, const struct textfile *tf,
-	    struct finding_list *out);
+	    struct file_scan *out);
 void scan_asm(const struct tree_index *ix, int file_index, const struct textfile *tf,
 	      struct finding_list *out);
 void scan_build(const struct tree_index *ix, int file_index, const struct textfile *tf,

@@ -158,9 +158,11 @@ def grade_pair(name, target, files, truth, prediction, verbose):
         cells = [f"  {rel:<{width}}", f"{'not in tree' if rel not in files else compiler_cell(diag):<{COLUMN}}"]
         if prediction:
             finding = prediction.errors.get(rel)
-            same = rel in files and (diag is None) == (finding is None)
-            agree += rel in files and same
-            cells += [f"{archport_cell(finding):<{COLUMN}}", "OK" if same else "MISMATCH"]
+            same = (rel in files and not prediction.problem
+                    and (diag is None) == (finding is None))
+            agree += same
+            cell = "(no report)" if prediction.problem else archport_cell(finding)
+            cells += [f"{cell:<{COLUMN}}", "OK" if same else "MISMATCH"]
         lines.append(" ".join(cells).rstrip())
     problems = truth.problems + ([prediction.problem] if prediction and prediction.problem else [])
     passed = not problems and (prediction is None or agree == len(files) and len(rows) == len(files))

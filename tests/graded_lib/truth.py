@@ -97,7 +97,12 @@ class Truth:
     transcript: list = field(default_factory=list)    # commands and their output
 
     def add(self, rel, line, message):
-        self.errors.setdefault(rel, []).append(diagnostics.Diagnostic(rel, line, message))
+        """Record an error; a repeat of the same one (a header included by
+        several sources, an option on every compile) is kept once."""
+        diag = diagnostics.Diagnostic(rel, line, message)
+        found = self.errors.setdefault(rel, [])
+        if diag not in found:
+            found.append(diag)
 
     def first(self, rel):
         """The first error reported in rel, or None if the file is fine."""
@@ -160,7 +165,7 @@ class _Build:
     def add_rejected_options(self, record):
         """Attribute options the compiler rejected to the build files that
         contain them (the option itself, else its value)."""
-        messages = diagnostics.fileless_errors(record["stderr"])
+        messages = diagnostics.fileless_errors(record["stderr"] + "\n" + record["retry_stderr"])
         build_files = [f for f in self.files if is_build_file(f)]
         for option in record["rejected"]:
             value = option.partition("=")[2]
@@ -294,15 +299,15 @@ def host_check(tree):
             steps = [["make", "CC=gcc", "all"]]
             if re.search(r"^test:", _read(os.path.join(copy, "Makefile")), re.M):
                 steps.append(["make", "CC=gcc", "test"])
-            cwd = copy
         elif os.path.exists(os.path.join(copy, "CMakeLists.txt")):
-            cwd = os.path.join(tmp, "build")
-            steps = [["cmake", "-S", copy, "-B", cwd, "-DCMAKE_C_COMPILER=gcc"], ["make"]]
+            build = os.path.join(tmp, "build")
+            steps = [["cmake", "-S", copy, "-B", build, "-DCMAKE_C_COMPILER=gcc"],
+                     ["make", "-C", build]]
         else:
             return None
         for cmd in steps:
             try:
-                proc = subprocess.run(cmd, cwd=cwd, env=clean_env(), stdin=subprocess.DEVNULL,
+                proc = subprocess.run(cmd, cwd=copy, env=clean_env(), stdin=subprocess.DEVNULL,
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       text=True, errors="replace", timeout=BUILD_TIMEOUT)
             except subprocess.TimeoutExpired:

@@ -1,0 +1,488 @@
+#!/usr/bin/env python3
+"""Checks the report formats of `archport scan` against their contracts.
+
+Scans a small temporary tree with x86 constructs, hostile text (a '|', a
+<script> tag, backticks) and invalid UTF-8, in every format, then checks:
+SARIF against the OASIS 2.1.0 schema and against the JSON report; the JSON
+report against the SPEC contract; that HTML and markdown escape what they
+copy from the tree. Prints "N passed, M failed" last; exits 1 on failure.
+"""
+import html.parser
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+# ARCHPORT_BIN runs the tests against another build (e.g. a sanitizer one).
+BIN = os.environ.get("ARCHPORT_BIN", os.path.join(REPO, "bin", "archport"))
+SCHEMA = os.path.normpath(os.path.join(REPO, "..", "shared", "data",
+                                       "sarif-schema-2.1.0.json"))
+ROOT_NAME = "my proj"          # a space, so URIs must be percent-encoded
+FORMATS = ("json", "sarif", "markdown", "html")
+SEVERITIES = ("error", "warning", "note")
+
+# The tree: file name -> bytes. Line 2 of evil.c holds a '|', backticks, a
+# <script> tag and invalid UTF-8 on the same line as an x86 intrinsic, so
+# the source line a report shows for it is hostile.
+TREE = {
+    "src/cpu.c": (
+        b"#include <immintrin.h>\n"
+        b"void cpu_id(unsigned *a, unsigned *b, unsigned *c, unsigned *d)\n"
+        b"{\n"
+        b"\t__asm__ volatile(\"cpuid\" : \"=a\"(*a), \"=b\"(*b), \"=c\"(*c),"
+        b" \"=d\"(*d) : \"a\"(0));\n"
+        b"}\n"),
+    "src/evil.c": (
+        b"/* caf\xc3\xa9 \xff\xfe broken \xed\xa0\x80 bytes */\n"
+        b"unsigned long long t(void) { static const char s[] = "
+        b"\"a|b `c` <script>alert(1)</script> & 'q'\"; (void)s;"
+        b" return __rdtsc(); /* \xff\xc3 */ }\n"),
+    "src/gated.c": (
+        b"#if defined(__x86_64__)\n"
+        b"static inline void relax(void) { __asm__ volatile(\"pause\"); }\n"
+        b"#endif\n"),
+    "lib dir/simd.c": (
+        b"#include <xmmintrin.h>\n"
+        b"__m128 add4(__m128 a, __m128 b) { return _mm_add_ps(a, b); }\n"),
+    "src/clean.c": b"int answer(void) { return 42; }\n",
+}
+CLEAN_TREE = {"ok.c": b"int main(void) { return 0; }\n"}
+
+
+def write_tree(base, tree):
+    for name, data in tree.items():
+        path = os.path.join(base, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+
+
+def run(args, cwd):
+    return subprocess.run([BIN] + args, cwd=cwd, capture_output=True,
+                          timeout=300)
+
+
+def rule_ids():
+    """The rule ids the registry defines, from analyzer/rules.h."""
+    with open(os.path.join(REPO, "analyzer", "rules.h")) as f:
+        return set(re.findall(r'#define\s+RULE_\w+\s+"([^"]+)"', f.read()))
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+class Scans:
+    """Runs every scan once; the tests read the results."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.root = os.path.join(tmp, ROOT_NAME)
+        write_tree(self.root, TREE)
+        self.clean_root = os.path.join(tmp, "clean")
+        write_tree(self.clean_root, CLEAN_TREE)
+        self.out = {}
+        for fmt in FORMATS:
+            self.out[fmt] = run(["scan", ROOT_NAME, "--format", fmt], tmp)
+        self.sarif_file = os.path.join(tmp, "report.sarif")
+        self.sarif_o = run(["scan", ROOT_NAME, "--format", "sarif",
+                            "-o", self.sarif_file], tmp)
+        self.clean = {fmt: run(["scan", "clean", "--format", fmt], tmp)
+                      for fmt in FORMATS}
+
+    def text(self, fmt, clean=False):
+        proc = (self.clean if clean else self.out)[fmt]
+        return proc.stdout.decode("utf-8")  # strict: must be valid UTF-8
+
+    def json(self, clean=False):
+        return json.loads(self.text("json", clean))
+
+    def sarif(self, clean=False):
+        return json.loads(self.text("sarif", clean))
+
+
+# --- JSON -----------------------------------------------------------------
+
+FINDING_TYPES = {"rule": str, "severity": str, "file": str, "line": int,
+                 "column": int, "end_line": int, "end_column": int,
+                 "message": str, "fix": str}
+
+
+def check_json_shape(doc, root):
+    for key in ("schema", "tool", "target", "root", "summary", "findings"):
+        check(key in doc, "json: missing key %r" % key)
+    check(doc["schema"] == "archport-report/1", "json: schema %r" % doc["schema"])
+    check(doc["tool"].get("name") == "archport", "json: tool.name")
+    check(isinstance(doc["tool"].get("version"), str), "json: tool.version")
+    check(doc["target"] == "aarch64", "json: target %r" % doc["target"])
+    check(doc["root"] == root, "json: root %r, expected %r" % (doc["root"], root))
+    summary = doc["summary"]
+    for key in ("files", "lines", "errors", "warnings", "notes"):
+        check(type(summary.get(key)) is int and summary[key] >= 0,
+              "json: summary.%s must be a non-negative integer" % key)
+    check(isinstance(doc["findings"], list), "json: findings is not a list")
+
+
+def check_finding(f, base):
+    for key, typ in FINDING_TYPES.items():
+        check(key in f, "json: finding without %r: %r" % (key, f))
+        check(type(f[key]) is typ, "json: %s is not %s: %r"
+              % (key, typ.__name__, f))
+    check(re.fullmatch(r"[a-z0-9]+/[a-z0-9-]+", f["rule"]),
+          "json: bad rule id %r" % f["rule"])
+    check(f["severity"] in SEVERITIES, "json: bad severity %r" % f["severity"])
+    path = f["file"]
+    check(path and not path.startswith("/") and "\\" not in path
+          and not path.startswith("./")
+          and ".." not in path.split("/"),
+          "json: file must be relative with '/' separators: %r" % path)
+    check(os.path.exists(os.path.join(base, *path.split("/"))),
+          "json: file %r is not in the scanned tree" % path)
+    for key in ("line", "column", "end_line", "end_column"):
+        check(f[key] >= 0, "json: negative %s: %r" % (key, f))
+    check(f["message"], "json: empty message: %r" % f)
+
+
+def test_json_contract(s):
+    doc = s.json()
+    check_json_shape(doc, ROOT_NAME)
+    for f in doc["findings"]:
+        check_finding(f, s.root)
+    counts = {sev: sum(f["severity"] == sev for f in doc["findings"])
+              for sev in SEVERITIES}
+    summary = doc["summary"]
+    check((summary["errors"], summary["warnings"], summary["notes"])
+          == (counts["error"], counts["warning"], counts["note"]),
+          "json: summary %r does not match the findings %r" % (summary, counts))
+    check(summary["files"] >= 1 and summary["lines"] >= 1,
+          "json: summary counts no files or lines: %r" % summary)
+    ranks = [SEVERITIES.index(f["severity"]) for f in doc["findings"]]
+    check(ranks == sorted(ranks), "json: findings are not ordered errors first")
+
+
+def test_json_expected_findings(s):
+    found = {(f["file"], f["rule"], f["severity"]) for f in s.json()["findings"]}
+    for want in (("src/cpu.c", "c/header-x86", "error"),
+                 ("src/evil.c", "c/intrinsic-x86", "error"),
+                 ("lib dir/simd.c", "c/header-x86", "error"),
+                 ("src/gated.c", "c/gated-x86", "note")):
+        check(want in found, "json: expected finding %r; have %r"
+              % (want, sorted(found)))
+    check(not any(f == "src/clean.c" for f, _, _ in found),
+          "json: findings in src/clean.c")
+
+
+def test_exit_status(s):
+    for fmt in FORMATS:
+        rc = s.out[fmt].returncode
+        check(rc == 1, "%s: exit status %d with errors found, expected 1" % (fmt, rc))
+        check(s.clean[fmt].returncode == 0,
+              "%s: exit status %d on a clean tree, expected 0"
+              % (fmt, s.clean[fmt].returncode))
+    never = run(["scan", ROOT_NAME, "--fail-on", "never", "--format", "json"],
+                s.tmp)
+    check(never.returncode == 0, "--fail-on never: exit %d" % never.returncode)
+    bad = run(["scan", ROOT_NAME, "--format", "no-such-format"], s.tmp)
+    check(bad.returncode == 2, "bad --format: exit %d, expected 2" % bad.returncode)
+
+
+def test_target_riscv64(s):
+    proc = run(["scan", ROOT_NAME, "--target", "riscv64", "--format", "json"],
+               s.tmp)
+    doc = json.loads(proc.stdout.decode("utf-8"))
+    check(doc["target"] == "riscv64", "json: target %r" % doc["target"])
+    sarif = json.loads(run(["scan", ROOT_NAME, "--target", "riscv64",
+                            "--format", "sarif"], s.tmp).stdout)
+    check(sarif["runs"][0]["properties"]["target"] == "riscv64",
+          "sarif: properties.target for --target riscv64")
+
+
+def test_utf8_everywhere(s):
+    for fmt in FORMATS:
+        for clean in (False, True):
+            try:
+                s.text(fmt, clean)
+            except UnicodeDecodeError as e:
+                raise AssertionError("%s output is not valid UTF-8: %s" % (fmt, e))
+
+
+# --- SARIF ----------------------------------------------------------------
+
+def schema_errors(doc):
+    import jsonschema
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    validator = jsonschema.Draft7Validator(schema)
+    return ["%s at %s" % (e.message, "/".join(str(p) for p in e.absolute_path))
+            for e in validator.iter_errors(doc)]
+
+
+def test_sarif_schema(s):
+    if not os.path.exists(SCHEMA):
+        print("SKIP test_sarif_schema: %s not found" % SCHEMA)
+        return "skip"
+    for doc, what in ((s.sarif(), "sarif"), (s.sarif(clean=True), "clean sarif")):
+        errors = schema_errors(doc)
+        check(not errors, "%s: schema violations: %s" % (what, errors[:5]))
+
+
+def sarif_run(doc):
+    check(doc.get("version") == "2.1.0", "sarif: version %r" % doc.get("version"))
+    check(isinstance(doc.get("$schema"), str), "sarif: no $schema")
+    check(len(doc.get("runs", [])) == 1, "sarif: expected one run")
+    return doc["runs"][0]
+
+
+def check_sarif_rules(run_, version):
+    driver = run_["tool"]["driver"]
+    check(driver.get("name") == "archport", "sarif: driver name")
+    check(driver.get("version") == version, "sarif: driver version %r, json %r"
+          % (driver.get("version"), version))
+    rules = driver.get("rules", [])
+    ids = [r["id"] for r in rules]
+    check(len(ids) == len(set(ids)), "sarif: duplicate rule ids")
+    check(set(ids) == rule_ids(), "sarif: rules %r differ from analyzer/rules.h %r"
+          % (sorted(ids), sorted(rule_ids())))
+    for r in rules:
+        check(r.get("shortDescription", {}).get("text"),
+              "sarif: rule %s without shortDescription" % r["id"])
+        check(r.get("defaultConfiguration", {}).get("level") in SEVERITIES,
+              "sarif: rule %s level" % r["id"])
+        page = os.path.join(REPO, "docs", "rules", r["id"].replace("/", "-", 1) + ".md")
+        if os.path.exists(page):
+            with open(page, encoding="utf-8") as f:
+                check(r.get("help", {}).get("text") == f.read(),
+                      "sarif: rule %s help.text is not %s" % (r["id"], page))
+    return rules
+
+
+def check_srcroot(run_, root):
+    uri = run_["originalUriBaseIds"]["SRCROOT"]["uri"]
+    check(uri.startswith("file:///") and uri.endswith("/"),
+          "sarif: SRCROOT %r must be a file URI ending in '/'" % uri)
+    check(" " not in uri, "sarif: SRCROOT %r is not percent-encoded" % uri)
+    path = urllib.parse.unquote(urllib.parse.urlparse(uri).path)
+    check(path == os.path.realpath(root) + "/",
+          "sarif: SRCROOT %r is not %r" % (path, os.path.realpath(root)))
+
+
+def check_result(res, rules, by_key):
+    rule_id = res["ruleId"]
+    check(rules[res["ruleIndex"]]["id"] == rule_id,
+          "sarif: ruleIndex does not point at %s" % rule_id)
+    check(res["level"] in SEVERITIES, "sarif: level %r" % res["level"])
+    check(res["message"]["text"], "sarif: empty message")
+    loc = res["locations"][0]["physicalLocation"]
+    art = loc["artifactLocation"]
+    check(art.get("uriBaseId") == "SRCROOT", "sarif: uriBaseId %r" % art.get("uriBaseId"))
+    uri = art["uri"]
+    check(not uri.startswith("/") and ":" not in uri and " " not in uri
+          and "\\" not in uri, "sarif: uri %r must be relative and encoded" % uri)
+    region = loc.get("region", {})
+    key = (rule_id, res["level"], urllib.parse.unquote(uri),
+           region.get("startLine", 0))
+    check(by_key.get(key), "sarif: result %r has no JSON finding" % (key,))
+    f = by_key[key].pop()
+    check(("startColumn" in region) == (f["column"] > 0),
+          "sarif: startColumn present iff column > 0: %r" % (key,))
+
+
+def test_sarif_matches_json(s):
+    doc, report = s.sarif(), s.json()
+    run_ = sarif_run(doc)
+    rules = check_sarif_rules(run_, report["tool"]["version"])
+    check_srcroot(run_, s.root)
+    check(run_.get("properties", {}).get("target") == "aarch64",
+          "sarif: properties.target")
+    results = run_["results"]
+    check(len(results) == len(report["findings"]),
+          "sarif: %d results, json %d findings"
+          % (len(results), len(report["findings"])))
+    by_key = {}  # findings may share rule, file and line: keep them all
+    for f in report["findings"]:
+        key = (f["rule"], f["severity"], f["file"], f["line"])
+        by_key.setdefault(key, []).append(f)
+    for res in results:
+        check_result(res, rules, by_key)
+
+
+def test_sarif_output_file(s):
+    check(s.sarif_o.returncode == 1, "-o: exit %d" % s.sarif_o.returncode)
+    check(s.sarif_o.stdout == b"", "-o: report also written to stdout")
+    with open(s.sarif_file, "rb") as f:
+        doc = json.loads(f.read().decode("utf-8"))
+    check(len(doc["runs"][0]["results"]) == len(s.sarif()["runs"][0]["results"]),
+          "-o: file differs from the stdout report")
+
+
+def test_empty_reports(s):
+    report = s.json(clean=True)
+    check_json_shape(report, "clean")
+    check(report["findings"] == [], "clean: findings %r" % report["findings"])
+    summary = report["summary"]
+    check((summary["errors"], summary["warnings"], summary["notes"]) == (0, 0, 0),
+          "clean: summary %r" % summary)
+    run_ = sarif_run(s.sarif(clean=True))
+    check(run_["results"] == [], "clean sarif: results %r" % run_["results"])
+    check(len(run_["tool"]["driver"]["rules"]) == len(rule_ids()),
+          "clean sarif: the rules must be listed even without results")
+    md = s.text("markdown", clean=True)
+    check(md.startswith("# archport: aarch64 porting report for clean"),
+          "clean markdown: title %r" % md.splitlines()[:1])
+    check(len(finding_tables(md)) == 0, "clean markdown: finding rows")
+    check(s.text("html", clean=True).lstrip().lower().startswith("<!doctype html"),
+          "clean html: not an HTML page")
+
+
+# --- markdown -------------------------------------------------------------
+
+def split_cells(line):
+    """Cells of a table row; a backslash escapes the next character."""
+    cells, cur, i = [], "", 0
+    while i < len(line):
+        if line[i] == "\\" and i + 1 < len(line):
+            cur += line[i:i + 2]
+            i += 2
+            continue
+        if line[i] == "|":
+            cells.append(cur)
+            cur = ""
+        else:
+            cur += line[i]
+        i += 1
+    cells.append(cur)
+    check(cells[0].strip() == "" and cells[-1].strip() == "",
+          "markdown: row does not start and end with '|': %r" % line)
+    return [c.strip() for c in cells[1:-1]]
+
+
+def tables(md):
+    """Lists of rows (lists of cells) for each block of '|' lines."""
+    out, block = [], []
+    for line in md.splitlines() + [""]:
+        if line.startswith("|"):
+            block.append(line)
+        elif block:
+            out.append(block)
+            block = []
+    parsed = []
+    for block in out:
+        check(len(block) >= 2 and re.fullmatch(r"\|(\s*:?-+:?\s*\|)+", block[1]),
+              "markdown: table without a delimiter row: %r" % block[:2])
+        rows = [split_cells(line) for i, line in enumerate(block) if i != 1]
+        width = len(rows[0])
+        check(len(split_cells(block[1])) == width,
+              "markdown: delimiter row width: %r" % block[1])
+        for row in rows:
+            check(len(row) == width, "markdown: %d cells, header has %d: %r"
+                  % (len(row), width, row))
+        parsed.append(rows)
+    return parsed
+
+
+def finding_tables(md):
+    return [t for t in tables(md) if t[0][:3] == ["File", "Line", "Rule"]]
+
+
+def test_markdown(s):
+    md, report = s.text("markdown"), s.json()
+    check(md.startswith("# archport: aarch64 porting report for " + ROOT_NAME),
+          "markdown: title %r" % md.splitlines()[:1])
+    all_tables = tables(md)
+    summary = all_tables[0]
+    check([c.lower() for c in summary[0]]
+          == ["files", "lines", "errors", "warnings", "notes"],
+          "markdown: summary header %r" % summary[0])
+    want = [str(report["summary"][k])
+            for k in ("files", "lines", "errors", "warnings", "notes")]
+    check(summary[1] == want, "markdown: summary %r, json %r" % (summary[1], want))
+    found = finding_tables(md)
+    for t in found:
+        check(t[0] == ["File", "Line", "Rule", "Problem", "Fix"],
+              "markdown: finding table header %r" % t[0])
+    rows = sum(len(t) - 1 for t in found)
+    check(rows == len(report["findings"]),
+          "markdown: %d rows, json %d findings" % (rows, len(report["findings"])))
+    check("<script" not in md.lower(), "markdown: raw <script> from the input")
+
+
+# --- HTML -----------------------------------------------------------------
+
+SAFE_TAGS = {"html", "head", "meta", "title", "style", "body", "header",
+             "main", "section", "details", "summary", "h1", "h2", "h3", "p",
+             "div", "span", "strong", "b", "em", "code", "pre", "mark", "br",
+             "table", "thead", "tbody", "tr", "th", "td", "ul", "li", "a",
+             "footer", "nav", "small", "abbr"}
+
+
+class PageParser(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.text, self.urls = set(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        for name, value in attrs:
+            if name in ("src", "href") and value and not value.startswith("#"):
+                self.urls.append(value)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html(s):
+    page, report = s.text("html"), s.json()
+    check(page.lstrip().lower().startswith("<!doctype html"), "html: no doctype")
+    check("<script" not in page.lower(), "html: a <script> tag in the page")
+    parser = PageParser()
+    parser.feed(page)
+    parser.close()
+    check(parser.tags <= SAFE_TAGS, "html: unexpected tags %r"
+          % sorted(parser.tags - SAFE_TAGS))
+    check(not parser.urls, "html: external resources %r" % parser.urls)
+    text = "".join(parser.text)
+    for f in report["findings"]:
+        check(f["file"] in text, "html: file %r not shown" % f["file"])
+    if "alert(1)" in page:
+        check("<script>alert(1)</script>" in text,
+              "html: the source line was not escaped back to its text")
+
+
+TESTS = [test_json_contract, test_json_expected_findings, test_exit_status,
+         test_target_riscv64, test_utf8_everywhere, test_sarif_schema,
+         test_sarif_matches_json, test_sarif_output_file, test_empty_reports,
+         test_markdown, test_html]
+
+
+def main():
+    if not os.access(BIN, os.X_OK):
+        print("%s not found: run make first" % BIN, file=sys.stderr)
+        print("0 passed, 1 failed")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="archport-reports-")
+    passed = failed = 0
+    try:
+        scans = Scans(tmp)
+        for test in TESTS:
+            try:
+                if test(scans) != "skip":
+                    passed += 1
+                    print("ok   %s" % test.__name__)
+            except Exception as e:  # report every failure, keep going
+                failed += 1
+                print("FAIL %s: %s: %s" % (test.__name__, type(e).__name__, e))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
