@@ -286,16 +286,6 @@ void lex_line_bounds(const char *src, const char *end, const char *at,
 	*len = (size_t)(e - s);
 }
 
-int tok_is(const struct token *t, const char *s)
-{
-	return mem_eq(t->p, t->len, s);
-}
-
-int tok_punct(const struct token *t, char c)
-{
-	return t->kind == T_PUNCT && t->len == 1 && t->p[0] == c;
-}
-
 static size_t decode_escape(const char *p, const char *end, struct strbuf *out)
 {
 	/* p points after the backslash */

@@ -44,8 +44,16 @@ void lex_skip_directive(struct lexer *lx);
 void lex_line_bounds(const char *src, const char *end, const char *at,
 		     const char **start, size_t *len);
 
-int tok_is(const struct token *t, const char *s);
-int tok_punct(const struct token *t, char c);
+#include "util.h"
+static inline int tok_is(const struct token *t, const char *s)
+{
+	return mem_eq(t->p, t->len, s);
+}
+
+static inline int tok_punct(const struct token *t, char c)
+{
+	return t->kind == T_PUNCT && t->len == 1 && t->p[0] == c;
+}
 
 /* Decodes a string literal token (with adjacent escapes) and appends the
  * bytes to `out`. Handles prefixes and raw strings. */

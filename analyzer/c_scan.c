@@ -6,6 +6,7 @@
  * compiled: an x86 arm, #if 0) or UNKNOWN (depends on a macro archport
  * cannot decide). Errors in UNKNOWN regions are reported as warnings;
  * x86 code in FALSE regions becomes one c/gated-x86 note per arm. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #include "pp_expr.h"
 #include "rules.h"
 
-#define MAX_INCLUDE_DEPTH 12
+#define MAX_INCLUDE_DEPTH 64
 #define MAX_COND_TEXT 60
 
 struct macro {
@@ -61,6 +62,11 @@ struct source {
 };
 
 static void scan_tokens(struct c_scan *cs, struct source *s);
+
+/* What reading a header changes, recorded for its summary (see below). */
+enum op_kind { OP_DEFINE, OP_UNDEF, OP_DECLARE, OP_MISSING, OP_INCLUDE };
+static void record_op(struct c_scan *cs, enum op_kind kind, const char *name, size_t n,
+		      const struct macro *m, const struct missing_def *md, int file);
 static int src_next(struct c_scan *cs, struct source *s, struct token *t);
 
 /* ---- reachability ---- */
@@ -114,6 +120,14 @@ static void free_macro(void *p)
 	free(m->body);
 	free_evidence(m->x86);
 	free(m);
+}
+
+static void free_missing(void *p)
+{
+	struct missing_def *md = p;
+	if (md)
+		free(md->file);
+	free(md);
 }
 
 static struct macro *local_macro(const struct c_scan *cs, const char *name, size_t n)
@@ -468,6 +482,7 @@ static void declare(struct c_scan *cs, struct source *s, const struct token *t)
 	if (reach(s) == TRI_FALSE)
 		return;
 	strmap_get(&cs->declared, t->p, t->len, 1)->value = (void *)1;
+	record_op(cs, OP_DECLARE, t->p, t->len, NULL, NULL, 0);
 }
 
 static void check_missing(struct c_scan *cs, struct source *s, const struct token *t)
@@ -545,16 +560,25 @@ static void check_knowledge(struct c_scan *cs, struct source *s, const struct to
 			  xasprintf("x86 port I/O `%.*s` (sys/io.h) does not exist on %s", n, t->p, cs->k->target));
 }
 
+static int maybe_builtin(const struct token *t)
+{
+	return t->len > 15 && t->p[0] == '_' && t->p[2] == 'b' && memcmp(t->p, "__builtin_", 10) == 0;
+}
+
+/* Runs for every identifier: the maps are consulted only when they can hit. */
 static void check_identifier(struct c_scan *cs, struct source *s, const struct token *t)
 {
-	struct macro *m = local_macro(cs, t->p, t->len);
-	if (m && m->x86 && m->defined != TRI_FALSE && m != s->body_of) {
-		check_x86_macro_use(cs, s, t, m);
-		return;
+	if (cs->x86_macros.len && strmap_has(&cs->x86_macros, t->p, t->len)) {
+		struct macro *m = local_macro(cs, t->p, t->len);
+		if (m && m->x86 && m->defined != TRI_FALSE && m != s->body_of) {
+			check_x86_macro_use(cs, s, t, m);
+			return;
+		}
 	}
-	if (reach(s) != TRI_FALSE)
+	if (cs->missing.len && reach(s) != TRI_FALSE)
 		check_missing(cs, s, t);
-	check_knowledge(cs, s, t);
+	if (knowledge_maybe_name(cs->k, t->p, t->len) || maybe_builtin(t))
+		check_knowledge(cs, s, t);
 }
 
 /* ---- declarations the code makes itself (shims, enums, typedefs) ---- */
@@ -666,6 +690,19 @@ static void frame_add_define(struct frame *f, const char *name, size_t n)
 	f->defines[f->ndefines++] = xstrndup(name, n);
 }
 
+/* Names an arch chain defines: kept by the innermost chain that may still
+ * turn out to have no arm for the target (not by include guards). */
+static void collect_define(struct source *s, const char *name, size_t n)
+{
+	for (size_t i = s->depth; i-- > 0;) {
+		struct frame *f = &s->stack[i];
+		if (f->arch_related && f->arch_only) {
+			frame_add_define(f, name, n);
+			return;
+		}
+	}
+}
+
 static void note_arm(struct frame *f, enum tri cond, int arch)
 {
 	f->arch_related |= arch;
@@ -753,6 +790,7 @@ static void record_missing(struct c_scan *cs, struct source *s, struct frame *f)
 		md->file = xstrdup(s->rel);
 		md->line = f->line;
 		e->value = md;
+		record_op(cs, OP_MISSING, n, strlen(n), NULL, md, 0);
 	}
 }
 
@@ -768,11 +806,6 @@ static void do_endif(struct c_scan *cs, struct source *s)
 {
 	struct frame *f = &s->stack[s->depth - 1];
 	record_missing(cs, s, f);
-	if (s->depth > 1) {   /* names defined in nested arms belong to the outer arm too */
-		struct frame *outer = &s->stack[s->depth - 2];
-		for (size_t i = 0; i < f->ndefines; i++)
-			frame_add_define(outer, f->defines[i], strlen(f->defines[i]));
-	}
 	free_frame(f);
 	s->depth--;
 }
@@ -791,7 +824,7 @@ static int include_name(struct c_scan *cs, const char *text, size_t len, char *o
 static void add_include_ref(struct c_scan *cs, int file, int reachable)
 {
 	struct file_scan *r = cs->result;
-	if (!r || file < 0)
+	if (!r || file < 0 || cs->silent)
 		return;
 	for (size_t i = 0; i < r->nrefs; i++)
 		if (r->refs[i].file == file && r->refs[i].reachable == reachable)
@@ -821,8 +854,7 @@ static void do_define(struct c_scan *cs, struct source *s, const char *text, siz
 	lex_init(&lx, text, len);
 	if (lex_next(&lx, &name) != T_IDENT)
 		return;
-	if (s->depth)
-		frame_add_define(&s->stack[s->depth - 1], name.p, name.len);
+	collect_define(s, name.p, name.len);
 	enum tri r = reach(s);
 	if (r == TRI_FALSE) {   /* `#define ARCH_HEADER "arch/x86.h"` in an x86 arm */
 		char hdr[512];
@@ -848,6 +880,9 @@ static void do_define(struct c_scan *cs, struct source *s, const char *text, siz
 		body++;
 	m->body = xstrndup(body, (size_t)(text + len - body));
 	scan_macro_body(cs, m);
+	if (m->x86)
+		strmap_get(&cs->x86_macros, name.p, name.len, 1)->value = (void *)1;
+	record_op(cs, OP_DEFINE, name.p, name.len, m, NULL, 0);
 }
 
 static void do_undef(struct c_scan *cs, struct source *s, const char *text, size_t len)
@@ -863,6 +898,7 @@ static void do_undef(struct c_scan *cs, struct source *s, const char *text, size
 	struct macro *m = xcalloc(1, sizeof *m);
 	m->defined = r == TRI_TRUE ? TRI_FALSE : TRI_UNKNOWN;
 	e->value = m;
+	record_op(cs, OP_UNDEF, name.p, name.len, m, NULL, 0);
 }
 
 /* The header name of an #include line, expanding one macro if needed. */
@@ -1042,41 +1078,233 @@ static void scan_source(struct c_scan *cs, const char *src, size_t len, const ch
 	free_source(&s);
 }
 
-/* An in-tree header: read for its macros and declarations only. */
-static void process_include(struct c_scan *cs, int file_index)
+/* ---- in-tree headers: summaries ----
+ *
+ * An included header is read once per scan, not once per includer: its
+ * effects (macros defined and undefined, names declared, arch-chain names,
+ * nested includes, in order) are recorded from a standalone reading and
+ * replayed into every translation unit that includes it. A header thus
+ * means what it says on its own plus what it includes, which keeps scans
+ * of include-heavy trees linear and the result independent of threads. */
+
+struct op {
+	enum op_kind kind;
+	char *name;
+	struct macro *macro;         /* OP_DEFINE, OP_UNDEF */
+	struct missing_def *missing; /* OP_MISSING */
+	int file;                    /* OP_INCLUDE */
+};
+
+struct summary {
+	struct op *ops;
+	size_t len, cap;
+};
+
+enum { SUM_NONE, SUM_DONE };
+
+struct include_cache {
+	pthread_mutex_t lock;
+	struct summary **by_file;
+	char *state;
+	size_t n;
+};
+
+struct include_cache *include_cache_new(size_t nfiles)
 {
-	if (cs->include_depth >= MAX_INCLUDE_DEPTH ||
-	    strmap_has(&cs->in_tu, (const char *)&file_index, sizeof file_index))
+	struct include_cache *c = xcalloc(1, sizeof *c);
+	pthread_mutex_init(&c->lock, NULL);
+	c->n = nfiles;
+	c->by_file = xcalloc(nfiles ? nfiles : 1, sizeof *c->by_file);
+	c->state = xcalloc(nfiles ? nfiles : 1, 1);
+	return c;
+}
+
+static struct macro *copy_macro(const struct macro *m)
+{
+	struct macro *c = xmalloc(sizeof *c);
+	*c = *m;
+	c->body = m->body ? xstrdup(m->body) : NULL;
+	c->x86 = NULL;
+	if (m->x86) {
+		c->x86 = xmalloc(sizeof *c->x86);
+		*c->x86 = *m->x86;
+		c->x86->what = xstrdup(m->x86->what);
+	}
+	return c;
+}
+
+static void free_summary(struct summary *sm)
+{
+	if (!sm)
 		return;
+	for (size_t i = 0; i < sm->len; i++) {
+		free(sm->ops[i].name);
+		free_macro(sm->ops[i].macro);
+		free_missing(sm->ops[i].missing);
+	}
+	free(sm->ops);
+	free(sm);
+}
+
+void include_cache_free(struct include_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free_summary(c->by_file[i]);
+	free(c->by_file);
+	free(c->state);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static void record_op(struct c_scan *cs, enum op_kind kind, const char *name, size_t n,
+		      const struct macro *m, const struct missing_def *md, int file)
+{
+	struct summary *sm = cs->recording;
+	if (!sm)
+		return;
+	GROW(sm->ops, sm->len, sm->cap);
+	struct op *op = &sm->ops[sm->len++];
+	memset(op, 0, sizeof *op);
+	op->kind = kind;
+	op->name = name ? xstrndup(name, n) : NULL;
+	op->macro = m ? copy_macro(m) : NULL;
+	if (md) {
+		op->missing = xmalloc(sizeof *md);
+		*op->missing = *md;
+		op->missing->file = xstrdup(md->file);
+	}
+	op->file = file;
+}
+
+static void mark_in_tu(struct c_scan *cs, int file_index)
+{
 	strmap_get(&cs->in_tu, (const char *)&file_index, sizeof file_index, 1)->value = (void *)1;
+}
+
+static int is_in_tu(const struct c_scan *cs, int file_index)
+{
+	return strmap_has(&cs->in_tu, (const char *)&file_index, sizeof file_index);
+}
+
+static struct summary *summary_get(struct c_scan *cs, int file_index);
+
+static void replay(struct c_scan *cs, const struct summary *sm)
+{
+	for (size_t i = 0; i < sm->len; i++) {
+		const struct op *op = &sm->ops[i];
+		size_t n = op->name ? strlen(op->name) : 0;
+		struct strmap_entry *e;
+		switch (op->kind) {
+		case OP_DEFINE:
+		case OP_UNDEF:
+			e = strmap_get(&cs->macros, op->name, n, 1);
+			free_macro(e->value);
+			e->value = copy_macro(op->macro);
+			if (op->macro->x86)
+				strmap_get(&cs->x86_macros, op->name, n, 1)->value = (void *)1;
+			break;
+		case OP_DECLARE:
+			strmap_get(&cs->declared, op->name, n, 1)->value = (void *)1;
+			break;
+		case OP_MISSING:
+			e = strmap_get(&cs->missing, op->name, n, 1);
+			if (!e->value) {
+				struct missing_def *md = xcalloc(1, sizeof *md);
+				md->file = xstrdup(op->missing->file);
+				md->line = op->missing->line;
+				e->value = md;
+			}
+			break;
+		case OP_INCLUDE:
+			if (!is_in_tu(cs, op->file)) {
+				mark_in_tu(cs, op->file);
+				struct summary *nested = summary_get(cs, op->file);
+				if (nested)
+					replay(cs, nested);
+			}
+			break;
+		}
+	}
+}
+
+/* Is file_index being summarized further up this chain (an include
+ * cycle), or is the chain deeper than any sane include nesting? */
+static int in_progress(const struct c_scan *cs, int file_index)
+{
+	int depth = 0;
+	for (const struct c_scan *c = cs; c; c = c->summarizing_for, depth++)
+		if ((c->recording && c->file_index == file_index) || depth > MAX_INCLUDE_DEPTH)
+			return 1;
+	return 0;
+}
+
+/* Reads a header standalone and records its effects. */
+static struct summary *summarize(struct c_scan *cs, int file_index)
+{
 	const struct source_file *f = &cs->ix->walk->files[file_index];
 	struct textfile tf;
 	char *why = NULL;
 	if (textfile_read(f->path, &tf, &why) != 0) {
 		free(why);
-		return;
+		return NULL;
 	}
-	int saved_silent = cs->silent;
-	const char *saved_problem = cs->lex_problem;
-	int saved_unclosed = cs->unclosed_line, saved_unbalanced = cs->unbalanced_line;
-	cs->silent = 1;
-	cs->include_depth++;
-	scan_source(cs, tf.data, tf.len, f->rel);
-	cs->include_depth--;
-	cs->silent = saved_silent;
-	cs->lex_problem = saved_problem;
-	cs->unclosed_line = saved_unclosed;
-	cs->unbalanced_line = saved_unbalanced;
+	struct c_scan sub;
+	c_scan_init(&sub, cs->ix, file_index, NULL);
+	sub.silent = 1;
+	sub.summarizing_for = cs;
+	sub.recording = xcalloc(1, sizeof *sub.recording);
+	for (size_t n = 0; n < tf.len; n++)   /* NUL bytes read as spaces, as in the scan */
+		if (tf.data[n] == '\0')
+			tf.data[n] = ' ';
+	scan_source(&sub, tf.data, tf.len, f->rel);
+	struct summary *sm = sub.recording;
+	sub.recording = NULL;
+	c_scan_free(&sub);
 	textfile_free(&tf);
+	return sm;
 }
 
-static void free_missing(void *p)
+/* The summary of a header, computed on first use. An include cycle is cut
+ * where it closes, as an include guard would cut it; in a cycle the first
+ * reading is the one kept. */
+static struct summary *summary_get(struct c_scan *cs, int file_index)
 {
-	struct missing_def *md = p;
-	if (md)
-		free(md->file);
-	free(md);
+	struct include_cache *c = cs->ix->includes;
+	if (in_progress(cs, file_index))
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	struct summary *done = c->state[file_index] == SUM_DONE ? c->by_file[file_index] : NULL;
+	pthread_mutex_unlock(&c->lock);
+	if (done)
+		return done;
+	struct summary *sm = summarize(cs, file_index);
+	if (!sm)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	if (c->state[file_index] == SUM_DONE) {   /* another thread got there first */
+		free_summary(sm);
+		sm = c->by_file[file_index];
+	} else {
+		c->by_file[file_index] = sm;
+		c->state[file_index] = SUM_DONE;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return sm;
 }
+
+static void process_include(struct c_scan *cs, int file_index)
+{
+	if (is_in_tu(cs, file_index))
+		return;
+	mark_in_tu(cs, file_index);
+	record_op(cs, OP_INCLUDE, NULL, 0, NULL, NULL, file_index);
+	struct summary *sm = summary_get(cs, file_index);
+	if (sm)
+		replay(cs, sm);
+}
+
 
 void c_scan_init(struct c_scan *cs, const struct tree_index *ix, int file_index, struct finding_list *out)
 {
@@ -1094,6 +1322,7 @@ void c_scan_init(struct c_scan *cs, const struct tree_index *ix, int file_index,
 void c_scan_free(struct c_scan *cs)
 {
 	strmap_free(&cs->macros, free_macro);
+	strmap_free(&cs->x86_macros, NULL);
 	strmap_free(&cs->declared, NULL);
 	strmap_free(&cs->missing, free_missing);
 	strmap_free(&cs->in_tu, NULL);

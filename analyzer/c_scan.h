@@ -23,12 +23,14 @@ struct c_scan {
 	struct emitter em;
 	int silent;               /* reading an included header */
 	int notes;                /* give c/gated-x86 notes */
-	int include_depth;
 	struct strmap macros;     /* name -> struct macro */
+	struct strmap x86_macros; /* names whose body held x86 code at some point */
 	struct strmap declared;   /* names the code declares itself */
 	struct strmap missing;    /* name -> struct missing_def (c/arch-chain) */
 	struct strmap in_tu;      /* file indexes already read in this TU */
 	struct file_scan *result; /* include references go here (may be NULL) */
+	struct summary *recording;            /* summarizing a header: its effects */
+	struct c_scan *summarizing_for;       /* the scan that asked for it */
 	const char *lex_problem;
 	int lex_problem_line, unclosed_line, unbalanced_line;
 };

@@ -248,6 +248,7 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 	struct tree_index ix;
 	index_init(&ix, k, &w);
 	build_index(&ix, &w);
+	ix.includes = include_cache_new(w.len);
 	struct job job = { &ix, xcalloc(w.len ? w.len : 1, sizeof(struct file_scan)), 0 };
 	run_parallel(&job, jobs);
 	char *gated = xcalloc(w.len ? w.len : 1, 1);
@@ -273,6 +274,7 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 	}
 	free(gated);
 	free(job.results);
+	include_cache_free(ix.includes);
 	index_free(&ix);
 	walk_free(&w);
 	return 0;

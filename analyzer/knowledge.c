@@ -51,6 +51,8 @@ static void load_bad(struct strmap *map, const char *table, const char *key_col,
 
 static void add_name(struct knowledge *k, const char *name, unsigned kind, const char *header)
 {
+	unsigned key = knowledge_filter_key(name, strlen(name));
+	k->name_filter[key >> 3] |= (unsigned char)(1u << (key & 7));
 	struct strmap_entry *e = strmap_get(&k->names, name, strlen(name), 1);
 	struct x86_name *x = e->value;
 	if (!x) {

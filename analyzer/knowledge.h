@@ -41,7 +41,23 @@ struct knowledge {
 	struct strmap bad_constraints;
 	struct strmap bad_mflags;    /* "-msse4.2", "-mfpmath=" */
 	struct strmap bad_march;     /* "march=haswell", "mtune=k8" */
+	unsigned char name_filter[8192];   /* 64K-bit prefilter over `names` */
 };
+
+/* A cheap key from the first, second and last byte and the length: most
+ * identifiers of a file miss the filter and need no hash lookup. */
+static inline unsigned knowledge_filter_key(const char *s, size_t n)
+{
+	unsigned a = (unsigned char)s[0], b = n > 1 ? (unsigned char)s[1] : 0;
+	unsigned z = (unsigned char)s[n - 1];
+	return ((a << 9) ^ (b << 4) ^ (z * 37u) ^ ((unsigned)n * 1031u)) & 0xffffu;
+}
+
+static inline int knowledge_maybe_name(const struct knowledge *k, const char *s, size_t n)
+{
+	unsigned key = knowledge_filter_key(s, n);
+	return n > 0 && (k->name_filter[key >> 3] >> (key & 7)) & 1;
+}
 
 /* Returns NULL and prints a message when the target is unknown. */
 struct knowledge *knowledge_load(const char *target);

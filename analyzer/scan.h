@@ -30,7 +30,11 @@ struct tree_index {
 	char **include_dirs;         /* rel dirs from -I flags, plus "include" */
 	size_t ninclude_dirs, include_cap;
 	int has_build_files;
+	struct include_cache *includes;   /* header summaries, shared by workers */
 };
+
+struct include_cache *include_cache_new(size_t nfiles);
+void include_cache_free(struct include_cache *c);
 
 /* An in-tree #include seen while scanning, for the post-pass that finds
  * headers only other architectures include. */

@@ -215,8 +215,3 @@ int str_starts(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
-
-int mem_eq(const char *a, size_t n, const char *s)
-{
-	return strlen(s) == n && memcmp(a, s, n) == 0;
-}

@@ -50,6 +50,13 @@ int strmap_has(const struct strmap *m, const char *key, size_t n);
 void strmap_free(struct strmap *m, void (*free_value)(void *));
 
 int str_starts(const char *s, const char *prefix);
-int mem_eq(const char *a, size_t n, const char *s);  /* a[0..n) == s */
+
+#include <string.h>
+/* a[0..n) == s; inline so that strlen of a literal folds away (this runs
+ * for every identifier of every file). */
+static inline int mem_eq(const char *a, size_t n, const char *s)
+{
+	return strlen(s) == n && memcmp(a, s, n) == 0;
+}
 
 #endif

@@ -10,7 +10,9 @@ a file broken when it reports a finding of severity "error" in it.  Each
     python3 tests/graded.py [--archport bin/archport] [--targets aarch64,riscv64]
                             [--fixtures fixtures] [--only NAME,...] [--truth-only] [-v]
 
---truth-only prints just what the compilers say (no archport needed).  -v adds
+--truth-only prints just what the compilers say (no archport needed); a pair
+then passes when its truth could be established (the fixture builds and passes
+its test with the host gcc, the cross build ran to completion).  -v adds
 every error and the errors that name no tree file, -vv the build transcripts.
 The last line is "N passed, M failed"; the exit status is 0 iff M is 0.
 """
@@ -40,6 +42,7 @@ class Prediction:
 
 
 def parse_args(argv):
+    """Command line, with --targets and --only split into lists/sets."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--archport", default=os.path.join(REPO, "bin", "archport"))
     parser.add_argument("--targets", default="aarch64,riscv64")
@@ -115,6 +118,7 @@ def clip(text, width=COLUMN):
 
 
 def compiler_cell(diag):
+    """The compiler's verdict on a file: its first error, or ok."""
     if diag is None:
         return "ok"
     where = f"{diag.line}: " if diag.line else ""
@@ -122,6 +126,7 @@ def compiler_cell(diag):
 
 
 def archport_cell(finding):
+    """archport's verdict on a file: its first error finding, or ok."""
     if finding is None:
         return "ok"
     return clip(f"{finding.get('rule', '?')} {finding.get('line', '?')}: {finding.get('message', '')}")
@@ -155,7 +160,8 @@ def grade_pair(name, target, files, truth, prediction, verbose):
     lines = []
     for rel in rows:
         diag = truth.first(rel) if rel in files else None
-        cells = [f"  {rel:<{width}}", f"{'not in tree' if rel not in files else compiler_cell(diag):<{COLUMN}}"]
+        compiler = compiler_cell(diag) if rel in files else "not in tree"
+        cells = [f"  {rel:<{width}}", f"{compiler:<{COLUMN}}"]
         if prediction:
             finding = prediction.errors.get(rel)
             same = (rel in files and not prediction.problem
@@ -165,7 +171,8 @@ def grade_pair(name, target, files, truth, prediction, verbose):
             cells += [f"{cell:<{COLUMN}}", "OK" if same else "MISMATCH"]
         lines.append(" ".join(cells).rstrip())
     problems = truth.problems + ([prediction.problem] if prediction and prediction.problem else [])
-    passed = not problems and (prediction is None or agree == len(files) and len(rows) == len(files))
+    passed = not problems and (prediction is None
+                               or (agree == len(files) and len(rows) == len(files)))
     if prediction:
         status = f"{'PASS' if passed else 'FAIL'} ({agree}/{len(files)} files agree)"
     else:
@@ -183,12 +190,14 @@ def grade_pair(name, target, files, truth, prediction, verbose):
 
 
 def main(argv=None):
+    """Grade every (fixture, target) pair; return the exit status."""
     args = parse_args(argv)
     fixtures = fixture_dirs(args.fixtures, args.only)
     if not fixtures:
         sys.exit(f"graded: no fixtures in {args.fixtures}")
     archport = os.path.abspath(args.archport)
-    passed = failed = broken_total = 0
+    passed = failed = 0
+    broken = {t: 0 for t in args.targets}
     agree = {t: 0 for t in args.targets}
     total = {t: 0 for t in args.targets}
 
@@ -206,7 +215,7 @@ def main(argv=None):
                 continue
             for target in args.targets:
                 truth = truthlib.compiler_truth(tree, target, shims)
-                broken_total += len(truth.errors)
+                broken[target] += len(truth.errors)
                 prediction = None if args.truth_only else predict(archport, tree, target)
                 n_agree, n_files, ok = grade_pair(name, target, files, truth, prediction, args.verbose)
                 agree[target] += n_agree
@@ -214,14 +223,15 @@ def main(argv=None):
                 passed += ok
                 failed += not ok
 
-    if broken_total == 0:
+    if sum(broken.values()) == 0:
         print("FAIL: the compilers found no broken file in any fixture; the test would be vacuous")
         failed += 1
     for target in args.targets:
         if args.truth_only:
-            continue
-        share = 100.0 * agree[target] / total[target] if total[target] else 0.0
-        print(f"{target}: {agree[target]}/{total[target]} files agree ({share:.1f}%)")
+            print(f"{target}: {broken[target]} of {total[target]} files broken")
+        else:
+            share = 100.0 * agree[target] / total[target] if total[target] else 0.0
+            print(f"{target}: {agree[target]}/{total[target]} files agree ({share:.1f}%)")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

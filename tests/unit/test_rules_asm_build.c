@@ -1,0 +1,421 @@
+/* End to end, the assembly, build-file and input rules, and the exit
+ * status of `archport scan`. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "unit.h"
+
+#define A64 "aarch64"
+#define RV64 "riscv64"
+
+static void done(struct tmptree *t, struct scan_result *r)
+{
+	scan_result_free(r);
+	tree_cleanup(t);
+}
+
+static const char x86_switch[] =
+	"\t.text\n"
+	"\t.globl ctx_switch\n"
+	"ctx_switch:\n"
+	"\tmovq %rsp, (%rdi)\n"
+	"\tmovq %rsi, %rsp\n"
+	"\tret\n";
+
+/* ---- asm/x86-file ---- */
+
+START_TEST(asm_file_x86)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "x86/switch.S", x86_switch);
+	tree_file(&t, "plain.s", "\t.text\n\tpushq %rbp\n\tret\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "asm/x86-file", "error", "x86/switch.S", 4);
+	const struct rfinding *f = find_finding(&r, "asm/x86-file", "error", "x86/switch.S", 4);
+	ck_assert_int_eq(f->column, 2);
+	ck_assert_msg(strstr(f->message, "movq") != NULL, "message: %s", f->message);
+	ck_assert_int_eq(count_findings(&r, "asm/x86-file", NULL, "x86/switch.S"), 1);   /* one per file */
+	EXPECT_FINDING(&r, "asm/x86-file", "error", "plain.s", 2);
+	done(&t, &r);
+
+	tree_init(&t);
+	tree_file(&t, "x86/switch.S", x86_switch);
+	scan_tree(&t, RV64, &r);
+	EXPECT_FINDING(&r, "asm/x86-file", "error", "x86/switch.S", 4);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(asm_file_target_code_is_clean)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "switch.S",
+		  "/* aarch64 context switch */\n"
+		  "#include \"asm.h\"\n"
+		  "\t.text\n"
+		  "\t.globl ctx_switch\n"
+		  "ctx_switch:\n"
+		  "\tmov x9, sp   // save\n"
+		  "\tstr x9, [x0]\n"
+		  "\tldr x9, [x1]\n"
+		  "\tmov sp, x9\n"
+		  "\tret\n");
+	tree_file(&t, "asm.h", "#define ENTRY(x) .globl x; x:\n");
+	scan_tree(&t, A64, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(asm_file_gated_by_preprocessor_is_a_note)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "switch.S",
+		  "#if defined(__x86_64__)\n"
+		  "\t.text\n"
+		  "\tmovq %rsp, (%rdi)\n"
+		  "\tret\n"
+		  "#elif defined(__aarch64__)\n"
+		  "\t.text\n"
+		  "\tmov x9, sp\n"
+		  "\tstr x9, [x0]\n"
+		  "\tret\n"
+		  "#endif\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_NO_FINDING(&r, NULL, "warning", NULL);
+	EXPECT_FINDING(&r, "asm/x86-file", "note", "switch.S", 3);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(asm_file_under_undecidable_condition_is_a_warning)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "Makefile", "ASFLAGS += -DHAVE_X86_ASM\nall: fast.o\n");
+	tree_file(&t, "fast.S",
+		  "#ifdef HAVE_X86_ASM\n"
+		  "\tmovq %rsp, (%rdi)\n"
+		  "#endif\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "asm/x86-file", "warning", "fast.S", 2);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(asm_file_gated_by_makefile_is_a_note)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "x86/switch.S", x86_switch);
+	tree_file(&t, "Makefile",
+		  "OBJS = main.o\n"
+		  "ifeq ($(ARCH),x86_64)\n"
+		  "OBJS += x86/switch.o\n"
+		  "SRCS += x86/switch.S\n"
+		  "endif\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_FINDING(&r, "asm/x86-file", "note", "x86/switch.S", 4);
+	done(&t, &r);
+
+	/* listed for every architecture: the error stays */
+	tree_init(&t);
+	tree_file(&t, "x86/switch.S", x86_switch);
+	tree_file(&t, "Makefile", "SRCS = main.c x86/switch.S\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "asm/x86-file", "error", "x86/switch.S", 4);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- build/x86-flag, build/x86-march, build/nasm ---- */
+
+START_TEST(build_flag)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "Makefile",
+		  "CFLAGS = -O2 -Wall\n"
+		  "CFLAGS += -msse4.2\n"
+		  "ifeq ($(ARCH),x86_64)\n"
+		  "CFLAGS += -mavx2\n"
+		  "endif\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/x86-flag", "error", "Makefile", 2);
+	const struct rfinding *f = find_finding(&r, "build/x86-flag", "error", "Makefile", 2);
+	ck_assert_int_eq(f->column, 11);
+	ck_assert_int_eq(count_findings(&r, "build/x86-flag", NULL, NULL), 1);
+	done(&t, &r);
+
+	/* aarch64 options are not x86 flags */
+	tree_init(&t);
+	tree_file(&t, "Makefile", "CFLAGS = -O2 -mgeneral-regs-only -mcpu=cortex-a72 -march=armv8-a\n");
+	scan_tree(&t, A64, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(build_flag_cmake)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "CMakeLists.txt",
+		  "cmake_minimum_required(VERSION 3.10)\n"
+		  "project(p C)\n"
+		  "if(CMAKE_SYSTEM_PROCESSOR MATCHES \"x86_64|AMD64\")\n"
+		  "  add_compile_options(-mavx2)\n"
+		  "endif()\n"
+		  "add_compile_options(-mpclmul)\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/x86-flag", "error", "CMakeLists.txt", 6);
+	ck_assert_msg(r.len == 1, "expected only the ungated -mpclmul; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(build_flag_under_undecidable_condition_is_a_warning)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "Makefile",
+		  "ifdef USE_AVX\n"
+		  "CFLAGS += -mavx2\n"
+		  "endif\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/x86-flag", "warning", "Makefile", 2);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(build_march)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "Makefile",
+		  "CFLAGS = -O2 -march=haswell\n"
+		  "CXXFLAGS = -march=x86-64-v3 -mtune=generic\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/x86-march", "error", "Makefile", 1);
+	EXPECT_FINDING(&r, "build/x86-march", "error", "Makefile", 2);
+	/* -mtune=generic is an aarch64 value too */
+	ck_assert_int_eq(count_findings(&r, "build/x86-march", NULL, NULL), 2);
+	done(&t, &r);
+
+	tree_init(&t);
+	tree_file(&t, "Makefile",
+		  "CFLAGS = -O2 -march=armv8.2-a\n"
+		  "ifneq ($(filter x86_64 i686,$(ARCH)),)\n"
+		  "CFLAGS += -march=haswell\n"
+		  "endif\n");
+	scan_tree(&t, A64, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(build_nasm)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "Makefile",
+		  "all: fast.o\n"
+		  "fast.o: fast.asm\n"
+		  "\tnasm -f elf64 fast.asm -o fast.o\n");
+	tree_file(&t, "fast.asm", "section .text\nglobal f\nf:\n\tmov rax, 1\n\tret\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/nasm", "error", "Makefile", 3);
+	/* the .asm file itself is covered by the build rule */
+	EXPECT_NO_FINDING(&r, NULL, NULL, "fast.asm");
+	done(&t, &r);
+
+	tree_init(&t);
+	tree_file(&t, "CMakeLists.txt", "project(p C)\nenable_language(ASM_NASM)\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/nasm", "error", "CMakeLists.txt", 2);
+	done(&t, &r);
+
+	tree_init(&t);
+	tree_file(&t, "Makefile",
+		  "ifeq ($(ARCH),x86_64)\n"
+		  "fast.o: fast.asm\n"
+		  "\tnasm -f elf64 fast.asm -o fast.o\n"
+		  "endif\n");
+	scan_tree(&t, A64, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- input/unreadable ---- */
+
+START_TEST(binary_file_is_unreadable)
+{
+	struct tmptree t;
+	struct scan_result r;
+	unsigned char blob[512];
+	for (size_t i = 0; i < sizeof blob; i++)
+		blob[i] = (unsigned char)(i * 7 + 1);
+	memcpy(blob, "\x7f" "ELF\x02\x01\x01\0\0\0\0\0", 12);
+	tree_init(&t);
+	tree_bytes(&t, "blob.c", blob, sizeof blob);
+	tree_file(&t, "ok.c", "int x;\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "input/unreadable", "warning", "blob.c", 1);
+	const struct rfinding *f = find_finding(&r, "input/unreadable", "warning", "blob.c", 1);
+	ck_assert_msg(strstr(f->message, "binary") != NULL, "message: %s", f->message);
+	EXPECT_NO_FINDING(&r, NULL, NULL, "ok.c");
+	ck_assert_int_eq(r.rc, 0);   /* a warning does not fail the scan by default */
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(stray_nul_is_still_scanned)
+{
+	/* gcc warns about a NUL in a source file and goes on; so does archport
+	 * (for a file of some size: the binary test counts control bytes) */
+	static const char src[] = "int x;\0\nvoid f(void) { __asm__ volatile(\"cpuid\"); }\n"
+				  "/* a comment that makes the file longer than a hundred bytes */\n";
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_bytes(&t, "nul.c", src, sizeof src - 1);
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, "input/unreadable", NULL, NULL);
+	EXPECT_FINDING(&r, "c/asm-x86", "error", "nul.c", 2);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(dangling_symlink_is_unreadable)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "ok.c", "int x;\n");
+	char link[700];
+	snprintf(link, sizeof link, "%s/gone.c", t.root);
+	ck_assert_int_eq(symlink("does-not-exist.c", link), 0);
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "input/unreadable", "warning", "gone.c", 1);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- the exit status ---- */
+
+START_TEST(exit_status)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "Makefile", "ifdef USE_AVX\nCFLAGS += -mavx2\nendif\n");   /* one warning */
+	scan_tree(&t, A64, &r);
+	ck_assert_int_eq(r.warnings, 1);
+	ck_assert_int_eq(r.errors, 0);
+	ck_assert_int_eq(r.rc, 0);
+	scan_result_free(&r);
+
+	static const char *const on_warning[] = { "--fail-on", "warning", NULL };
+	scan_tree_args(&t, A64, &r, on_warning);
+	ck_assert_int_eq(r.rc, 1);
+	scan_result_free(&r);
+
+	tree_file(&t, "cpu.c", "void f(void) { __asm__ volatile(\"cpuid\"); }\n");
+	scan_tree(&t, A64, &r);
+	ck_assert_int_eq(r.errors, 1);
+	ck_assert_int_eq(r.rc, 1);
+	scan_result_free(&r);
+
+	static const char *const never[] = { "--fail-on", "never", NULL };
+	scan_tree_args(&t, A64, &r, never);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_int_eq(r.errors, 1);
+	scan_result_free(&r);
+
+	/* x86_64 is the source arch: nothing is foreign there */
+	scan_tree(&t, "x86_64", &r);
+	ck_assert_msg(r.errors == 0, "x86_64 scan found errors:\n%s", r.listing);
+	ck_assert_int_eq(r.rc, 0);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(summary_counts_match_findings)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "a.c",
+		  "#include <immintrin.h>\n"
+		  "#ifdef SOMEWHERE\n"
+		  "void f(void) { _mm_pause(); }\n"
+		  "#endif\n"
+		  "#if defined(__x86_64__)\n"
+		  "void g(void) { _mm_pause(); }\n"
+		  "#endif\n");
+	tree_file(&t, "b.h", "#define SOMEWHERE 1\n");
+	scan_tree(&t, A64, &r);
+	ck_assert_int_eq(r.errors, (int)count_findings(&r, NULL, "error", NULL));
+	ck_assert_int_eq(r.warnings, (int)count_findings(&r, NULL, "warning", NULL));
+	ck_assert_int_eq(r.notes, (int)count_findings(&r, NULL, "note", NULL));
+	ck_assert_msg(r.errors == 1 && r.warnings == 1 && r.notes == 1, "report:\n%s", r.listing);
+	/* errors first */
+	ck_assert_str_eq(r.items[0].severity, "error");
+	ck_assert_str_eq(r.items[r.len - 1].severity, "note");
+	done(&t, &r);
+}
+END_TEST
+
+Suite *rules_asm_build_suite(void)
+{
+	Suite *s = suite_create("rules-asm-build");
+	TCase *tc = tcase_create("asm-files");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, asm_file_x86);
+	tcase_add_test(tc, asm_file_target_code_is_clean);
+	tcase_add_test(tc, asm_file_gated_by_preprocessor_is_a_note);
+	tcase_add_test(tc, asm_file_under_undecidable_condition_is_a_warning);
+	tcase_add_test(tc, asm_file_gated_by_makefile_is_a_note);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("build-files");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, build_flag);
+	tcase_add_test(tc, build_flag_cmake);
+	tcase_add_test(tc, build_flag_under_undecidable_condition_is_a_warning);
+	tcase_add_test(tc, build_march);
+	tcase_add_test(tc, build_nasm);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("input");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, binary_file_is_unreadable);
+	tcase_add_test(tc, stray_nul_is_still_scanned);
+	tcase_add_test(tc, dangling_symlink_is_unreadable);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("report");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, exit_status);
+	tcase_add_test(tc, summary_counts_match_findings);
+	suite_add_tcase(s, tc);
+	return s;
+}

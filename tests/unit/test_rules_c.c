@@ -1,0 +1,957 @@
+/* End to end, the C rules: each test writes a small tree, scans it with
+ * `archport scan --format json` (in-process) and checks the findings.
+ * Every negative case is code the cross compilers accept as it stands
+ * (checked with aarch64-linux-gnu-gcc / riscv64-linux-gnu-gcc -c). */
+#include <string.h>
+#include "unit.h"
+
+#define A64 "aarch64"
+#define RV64 "riscv64"
+
+/* One file, one scan: the common shape of these tests. */
+static void scan_one_file(const char *target, const char *rel, const char *src, struct tmptree *t,
+			  struct scan_result *r)
+{
+	tree_init(t);
+	tree_file(t, rel, src);
+	scan_tree(t, target, r);
+}
+
+static void done(struct tmptree *t, struct scan_result *r)
+{
+	scan_result_free(r);
+	tree_cleanup(t);
+}
+
+/* ---- c/asm-x86 ---- */
+
+START_TEST(asm_x86_error)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "cpu.c",
+		      "void serialize(void)\n"
+		      "{\n"
+		      "\t__asm__ volatile(\"cpuid\" ::: \"memory\");\n"
+		      "}\n", &t, &r);
+	EXPECT_FINDING(&r, "c/asm-x86", "error", "cpu.c", 3);
+	const struct rfinding *f = find_finding(&r, "c/asm-x86", "error", "cpu.c", 3);
+	ck_assert_int_eq(f->column, 19);   /* the template string */
+	ck_assert_msg(strstr(f->message, "cpuid") != NULL, "message: %s", f->message);
+	ck_assert_int_eq(r.errors, 1);
+	ck_assert_int_eq(r.rc, 1);
+	done(&t, &r);
+
+	scan_one_file(RV64, "cpu.c", "void s(void) { __asm__ volatile(\"rdtsc\"); }\n", &t, &r);
+	EXPECT_FINDING(&r, "c/asm-x86", "error", "cpu.c", 1);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(asm_x86_aarch64_code_is_clean)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "relax.c",
+		      "static inline void relax(void) { __asm__ volatile(\"yield\" ::: \"memory\"); }\n"
+		      "static inline void barrier(void) { __asm__ volatile(\"dmb ish\" ::: \"memory\"); }\n"
+		      "unsigned long ticks(void)\n"
+		      "{\n"
+		      "\tunsigned long v;\n"
+		      "\t__asm__ volatile(\"mrs %0, cntvct_el0\" : \"=r\"(v));\n"
+		      "\trelax();\n"
+		      "\tbarrier();\n"
+		      "\treturn v;\n"
+		      "}\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	ck_assert_int_eq(r.rc, 0);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(asm_x86_gated_arm_is_a_note)
+{
+	static const char src[] =
+		"static inline void cpu_relax(void)\n"
+		"{\n"
+		"#if defined(__x86_64__) || defined(__i386__)\n"
+		"\t__asm__ volatile(\"pause\");\n"
+		"#elif defined(__aarch64__)\n"
+		"\t__asm__ volatile(\"yield\");\n"
+		"#endif\n"
+		"}\n"
+		"void spin(void) { cpu_relax(); }\n";
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "relax.c", src, &t, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_NO_FINDING(&r, NULL, "warning", NULL);
+	EXPECT_FINDING(&r, "c/gated-x86", "note", "relax.c", 4);
+	ck_assert_int_eq(r.rc, 0);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(asm_x86_basic_asm_with_att_registers)
+{
+	/* basic asm (no operands): %rsp is a register, not an operand.
+	 * aarch64-linux-gnu-gcc: "operand 1 must be an integer register --
+	 * `mov %rsp,%rbp'" */
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "frame.c", "void f(void)\n{\n\t__asm__ volatile(\"mov %rsp, %rbp\");\n}\n", &t, &r);
+	EXPECT_FINDING(&r, "c/asm-x86", "error", "frame.c", 3);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(asm_x86_toplevel_asm)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "entry.c",
+		      "__asm__(\".globl entry\\n\"\n"
+		      "        \"entry:\\n\"\n"
+		      "        \"\\tmovq %rsp, %rdi\\n\"\n"
+		      "        \"\\tret\\n\");\n", &t, &r);
+	EXPECT_FINDING(&r, "c/asm-x86", "error", "entry.c", 3);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- c/asm-constraint, c/asm-clobber ---- */
+
+START_TEST(asm_constraint)
+{
+	struct tmptree t;
+	struct scan_result r;
+	/* aarch64-linux-gnu-gcc: "impossible constraint in 'asm'" */
+	scan_one_file(A64, "c.c",
+		      "unsigned lo(void)\n"
+		      "{\n"
+		      "\tunsigned v;\n"
+		      "\t__asm__ volatile(\"\" : \"=a\"(v));\n"
+		      "\treturn v;\n"
+		      "}\n", &t, &r);
+	EXPECT_FINDING(&r, "c/asm-constraint", "error", "c.c", 4);
+	done(&t, &r);
+
+	scan_one_file(A64, "c.c",
+		      "unsigned lo(unsigned x)\n"
+		      "{\n"
+		      "\tunsigned v;\n"
+		      "\t__asm__ volatile(\"mov %w0, %w1\" : \"=r\"(v) : \"r\"(x) : \"memory\");\n"
+		      "\treturn v;\n"
+		      "}\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(asm_constraint_aarch64_multiletter)
+{
+	/* aarch64's own constraints: flag outputs (=@cc<cond>, GCC 10+) and
+	 * Ump (a load/store-pair address); aarch64-linux-gnu-gcc -c accepts both */
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "a64.c",
+		      "int is_equal(long a, long b)\n"
+		      "{\n"
+		      "\tint eq;\n"
+		      "\t__asm__(\"cmp %1, %2\" : \"=@cceq\"(eq) : \"r\"(a), \"r\"(b));\n"
+		      "\treturn eq;\n"
+		      "}\n"
+		      "void st(long *p, long a, long b)\n"
+		      "{\n"
+		      "\t__asm__ volatile(\"stp %1, %2, %0\" : \"=Ump\"(*p) : \"r\"(a), \"r\"(b));\n"
+		      "}\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(asm_clobber)
+{
+	struct tmptree t;
+	struct scan_result r;
+	/* "unknown register name 'rax' in 'asm'" on both targets */
+	scan_one_file(RV64, "k.c", "void f(void)\n{\n\t__asm__ volatile(\"\" ::: \"rax\", \"memory\");\n}\n", &t, &r);
+	EXPECT_FINDING(&r, "c/asm-clobber", "error", "k.c", 3);
+	done(&t, &r);
+
+	scan_one_file(A64, "k.c", "void f(void)\n{\n\t__asm__ volatile(\"\" ::: \"memory\", \"cc\");\n}\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- c/intrinsic-x86, c/vector-type-x86, c/header-x86 ---- */
+
+START_TEST(intrinsic)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "spin.c",
+		      "void spin(void)\n"
+		      "{\n"
+		      "\t_mm_pause();\n"
+		      "\t__builtin_ia32_pause();\n"
+		      "}\n", &t, &r);
+	EXPECT_FINDING(&r, "c/intrinsic-x86", "error", "spin.c", 3);
+	EXPECT_FINDING(&r, "c/intrinsic-x86", "error", "spin.c", 4);
+	done(&t, &r);
+
+	scan_one_file(A64, "neon.c",
+		      "#include <arm_neon.h>\n"
+		      "float32x4_t add(float32x4_t a, float32x4_t b)\n"
+		      "{\n"
+		      "\tif (__builtin_expect(a[0] > 0, 1))\n"
+		      "\t\treturn vaddq_f32(a, b);\n"
+		      "\treturn b;\n"
+		      "}\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(vector_type)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "vec.h",
+		      "struct block {\n"
+		      "\t__m128i lanes[4];\n"
+		      "};\n", &t, &r);
+	EXPECT_FINDING(&r, "c/vector-type-x86", "error", "vec.h", 2);
+	done(&t, &r);
+
+	scan_one_file(A64, "vec.h",
+		      "typedef long long lane_t __attribute__((vector_size(16)));\n"
+		      "struct block {\n"
+		      "\tlane_t lanes[4];\n"
+		      "};\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(header)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "h.c",
+		      "#include <stdio.h>\n"
+		      "#include <immintrin.h>\n"
+		      "#include <cpuid.h>\n", &t, &r);
+	EXPECT_FINDING(&r, "c/header-x86", "error", "h.c", 2);
+	EXPECT_FINDING(&r, "c/header-x86", "error", "h.c", 3);
+	ck_assert_int_eq(count_findings(&r, "c/header-x86", NULL, NULL), 2);
+	done(&t, &r);
+
+	scan_one_file(RV64, "io.c", "#include <sys/io.h>\n", &t, &r);
+	EXPECT_FINDING(&r, "c/header-x86", "error", "io.c", 1);
+	done(&t, &r);
+
+	scan_one_file(A64, "h.c",
+		      "#include <stdio.h>\n"
+		      "#include <arm_neon.h>\n"
+		      "#if defined(__x86_64__)\n"
+		      "#include <immintrin.h>\n"
+		      "#endif\n", &t, &r);
+	EXPECT_NO_FINDING(&r, "c/header-x86", NULL, NULL);
+	EXPECT_FINDING(&r, "c/gated-x86", "note", "h.c", 4);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(header_through_macro)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "m.c",
+		      "#define SIMD_HEADER <immintrin.h>\n"
+		      "#include SIMD_HEADER\n", &t, &r);
+	EXPECT_FINDING(&r, "c/header-x86", "error", "m.c", 2);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- c/error-directive, c/arch-chain ---- */
+
+START_TEST(error_directive)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "page.h",
+		      "#if defined(__x86_64__)\n"
+		      "#define PAGE_SHIFT 12\n"
+		      "#else\n"
+		      "#error \"unsupported architecture\"\n"
+		      "#endif\n", &t, &r);
+	EXPECT_FINDING(&r, "c/error-directive", "error", "page.h", 4);
+	const struct rfinding *f = find_finding(&r, "c/error-directive", "error", "page.h", 4);
+	ck_assert_msg(strstr(f->message, "unsupported architecture") != NULL, "message: %s", f->message);
+	done(&t, &r);
+
+	/* a target arm: the #error is not reached */
+	scan_one_file(A64, "page.h",
+		      "#if defined(__x86_64__)\n"
+		      "#define PAGE_SHIFT 12\n"
+		      "#elif defined(__aarch64__) || defined(__riscv)\n"
+		      "#define PAGE_SHIFT 12\n"
+		      "#else\n"
+		      "#error \"unsupported architecture\"\n"
+		      "#endif\n"
+		      "int shift = PAGE_SHIFT;\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+
+	/* an #error in the x86 arm is not reached either */
+	scan_one_file(RV64, "x.h",
+		      "#if defined(__i386__)\n"
+		      "#error \"32-bit x86 is not supported\"\n"
+		      "#endif\n", &t, &r);
+	EXPECT_NO_FINDING(&r, "c/error-directive", NULL, NULL);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(arch_chain)
+{
+	static const char x86_ppc_only[] =
+		"#if defined(__x86_64__)\n"
+		"#define CACHE_LINE 64\n"
+		"#elif defined(__powerpc64__)\n"
+		"#define CACHE_LINE 128\n"
+		"#endif\n"
+		"int line_size = CACHE_LINE;\n";
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "chain.c", x86_ppc_only, &t, &r);
+	EXPECT_FINDING(&r, "c/arch-chain", "error", "chain.c", 6);
+	const struct rfinding *f = find_finding(&r, "c/arch-chain", "error", "chain.c", 6);
+	ck_assert_msg(strstr(f->message, "CACHE_LINE") != NULL, "message: %s", f->message);
+	done(&t, &r);
+
+	/* an aarch64 arm: fine on aarch64, still missing on riscv64 */
+	static const char with_aarch64[] =
+		"#if defined(__x86_64__)\n"
+		"#define CACHE_LINE 64\n"
+		"#elif defined(__aarch64__)\n"
+		"#define CACHE_LINE 64\n"
+		"#endif\n"
+		"int line_size = CACHE_LINE;\n";
+	scan_one_file(A64, "chain.c", with_aarch64, &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+	scan_one_file(RV64, "chain.c", with_aarch64, &t, &r);
+	EXPECT_FINDING(&r, "c/arch-chain", "error", "chain.c", 6);
+	done(&t, &r);
+
+	/* an #else arm covers every architecture */
+	scan_one_file(RV64, "chain.c",
+		      "#if defined(__x86_64__)\n"
+		      "#define CACHE_LINE 64\n"
+		      "#else\n"
+		      "#define CACHE_LINE 128\n"
+		      "#endif\n"
+		      "int line_size = CACHE_LINE;\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- c/target-attribute ---- */
+
+START_TEST(target_attribute)
+{
+	static const char src[] =
+		"__attribute__((target(\"sse4.2\"))) int crc(void) { return 0; }\n"
+		"#pragma GCC target(\"avx2\")\n"
+		"int other(void) { return 1; }\n";
+	struct tmptree t;
+	struct scan_result r;
+	/* aarch64-linux-gnu-gcc rejects both; riscv64-linux-gnu-gcc warns */
+	scan_one_file(A64, "attr.c", src, &t, &r);
+	EXPECT_FINDING(&r, "c/target-attribute", "error", "attr.c", 1);
+	EXPECT_FINDING(&r, "c/target-attribute", "error", "attr.c", 2);
+	done(&t, &r);
+	scan_one_file(RV64, "attr.c", src, &t, &r);
+	EXPECT_FINDING(&r, "c/target-attribute", "warning", "attr.c", 1);
+	EXPECT_FINDING(&r, "c/target-attribute", "warning", "attr.c", 2);
+	EXPECT_NO_FINDING(&r, "c/target-attribute", "error", NULL);
+	done(&t, &r);
+
+	/* an aarch64 target string is the target's own */
+	scan_one_file(A64, "attr.c", "__attribute__((target(\"arch=armv8.2-a\"))) int f(void) { return 0; }\n", &t,
+		      &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- c/context-register ---- */
+
+START_TEST(context_register)
+{
+	static const char fault[] =
+		"#define _GNU_SOURCE\n"
+		"#include <ucontext.h>\n"
+		"unsigned long fault_pc(void *ctx)\n"
+		"{\n"
+		"\tucontext_t *uc = ctx;\n"
+		"\treturn uc->uc_mcontext.gregs[REG_RIP];\n"
+		"}\n";
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "fault.c", fault, &t, &r);
+	EXPECT_FINDING(&r, "c/context-register", "error", "fault.c", 6);
+	done(&t, &r);
+	scan_one_file(RV64, "fault.c", fault, &t, &r);
+	EXPECT_FINDING(&r, "c/context-register", "error", "fault.c", 6);
+	done(&t, &r);
+
+	/* the file's own JB_RSP builds, but reads the wrong slot: a warning */
+	scan_one_file(A64, "coro.c",
+		      "#include <setjmp.h>\n"
+		      "#define JB_RSP 6\n"
+		      "void *saved_stack(jmp_buf env)\n"
+		      "{\n"
+		      "\treturn (void *)((long *)env)[JB_RSP];\n"
+		      "}\n", &t, &r);
+	EXPECT_FINDING(&r, "c/context-register", "warning", "coro.c", 5);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	done(&t, &r);
+
+	/* the aarch64 accessor */
+	scan_one_file(A64, "fault.c",
+		      "#define _GNU_SOURCE\n"
+		      "#include <ucontext.h>\n"
+		      "unsigned long fault_pc(const ucontext_t *uc)\n"
+		      "{\n"
+		      "\treturn uc->uc_mcontext.pc;\n"
+		      "}\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- c/port-io ---- */
+
+START_TEST(port_io)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "post.c", "void post(unsigned char code)\n{\n\toutb(code, 0x80);\n}\n", &t, &r);
+	EXPECT_FINDING(&r, "c/port-io", "error", "post.c", 3);
+	done(&t, &r);
+
+	/* a struct member named like the function is not port I/O */
+	scan_one_file(A64, "regs.c",
+		      "struct regs { int inb, outb; };\n"
+		      "int get(const struct regs *r)\n"
+		      "{\n"
+		      "\treturn r->inb + r->outb;\n"
+		      "}\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- c/gated-x86 ---- */
+
+START_TEST(gated_x86_note)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "g.c",
+		      "void spin(void)\n"
+		      "{\n"
+		      "#if defined(__x86_64__)\n"
+		      "\t_mm_pause();\n"
+		      "#endif\n"
+		      "#ifdef __SSE2__\n"
+		      "\t__asm__ volatile(\"pause\");\n"
+		      "#endif\n"
+		      "}\n", &t, &r);
+	EXPECT_FINDING(&r, "c/gated-x86", "note", "g.c", 4);
+	EXPECT_FINDING(&r, "c/gated-x86", "note", "g.c", 7);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_NO_FINDING(&r, NULL, "warning", NULL);
+	ck_assert_int_eq(r.rc, 0);
+	done(&t, &r);
+
+	/* an x86 arm without x86 code gives no note */
+	scan_one_file(A64, "g.c",
+		      "#if defined(__x86_64__)\n"
+		      "#define CACHE_LINE 64\n"
+		      "#else\n"
+		      "#define CACHE_LINE 64\n"
+		      "#endif\n"
+		      "int line_size = CACHE_LINE;\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- conditions archport cannot decide ---- */
+
+START_TEST(macro_defined_in_another_file_is_a_warning)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "config.h", "#define USE_SSE 1\n");
+	tree_file(&t, "relax.c",
+		  "void relax(void)\n"
+		  "{\n"
+		  "#ifdef USE_SSE\n"
+		  "\t__asm__ volatile(\"pause\");\n"
+		  "#endif\n"
+		  "}\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "c/asm-x86", "warning", "relax.c", 4);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	const struct rfinding *f = find_finding(&r, "c/asm-x86", "warning", "relax.c", 4);
+	ck_assert_msg(strstr(f->message, "USE_SSE") != NULL, "message: %s", f->message);
+	ck_assert_int_eq(r.rc, 0);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(macro_defined_on_the_command_line_is_a_warning)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "Makefile", "CFLAGS += -O2 -DUSE_SSE=1\nall: relax.o\n");
+	tree_file(&t, "relax.c",
+		  "#if USE_SSE\n"
+		  "#include <emmintrin.h>\n"
+		  "#endif\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "c/header-x86", "warning", "relax.c", 2);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(macro_defined_in_the_same_file_is_decided)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "relax.c",
+		      "#define USE_SSE 1\n"
+		      "void relax(void)\n"
+		      "{\n"
+		      "#ifdef USE_SSE\n"
+		      "\t__asm__ volatile(\"pause\");\n"
+		      "#endif\n"
+		      "}\n", &t, &r);
+	EXPECT_FINDING(&r, "c/asm-x86", "error", "relax.c", 5);
+	done(&t, &r);
+
+	/* ... and so is an #undef */
+	scan_one_file(A64, "relax.c",
+		      "#define USE_SSE 1\n"
+		      "#undef USE_SSE\n"
+		      "#ifdef USE_SSE\n"
+		      "#include <emmintrin.h>\n"
+		      "#endif\n", &t, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_NO_FINDING(&r, NULL, "warning", NULL);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(macro_defined_nowhere_is_false)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "dead.c",
+		      "void relax(void)\n"
+		      "{\n"
+		      "#ifdef NEVER_DEFINED_ANYWHERE\n"
+		      "\t__asm__ volatile(\"pause\");\n"
+		      "\t_mm_pause();\n"
+		      "#endif\n"
+		      "}\n", &t, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_NO_FINDING(&r, NULL, "warning", NULL);
+	ck_assert_int_eq(r.rc, 0);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(has_builtin_ia32_is_false_off_x86)
+{
+	/* aarch64 gcc: __has_builtin(__builtin_ia32_pause) is 0, the file builds */
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "hb.c",
+		      "void relax(void)\n"
+		      "{\n"
+		      "#if __has_builtin(__builtin_ia32_pause)\n"
+		      "\t__builtin_ia32_pause();\n"
+		      "#endif\n"
+		      "}\n", &t, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_NO_FINDING(&r, NULL, "warning", NULL);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(runaway_macro_in_condition_terminates)
+{
+	/* gcc -E: `#if D` with `#define D (D + D)` is (0 + 0), false. A timeout
+	 * here means the scan hangs: the evaluator expands both copies of D
+	 * again, 2^depth times */
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "d.c",
+		  "#define D (D + D)\n"
+		  "#if D\n"
+		  "#include <immintrin.h>\n"
+		  "#endif\n");
+	mark_point();   /* a timeout is reported at this line: the scan hung */
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- macros with x86 bodies ---- */
+
+START_TEST(function_like_macro_unused_is_silent)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "relax.h",
+		      "#define CPU_RELAX() __asm__ volatile(\"pause\")\n"
+		      "#define SERIALIZE() __asm__ volatile(\"cpuid\" ::: \"eax\", \"ebx\", \"ecx\", \"edx\")\n",
+		      &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(function_like_macro_used_is_an_error_at_the_use)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "spin.c",
+		      "#define CPU_RELAX() __asm__ volatile(\"pause\")\n"
+		      "void spin(volatile int *flag)\n"
+		      "{\n"
+		      "\twhile (!*flag)\n"
+		      "\t\tCPU_RELAX();\n"
+		      "}\n", &t, &r);
+	EXPECT_FINDING(&r, "c/asm-x86", "error", "spin.c", 5);
+	ck_assert_int_eq(count_findings(&r, NULL, "error", NULL), 1);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(object_like_macro_used_is_an_error_at_the_use)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "spin.c",
+		      "#define RELAX __asm__ volatile(\"rep; nop\")\n"
+		      "void spin(void)\n"
+		      "{\n"
+		      "\tRELAX;\n"
+		      "}\n", &t, &r);
+	EXPECT_FINDING(&r, "c/asm-x86", "error", "spin.c", 4);
+	ck_assert_int_eq(count_findings(&r, NULL, "error", NULL), 1);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(macro_from_included_header)
+{
+	/* #include MACRO resolved to an in-tree header, whose macro is used here */
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "arch_x86.h", "#define X86_RELAX() __asm__ volatile(\"pause\")\n");
+	tree_file(&t, "spin.c",
+		  "#define ARCH_HEADER \"arch_x86.h\"\n"
+		  "#include ARCH_HEADER\n"
+		  "void spin(void)\n"
+		  "{\n"
+		  "\tX86_RELAX();\n"
+		  "}\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "c/asm-x86", "error", "spin.c", 5);
+	EXPECT_NO_FINDING(&r, NULL, NULL, "arch_x86.h");
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- local shims ---- */
+
+START_TEST(local_shim_suppresses_uses)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "sse_shim.h",
+		  "#include <arm_neon.h>\n"
+		  "typedef float32x4_t __m128;\n"
+		  "static inline __m128 _mm_add_ps(__m128 a, __m128 b) { return vaddq_f32(a, b); }\n");
+	tree_file(&t, "math.c",
+		  "#include \"sse_shim.h\"\n"
+		  "__m128 add(__m128 a, __m128 b)\n"
+		  "{\n"
+		  "\treturn _mm_add_ps(a, b);\n"
+		  "}\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, NULL, NULL, "math.c");
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(local_shim_declaration_is_not_an_error)
+{
+	/* aarch64-linux-gnu-gcc -c compiles this file cleanly: its own
+	 * definitions of __m128 and _mm_add_ps are not x86 uses */
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "sse_shim.c",
+		      "#include <arm_neon.h>\n"
+		      "typedef float32x4_t __m128;\n"
+		      "static inline __m128 _mm_add_ps(__m128 a, __m128 b) { return vaddq_f32(a, b); }\n"
+		      "__m128 add(__m128 a, __m128 b) { return _mm_add_ps(a, b); }\n", &t, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	done(&t, &r);
+}
+END_TEST
+
+/* ---- headers of the tree ---- */
+
+START_TEST(include_guarded_header_is_scanned)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "include/simd.h",
+		  "#ifndef SIMD_H\n"
+		  "#define SIMD_H\n"
+		  "static inline void relax(void) { __asm__ volatile(\"pause\"); }\n"
+		  "#endif\n");
+	tree_file(&t, "include/other.h",
+		  "#if !defined(OTHER_H)\n"
+		  "#define OTHER_H\n"
+		  "#include <immintrin.h>\n"
+		  "#endif /* OTHER_H */\n");
+	tree_file(&t, "src/main.c",
+		  "#include \"simd.h\"\n"
+		  "#include \"other.h\"\n"
+		  "int main(void) { relax(); return 0; }\n");
+	scan_tree(&t, A64, &r);
+	/* the guard is decided (the header defines it itself): errors, not warnings */
+	EXPECT_FINDING(&r, "c/asm-x86", "error", "include/simd.h", 3);
+	EXPECT_FINDING(&r, "c/header-x86", "error", "include/other.h", 3);
+	EXPECT_NO_FINDING(&r, NULL, "warning", NULL);
+	EXPECT_NO_FINDING(&r, NULL, NULL, "src/main.c");
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(include_guard_shared_by_two_headers)
+{
+	/* two headers with the same guard name (vendored copies, per-directory
+	 * util.h): each one's guard is still undefined when it is first
+	 * included, so its x86 code breaks the build, an error */
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "a/util.h",
+		  "#ifndef UTIL_H\n"
+		  "#define UTIL_H\n"
+		  "static inline void relax(void) { __asm__ volatile(\"pause\"); }\n"
+		  "#endif\n");
+	tree_file(&t, "b/util.h",
+		  "#ifndef UTIL_H\n"
+		  "#define UTIL_H\n"
+		  "int other(void);\n"
+		  "#endif\n");
+	tree_file(&t, "a/main.c", "#include \"util.h\"\nvoid f(void) { relax(); }\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "c/asm-x86", "error", "a/util.h", 3);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(header_included_only_from_x86_arm_is_gated)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "arch/x86_relax.h", "static inline void relax(void) { __asm__ volatile(\"pause\"); }\n");
+	tree_file(&t, "arch/arm_relax.h", "static inline void relax(void) { __asm__ volatile(\"yield\"); }\n");
+	tree_file(&t, "spin.c",
+		  "#if defined(__x86_64__)\n"
+		  "#include \"arch/x86_relax.h\"\n"
+		  "#else\n"
+		  "#include \"arch/arm_relax.h\"\n"
+		  "#endif\n"
+		  "void spin(void) { relax(); }\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_FINDING(&r, "c/gated-x86", "note", "arch/x86_relax.h", 1);
+	done(&t, &r);
+
+	/* included unconditionally somewhere else: the error stays */
+	tree_init(&t);
+	tree_file(&t, "arch/x86_relax.h", "static inline void relax(void) { __asm__ volatile(\"pause\"); }\n");
+	tree_file(&t, "spin.c",
+		  "#if defined(__x86_64__)\n"
+		  "#include \"arch/x86_relax.h\"\n"
+		  "#endif\n");
+	tree_file(&t, "other.c", "#include \"arch/x86_relax.h\"\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "c/asm-x86", "error", "arch/x86_relax.h", 1);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(source_built_only_for_x86_is_gated)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "Makefile",
+		  "SRCS = main.c\n"
+		  "ifeq ($(ARCH),x86_64)\n"
+		  "SRCS += sse_impl.c\n"
+		  "endif\n");
+	tree_file(&t, "main.c", "int main(void) { return 0; }\n");
+	tree_file(&t, "sse_impl.c", "#include <immintrin.h>\nvoid f(void) { _mm_pause(); }\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_FINDING(&r, "c/gated-x86", "note", "sse_impl.c", 1);
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(ported_tree_has_no_errors)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "include/cpu.h",
+		  "#ifndef CPU_H\n"
+		  "#define CPU_H\n"
+		  "#if defined(__x86_64__) || defined(__i386__)\n"
+		  "#include <immintrin.h>\n"
+		  "#define cpu_relax() _mm_pause()\n"
+		  "#define CACHE_LINE 64\n"
+		  "#elif defined(__aarch64__)\n"
+		  "#define cpu_relax() __asm__ volatile(\"yield\" ::: \"memory\")\n"
+		  "#define CACHE_LINE 64\n"
+		  "#elif defined(__riscv)\n"
+		  "#define cpu_relax() __asm__ volatile(\"nop\")\n"
+		  "#define CACHE_LINE 64\n"
+		  "#else\n"
+		  "#error \"port me\"\n"
+		  "#endif\n"
+		  "#endif\n");
+	tree_file(&t, "src/spin.c",
+		  "#include \"cpu.h\"\n"
+		  "char pad[CACHE_LINE];\n"
+		  "void spin(volatile int *f) { while (!*f) cpu_relax(); }\n");
+	tree_file(&t, "Makefile",
+		  "CFLAGS += -O2 -Iinclude\n"
+		  "ifeq ($(shell uname -m),x86_64)\n"
+		  "CFLAGS += -msse4.2\n"
+		  "endif\n"
+		  "spin.o: src/spin.c\n");
+	scan_tree(&t, A64, &r);
+	ck_assert_msg(r.errors == 0 && r.warnings == 0, "expected no errors or warnings; the report has:\n%s",
+		      r.listing);
+	ck_assert_int_eq(r.rc, 0);
+	done(&t, &r);
+
+	tree_init(&t);
+	tree_file(&t, "include/cpu.h",
+		  "#if defined(__x86_64__)\n"
+		  "#define cpu_relax() __asm__ volatile(\"pause\")\n"
+		  "#elif defined(__riscv)\n"
+		  "#define cpu_relax() __asm__ volatile(\"nop\")\n"
+		  "#elif defined(__aarch64__)\n"
+		  "#define cpu_relax() __asm__ volatile(\"yield\")\n"
+		  "#endif\n");
+	tree_file(&t, "src/spin.c", "#include \"../include/cpu.h\"\nvoid spin(void) { cpu_relax(); }\n");
+	scan_tree(&t, RV64, &r);
+	ck_assert_msg(r.errors == 0 && r.warnings == 0, "expected no errors or warnings; the report has:\n%s",
+		      r.listing);
+	done(&t, &r);
+}
+END_TEST
+
+Suite *rules_c_suite(void)
+{
+	Suite *s = suite_create("rules-c");
+	TCase *tc = tcase_create("asm");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, asm_x86_error);
+	tcase_add_test(tc, asm_x86_aarch64_code_is_clean);
+	tcase_add_test(tc, asm_x86_gated_arm_is_a_note);
+	tcase_add_test(tc, asm_x86_basic_asm_with_att_registers);
+	tcase_add_test(tc, asm_x86_toplevel_asm);
+	tcase_add_test(tc, asm_constraint);
+	tcase_add_test(tc, asm_constraint_aarch64_multiletter);
+	tcase_add_test(tc, asm_clobber);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("names-headers");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, intrinsic);
+	tcase_add_test(tc, vector_type);
+	tcase_add_test(tc, header);
+	tcase_add_test(tc, header_through_macro);
+	tcase_add_test(tc, context_register);
+	tcase_add_test(tc, port_io);
+	tcase_add_test(tc, target_attribute);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("preprocessor");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, error_directive);
+	tcase_add_test(tc, arch_chain);
+	tcase_add_test(tc, gated_x86_note);
+	tcase_add_test(tc, macro_defined_in_another_file_is_a_warning);
+	tcase_add_test(tc, macro_defined_on_the_command_line_is_a_warning);
+	tcase_add_test(tc, macro_defined_in_the_same_file_is_decided);
+	tcase_add_test(tc, macro_defined_nowhere_is_false);
+	tcase_add_test(tc, has_builtin_ia32_is_false_off_x86);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("runaway");
+	tcase_set_timeout(tc, 8);
+	tcase_add_test(tc, runaway_macro_in_condition_terminates);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("macros-shims");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, function_like_macro_unused_is_silent);
+	tcase_add_test(tc, function_like_macro_used_is_an_error_at_the_use);
+	tcase_add_test(tc, object_like_macro_used_is_an_error_at_the_use);
+	tcase_add_test(tc, macro_from_included_header);
+	tcase_add_test(tc, local_shim_suppresses_uses);
+	tcase_add_test(tc, local_shim_declaration_is_not_an_error);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tree");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, include_guarded_header_is_scanned);
+	tcase_add_test(tc, include_guard_shared_by_two_headers);
+	tcase_add_test(tc, header_included_only_from_x86_arm_is_gated);
+	tcase_add_test(tc, source_built_only_for_x86_is_gated);
+	tcase_add_test(tc, ported_tree_has_no_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
