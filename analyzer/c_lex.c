@@ -253,8 +253,18 @@ enum tok_kind lex_next(struct lexer *lx, struct token *t)
 	}
 	if (is_ident_start(c)) {
 		const char *q = p + 1;
-		while (q < lx->end && is_ident_char((unsigned char)*q))
-			q++;
+		for (;;) {
+			size_t sp;
+			if (q < lx->end && is_ident_char((unsigned char)*q)) {
+				q++;
+			} else if ((sp = splice_len(lx, q)) != 0 && q + sp < lx->end &&
+				   is_ident_char((unsigned char)q[sp])) {
+				newline_at(lx, q + sp - 1);   /* phase 2 joins the lines */
+				q += sp;
+			} else {
+				break;
+			}
+		}
 		return finish(lx, t, T_IDENT, p, q, line, col);
 	}
 	if ((c >= '0' && c <= '9') || (c == '.' && p + 1 < lx->end && p[1] >= '0' && p[1] <= '9'))
@@ -286,29 +296,54 @@ void lex_line_bounds(const char *src, const char *end, const char *at,
 	*len = (size_t)(e - s);
 }
 
-static size_t decode_escape(const char *p, const char *end, struct strbuf *out)
+size_t c_decode_escape(const char *p, const char *end, unsigned *value)
 {
-	/* p points after the backslash */
+	/* p points after the backslash; returns the bytes consumed */
+	static const char simple[] = "n\nt\tr\ra\ab\bf\fv\v";
 	if (p >= end)
 		return 0;
-	switch (*p) {
-	case 'n': sb_addc(out, '\n'); return 1;
-	case 't': sb_addc(out, '\t'); return 1;
-	case 'r': sb_addc(out, '\r'); return 1;
-	case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+	for (size_t i = 0; simple[i]; i += 2)
+		if (*p == simple[i]) {
+			*value = (unsigned char)simple[i + 1];
+			return 1;
+		}
+	if (*p >= '0' && *p <= '7') {
 		unsigned v = 0;
 		size_t n = 0;
 		while (n < 3 && p + n < end && p[n] >= '0' && p[n] <= '7')
 			v = v * 8 + (unsigned)(p[n++] - '0');
-		sb_addc(out, (char)v);
+		*value = v & 0xff;
 		return n;
 	}
-	case '\n':
-		return 1;   /* a splice inside a string */
-	default:
-		sb_addc(out, *p);
-		return 1;
+	if (*p == 'x') {
+		unsigned v = 0;
+		size_t n = 1;
+		for (; p + n < end; n++) {
+			char c = p[n];
+			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+				: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			if (d < 0)
+				break;
+			v = v * 16 + (unsigned)d;
+		}
+		*value = v & 0xff;
+		return n;
 	}
+	*value = (unsigned char)*p;   /* \\ \' \" \? and unknown escapes */
+	return 1;
+}
+
+static size_t decode_escape(const char *p, const char *end, struct strbuf *out)
+{
+	if (p < end && *p == '\n')
+		return 1;   /* a splice inside a string */
+	if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
+		return 2;
+	unsigned v;
+	size_t n = c_decode_escape(p, end, &v);
+	if (n)
+		sb_addc(out, (char)v);
+	return n;
 }
 
 void string_literal_value(const struct token *t, struct strbuf *out)

@@ -59,5 +59,8 @@ static inline int tok_punct(const struct token *t, char c)
  * bytes to `out`. Handles prefixes and raw strings. */
 struct strbuf;
 void string_literal_value(const struct token *t, struct strbuf *out);
+/* Decodes the escape after a backslash (\n, \101, \x41, ...) into *value;
+ * returns the bytes it takes. */
+size_t c_decode_escape(const char *p, const char *end, unsigned *value);
 
 #endif

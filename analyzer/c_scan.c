@@ -281,25 +281,32 @@ static int is_asm_qualifier(const struct token *t)
 }
 
 static void check_template(struct c_scan *cs, struct source *s, struct strbuf *text,
-			   const struct asm_part *parts, size_t nparts, int toplevel)
+			   const struct asm_part *parts, size_t nparts, int source)
 {
 	struct asm_issue issue;
 	if (!nparts || !asm_check_text(cs->k, text->buf ? text->buf : "", text->len,
-				       toplevel ? ASM_SOURCE : ASM_TEMPLATE, &issue))
+				       source ? ASM_SOURCE : ASM_TEMPLATE, &issue))
 		return;
 	size_t i = nparts - 1;
 	while (i > 0 && parts[i].offset > issue.offset)
 		i--;
 	report_at(cs, s, &parts[i].tok, RULE_ASM_X86, SEV_ERROR, "gate",
-		  xasprintf("%s in %sasm is not valid on %s", issue.what, toplevel ? "top-level " : "inline ",
-			    cs->k->target));
+		  xasprintf("%s in %sasm is not valid on %s", issue.what,
+			    s->brace_depth == 0 && !s->body_of ? "top-level " : "inline ", cs->k->target));
 }
 
 static void check_constraint(struct c_scan *cs, struct source *s, const struct token *t, int *done)
 {
 	struct strbuf v = {0};
 	string_literal_value(t, &v);
+	int aarch64 = strcmp(cs->k->target, "aarch64") == 0;
 	for (size_t i = 0; i < v.len && !*done; i++) {
+		if (v.buf[i] == '@')
+			break;   /* "=@cceq": a flag output, on x86 and aarch64 alike */
+		if (aarch64 && (v.buf[i] == 'U' || v.buf[i] == 'D')) {
+			i += v.buf[i] == 'U' ? 2 : 1;   /* aarch64's Ump, Uaa, Dz ... */
+			continue;
+		}
 		char key[3] = { v.buf[i], 0, 0 };
 		if (v.buf[i] == 'Y' && i + 1 < v.len)
 			key[1] = v.buf[i + 1];
@@ -382,7 +389,8 @@ static void parse_asm(struct c_scan *cs, struct source *s, const struct token *k
 		prev = t;
 	}
 	(void)kw;
-	check_template(cs, s, &text, parts, nparts, toplevel);
+	/* basic asm (no operands) is assembler text: %rax is a register there */
+	check_template(cs, s, &text, parts, nparts, toplevel || section == 0);
 	sb_free(&text);
 	free(parts);
 }
@@ -565,6 +573,31 @@ static int maybe_builtin(const struct token *t)
 	return t->len > 15 && t->p[0] == '_' && t->p[2] == 'b' && memcmp(t->p, "__builtin_", 10) == 0;
 }
 
+static int peek_is(struct c_scan *cs, struct source *s, char c)
+{
+	struct token next;
+	if (!src_next(cs, s, &next))
+		return 0;
+	s->pushed = next;
+	s->has_pushed = 1;
+	return tok_punct(&next, c);
+}
+
+/* Is t the name being declared here: `type name(` at file scope, or the
+ * name of a typedef? A shim that defines _mm_add_ps or __m128 for the
+ * target is not a use of the x86 one. */
+static int declares_here(struct c_scan *cs, struct source *s, const struct token *t)
+{
+	if (s->body_of || reach(s) == TRI_FALSE || s->brace_depth != 0 || s->paren_depth != 0)
+		return 0;
+	int after_type = s->prev.kind == T_IDENT || tok_punct(&s->prev, '*');
+	if ((after_type && peek_is(cs, s, '(')) || (s->in_typedef && (peek_is(cs, s, ';') || peek_is(cs, s, '[')))) {
+		declare(cs, s, t);
+		return 1;
+	}
+	return 0;
+}
+
 /* Runs for every identifier: the maps are consulted only when they can hit. */
 static void check_identifier(struct c_scan *cs, struct source *s, const struct token *t)
 {
@@ -575,9 +608,13 @@ static void check_identifier(struct c_scan *cs, struct source *s, const struct t
 			return;
 		}
 	}
-	if (cs->missing.len && reach(s) != TRI_FALSE)
+	int missing = cs->missing.len && reach(s) != TRI_FALSE && strmap_has(&cs->missing, t->p, t->len);
+	int x86 = knowledge_maybe_name(cs->k, t->p, t->len) || maybe_builtin(t);
+	if ((!missing && !x86) || declares_here(cs, s, t))
+		return;
+	if (missing)
 		check_missing(cs, s, t);
-	if (knowledge_maybe_name(cs->k, t->p, t->len) || maybe_builtin(t))
+	if (x86)
 		check_knowledge(cs, s, t);
 }
 
@@ -966,7 +1003,22 @@ static void do_error(struct c_scan *cs, struct source *s, const char *text, size
 		  xasprintf("#error %.*s is reached on %s", (int)(len > 120 ? 120 : len), text, cs->k->target));
 }
 
-static void do_pragma(struct c_scan *cs, struct source *s, const char *text, size_t len)
+/* A token lexed from a directive's own text gets its place in the file. */
+static void relocate(const struct token *hash, struct token *t)
+{
+	int line = hash->line;
+	const char *line_start = hash->p - (hash->col - 1);
+	for (const char *q = hash->p; q < t->p; q++)
+		if (*q == '\n') {
+			line++;
+			line_start = q + 1;
+		}
+	t->line = line;
+	t->col = (int)(t->p - line_start) + 1;
+}
+
+static void do_pragma(struct c_scan *cs, struct source *s, const char *text, size_t len,
+		      const struct token *hash)
 {
 	struct lexer lx;
 	struct token t[3];
@@ -977,8 +1029,10 @@ static void do_pragma(struct c_scan *cs, struct source *s, const char *text, siz
 		return;
 	struct token str;
 	while (lex_next(&lx, &str) != T_EOF)
-		if (str.kind == T_STRING)
+		if (str.kind == T_STRING) {
+			relocate(hash, &str);
 			check_target_string(cs, s, &str, cs->k->x86_pragma_target, "#pragma GCC target");
+		}
 }
 
 /* Reads the directive after '#': its name and the rest of the line. */
@@ -1025,7 +1079,7 @@ static void handle_directive(struct c_scan *cs, struct source *s, const struct t
 	else if (!strcmp(kw, "error"))
 		do_error(cs, s, text, len, hash);
 	else if (!strcmp(kw, "pragma"))
-		do_pragma(cs, s, text, len);
+		do_pragma(cs, s, text, len, hash);
 }
 
 /* ---- driving ---- */

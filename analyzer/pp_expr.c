@@ -11,6 +11,7 @@ enum item_kind { I_NUM, I_UNKNOWN, I_OP, I_END };
 struct item {
 	enum item_kind kind;
 	long long v;
+	int uns;            /* unsigned: a `u` suffix or too big for intmax */
 	char op[4];
 };
 
@@ -23,6 +24,7 @@ struct items {
 struct value {
 	int known;
 	long long v;
+	int uns;
 };
 
 #define MAX_EXPANSION_DEPTH 32
@@ -36,6 +38,7 @@ static void push_item(struct items *it, enum item_kind kind, long long v, const 
 	struct item *i = &it->v[it->len++];
 	i->kind = kind;
 	i->v = v;
+	i->uns = 0;
 	i->op[0] = '\0';
 	if (op) {
 		size_t n = oplen < 3 ? oplen : 3;
@@ -44,7 +47,7 @@ static void push_item(struct items *it, enum item_kind kind, long long v, const 
 	}
 }
 
-static long long parse_number(const struct token *t, int *ok)
+static long long parse_number(const struct token *t, int *ok, int *uns)
 {
 	char buf[64];
 	size_t n = t->len < sizeof buf - 1 ? t->len : sizeof buf - 1, j = 0;
@@ -60,31 +63,33 @@ static long long parse_number(const struct token *t, int *ok)
 		s = buf + 2;
 	}
 	unsigned long long v = strtoull(s, &end, base == 2 ? 2 : 0);
-	while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L')
-		end++;
+	*uns = v > (unsigned long long)INT64_MAX;
+	for (; *end == 'u' || *end == 'U' || *end == 'l' || *end == 'L'; end++)
+		if (*end == 'u' || *end == 'U')
+			*uns = 1;
 	*ok = *end == '\0' && end != s;
 	return (long long)v;
 }
 
-/* 'a', '\n', '\0': enough for the character constants #if lines use. */
+/* The value of a character constant such as 'a', '\n', '\101', '\x41'. */
 static long long char_value(const struct token *t)
 {
-	const char *p = memchr(t->p, '\'', t->len);
-	if (!p || p + 1 >= t->p + t->len)
+	const char *p = memchr(t->p, '\'', t->len), *end = t->p + t->len;
+	if (!p || p + 1 >= end)
 		return 0;
 	if (p[1] != '\\')
 		return (unsigned char)p[1];
-	switch (p + 2 < t->p + t->len ? p[2] : '0') {
-	case 'n': return '\n';
-	case 't': return '\t';
-	case '0': return 0;
-	default: return (unsigned char)p[2];
-	}
+	unsigned v = 0;
+	c_decode_escape(p + 2, end, &v);
+	return v;
 }
 
 struct expander {
 	struct pp_env *env;
 	struct items *out;
+	struct token active[MAX_EXPANSION_DEPTH];   /* macros being expanded */
+	int nactive;
+	long budget;                                /* items left to produce */
 };
 
 static void expand_text(struct expander *x, const char *text, size_t len, int depth);
@@ -156,7 +161,8 @@ static void expand_has_feature(struct expander *x, struct lexer *lx, const struc
 	size_t n;
 	int ok = skip_parens(lx, &s, &n);
 	if (ok && tok_is(name, "__has_builtin") && n > 15 && memcmp(s, "__builtin_ia32_", 15) == 0 &&
-	    x->env->is_arch_name && !x->env->is_arch_name(x->env->self, "__x86_64__", 10)) {
+	    x->env->defined(x->env->self, "__x86_64__", 10) == TRI_FALSE &&
+	    x->env->defined(x->env->self, "__i386__", 8) == TRI_FALSE) {
 		push_item(x->out, I_NUM, 0, NULL, 0);
 		return;
 	}
@@ -195,12 +201,19 @@ static void expand_ident(struct expander *x, struct lexer *lx, const struct toke
 		push_item(x->out, I_UNKNOWN, 0, NULL, 0);
 		return;
 	}
-	if (!body || depth >= MAX_EXPANSION_DEPTH) {
+	for (int i = 0; i < x->nactive; i++)
+		if (x->active[i].len == t->len && memcmp(x->active[i].p, t->p, t->len) == 0) {
+			push_item(x->out, I_NUM, 0, NULL, 0);   /* not re-expanded: an identifier, 0 */
+			return;
+		}
+	if (!body || depth >= MAX_EXPANSION_DEPTH || x->budget <= 0) {
 		push_item(x->out, I_UNKNOWN, 0, NULL, 0);
 		return;
 	}
 	size_t before = x->out->len;
+	x->active[x->nactive++] = *t;
 	expand_text(x, body, strlen(body), depth + 1);
+	x->nactive--;
 	if (x->out->len == before)   /* defined as nothing: an empty operand */
 		push_item(x->out, I_UNKNOWN, 0, NULL, 0);
 }
@@ -210,15 +223,17 @@ static void expand_text(struct expander *x, const char *text, size_t len, int de
 	struct lexer lx;
 	struct token t;
 	lex_init(&lx, text, len);
-	while (lex_next(&lx, &t) != T_EOF) {
+	while (lex_next(&lx, &t) != T_EOF && x->budget-- > 0) {
 		int ok;
 		switch (t.kind) {
 		case T_IDENT:
 			expand_ident(x, &lx, &t, depth);
 			break;
 		case T_NUMBER: {
-			long long v = parse_number(&t, &ok);
+			int uns;
+			long long v = parse_number(&t, &ok, &uns);
 			push_item(x->out, ok ? I_NUM : I_UNKNOWN, v, NULL, 0);
+			x->out->v[x->out->len - 1].uns = uns;
 			break;
 		}
 		case T_CHAR:
@@ -243,7 +258,7 @@ struct parser {
 
 static const struct item *peek(struct parser *p)
 {
-	static const struct item end = { I_END, 0, "" };
+	static const struct item end = { I_END, 0, 0, "" };
 	return p->it->pos < p->it->len ? &p->it->v[p->it->pos] : &end;
 }
 
@@ -255,13 +270,19 @@ static int peek_op(struct parser *p, const char *op)
 
 static struct value known(long long v)
 {
-	struct value r = { 1, v };
+	struct value r = { 1, v, 0 };
+	return r;
+}
+
+static struct value known_uns(unsigned long long v)
+{
+	struct value r = { 1, (long long)v, 1 };
 	return r;
 }
 
 static struct value unknown(void)
 {
-	struct value r = { 0, 0 };
+	struct value r = { 0, 0, 0 };
 	return r;
 }
 
@@ -272,7 +293,9 @@ static struct value parse_primary(struct parser *p)
 	const struct item *i = peek(p);
 	if (i->kind == I_NUM || i->kind == I_UNKNOWN) {
 		p->it->pos++;
-		return i->kind == I_NUM ? known(i->v) : unknown();
+		if (i->kind == I_UNKNOWN)
+			return unknown();
+		return i->uns ? known_uns((unsigned long long)i->v) : known(i->v);
 	}
 	if (peek_op(p, "(")) {
 		p->it->pos++;
@@ -298,10 +321,11 @@ static struct value parse_unary(struct parser *p)
 		struct value v = parse_unary(p);
 		if (!v.known)
 			return v;
+		struct value r = v;
 		switch (k) {
 		case 0: return known(!v.v);
-		case 1: return known(~v.v);
-		case 2: return known((long long)(0ULL - (unsigned long long)v.v));
+		case 1: r.v = ~v.v; return r;
+		case 2: r.v = (long long)(0ULL - (unsigned long long)v.v); return r;
 		default: return v;
 		}
 	}
@@ -316,30 +340,51 @@ static const char *const levels[][5] = {
 };
 #define NLEVELS ((int)(sizeof levels / sizeof levels[0]))
 
+/* The usual arithmetic conversions of #if: intmax_t, or uintmax_t as soon
+ * as one operand is unsigned. */
 static struct value apply(const char *op, struct value a, struct value b)
 {
 	if (!a.known || !b.known)
 		return unknown();
+	int uns = a.uns || b.uns;
 	unsigned long long ua = (unsigned long long)a.v, ub = (unsigned long long)b.v;
+	struct value r = { 1, 0, uns };
 	switch (op[0]) {
-	case '|': return known(a.v | b.v);
-	case '^': return known(a.v ^ b.v);
-	case '&': return known(a.v & b.v);
+	case '|': r.v = a.v | b.v; return r;
+	case '^': r.v = a.v ^ b.v; return r;
+	case '&': r.v = a.v & b.v; return r;
 	case '=': return known(a.v == b.v);
 	case '!': return known(a.v != b.v);
-	case '+': return known((long long)(ua + ub));
-	case '-': return known((long long)(ua - ub));
-	case '*': return known((long long)(ua * ub));
-	case '/': return b.v == 0 || (b.v == -1 && a.v == (long long)(1ULL << 63)) ? unknown() : known(a.v / b.v);
-	case '%': return b.v == 0 || b.v == -1 ? unknown() : known(a.v % b.v);
+	case '+': r.v = (long long)(ua + ub); return r;
+	case '-': r.v = (long long)(ua - ub); return r;
+	case '*': r.v = (long long)(ua * ub); return r;
+	case '/':
+	case '%':
+		if (b.v == 0 || (!uns && b.v == -1))
+			return unknown();
+		if (uns)
+			r.v = (long long)(op[0] == '/' ? ua / ub : ua % ub);
+		else
+			r.v = op[0] == '/' ? a.v / b.v : a.v % b.v;
+		return r;
 	case '<':
-		if (op[1] == '<')
-			return ub >= 64 ? known(0) : known((long long)(ua << ub));
-		return op[1] == '=' ? known(a.v <= b.v) : known(a.v < b.v);
+		if (op[1] == '<') {   /* the result has the left operand's type */
+			r.uns = a.uns;
+			r.v = ub >= 64 ? 0 : (long long)(ua << ub);
+			return r;
+		}
+		if (uns)
+			return known(op[1] == '=' ? ua <= ub : ua < ub);
+		return known(op[1] == '=' ? a.v <= b.v : a.v < b.v);
 	case '>':
-		if (op[1] == '>')
-			return ub >= 64 ? known(a.v < 0 ? -1 : 0) : known(a.v >> ub);
-		return op[1] == '=' ? known(a.v >= b.v) : known(a.v > b.v);
+		if (op[1] == '>') {
+			r.uns = a.uns;
+			r.v = a.uns ? (long long)(ub >= 64 ? 0 : ua >> ub) : (ub >= 64 ? (a.v < 0 ? -1 : 0) : a.v >> ub);
+			return r;
+		}
+		if (uns)
+			return known(op[1] == '=' ? ua >= ub : ua > ub);
+		return known(op[1] == '=' ? a.v >= b.v : a.v > b.v);
 	}
 	return unknown();
 }
@@ -415,7 +460,7 @@ static struct value parse_cond(struct parser *p)
 enum tri pp_eval(struct pp_env *env, const char *expr, size_t len)
 {
 	struct items it = {0};
-	struct expander x = { env, &it };
+	struct expander x = { env, &it, {{0}}, 0, MAX_ITEMS };
 	env->touched_arch = 0;
 	expand_text(&x, expr, len, 0);
 	struct parser p = { &it, 0 };

@@ -65,10 +65,37 @@ static void add_def(struct tree_index *ix, const char *name, size_t n, int file_
 		d->nfiles++;
 }
 
-/* Only the lines that start with '#' matter: a cheap scan, no lexing. */
+/* The name after `#ifndef` / `#if !defined(`: a possible include guard. */
+static size_t guard_name(const char *p, const char *end, const char **name)
+{
+	static const char *const forms[] = { "ifndef", "if !defined(", "if !defined " };
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(forms[i]);
+		if ((size_t)(end - p) > n && memcmp(p, forms[i], n) == 0) {
+			p += n;
+			while (p < end && (*p == ' ' || *p == '\t'))
+				p++;
+			const char *s = p;
+			while (p < end && (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+					   (*p >= '0' && *p <= '9')))
+				p++;
+			*name = s;
+			return (size_t)(p - s);
+		}
+	}
+	return 0;
+}
+
+/* Only the lines that start with '#' matter: a cheap scan, no lexing. An
+ * include guard (`#ifndef X` then `#define X` as the first directives) is
+ * not a definition other files can see: it is left out, so that two
+ * headers guarded by the same name do not make each other undecidable. */
 void index_defines(struct tree_index *ix, int file_index, const char *src, size_t len)
 {
 	const char *p = src, *end = src + len;
+	const char *guard = NULL;
+	size_t guard_len = 0;
+	int directives = 0;
 	while (p < end) {
 		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
@@ -76,6 +103,9 @@ void index_defines(struct tree_index *ix, int file_index, const char *src, size_
 			p++;
 			while (p < end && (*p == ' ' || *p == '\t'))
 				p++;
+			directives++;
+			if (directives == 1)
+				guard_len = guard_name(p, end, &guard);
 			if (end - p > 7 && memcmp(p, "define", 6) == 0 && (p[6] == ' ' || p[6] == '\t')) {
 				p += 7;
 				while (p < end && (*p == ' ' || *p == '\t'))
@@ -84,8 +114,10 @@ void index_defines(struct tree_index *ix, int file_index, const char *src, size_
 				while (p < end && (*p == '_' || (*p >= 'a' && *p <= 'z') ||
 						   (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
 					p++;
-				if (p > s)
-					add_def(ix, s, (size_t)(p - s), file_index);
+				size_t n = (size_t)(p - s);
+				int is_guard = directives == 2 && guard_len == n && n && memcmp(s, guard, n) == 0;
+				if (n && !is_guard)
+					add_def(ix, s, n, file_index);
 			}
 		}
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
