@@ -69,8 +69,9 @@ static void emit_issue(struct emitter *em, const struct first_issue *fi, enum se
 }
 
 void scan_asm(const struct tree_index *ix, int file_index, const struct textfile *tf,
-	      struct finding_list *out)
+	      struct file_scan *result)
 {
+	struct finding_list *out = &result->findings;
 	const struct source_file *f = &ix->walk->files[file_index];
 	struct asm_file af = { ix->k, { { 0 } } };
 	if (f->kind == FK_NASM)
@@ -79,6 +80,7 @@ void scan_asm(const struct tree_index *ix, int file_index, const struct textfile
 	if (f->kind == FK_ASM_CPP) {
 		struct c_scan cs;
 		c_scan_init(&cs, ix, file_index, out);   /* #error and #include findings */
+		cs.result = result;
 		cs.em.src = tf->data;
 		cs.em.end = tf->data + tf->len;
 		c_scan_asm_lines(&cs, tf->data, tf->len, f->rel, check_line, &af);

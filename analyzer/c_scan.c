@@ -151,9 +151,31 @@ static int defined_elsewhere(const struct c_scan *cs, const char *name, size_t n
 	return 0;
 }
 
+static int env_is_arch_name(void *self, const char *name, size_t n);
+
+/* __cplusplus by the language of the translation unit: gcc 12's default
+ * C++ dialect is gnu++17; a .h file could be either. */
+static enum tri cplusplus_defined(const struct c_scan *cs)
+{
+	const char *rel = cs->ix->walk->files[cs->file_index].rel;
+	const char *dot = strrchr(rel, '.');
+	static const char *const cxx[] = { ".cc", ".cpp", ".cxx", ".c++", ".C", ".hpp", ".hh", ".hxx",
+		".h++", ".ipp", ".tcc" };
+	if (!dot || !strcmp(dot, ".h") || !strcmp(dot, ".inl"))
+		return TRI_UNKNOWN;
+	for (size_t i = 0; i < sizeof cxx / sizeof *cxx; i++)
+		if (!strcmp(dot, cxx[i]))
+			return TRI_TRUE;
+	return TRI_FALSE;
+}
+
 static enum tri env_defined(void *self, const char *name, size_t n)
 {
 	struct c_scan *cs = self;
+	if (cs->arch_blind && env_is_arch_name(cs, name, n))
+		return TRI_UNKNOWN;
+	if (mem_eq(name, n, "__cplusplus"))
+		return cplusplus_defined(cs);
 	struct macro *m = local_macro(cs, name, n);
 	if (m)
 		return m->defined;
@@ -165,6 +187,12 @@ static enum tri env_defined(void *self, const char *name, size_t n)
 static const char *env_body(void *self, const char *name, size_t n, int *function_like)
 {
 	struct c_scan *cs = self;
+	if (cs->arch_blind && env_is_arch_name(cs, name, n))
+		return NULL;
+	if (mem_eq(name, n, "__cplusplus")) {
+		*function_like = 0;
+		return cplusplus_defined(cs) == TRI_TRUE ? "201703L" : NULL;
+	}
 	struct macro *m = local_macro(cs, name, n);
 	if (m) {
 		*function_like = m->function_like;
@@ -202,11 +230,20 @@ static int env_is_arch_name(void *self, const char *name, size_t n)
 	return m && m->arch_dependent;
 }
 
+/* *arch tells whether the architecture decides the condition: it does when
+ * the value becomes undecidable once every arch name is taken as unknown.
+ * (`defined(__clang__) && defined(__ARM_FEATURE_CRC32)` is false under gcc
+ * on every architecture.) */
 static enum tri eval_condition(struct c_scan *cs, const char *text, size_t len, int *arch)
 {
 	struct pp_env env = { env_defined, env_body, env_has_include, env_is_arch_name, cs, 0 };
 	enum tri r = pp_eval(&env, text, len);
 	*arch = env.touched_arch;
+	if (*arch && r != TRI_UNKNOWN) {
+		cs->arch_blind = 1;
+		*arch = pp_eval(&env, text, len) == TRI_UNKNOWN;
+		cs->arch_blind = 0;
+	}
 	return r;
 }
 
@@ -556,7 +593,7 @@ static void check_knowledge(struct c_scan *cs, struct source *s, const struct to
 		return;
 	if (x && (x->kinds & X86_TYPE))
 		report_at(cs, s, t, RULE_VECTOR_TYPE, SEV_ERROR, "gate",
-			  xasprintf("x86 vector type `%.*s` (%s) does not exist on %s", n, t->p,
+			  xasprintf("x86-only type `%.*s` (%s) does not exist on %s", n, t->p,
 				    x->header ? x->header : "x86 headers", cs->k->target));
 	else if ((x && (x->kinds & X86_INTRINSIC)) || builtin || cpu_builtin)
 		report_at(cs, s, t, RULE_INTRINSIC, SEV_ERROR, "gate",

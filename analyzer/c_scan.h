@@ -22,6 +22,7 @@ struct c_scan {
 	int file_index;
 	struct emitter em;
 	int silent;               /* reading an included header */
+	int arch_blind;           /* evaluating with every arch name unknown */
 	int notes;                /* give c/gated-x86 notes */
 	struct strmap macros;     /* name -> struct macro */
 	struct strmap x86_macros; /* names whose body held x86 code at some point */

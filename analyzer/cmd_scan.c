@@ -1,6 +1,4 @@
 /* `archport scan`: walk, index, scan in parallel, report. */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +16,6 @@ struct scan_options {
 	int jobs;
 	int fail_on;
 	int notes;
-};
-
-struct job {
-	const struct tree_index *ix;
-	struct file_scan *results;
-	atomic_size_t next;
 };
 
 static void usage_scan(FILE *out)
@@ -102,132 +94,6 @@ static int parse_scan_args(int argc, char **argv, struct scan_options *o)
 	return 2;
 }
 
-static void unreadable(struct finding_list *out, const char *rel, const char *why)
-{
-	fprintf(stderr, "archport: %s: %s\n", rel, why);
-	struct finding f = { RULE_INPUT, SEV_WARNING, (char *)rel, 1, 1, 1, 1, (char *)why, "none", NULL };
-	findings_add(out, &f);
-}
-
-static void scan_one(const struct tree_index *ix, size_t i, struct file_scan *r)
-{
-	const struct source_file *f = &ix->walk->files[i];
-	struct textfile tf;
-	char *why = NULL;
-	if (textfile_read(f->path, &tf, &why) != 0) {
-		unreadable(&r->findings, f->rel, why);
-		free(why);
-		return;
-	}
-	if (tf.has_nul)
-		fprintf(stderr, "archport: %s: NUL bytes in a text file; read as spaces\n", f->rel);
-	for (size_t j = 0; tf.has_nul && j < tf.len; j++)
-		if (tf.data[j] == '\0')
-			tf.data[j] = ' ';
-	r->lines = count_lines(tf.data, tf.len);
-	r->scanned = 1;
-	switch (f->kind) {
-	case FK_C: scan_c(ix, (int)i, &tf, r); break;
-	case FK_ASM_CPP: case FK_ASM: case FK_NASM: scan_asm(ix, (int)i, &tf, &r->findings); break;
-	default: scan_build(ix, (int)i, &tf, &r->findings); break;
-	}
-	textfile_free(&tf);
-}
-
-static void *worker(void *arg)
-{
-	struct job *job = arg;
-	size_t n = job->ix->walk->len;
-	for (size_t i; (i = atomic_fetch_add(&job->next, 1)) < n;)
-		scan_one(job->ix, i, &job->results[i]);
-	return NULL;
-}
-
-static void run_parallel(struct job *job, int jobs)
-{
-	pthread_t *threads = xcalloc((size_t)jobs, sizeof *threads);
-	int started = 0;
-	for (int t = 1; t < jobs; t++)
-		if (pthread_create(&threads[t], NULL, worker, job) == 0)
-			started = t;
-		else
-			break;
-	worker(job);   /* the main thread works too */
-	for (int t = 1; t <= started; t++)
-		pthread_join(threads[t], NULL);
-	free(threads);
-}
-
-/* First pass, sequential: macro definitions and the build files. */
-static void build_index(struct tree_index *ix, const struct walk_result *w)
-{
-	for (size_t i = 0; i < w->len; i++) {
-		const struct source_file *f = &w->files[i];
-		struct textfile tf;
-		char *why = NULL;
-		if (textfile_read(f->path, &tf, &why) != 0) {
-			free(why);
-			continue;
-		}
-		if (f->kind == FK_C || f->kind == FK_ASM_CPP)
-			index_defines(ix, (int)i, tf.data, tf.len);
-		else if (f->kind >= FK_MAKE)
-			index_build_file(ix, f, tf.data, tf.len);
-		textfile_free(&tf);
-	}
-}
-
-static void downgrade_to_notes(struct file_scan *r, const char *why)
-{
-	for (size_t j = 0; j < r->findings.len; j++) {
-		struct finding *fd = &r->findings.items[j];
-		if (fd->severity == SEV_NOTE || !strcmp(fd->rule, RULE_INPUT))
-			continue;
-		char *m = xasprintf("%s (%s)", fd->message, why);
-		free(fd->message);
-		fd->message = m;
-		fd->severity = SEV_NOTE;
-		fd->rule = RULE_GATED;
-	}
-}
-
-/* Which headers are included only from code gated out for the target
- * (an x86 arm's `#include "arch/x86.h"`): gated[i] is set for them. */
-static void find_gated_headers(const struct tree_index *ix, const struct file_scan *results, char *gated)
-{
-	size_t n = ix->walk->len;
-	char *reachable = xcalloc(n ? n : 1, 1);
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < results[i].nrefs; j++) {
-			const struct include_ref *ref = &results[i].refs[j];
-			if (ref->reachable)
-				reachable[ref->file] = 1;
-			else
-				gated[ref->file] = 1;
-		}
-	for (size_t i = 0; i < n; i++)
-		gated[i] = gated[i] && !reachable[i];
-	free(reachable);
-}
-
-/* A source the build compiles only for other architectures, or a header
- * only their code includes: its x86 code is already handled, so its
- * findings become notes. */
-static void apply_gating(const struct tree_index *ix, size_t i, struct file_scan *r, int gated_header)
-{
-	const struct source_file *f = &ix->walk->files[i];
-	if (f->kind != FK_C)
-		return;
-	if (gated_header) {
-		downgrade_to_notes(r, "only code gated out for this target includes this header");
-		return;
-	}
-	const char *base = strrchr(f->rel, '/');
-	base = base ? base + 1 : f->rel;
-	if ((intptr_t)strmap_value(&ix->build_refs, base, strlen(base)) == REF_GATED)
-		downgrade_to_notes(r, "the build compiles this file only for other architectures");
-}
-
 static char *prefixed(const char *prefix, const char *rel)
 {
 	return prefix ? xasprintf("%s/%s", prefix, rel) : xstrdup(rel);
@@ -242,20 +108,20 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 		return -1;
 	for (size_t i = 0; i < w.nproblems; i++) {
 		char *rel = prefixed(prefix, w.problems[i].path);
-		unreadable(all, rel, w.problems[i].why);
+		report_unreadable(all, rel, w.problems[i].why);
 		free(rel);
 	}
 	struct tree_index ix;
 	index_init(&ix, k, &w);
-	build_index(&ix, &w);
+	scan_index_tree(&ix, &w);
 	ix.includes = include_cache_new(w.len);
-	struct job job = { &ix, xcalloc(w.len ? w.len : 1, sizeof(struct file_scan)), 0 };
-	run_parallel(&job, jobs);
+	struct file_scan *results = xcalloc(w.len ? w.len : 1, sizeof *results);
+	scan_files(&ix, results, jobs);
 	char *gated = xcalloc(w.len ? w.len : 1, 1);
-	find_gated_headers(&ix, job.results, gated);
+	scan_find_gated(&ix, results, gated);
 	for (size_t i = 0; i < w.len; i++) {
-		struct file_scan *r = &job.results[i];
-		apply_gating(&ix, i, r, gated[i]);
+		struct file_scan *r = &results[i];
+		scan_apply_gating(&ix, i, r, gated[i]);
 		*files += r->scanned;
 		*lines += r->lines;
 		for (size_t j = 0; j < r->findings.len; j++) {
@@ -273,7 +139,7 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 		free(r->refs);
 	}
 	free(gated);
-	free(job.results);
+	free(results);
 	include_cache_free(ix.includes);
 	index_free(&ix);
 	walk_free(&w);

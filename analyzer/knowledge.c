@@ -13,6 +13,12 @@ static const char *const x86_arch_macros[] = {
 	"__AVX__", "__AVX2__", "__AVX512F__", "__MMX__",
 };
 
+/* Types and named address spaces gcc provides only on x86 (the aarch64 and
+ * riscv64 compilers say "unknown type name"; checked with both). */
+static const char *const x86_keyword_types[] = {
+	"__float80", "__float128", "__seg_fs", "__seg_gs",
+};
+
 static const char *const x86_arch_words[] = {
 	"x86_64", "x86-64", "amd64", "AMD64", "x64", "X64", "x86", "X86", "i386", "i486",
 	"i586", "i686", "i?86", "ia32", "IA32", "EM64T", "em64t", "intel64",
@@ -71,9 +77,13 @@ static void load_names(struct knowledge *k, const char *table, unsigned kind,
 		return;
 	int nc = rd_column(t, "name");
 	int hc = header_col ? rd_column(t, header_col) : -1;
-	for (size_t r = 0; nc >= 0 && r < t->nrows; r++)
+	for (size_t r = 0; nc >= 0 && r < t->nrows; r++) {
+		const char *own = table_target_cell(t, r, k->target);
+		if (own && strcmp(own, "target-too") == 0)
+			continue;   /* the target declares the same name (ACLE __crc32d) */
 		add_name(k, rd_cell(t, r, (size_t)nc), kind,
 			 hc >= 0 ? rd_cell(t, r, (size_t)hc) : NULL);
+	}
 }
 
 /* REG_RIP and friends count only where the target does not define them. */
@@ -188,6 +198,8 @@ struct knowledge *knowledge_load(const char *target)
 		load_context_registers(k);
 		for (size_t i = 0; i < sizeof x86_arch_macros / sizeof *x86_arch_macros; i++)
 			add_name(k, x86_arch_macros[i], X86_ARCH_MACRO, NULL);
+		for (size_t i = 0; i < sizeof x86_keyword_types / sizeof *x86_keyword_types; i++)
+			add_name(k, x86_keyword_types[i], X86_TYPE, "an x86 gcc extension");
 		load_bad(&k->headers, "x86/headers", "header", NULL, k->target, "missing");
 		load_bad(&k->bad_mnemonics, "x86/mnemonics", "mnemonic", NULL, k->target, "unknown");
 		load_bad(&k->bad_registers, "x86/registers", "name", NULL, k->target, "error");

@@ -12,7 +12,7 @@ static const struct rule_info rules[] = {
 	{ RULE_INTRINSIC, SEV_ERROR,
 	  "x86 intrinsic or builtin (_mm_*, __rdtsc, __builtin_ia32_*, __builtin_cpu_supports)" },
 	{ RULE_VECTOR_TYPE, SEV_ERROR,
-	  "x86 vector type (__m128, __m128i, __m256d, __mmask16, ...)" },
+	  "x86-only type: vector types (__m128i, __m256d, __mmask16, ...), __float80, __float128, __seg_gs" },
 	{ RULE_HEADER, SEV_ERROR,
 	  "x86-only header (immintrin.h family, cpuid.h, sys/io.h, ...) included on the target" },
 	{ RULE_ERROR_DIRECTIVE, SEV_ERROR,

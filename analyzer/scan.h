@@ -77,11 +77,20 @@ void index_build_file(struct tree_index *ix, const struct source_file *f, const 
 int index_resolve_include(const struct tree_index *ix, const char *from_rel,
 			  const char *name, size_t n, int angled);
 
+/* The engine (scan_engine.c). */
+void scan_index_tree(struct tree_index *ix, const struct walk_result *w);   /* first pass */
+void scan_file(const struct tree_index *ix, size_t i, struct file_scan *r);
+void scan_files(const struct tree_index *ix, struct file_scan *results, int jobs);
+/* gated[i]: file i is read by the target build only from gated code. */
+void scan_find_gated(const struct tree_index *ix, const struct file_scan *results, char *gated);
+void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *r, int gated);
+void report_unreadable(struct finding_list *out, const char *rel, const char *why);
+
 /* Front ends. */
 void scan_c(const struct tree_index *ix, int file_index, const struct textfile *tf,
 	    struct file_scan *out);
 void scan_asm(const struct tree_index *ix, int file_index, const struct textfile *tf,
-	      struct finding_list *out);
+	      struct file_scan *out);
 void scan_build(const struct tree_index *ix, int file_index, const struct textfile *tf,
 		struct finding_list *out);
 

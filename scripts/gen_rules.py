@@ -533,8 +533,36 @@ def gen_intrinsics(out, work, header_sets):
         "helpers the header #undefs are internal and skipped.",
         "header: the first header declaring the name, clang's headers before gcc's.",
     ] + counts + ["%s: %s" % (CLANG, version(CLANG)), "%s: %s" % (X86.gcc, version(X86.gcc))]
-    rows = [(n, k, h) for n, (k, h) in found.items()]
-    out.tsv("x86/intrinsics.tsv", comments, ["name", "kind", "header"], rows)
+    target_names = {t.name: target_intrinsic_names(work, t) for t in CROSS}
+    comments += [
+        "aarch64/riscv64: target-too where that target's own intrinsic headers",
+        "declare the same name (ACLE __crc32d in arm_acle.h): not x86 there; else x86-only.",
+        "Target headers: " + "; ".join("%s: %s" % (t.name, " ".join(TARGET_INTRINSIC_HEADERS[t.name]))
+                                       for t in CROSS),
+    ]
+    rows = [(n, k, h, *("target-too" if n in target_names[t.name] else "x86-only" for t in CROSS))
+            for n, (k, h) in found.items()]
+    out.tsv("x86/intrinsics.tsv", comments, ["name", "kind", "header"] + CROSS_NAMES, rows)
+
+
+# The headers in which each target declares its own intrinsics.
+TARGET_INTRINSIC_HEADERS = {
+    "aarch64": ["arm_acle.h", "arm_neon.h", "arm_fp16.h", "arm_bf16.h", "arm_sve.h"],
+    "riscv64": [],
+}
+
+
+def target_intrinsic_names(work, target):
+    """Identifiers the target's own intrinsic headers declare, from its gcc's
+    preprocessor output (so a name x86 and the target share is not x86)."""
+    headers = [h for h in TARGET_INTRINSIC_HEADERS[target.name]
+               if header_present(h, include_search_path(target))]
+    if not headers:
+        return set()
+    src = work.write("target_intrinsics_%s.c" % target.name,
+                     "".join("#include <%s>\n" % h for h in headers))
+    _, text, _ = run([target.gcc, "-E", "-dD", src])
+    return set(re.findall(r"\b_{1,2}[A-Za-z]\w*", text))
 
 
 def gen_types(out, work, header_sets):

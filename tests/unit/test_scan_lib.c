@@ -21,7 +21,7 @@ struct lib_scan {
 	struct file_scan *results;
 };
 
-/* The first pass of cmd_scan.c (build_index, static there). */
+/* The first pass (scan_index_tree), as cmd_scan.c runs it. */
 static void lib_index(struct lib_scan *s, const char *target)
 {
 	s->k = knowledge_load(target);
@@ -29,21 +29,8 @@ static void lib_index(struct lib_scan *s, const char *target)
 	memset(&s->w, 0, sizeof s->w);
 	ck_assert_int_eq(walk_tree(s->t.root, &s->w), 0);
 	index_init(&s->ix, s->k, &s->w);
-	for (size_t i = 0; i < s->w.len; i++) {
-		const struct source_file *f = &s->w.files[i];
-		struct textfile tf;
-		char *why = NULL;
-		if (textfile_read(f->path, &tf, &why) != 0) {
-			free(why);
-			continue;
-		}
-		if (f->kind == FK_C || f->kind == FK_ASM_CPP)
-			index_defines(&s->ix, (int)i, tf.data, tf.len);
-		else if (f->kind >= FK_MAKE)
-			index_build_file(&s->ix, f, tf.data, tf.len);
-		textfile_free(&tf);
-	}
-	s->ix.includes = include_cache_new(s->w.len);   /* as scan_root does */
+	scan_index_tree(&s->ix, &s->w);
+	s->ix.includes = include_cache_new(s->w.len);
 	s->results = calloc(s->w.len ? s->w.len : 1, sizeof *s->results);
 }
 
@@ -56,24 +43,13 @@ static int file_index(const struct lib_scan *s, const char *rel)
 	return -1;
 }
 
-/* The second pass for one file (scan_one in cmd_scan.c). */
+/* The second pass for one file (scan_file). */
 static struct file_scan *lib_scan_file(struct lib_scan *s, const char *rel)
 {
 	int i = file_index(s, rel);
-	const struct source_file *f = &s->w.files[i];
-	struct file_scan *r = &s->results[i];
-	struct textfile tf;
-	char *why = NULL;
-	ck_assert_msg(textfile_read(f->path, &tf, &why) == 0, "%s: %s", rel, why ? why : "?");
-	r->lines = count_lines(tf.data, tf.len);
-	r->scanned = 1;
-	switch (f->kind) {
-	case FK_C: scan_c(&s->ix, i, &tf, r); break;
-	case FK_ASM_CPP: case FK_ASM: case FK_NASM: scan_asm(&s->ix, i, &tf, &r->findings); break;
-	default: scan_build(&s->ix, i, &tf, &r->findings); break;
-	}
-	textfile_free(&tf);
-	return r;
+	scan_file(&s->ix, (size_t)i, &s->results[i]);
+	ck_assert_msg(s->results[i].scanned, "%s was not scanned", rel);
+	return &s->results[i];
 }
 
 static void lib_free(struct lib_scan *s)

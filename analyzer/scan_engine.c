@@ -1,0 +1,176 @@
+/* The scan engine: the index pass, the per-file front ends run in
+ * parallel, and the post-pass that finds files the target build never
+ * reads. cmd_scan.c drives it; the tests call it directly. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rules.h"
+#include "scan.h"
+
+struct job {
+	const struct tree_index *ix;
+	struct file_scan *results;
+	atomic_size_t next;
+};
+
+void report_unreadable(struct finding_list *out, const char *rel, const char *why)
+{
+	fprintf(stderr, "archport: %s: %s\n", rel, why);
+	struct finding f = { RULE_INPUT, SEV_WARNING, (char *)rel, 1, 1, 1, 1, (char *)why, "none", NULL };
+	findings_add(out, &f);
+}
+
+void scan_file(const struct tree_index *ix, size_t i, struct file_scan *r)
+{
+	const struct source_file *f = &ix->walk->files[i];
+	struct textfile tf;
+	char *why = NULL;
+	if (textfile_read(f->path, &tf, &why) != 0) {
+		report_unreadable(&r->findings, f->rel, why);
+		free(why);
+		return;
+	}
+	if (tf.has_nul)
+		fprintf(stderr, "archport: %s: NUL bytes in a text file; read as spaces\n", f->rel);
+	for (size_t j = 0; tf.has_nul && j < tf.len; j++)
+		if (tf.data[j] == '\0')
+			tf.data[j] = ' ';
+	r->lines = count_lines(tf.data, tf.len);
+	r->scanned = 1;
+	switch (f->kind) {
+	case FK_C: scan_c(ix, (int)i, &tf, r); break;
+	case FK_ASM_CPP: case FK_ASM: case FK_NASM: scan_asm(ix, (int)i, &tf, r); break;
+	default: scan_build(ix, (int)i, &tf, &r->findings); break;
+	}
+	textfile_free(&tf);
+}
+
+static void *worker(void *arg)
+{
+	struct job *job = arg;
+	size_t n = job->ix->walk->len;
+	for (size_t i; (i = atomic_fetch_add(&job->next, 1)) < n;)
+		scan_file(job->ix, i, &job->results[i]);
+	return NULL;
+}
+
+void scan_files(const struct tree_index *ix, struct file_scan *results, int jobs)
+{
+	struct job job_data = { ix, results, 0 };
+	struct job *job = &job_data;
+	pthread_t *threads = xcalloc((size_t)jobs, sizeof *threads);
+	int started = 0;
+	for (int t = 1; t < jobs; t++)
+		if (pthread_create(&threads[t], NULL, worker, job) == 0)
+			started = t;
+		else
+			break;
+	worker(job);   /* the main thread works too */
+	for (int t = 1; t <= started; t++)
+		pthread_join(threads[t], NULL);
+	free(threads);
+}
+
+/* First pass, sequential: macro definitions and the build files. */
+void scan_index_tree(struct tree_index *ix, const struct walk_result *w)
+{
+	for (size_t i = 0; i < w->len; i++) {
+		const struct source_file *f = &w->files[i];
+		struct textfile tf;
+		char *why = NULL;
+		if (textfile_read(f->path, &tf, &why) != 0) {
+			free(why);
+			continue;
+		}
+		if (f->kind == FK_C || f->kind == FK_ASM_CPP)
+			index_defines(ix, (int)i, tf.data, tf.len);
+		else if (f->kind >= FK_MAKE)
+			index_build_file(ix, f, tf.data, tf.len);
+		textfile_free(&tf);
+	}
+}
+
+static void downgrade_to_notes(struct file_scan *r, const char *why)
+{
+	for (size_t j = 0; j < r->findings.len; j++) {
+		struct finding *fd = &r->findings.items[j];
+		if (fd->severity == SEV_NOTE || !strcmp(fd->rule, RULE_INPUT))
+			continue;
+		char *m = xasprintf("%s (%s)", fd->message, why);
+		free(fd->message);
+		fd->message = m;
+		fd->severity = SEV_NOTE;
+		fd->rule = RULE_GATED;
+	}
+}
+
+static int is_header(const char *rel)
+{
+	static const char *const ext[] = { ".h", ".hh", ".hpp", ".hxx", ".h++", ".inl", ".ipp", ".tcc", ".H" };
+	const char *dot = strrchr(rel, '.');
+	for (size_t i = 0; dot && i < sizeof ext / sizeof *ext; i++)
+		if (!strcmp(dot, ext[i]))
+			return 1;
+	return 0;
+}
+
+static int build_gated(const struct tree_index *ix, const char *rel)
+{
+	const char *base = strrchr(rel, '/');
+	base = base ? base + 1 : rel;
+	return (intptr_t)strmap_value(&ix->build_refs, base, strlen(base)) == REF_GATED;
+}
+
+/* Which files the target build really reads: sources the build does not
+ * gate to other architectures, headers nothing includes (public API), and
+ * whatever those include from code the target compiles. A header that is
+ * included, but only from gated code or from gated files (a template
+ * header behind an x86-only header, an x86 test the build makes only on
+ * x86), is not read by the target build: gated[i] is set for it. */
+void scan_find_gated(const struct tree_index *ix, const struct file_scan *results, char *gated)
+{
+	size_t n = ix->walk->len;
+	char *included = xcalloc(n ? n : 1, 1), *live = xcalloc(n ? n : 1, 1);
+	size_t *queue = xcalloc(n ? n : 1, sizeof *queue), head = 0, tail = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < results[i].nrefs; j++)
+			if (results[i].refs[j].file != (int)i)
+				included[results[i].refs[j].file] = 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct source_file *f = &ix->walk->files[i];
+		int source = (f->kind == FK_C || f->kind == FK_ASM_CPP) && !is_header(f->rel);
+		if ((source && !build_gated(ix, f->rel)) || (!source && !included[i])) {
+			live[i] = 1;
+			queue[tail++] = i;
+		}
+	}
+	while (head < tail) {
+		size_t i = queue[head++];
+		for (size_t j = 0; j < results[i].nrefs; j++) {
+			const struct include_ref *ref = &results[i].refs[j];
+			if (ref->reachable && !live[ref->file]) {
+				live[ref->file] = 1;
+				queue[tail++] = (size_t)ref->file;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		gated[i] = !live[i] && ix->walk->files[i].kind == FK_C;
+	free(included);
+	free(live);
+	free(queue);
+}
+
+/* A file the target build does not read (see find_gated_files): its x86
+ * code is already handled, so its findings become notes. */
+void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *r, int gated)
+{
+	if (!gated)
+		return;
+	downgrade_to_notes(r, is_header(ix->walk->files[i].rel)
+			      ? "only code gated out for this target includes this header"
+			      : "the build compiles this file only for other architectures");
+}
+
