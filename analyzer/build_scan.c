@@ -31,6 +31,7 @@ struct build_scan {
 	struct region *stack;
 	size_t depth, cap;
 	int case_depth;              /* autoconf `case` blocks */
+	const char *unknown_why;     /* why this line's reach is undecided */
 	int in_case_arm;
 };
 
@@ -38,7 +39,22 @@ struct build_scan {
 
 enum arch_class { A_NONE, A_X86, A_AARCH64, A_RISCV64, A_ARM, A_OTHER };
 
+static enum arch_class classify_one(const char *w, size_t n);
+
+/* A word, or one of its '_'-separated parts (PROCESSOR_IS_X86, ARCH_ARM64). */
 static enum arch_class classify_word(const char *w, size_t n)
+{
+	enum arch_class c = classify_one(w, n);
+	for (size_t i = 0, start = 0; c == A_NONE && i <= n; i++)
+		if (i == n || w[i] == '_') {
+			if (start > 0 || i < n)
+				c = classify_one(w + start, i - start);
+			start = i + 1;
+		}
+	return c;
+}
+
+static enum arch_class classify_one(const char *w, size_t n)
 {
 	char b[48];
 	if (n == 0 || n >= sizeof b)
@@ -57,8 +73,8 @@ static enum arch_class classify_word(const char *w, size_t n)
 		return A_RISCV64;
 	if (strcmp(b, "arm") == 0 || str_starts(b, "armv") || strcmp(b, "armhf") == 0)
 		return A_ARM;
-	static const char *const other[] = { "ppc", "ppc64", "ppc64le", "powerpc", "powerpc64",
-		"s390", "s390x", "mips", "mips64", "loongarch64", "sparc", "sparc64" };
+	static const char *const other[] = { "ppc", "ppc64", "ppc64le", "powerpc", "powerpc64", "power",
+		"s390", "s390x", "mips", "mips64", "loongarch", "loongarch64", "sparc", "sparc64" };
 	for (size_t i = 0; i < sizeof other / sizeof *other; i++)
 		if (strcmp(b, other[i]) == 0)
 			return A_OTHER;
@@ -318,7 +334,7 @@ static void report(struct build_scan *bs, enum tri r, const char *rule, int line
 		return;
 	}
 	emit(&bs->em, rule, r == TRI_TRUE ? SEV_ERROR : SEV_WARNING, line, col, line, col + len, "gate",
-	     "%s%s", msg, r == TRI_TRUE ? "" : " (under a build condition archport cannot decide)");
+	     "%s%s", msg, r == TRI_TRUE ? "" : bs->unknown_why);
 	free(msg);
 }
 
@@ -331,7 +347,9 @@ static void check_flag(struct build_scan *bs, const char *w, size_t n, int line,
 		char *key = xasprintf("%.*s=%s", (int)(eq - word - 1), word + 1, eq + 1);
 		if (strmap_has(&k->bad_march, key, strlen(key)))
 			report(bs, r, RULE_BUILD_MARCH, line, col, (int)n,
-			       xasprintf("`%s` is an x86 CPU: the %s compiler rejects it", word, k->target));
+			       xasprintf(strcmp(eq + 1, "native") ? "`%s` names an x86 CPU: the %s compiler rejects it"
+								   : "`%s`: the %s cross compiler rejects it (it means the build machine)",
+					 word, k->target));
 		free(key);
 	} else {
 		size_t keylen = eq ? (size_t)(eq - word) + 1 : n;
@@ -446,6 +464,25 @@ static enum cond_op line_cond(struct build_scan *bs, const char *s, size_t n, co
 	}
 }
 
+/* `prog_avx2: CFLAGS += -mavx2` sets flags for one target only, which the
+ * default goal may never make: such findings are warnings. */
+static int make_target_variable(const char *s, size_t n)
+{
+	const char *colon = memchr(s, ':', n);
+	if (!colon || colon == s || (colon + 1 < s + n && colon[1] == '='))
+		return 0;
+	const char *eq = memchr(colon, '=', (size_t)(s + n - colon));
+	if (!eq)
+		return 0;
+	for (const char *q = s; q < colon; q++)
+		if (*q == '=' || *q == '$' || *q == '\t')
+			return 0;
+	for (const char *q = colon + 1; q < eq - 1; q++)
+		if (!(isalnum((unsigned char)*q) || *q == '_' || *q == ' ' || *q == '\t'))
+			return 0;
+	return 1;
+}
+
 static void process_line(struct build_scan *bs, const char *s, size_t n, int line, int indexing)
 {
 	size_t lead = 0;
@@ -466,7 +503,13 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 		if (lead >= n)
 			return;
 	}
-	process_words(bs, s + lead, n - lead, line, (int)lead + 1, line_reaches_target(bs), indexing);
+	enum tri r = line_reaches_target(bs);
+	bs->unknown_why = " (under a build condition archport cannot decide)";
+	if (r == TRI_TRUE && bs->file->kind == FK_MAKE && make_target_variable(s + lead, n - lead)) {
+		r = TRI_UNKNOWN;
+		bs->unknown_why = " (only for the make target this line names, if it is built)";
+	}
+	process_words(bs, s + lead, n - lead, line, (int)lead + 1, r, indexing);
 }
 
 /* Walks the file a logical line at a time (backslash continuations join). */

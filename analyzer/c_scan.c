@@ -277,7 +277,7 @@ static void report(struct c_scan *cs, struct source *s, const struct evidence *e
 			return;
 		f->noted = 1;
 		emit(&cs->em, RULE_GATED, SEV_NOTE, ev->line, ev->col, ev->end_line, ev->end_col,
-		     "none", "%s, gated out for %s (the #if at line %d)", ev->what, cs->k->target, f->line);
+		     "none", "%s; not compiled for %s (the #if at line %d)", ev->what, cs->k->target, f->line);
 		return;
 	}
 	enum severity sev = ev->severity;

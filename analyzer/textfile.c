@@ -17,7 +17,7 @@ static int looks_binary(const char *data, size_t len)
 		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1b)
 			control++;
 	}
-	return n > 0 && control * 100 > n;   /* more than 1% */
+	return control > 2 && control * 100 > n;   /* more than 1%, and not a stray byte */
 }
 
 static int read_all(int fd, char *buf, size_t size, size_t *got)
