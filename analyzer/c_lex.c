@@ -99,14 +99,15 @@ static int skip_space(struct lexer *lx)
 	return 0;
 }
 
-static int is_ident_start(unsigned char c)
+/* Inline: the lexer asks this for every byte of a tree. */
+static inline int is_ident_start(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' || c >= 0x80;
+	return (unsigned)((c | 32) - 'a') < 26 || c == '_' || c == '$' || c >= 0x80;
 }
 
-static int is_ident_char(unsigned char c)
+static inline int is_ident_char(unsigned char c)
 {
-	return is_ident_start(c) || (c >= '0' && c <= '9');
+	return is_ident_start(c) || (unsigned)(c - '0') < 10;
 }
 
 /* Quoted literal body after the opening quote; stops at the closing quote

@@ -1432,6 +1432,27 @@ static void warn_malformed(const struct c_scan *cs, const char *rel)
 			cs->unbalanced_line);
 }
 
+/* A header's own scan is the standalone reading its summary stands for:
+ * record it on the way, so includers need not read the header again. */
+static void publish_summary(struct c_scan *cs, int file_index)
+{
+	struct include_cache *c = cs->ix->includes;
+	struct summary *sm = cs->recording;
+	cs->recording = NULL;
+	if (!c) {
+		free_summary(sm);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (c->state[file_index] == SUM_DONE) {
+		free_summary(sm);
+	} else {
+		c->by_file[file_index] = sm;
+		c->state[file_index] = SUM_DONE;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
 void scan_c(const struct tree_index *ix, int file_index, const struct textfile *tf,
 	    struct file_scan *out)
 {
@@ -1441,7 +1462,11 @@ void scan_c(const struct tree_index *ix, int file_index, const struct textfile *
 	cs.em.src = tf->data;
 	cs.em.end = tf->data + tf->len;
 	const char *rel = ix->walk->files[file_index].rel;
+	if (ix->includes && ix->included && ix->included[file_index])
+		cs.recording = xcalloc(1, sizeof *cs.recording);
 	scan_source(&cs, tf->data, tf->len, rel);
+	if (cs.recording)
+		publish_summary(&cs, file_index);
 	warn_malformed(&cs, rel);
 	c_scan_free(&cs);
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "commands.h"
 #include "rules.h"
@@ -94,6 +95,13 @@ static int parse_scan_args(int argc, char **argv, struct scan_options *o)
 	return 2;
 }
 
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static char *prefixed(const char *prefix, const char *rel)
 {
 	return prefix ? xasprintf("%s/%s", prefix, rel) : xstrdup(rel);
@@ -113,10 +121,15 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 	}
 	struct tree_index ix;
 	index_init(&ix, k, &w);
+	double t0 = now_seconds();
 	scan_index_tree(&ix, &w);
+	double t1 = now_seconds();
 	ix.includes = include_cache_new(w.len);
 	struct file_scan *results = xcalloc(w.len ? w.len : 1, sizeof *results);
 	scan_files(&ix, results, jobs);
+	if (getenv("ARCHPORT_TIMING"))
+		fprintf(stderr, "archport: %s: index %.3f s, scan %.3f s (%zu files, %d jobs)\n", root, t1 - t0,
+			now_seconds() - t1, w.len, jobs);
 	char *gated = xcalloc(w.len ? w.len : 1, 1);
 	scan_find_gated(&ix, results, gated);
 	for (size_t i = 0; i < w.len; i++) {

@@ -30,6 +30,7 @@ struct tree_index {
 	char **include_dirs;         /* rel dirs from -I flags, plus "include" */
 	size_t ninclude_dirs, include_cap;
 	int has_build_files;
+	char *included;                   /* [file]: some #include names it */
 	struct include_cache *includes;   /* header summaries, shared by workers */
 };
 

@@ -12,8 +12,11 @@
 struct job {
 	const struct tree_index *ix;
 	struct file_scan *results;
+	const size_t *order;
 	atomic_size_t next;
 };
+
+static int is_header(const char *rel);
 
 void report_unreadable(struct finding_list *out, const char *rel, const char *why)
 {
@@ -51,14 +54,21 @@ static void *worker(void *arg)
 {
 	struct job *job = arg;
 	size_t n = job->ix->walk->len;
-	for (size_t i; (i = atomic_fetch_add(&job->next, 1)) < n;)
-		scan_file(job->ix, i, &job->results[i]);
+	for (size_t k; (k = atomic_fetch_add(&job->next, 1)) < n;)
+		scan_file(job->ix, job->order[k], &job->results[job->order[k]]);
 	return NULL;
 }
 
 void scan_files(const struct tree_index *ix, struct file_scan *results, int jobs)
 {
-	struct job job_data = { ix, results, 0 };
+	/* Headers first: their own scans leave the summaries their includers use. */
+	size_t n = ix->walk->len, k = 0;
+	size_t *order = xcalloc(n ? n : 1, sizeof *order);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++)
+			if (is_header(ix->walk->files[i].rel) == !pass)
+				order[k++] = i;
+	struct job job_data = { ix, results, order, 0 };
 	struct job *job = &job_data;
 	pthread_t *threads = xcalloc((size_t)jobs, sizeof *threads);
 	int started = 0;
@@ -71,25 +81,32 @@ void scan_files(const struct tree_index *ix, struct file_scan *results, int jobs
 	for (int t = 1; t <= started; t++)
 		pthread_join(threads[t], NULL);
 	free(threads);
+	free(order);
 }
 
 /* First pass, sequential: macro definitions and the build files. */
+/* Build files first: their -I directories resolve the sources' includes. */
 void scan_index_tree(struct tree_index *ix, const struct walk_result *w)
 {
-	for (size_t i = 0; i < w->len; i++) {
-		const struct source_file *f = &w->files[i];
-		struct textfile tf;
-		char *why = NULL;
-		if (textfile_read(f->path, &tf, &why) != 0) {
-			free(why);
-			continue;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < w->len; i++) {
+			const struct source_file *f = &w->files[i];
+			int build = f->kind >= FK_MAKE;
+			int c = f->kind == FK_C || f->kind == FK_ASM_CPP;
+			if ((pass == 0 && !build) || (pass == 1 && !c))
+				continue;
+			struct textfile tf;
+			char *why = NULL;
+			if (textfile_read(f->path, &tf, &why) != 0) {
+				free(why);
+				continue;
+			}
+			if (build)
+				index_build_file(ix, f, tf.data, tf.len);
+			else
+				index_defines(ix, (int)i, tf.data, tf.len);
+			textfile_free(&tf);
 		}
-		if (f->kind == FK_C || f->kind == FK_ASM_CPP)
-			index_defines(ix, (int)i, tf.data, tf.len);
-		else if (f->kind >= FK_MAKE)
-			index_build_file(ix, f, tf.data, tf.len);
-		textfile_free(&tf);
-	}
 }
 
 static void downgrade_to_notes(struct file_scan *r, const char *why)

@@ -65,6 +65,26 @@ static void add_def(struct tree_index *ix, const char *name, size_t n, int file_
 		d->nfiles++;
 }
 
+/* `#include "x.h"` / <x.h>: which tree files are headers someone includes
+ * (only those need summaries kept for their includers). */
+static void note_included(struct tree_index *ix, int file_index, const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p >= end || (*p != '"' && *p != '<'))
+		return;
+	char close = *p == '"' ? '"' : '>';
+	const char *s = ++p;
+	while (p < end && *p != close && *p != '\n')
+		p++;
+	if (p >= end || *p != close)
+		return;
+	const char *from = ix->walk->files[file_index].rel;
+	int idx = index_resolve_include(ix, from, s, (size_t)(p - s), close == '>');
+	if (idx >= 0)
+		ix->included[idx] = 1;
+}
+
 /* The name after `#ifndef` / `#if !defined(`: a possible include guard. */
 static size_t guard_name(const char *p, const char *end, const char **name)
 {
@@ -106,6 +126,8 @@ void index_defines(struct tree_index *ix, int file_index, const char *src, size_
 			directives++;
 			if (directives == 1)
 				guard_len = guard_name(p, end, &guard);
+			if (end - p > 8 && memcmp(p, "include", 7) == 0)
+				note_included(ix, file_index, p + 7, end);
 			if (end - p > 7 && memcmp(p, "define", 6) == 0 && (p[6] == ' ' || p[6] == '\t')) {
 				p += 7;
 				while (p < end && (*p == ' ' || *p == '\t'))
@@ -224,6 +246,7 @@ void index_init(struct tree_index *ix, const struct knowledge *k, const struct w
 		strmap_get(&ix->files, rel, strlen(rel), 1)->value = (void *)(intptr_t)(i + 1);
 	}
 	index_add_include_dir(ix, "include", 7);
+	ix->included = xcalloc(w->len ? w->len : 1, 1);
 }
 
 static void free_plain(void *p)
@@ -233,6 +256,7 @@ static void free_plain(void *p)
 
 void index_free(struct tree_index *ix)
 {
+	free(ix->included);
 	strmap_free(&ix->files, NULL);
 	strmap_free(&ix->defs, free_plain);
 	strmap_free(&ix->build_refs, NULL);
