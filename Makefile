@@ -4,12 +4,15 @@ CC ?= gcc
 CFLAGS ?= -O2 -g
 WARN = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
 VERSION = 0.1.0
-CPPFLAGS += -Ianalyzer -DARCHPORT_VERSION='"$(VERSION)"'
-LDLIBS += -pthread
+LLVM_DIR = /usr/lib/llvm-19
+CPPFLAGS += -Ianalyzer -Istubgen -isystem $(LLVM_DIR)/include -DARCHPORT_VERSION='"$(VERSION)"'
+LDLIBS += -pthread -L$(LLVM_DIR)/lib -Wl,-rpath,$(LLVM_DIR)/lib -lclang
 
-SRCS = $(wildcard analyzer/*.c)
+SRCS = $(wildcard analyzer/*.c) $(wildcard stubgen/*.c)
 LIB_SRCS = $(filter-out analyzer/main.c,$(SRCS))
-OBJS = $(patsubst analyzer/%.c,build/obj/%.o,$(LIB_SRCS)) build/obj/ruledata.o
+OBJS = $(patsubst %.c,build/obj/%.o,$(notdir $(LIB_SRCS))) build/obj/ruledata.o
+HEADERS = $(wildcard analyzer/*.h) $(wildcard stubgen/*.h)
+vpath %.c analyzer stubgen
 RULE_DATA = $(shell find rules -name '*.tsv') $(wildcard docs/rules/*.md)
 
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -29,7 +32,7 @@ build/ruledata.c: scripts/embed_rules.py $(RULE_DATA)
 	@mkdir -p build
 	python3 scripts/embed_rules.py rules docs/rules $@
 
-build/obj/%.o: analyzer/%.c $(wildcard analyzer/*.h)
+build/obj/%.o: %.c $(HEADERS)
 	@mkdir -p build/obj
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
 
@@ -42,7 +45,7 @@ bin/archport: build/obj/main.o $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The same program with AddressSanitizer and UBSan, for the tests.
-build/asan/obj/%.o: analyzer/%.c $(wildcard analyzer/*.h)
+build/asan/obj/%.o: %.c $(HEADERS)
 	@mkdir -p build/asan/obj
 	$(CC) $(WARN) $(ASAN_FLAGS) $(CPPFLAGS) -c $< -o $@
 
@@ -63,6 +66,7 @@ unit: build/unit_tests
 	build/unit_tests
 
 graded: all
+	python3 tests/test_stub.py --archport bin/archport
 	python3 tests/graded.py --archport bin/archport --targets aarch64,riscv64
 
 test-python: all build/asan/archport

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "commands.h"
 #include "rules.h"
@@ -95,12 +94,6 @@ static int parse_scan_args(int argc, char **argv, struct scan_options *o)
 	return 2;
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static char *prefixed(const char *prefix, const char *rel)
 {
@@ -111,30 +104,16 @@ static char *prefixed(const char *prefix, const char *rel)
 static int scan_root(const struct knowledge *k, const char *root, const char *prefix, int jobs, int notes,
 		     struct finding_list *all, size_t *files, size_t *lines)
 {
-	struct walk_result w = {0};
-	if (walk_tree(root, &w) != 0)
+	struct tree_scan ts;
+	if (tree_scan_run(&ts, k, root, jobs) != 0)
 		return -1;
-	for (size_t i = 0; i < w.nproblems; i++) {
-		char *rel = prefixed(prefix, w.problems[i].path);
-		report_unreadable(all, rel, w.problems[i].why);
+	for (size_t i = 0; i < ts.walk.nproblems; i++) {
+		char *rel = prefixed(prefix, ts.walk.problems[i].path);
+		report_unreadable(all, rel, ts.walk.problems[i].why);
 		free(rel);
 	}
-	struct tree_index ix;
-	index_init(&ix, k, &w);
-	double t0 = now_seconds();
-	scan_index_tree(&ix, &w);
-	double t1 = now_seconds();
-	ix.includes = include_cache_new(w.len);
-	struct file_scan *results = xcalloc(w.len ? w.len : 1, sizeof *results);
-	scan_files(&ix, results, jobs);
-	if (getenv("ARCHPORT_TIMING"))
-		fprintf(stderr, "archport: %s: index %.3f s, scan %.3f s (%zu files, %d jobs)\n", root, t1 - t0,
-			now_seconds() - t1, w.len, jobs);
-	char *gated = xcalloc(w.len ? w.len : 1, 1);
-	scan_find_gated(&ix, results, gated);
-	for (size_t i = 0; i < w.len; i++) {
-		struct file_scan *r = &results[i];
-		scan_apply_gating(&ix, i, r, gated[i]);
+	for (size_t i = 0; i < ts.walk.len; i++) {
+		struct file_scan *r = &ts.results[i];
 		*files += r->scanned;
 		*lines += r->lines;
 		for (size_t j = 0; j < r->findings.len; j++) {
@@ -148,14 +127,8 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 			f->file = saved;
 			free(file);
 		}
-		findings_free(&r->findings);
-		free(r->refs);
 	}
-	free(gated);
-	free(results);
-	include_cache_free(ix.includes);
-	index_free(&ix);
-	walk_free(&w);
+	tree_scan_free(&ts);
 	return 0;
 }
 

@@ -7,7 +7,9 @@
 #endif
 
 int cmd_scan(int argc, char **argv);
+int cmd_stub(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -9,6 +9,10 @@ static void usage(FILE *out)
 	fputs("usage: archport <command> [options]\n\n"
 	      "  scan    [PATH...] [--target T] [--format F] [-o FILE] [-j N] [--fail-on S]\n"
 	      "          report every construct that breaks the target build\n"
+	      "  stub    [PATH] [--target T] [-o PATCH | --write] [--simde]\n"
+	      "          the patch that gates x86 code and adds target stubs\n"
+	      "  verify  [PATH] [--target T] [--build CMD] [--test CMD] [--patch FILE] [--keep]\n"
+	      "          build before/after the stub patch, compare objects, run tests under QEMU\n"
 	      "  rules   [list | show RULE]   the rules archport checks\n"
 	      "  explain RULE                 why a rule's construct breaks, and the fix\n\n"
 	      "Targets: aarch64 (default), riscv64, x86_64. Exit status of scan: 0 clean,\n"
@@ -36,10 +40,10 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(cmd, "stub") || !strcmp(cmd, "verify")) {
-		fprintf(stderr, "archport %s: not in this version yet; `archport scan` reports what to port\n", cmd);
-		return 2;
-	}
+	if (!strcmp(cmd, "stub"))
+		return cmd_stub(argc - 1, argv + 1);
+	if (!strcmp(cmd, "verify"))
+		return cmd_verify(argc - 1, argv + 1);
 	fprintf(stderr, "archport: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

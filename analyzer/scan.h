@@ -87,6 +87,15 @@ void scan_find_gated(const struct tree_index *ix, const struct file_scan *result
 void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *r, int gated);
 void report_unreadable(struct finding_list *out, const char *rel, const char *why);
 
+/* Everything `scan` does for one root: walk, index, scan, gating. */
+struct tree_scan {
+	struct walk_result walk;
+	struct tree_index ix;
+	struct file_scan *results;   /* per walk file */
+};
+int tree_scan_run(struct tree_scan *ts, const struct knowledge *k, const char *root, int jobs);
+void tree_scan_free(struct tree_scan *ts);
+
 /* Front ends. */
 void scan_c(const struct tree_index *ix, int file_index, const struct textfile *tf,
 	    struct file_scan *out);

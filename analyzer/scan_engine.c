@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "rules.h"
 #include "scan.h"
 
@@ -191,3 +192,47 @@ void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *
 			      : "the build compiles this file only for other architectures");
 }
 
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int tree_scan_run(struct tree_scan *ts, const struct knowledge *k, const char *root, int jobs)
+{
+	memset(ts, 0, sizeof *ts);
+	if (walk_tree(root, &ts->walk) != 0)
+		return -1;
+	struct walk_result *w = &ts->walk;
+	index_init(&ts->ix, k, w);
+	double t0 = now_seconds();
+	scan_index_tree(&ts->ix, w);
+	double t1 = now_seconds();
+	ts->ix.includes = include_cache_new(w->len);
+	ts->results = xcalloc(w->len ? w->len : 1, sizeof *ts->results);
+	scan_files(&ts->ix, ts->results, jobs);
+	if (getenv("ARCHPORT_TIMING"))
+		fprintf(stderr, "archport: %s: index %.3f s, scan %.3f s (%zu files, %d jobs)\n", root, t1 - t0,
+			now_seconds() - t1, w->len, jobs);
+	char *gated = xcalloc(w->len ? w->len : 1, 1);
+	scan_find_gated(&ts->ix, ts->results, gated);
+	for (size_t i = 0; i < w->len; i++)
+		scan_apply_gating(&ts->ix, i, &ts->results[i], gated[i]);
+	free(gated);
+	return 0;
+}
+
+void tree_scan_free(struct tree_scan *ts)
+{
+	for (size_t i = 0; i < ts->walk.len && ts->results; i++) {
+		findings_free(&ts->results[i].findings);
+		free(ts->results[i].refs);
+	}
+	free(ts->results);
+	include_cache_free(ts->ix.includes);
+	index_free(&ts->ix);
+	walk_free(&ts->walk);
+	memset(ts, 0, sizeof *ts);
+}

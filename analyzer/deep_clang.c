@@ -1,0 +1,874 @@
+/* The deep pass (see deep_clang.h).  Each TU is parsed by libclang with the
+ * flags of its compile command, minus what only makes sense for the x86
+ * build (-m*, -march, -o, dependency output), retargeted to the target
+ * triple.  Workers share nothing but the job counter: one CXIndex each, and
+ * findings go to per-TU lists that the main thread merges in job order, so
+ * the report does not depend on scheduling. */
+#include <clang-c/CXCompilationDatabase.h>
+#include <clang-c/Index.h>
+#include <ctype.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "asm_check.h"
+#include "deep_clang.h"
+#include "rules.h"
+
+/* ---- jobs ---- */
+
+struct tu_job {
+	char *dir, *file;      /* absolute */
+	char **args;           /* rewritten command line, without the file */
+	int nargs;
+};
+
+struct tu_result {
+	struct finding_list findings;
+	char **covered;        /* root-relative files the TU read */
+	size_t ncovered, cap;
+};
+
+struct deep_run {
+	const char *root;      /* real path */
+	size_t rootlen;
+	const struct knowledge *k;
+	struct tu_job *jobs;
+	struct tu_result *results;
+	size_t njobs, next;
+	pthread_mutex_t lock;
+};
+
+static char *cx_take(CXString s)
+{
+	const char *p = clang_getCString(s);
+	char *copy = xstrdup(p ? p : "");
+	clang_disposeString(s);
+	return copy;
+}
+
+static char *absolute_in(const char *dir, const char *path)
+{
+	return path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", dir, path);
+}
+
+/* ---- command-line rewriting ---- */
+
+static int is_one_of(const char *a, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(a, *list))
+			return 1;
+	return 0;
+}
+
+/* Flags dropped with their value: output and dependency files, and the
+ * build's own target (ours replaces it). */
+static int drops_with_value(const char *a)
+{
+	static const char *const list[] = { "-o", "-MF", "-MT", "-MQ", "-target", "-mllvm", NULL };
+	return is_one_of(a, list);
+}
+
+/* Flags dropped alone.  -m* are x86 machine flags (-msse4.2, -march=,
+ * -mtune=): the build files carry them and the build scan reports them, so
+ * they are not the TU's fault.  -Werror and friends would turn the hazard
+ * warnings we enable into errors. */
+static int drops_alone(const char *a)
+{
+	static const char *const list[] = { "-c", "-S", "-E", "-M", "-MM", "-MD", "-MMD", "-MP", "-MG",
+		"-w", "-pedantic-errors", "-Wfatal-errors", "-fsyntax-only", NULL };
+	if (is_one_of(a, list))
+		return 1;
+	if (!strncmp(a, "-o", 2) || !strncmp(a, "-MF", 3) || !strncmp(a, "-MT", 3) || !strncmp(a, "-MQ", 3))
+		return 1;
+	return !strncmp(a, "-m", 2) || !strncmp(a, "--target=", 9) || !strncmp(a, "-Werror", 7);
+}
+
+static void push_arg(struct tu_job *j, size_t *cap, const char *a)
+{
+	GROW(j->args, j->nargs, *cap);
+	j->args[j->nargs++] = xstrdup(a);
+}
+
+/* What we add: the target, every error (no limit), no warnings except the
+ * two that show plain-char sign hazards, and the entry's directory for the
+ * relative -I paths (workers cannot chdir: it is per process). */
+static void add_target_args(struct tu_job *j, size_t *cap, const char *triple)
+{
+	const char *extra[] = { "-target", triple, "-ferror-limit=0", "-Wno-everything",
+		"-Wtautological-constant-out-of-range-compare", "-Wtautological-unsigned-char-zero-compare",
+		"-working-directory", j->dir };
+	for (size_t i = 0; i < sizeof extra / sizeof *extra; i++)
+		push_arg(j, cap, extra[i]);
+}
+
+static void rewrite_command(CXCompileCommand cmd, struct tu_job *j, const char *triple)
+{
+	size_t cap = 0;
+	unsigned n = clang_CompileCommand_getNumArgs(cmd);
+	for (unsigned i = 1; i < n; i++) {   /* argv[0] is the build's compiler */
+		char *a = cx_take(clang_CompileCommand_getArg(cmd, i));
+		char *abs = absolute_in(j->dir, a);
+		if (drops_with_value(a))
+			i++;
+		else if (!drops_alone(a) && strcmp(abs, j->file) != 0)
+			push_arg(j, &cap, a);
+		free(abs);
+		free(a);
+	}
+	add_target_args(j, &cap, triple);
+}
+
+static int is_c_family(const char *file)
+{
+	const char *dot = strrchr(file, '.');
+	static const char *const exts[] = { ".c", ".cc", ".cpp", ".cxx", ".c++", ".C", ".m", ".mm", NULL };
+	return dot && is_one_of(dot, exts);
+}
+
+static size_t load_jobs(CXCompilationDatabase db, const char *triple, struct tu_job **out)
+{
+	CXCompileCommands cmds = clang_CompilationDatabase_getAllCompileCommands(db);
+	unsigned n = clang_CompileCommands_getSize(cmds);
+	struct tu_job *jobs = xcalloc(n ? n : 1, sizeof *jobs);
+	size_t len = 0;
+	for (unsigned i = 0; i < n; i++) {
+		CXCompileCommand cmd = clang_CompileCommands_getCommand(cmds, i);
+		struct tu_job *j = &jobs[len];
+		j->dir = cx_take(clang_CompileCommand_getDirectory(cmd));
+		char *file = cx_take(clang_CompileCommand_getFilename(cmd));
+		j->file = absolute_in(j->dir, file);
+		free(file);
+		if (!is_c_family(j->file)) {    /* .S files: the asm scan's job */
+			free(j->dir);
+			free(j->file);
+			continue;
+		}
+		rewrite_command(cmd, j, triple);
+		len++;
+	}
+	clang_CompileCommands_dispose(cmds);
+	*out = jobs;
+	return len;
+}
+
+static void free_jobs(struct tu_job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (int a = 0; a < jobs[i].nargs; a++)
+			free(jobs[i].args[a]);
+		free(jobs[i].args);
+		free(jobs[i].dir);
+		free(jobs[i].file);
+	}
+	free(jobs);
+}
+
+/* ---- the compile database ---- */
+
+char *deep_find_database(const char *root, const char *explicit_file)
+{
+	if (explicit_file)
+		return xstrdup(explicit_file);
+	char *path = xasprintf("%s/compile_commands.json", root);
+	if (access(path, R_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+/* libclang loads a database from a directory holding a file of that exact
+ * name; another name is linked into a private directory first. */
+static CXCompilationDatabase open_database(const char *file)
+{
+	char real[PATH_MAX];
+	if (!realpath(file, real))
+		return NULL;
+	CXCompilationDatabase_Error err;
+	const char *base = strrchr(real, '/');
+	if (!strcmp(base + 1, "compile_commands.json")) {
+		char *dir = xstrndup(real, (size_t)(base - real));
+		CXCompilationDatabase db = clang_CompilationDatabase_fromDirectory(*dir ? dir : "/", &err);
+		free(dir);
+		return err == CXCompilationDatabase_NoError ? db : NULL;
+	}
+	char tmp[] = "/tmp/archport-ccdb-XXXXXX";
+	if (!mkdtemp(tmp))
+		return NULL;
+	char *link = xasprintf("%s/compile_commands.json", tmp);
+	CXCompilationDatabase db = NULL;
+	if (symlink(real, link) == 0) {
+		db = clang_CompilationDatabase_fromDirectory(tmp, &err);   /* reads it now */
+		if (err != CXCompilationDatabase_NoError)
+			db = NULL;
+		unlink(link);
+	}
+	rmdir(tmp);
+	free(link);
+	return db;
+}
+
+/* ---- per-TU state ---- */
+
+struct include_site {
+	CXFile file;        /* the in-tree file with the #include */
+	char *rel;
+	unsigned line, col;
+	int reported;
+};
+
+struct tu_state {
+	const struct deep_run *run;
+	CXTranslationUnit tu;
+	struct tu_result *res;
+	struct strmap in_root;     /* CXFile (pointer bytes) -> rel path, or "" */
+	struct strmap sites;       /* CXFile outside the tree -> struct include_site */
+	int fatal;                 /* a missing/x86 header stopped the TU */
+};
+
+/* The file's path relative to the root, or NULL when outside; cached per
+ * CXFile because the AST walk asks for every top-level declaration. */
+static const char *rel_of(struct tu_state *st, CXFile f)
+{
+	if (!f)
+		return NULL;
+	struct strmap_entry *e = strmap_get(&st->in_root, (const char *)&f, sizeof f, 1);
+	if (!e->value) {
+		char *path = cx_take(clang_File_tryGetRealPathName(f));
+		if (!*path) {
+			char real[PATH_MAX], *name = cx_take(clang_getFileName(f));
+			free(path);
+			path = xstrdup(realpath(name, real) ? real : name);
+			free(name);
+		}
+		size_t n = st->run->rootlen;
+		int inside = !strncmp(path, st->run->root, n) && path[n] == '/';
+		e->value = xstrdup(inside ? path + n + 1 : "");
+		free(path);
+	}
+	const char *rel = e->value;
+	return *rel ? rel : NULL;
+}
+
+static void expansion_of(CXSourceLocation loc, CXFile *f, unsigned *line, unsigned *col)
+{
+	clang_getExpansionLocation(loc, f, line, col, NULL);
+}
+
+/* The text of line `line` of `f` (no newline), malloc'd, or NULL. */
+static char *line_text(CXTranslationUnit tu, CXFile f, unsigned line)
+{
+	size_t size = 0;
+	const char *p = clang_getFileContents(tu, f, &size), *end = p + size;
+	if (!p)
+		return NULL;
+	for (unsigned l = 1; l < line && p < end; l++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	return xstrndup(p, (size_t)((nl ? nl : end) - p));
+}
+
+/* Skips "  #  " and returns the directive word's start, or NULL. */
+static const char *directive(const char *text)
+{
+	if (!text)
+		return NULL;
+	while (*text == ' ' || *text == '\t')
+		text++;
+	if (*text++ != '#')
+		return NULL;
+	while (*text == ' ' || *text == '\t')
+		text++;
+	return text;
+}
+
+static int is_error_directive(const char *text)
+{
+	const char *d = directive(text);
+	return d && !strncmp(d, "error", 5) && !isalnum((unsigned char)d[5]) && d[5] != '_';
+}
+
+/* The header name of an #include line, malloc'd, or NULL. */
+static char *include_name(const char *text)
+{
+	const char *d = directive(text);
+	if (!d || strncmp(d, "include", 7))
+		return NULL;
+	d += 7;
+	while (*d == ' ' || *d == '\t')
+		d++;
+	char close = *d == '<' ? '>' : *d == '"' ? '"' : 0;
+	const char *e = close ? strchr(d + 1, close) : NULL;
+	return e ? xstrndup(d + 1, (size_t)(e - d - 1)) : NULL;
+}
+
+static void add_finding(struct tu_state *st, const char *rule, enum severity sev, const char *rel,
+			unsigned line, unsigned col, const char *fix, char *message, char *source)
+{
+	struct finding f = { rule, sev, (char *)rel, (int)line, (int)col, (int)line, (int)col,
+			     message, fix, source };
+	findings_add(&st->res->findings, &f);
+	free(message);
+	free(source);
+}
+
+/* ---- includes: coverage and where outside headers come in ---- */
+
+static void add_covered(struct tu_result *r, const char *rel)
+{
+	GROW(r->covered, r->ncovered, r->cap);
+	r->covered[r->ncovered++] = xstrdup(rel);
+}
+
+/* stack[0] is the #include that read `f`, stack[len-1] is in the main
+ * file; the innermost in-tree entry is where the tree asked for it. */
+static void visit_inclusion(CXFile f, CXSourceLocation *stack, unsigned len, CXClientData data)
+{
+	struct tu_state *st = data;
+	const char *rel = rel_of(st, f);
+	if (rel) {
+		add_covered(st->res, rel);
+		return;
+	}
+	for (unsigned i = 0; i < len; i++) {
+		CXFile in;
+		unsigned line, col;
+		expansion_of(stack[i], &in, &line, &col);
+		const char *site_rel = rel_of(st, in);
+		if (!site_rel)
+			continue;
+		struct strmap_entry *e = strmap_get(&st->sites, (const char *)&f, sizeof f, 1);
+		if (e->value)
+			return;   /* included again: the first site stands */
+		struct include_site *s = xcalloc(1, sizeof *s);
+		s->file = in;
+		s->rel = xstrdup(site_rel);
+		s->line = line;
+		s->col = col;
+		e->value = s;
+		return;
+	}
+}
+
+static void free_site(void *p)
+{
+	struct include_site *s = p;
+	free(s->rel);
+	free(s);
+}
+
+/* ---- diagnostics ---- */
+
+/* The first 'quoted' name of a clang message, into buf. */
+static size_t quoted_name(const char *msg, char *buf, size_t size)
+{
+	const char *a = strchr(msg, '\'');
+	const char *b = a ? strchr(a + 1, '\'') : NULL;
+	if (!b || (size_t)(b - a - 1) >= size)
+		return 0;
+	memcpy(buf, a + 1, (size_t)(b - a - 1));
+	buf[b - a - 1] = '\0';
+	return (size_t)(b - a - 1);
+}
+
+static const char *rule_for_name(const struct knowledge *k, const char *name, size_t n)
+{
+	const struct x86_name *x = n ? knowledge_name(k, name, n) : NULL;
+	if (!x)
+		return NULL;
+	if (x->kinds & X86_INTRINSIC)
+		return RULE_INTRINSIC;
+	if (x->kinds & X86_TYPE)
+		return RULE_VECTOR_TYPE;
+	if (x->kinds & X86_CONTEXT_REG)
+		return RULE_CONTEXT_REG;
+	return x->kinds & X86_PORT_IO ? RULE_PORT_IO : NULL;
+}
+
+/* Clang's message (and the source line, for #error) to a rule. */
+static const char *classify(const struct knowledge *k, const char *msg, const char *text)
+{
+	char name[256];
+	size_t n = quoted_name(msg, name, sizeof name);
+	if (strstr(msg, "file not found"))
+		return n && strmap_has(&k->headers, name, n) ? RULE_HEADER : RULE_CLANG_ERROR;
+	if (is_error_directive(text))
+		return RULE_ERROR_DIRECTIVE;
+	if (strstr(msg, "invalid output constraint") || strstr(msg, "invalid input constraint"))
+		return RULE_ASM_CONSTRAINT;
+	if (strstr(msg, "unknown register name"))
+		return RULE_ASM_CLOBBER;
+	if (strstr(msg, "builtin is not supported on this target"))
+		return RULE_INTRINSIC;
+	const char *by_name = rule_for_name(k, name, n);
+	return by_name ? by_name : RULE_CLANG_ERROR;
+}
+
+/* After a missing header, what clang says about the names that header
+ * would have declared is the same problem again. */
+static int is_consequence(const char *msg)
+{
+	return strstr(msg, "undeclared") || strstr(msg, "unknown type name") ||
+	       strstr(msg, "implicit declaration") || strstr(msg, "incomplete type") ||
+	       strstr(msg, "builtin is not supported");
+}
+
+/* An error inside a header outside the tree is reported once, at the
+ * in-tree #include that brought the header in. */
+static void outside_error(struct tu_state *st, CXFile f, unsigned line, const char *msg)
+{
+	struct include_site *s = strmap_value(&st->sites, (const char *)&f, sizeof f);
+	if (!s || s->reported)
+		return;
+	s->reported = 1;
+	char *hdr_line = line_text(st->tu, f, line);
+	int x86_error = is_error_directive(hdr_line);   /* clang's own x86 headers #error */
+	free(hdr_line);
+	char *src = line_text(st->tu, s->file, s->line), *name = include_name(src);
+	int known = name && strmap_has(&st->run->k->headers, name, strlen(name));
+	if (known || x86_error) {
+		st->fatal = 1;
+		add_finding(st, RULE_HEADER, SEV_ERROR, s->rel, s->line, s->col, "gate",
+			    xasprintf("<%s> is an x86 header, not available on %s (clang: %s)",
+				      name ? name : "?", st->run->k->target, msg), src);
+	} else {
+		add_finding(st, RULE_CLANG_ERROR, SEV_ERROR, s->rel, s->line, s->col, "port",
+			    xasprintf("in a header included here: %s", msg), src);
+	}
+	free(name);
+}
+
+static void char_hazard(struct tu_state *st, const char *rel, CXFile f, unsigned line, unsigned col,
+			const char *msg)
+{
+	if (!strstr(msg, "'char'") && !strstr(msg, "char is interpreted as unsigned"))
+		return;
+	add_finding(st, RULE_RUNTIME_HAZARD, SEV_WARNING, rel, line, col, "port",
+		    xasprintf("plain char is unsigned on %s: %s", st->run->k->target, msg),
+		    line_text(st->tu, f, line));
+}
+
+static void one_diagnostic(struct tu_state *st, CXDiagnostic d)
+{
+	enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
+	if (sev < CXDiagnostic_Warning)
+		return;
+	CXFile f;
+	unsigned line, col;
+	expansion_of(clang_getDiagnosticLocation(d), &f, &line, &col);
+	const char *rel = rel_of(st, f);
+	char *msg = cx_take(clang_getDiagnosticSpelling(d));
+	if (sev == CXDiagnostic_Warning) {
+		if (rel)
+			char_hazard(st, rel, f, line, col, msg);
+	} else if (!rel) {
+		if (f)
+			outside_error(st, f, line, msg);
+	} else if (!(st->fatal && is_consequence(msg))) {
+		char *src = line_text(st->tu, f, line);
+		const char *rule = classify(st->run->k, msg, src);
+		if (sev == CXDiagnostic_Fatal)
+			st->fatal = 1;
+		add_finding(st, rule, SEV_ERROR, rel, line, col, !strcmp(rule, RULE_ERROR_DIRECTIVE) ? "port" : "gate",
+			    xstrdup(msg), src);
+	}
+	free(msg);
+}
+
+static void collect_diagnostics(struct tu_state *st)
+{
+	unsigned n = clang_getNumDiagnostics(st->tu);
+	for (unsigned i = 0; i < n; i++) {
+		CXDiagnostic d = clang_getDiagnostic(st->tu, i);
+		one_diagnostic(st, d);
+		clang_disposeDiagnostic(d);
+	}
+}
+
+/* ---- the AST: inline asm ---- */
+
+static int is_spelled(CXTranslationUnit tu, CXToken t, const char *const *words)
+{
+	char *s = cx_take(clang_getTokenSpelling(tu, t));
+	int hit = is_one_of(s, words);
+	free(s);
+	return hit;
+}
+
+/* Appends a string literal's bytes, with the escapes an asm template uses. */
+static void append_literal(struct strbuf *sb, const char *s)
+{
+	const char *q = strchr(s, '"'), *end = strrchr(s, '"');
+	for (const char *p = q ? q + 1 : end; p && p < end; p++) {
+		if (*p != '\\' || p + 1 >= end) {
+			sb_addc(sb, *p);
+			continue;
+		}
+		char c = *++p;
+		sb_addc(sb, c == 'n' ? '\n' : c == 't' ? '\t' : c);
+	}
+}
+
+/* The template of `asm [qualifiers] ( "..." "..."`: string literals, with
+ * identifiers between them (macros for prefixes) skipped. */
+static char *template_of(CXTranslationUnit tu, CXToken *t, unsigned n)
+{
+	static const char *const kw[] = { "asm", "__asm", "__asm__", NULL };
+	static const char *const qual[] = { "volatile", "__volatile__", "__volatile", "goto", "inline",
+		"__inline__", "__inline", NULL };
+	static const char *const open[] = { "(", NULL };
+	unsigned i = 0;
+	if (n == 0 || !is_spelled(tu, t[i++], kw))
+		return NULL;
+	while (i < n && is_spelled(tu, t[i], qual))
+		i++;
+	if (i >= n || !is_spelled(tu, t[i++], open))
+		return NULL;
+	struct strbuf sb = {0};
+	sb_add(&sb, "", 0);
+	for (; i < n; i++) {
+		enum CXTokenKind kind = clang_getTokenKind(t[i]);
+		char *s = cx_take(clang_getTokenSpelling(tu, t[i]));
+		int go = kind == CXToken_Identifier || (kind == CXToken_Literal && strchr(s, '"'));
+		if (kind == CXToken_Literal && go)
+			append_literal(&sb, s);
+		free(s);
+		if (!go)
+			break;
+	}
+	return sb_detach(&sb);
+}
+
+/* Reads the statement at the spelling of its `asm` keyword, which is in a
+ * macro definition when the statement comes from a macro: the expansion
+ * site alone shows only the macro's name. */
+static char *asm_template(CXTranslationUnit tu, CXCursor c)
+{
+	CXFile f;
+	unsigned off;
+	clang_getSpellingLocation(clang_getCursorLocation(c), &f, NULL, NULL, &off);
+	size_t size = 0;
+	if (!f || !clang_getFileContents(tu, f, &size) || off >= size)
+		return NULL;
+	unsigned end = size - off > 4096 ? off + 4096 : (unsigned)size;
+	CXSourceRange r = clang_getRange(clang_getLocationForOffset(tu, f, off),
+					 clang_getLocationForOffset(tu, f, end));
+	CXToken *toks = NULL;
+	unsigned n = 0;
+	clang_tokenize(tu, r, &toks, &n);
+	char *text = template_of(tu, toks, n);
+	clang_disposeTokens(tu, toks, n);
+	return text;
+}
+
+/* Clang does not look inside asm templates before code generation, so an
+ * x86 mnemonic parses fine for aarch64; the target assembler rejects it. */
+static void check_asm(struct tu_state *st, CXCursor c, const char *rel, CXFile f, unsigned line,
+		      unsigned col, int top_level)
+{
+	char *text = asm_template(st->tu, c);
+	struct asm_issue issue;
+	if (text && asm_check_text(st->run->k, text, strlen(text), ASM_TEMPLATE, &issue))
+		add_finding(st, RULE_ASM_X86, SEV_ERROR, rel, line, col, "gate",
+			    xasprintf("%s in %sasm is not valid on %s", issue.what,
+				      top_level ? "top-level " : "inline ", st->run->k->target),
+			    line_text(st->tu, f, line));
+	free(text);
+}
+
+/* ---- the AST: 4 KiB page constants ---- */
+
+static int is_page_name(const char *s)
+{
+	for (; *s; s++)
+		if (!strncasecmp(s, "page", 4))
+			return 1;
+	return 0;
+}
+
+/* 4096 as an integer literal: 4096, 0x1000, 4096UL. */
+static int is_4096(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+	while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L')
+		end++;
+	return !*end && end != s && v == 4096;
+}
+
+/* The body of `#define NAME ...` without parentheses, spaces and integer
+ * suffixes is 4096 or 1<<12. */
+static int macro_is_4096(CXTranslationUnit tu, CXCursor c)
+{
+	CXToken *t = NULL;
+	unsigned n = 0, lits = 0, hits = 0, shift = 0;
+	clang_tokenize(tu, clang_getCursorExtent(c), &t, &n);
+	for (unsigned i = 1; i < n; i++) {
+		char *s = cx_take(clang_getTokenSpelling(tu, t[i]));
+		if (clang_getTokenKind(t[i]) == CXToken_Literal) {
+			lits++;
+			hits += is_4096(s) || (shift && !strcmp(s, "12"));
+		} else if (!strcmp(s, "<<")) {
+			shift = 1;
+		} else if (strcmp(s, "(") && strcmp(s, ")")) {
+			lits = 99;   /* anything else: an expression we do not judge */
+		}
+		free(s);
+	}
+	clang_disposeTokens(tu, t, n);
+	return hits == 1 && (lits == 1 || (shift && lits == 2));
+}
+
+static int decl_is_4096(CXCursor c)
+{
+	if (clang_getCursorKind(c) == CXCursor_EnumConstantDecl)
+		return clang_getEnumConstantDeclValue(c) == 4096;
+	CXCursor init = clang_Cursor_getVarDeclInitializer(c);
+	if (clang_Cursor_isNull(init))
+		return 0;
+	CXEvalResult ev = clang_Cursor_Evaluate(init);
+	int hit = ev && clang_EvalResult_getKind(ev) == CXEval_Int && clang_EvalResult_getAsLongLong(ev) == 4096;
+	if (ev)
+		clang_EvalResult_dispose(ev);
+	return hit;
+}
+
+static void check_page(struct tu_state *st, CXCursor c, const char *rel, CXFile f, unsigned line,
+		       unsigned col)
+{
+	char *name = cx_take(clang_getCursorSpelling(c));
+	int macro = clang_getCursorKind(c) == CXCursor_MacroDefinition;
+	if (is_page_name(name) && (macro ? macro_is_4096(st->tu, c) : decl_is_4096(c)))
+		add_finding(st, RULE_RUNTIME_HAZARD, SEV_WARNING, rel, line, col, "port",
+			    xasprintf("`%s` assumes 4 KiB pages; %s Linux kernels may use 16 KiB or 64 KiB "
+				      "pages (ask sysconf(_SC_PAGESIZE))", name, st->run->k->target),
+			    line_text(st->tu, f, line));
+	free(name);
+}
+
+static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData data)
+{
+	struct tu_state *st = data;
+	CXFile f;
+	unsigned line, col;
+	expansion_of(clang_getCursorLocation(c), &f, &line, &col);
+	const char *rel = rel_of(st, f);
+	if (!rel)
+		return CXChildVisit_Continue;   /* system headers: not ours to judge */
+	switch (clang_getCursorKind(c)) {
+	case CXCursor_AsmStmt:
+		check_asm(st, c, rel, f, line, col, 0);
+		return CXChildVisit_Continue;
+	case CXCursor_UnexposedDecl:        /* file-scope asm("...") among others */
+		if (clang_getCursorKind(parent) == CXCursor_TranslationUnit)
+			check_asm(st, c, rel, f, line, col, 1);
+		return CXChildVisit_Recurse;
+	case CXCursor_MacroDefinition:
+		check_page(st, c, rel, f, line, col);
+		return CXChildVisit_Continue;
+	case CXCursor_MacroExpansion:
+	case CXCursor_InclusionDirective:
+		return CXChildVisit_Continue;
+	case CXCursor_VarDecl:
+	case CXCursor_EnumConstantDecl:
+		check_page(st, c, rel, f, line, col);
+		return CXChildVisit_Recurse;
+	default:
+		return CXChildVisit_Recurse;
+	}
+}
+
+/* ---- workers ---- */
+
+static void parse_one(struct deep_run *run, CXIndex idx, size_t i)
+{
+	struct tu_job *j = &run->jobs[i];
+	CXTranslationUnit tu = NULL;
+	unsigned opts = CXTranslationUnit_DetailedPreprocessingRecord | CXTranslationUnit_KeepGoing;
+	enum CXErrorCode err = clang_parseTranslationUnit2(idx, j->file, (const char *const *)j->args, j->nargs,
+							    NULL, 0, opts, &tu);
+	if (err != CXError_Success || !tu) {
+		fprintf(stderr, "archport: deep pass: libclang could not parse %s (error %d)\n", j->file, (int)err);
+		return;
+	}
+	struct tu_state st = { run, tu, &run->results[i], {0}, {0}, 0 };
+	clang_getInclusions(tu, visit_inclusion, &st);   /* first: diagnostics need the sites */
+	collect_diagnostics(&st);
+	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit, &st);
+	strmap_free(&st.in_root, free);
+	strmap_free(&st.sites, free_site);
+	clang_disposeTranslationUnit(tu);
+}
+
+static size_t next_job(struct deep_run *run)
+{
+	pthread_mutex_lock(&run->lock);
+	size_t i = run->next++;
+	pthread_mutex_unlock(&run->lock);
+	return i;
+}
+
+static void *worker(void *arg)
+{
+	struct deep_run *run = arg;
+	CXIndex idx = clang_createIndex(0, 0);   /* per thread: an index is not shared safely */
+	for (size_t i; (i = next_job(run)) < run->njobs;)
+		parse_one(run, idx, i);
+	clang_disposeIndex(idx);
+	return NULL;
+}
+
+static void run_workers(struct deep_run *run, int jobs)
+{
+	size_t n = jobs < 1 ? 1 : (size_t)jobs;
+	if (n > run->njobs)
+		n = run->njobs;
+	if (n <= 1) {
+		worker(run);
+		return;
+	}
+	pthread_t *threads = xcalloc(n, sizeof *threads);
+	size_t started = 0;
+	for (; started < n; started++)
+		if (pthread_create(&threads[started], NULL, worker, run) != 0)
+			break;
+	if (started == 0)
+		worker(run);   /* no thread at all: do the work here */
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	free(threads);
+}
+
+/* ---- results ---- */
+
+static char *finding_key(const struct finding *f)
+{
+	return xasprintf("%s:%d:%d:%s", f->file, f->line, f->column, f->rule);
+}
+
+/* Job order, first of each (file, line, column, rule): a header's problem
+ * is reported once however many TUs include it. */
+static void merge_results(struct deep_run *run, struct finding_list *out, struct strmap *covered)
+{
+	struct strmap seen = {0};
+	for (size_t i = 0; i < run->njobs; i++) {
+		struct tu_result *r = &run->results[i];
+		for (size_t j = 0; j < r->findings.len; j++) {
+			char *key = finding_key(&r->findings.items[j]);
+			struct strmap_entry *e = strmap_get(&seen, key, strlen(key), 1);
+			if (!e->value)
+				findings_add(out, &r->findings.items[j]);
+			e->value = (void *)1;
+			free(key);
+		}
+		for (size_t j = 0; j < r->ncovered; j++) {
+			if (covered)
+				strmap_get(covered, r->covered[j], strlen(r->covered[j]), 1);
+			free(r->covered[j]);
+		}
+		findings_free(&r->findings);
+		free(r->covered);
+	}
+	strmap_free(&seen, NULL);
+}
+
+int deep_scan_cover(const char *root, const char *compile_commands, const struct knowledge *k,
+		    int jobs, struct finding_list *out, struct strmap *covered)
+{
+	char *db_path = deep_find_database(root, compile_commands);
+	if (!db_path)
+		return 1;
+	char real_root[PATH_MAX];
+	CXCompilationDatabase db = realpath(root, real_root) ? open_database(db_path) : NULL;
+	if (!db) {
+		fprintf(stderr, "archport: %s: cannot load the compile database\n", db_path);
+		free(db_path);
+		return -1;
+	}
+	struct deep_run run = { real_root, strlen(real_root), k, NULL, NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+	run.njobs = load_jobs(db, k->triple, &run.jobs);
+	clang_CompilationDatabase_dispose(db);
+	run.results = xcalloc(run.njobs ? run.njobs : 1, sizeof *run.results);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run_workers(&run, jobs);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (getenv("ARCHPORT_TIMING"))
+		fprintf(stderr, "archport: %s: deep pass %.3f s (%zu TUs, %d jobs)\n", root,
+			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, run.njobs, jobs);
+	merge_results(&run, out, covered);
+	free(run.results);
+	free_jobs(run.jobs, run.njobs);
+	free(db_path);
+	return 0;
+}
+
+int deep_scan(const char *root, const char *compile_commands, const struct knowledge *k, int jobs,
+	      struct finding_list *out)
+{
+	return deep_scan_cover(root, compile_commands, k, jobs, out, NULL);
+}
+
+/* ---- merging with the fast scan ---- */
+
+static char *line_key(const struct finding *f)
+{
+	return xasprintf("%s:%d:%s", f->file, f->line, f->rule);
+}
+
+static void index_deep(const struct finding_list *deep, struct strmap *broken, struct strmap *at)
+{
+	for (size_t i = 0; i < deep->len; i++) {
+		const struct finding *f = &deep->items[i];
+		char *key = line_key(f);
+		strmap_get(at, key, strlen(key), 1);
+		free(key);
+		if (f->severity == SEV_ERROR)
+			strmap_get(broken, f->file, strlen(f->file), 1);
+	}
+}
+
+static void free_finding(struct finding *f)
+{
+	free(f->file);
+	free(f->message);
+	free(f->source_line);
+}
+
+void deep_merge(struct finding_list *fast, struct finding_list *deep, const struct strmap *covered)
+{
+	struct strmap broken = {0}, at = {0};
+	index_deep(deep, &broken, &at);
+	size_t keep = 0;
+	for (size_t i = 0; i < fast->len; i++) {
+		struct finding f = fast->items[i];
+		char *key = line_key(&f);
+		int repeat = strmap_has(&at, key, strlen(key));
+		free(key);
+		if (repeat) {
+			free_finding(&f);
+			continue;
+		}
+		size_t n = strlen(f.file);
+		if (f.severity == SEV_ERROR && covered && strmap_has(covered, f.file, n) &&
+		    !strmap_has(&broken, f.file, n)) {
+			char *m = xasprintf("%s (clang accepts this file for the target with its compile "
+					    "command, so this may not break the build)", f.message);
+			free(f.message);
+			f.message = m;
+			f.severity = SEV_WARNING;
+		}
+		fast->items[keep++] = f;
+	}
+	fast->len = keep;
+	findings_take(fast, deep);
+	strmap_free(&broken, NULL);
+	strmap_free(&at, NULL);
+}

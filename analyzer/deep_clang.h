@@ -1,0 +1,45 @@
+/* The deep pass: every translation unit of a compile database parsed by
+ * libclang with its own flags, retargeted to the target triple.  Clang's
+ * errors become findings with causes; an AST walk adds what clang does not
+ * diagnose before code generation (x86 mnemonics in inline asm) and
+ * runtime hazards that need types (plain char sign, 4 KiB page constants). */
+#ifndef ARCHPORT_DEEP_CLANG_H
+#define ARCHPORT_DEEP_CLANG_H
+
+#include "finding.h"
+#include "knowledge.h"
+#include "util.h"
+
+/* Rule ids only the deep pass produces (to be registered in rules.h). */
+#ifndef RULE_CLANG_ERROR
+#define RULE_CLANG_ERROR    "c/clang-error"
+#endif
+#ifndef RULE_RUNTIME_HAZARD
+#define RULE_RUNTIME_HAZARD "c/runtime-hazard"
+#endif
+
+/* The compile database to use: `explicit_file` when given, else
+ * <root>/compile_commands.json when it exists.  Returns a malloc'd path or
+ * NULL (no database: the fast scan stands alone). */
+char *deep_find_database(const char *root, const char *explicit_file);
+
+/* Parses every TU of `compile_commands` (a compile_commands.json path;
+ * NULL means look in `root`) with `jobs` threads and appends the findings,
+ * files relative to `root`, de-duplicated.  When `covered` is not NULL,
+ * every root-relative file a TU read (main files and in-tree headers) is
+ * added to it as a key, so the caller can let the deep verdict win there.
+ * Returns 0 after a run, 1 when there is no database, -1 on an error (after
+ * a message on stderr). */
+int deep_scan_cover(const char *root, const char *compile_commands, const struct knowledge *k,
+		    int jobs, struct finding_list *out, struct strmap *covered);
+int deep_scan(const char *root, const char *compile_commands, const struct knowledge *k, int jobs,
+	      struct finding_list *out);
+
+/* "Both agree or the deep pass wins": fast-scan errors in files the deep
+ * pass parsed but found no error in are downgraded to warnings (the real
+ * front end accepted the file for the target); fast findings that repeat a
+ * deep finding (same file, line and rule) are dropped.  Then the deep
+ * findings are moved into `fast`. */
+void deep_merge(struct finding_list *fast, struct finding_list *deep, const struct strmap *covered);
+
+#endif

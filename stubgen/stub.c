@@ -1,0 +1,174 @@
+/* The stub driver: scan the tree for the target, hand each file's errors
+ * to its language's patch writer, then print the edits as one unified
+ * diff or write them, each file atomically. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "rules.h"
+#include "scan.h"
+#include "stub_internal.h"
+
+struct stub_run {
+	const char *root;
+	struct tree_scan ts;
+	struct file_patch **patches;   /* per walk file, loaded on demand */
+};
+
+static int walk_index(const struct stub_run *run, const char *rel)
+{
+	void *v = strmap_value(&run->ts.ix.files, rel, strlen(rel));
+	return v ? (int)((intptr_t)v - 1) : -1;
+}
+
+static struct file_patch *patch_for(struct stub_ctx *c, const char *rel)
+{
+	struct stub_run *run = c->run;
+	int i = walk_index(run, rel);
+	if (i < 0)
+		return NULL;
+	if (!run->patches[i]) {
+		struct textfile tf;
+		char *why = NULL;
+		if (textfile_read(run->ts.walk.files[i].path, &tf, &why) != 0) {
+			fprintf(stderr, "archport stub: %s: %s\n", rel, why);
+			free(why);
+			return NULL;
+		}
+		run->patches[i] = xcalloc(1, sizeof *run->patches[i]);
+		patch_load(run->patches[i], rel, tf.data, tf.len);
+		textfile_free(&tf);
+	}
+	return run->patches[i];
+}
+
+/* What the patch must fix, in line order (the scan keeps them so): the
+ * errors, and code that indexes x86 jmp_buf/ucontext layouts (a warning
+ * on aarch64, an error on riscv64, wrong everywhere but x86). */
+static void file_errors(const struct file_scan *r, struct finding_list *out)
+{
+	for (size_t j = 0; j < r->findings.len; j++) {
+		const struct finding *f = &r->findings.items[j];
+		if (f->severity == SEV_ERROR || (f->severity == SEV_WARNING && !strcmp(f->rule, RULE_CONTEXT_REG)))
+			findings_add(out, f);
+	}
+}
+
+static void stub_one(struct stub_run *run, struct stub_ctx *c, size_t i)
+{
+	const struct source_file *f = &run->ts.walk.files[i];
+	struct finding_list errors = {0};
+	file_errors(&run->ts.results[i], &errors);
+	if (errors.len) {
+		struct file_patch *fp = patch_for(c, f->rel);
+		c->findings = errors.items;
+		c->nfindings = errors.len;
+		if (fp && f->kind == FK_C)
+			stub_c_file(c, fp);
+		else if (fp && f->kind == FK_ASM_CPP)
+			stub_asm_file(c, fp);
+		else if (fp && (f->kind == FK_MAKE || f->kind == FK_CMAKE))
+			stub_build_file(c, fp, f->kind == FK_CMAKE);
+	}
+	findings_free(&errors);
+}
+
+static int run_stub(struct stub_run *run, const char *root, const struct stub_options *o,
+		    struct knowledge **kp)
+{
+	memset(run, 0, sizeof *run);
+	run->root = root;
+	struct knowledge *k = knowledge_load(o->target ? o->target : "aarch64");
+	if (!k)
+		return -1;
+	*kp = k;
+	if (tree_scan_run(&run->ts, k, root, o->jobs > 0 ? o->jobs : 2) != 0)
+		return -1;
+	size_t n = run->ts.walk.len;
+	run->patches = xcalloc(n ? n : 1, sizeof *run->patches);
+	struct stub_ctx c = { o, k, root, NULL, 0, patch_for, run, NULL, 0 };
+	c.c_files = xcalloc(n ? n : 1, sizeof *c.c_files);
+	for (size_t i = 0; i < n; i++)
+		if (run->ts.walk.files[i].kind == FK_C)
+			c.c_files[c.nc_files++] = run->ts.walk.files[i].rel;
+	for (size_t i = 0; i < n; i++)
+		stub_one(run, &c, i);
+	free(c.c_files);
+	return 0;
+}
+
+static void free_run(struct stub_run *run, struct knowledge *k)
+{
+	for (size_t i = 0; run->patches && i < run->ts.walk.len; i++)
+		if (run->patches[i]) {
+			patch_free(run->patches[i]);
+			free(run->patches[i]);
+		}
+	free(run->patches);
+	tree_scan_free(&run->ts);
+	knowledge_free(k);
+}
+
+int stub_tree(const char *root, const struct stub_options *o, struct strbuf *patch)
+{
+	struct stub_run run;
+	struct knowledge *k = NULL;
+	int rc = run_stub(&run, root, o, &k);
+	for (size_t i = 0; rc == 0 && i < run.ts.walk.len; i++)
+		if (run.patches[i] && patch_has_edits(run.patches[i]))
+			patch_diff(run.patches[i], patch);
+	free_run(&run, k);
+	return rc;
+}
+
+/* Writes through a temporary file in the same directory and renames it
+ * over the original, keeping its mode: a crash leaves the old file. */
+static int write_atomically(const char *path, const char *data, size_t len)
+{
+	struct stat st;
+	mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
+	char *tmp = xasprintf("%s.archport.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	int ok = fd >= 0;
+	for (size_t off = 0; ok && off < len;) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		ok = w > 0;
+		off += ok ? (size_t)w : 0;
+	}
+	ok = ok && fsync(fd) == 0;
+	if (fd >= 0 && close(fd) != 0)
+		ok = 0;
+	ok = ok && rename(tmp, path) == 0;
+	if (!ok) {
+		fprintf(stderr, "archport stub: %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return ok ? 0 : -1;
+}
+
+int stub_write(const char *root, const struct stub_options *o)
+{
+	struct stub_run run;
+	struct knowledge *k = NULL;
+	int rc = run_stub(&run, root, o, &k);
+	for (size_t i = 0; rc == 0 && i < run.ts.walk.len; i++) {
+		struct file_patch *fp = run.patches[i];
+		if (!fp || !patch_has_edits(fp))
+			continue;
+		size_t len;
+		char *text = patch_render(fp, &len);
+		if (write_atomically(run.ts.walk.files[i].path, text, len) != 0)
+			rc = -1;
+		else
+			fprintf(stderr, "archport stub: wrote %s\n", fp->rel);
+		free(text);
+	}
+	free_run(&run, k);
+	return rc;
+}

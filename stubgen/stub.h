@@ -1,0 +1,24 @@
+/* `archport stub`: the patch that makes a tree build for the target while
+ * the x86_64 build stays byte-identical. Each language's patch writer
+ * turns the scan's findings into edits; this is their common interface. */
+#ifndef ARCHPORT_STUB_H
+#define ARCHPORT_STUB_H
+
+#include "util.h"
+
+struct stub_options {
+	const char *target;   /* "aarch64" */
+	int simde;            /* route SSE intrinsics through SIMDe */
+	int jobs;
+};
+
+/* Appends a unified diff for the tree at `root` to `patch`: paths are
+ * relative to root with a/ and b/ prefixes, new files come from /dev/null.
+ * Returns 0, or -1 after a message on stderr. Never writes to the tree. */
+int stub_tree(const char *root, const struct stub_options *o, struct strbuf *patch);
+
+/* Applies the same edits to the tree, each file through a temporary file
+ * and rename(2). Returns 0, or -1 after a message (no file half-written). */
+int stub_write(const char *root, const struct stub_options *o);
+
+#endif

@@ -1,0 +1,51 @@
+/* Assembly sources the build assembles for every target: the x86 body is
+ * gated in the file itself, and the #else arm defines each global symbol
+ * for the target as a trap, so the tree links and a call that reaches it
+ * stops at once instead of running x86 bytes. Only .S files can do this
+ * (they go through the preprocessor); .s files are left for the build. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "stub_internal.h"
+
+static const char *trap_instruction(const char *target)
+{
+	return strcmp(target, "aarch64") == 0 ? "brk #0" : "ebreak";
+}
+
+/* `.globl name` / `.global name` */
+static int global_symbol(const char *line, char *name, size_t size)
+{
+	while (isspace((unsigned char)*line))
+		line++;
+	if (strncmp(line, ".globl", 6) && strncmp(line, ".global", 7))
+		return 0;
+	line += line[6] == 'l' ? 7 : 6;
+	while (isspace((unsigned char)*line))
+		line++;
+	size_t n = 0;
+	while (n + 1 < size && (isalnum((unsigned char)line[n]) || line[n] == '_' || line[n] == '.' || line[n] == '$'))
+		n++;
+	memcpy(name, line, n);
+	name[n] = '\0';
+	return n > 0;
+}
+
+void stub_asm_file(struct stub_ctx *c, struct file_patch *fp)
+{
+	const char *rel = fp->rel;
+	size_t n = strlen(rel);
+	if (n < 2 || strcmp(rel + n - 2, ".S") != 0 || fp->nlines == 0)
+		return;
+	struct strbuf twin = {0};
+	sb_addf(&twin, "/* TODO(archport): port to %s; every entry point traps until then */\n", c->k->target);
+	sb_adds(&twin, "\t.text\n");
+	char name[128];
+	for (size_t l = 0; l < fp->nlines; l++)
+		if (global_symbol(fp->lines[l], name, sizeof name))
+			sb_addf(&twin, "\t.globl %s\n\t.type %s, %%function\n%s:\n\t%s\n", name, name, name,
+				trap_instruction(c->k->target));
+	sb_adds(&twin, "\t.section .note.GNU-stack,\"\",%progbits\n");
+	gate_lines(fp, 0, fp->nlines - 1, twin.buf);
+	sb_free(&twin);
+}

@@ -1,0 +1,136 @@
+/* Build files: each x86 compiler option becomes a variable that holds the
+ * option when the compiler targets x86 and nothing otherwise. The x86
+ * build sees the same options; the target build sees none. Make decides
+ * with `$(CC) -dumpmachine` (lazily, so a CC set later or on the command
+ * line counts), CMake with CMAKE_SYSTEM_PROCESSOR after project(). */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rules.h"
+#include "stub_internal.h"
+
+static int option_char(char ch)
+{
+	return !(isspace((unsigned char)ch) || ch == '"' || ch == '\'' || ch == ')' || ch == '(' || ch == ',' ||
+		 ch == ';' || ch == '\0');
+}
+
+/* ARCHPORT_X86_msse4_2 for -msse4.2 */
+static char *variable_for(const char *opt, size_t n)
+{
+	struct strbuf sb = {0};
+	sb_adds(&sb, "ARCHPORT_X86_");
+	for (size_t i = 1; i < n; i++)
+		sb_addc(&sb, isalnum((unsigned char)opt[i]) ? opt[i] : '_');
+	return sb_detach(&sb);
+}
+
+struct flag_use {
+	int line, col;
+	char *opt, *var;
+};
+
+static void definitions(struct strbuf *sb, const struct flag_use *u, size_t n, int cmake)
+{
+	sb_adds(sb, "# archport: x86-only compiler options, kept for x86 builds only\n");
+	if (cmake)
+		sb_adds(sb, "if(CMAKE_SYSTEM_PROCESSOR MATCHES \"^(x86_64|AMD64|amd64|i[3-6]86|x86)$\")\n");
+	else
+		sb_adds(sb, "archport_x86 = $(filter x86_64 i386 i486 i586 i686,$(firstword $(subst -, ,$(shell $(CC) -dumpmachine))))\n");
+	for (size_t i = 0; i < n; i++) {
+		int seen = 0;
+		for (size_t k = 0; k < i; k++)
+			seen |= !strcmp(u[k].var, u[i].var);
+		if (seen)
+			continue;
+		if (cmake)
+			sb_addf(sb, "  set(%s \"%s\")\n", u[i].var, u[i].opt);
+		else
+			sb_addf(sb, "%s = $(if $(archport_x86),%s)\n", u[i].var, u[i].opt);
+	}
+	if (cmake) {
+		sb_adds(sb, "else()\n");
+		for (size_t i = 0; i < n; i++)
+			sb_addf(sb, "  set(%s \"\")\n", u[i].var);
+		sb_adds(sb, "endif()\n");
+	}
+}
+
+/* After project(...) in CMake (the processor is known from there on). */
+static size_t definitions_line(const struct file_patch *fp, int cmake)
+{
+	if (!cmake)
+		return 0;
+	for (size_t l = 0; l < fp->nlines; l++) {
+		const char *s = fp->lines[l];
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!strncasecmp(s, "project", 7) && strchr(s, ')'))
+			return l + 1;
+	}
+	return 0;
+}
+
+static void rewrite_line(struct file_patch *fp, int line, const struct flag_use *u, size_t n, int cmake)
+{
+	const char *s = fp->lines[line - 1];
+	struct strbuf sb = {0};
+	size_t at = 0;
+	for (size_t col = 1; s[col - 1]; col++) {
+		for (size_t i = 0; i < n; i++) {
+			if (u[i].line != line || (size_t)u[i].col != col)
+				continue;
+			sb_add(&sb, s + at, col - 1 - at);
+			sb_addf(&sb, cmake ? "${%s}" : "$(%s)", u[i].var);
+			at = col - 1 + strlen(u[i].opt);
+		}
+	}
+	sb_adds(&sb, s + at);
+	sb_addc(&sb, '\n');
+	patch_replace(fp, (size_t)line - 1, sb.buf);
+	sb_free(&sb);
+}
+
+void stub_build_file(struct stub_ctx *c, struct file_patch *fp, int cmake)
+{
+	struct flag_use *u = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < c->nfindings; i++) {
+		const struct finding *fd = &c->findings[i];
+		if (strcmp(fd->rule, RULE_BUILD_FLAG) && strcmp(fd->rule, RULE_BUILD_MARCH))
+			continue;
+		if (fd->line < 1 || (size_t)fd->line > fp->nlines)
+			continue;
+		const char *s = fp->lines[fd->line - 1];
+		if ((size_t)fd->column > strlen(s))
+			continue;
+		const char *opt = s + fd->column - 1;
+		size_t len = 0;
+		while (option_char(opt[len]))
+			len++;
+		GROW(u, n, cap);
+		u[n].line = fd->line;
+		u[n].col = fd->column;
+		u[n].opt = xstrndup(opt, len);
+		u[n].var = variable_for(opt, len);
+		n++;
+	}
+	if (n) {
+		struct strbuf defs = {0};
+		definitions(&defs, u, n, cmake);
+		patch_insert(fp, definitions_line(fp, cmake), defs.buf);
+		sb_free(&defs);
+		for (size_t i = 0; i < n; i++) {
+			int done = 0;
+			for (size_t k = 0; k < i; k++)
+				done |= u[k].line == u[i].line;
+			if (!done)
+				rewrite_line(fp, u[i].line, u, n, cmake);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(u[i].opt);
+		free(u[i].var);
+	}
+	free(u);
+}

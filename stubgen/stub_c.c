@@ -1,0 +1,618 @@
+/* The C/C++ patch writer. Findings become gated regions at three sizes:
+ * a known asm idiom is replaced statement by statement (rdtsc reads the
+ * target's counter, pause becomes its spin hint); otherwise the whole
+ * function is gated with a twin of the same signature that traps; an x86
+ * header include, a top-level declaration or an #error line is gated as
+ * it is. x86 lines stay where they were: #line restores their numbers. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "c_lex.h"
+#include "rules.h"
+#include "ruledata.h"
+#include "stub_internal.h"
+
+struct toks {
+	struct token *v;
+	size_t n, cap;
+};
+
+/* A top-level construct: a function definition or a declaration. */
+struct unit {
+	size_t first, last;      /* token indexes */
+	size_t open;             /* the body's '{' (functions), else 0 */
+	int is_function;
+	int first_line, last_line;
+};
+
+struct c_file {
+	const char *data;
+	size_t len;
+	struct toks t;
+	struct unit *units;
+	size_t nunits, cap;
+};
+
+/* Every token outside directives. */
+static void lex_code(struct c_file *f)
+{
+	struct lexer lx;
+	struct token t;
+	lex_init(&lx, f->data, f->len);
+	while (lex_next(&lx, &t) != T_EOF) {
+		if (t.kind == T_HASH) {
+			lex_skip_directive(&lx);
+			continue;
+		}
+		GROW(f->t.v, f->t.n, f->t.cap);
+		f->t.v[f->t.n++] = t;
+	}
+}
+
+static size_t matching(const struct toks *t, size_t open, char o, char c)
+{
+	int depth = 0;
+	for (size_t i = open; i < t->n; i++) {
+		if (tok_punct(&t->v[i], o))
+			depth++;
+		else if (tok_punct(&t->v[i], c) && --depth == 0)
+			return i;
+	}
+	return t->n - 1;
+}
+
+static void find_units(struct c_file *f)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < f->t.n; i++) {
+		const struct token *t = &f->t.v[i];
+		int end_unit = 0;
+		size_t last = i, open = 0;
+		int fn = 0;
+		if (tok_punct(t, '{')) {
+			fn = i > start && tok_punct(&f->t.v[i - 1], ')');
+			open = i;
+			last = matching(&f->t, i, '{', '}');
+			/* a struct/initializer goes on to its ';' */
+			if (!fn)
+				while (last + 1 < f->t.n && !tok_punct(&f->t.v[last], ';'))
+					last++;
+			end_unit = 1;
+		} else if (tok_punct(t, ';')) {
+			end_unit = 1;
+		} else if (tok_punct(t, '(')) {
+			i = matching(&f->t, i, '(', ')');
+			continue;
+		}
+		if (!end_unit)
+			continue;
+		GROW(f->units, f->nunits, f->cap);
+		struct unit *u = &f->units[f->nunits++];
+		u->first = start;
+		u->last = last;
+		u->open = open;
+		u->is_function = fn;
+		u->first_line = f->t.v[start].line;
+		u->last_line = f->t.v[last].line;
+		i = last;
+		start = last + 1;
+	}
+}
+
+static const struct unit *unit_at(const struct c_file *f, int line)
+{
+	for (size_t i = 0; i < f->nunits; i++)
+		if (f->units[i].first_line <= line && line <= f->units[i].last_line)
+			return &f->units[i];
+	return NULL;
+}
+
+/* Does the token range own its lines: nothing else before its first token
+ * or after its last one? Only then can lines be gated. */
+static int owns_lines(const struct c_file *f, size_t first, size_t last)
+{
+	const struct token *a = &f->t.v[first], *b = &f->t.v[last];
+	for (const char *p = a->p; p > f->data && p[-1] != '\n'; p--)
+		if (!isspace((unsigned char)p[-1]))
+			return 0;
+	const char *p = b->p + b->len;
+	while (p < f->data + f->len && *p != '\n') {
+		if (p + 1 < f->data + f->len && p[0] == '/' && (p[1] == '/' || p[1] == '*'))
+			break;
+		if (!isspace((unsigned char)*p))
+			return 0;
+		p++;
+	}
+	return 1;
+}
+
+const char *target_macro(const char *target)
+{
+	return strcmp(target, "aarch64") == 0 ? "__aarch64__" : strcmp(target, "riscv64") == 0 ? "__riscv" : "__x86_64__";
+}
+
+void gate_lines(struct file_patch *fp, size_t first, size_t last, const char *twin)
+{
+	char *head = xasprintf(X86_GUARD "#line %zu\n", first + 1);
+	char *tail = xasprintf("%s%s%s#endif\n#line %zu\n", twin ? "#else\n" : "", twin ? twin : "",
+			       twin && *twin && twin[strlen(twin) - 1] != '\n' ? "\n" : "", last + 2);
+	patch_insert(fp, first, head);
+	patch_insert(fp, last + 1, tail);
+	free(head);
+	free(tail);
+}
+
+/* ---- asm idioms (rules/idioms.tsv) ---- */
+
+struct asm_stmt {
+	size_t first, last;        /* tokens: the keyword .. ';' */
+	size_t tmpl;               /* the template's (first) string token */
+	char *text;                /* decoded template, trimmed */
+	char *out_constraint[4];
+	char *out_expr[4];
+	int nout;
+	char *in_expr[4];
+	int nin;
+	int has_operands;
+};
+
+static void free_stmt(struct asm_stmt *a)
+{
+	free(a->text);
+	for (int i = 0; i < a->nout; i++) {
+		free(a->out_constraint[i]);
+		free(a->out_expr[i]);
+	}
+	for (int i = 0; i < a->nin; i++)
+		free(a->in_expr[i]);
+}
+
+static int is_asm_kw(const struct token *t)
+{
+	return tok_is(t, "asm") || tok_is(t, "__asm") || tok_is(t, "__asm__");
+}
+
+static char *source_text(const struct c_file *f, size_t a, size_t b)
+{
+	const char *s = f->t.v[a].p, *e = f->t.v[b].p + f->t.v[b].len;
+	return xstrndup(s, (size_t)(e - s));
+}
+
+static char *trimmed_lower(const char *s)
+{
+	while (isspace((unsigned char)*s) || *s == ';')
+		s++;
+	char *r = xstrdup(s);
+	size_t n = strlen(r);
+	while (n && (isspace((unsigned char)r[n - 1]) || r[n - 1] == ';'))
+		r[--n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		r[i] = (char)tolower((unsigned char)r[i]);
+	return r;
+}
+
+/* Parses `asm volatile ("tmpl" : outputs : ...);` starting at token i. */
+static int parse_asm_stmt(const struct c_file *f, size_t i, struct asm_stmt *a)
+{
+	memset(a, 0, sizeof *a);
+	a->first = i;
+	size_t j = i + 1;
+	while (j < f->t.n && f->t.v[j].kind == T_IDENT)
+		j++;   /* volatile, goto, inline */
+	if (j >= f->t.n || !tok_punct(&f->t.v[j], '('))
+		return 0;
+	size_t close = matching(&f->t, j, '(', ')');
+	if (close + 1 >= f->t.n || !tok_punct(&f->t.v[close + 1], ';'))
+		return 0;
+	a->last = close + 1;
+	struct strbuf sb = {0};
+	int section = 0, depth = 0;
+	for (size_t k = j + 1; k < close; k++) {
+		const struct token *t = &f->t.v[k];
+		if (tok_punct(t, '(')) {
+			depth++;
+		} else if (tok_punct(t, ')')) {
+			depth--;
+		} else if (depth == 0 && t->kind == T_PUNCT && t->p[0] == ':') {
+			section += (int)t->len;
+			a->has_operands = 1;
+		} else if (section == 0 && t->kind == T_STRING) {
+			if (!a->tmpl)
+				a->tmpl = k;
+			string_literal_value(t, &sb);
+		} else if (section == 1 && depth == 0 && t->kind == T_STRING && a->nout < 4 &&
+			   k + 1 < close && tok_punct(&f->t.v[k + 1], '(')) {
+			size_t e = matching(&f->t, k + 1, '(', ')');
+			struct strbuf c = {0};
+			string_literal_value(t, &c);
+			a->out_constraint[a->nout] = sb_detach(&c);
+			a->out_expr[a->nout++] = source_text(f, k + 2, e - 1);
+			k = e;
+		} else if (section == 2 && depth == 0 && t->kind == T_STRING && a->nin < 4 &&
+			   k + 1 < close && tok_punct(&f->t.v[k + 1], '(')) {
+			size_t e = matching(&f->t, k + 1, '(', ')');
+			a->in_expr[a->nin++] = source_text(f, k + 2, e - 1);
+			k = e;
+		}
+	}
+	a->text = trimmed_lower(sb.buf ? sb.buf : "");
+	sb_free(&sb);
+	return a->tmpl != 0;
+}
+
+/* The idiom row for a template, from rules/idioms.tsv. */
+static const char *idiom(const char *x86, const char *target, const char **kind)
+{
+	const struct rd_table *t = rd_find("idioms");
+	int xc = t ? rd_column(t, "x86") : -1, tc = t ? rd_column(t, target) : -1;
+	int kc = t ? rd_column(t, "operands") : -1;
+	for (size_t r = 0; t && xc >= 0 && tc >= 0 && r < t->nrows; r++)
+		if (!strcmp(rd_cell(t, r, (size_t)xc), x86)) {
+			*kind = rd_cell(t, r, (size_t)kc);
+			return rd_cell(t, r, (size_t)tc);
+		}
+	return NULL;
+}
+
+/* The target statement for an x86 asm statement, or NULL if none is known. */
+static char *idiom_twin(const struct stub_ctx *c, const struct c_file *f, const struct asm_stmt *a)
+{
+	const char *kind = NULL;
+	const char *tmpl = idiom(a->text, c->k->target, &kind);
+	if (!tmpl || !kind)
+		return NULL;
+	if (!strcmp(kind, "none")) {   /* same statement, the target's instruction */
+		const struct token *s = &f->t.v[a->tmpl];
+		char *before = xstrndup(f->t.v[a->first].p, (size_t)(s->p - f->t.v[a->first].p));
+		size_t k = a->tmpl;
+		while (k + 1 <= a->last && f->t.v[k + 1].kind == T_STRING)
+			k++;
+		const char *after = f->t.v[k].p + f->t.v[k].len;
+		const char *end = f->t.v[a->last].p + 1;
+		char *r = xasprintf("%s\"%s\"%.*s /* archport: %s */", before, tmpl, (int)(end - after), after,
+				    a->text);
+		free(before);
+		return r;
+	}
+	struct strbuf sb = {0};
+	if (!strcmp(kind, "counter")) {   /* rdtsc: low/high halves of the target's counter */
+		sb_addf(&sb, "{ unsigned long long archport_tsc_; __asm__ __volatile__(\"%s\" : \"=r\"(archport_tsc_)); ", tmpl);
+		for (int i = 0; i < a->nout; i++) {
+			const char *e = a->out_expr[i];
+			if (strchr(a->out_constraint[i], 'A'))
+				sb_addf(&sb, "%s = (__typeof__(%s))archport_tsc_; ", e, e);
+			else if (strchr(a->out_constraint[i], 'd'))
+				sb_addf(&sb, "%s = (__typeof__(%s))(archport_tsc_ >> 32); ", e, e);
+			else
+				sb_addf(&sb, "%s = (__typeof__(%s))archport_tsc_; ", e, e);
+		}
+		sb_adds(&sb, "} /* archport: counter ticks, not cycles */");
+	} else if (!strcmp(kind, "zero")) {   /* cpuid: no such leaves, no features */
+		for (int i = 0; i < a->nout; i++)
+			sb_addf(&sb, "%s = 0; ", a->out_expr[i]);
+		for (int i = 0; i < a->nin; i++)
+			sb_addf(&sb, "(void)(%s); ", a->in_expr[i]);
+		sb_adds(&sb, "/* archport: no CPUID here; report no x86 features */");
+	} else {
+		return NULL;
+	}
+	return sb_detach(&sb);
+}
+
+/* ---- functions ---- */
+
+static int finding_lines_covered(const struct stub_ctx *c, const struct unit *u,
+				 const struct asm_stmt *stmts, size_t n, const struct c_file *f)
+{
+	for (size_t i = 0; i < c->nfindings; i++) {
+		int line = c->findings[i].line;
+		if (line < u->first_line || line > u->last_line)
+			continue;
+		int covered = 0;
+		for (size_t k = 0; k < n && !covered; k++)
+			covered = f->t.v[stmts[k].first].line <= line && line <= f->t.v[stmts[k].last].line;
+		if (!covered)
+			return 0;
+	}
+	return 1;
+}
+
+/* Statement by statement, when every x86 construct of the function is an
+ * asm statement with a known idiom on lines of its own. */
+static int stub_statements(struct stub_ctx *c, struct file_patch *fp, const struct c_file *f,
+			   const struct unit *u)
+{
+	struct asm_stmt stmts[32];
+	char *twins[32];
+	size_t n = 0;
+	for (size_t i = u->open; i < u->last && n < 32; i++)
+		if (is_asm_kw(&f->t.v[i]) && parse_asm_stmt(f, i, &stmts[n])) {
+			twins[n] = owns_lines(f, stmts[n].first, stmts[n].last) ? idiom_twin(c, f, &stmts[n]) : NULL;
+			if (twins[n]) {   /* the original statement's indentation */
+				const char *p = f->t.v[stmts[n].first].p, *bol = p;
+				while (bol > f->data && bol[-1] != '\n')
+					bol--;
+				char *indented = xasprintf("%.*s%s", (int)(p - bol), bol, twins[n]);
+				free(twins[n]);
+				twins[n] = indented;
+			}
+			i = stmts[n].last;
+			n++;
+		}
+	int ok = n > 0 && finding_lines_covered(c, u, stmts, n, f);
+	for (size_t k = 0; k < n; k++) {
+		int x86 = 0;   /* only statements that hold a finding */
+		for (size_t j = 0; j < c->nfindings; j++)
+			x86 |= c->findings[j].line >= f->t.v[stmts[k].first].line &&
+			       c->findings[j].line <= f->t.v[stmts[k].last].line;
+		if (x86 && !twins[k])
+			ok = 0;
+	}
+	for (size_t k = 0; ok && k < n; k++) {
+		int x86 = 0;
+		for (size_t j = 0; j < c->nfindings; j++)
+			x86 |= c->findings[j].line >= f->t.v[stmts[k].first].line &&
+			       c->findings[j].line <= f->t.v[stmts[k].last].line;
+		if (x86)
+			gate_lines(fp, (size_t)f->t.v[stmts[k].first].line - 1,
+				   (size_t)f->t.v[stmts[k].last].line - 1, twins[k]);
+	}
+	for (size_t k = 0; k < n; k++) {
+		free(twins[k]);
+		free_stmt(&stmts[k]);
+	}
+	return ok;
+}
+
+static int is_x86_type(const struct stub_ctx *c, const struct token *t)
+{
+	const struct x86_name *x = knowledge_name(c->k, t->p, t->len);
+	return x && (x->kinds & X86_TYPE);
+}
+
+/* `(void)name;` for each parameter, so the twin builds with -Wextra. */
+static void void_params(const struct c_file *f, size_t lparen, size_t rparen, struct strbuf *sb)
+{
+	size_t last_ident = 0;
+	int depth = 0;
+	for (size_t i = lparen + 1; i <= rparen; i++) {
+		const struct token *t = &f->t.v[i];
+		if (tok_punct(t, '(') || tok_punct(t, '['))
+			depth++;
+		else if ((tok_punct(t, ')') || tok_punct(t, ']')) && i < rparen)
+			depth--;
+		if (t->kind == T_IDENT && (depth == 0 || (depth == 1 && tok_punct(&f->t.v[i - 1], '*'))))
+			last_ident = i;
+		if ((tok_punct(t, ',') && depth == 0) || i == rparen) {
+			const struct token *id = last_ident ? &f->t.v[last_ident] : NULL;
+			if (id && !tok_is(id, "void") && !tok_is(id, "const"))
+				sb_addf(sb, "\t(void)%.*s;\n", (int)id->len, id->p);
+			last_ident = 0;
+		}
+	}
+}
+
+/* The signature without x86 target attributes. */
+static void twin_signature(const struct c_file *f, const struct unit *u, struct strbuf *sb)
+{
+	size_t i = u->first;
+	const char *from = f->t.v[i].p;
+	while (i < u->open) {
+		const struct token *t = &f->t.v[i];
+		if ((tok_is(t, "__attribute__") || tok_is(t, "__attribute")) && i + 1 < u->open) {
+			size_t e = matching(&f->t, i + 1, '(', ')');
+			int target = 0;
+			for (size_t k = i; k < e; k++)
+				target |= tok_is(&f->t.v[k], "target") || tok_is(&f->t.v[k], "__target__");
+			if (target) {
+				sb_add(sb, from, (size_t)(t->p - from));
+				from = f->t.v[e].p + 1;
+				i = e + 1;
+				continue;
+			}
+		}
+		i++;
+	}
+	sb_add(sb, from, (size_t)(f->t.v[u->open].p - from));
+}
+
+/* Does the function only ask whether the CPU has x86 features
+ * (__builtin_cpu_supports/_is/_init)? Then its twin answers "no". */
+static int only_feature_checks(const struct stub_ctx *c, const struct unit *u)
+{
+	int any = 0;
+	for (size_t i = 0; i < c->nfindings; i++) {
+		const struct finding *fd = &c->findings[i];
+		if (fd->line < u->first_line || fd->line > u->last_line)
+			continue;
+		if (!strstr(fd->message, "`__builtin_cpu_"))
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
+static int returns_void(const struct c_file *f, const struct unit *u, size_t name)
+{
+	for (size_t i = u->first; i < name; i++)
+		if (tok_is(&f->t.v[i], "void") && !tok_punct(&f->t.v[i + 1], '*'))
+			return 1;
+	return 0;
+}
+
+static void stub_function(struct stub_ctx *c, struct file_patch *fp, const struct c_file *f,
+			  const struct unit *u)
+{
+	if (stub_statements(c, fp, f, u))
+		return;
+	if (!owns_lines(f, u->first, u->last))
+		return;   /* shares lines with other code: left as reported */
+	int x86_sig = 0;
+	size_t lparen = 0, name = 0;
+	for (size_t i = u->first; i < u->open; i++) {
+		x86_sig |= is_x86_type(c, &f->t.v[i]);
+		if (!lparen && tok_punct(&f->t.v[i], '(') && i > u->first && f->t.v[i - 1].kind == T_IDENT &&
+		    !tok_is(&f->t.v[i - 1], "__attribute__")) {
+			lparen = i;
+			name = i - 1;
+		}
+	}
+	char *twin = NULL;
+	if (!x86_sig && lparen) {
+		struct strbuf sb = {0};
+		twin_signature(f, u, &sb);
+		sb_adds(&sb, "{\n");
+		void_params(f, lparen, matching(&f->t, lparen, '(', ')'), &sb);
+		if (only_feature_checks(c, u))
+			sb_addf(&sb, "\t%s/* archport: no x86 features on %s */\n}\n",
+				returns_void(f, u, name) ? "" : "return 0;   ", c->k->target);
+		else
+			sb_addf(&sb, "\t__builtin_trap();   /* TODO(archport): port %.*s to %s */\n}\n",
+				(int)f->t.v[name].len, f->t.v[name].p, c->k->target);
+		twin = sb_detach(&sb);
+	}
+	gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, twin);
+	free(twin);
+}
+
+/* ---- headers, with or without SIMDe ---- */
+
+static const char *simde_header(const char *x86)
+{
+	static const char *const map[][2] = {
+		{ "mmintrin.h", "mmx.h" }, { "xmmintrin.h", "sse.h" }, { "emmintrin.h", "sse2.h" },
+		{ "pmmintrin.h", "sse3.h" }, { "tmmintrin.h", "ssse3.h" }, { "smmintrin.h", "sse4.1.h" },
+		{ "nmmintrin.h", "sse4.2.h" }, { "immintrin.h", "avx2.h" }, { "x86intrin.h", "avx2.h" },
+		{ "wmmintrin.h", "clmul.h" }, { "avxintrin.h", "avx.h" }, { "avx2intrin.h", "avx2.h" },
+		{ "fmaintrin.h", "fma.h" },
+	};
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+		if (!strcmp(x86, map[i][0]))
+			return map[i][1];
+	return NULL;
+}
+
+static void stub_include(struct stub_ctx *c, struct file_patch *fp, int line)
+{
+	const char *text = fp->lines[line - 1];
+	const char *lt = strpbrk(text, "<\""), *gt = lt ? strpbrk(lt + 1, ">\"") : NULL;
+	char *hdr = lt && gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : NULL;
+	const char *simde = c->o->simde && hdr ? simde_header(hdr) : NULL;
+	char *twin = simde ? xasprintf("#define SIMDE_ENABLE_NATIVE_ALIASES\n#include <simde/x86/%s>\n", simde) : NULL;
+	gate_lines(fp, (size_t)line - 1, (size_t)line - 1, twin);
+	free(twin);
+	free(hdr);
+}
+
+/* With SIMDe, intrinsics and vector types compile on the target. */
+static int simde_covers(const struct stub_ctx *c, const struct finding *fd)
+{
+	return c->o->simde && (!strcmp(fd->rule, RULE_INTRINSIC) || !strcmp(fd->rule, RULE_VECTOR_TYPE)) &&
+	       !strstr(fd->message, "__builtin_");
+}
+
+/* ---- the file ---- */
+
+static char *macro_name(const char *message)
+{
+	const char *s = strstr(message, "macro `");
+	const char *e = s ? strchr(s + 7, '`') : NULL;
+	return e ? xstrndup(s + 7, (size_t)(e - s - 7)) : NULL;
+}
+
+static void chain_location(struct stub_ctx *c, const char *message)
+{
+	const char *s = strstr(message, "#if chain at ");
+	if (!s)
+		return;
+	s += 13;
+	const char *colon = strrchr(s, ':');
+	const char *sp = strchr(s, ',');
+	if (!colon || (sp && sp < colon))
+		return;
+	char *rel = xstrndup(s, (size_t)(colon - s));
+	struct file_patch *fp = c->patch_for(c, rel);
+	if (fp)
+		stub_chain_arm(c, fp, (size_t)atoi(colon + 1) - 1, 0);
+	free(rel);
+}
+
+static int is_else_error(const struct file_patch *fp, int line)
+{
+	/* the nearest preceding directive at this nesting is #else */
+	int depth = 0;
+	for (int l = line - 2; l >= 0; l--) {
+		const char *p = fp->lines[l];
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '#')
+			continue;
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, "endif", 5))
+			depth++;
+		else if (!strncmp(p, "if", 2) && depth-- == 0)
+			return -1;
+		else if (depth == 0 && !strncmp(p, "else", 4))
+			return l;
+		else if (depth == 0 && !strncmp(p, "elif", 4))
+			return -1;
+	}
+	return -1;
+}
+
+void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
+{
+	struct c_file f = {0};
+	struct strbuf all = {0};
+	for (size_t i = 0; i < fp->nlines; i++) {
+		sb_adds(&all, fp->lines[i]);
+		sb_addc(&all, '\n');
+	}
+	f.data = all.buf ? all.buf : "";
+	f.len = all.len;
+	lex_code(&f);
+	find_units(&f);
+	char *done = xcalloc(f.nunits + 1, 1);
+	for (size_t i = 0; i < c->nfindings; i++) {
+		const struct finding *fd = &c->findings[i];
+		char *macro = macro_name(fd->message);
+		if (macro) {
+			stub_macro(c, fp, macro);
+			free(macro);
+			continue;
+		}
+		if (!strcmp(fd->rule, RULE_ARCH_CHAIN)) {
+			chain_location(c, fd->message);
+			continue;
+		}
+		if (!strcmp(fd->rule, RULE_HEADER)) {
+			stub_include(c, fp, fd->line);
+			continue;
+		}
+		if (!strcmp(fd->rule, RULE_ERROR_DIRECTIVE)) {
+			int else_line = is_else_error(fp, fd->line);
+			if (else_line >= 0)
+				stub_chain_arm(c, fp, (size_t)else_line, 1);
+			else
+				gate_lines(fp, (size_t)fd->line - 1, (size_t)fd->line - 1, NULL);
+			continue;
+		}
+		if (simde_covers(c, fd))
+			continue;
+		const struct unit *u = unit_at(&f, fd->line);
+		if (!u || done[u - f.units])
+			continue;
+		done[u - f.units] = 1;
+		if (u->is_function)
+			stub_function(c, fp, &f, u);
+		else if (owns_lines(&f, u->first, u->last))
+			gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, NULL);
+	}
+	free(done);
+	free(f.t.v);
+	free(f.units);
+	sb_free(&all);
+}

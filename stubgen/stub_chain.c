@@ -1,0 +1,264 @@
+/* Arms for the target in #if chains that have none (c/arch-chain, and the
+ * `#else #error "unsupported architecture"` kind), and twins for x86
+ * function-like macros. The new arm holds stubs of what the x86 arm
+ * defines: its object-like macros as they are, function-like macros and
+ * functions that trap, each marked TODO. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "c_lex.h"
+#include "ruledata.h"
+#include "stub_internal.h"
+
+/* The directive word of a line ("if", "else", ...) or NULL. */
+static const char *directive(const char *line, size_t *len)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line != '#')
+		return NULL;
+	line++;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	size_t n = 0;
+	while (isalpha((unsigned char)line[n]))
+		n++;
+	*len = n;
+	return line;
+}
+
+static int is_dir(const char *line, const char *word)
+{
+	size_t n;
+	const char *d = directive(line, &n);
+	return d && n == strlen(word) && !strncmp(d, word, n);
+}
+
+static int opens(const char *line)
+{
+	return is_dir(line, "if") || is_dir(line, "ifdef") || is_dir(line, "ifndef");
+}
+
+/* From the line after `from`, the next directive of this chain (#elif,
+ * #else, #endif at depth 0). */
+static size_t next_arm(const struct file_patch *fp, size_t from)
+{
+	int depth = 0;
+	for (size_t l = from + 1; l < fp->nlines; l++) {
+		const char *s = fp->lines[l];
+		if (opens(s))
+			depth++;
+		else if (is_dir(s, "endif") && depth-- == 0)
+			return l;
+		else if (depth == 0 && (is_dir(s, "elif") || is_dir(s, "else")))
+			return l;
+	}
+	return fp->nlines;
+}
+
+/* The #if that opens the chain whose arm starts at `line`. */
+static size_t chain_start(const struct file_patch *fp, size_t line)
+{
+	int depth = 0;
+	for (size_t l = line; l-- > 0;) {
+		const char *s = fp->lines[l];
+		if (is_dir(s, "endif"))
+			depth++;
+		else if (opens(s) && depth-- == 0)
+			return l;
+	}
+	return 0;
+}
+
+static int has_x86_code(const char *s)
+{
+	return strstr(s, "asm") || strstr(s, "__builtin_ia32") || strstr(s, "_mm_");
+}
+
+/* `static inline T name(args) {` ... `}` in the arm: a trapping twin. */
+static size_t stub_function_at(const struct file_patch *fp, size_t l, size_t end, struct strbuf *out)
+{
+	const char *line = fp->lines[l];
+	const char *paren = strchr(line, '(');
+	if (!paren || line[0] == '#' || line[0] == ' ' || line[0] == '\t' || strchr(line, ';'))
+		return 0;
+	size_t close = l;   /* the function ends at a '}' in column 0 */
+	while (close < end && fp->lines[close][0] != '}')
+		close++;
+	if (close >= end)
+		return 0;
+	struct strbuf sig = {0};
+	for (size_t k = l; k < close; k++) {   /* up to the body's '{' */
+		const char *brace = strchr(fp->lines[k], '{');
+		sb_add(&sig, fp->lines[k], brace ? (size_t)(brace - fp->lines[k]) : strlen(fp->lines[k]));
+		if (brace)
+			break;
+		sb_addc(&sig, '\n');
+	}
+	sb_addf(out, "%s{\n\t__builtin_trap();   /* TODO(archport): port this */\n}\n", sig.buf ? sig.buf : "");
+	sb_free(&sig);
+	return close - l + 1;
+}
+
+/* Stubs for what lines [from, to) define. */
+static void stub_definitions(const struct file_patch *fp, size_t from, size_t to, struct strbuf *out)
+{
+	for (size_t l = from; l < to; l++) {
+		const char *s = fp->lines[l];
+		size_t n;
+		const char *d = directive(s, &n);
+		if (d && n == 6 && !strncmp(d, "define", 6)) {
+			const char *name = d + 6;
+			while (*name == ' ' || *name == '\t')
+				name++;
+			const char *e = name;
+			while (isalnum((unsigned char)*e) || *e == '_')
+				e++;
+			size_t last = l;
+			while (last + 1 < to && strlen(fp->lines[last]) && fp->lines[last][strlen(fp->lines[last]) - 1] == '\\')
+				last++;
+			int x86 = 0;
+			for (size_t k = l; k <= last; k++)
+				x86 |= has_x86_code(fp->lines[k]) != 0;
+			if (*e == '(' && x86) {
+				const char *close = strchr(e, ')');
+				sb_addf(out, "#define %.*s __builtin_trap()   /* TODO(archport) */\n",
+					(int)(close ? close + 1 - name : e - name), name);
+			} else if (!x86) {
+				for (size_t k = l; k <= last; k++)
+					sb_addf(out, "%s\n", fp->lines[k]);
+			}
+			l = last;
+			continue;
+		}
+		if (d)
+			continue;   /* #include <x86 header> and friends stay out */
+		size_t skip = stub_function_at(fp, l, to, out);
+		if (skip)
+			l += skip - 1;
+	}
+}
+
+/* The chain's #else, or its #endif when it has none. */
+static size_t chain_tail(const struct file_patch *fp, size_t if_line, int *has_else)
+{
+	size_t l = next_arm(fp, if_line);
+	while (l < fp->nlines && !is_dir(fp->lines[l], "endif") && !is_dir(fp->lines[l], "else"))
+		l = next_arm(fp, l);
+	*has_else = l < fp->nlines && is_dir(fp->lines[l], "else");
+	return l;
+}
+
+void stub_chain_arm(struct stub_ctx *c, struct file_patch *fp, size_t line, int at_else)
+{
+	size_t if_line = at_else ? chain_start(fp, line) : line;
+	if (if_line >= fp->nlines || !opens(fp->lines[if_line]))
+		return;
+	int has_else;
+	size_t insert_at = chain_tail(fp, if_line, &has_else);
+	if (insert_at >= fp->nlines)
+		return;
+	for (size_t i = 0; i < fp->nedits; i++)   /* once per chain */
+		if (fp->edits[i].line == insert_at && !fp->edits[i].replace)
+			return;
+	struct strbuf sb = {0};
+	if (has_else)   /* before `#else #error`: an arm of the target's own */
+		sb_addf(&sb, "#elif defined(%s)\n", target_macro(c->k->target));
+	else
+		sb_adds(&sb, "#else\n");
+	sb_addf(&sb, "/* TODO(archport): %s definitions, stubbed from the x86 arm above */\n", c->k->target);
+	stub_definitions(fp, if_line + 1, next_arm(fp, if_line), &sb);
+	patch_insert(fp, insert_at, sb.buf);
+	sb_free(&sb);
+	/* #line inside an arm x86 skips would not run there: it goes after #endif */
+	size_t endif = insert_at;
+	while (endif < fp->nlines && !is_dir(fp->lines[endif], "endif"))
+		endif = next_arm(fp, endif);
+	if (endif < fp->nlines) {
+		char *line = xasprintf("#line %zu\n", endif + 2);
+		patch_insert(fp, endif + 1, line);
+		free(line);
+	}
+}
+
+/* The string literal of a macro body, decoded and trimmed ("pause"). */
+static char *body_template(const char *line)
+{
+	const char *q = strchr(line, '"');
+	const char *e = q ? strchr(q + 1, '"') : NULL;
+	if (!e)
+		return NULL;
+	char *t = xstrndup(q + 1, (size_t)(e - q - 1));
+	for (char *p = t; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return t;
+}
+
+static char *macro_twin(const struct stub_ctx *c, const char *line)
+{
+	char *tmpl = body_template(line);
+	const struct rd_table *t = rd_find("idioms");
+	int xc = t ? rd_column(t, "x86") : -1, tc = t ? rd_column(t, c->k->target) : -1;
+	int kc = t ? rd_column(t, "operands") : -1;
+	for (size_t r = 0; tmpl && t && xc >= 0 && tc >= 0 && r < t->nrows; r++) {
+		if (strcmp(rd_cell(t, r, (size_t)xc), tmpl) || strcmp(rd_cell(t, r, (size_t)kc), "none"))
+			continue;
+		const char *q = strchr(line, '"'), *e = strchr(q + 1, '"');
+		char *twin = xasprintf("%.*s\"%s\"%s   /* archport: %s */\n", (int)(q - line), line,
+				       rd_cell(t, r, (size_t)tc), e + 1, tmpl);
+		free(tmpl);
+		return twin;
+	}
+	free(tmpl);
+	/* no idiom: a macro that traps, same parameters */
+	size_t n;
+	const char *d = directive(line, &n);
+	const char *name = d + n;
+	while (*name == ' ' || *name == '\t')
+		name++;
+	const char *e = name;
+	while (isalnum((unsigned char)*e) || *e == '_')
+		e++;
+	if (*e == '(') {
+		const char *close = strchr(e, ')');
+		e = close ? close + 1 : e;
+	}
+	return xasprintf("#define %.*s __builtin_trap()   /* TODO(archport): port to %s */\n", (int)(e - name),
+			 name, c->k->target);
+}
+
+static int defines(const char *line, const char *name)
+{
+	size_t n;
+	const char *d = directive(line, &n);
+	if (!d || n != 6 || strncmp(d, "define", 6))
+		return 0;
+	d += 6;
+	while (*d == ' ' || *d == '\t')
+		d++;
+	size_t len = strlen(name);
+	return !strncmp(d, name, len) && !(isalnum((unsigned char)d[len]) || d[len] == '_');
+}
+
+void stub_macro(struct stub_ctx *c, struct file_patch *unused, const char *name)
+{
+	(void)unused;
+	for (size_t i = 0; i < c->nc_files; i++) {
+		struct file_patch *fp = c->patch_for(c, c->c_files[i]);
+		for (size_t l = 0; fp && l < fp->nlines; l++) {
+			if (!defines(fp->lines[l], name))
+				continue;
+			for (size_t e = 0; e < fp->nedits; e++)
+				if (fp->edits[e].line == l)
+					return;   /* already gated */
+			size_t last = l;
+			while (last + 1 < fp->nlines && strlen(fp->lines[last]) &&
+			       fp->lines[last][strlen(fp->lines[last]) - 1] == '\\')
+				last++;
+			char *twin = macro_twin(c, fp->lines[l]);
+			gate_lines(fp, l, last, twin);
+			free(twin);
+			return;
+		}
+	}
+}
