@@ -167,6 +167,32 @@ def check_idioms(target):
         return None if r.returncode == 0 else r.stderr.strip()[:400]
 
 
+def check_simde(archport, target, work):
+    """--simde: the SSE2 kernel itself runs on the target, through SIMDe,
+    and its test prints the same as on x86_64."""
+    src = os.path.join(ROOT, "fixtures", "simd-kernel")
+    outputs = {}
+    for arch in ("x86_64", target):
+        tree = os.path.join(work, arch)
+        shutil.copytree(src, tree, symlinks=True)
+        w = run([archport, "stub", "--simde", "--target", target, "--write", "."], tree)
+        if w.returncode != 0:
+            return "stub --simde failed: " + w.stderr.strip()
+        cc = "gcc" if arch == "x86_64" else "%s-gcc" % TRIPLES[target]
+        b = run(["make", "CC=" + cc, "all"], tree)
+        if b.returncode != 0:
+            return "%s build failed: %s" % (arch, (b.stdout + b.stderr).strip()[-300:])
+        cmd = ["./test_simd_kernel"] if arch == "x86_64" else \
+            ["qemu-%s" % target, "-L", "/usr/" + TRIPLES[target], "./test_simd_kernel"]
+        t = run(cmd, tree)
+        if t.returncode != 0:
+            return "%s test failed: %s" % (arch, (t.stdout + t.stderr).strip()[-200:])
+        outputs[arch] = t.stdout
+    if outputs["x86_64"] != outputs[target]:
+        return "outputs differ: %r vs %r" % (outputs["x86_64"], outputs[target])
+    return None
+
+
 def x86_fixtures():
     return sorted(n for n in os.listdir(os.path.join(ROOT, "fixtures"))
                   if not n.startswith("portable-") and os.path.exists(os.path.join(ROOT, "fixtures", n, "Makefile")))
@@ -183,6 +209,11 @@ def main():
     for target in args.targets.split(","):
         err = check_idioms(target)
         print(("ok - idioms assemble for %s" % target) if not err else "not ok - idioms for %s: %s" % (target, err))
+        passed, failed = passed + (not err), failed + bool(err)
+        with tempfile.TemporaryDirectory(prefix="archport-simde-") as work:
+            err = check_simde(archport, target, work)
+        print(("ok - simd-kernel --simde [%s]" % target) if not err else
+              "not ok - simd-kernel --simde [%s]: %s" % (target, err))
         passed, failed = passed + (not err), failed + bool(err)
         for name in x86_fixtures():
             if args.only and name not in args.only.split(","):
