@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
+#include "deep_clang.h"
 #include "rules.h"
 #include "scan.h"
 
@@ -16,6 +17,7 @@ struct scan_options {
 	int jobs;
 	int fail_on;
 	int notes;
+	const char *compile_commands;   /* --compile-commands FILE, or NULL */
 };
 
 static void usage_scan(FILE *out)
@@ -66,8 +68,7 @@ static int parse_scan_args(int argc, char **argv, struct scan_options *o)
 				return 2;
 			}
 		} else if (!strcmp(a, "--compile-commands") && v) {
-			fprintf(stderr, "archport scan: --compile-commands: the libclang pass is not in this version; "
-					"scanning without it\n");
+			o->compile_commands = v;
 		} else if (!strcmp(a, "--no-notes")) {
 			o->notes = 0;
 			takes = 0;
@@ -100,9 +101,24 @@ static char *prefixed(const char *prefix, const char *rel)
 	return prefix ? xasprintf("%s/%s", prefix, rel) : xstrdup(rel);
 }
 
+/* With a compile database (in the root, or --compile-commands), the libclang
+ * pass runs too and wins where the two disagree (deep_merge). */
+static int deep_pass(const struct knowledge *k, const char *root, const char *compile_commands, int jobs,
+		     struct finding_list *fast)
+{
+	struct finding_list deep = {0};
+	struct strmap covered = {0};
+	int rc = deep_scan_cover(root, compile_commands, k, jobs, &deep, &covered);
+	if (rc == 0)
+		deep_merge(fast, &deep, &covered);
+	findings_free(&deep);
+	strmap_free(&covered, NULL);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Scans one root; findings get `prefix/` when several roots were given. */
 static int scan_root(const struct knowledge *k, const char *root, const char *prefix, int jobs, int notes,
-		     struct finding_list *all, size_t *files, size_t *lines)
+		     const char *compile_commands, struct finding_list *all, size_t *files, size_t *lines)
 {
 	struct tree_scan ts;
 	if (tree_scan_run(&ts, k, root, jobs) != 0)
@@ -112,24 +128,28 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 		report_unreadable(all, rel, ts.walk.problems[i].why);
 		free(rel);
 	}
+	struct finding_list fast = {0};
 	for (size_t i = 0; i < ts.walk.len; i++) {
 		struct file_scan *r = &ts.results[i];
 		*files += r->scanned;
 		*lines += r->lines;
-		for (size_t j = 0; j < r->findings.len; j++) {
-			struct finding *f = &r->findings.items[j];
-			if (!notes && f->severity == SEV_NOTE)
-				continue;
-			char *file = prefixed(prefix, f->file);
-			char *saved = f->file;
-			f->file = file;
-			findings_add(all, f);
-			f->file = saved;
-			free(file);
-		}
+		findings_take(&fast, &r->findings);
 	}
+	int rc = deep_pass(k, root, compile_commands, jobs, &fast);
+	for (size_t j = 0; j < fast.len; j++) {
+		struct finding *f = &fast.items[j];
+		if (!notes && f->severity == SEV_NOTE)
+			continue;
+		char *file = prefixed(prefix, f->file);
+		char *saved = f->file;
+		f->file = file;
+		findings_add(all, f);
+		f->file = saved;
+		free(file);
+	}
+	findings_free(&fast);
 	tree_scan_free(&ts);
-	return 0;
+	return rc;
 }
 
 static report_writer writer_for(const char *format)
@@ -185,7 +205,7 @@ static int default_jobs(void)
 
 int cmd_scan(int argc, char **argv)
 {
-	struct scan_options o = { NULL, 0, "aarch64", "text", NULL, default_jobs(), SEV_ERROR, 1 };
+	struct scan_options o = { NULL, 0, "aarch64", "text", NULL, default_jobs(), SEV_ERROR, 1, NULL };
 	int rc = parse_scan_args(argc, argv, &o);
 	if (rc) {
 		free(o.paths);
@@ -200,8 +220,8 @@ int cmd_scan(int argc, char **argv)
 	size_t files = 0, lines = 0;
 	int io_error = 0;
 	for (size_t i = 0; i < o.npaths; i++)
-		if (scan_root(k, o.paths[i], o.npaths > 1 ? o.paths[i] : NULL, o.jobs, o.notes, &all, &files,
-			      &lines) != 0)
+		if (scan_root(k, o.paths[i], o.npaths > 1 ? o.paths[i] : NULL, o.jobs, o.notes, o.compile_commands,
+			      &all, &files, &lines) != 0)
 			io_error = 1;
 	findings_sort(&all);
 	struct report r = { ARCHPORT_VERSION, k->target, o.npaths == 1 ? o.paths[0] : ".", files, lines, &all,

@@ -41,7 +41,8 @@
 #define HOST_ARCH "host"
 #endif
 
-/* A test that runs longer than this under QEMU is reported as hung. */
+/* A test that runs longer than this (seconds, --test-timeout) under QEMU
+ * is reported as hung. */
 #define TEST_TIMEOUT 300
 /* run_cmd's results besides an exit status (0..255, 128+signal). */
 #define RUN_FAILED (-1)
@@ -75,7 +76,7 @@ struct step {
 struct verify {
 	const char *path, *build_cmd, *test_cmd, *patch_in, *system;
 	const struct arch *target;
-	int simde, keep, jobs;
+	int simde, keep, jobs, test_timeout;
 	enum buildsys bs;
 	char *epoch;         /* SOURCE_DATE_EPOCH, the same for every build */
 	char *scratch, *tree, *build, *logs, *patch;
@@ -243,6 +244,19 @@ static int wait_child(pid_t pid, int timeout)
 	}
 }
 
+/* The process group of a running test, for on_signal. */
+static volatile sig_atomic_t child_group;
+
+/* A test runs in its own process group, so the terminal's Ctrl-C does not
+ * reach it: take it down with us instead of leaving QEMU running. */
+static void on_signal(int sig)
+{
+	if (child_group > 0)
+		kill(-(pid_t)child_group, SIGKILL);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static int run_cmd(const struct cmd *c)
 {
 	int fd = open(c->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -260,9 +274,13 @@ static int run_cmd(const struct cmd *c)
 		fprintf(stderr, "archport verify: fork: %s\n", strerror(errno));
 		return RUN_FAILED;
 	}
-	if (c->timeout)
-		setpgid(pid, pid);   /* also here: the child may not have run yet */
-	return wait_child(pid, c->timeout);
+	if (!c->timeout)
+		return wait_child(pid, 0);
+	setpgid(pid, pid);   /* also here: the child may not have run yet */
+	child_group = pid;
+	int rc = wait_child(pid, c->timeout);
+	child_group = 0;
+	return rc;
 }
 
 static void cmd_free(struct cmd *c)
@@ -399,7 +417,6 @@ static char *read_all(const char *path)
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
 		sb_add(&sb, buf, n);
 	fclose(f);
-	sb_add(&sb, "", 0);
 	return sb_detach(&sb);
 }
 
@@ -750,10 +767,10 @@ static void list_objects(const char *root, const char *rel, struct strvec *out)
 		char *sub = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
 		char *full = xasprintf("%s/%s", root, sub);
 		struct stat st;
-		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
+		int ok = lstat(full, &st) == 0;
+		if (ok && S_ISDIR(st.st_mode))
 			list_objects(root, sub, out);
-		else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
-			 (ends_with(sub, ".o") || ends_with(sub, ".obj")))
+		else if (ok && S_ISREG(st.st_mode) && (ends_with(sub, ".o") || ends_with(sub, ".obj")))
 			sv_add(out, sub), sub = NULL;
 		free(sub);
 		free(full);
@@ -823,7 +840,6 @@ static char *some_names(const struct strvec *s)
 		sb_addf(&sb, "%s%s", i ? " " : "", s->v[i]);
 	if (s->len > 3)
 		sb_adds(&sb, " ...");
-	sb_add(&sb, "", 0);
 	return sb_detach(&sb);
 }
 
@@ -920,10 +936,11 @@ static void find_tests(const struct verify *v, const char *rel, struct strvec *o
 		char *sub = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
 		char *full = xasprintf("%s/%s", v->tree, sub);
 		struct stat st;
-		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
+		int ok = lstat(full, &st) == 0;
+		if (ok && S_ISDIR(st.st_mode))
 			find_tests(v, sub, out);
-		else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) &&
-			 looks_like_test(sub) && target_executable(full, v->target->elf_machine))
+		else if (ok && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) && looks_like_test(sub) &&
+			 target_executable(full, v->target->elf_machine))
 			sv_add(out, sub), sub = NULL;
 		free(sub);
 		free(full);
@@ -957,10 +974,10 @@ static int makefile_has_target(const struct verify *v, const char *name)
 	return found;
 }
 
-static char *status_words(int rc)
+static char *status_words(const struct verify *v, int rc)
 {
 	if (rc == RUN_TIMEOUT)
-		return xasprintf("hung, killed after %d s", TEST_TIMEOUT);
+		return xasprintf("hung, killed after %d s", v->test_timeout);
 	if (rc == RUN_FAILED)
 		return xstrdup("could not run");
 	if (rc > 128)
@@ -970,7 +987,7 @@ static char *status_words(int rc)
 
 static int run_one_test(const struct verify *v, const char *rel, const char *log)
 {
-	struct cmd c = { .cwd = v->tree, .log = log, .timeout = TEST_TIMEOUT };
+	struct cmd c = { .cwd = v->tree, .log = log, .timeout = v->test_timeout };
 	base_env(v, &c, 1, 1);
 	if (is_cross(v)) {
 		sv_add(&c.argv, xasprintf("qemu-%s", v->target->name));
@@ -1012,7 +1029,7 @@ static void run_found_tests(struct verify *v, const char *log)
 			passed++;
 			continue;
 		}
-		char *words = status_words(rc);
+		char *words = status_words(v, rc);
 		sb_addf(&bad, "%s%s (%s)", bad.len ? ", " : "", tests.v[i], words);
 		free(words);
 	}
@@ -1031,9 +1048,10 @@ static void run_ctest(struct verify *v, const char *log)
 {
 	struct cmd c = { .cwd = v->build, .log = log };
 	base_env(v, &c, 1, 1);
-	const char *args[] = { "ctest", "--output-on-failure", "--timeout", "300" };
+	const char *args[] = { "ctest", "--output-on-failure", "--timeout" };
 	for (size_t i = 0; i < sizeof args / sizeof *args; i++)
 		sv_push(&c.argv, args[i]);
+	sv_add(&c.argv, xasprintf("%d", v->test_timeout));
 	sv_add(&c.argv, xasprintf("-j%d", v->jobs));
 	int rc = run_cmd(&c);
 	cmd_free(&c);
@@ -1065,7 +1083,7 @@ static void run_test_command(struct verify *v, const char *log)
 	}
 	int rc = run_cmd(&c);
 	cmd_free(&c);
-	char *words = status_words(rc);
+	char *words = status_words(v, rc);
 	const char *what = v->test_cmd ? "--test" : "cargo test";
 	if (rc == 0) {
 		step_set(v, ST_TESTS, OK, xasprintf("%s passed", what));
@@ -1216,6 +1234,7 @@ static void usage_verify(FILE *out)
 {
 	fputs("usage: archport verify [PATH] [--target aarch64|riscv64|x86_64] [--build CMD] [--test CMD]\n"
 	      "                       [--patch FILE] [--system make|cmake|cargo] [--simde] [--keep] [-j N]\n"
+	      "                       [--test-timeout SECONDS]\n"
 	      "Builds scratch copies of PATH for the host before and after `archport stub`'s patch\n"
 	      "(or --patch FILE), compares the objects byte for byte, builds for the target and runs\n"
 	      "the tests under qemu-user. Exit status: 0 all steps passed, 1 a step failed, 2 usage.\n", out);
@@ -1237,13 +1256,14 @@ static int parse_option(struct verify *v, int argc, char **argv, int *i, const c
 	const char **slot = !strcmp(a, "--target") ? target : !strcmp(a, "--build") ? &v->build_cmd
 			  : !strcmp(a, "--test") ? &v->test_cmd : !strcmp(a, "--patch") ? &v->patch_in
 			  : !strcmp(a, "--system") ? &v->system : NULL;
-	if (slot || !strcmp(a, "-j")) {
+	int *num = !strcmp(a, "-j") ? &v->jobs : !strcmp(a, "--test-timeout") ? &v->test_timeout : NULL;
+	if (slot || num) {
 		if (!val)
 			return -1;
 		++*i;
 		if (slot)
 			*slot = val;
-		else if ((v->jobs = atoi(val)) < 1 || v->jobs > 256)
+		else if ((*num = atoi(val)) < 1 || *num > 86400)
 			return -1;
 	} else if (!strcmp(a, "--simde")) {
 		v->simde = 1;
@@ -1303,6 +1323,7 @@ static int parse_args(int argc, char **argv, struct verify *v)
 {
 	const char *target = "aarch64";
 	v->jobs = 2;
+	v->test_timeout = TEST_TIMEOUT;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage_verify(stdout);
@@ -1429,6 +1450,9 @@ int cmd_verify(int argc, char **argv)
 	int rc = parse_args(argc, argv, &v);
 	if (rc == 0 && make_scratch(&v) != 0)
 		rc = 2;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	if (rc == 0 && run_steps(&v) != 0)
 		rc = 2;   /* an I/O error, reported; nothing was verified */
 	if (rc == 0)

@@ -7,16 +7,9 @@
 #define ARCHPORT_DEEP_CLANG_H
 
 #include "finding.h"
+#include "rules.h"
 #include "knowledge.h"
 #include "util.h"
-
-/* Rule ids only the deep pass produces (to be registered in rules.h). */
-#ifndef RULE_CLANG_ERROR
-#define RULE_CLANG_ERROR    "c/clang-error"
-#endif
-#ifndef RULE_RUNTIME_HAZARD
-#define RULE_RUNTIME_HAZARD "c/runtime-hazard"
-#endif
 
 /* The compile database to use: `explicit_file` when given, else
  * <root>/compile_commands.json when it exists.  Returns a malloc'd path or

@@ -35,6 +35,10 @@ static const struct rule_info rules[] = {
 	  "-march=/-mtune=/-mcpu= with an x86 value not under an architecture condition" },
 	{ RULE_BUILD_NASM, SEV_ERROR,
 	  "nasm/yasm invoked by the build for every architecture" },
+	{ RULE_CLANG_ERROR, SEV_ERROR,
+	  "another error clang reports for the target (--compile-commands deep pass)" },
+	{ RULE_RUNTIME_HAZARD, SEV_WARNING,
+	  "builds on the target but behaves differently: plain char sign, 4 KiB page constants" },
 	{ RULE_INPUT, SEV_WARNING,
 	  "a file archport could not read or scan (binary, too large, unreadable)" },
 };
