@@ -50,6 +50,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_stub import STUBBED_PATHS  # noqa: E402  (one list of by-design traps)
 PORTABLE = "portable-crc"
 
 STEPS = ("patch", "host build, before", "host build, after", "objects", "build", "tests")
@@ -343,6 +345,20 @@ def case_custom_commands(ctx: Context) -> None:
     r.expect_logs_kept("tests")
 
 
+def case_hung_test(ctx: Context) -> None:
+    """A test that never ends is killed at --test-timeout and named; the
+    other tests still run."""
+    tree = ctx.case_dir() / "hang"
+    tree.mkdir()
+    (tree / "test_hang.c").write_text("int main(void) { for (;;) ; }\n")
+    (tree / "test_ok.c").write_text("int main(void) { return 0; }\n")
+    (tree / "Makefile").write_text("all: test_hang test_ok\ntest_%: test_%.c\n\t$(CC) -O2 -o $@ $<\n")
+    r = ctx.verify(tree, "--patch", str(ctx.patch_file("empty.patch", "")), "--test-timeout", "2")
+    r.expect_rc(1)
+    r.expect("tests", "FAIL", "1/2 passed; failed: test_hang (hung, killed after 2 s)")
+    r.expect("objects", "skipped", "no object files")
+
+
 def case_keep(ctx: Context) -> None:
     r = ctx.verify(ctx.fixture(PORTABLE), "--keep", *portable_patch_args(ctx))
     r.expect_all_ok()
@@ -355,11 +371,19 @@ def case_keep(ctx: Context) -> None:
 
 
 def case_stub_fixture(name: str, target: str):
+    """Every step ok; for a fixture whose own test runs a stubbed path
+    (test_stub.STUBBED_PATHS, by design), every step but the tests, which
+    must then fail."""
     def run(ctx: Context) -> None:
         if not ctx.stub_available():
             raise Skip("`archport stub` is not in this build yet")
         r = ctx.verify(ctx.fixture(name), "--target", target)
         detail = r.row("patch")[2]
+        if name in STUBBED_PATHS:
+            bad = [f"{s}: {d}" for s, res, d in r.rows if (res == "FAIL") != s.startswith("tests")]
+            if bad:
+                raise Failure("; ".join(bad) + f" (the tests must fail: {STUBBED_PATHS[name]})")
+            return
         try:
             r.expect_all_ok()
         except Failure:
@@ -387,6 +411,7 @@ def select_cases(fixtures: str) -> list[tuple[str, object]]:
         ("a failing target build is reported with its first error", case_target_build_fails),
         ("cmake: objects compared, ctest under qemu", case_cmake),
         ("--build and --test commands", case_custom_commands),
+        ("a hung test is killed at --test-timeout", case_hung_test),
         ("--keep keeps the scratch directory", case_keep),
     ]
     names = x86_fixtures() if fixtures == "all" else [] if fixtures == "none" else fixtures.split(",")
