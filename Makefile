@@ -5,8 +5,9 @@ CFLAGS ?= -O2 -g
 WARN = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
 VERSION = 0.1.0
 LLVM_DIR = /usr/lib/llvm-19
-CPPFLAGS += -Ianalyzer -Istubgen -isystem $(LLVM_DIR)/include -DARCHPORT_VERSION='"$(VERSION)"'
-LDLIBS += -pthread -L$(LLVM_DIR)/lib -Wl,-rpath,$(LLVM_DIR)/lib -lclang
+CPPFLAGS += -Ianalyzer -Istubgen -isystem $(LLVM_DIR)/include -DARCHPORT_VERSION='"$(VERSION)"' \
+	-DLIBCLANG_PATH='"$(LLVM_DIR)/lib/libclang.so"'
+LDLIBS += -pthread -ldl
 
 SRCS = $(wildcard analyzer/*.c) $(wildcard stubgen/*.c)
 LIB_SRCS = $(filter-out analyzer/main.c,$(SRCS))

@@ -4,8 +4,6 @@
  * triple.  Workers share nothing but the job counter: one CXIndex each, and
  * findings go to per-TU lists that the main thread merges in job order, so
  * the report does not depend on scheduling. */
-#include <clang-c/CXCompilationDatabase.h>
-#include <clang-c/Index.h>
 #include <ctype.h>
 #include <limits.h>
 #include <pthread.h>
@@ -17,6 +15,7 @@
 #include <unistd.h>
 #include "asm_check.h"
 #include "deep_clang.h"
+#include "libclang_load.h"
 #include "rules.h"
 
 /* ---- jobs ---- */
@@ -785,6 +784,10 @@ int deep_scan_cover(const char *root, const char *compile_commands, const struct
 	char *db_path = deep_find_database(root, compile_commands);
 	if (!db_path)
 		return 1;
+	if (libclang_load() != 0) {
+		free(db_path);
+		return -1;
+	}
 	char real_root[PATH_MAX];
 	CXCompilationDatabase db = realpath(root, real_root) ? open_database(db_path) : NULL;
 	if (!db) {
