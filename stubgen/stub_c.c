@@ -580,7 +580,7 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 		const struct finding *fd = &c->findings[i];
 		char *macro = macro_name(fd->message);
 		if (macro) {
-			stub_macro(c, fp, macro);
+			stub_macro(c, macro);
 			free(macro);
 			continue;
 		}

@@ -240,9 +240,8 @@ static int defines(const char *line, const char *name)
 	return !strncmp(d, name, len) && !(isalnum((unsigned char)d[len]) || d[len] == '_');
 }
 
-void stub_macro(struct stub_ctx *c, struct file_patch *unused, const char *name)
+void stub_macro(struct stub_ctx *c, const char *name)
 {
-	(void)unused;
 	for (size_t i = 0; i < c->nc_files; i++) {
 		struct file_patch *fp = c->patch_for(c, c->c_files[i]);
 		for (size_t l = 0; fp && l < fp->nlines; l++) {

@@ -36,6 +36,6 @@ void stub_build_file(struct stub_ctx *c, struct file_patch *fp, int cmake);
  * edits go to the file that holds the chain. */
 void stub_chain_arm(struct stub_ctx *c, struct file_patch *fp, size_t if_line, int at_else);
 /* x86 macros used by the file: their #define is gated in its own file. */
-void stub_macro(struct stub_ctx *c, struct file_patch *fp, const char *name);
+void stub_macro(struct stub_ctx *c, const char *name);
 
 #endif

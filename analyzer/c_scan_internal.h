@@ -1,0 +1,38 @@
+/* Shared by c_scan.c (the preprocessor and token pass) and c_summary.c
+ * (what an included header leaves behind, recorded once and replayed). */
+#ifndef ARCHPORT_C_SCAN_INTERNAL_H
+#define ARCHPORT_C_SCAN_INTERNAL_H
+
+#include "c_scan.h"
+#include "pp_expr.h"
+
+struct macro {
+	enum tri defined;
+	char *body;
+	int function_like;
+	int arch_dependent;     /* defined under an architecture condition */
+	struct evidence *x86;   /* the body holds x86 code */
+};
+
+struct missing_def {
+	char *file;
+	int line;
+	int reported;
+};
+
+void free_macro(void *p);
+void free_missing(void *p);
+/* Scans one file's text in the translation unit of `cs`. */
+void c_scan_source(struct c_scan *cs, const char *src, size_t len, const char *rel);
+
+/* What reading a header changes, recorded for its summary. */
+enum op_kind { OP_DEFINE, OP_UNDEF, OP_DECLARE, OP_MISSING, OP_INCLUDE };
+void record_op(struct c_scan *cs, enum op_kind kind, const char *name, size_t n,
+	       const struct macro *m, const struct missing_def *md, int file);
+/* Brings an in-tree header's effects into the translation unit. */
+void process_include(struct c_scan *cs, int file_index);
+struct summary *summary_new(void);
+/* After a header's own scan: keep what it recorded for its includers. */
+void publish_summary(struct c_scan *cs, int file_index);
+
+#endif
