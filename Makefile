@@ -26,6 +26,34 @@ CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 all: bin/archport
 
+# Rust front end: the tree-sitter-rust grammar (ABI 14, accepted by Debian's
+# libtree-sitter 0.20.7) comes from the npm registry at build time, pinned with
+# its sha512 in scripts/npm-lock.txt, and is compiled into build/ (never committed).
+TS_RUST_DIR = build/tree-sitter-rust
+TS_RUST_LIB = build/libts-rust.a
+LDLIBS += $(TS_RUST_LIB) -ltree-sitter
+
+$(TS_RUST_DIR)/src/parser.c: scripts/npm-lock.txt scripts/fetch_npm.sh
+	sh scripts/fetch_npm.sh tree-sitter-rust $(TS_RUST_DIR)
+	@touch $@
+
+# Generated code: its own headers, no -Werror, -O1 keeps the 200k-line parser quick to build.
+build/ts-rust/%.o: $(TS_RUST_DIR)/src/parser.c
+	@mkdir -p build/ts-rust
+	$(CC) -std=c11 -O1 -g0 -w -I$(TS_RUST_DIR)/src -c $(TS_RUST_DIR)/src/$*.c -o $@
+
+$(TS_RUST_LIB): build/ts-rust/parser.o build/ts-rust/scanner.o
+	rm -f $@ && ar rcs $@ $^
+
+bin/archport build/asan/archport build/unit_tests: $(TS_RUST_LIB)
+
+# The Rust trees (fixtures/rust-*) graded against Debian's rustc, part of `make graded`.
+.PHONY: test-rust
+test-rust: all
+	python3 tests/test_rust.py --archport bin/archport
+graded: test-rust
+# End of the Rust front end block.
+
 setup:
 	@sh scripts/setup.sh
 
@@ -85,6 +113,10 @@ check: setup all build/asan/archport
 
 bench: all
 	python3 bench/run.py
+
+.PHONY: bench-deep
+bench-deep: all
+	python3 bench/deep.py
 
 clean:
 	rm -rf build bin

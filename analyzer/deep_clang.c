@@ -1,9 +1,11 @@
 /* The deep pass (see deep_clang.h).  Each TU is parsed by libclang with the
  * flags of its compile command, minus what only makes sense for the x86
  * build (-m*, -march, -o, dependency output), retargeted to the target
- * triple.  Workers share nothing but the job counter: one CXIndex each, and
- * findings go to per-TU lists that the main thread merges in job order, so
- * the report does not depend on scheduling. */
+ * triple.  Workers share nothing but the job counter and the cache (whose
+ * file-hash memo has its own lock): one CXIndex each, and findings go to
+ * per-TU lists, parsed or read from the cache, that the main thread merges
+ * in job order, so the report does not depend on scheduling or on what was
+ * cached. */
 #include <ctype.h>
 #include <limits.h>
 #include <pthread.h>
@@ -15,34 +17,12 @@
 #include <unistd.h>
 #include "asm_check.h"
 #include "deep_clang.h"
-#include "libclang_load.h"
+#include "deep_internal.h"
 #include "rules.h"
 
 /* ---- jobs ---- */
 
-struct tu_job {
-	char *dir, *file;      /* absolute */
-	char **args;           /* rewritten command line, without the file */
-	int nargs;
-};
-
-struct tu_result {
-	struct finding_list findings;
-	char **covered;        /* root-relative files the TU read */
-	size_t ncovered, cap;
-};
-
-struct deep_run {
-	const char *root;      /* real path */
-	size_t rootlen;
-	const struct knowledge *k;
-	struct tu_job *jobs;
-	struct tu_result *results;
-	size_t njobs, next;
-	pthread_mutex_t lock;
-};
-
-static char *cx_take(CXString s)
+char *deep_take(CXString s)
 {
 	const char *p = clang_getCString(s);
 	char *copy = xstrdup(p ? p : "");
@@ -111,7 +91,7 @@ static void rewrite_command(CXCompileCommand cmd, struct tu_job *j, const char *
 	size_t cap = 0;
 	unsigned n = clang_CompileCommand_getNumArgs(cmd);
 	for (unsigned i = 1; i < n; i++) {   /* argv[0] is the build's compiler */
-		char *a = cx_take(clang_CompileCommand_getArg(cmd, i));
+		char *a = deep_take(clang_CompileCommand_getArg(cmd, i));
 		char *abs = absolute_in(j->dir, a);
 		if (drops_with_value(a))
 			i++;
@@ -139,8 +119,8 @@ static size_t load_jobs(CXCompilationDatabase db, const char *triple, struct tu_
 	for (unsigned i = 0; i < n; i++) {
 		CXCompileCommand cmd = clang_CompileCommands_getCommand(cmds, i);
 		struct tu_job *j = &jobs[len];
-		j->dir = cx_take(clang_CompileCommand_getDirectory(cmd));
-		char *file = cx_take(clang_CompileCommand_getFilename(cmd));
+		j->dir = deep_take(clang_CompileCommand_getDirectory(cmd));
+		char *file = deep_take(clang_CompileCommand_getFilename(cmd));
 		j->file = absolute_in(j->dir, file);
 		free(file);
 		if (!is_c_family(j->file)) {    /* .S files: the asm scan's job */
@@ -221,26 +201,17 @@ struct include_site {
 	int reported;
 };
 
-struct tu_state {
-	const struct deep_run *run;
-	CXTranslationUnit tu;
-	struct tu_result *res;
-	struct strmap in_root;     /* CXFile (pointer bytes) -> rel path, or "" */
-	struct strmap sites;       /* CXFile outside the tree -> struct include_site */
-	int fatal;                 /* a missing/x86 header stopped the TU */
-};
-
 /* The file's path relative to the root, or NULL when outside; cached per
  * CXFile because the AST walk asks for every top-level declaration. */
-static const char *rel_of(struct tu_state *st, CXFile f)
+const char *deep_rel(struct tu_state *st, CXFile f)
 {
 	if (!f)
 		return NULL;
 	struct strmap_entry *e = strmap_get(&st->in_root, (const char *)&f, sizeof f, 1);
 	if (!e->value) {
-		char *path = cx_take(clang_File_tryGetRealPathName(f));
+		char *path = deep_take(clang_File_tryGetRealPathName(f));
 		if (!*path) {
-			char real[PATH_MAX], *name = cx_take(clang_getFileName(f));
+			char real[PATH_MAX], *name = deep_take(clang_getFileName(f));
 			free(path);
 			path = xstrdup(realpath(name, real) ? real : name);
 			free(name);
@@ -254,13 +225,12 @@ static const char *rel_of(struct tu_state *st, CXFile f)
 	return *rel ? rel : NULL;
 }
 
-static void expansion_of(CXSourceLocation loc, CXFile *f, unsigned *line, unsigned *col)
+void deep_expansion(CXSourceLocation loc, CXFile *f, unsigned *line, unsigned *col)
 {
 	clang_getExpansionLocation(loc, f, line, col, NULL);
 }
 
-/* The text of line `line` of `f` (no newline), malloc'd, or NULL. */
-static char *line_text(CXTranslationUnit tu, CXFile f, unsigned line)
+char *deep_line_text(CXTranslationUnit tu, CXFile f, unsigned line)
 {
 	size_t size = 0;
 	const char *p = clang_getFileContents(tu, f, &size), *end = p + size;
@@ -308,8 +278,8 @@ static char *include_name(const char *text)
 	return e ? xstrndup(d + 1, (size_t)(e - d - 1)) : NULL;
 }
 
-static void add_finding(struct tu_state *st, const char *rule, enum severity sev, const char *rel,
-			unsigned line, unsigned col, const char *fix, char *message, char *source)
+void deep_add_finding(struct tu_state *st, const char *rule, enum severity sev, const char *rel,
+		      unsigned line, unsigned col, const char *fix, char *message, char *source)
 {
 	struct finding f = { rule, sev, (char *)rel, (int)line, (int)col, (int)line, (int)col,
 			     message, fix, source };
@@ -326,12 +296,35 @@ static void add_covered(struct tu_result *r, const char *rel)
 	r->covered[r->ncovered++] = xstrdup(rel);
 }
 
+/* Every file the parse read, in the tree or not, goes into the cache
+ * entry with the hash of the bytes clang saw (not of the file now: an edit
+ * during the parse must not be taken for what was parsed). */
+static void record_read(struct tu_state *st, CXFile f)
+{
+	struct strmap_entry *e = strmap_get(&st->read, (const char *)&f, sizeof f, 1);
+	if (e->value)
+		return;   /* a header without a guard, included again */
+	e->value = (void *)1;
+	size_t size = 0;
+	const char *bytes = clang_getFileContents(st->tu, f, &size);
+	char *name = deep_take(clang_File_tryGetRealPathName(f));
+	if (!*name) {
+		free(name);
+		name = deep_take(clang_getFileName(f));
+	}
+	char *path = absolute_in(st->job->dir, name);
+	deep_record_file(&st->rec, path, bytes, size);
+	free(path);
+	free(name);
+}
+
 /* stack[0] is the #include that read `f`, stack[len-1] is in the main
  * file; the innermost in-tree entry is where the tree asked for it. */
 static void visit_inclusion(CXFile f, CXSourceLocation *stack, unsigned len, CXClientData data)
 {
 	struct tu_state *st = data;
-	const char *rel = rel_of(st, f);
+	record_read(st, f);
+	const char *rel = deep_rel(st, f);
 	if (rel) {
 		add_covered(st->res, rel);
 		return;
@@ -339,8 +332,8 @@ static void visit_inclusion(CXFile f, CXSourceLocation *stack, unsigned len, CXC
 	for (unsigned i = 0; i < len; i++) {
 		CXFile in;
 		unsigned line, col;
-		expansion_of(stack[i], &in, &line, &col);
-		const char *site_rel = rel_of(st, in);
+		deep_expansion(stack[i], &in, &line, &col);
+		const char *site_rel = deep_rel(st, in);
 		if (!site_rel)
 			continue;
 		struct strmap_entry *e = strmap_get(&st->sites, (const char *)&f, sizeof f, 1);
@@ -427,19 +420,19 @@ static void outside_error(struct tu_state *st, CXFile f, unsigned line, const ch
 	if (!s || s->reported)
 		return;
 	s->reported = 1;
-	char *hdr_line = line_text(st->tu, f, line);
+	char *hdr_line = deep_line_text(st->tu, f, line);
 	int x86_error = is_error_directive(hdr_line);   /* clang's own x86 headers #error */
 	free(hdr_line);
-	char *src = line_text(st->tu, s->file, s->line), *name = include_name(src);
+	char *src = deep_line_text(st->tu, s->file, s->line), *name = include_name(src);
 	int known = name && strmap_has(&st->run->k->headers, name, strlen(name));
 	if (known || x86_error) {
 		st->fatal = 1;
-		add_finding(st, RULE_HEADER, SEV_ERROR, s->rel, s->line, s->col, "gate",
-			    xasprintf("<%s> is an x86 header, not available on %s (clang: %s)",
-				      name ? name : "?", st->run->k->target, msg), src);
+		deep_add_finding(st, RULE_HEADER, SEV_ERROR, s->rel, s->line, s->col, "gate",
+				 xasprintf("<%s> is an x86 header, not available on %s (clang: %s)",
+					   name ? name : "?", st->run->k->target, msg), src);
 	} else {
-		add_finding(st, RULE_CLANG_ERROR, SEV_ERROR, s->rel, s->line, s->col, "port",
-			    xasprintf("in a header included here: %s", msg), src);
+		deep_add_finding(st, RULE_CLANG_ERROR, SEV_ERROR, s->rel, s->line, s->col, "port",
+				 xasprintf("in a header included here: %s", msg), src);
 	}
 	free(name);
 }
@@ -449,9 +442,59 @@ static void char_hazard(struct tu_state *st, const char *rel, CXFile f, unsigned
 {
 	if (!strstr(msg, "'char'") && !strstr(msg, "char is interpreted as unsigned"))
 		return;
-	add_finding(st, RULE_RUNTIME_HAZARD, SEV_WARNING, rel, line, col, "port",
-		    xasprintf("plain char is unsigned on %s: %s", st->run->k->target, msg),
-		    line_text(st->tu, f, line));
+	deep_add_finding(st, RULE_RUNTIME_HAZARD, SEV_WARNING, rel, line, col, "port",
+			 xasprintf("plain char is unsigned on %s: %s", st->run->k->target, msg),
+			 deep_line_text(st->tu, f, line));
+}
+
+/* The directories a TU's #include looks in that its own flags name. */
+static int is_include_flag(const char *a, size_t *len)
+{
+	static const char *const flags[] = { "-I", "-iquote", "-isystem", "-idirafter", NULL };
+	for (const char *const *fl = flags; *fl; fl++)
+		if (str_starts(a, *fl)) {
+			*len = strlen(*fl);
+			return 1;
+		}
+	return 0;
+}
+
+static void record_absent_in(struct tu_state *st, const char *dir, const char *name)
+{
+	char *rel = xasprintf("%s/%s", dir, name);
+	char *path = absolute_in(st->job->dir, rel);
+	deep_record_absent(&st->rec, path);
+	free(path);
+	free(rel);
+}
+
+/* A missing header may be added later: the cache entry then lists where
+ * it was looked for (the includer's directory, the main file's, every -I
+ * style directory of the command) and is dropped once one of them exists.
+ * The compiler's own system directories are not listed. */
+static void record_missing(struct tu_state *st, CXFile includer, const char *msg)
+{
+	char name[PATH_MAX];
+	if (!quoted_name(msg, name, sizeof name))
+		return;
+	char *inc = includer ? deep_take(clang_getFileName(includer)) : xstrdup(st->job->file);
+	const char *dirs[] = { inc, st->job->file };
+	for (size_t i = 0; i < 2; i++) {
+		const char *slash = strrchr(dirs[i], '/');
+		char *dir = slash ? xstrndup(dirs[i], (size_t)(slash - dirs[i])) : xstrdup(".");
+		record_absent_in(st, *dir ? dir : "/", name);
+		free(dir);
+	}
+	free(inc);
+	for (int i = 0; i < st->job->nargs; i++) {
+		size_t n;
+		const char *a = st->job->args[i];
+		if (!is_include_flag(a, &n))
+			continue;
+		const char *dir = a[n] ? a + n : i + 1 < st->job->nargs ? st->job->args[++i] : NULL;
+		if (dir)
+			record_absent_in(st, dir, name);
+	}
 }
 
 static void one_diagnostic(struct tu_state *st, CXDiagnostic d)
@@ -461,9 +504,11 @@ static void one_diagnostic(struct tu_state *st, CXDiagnostic d)
 		return;
 	CXFile f;
 	unsigned line, col;
-	expansion_of(clang_getDiagnosticLocation(d), &f, &line, &col);
-	const char *rel = rel_of(st, f);
-	char *msg = cx_take(clang_getDiagnosticSpelling(d));
+	deep_expansion(clang_getDiagnosticLocation(d), &f, &line, &col);
+	const char *rel = deep_rel(st, f);
+	char *msg = deep_take(clang_getDiagnosticSpelling(d));
+	if (sev >= CXDiagnostic_Error && strstr(msg, "file not found"))
+		record_missing(st, f, msg);
 	if (sev == CXDiagnostic_Warning) {
 		if (rel)
 			char_hazard(st, rel, f, line, col, msg);
@@ -471,12 +516,12 @@ static void one_diagnostic(struct tu_state *st, CXDiagnostic d)
 		if (f)
 			outside_error(st, f, line, msg);
 	} else if (!(st->fatal && is_consequence(msg))) {
-		char *src = line_text(st->tu, f, line);
+		char *src = deep_line_text(st->tu, f, line);
 		const char *rule = classify(st->run->k, msg, src);
 		if (sev == CXDiagnostic_Fatal)
 			st->fatal = 1;
-		add_finding(st, rule, SEV_ERROR, rel, line, col, !strcmp(rule, RULE_ERROR_DIRECTIVE) ? "port" : "gate",
-			    xstrdup(msg), src);
+		const char *fix = !strcmp(rule, RULE_ERROR_DIRECTIVE) ? "port" : "gate";
+		deep_add_finding(st, rule, SEV_ERROR, rel, line, col, fix, hazard_explain_error(st->run->k, msg), src);
 	}
 	free(msg);
 }
@@ -495,7 +540,7 @@ static void collect_diagnostics(struct tu_state *st)
 
 static int is_spelled(CXTranslationUnit tu, CXToken t, const char *const *words)
 {
-	char *s = cx_take(clang_getTokenSpelling(tu, t));
+	char *s = deep_take(clang_getTokenSpelling(tu, t));
 	int hit = is_one_of(s, words);
 	free(s);
 	return hit;
@@ -534,7 +579,7 @@ static char *template_of(CXTranslationUnit tu, CXToken *t, unsigned n)
 	sb_add(&sb, "", 0);
 	for (; i < n; i++) {
 		enum CXTokenKind kind = clang_getTokenKind(t[i]);
-		char *s = cx_take(clang_getTokenSpelling(tu, t[i]));
+		char *s = deep_take(clang_getTokenSpelling(tu, t[i]));
 		int go = kind == CXToken_Identifier || (kind == CXToken_Literal && strchr(s, '"'));
 		if (kind == CXToken_Literal && go)
 			append_literal(&sb, s);
@@ -575,10 +620,10 @@ static void check_asm(struct tu_state *st, CXCursor c, const char *rel, CXFile f
 	char *text = asm_template(st->tu, c);
 	struct asm_issue issue;
 	if (text && asm_check_text(st->run->k, text, strlen(text), ASM_TEMPLATE, &issue))
-		add_finding(st, RULE_ASM_X86, SEV_ERROR, rel, line, col, "gate",
-			    xasprintf("%s in %sasm is not valid on %s", issue.what,
-				      top_level ? "top-level " : "inline ", st->run->k->target),
-			    line_text(st->tu, f, line));
+		deep_add_finding(st, RULE_ASM_X86, SEV_ERROR, rel, line, col, "gate",
+				 xasprintf("%s in %sasm is not valid on %s", issue.what,
+					   top_level ? "top-level " : "inline ", st->run->k->target),
+				 deep_line_text(st->tu, f, line));
 	free(text);
 }
 
@@ -610,7 +655,7 @@ static int macro_is_4096(CXTranslationUnit tu, CXCursor c)
 	unsigned n = 0, lits = 0, hits = 0, shift = 0;
 	clang_tokenize(tu, clang_getCursorExtent(c), &t, &n);
 	for (unsigned i = 1; i < n; i++) {
-		char *s = cx_take(clang_getTokenSpelling(tu, t[i]));
+		char *s = deep_take(clang_getTokenSpelling(tu, t[i]));
 		if (clang_getTokenKind(t[i]) == CXToken_Literal) {
 			lits++;
 			hits += is_4096(s) || (shift && !strcmp(s, "12"));
@@ -642,13 +687,13 @@ static int decl_is_4096(CXCursor c)
 static void check_page(struct tu_state *st, CXCursor c, const char *rel, CXFile f, unsigned line,
 		       unsigned col)
 {
-	char *name = cx_take(clang_getCursorSpelling(c));
+	char *name = deep_take(clang_getCursorSpelling(c));
 	int macro = clang_getCursorKind(c) == CXCursor_MacroDefinition;
 	if (is_page_name(name) && (macro ? macro_is_4096(st->tu, c) : decl_is_4096(c)))
-		add_finding(st, RULE_RUNTIME_HAZARD, SEV_WARNING, rel, line, col, "port",
-			    xasprintf("`%s` assumes 4 KiB pages; %s Linux kernels may use 16 KiB or 64 KiB "
-				      "pages (ask sysconf(_SC_PAGESIZE))", name, st->run->k->target),
-			    line_text(st->tu, f, line));
+		deep_add_finding(st, RULE_RUNTIME_HAZARD, SEV_WARNING, rel, line, col, "port",
+				 xasprintf("`%s` assumes 4 KiB pages; %s Linux kernels may use 16 KiB or 64 KiB "
+					   "pages (ask sysconf(_SC_PAGESIZE))", name, st->run->k->target),
+				 deep_line_text(st->tu, f, line));
 	free(name);
 }
 
@@ -657,11 +702,14 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData d
 	struct tu_state *st = data;
 	CXFile f;
 	unsigned line, col;
-	expansion_of(clang_getCursorLocation(c), &f, &line, &col);
-	const char *rel = rel_of(st, f);
+	deep_expansion(clang_getCursorLocation(c), &f, &line, &col);
+	const char *rel = deep_rel(st, f);
 	if (!rel)
 		return CXChildVisit_Continue;   /* system headers: not ours to judge */
+	hazard_visit(st, c, parent, rel, f, line, col);
 	switch (clang_getCursorKind(c)) {
+	case CXCursor_StaticAssert:         /* a size asserted is not a layout assumed */
+		return CXChildVisit_Continue;
 	case CXCursor_AsmStmt:
 		check_asm(st, c, rel, f, line, col, 0);
 		return CXChildVisit_Continue;
@@ -686,7 +734,13 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData d
 
 /* ---- workers ---- */
 
-static void parse_one(struct deep_run *run, CXIndex idx, size_t i)
+/* The outcome of TU i, as the cache reads and writes it. */
+static struct deep_outcome outcome_of(struct tu_result *r)
+{
+	return (struct deep_outcome){ &r->findings, &r->covered, &r->ncovered, &r->cap };
+}
+
+static void parse_one(struct deep_run *run, CXIndex idx, size_t i, uint64_t key)
 {
 	struct tu_job *j = &run->jobs[i];
 	CXTranslationUnit tu = NULL;
@@ -697,12 +751,16 @@ static void parse_one(struct deep_run *run, CXIndex idx, size_t i)
 		fprintf(stderr, "archport: deep pass: libclang could not parse %s (error %d)\n", j->file, (int)err);
 		return;
 	}
-	struct tu_state st = { run, tu, &run->results[i], {0}, {0}, 0 };
+	struct tu_state st = { .run = run, .job = j, .tu = tu, .res = &run->results[i] };
 	clang_getInclusions(tu, visit_inclusion, &st);   /* first: diagnostics need the sites */
 	collect_diagnostics(&st);
 	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit, &st);
+	deep_cache_store(run->cache, key, j->file, &st.rec, outcome_of(st.res));
+	deep_record_free(&st.rec);
+	hazard_free_state(&st);
 	strmap_free(&st.in_root, free);
 	strmap_free(&st.sites, free_site);
+	strmap_free(&st.read, NULL);
 	clang_disposeTranslationUnit(tu);
 }
 
@@ -714,13 +772,25 @@ static size_t next_job(struct deep_run *run)
 	return i;
 }
 
+/* A valid cache entry stands for the parse; the index is made on the
+ * first TU that must really be parsed (a warm rescan never makes one). */
 static void *worker(void *arg)
 {
 	struct deep_run *run = arg;
-	CXIndex idx = clang_createIndex(0, 0);   /* per thread: an index is not shared safely */
-	for (size_t i; (i = next_job(run)) < run->njobs;)
-		parse_one(run, idx, i);
-	clang_disposeIndex(idx);
+	CXIndex idx = NULL;   /* per thread: an index is not shared safely */
+	for (size_t i; (i = next_job(run)) < run->njobs;) {
+		struct tu_job *j = &run->jobs[i];
+		uint64_t key = run->cache ? deep_cache_key(run->cache, j->file, j->args, j->nargs) : 0;
+		if (deep_cache_load(run->cache, key, j->file, outcome_of(&run->results[i]))) {
+			run->results[i].cached = 1;
+			continue;
+		}
+		if (!idx)
+			idx = clang_createIndex(0, 0);
+		parse_one(run, idx, i, key);
+	}
+	if (idx)
+		clang_disposeIndex(idx);
 	return NULL;
 }
 
@@ -778,6 +848,30 @@ static void merge_results(struct deep_run *run, struct finding_list *out, struct
 	strmap_free(&seen, NULL);
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static struct deep_cache *open_cache(const struct deep_run *run)
+{
+	char *version = deep_take(clang_getClangVersion());   /* another libclang may diagnose otherwise */
+	struct deep_cache *c = deep_cache_open(run->k->triple, run->root, version);
+	free(version);
+	return c;
+}
+
+static void report_timing(const struct deep_run *run, const char *root, int jobs, double s)
+{
+	size_t cached = 0;
+	for (size_t i = 0; i < run->njobs; i++)
+		cached += run->results[i].cached;
+	fprintf(stderr, "archport: %s: deep pass %.3f s (%zu TUs, %zu parsed, %zu cached, %d jobs%s)\n", root, s,
+		run->njobs, run->njobs - cached, cached, jobs, run->cache ? "" : ", no cache");
+}
+
 int deep_scan_cover(const char *root, const char *compile_commands, const struct knowledge *k,
 		    int jobs, struct finding_list *out, struct strmap *covered)
 {
@@ -795,17 +889,18 @@ int deep_scan_cover(const char *root, const char *compile_commands, const struct
 		free(db_path);
 		return -1;
 	}
-	struct deep_run run = { real_root, strlen(real_root), k, NULL, NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct deep_run run = { .root = real_root, .rootlen = strlen(real_root), .k = k,
+				.lock = PTHREAD_MUTEX_INITIALIZER };
 	run.njobs = load_jobs(db, k->triple, &run.jobs);
 	clang_CompilationDatabase_dispose(db);
 	run.results = xcalloc(run.njobs ? run.njobs : 1, sizeof *run.results);
-	struct timespec t0, t1;
+	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run.cache = open_cache(&run);
 	run_workers(&run, jobs);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (getenv("ARCHPORT_TIMING"))
-		fprintf(stderr, "archport: %s: deep pass %.3f s (%zu TUs, %d jobs)\n", root,
-			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, run.njobs, jobs);
+		report_timing(&run, root, jobs, seconds_since(&t0));
+	deep_cache_close(run.cache);
 	merge_results(&run, out, covered);
 	free(run.results);
 	free_jobs(run.jobs, run.njobs);

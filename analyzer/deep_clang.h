@@ -2,7 +2,10 @@
  * libclang with its own flags, retargeted to the target triple.  Clang's
  * errors become findings with causes; an AST walk adds what clang does not
  * diagnose before code generation (x86 mnemonics in inline asm) and
- * runtime hazards that need types (plain char sign, 4 KiB page constants). */
+ * runtime hazards that need types (plain char sign, 4 KiB page constants,
+ * va_list used as a pointer or after a by-value pass, long double layout;
+ * deep_hazard.c).  A TU none of whose input files changed since the last
+ * scan is not parsed again: its findings come from the cache (deep_cache.h). */
 #ifndef ARCHPORT_DEEP_CLANG_H
 #define ARCHPORT_DEEP_CLANG_H
 
@@ -22,7 +25,8 @@ char *deep_find_database(const char *root, const char *explicit_file);
  * every root-relative file a TU read (main files and in-tree headers) is
  * added to it as a key, so the caller can let the deep verdict win there.
  * Returns 0 after a run, 1 when there is no database, -1 on an error (after
- * a message on stderr). */
+ * a message on stderr).  With ARCHPORT_TIMING set, prints the pass's time
+ * and how many TUs were parsed and how many came from the cache. */
 int deep_scan_cover(const char *root, const char *compile_commands, const struct knowledge *k,
 		    int jobs, struct finding_list *out, struct strmap *covered);
 int deep_scan(const char *root, const char *compile_commands, const struct knowledge *k, int jobs,

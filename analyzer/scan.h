@@ -103,5 +103,10 @@ void scan_asm(const struct tree_index *ix, int file_index, const struct textfile
 	      struct file_scan *out);
 void scan_build(const struct tree_index *ix, int file_index, const struct textfile *tf,
 		struct finding_list *out);
+/* Rust (rust_scan.c); its module refs are include_refs with a tri in
+ * `reachable`, which rust_apply_gating (rust_crate.c) follows from the crate roots. */
+void scan_rust(const struct tree_index *ix, int file_index, const struct textfile *tf,
+	       struct file_scan *out);
+void rust_apply_gating(const struct tree_index *ix, struct file_scan *results);
 
 #endif

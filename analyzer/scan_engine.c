@@ -46,6 +46,8 @@ void scan_file(const struct tree_index *ix, size_t i, struct file_scan *r)
 	switch (f->kind) {
 	case FK_C: scan_c(ix, (int)i, &tf, r); break;
 	case FK_ASM_CPP: case FK_ASM: case FK_NASM: scan_asm(ix, (int)i, &tf, r); break;
+	case FK_RUST: scan_rust(ix, (int)i, &tf, r); break;
+	case FK_CARGO: break;   /* read by the Rust front end */
 	default: scan_build(ix, (int)i, &tf, &r->findings); break;
 	}
 	textfile_free(&tf);
@@ -221,6 +223,7 @@ int tree_scan_run(struct tree_scan *ts, const struct knowledge *k, const char *r
 	for (size_t i = 0; i < w->len; i++)
 		scan_apply_gating(&ts->ix, i, &ts->results[i], gated[i]);
 	free(gated);
+	rust_apply_gating(&ts->ix, ts->results);
 	return 0;
 }
 

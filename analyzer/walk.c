@@ -38,6 +38,10 @@ enum file_kind classify_path(const char *rel)
 		return FK_ASM;
 	if (ends_with(b, ".asm") || ends_with(b, ".nasm"))
 		return FK_NASM;
+	if (ends_with(b, ".rs"))
+		return FK_RUST;
+	if (strcmp(b, "Cargo.toml") == 0)
+		return FK_CARGO;
 	for (size_t i = 0; i < sizeof make_names / sizeof *make_names; i++)
 		if (strcmp(b, make_names[i]) == 0)
 			return FK_MAKE;
@@ -164,7 +168,8 @@ static void walk_dir(struct walker *wk, const char *rel, const struct stat *st)
 		names[n++] = xstrdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, compare_names);   /* stable, reproducible order */
+	if (n)   /* stable, reproducible order */
+		qsort(names, n, sizeof *names, compare_names);
 	for (size_t i = 0; i < n; i++) {
 		char *child = *rel ? join(rel, names[i]) : xstrdup(names[i]);
 		walk_entry(wk, child);

@@ -11,6 +11,8 @@ enum file_kind {
 	FK_ASM_CPP,  /* .S: assembly through the C preprocessor */
 	FK_ASM,      /* .s: plain assembly */
 	FK_NASM,     /* .asm/.nasm: nasm/yasm syntax */
+	FK_RUST,     /* .rs (before FK_MAKE: not a build file for the C index) */
+	FK_CARGO,    /* Cargo.toml */
 	FK_MAKE,
 	FK_CMAKE,
 	FK_MESON,

@@ -1,0 +1,276 @@
+/* cfg predicates evaluated for the target, three-valued: rustc's built-in
+ * cfg values of the target's linux-gnu triple are known; custom cfgs (build.rs
+ * `cargo:rustc-cfg`, `--cfg`) and profile-dependent ones are unknown. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rust_scan.h"
+
+struct cfg_value {
+	const char *key, *value;
+};
+
+/* Default target features of each triple (rustc --print cfg); any other
+ * feature name, including every x86 one on the other targets, is false. */
+static const char *const aarch64_features[] = { "neon", "fp-armv8", "v8", NULL };
+static const char *const riscv64_features[] = { "m", "a", "f", "d", "c", NULL };
+static const char *const x86_64_features[] = { "fxsr", "sse", "sse2", NULL };
+
+const char *rust_target_arch(const char *target)
+{
+	return strcmp(target, "x86_64") == 0 ? "x86_64" : strcmp(target, "riscv64") == 0 ? "riscv64" : "aarch64";
+}
+
+static const char *const *target_features(const char *target)
+{
+	const char *arch = rust_target_arch(target);
+	return !strcmp(arch, "x86_64") ? x86_64_features : !strcmp(arch, "riscv64") ? riscv64_features
+										    : aarch64_features;
+}
+
+void rust_cfg_init(struct rust_cfg_env *env, const char *target)
+{
+	memset(env, 0, sizeof *env);
+	env->target = target;
+}
+
+void rust_cfg_free(struct rust_cfg_env *env)
+{
+	for (size_t i = 0; i < env->nfeatures; i++)
+		free(env->features[i]);
+	free(env->features);
+	memset(env, 0, sizeof *env);
+}
+
+static int has_feature(const struct rust_cfg_env *env, const char *s, size_t n)
+{
+	for (size_t i = 0; i < env->nfeatures; i++)
+		if (strlen(env->features[i]) == n && memcmp(env->features[i], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- a predicate parser over the attribute's text ---- */
+
+struct cursor {
+	const char *s, *end;
+	const struct rust_cfg_env *env;
+	int bad;                 /* syntax archport does not understand */
+};
+
+static void skip_space(struct cursor *c)
+{
+	while (c->s < c->end && isspace((unsigned char)*c->s))
+		c->s++;
+}
+
+static size_t word(struct cursor *c, const char **w)
+{
+	skip_space(c);
+	*w = c->s;
+	while (c->s < c->end && (isalnum((unsigned char)*c->s) || *c->s == '_'))
+		c->s++;
+	return (size_t)(c->s - *w);
+}
+
+static int accept(struct cursor *c, char ch)
+{
+	skip_space(c);
+	if (c->s < c->end && *c->s == ch) {
+		c->s++;
+		return 1;
+	}
+	return 0;
+}
+
+/* A string literal's contents (no escapes are needed in cfg values). */
+static size_t string(struct cursor *c, const char **v)
+{
+	skip_space(c);
+	if (c->s >= c->end || *c->s != '"') {
+		c->bad = 1;
+		return 0;
+	}
+	*v = ++c->s;
+	while (c->s < c->end && *c->s != '"')
+		c->s++;
+	size_t n = (size_t)(c->s - *v);
+	if (c->s < c->end)
+		c->s++;
+	return n;
+}
+
+static enum tri key_value(const struct rust_cfg_env *env, const char *k, size_t kn, const char *v, size_t vn)
+{
+	const char *arch = rust_target_arch(env->target);
+	const struct cfg_value known[] = {
+		{ "target_arch", arch }, { "target_os", "linux" }, { "target_family", "unix" },
+		{ "target_env", "gnu" }, { "target_vendor", "unknown" }, { "target_pointer_width", "64" },
+		{ "target_endian", "little" }, { "panic", NULL },
+	};
+	if (mem_eq(k, kn, "feature"))
+		return has_feature(env, v, vn) ? TRI_TRUE : TRI_FALSE;
+	if (mem_eq(k, kn, "target_feature")) {
+		for (const char *const *f = target_features(env->target); *f; f++)
+			if (mem_eq(v, vn, *f))
+				return TRI_TRUE;
+		return TRI_FALSE;
+	}
+	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+		if (mem_eq(k, kn, known[i].key))
+			return !known[i].value ? TRI_UNKNOWN : mem_eq(v, vn, known[i].value) ? TRI_TRUE : TRI_FALSE;
+	return TRI_UNKNOWN;
+}
+
+/* `debug_assertions` depends on the profile (dev: on, release: off). */
+static enum tri bare_name(const char *w, size_t n)
+{
+	if (mem_eq(w, n, "unix"))
+		return TRI_TRUE;
+	if (mem_eq(w, n, "windows") || mem_eq(w, n, "test") || mem_eq(w, n, "doc") || mem_eq(w, n, "miri") ||
+	    mem_eq(w, n, "doctest"))
+		return TRI_FALSE;
+	return TRI_UNKNOWN;
+}
+
+static enum tri tri_not(enum tri a)
+{
+	return a == TRI_UNKNOWN ? a : a == TRI_TRUE ? TRI_FALSE : TRI_TRUE;
+}
+
+static enum tri predicate(struct cursor *c);
+
+/* all(...) / any(...): `unit` is the value of the empty list. */
+static enum tri list(struct cursor *c, enum tri unit)
+{
+	enum tri acc = unit, absorbing = unit == TRI_TRUE ? TRI_FALSE : TRI_TRUE;
+	if (!accept(c, '(')) {
+		c->bad = 1;
+		return TRI_UNKNOWN;
+	}
+	while (!c->bad && !accept(c, ')')) {
+		enum tri v = predicate(c);
+		if (acc != absorbing && (v == absorbing || v == TRI_UNKNOWN))
+			acc = v;
+		if (!accept(c, ',') && !accept(c, ')')) {
+			c->bad = 1;
+			break;
+		} else if (c->s[-1] == ')') {
+			break;
+		}
+	}
+	return acc;
+}
+
+static enum tri predicate(struct cursor *c)
+{
+	const char *w;
+	size_t n = word(c, &w);
+	if (!n) {
+		c->bad = 1;
+		return TRI_UNKNOWN;
+	}
+	if (mem_eq(w, n, "all"))
+		return list(c, TRI_TRUE);
+	if (mem_eq(w, n, "any"))
+		return list(c, TRI_FALSE);
+	if (mem_eq(w, n, "not")) {
+		if (!accept(c, '('))
+			c->bad = 1;
+		enum tri v = c->bad ? TRI_UNKNOWN : predicate(c);
+		if (!accept(c, ')'))
+			c->bad = 1;
+		return tri_not(v);
+	}
+	if (accept(c, '=')) {
+		const char *v = c->s;
+		size_t vn = string(c, &v);
+		return key_value(c->env, w, n, v, vn);
+	}
+	return bare_name(w, n);
+}
+
+enum tri rust_cfg_eval(const struct rust_cfg_env *env, const char *s, size_t n)
+{
+	struct cursor c = { s, s + n, env, 0 };
+	enum tri v = predicate(&c);
+	skip_space(&c);
+	return c.bad || c.s != c.end ? TRI_UNKNOWN : v;
+}
+
+/* ---- Cargo.toml [features] ---- */
+
+static void add_feature(struct rust_cfg_env *env, const char *s, size_t n)
+{
+	if (has_feature(env, s, n))
+		return;
+	GROW(env->features, env->nfeatures, env->cap);
+	env->features[env->nfeatures++] = xstrndup(s, n);
+}
+
+/* The [features] table's line `name = [ ... ]` (arrays may span lines). */
+static const char *feature_array(const char *sec, const char *end, const char *name, const char **aend)
+{
+	size_t nl = strlen(name);
+	for (const char *p = sec; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		eol = eol ? eol : end;
+		while (p < eol && isspace((unsigned char)*p))
+			p++;
+		if (*p == '[')
+			return NULL;   /* the next table */
+		int quoted = *p == '"';
+		if ((size_t)(eol - p) > nl + quoted && memcmp(p + quoted, name, nl) == 0) {
+			const char *q = p + quoted + nl + quoted;
+			while (q < eol && (*q == ' ' || *q == '\t'))
+				q++;
+			const char *open = q < eol && *q == '=' ? memchr(q, '[', (size_t)(end - q)) : NULL;
+			const char *close = open ? memchr(open, ']', (size_t)(end - open)) : NULL;
+			if (close) {
+				*aend = close;
+				return open + 1;
+			}
+		}
+		p = eol + (eol < end);
+	}
+	return NULL;
+}
+
+/* Enables `name` and, through the table, what it enables (plain feature
+ * names only: `dep:x` and `x/y` name dependencies). */
+static void enable(struct rust_cfg_env *env, const char *sec, const char *end, const char *name, int depth)
+{
+	const char *aend, *p = feature_array(sec, end, name, &aend);
+	if (!p || depth > 16)
+		return;
+	while (p < aend) {
+		const char *q = memchr(p, '"', (size_t)(aend - p));
+		const char *e = q ? memchr(q + 1, '"', (size_t)(aend - q - 1)) : NULL;
+		if (!e)
+			break;
+		size_t n = (size_t)(e - q - 1);
+		if (n && !memchr(q + 1, ':', n) && !memchr(q + 1, '/', n) && !has_feature(env, q + 1, n)) {
+			add_feature(env, q + 1, n);
+			char *sub = xstrndup(q + 1, n);
+			enable(env, sec, end, sub, depth + 1);
+			free(sub);
+		}
+		p = e + 1;
+	}
+}
+
+void rust_cfg_load_features(struct rust_cfg_env *env, const char *toml, size_t len)
+{
+	const char *end = toml + len, *sec = NULL;
+	for (const char *p = toml; p < end && !sec;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		eol = eol ? eol : end;
+		while (p < eol && isspace((unsigned char)*p))
+			p++;
+		if ((size_t)(eol - p) >= 10 && memcmp(p, "[features]", 10) == 0)
+			sec = eol;
+		p = eol + (eol < end);
+	}
+	if (sec)
+		enable(env, sec, end, "default", 0);
+}

@@ -1,0 +1,92 @@
+/* Which .rs files the target build compiles: the crate roots Cargo finds
+ * next to each Cargo.toml (src/lib.rs, src/main.rs, build.rs, src/bin/,
+ * tests/, examples/, benches/) and whatever their `mod` items reach for the
+ * target (the refs rust_scan.c records). A file no crate reaches, such as
+ * the x86 file of a path mapping, is not compiled: its findings become
+ * notes. A file reached only through undecidable cfgs keeps warnings. */
+#include <stdlib.h>
+#include <string.h>
+#include "rules.h"
+#include "rust_scan.h"
+#include "scan.h"
+
+static int has_file(const struct tree_index *ix, const char *dir, size_t dn, const char *name)
+{
+	char *rel = dn ? xasprintf("%.*s/%s", (int)dn, dir, name) : xstrdup(name);
+	int found = strmap_value(&ix->files, rel, strlen(rel)) != NULL;
+	free(rel);
+	return found;
+}
+
+/* A crate root, or a file outside every crate (compiled some other way:
+ * archport cannot tell, so it counts as compiled). */
+static int is_root(const struct tree_index *ix, const char *rel)
+{
+	static const char *const roots[] = { "src/lib.rs", "src/main.rs", "build.rs" };
+	static const char *const dirs[] = { "src/bin/", "tests/", "examples/", "benches/" };
+	for (const char *p = rel + strlen(rel); p > rel; p--) {
+		if (p[-1] != '/')
+			continue;
+		size_t dn = (size_t)(p - 1 - rel);
+		if (!has_file(ix, rel, dn, "Cargo.toml"))
+			continue;
+		const char *in = p;
+		for (size_t i = 0; i < sizeof roots / sizeof *roots; i++)
+			if (!strcmp(in, roots[i]))
+				return 1;
+		for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
+			if (str_starts(in, dirs[i]) &&
+			    (!strchr(in + strlen(dirs[i]), '/') || !strcmp(strrchr(in, '/'), "/main.rs")))
+				return 1;
+		return 0;   /* inside this crate, not a root */
+	}
+	return !has_file(ix, "", 0, "Cargo.toml") || !strcmp(rel, "build.rs");
+}
+
+static void downgrade(struct file_scan *r, int unknown)
+{
+	for (size_t j = 0; j < r->findings.len; j++) {
+		struct finding *fd = &r->findings.items[j];
+		if (fd->severity == SEV_NOTE || !strcmp(fd->rule, RULE_INPUT))
+			continue;
+		if (unknown && fd->severity != SEV_ERROR)
+			continue;
+		char *m = xasprintf("%s (%s)", fd->message,
+				    unknown ? "this file is compiled only under a cfg archport cannot decide"
+					    : "no crate compiled for this target reaches this module");
+		free(fd->message);
+		fd->message = m;
+		fd->severity = unknown ? SEV_WARNING : SEV_NOTE;
+		if (!unknown)
+			fd->rule = RULE_RUST_GATED;
+	}
+}
+
+/* state: 0 not reached, 1 only through unknown cfgs, 2 compiled. */
+void rust_apply_gating(const struct tree_index *ix, struct file_scan *results)
+{
+	size_t n = ix->walk->len;
+	char *state = xcalloc(n ? n : 1, 1);
+	size_t *queue = xcalloc(n ? n * 2 + 1 : 1, sizeof *queue), head = 0, tail = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ix->walk->files[i].kind == FK_RUST && is_root(ix, ix->walk->files[i].rel)) {
+			state[i] = 2;
+			queue[tail++] = i;
+		}
+	while (head < tail) {
+		size_t i = queue[head++];
+		for (size_t j = 0; j < results[i].nrefs; j++) {
+			size_t to = (size_t)results[i].refs[j].file;
+			char s = results[i].refs[j].reachable == TRI_TRUE && state[i] == 2 ? 2 : 1;
+			if (ix->walk->files[to].kind == FK_RUST && s > state[to] && tail < n * 2 + 1) {
+				state[to] = s;
+				queue[tail++] = to;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ix->walk->files[i].kind == FK_RUST && state[i] < 2)
+			downgrade(&results[i], state[i] == 1);
+	free(state);
+	free(queue);
+}

@@ -1,0 +1,712 @@
+/* The Rust front end: parses a .rs file with tree-sitter-rust, evaluates
+ * every #[cfg] on the way down for the target, resolves `mod x;` items the
+ * way rustc does (so a path mapping without a target arm is found, E0583),
+ * and reports x86 asm, x86 arch paths, x86 target features and reachable
+ * compile_error!. Items gated out for the target give notes. The modules a
+ * file declares are recorded as refs, so rust_apply_gating() can tell which
+ * files no crate compiled for the target reaches. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <tree_sitter/api.h>
+#include "asm_check.h"
+#include "rules.h"
+#include "rust_scan.h"
+#include "scan.h"
+
+const TSLanguage *tree_sitter_rust(void);
+
+struct rust_file {
+	const struct tree_index *ix;
+	const struct knowledge *k;
+	const struct source_file *sf;
+	const char *src;
+	size_t len;
+	struct emitter em;
+	struct file_scan *out;
+	struct rust_cfg_env env;
+	char *root;      /* the scanned root, for files the walk does not list */
+	char *dir;       /* directory of this file, relative ("" at the root) */
+};
+
+/* Attributes of the item that follows them. */
+#define MAX_PATH_ARMS 8
+struct item_attrs {
+	enum tri cfg;
+	struct {
+		enum tri when;
+		const char *path;   /* inside the source, not NUL-terminated */
+		size_t n;
+	} paths[MAX_PATH_ARMS];
+	int npaths;
+	TSNode target_feature;   /* a #[target_feature] attribute, or null */
+	enum tri target_feature_when;
+};
+
+static enum tri tri_and(enum tri a, enum tri b)
+{
+	if (a == TRI_FALSE || b == TRI_FALSE)
+		return TRI_FALSE;
+	return a == TRI_UNKNOWN || b == TRI_UNKNOWN ? TRI_UNKNOWN : TRI_TRUE;
+}
+
+static const char *node_text(const struct rust_file *rf, TSNode n, size_t *len)
+{
+	uint32_t s = ts_node_start_byte(n), e = ts_node_end_byte(n);
+	*len = e - s;
+	return rf->src + s;
+}
+
+/* Emits at a byte range; reach decides the severity: compiled on the
+ * target (error or the rule's own severity), undecidable (warning), or
+ * gated out (a note under rust/gated-x86). */
+static void report(struct rust_file *rf, const char *rule, enum severity sev, enum tri reach, uint32_t start,
+		   uint32_t end, const char *fix, const char *msg)
+{
+	int line = 1, col = 1, eline, ecol;
+	for (uint32_t i = 0; i < start && i < rf->len; i++, col++)
+		if (rf->src[i] == '\n') {
+			line++;
+			col = 0;
+		}
+	eline = line;
+	ecol = col;
+	for (uint32_t i = start; i < end && i < rf->len; i++, ecol++)
+		if (rf->src[i] == '\n') {
+			eline++;
+			ecol = 0;
+		}
+	if (reach == TRI_FALSE) {
+		emit(&rf->em, RULE_RUST_GATED, SEV_NOTE, line, col, eline, ecol, "none",
+		     "%s (already gated out for %s)", msg, rf->k->target);
+		return;
+	}
+	if (reach == TRI_UNKNOWN && sev == SEV_ERROR) {
+		emit(&rf->em, rule, SEV_WARNING, line, col, eline, ecol, fix,
+		     "%s (under a cfg archport cannot decide)", msg);
+		return;
+	}
+	emit(&rf->em, rule, sev, line, col, eline, ecol, fix, "%s", msg);
+}
+
+/* ---- attributes ---- */
+
+/* Splits `name(args)` / `name = value` text into its name and the inside of
+ * the outer parentheses (args_n is 0 when there are none). */
+static void attr_parts(const char *s, size_t n, size_t *name_n, const char **args, size_t *args_n)
+{
+	size_t i = 0;
+	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == ':'))
+		i++;
+	*name_n = i;
+	*args = NULL;
+	*args_n = 0;
+	while (i < n && isspace((unsigned char)s[i]))
+		i++;
+	if (i < n && s[i] == '(' && s[n - 1] == ')') {
+		*args = s + i + 1;
+		*args_n = n - i - 2;
+	}
+}
+
+/* The first top-level comma of a cfg_attr argument list. */
+static size_t top_comma(const char *s, size_t n)
+{
+	int depth = 0, quoted = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"' && (i == 0 || s[i - 1] != '\\'))
+			quoted = !quoted;
+		else if (!quoted && s[i] == '(')
+			depth++;
+		else if (!quoted && s[i] == ')')
+			depth--;
+		else if (!quoted && !depth && s[i] == ',')
+			return i;
+	}
+	return n;
+}
+
+/* `path = "x.rs"`: the string's contents. */
+static int path_value(const char *s, size_t n, const char **v, size_t *vn)
+{
+	while (n && isspace((unsigned char)*s))
+		s++, n--;
+	if (n < 4 || memcmp(s, "path", 4) != 0)
+		return 0;
+	const char *q = memchr(s, '"', n);
+	const char *e = q ? memchr(q + 1, '"', (size_t)(s + n - q - 1)) : NULL;
+	if (!e)
+		return 0;
+	*v = q + 1;
+	*vn = (size_t)(e - q - 1);
+	return 1;
+}
+
+static void add_path_arm(struct item_attrs *a, enum tri when, const char *p, size_t n)
+{
+	if (a->npaths < MAX_PATH_ARMS) {
+		a->paths[a->npaths].when = when;
+		a->paths[a->npaths].path = p;
+		a->paths[a->npaths++].n = n;
+	}
+}
+
+static void read_attribute(struct rust_file *rf, TSNode item, struct item_attrs *a)
+{
+	TSNode attr = ts_node_named_child(item, 0);
+	size_t n, name_n, args_n;
+	const char *s = node_text(rf, attr, &n), *args;
+	attr_parts(s, n, &name_n, &args, &args_n);
+	if (mem_eq(s, name_n, "cfg") && args) {
+		a->cfg = tri_and(a->cfg, rust_cfg_eval(&rf->env, args, args_n));
+	} else if (mem_eq(s, name_n, "path")) {
+		const char *v;
+		size_t vn;
+		if (path_value(s, n, &v, &vn))
+			add_path_arm(a, TRI_TRUE, v, vn);
+	} else if (mem_eq(s, name_n, "target_feature")) {
+		a->target_feature = attr;
+		a->target_feature_when = TRI_TRUE;
+	} else if (mem_eq(s, name_n, "cfg_attr") && args) {
+		size_t c = top_comma(args, args_n);
+		if (c == args_n)
+			return;
+		enum tri when = rust_cfg_eval(&rf->env, args, c);
+		const char *rest = args + c + 1, *v;
+		size_t rn = args_n - c - 1, vn;
+		while (rn && isspace((unsigned char)*rest))
+			rest++, rn--;
+		if (path_value(rest, rn, &v, &vn))
+			add_path_arm(a, when, v, vn);
+		else if (rn >= 14 && memcmp(rest, "target_feature", 14) == 0 && when != TRI_FALSE) {
+			a->target_feature = attr;
+			a->target_feature_when = when;
+		}
+	}
+}
+
+/* ---- module resolution ---- */
+
+/* Joins dir and a relative path, folding "." and ".." segments. */
+static char *join_rel(const char *dir, const char *p, size_t n)
+{
+	char *joined = *dir ? xasprintf("%s/%.*s", dir, (int)n, p) : xstrndup(p, n);
+	char *out = xcalloc(strlen(joined) + 1, 1);
+	size_t o = 0;
+	for (char *seg = joined; *seg;) {
+		char *slash = strchr(seg, '/');
+		size_t sn = slash ? (size_t)(slash - seg) : strlen(seg);
+		if (sn == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			o = o > 0 ? o - 1 : 0;
+		} else if (sn && !(sn == 1 && seg[0] == '.')) {
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, seg, sn);
+			o += sn;
+		}
+		seg += sn + (slash != NULL);
+	}
+	out[o] = '\0';
+	free(joined);
+	return out;
+}
+
+/* The walk index of a relative path, -1 when the walk does not list it;
+ * *exists also looks on disk (untracked or ignored files rustc still reads). */
+static int find_file(const struct rust_file *rf, const char *rel, int *exists)
+{
+	intptr_t v = (intptr_t)strmap_value(&rf->ix->files, rel, strlen(rel));
+	if (v > 0) {
+		*exists = 1;
+		return (int)v - 1;
+	}
+	char *path = xasprintf("%s%s", rf->root, rel);
+	struct stat st;
+	*exists = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	return -1;
+}
+
+static void add_ref(struct rust_file *rf, int file, enum tri reach)
+{
+	struct file_scan *r = rf->out;
+	GROW(r->refs, r->nrefs, r->refs_cap);
+	r->refs[r->nrefs].file = file;
+	r->refs[r->nrefs++].reachable = (int)reach;
+}
+
+/* One candidate location of a module: found (and recorded), or not. */
+static int try_module(struct rust_file *rf, const char *rel, enum tri reach)
+{
+	int exists;
+	int idx = find_file(rf, rel, &exists);
+	if (idx >= 0)
+		add_ref(rf, idx, reach);
+	return exists;
+}
+
+static int try_default(struct rust_file *rf, const char *mod_dir, const char *name, size_t n, enum tri reach,
+		       char **tried)
+{
+	char *a = xasprintf("%.*s.rs", (int)n, name), *b = xasprintf("%.*s/mod.rs", (int)n, name);
+	char *ra = join_rel(mod_dir, a, strlen(a)), *rb = join_rel(mod_dir, b, strlen(b));
+	int found = try_module(rf, ra, reach) || try_module(rf, rb, reach);
+	*tried = xasprintf("`%s` or `%s`", ra, rb);
+	free(a);
+	free(b);
+	free(ra);
+	free(rb);
+	return found;
+}
+
+static void missing_module(struct rust_file *rf, TSNode mod, const char *name, size_t n, const char *tried,
+			   enum tri reach, int mapped)
+{
+	char *msg = xasprintf("file not found for module `%.*s` on %s (rustc E0583): %s; looked for %s", (int)n, name,
+			      rf->k->target,
+			      mapped ? "its #[cfg_attr(..., path = ...)] mapping has no arm for this target"
+				     : "no such file",
+			      tried);
+	report(rf, RULE_RUST_MISSING_MODULE, SEV_ERROR, reach, ts_node_start_byte(mod), ts_node_end_byte(mod),
+	       "stub", msg);
+	free(msg);
+}
+
+/* `mod name;`: rustc takes the #[path] (or the cfg_attr path arm that is
+ * on for the target), else mod_dir/name.rs or mod_dir/name/mod.rs. Paths
+ * from attributes are relative to the file's own directory. */
+static void resolve_module(struct rust_file *rf, TSNode mod, const struct item_attrs *a, enum tri reach,
+			   const char *mod_dir)
+{
+	size_t n;
+	const char *name = node_text(rf, ts_node_child_by_field_name(mod, "name", 4), &n);
+	int uncertain = 0, found;
+	char *tried = NULL;
+	for (int i = 0; i < a->npaths; i++)
+		if (a->paths[i].when == TRI_TRUE) {
+			char *rel = join_rel(rf->dir, a->paths[i].path, a->paths[i].n);
+			found = try_module(rf, rel, reach);
+			tried = xasprintf("`%s`", rel);
+			free(rel);
+			if (!found)
+				missing_module(rf, mod, name, n, tried, reach, 0);
+			free(tried);
+			return;
+		}
+	for (int i = 0; i < a->npaths; i++)
+		if (a->paths[i].when == TRI_UNKNOWN) {
+			char *rel = join_rel(rf->dir, a->paths[i].path, a->paths[i].n);
+			try_module(rf, rel, TRI_UNKNOWN);
+			uncertain = 1;
+			free(rel);
+		}
+	found = try_default(rf, mod_dir, name, n, uncertain ? TRI_UNKNOWN : reach, &tried);
+	if (!found)
+		missing_module(rf, mod, name, n, tried, uncertain ? TRI_UNKNOWN : reach, a->npaths > 0);
+	free(tried);
+}
+
+/* ---- the rules ---- */
+
+static const char *const x86_feature_names[] = { "sse", "sse2", "sse3", "ssse3", "sse4.1", "sse4.2", "sse4a",
+	"avx", "avx2", "fma", "bmi1", "bmi2", "lzcnt", "popcnt", "pclmulqdq", "rdrand", "rdseed", "adx", "f16c",
+	"xsave", "xsaveopt", "xsavec", "xsaves", "fxsr", "movbe", "cmpxchg16b", "tbm", "ermsb", "sha", "gfni",
+	"vaes", "vpclmulqdq", "rtm", "avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl", "avx512ifma",
+	"avx512vbmi", "avx512vbmi2", "avx512vnni", "avx512bitalg", "avx512vpopcntdq", "avx512bf16", "avx512fp16",
+	"avxvnni", "mmx", NULL };
+
+/* #[target_feature(enable = "avx2,fma")]: rustc rejects feature names the
+ * target does not have. */
+static void check_target_feature(struct rust_file *rf, const struct item_attrs *a, enum tri reach)
+{
+	if (ts_node_is_null(a->target_feature) || rf->k->target_is_x86)
+		return;
+	size_t n;
+	const char *s = node_text(rf, a->target_feature, &n);
+	const char *q = memchr(s, '"', n);
+	const char *e = q ? memchr(q + 1, '"', (size_t)(s + n - q - 1)) : NULL;
+	for (const char *p = q ? q + 1 : e; p && p < e;) {
+		const char *c = memchr(p, ',', (size_t)(e - p));
+		const char *fe = c ? c : e;
+		for (const char *const *f = x86_feature_names; *f; f++)
+			if (mem_eq(p, (size_t)(fe - p), *f)) {
+				char *msg = xasprintf("x86 target feature `%s` in #[target_feature]: not valid for %s",
+						      *f, rf->k->target);
+				report(rf, RULE_RUST_TARGET_FEATURE, SEV_ERROR, tri_and(reach, a->target_feature_when),
+				       ts_node_start_byte(a->target_feature), ts_node_end_byte(a->target_feature),
+				       "gate", msg);
+				free(msg);
+				return;
+			}
+		p = fe + 1;
+	}
+}
+
+/* `core::arch::x86_64::…`, `std::arch::x86`, `std::arch::{x86_64::…}`. */
+static int is_x86_arch_path(const char *s, size_t n)
+{
+	char buf[256];
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 1 < sizeof buf; i++)
+		if (!isspace((unsigned char)s[i]))
+			buf[o++] = s[i];
+	buf[o] = '\0';
+	const char *p = buf;
+	if (str_starts(p, "::"))
+		p += 2;
+	if (str_starts(p, "core::arch::"))
+		p += 12;
+	else if (str_starts(p, "std::arch::"))
+		p += 11;
+	else
+		return 0;
+	if (*p == '{')
+		return strstr(p, "x86") != NULL;
+	return str_starts(p, "x86") && (p[3] == '\0' || p[3] == ':' || str_starts(p + 3, "_64"));
+}
+
+static void check_path(struct rust_file *rf, TSNode n, enum tri reach)
+{
+	size_t len;
+	const char *s = node_text(rf, n, &len);
+	if (rf->k->target_is_x86 || !is_x86_arch_path(s, len))
+		return;
+	char *msg = xasprintf("`%.*s`: the x86 intrinsics module does not exist on %s", (int)(len > 60 ? 60 : len), s,
+			      rf->k->target);
+	report(rf, RULE_RUST_ARCH_X86, SEV_ERROR, reach, ts_node_start_byte(n), ts_node_end_byte(n), "gate", msg);
+	free(msg);
+}
+
+static const char *last_segment(const char *s, size_t n, size_t *out)
+{
+	const char *p = s + n;
+	while (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+		p--;
+	*out = (size_t)(s + n - p);
+	return p;
+}
+
+/* asm! operands: explicit x86 registers, x86 register classes,
+ * att_syntax and x86 clobber ABIs. */
+static const char *const x86_reg_classes[] = { "reg_abcd", "reg_byte", "xmm_reg", "ymm_reg", "zmm_reg", "kreg",
+	"kreg0", "x87_reg", "mmx_reg", "tmm_reg", NULL };
+
+static int x86_register_name(const struct rust_file *rf, const char *s, size_t n)
+{
+	char w[32];
+	if (n == 0 || n >= sizeof w || mem_eq(s, n, "sp"))
+		return 0;   /* sp is also an aarch64 and riscv64 register */
+	for (size_t i = 0; i < n; i++)
+		w[i] = (char)tolower((unsigned char)s[i]);
+	return strmap_value(&rf->k->x86_registers, w, n) != NULL;
+}
+
+static int operand_issue(struct rust_file *rf, TSNode kw, TSNode spec, char *what, size_t size)
+{
+	size_t kn, sn;
+	const char *k = node_text(rf, kw, &kn), *s = node_text(rf, spec, &sn);
+	if (mem_eq(k, kn, "options"))
+		return memmem(s, sn, "att_syntax", 10) && snprintf(what, size, "option `att_syntax` (x86 only)");
+	if (mem_eq(k, kn, "clobber_abi"))
+		return (memmem(s, sn, "sysv64", 6) || memmem(s, sn, "win64", 5)) &&
+		       snprintf(what, size, "x86 clobber ABI %.*s", (int)(sn > 40 ? 40 : sn), s);
+	if (!mem_eq(k, kn, "in") && !mem_eq(k, kn, "out") && !mem_eq(k, kn, "inout") && !mem_eq(k, kn, "lateout") &&
+	    !mem_eq(k, kn, "inlateout"))
+		return 0;
+	const char *q = memchr(s, '"', sn);
+	if (q) {
+		const char *e = memchr(q + 1, '"', (size_t)(s + sn - q - 1));
+		return e && x86_register_name(rf, q + 1, (size_t)(e - q - 1)) &&
+		       snprintf(what, size, "x86 register `%.*s`", (int)(e - q - 1), q + 1);
+	}
+	for (const char *const *c = x86_reg_classes; *c; c++)
+		if (sn == strlen(*c) + 2 && memcmp(s + 1, *c, sn - 2) == 0)
+			return snprintf(what, size, "x86 register class `%s`", *c) > 0;
+	return 0;
+}
+
+/* A template literal's contents with Rust's `{…}` placeholders and `\n`
+ * escapes blanked, offsets kept; *body is where the contents start. */
+static char *template_text(struct rust_file *rf, TSNode lit, uint32_t *body, size_t *n)
+{
+	size_t len;
+	const char *s = node_text(rf, lit, &len);
+	const char *q = memchr(s, '"', len), *e = s + len;
+	while (e > q && e[-1] != '"')
+		e--;
+	if (!q || e <= q + 1) {
+		*n = 0;
+		return NULL;
+	}
+	*body = ts_node_start_byte(lit) + (uint32_t)(q + 1 - s);
+	*n = (size_t)(e - 1 - (q + 1));
+	char *t = xstrndup(q + 1, *n);
+	for (size_t i = 0; i < *n; i++) {
+		if (t[i] == '\\' && i + 1 < *n) {
+			t[i] = ' ';
+			t[i + 1] = t[i + 1] == 'n' ? '\n' : ' ';
+			i++;
+		} else if (t[i] == '{') {
+			while (i < *n && t[i] != '}')
+				t[i++] = ' ';
+			if (i < *n)
+				t[i] = ' ';
+		} else if (t[i] == '}') {
+			t[i] = ' ';
+		}
+	}
+	return t;
+}
+
+/* Intel syntax (Rust's default on x86): an x86 mnemonic with a bare x86
+ * register operand or `ptr`, which no other assembler knows. */
+static int intel_operands(struct rust_file *rf, const char *t, size_t n, struct asm_issue *issue)
+{
+	for (size_t ls = 0; ls < n;) {
+		const char *nl = memchr(t + ls, '\n', n - ls);
+		size_t le = nl ? (size_t)(nl - t) : n, i = ls;
+		while (i < le && isspace((unsigned char)t[i]))
+			i++;
+		size_t m = i;
+		while (m < le && isalnum((unsigned char)t[m]))
+			m++;
+		char mn[32];
+		size_t mlen = m - i;
+		for (size_t j = 0; j < mlen && j < sizeof mn - 1; j++)
+			mn[j] = (char)tolower((unsigned char)t[i + j]);
+		int x86 = mlen && mlen < sizeof mn && strmap_value(&rf->k->x86_mnemonics, mn, mlen);
+		for (size_t w = m; x86 && w < le;) {
+			if (!isalnum((unsigned char)t[w])) {
+				w++;
+				continue;
+			}
+			size_t we = w;
+			while (we < le && (isalnum((unsigned char)t[we]) || t[we] == '_'))
+				we++;
+			if (x86_register_name(rf, t + w, we - w) || mem_eq(t + w, we - w, "ptr")) {
+				issue->offset = w;
+				issue->len = we - w;
+				snprintf(issue->what, sizeof issue->what, "x86 operand `%.*s`", (int)(we - w), t + w);
+				return 1;
+			}
+			w = we;
+		}
+		ls = le + 1;
+	}
+	return 0;
+}
+
+static int check_template(struct rust_file *rf, TSNode lit, enum tri reach)
+{
+	uint32_t body;
+	size_t n;
+	char *t = template_text(rf, lit, &body, &n);
+	struct asm_issue issue;
+	int found = t && (asm_check_text(rf->k, t, n, ASM_SOURCE, &issue) || intel_operands(rf, t, n, &issue));
+	if (found) {
+		char *msg = xasprintf("%s in asm! is not valid on %s", issue.what, rf->k->target);
+		report(rf, RULE_RUST_ASM_X86, SEV_ERROR, reach, body + (uint32_t)issue.offset,
+		       body + (uint32_t)(issue.offset + issue.len), "gate", msg);
+		free(msg);
+	}
+	free(t);
+	return found;
+}
+
+/* asm!/global_asm!: templates are the leading string arguments, then
+ * operands and options. The first x86 construct is reported. */
+static void check_asm(struct rust_file *rf, TSNode tt, enum tri reach)
+{
+	uint32_t count = ts_node_child_count(tt);
+	int templates = 1;
+	TSNode prev = { 0 };
+	int have_prev = 0;
+	for (uint32_t i = 1; i + 1 < count; i++) {
+		TSNode c = ts_node_child(tt, i);
+		const char *type = ts_node_type(c);
+		if (!strcmp(type, ",")) {
+			have_prev = 0;
+			continue;
+		}
+		if (templates && (!strcmp(type, "string_literal") || !strcmp(type, "raw_string_literal"))) {
+			if (check_template(rf, c, reach))
+				return;
+			continue;
+		}
+		templates = 0;
+		char what[96];
+		if (!strcmp(type, "token_tree") && have_prev && operand_issue(rf, prev, c, what, sizeof what)) {
+			char *msg = xasprintf("%s in asm! is not valid on %s", what, rf->k->target);
+			report(rf, RULE_RUST_ASM_X86, SEV_ERROR, reach, ts_node_start_byte(prev), ts_node_end_byte(c),
+			       "gate", msg);
+			free(msg);
+			return;
+		}
+		prev = c;
+		have_prev = 1;
+	}
+}
+
+static void check_macro(struct rust_file *rf, TSNode mac, enum tri reach)
+{
+	size_t n, ln;
+	const char *name = node_text(rf, ts_node_child_by_field_name(mac, "macro", 5), &n);
+	const char *last = last_segment(name, n, &ln);
+	TSNode tt = ts_node_named_child(mac, ts_node_named_child_count(mac) - 1);
+	if (mem_eq(last, ln, "compile_error")) {
+		if (reach == TRI_FALSE)
+			return;   /* a gated-out fallback arm is not x86 code */
+		size_t tn;
+		const char *t = node_text(rf, tt, &tn);
+		char *msg = xasprintf("compile_error!%.*s stops the build for %s", (int)(tn > 80 ? 80 : tn), t, rf->k->target);
+		report(rf, RULE_RUST_COMPILE_ERROR, SEV_ERROR, reach, ts_node_start_byte(mac), ts_node_end_byte(mac),
+		       "stub", msg);
+		free(msg);
+		return;
+	}
+	if (rf->k->target_is_x86)
+		return;
+	if (mem_eq(last, ln, "is_x86_feature_detected")) {
+		char *msg = xasprintf("is_x86_feature_detected! cannot be used on %s", rf->k->target);
+		report(rf, RULE_RUST_ARCH_X86, SEV_ERROR, reach, ts_node_start_byte(mac), ts_node_end_byte(mac),
+		       "gate", msg);
+		free(msg);
+	} else if ((mem_eq(last, ln, "asm") || mem_eq(last, ln, "global_asm")) && !strcmp(ts_node_type(tt), "token_tree")) {
+		check_asm(rf, tt, reach);
+	}
+}
+
+/* ---- the walk ---- */
+
+static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir);
+
+static void visit_item(struct rust_file *rf, TSNode c, const struct item_attrs *a, enum tri reach,
+		       const char *mod_dir)
+{
+	const char *type = ts_node_type(c);
+	check_target_feature(rf, a, reach);
+	if (!strcmp(type, "mod_item")) {
+		TSNode body = ts_node_child_by_field_name(c, "body", 4);
+		if (ts_node_is_null(body)) {
+			if (reach != TRI_FALSE)
+				resolve_module(rf, c, a, reach, mod_dir);
+			return;
+		}
+		size_t n;
+		const char *name = node_text(rf, ts_node_child_by_field_name(c, "name", 4), &n);
+		char *sub = join_rel(mod_dir, name, n);
+		visit(rf, body, reach, sub);
+		free(sub);
+	} else if (!strcmp(type, "macro_invocation")) {
+		check_macro(rf, c, reach);
+	} else if (!strcmp(type, "use_declaration")) {
+		check_path(rf, ts_node_child_by_field_name(c, "argument", 8), reach);
+	} else if (!strcmp(type, "scoped_identifier") || !strcmp(type, "scoped_type_identifier")) {
+		check_path(rf, c, reach);   /* the outermost path only */
+	} else if (strcmp(type, "macro_definition") != 0) {
+		visit(rf, c, reach, mod_dir);
+	}
+}
+
+/* Children in order: outer attributes collect into the next item; inner
+ * attributes (#![cfg(...)]) gate the rest of their container. */
+static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir)
+{
+	struct item_attrs a = { .cfg = TRI_TRUE };
+	uint32_t count = ts_node_named_child_count(node);
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_named_child(node, i);
+		const char *type = ts_node_type(c);
+		if (!strcmp(type, "attribute_item")) {
+			read_attribute(rf, c, &a);
+		} else if (!strcmp(type, "inner_attribute_item")) {
+			struct item_attrs inner = { .cfg = TRI_TRUE };
+			read_attribute(rf, c, &inner);
+			reach = tri_and(reach, inner.cfg);
+		} else if (strcmp(type, "line_comment") != 0 && strcmp(type, "block_comment") != 0) {
+			visit_item(rf, c, &a, tri_and(reach, a.cfg), mod_dir);
+			memset(&a, 0, sizeof a);
+			a.cfg = TRI_TRUE;
+		}
+	}
+}
+
+/* ---- per-file set-up ---- */
+
+static int is_mod_rs(const char *rel)
+{
+	const char *b = strrchr(rel, '/');
+	b = b ? b + 1 : rel;
+	if (!strcmp(b, "mod.rs") || !strcmp(b, "lib.rs") || !strcmp(b, "main.rs") || !strcmp(b, "build.rs"))
+		return 1;
+	static const char *const root_dirs[] = { "src/bin/", "tests/", "examples/", "benches/" };
+	for (size_t i = 0; i < sizeof root_dirs / sizeof *root_dirs; i++) {
+		size_t n = strlen(root_dirs[i]);
+		if ((size_t)(b - rel) >= n && memcmp(b - n, root_dirs[i], n) == 0 &&
+		    (b - rel == (ptrdiff_t)n || b[-(ptrdiff_t)n - 1] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* The crate's default features: the nearest Cargo.toml above the file. */
+static void load_crate_features(struct rust_file *rf)
+{
+	char *d = xstrdup(rf->dir);
+	for (;;) {
+		char *toml = *d ? xasprintf("%s/Cargo.toml", d) : xstrdup("Cargo.toml");
+		char *path = xasprintf("%s%s", rf->root, toml);
+		struct textfile tf;
+		char *why = NULL;
+		int ok = textfile_read(path, &tf, &why) == 0;
+		free(why);
+		free(path);
+		free(toml);
+		if (ok) {
+			rust_cfg_load_features(&rf->env, tf.data, tf.len);
+			textfile_free(&tf);
+			break;
+		}
+		char *slash = strrchr(d, '/');
+		if (!*d)
+			break;
+		if (slash)
+			*slash = '\0';
+		else
+			*d = '\0';
+	}
+	free(d);
+}
+
+void scan_rust(const struct tree_index *ix, int file_index, const struct textfile *tf, struct file_scan *out)
+{
+	const struct source_file *f = &ix->walk->files[file_index];
+	struct rust_file rf = { ix, ix->k, f, tf->data, tf->len,
+				{ &out->findings, f->rel, tf->data, tf->data + tf->len, 0, NULL }, out,
+				{ 0 }, NULL, NULL };
+	rf.root = xstrndup(f->path, strlen(f->path) - strlen(f->rel));
+	const char *slash = strrchr(f->rel, '/');
+	rf.dir = slash ? xstrndup(f->rel, (size_t)(slash - f->rel)) : xstrdup("");
+	rust_cfg_init(&rf.env, ix->k->target);
+	load_crate_features(&rf);
+	TSParser *parser = ts_parser_new();
+	ts_parser_set_language(parser, tree_sitter_rust());
+	TSTree *tree = ts_parser_parse_string(parser, NULL, tf->data, (uint32_t)tf->len);
+	char *mod_dir;
+	if (is_mod_rs(f->rel)) {
+		mod_dir = xstrdup(rf.dir);
+	} else {
+		size_t n = strlen(f->rel);
+		mod_dir = xstrndup(f->rel, n > 3 && !strcmp(f->rel + n - 3, ".rs") ? n - 3 : n);
+	}
+	visit(&rf, ts_tree_root_node(tree), TRI_TRUE, mod_dir);
+	free(mod_dir);
+	ts_tree_delete(tree);
+	ts_parser_delete(parser);
+	rust_cfg_free(&rf.env);
+	free(rf.root);
+	free(rf.dir);
+}

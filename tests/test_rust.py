@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Compiler-graded test of archport's Rust front end.
+
+Every crate of every fixtures/rust-*/ tree (a directory with a Cargo.toml that
+has [package] and src/lib.rs or src/main.rs) is built with Debian's rustc,
+code generation included (only it rejects bad asm mnemonics):
+
+    /usr/bin/rustc --edition 2021 --crate-type lib --target <triple> --emit=obj -O
+                   --cfg 'feature="…"' (the crate's default features)
+
+The files rustc reports errors in (the primary span, or for errors raised in
+std macros the expansion site in the tree) are the truth; archport's JSON
+report predicts a file broken when it has an "error" finding there. Each
+(fixture, target) pair passes when every .rs file agrees; the host x86_64
+build must succeed (no error) and archport must report no error for it.
+
+    python3 tests/test_rust.py [--archport bin/archport] [--fixtures fixtures] [-v]
+
+The last line is "N passed, M failed"; the exit status is 0 iff M is 0.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import tomllib
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUSTC = "/usr/bin/rustc"
+TRIPLES = {"aarch64": "aarch64-unknown-linux-gnu", "x86_64": "x86_64-unknown-linux-gnu"}
+
+
+def crates(tree):
+    """(crate dir, root file, default features) of every package in the tree."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(tree):
+        dirnames[:] = sorted(d for d in dirnames if d not in ("target", ".git"))
+        if "Cargo.toml" not in filenames:
+            continue
+        with open(os.path.join(dirpath, "Cargo.toml"), "rb") as f:
+            manifest = tomllib.load(f)
+        if "package" not in manifest:
+            continue
+        features = manifest.get("features", {})
+        enabled, todo = set(), list(features.get("default", []))
+        while todo:
+            name = todo.pop()
+            if name not in enabled and ":" not in name and "/" not in name:
+                enabled.add(name)
+                todo += features.get(name, [])
+        for root in ("src/lib.rs", "src/main.rs"):
+            if os.path.exists(os.path.join(dirpath, root)):
+                out.append((dirpath, os.path.join(dirpath, root), sorted(enabled)))
+    return out
+
+
+def span_file(span, tree):
+    """The tree file a span (or the macro expansion it comes from) is in."""
+    while span:
+        name = span.get("file_name", "")
+        path = os.path.normpath(os.path.join(tree, name)) if not os.path.isabs(name) else name
+        if path.startswith(tree + os.sep) and os.path.exists(path):
+            return os.path.relpath(path, tree), span.get("line_start", 0)
+        span = (span.get("expansion") or {}).get("span")
+    return None, 0
+
+
+def compile_crate(tree, root, features, target, outdir):
+    """rustc's errors for one crate: [(file, line, message)], unattributed."""
+    cmd = [RUSTC, "--edition", "2021", "--crate-type", "lib", "--target", TRIPLES[target],
+           "--emit=obj", "-O", "--error-format=json", "-o", os.path.join(outdir, "out.o")]
+    for feat in features:
+        cmd += ["--cfg", f'feature="{feat}"']
+    proc = subprocess.run(cmd + [os.path.relpath(root, tree)], cwd=tree, capture_output=True,
+                          text=True, timeout=300)
+    errors, loose = [], []
+    for line in proc.stderr.splitlines():
+        try:
+            diag = json.loads(line)
+        except ValueError:
+            continue
+        if diag.get("level") != "error":
+            continue
+        spans = [s for s in diag.get("spans", []) if s.get("is_primary")] or diag.get("spans", [])
+        located = [span_file(s, tree) for s in spans]
+        located = [(f, ln) for f, ln in located if f]
+        if located:
+            errors.append((located[0][0], located[0][1], diag["message"]))
+        elif not diag["message"].startswith("aborting"):
+            loose.append(diag["message"])
+    if proc.returncode != 0 and not errors and not loose:
+        loose.append(f"rustc exited {proc.returncode}: {proc.stderr.strip()[-300:]}")
+    return errors, loose
+
+
+def predict(archport, tree, target):
+    """archport's error findings by file."""
+    proc = subprocess.run([archport, "scan", "--target", target, "--format", "json", "--fail-on",
+                           "never", tree], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, ARCHPORT_NO_GIT="1"))
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"archport exited {proc.returncode}: {proc.stderr[-300:]}")
+    report = json.loads(proc.stdout)
+    errors = {}
+    for f in report["findings"]:
+        if f["severity"] == "error":
+            errors.setdefault(f["file"], f)
+    return errors, report["findings"]
+
+
+def rs_files(tree):
+    """Every .rs file of the tree, relative."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(tree):
+        dirnames[:] = [d for d in dirnames if d not in ("target", ".git")]
+        out += [os.path.relpath(os.path.join(dirpath, n), tree) for n in filenames if n.endswith(".rs")]
+    return sorted(out)
+
+
+def grade(name, tree, target, archport, verbose):
+    """Print one (fixture, target) table; return (agree, files, passed)."""
+    truth, loose = {}, []
+    with tempfile.TemporaryDirectory(prefix="rust-truth-") as outdir:
+        for _crate, root, features in crates(tree):
+            errs, unattributed = compile_crate(tree, root, features, target, outdir)
+            loose += unattributed
+            for rel, line, msg in errs:
+                truth.setdefault(rel, []).append((line, msg))
+    predicted, findings = predict(archport, tree, target)
+    files = rs_files(tree)
+    rows = files + sorted(set(predicted) - set(files))
+    agree, lines = 0, []
+    for rel in rows:
+        diag = truth.get(rel)
+        fd = predicted.get(rel)
+        same = rel in files and (diag is None) == (fd is None)
+        agree += same
+        compiler = f"error {diag[0][0]}: {diag[0][1]}" if diag else "ok"
+        mine = f"{fd['rule']} {fd['line']}: {fd['message']}" if fd else "ok"
+        lines.append(f"  {rel:<36} {compiler[:50]:<50} {mine[:50]:<50} {'OK' if same else 'MISMATCH'}")
+    problems = [f"rustc error with no file in the tree: {m}" for m in loose]
+    if target == "x86_64" and truth:
+        problems.append("the host x86_64 build fails")
+    passed = not problems and agree == len(files) and len(rows) == len(files)
+    print(f"== {name} [{target}]: {'PASS' if passed else 'FAIL'} ({agree}/{len(files)} files agree)")
+    for p in problems:
+        print(f"   problem: {p}")
+    print("\n".join(lines))
+    if verbose:
+        for rel, diags in sorted(truth.items()):
+            for line, msg in diags:
+                print(f"      rustc     {rel}:{line}: {msg}")
+        for f in findings:
+            print(f"      archport  {f['file']}:{f['line']}: {f['severity']} {f['rule']}: {f['message']}")
+    print()
+    return agree, len(files), passed
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--archport", default=os.path.join(REPO, "bin", "archport"))
+    parser.add_argument("--fixtures", default=os.path.join(REPO, "fixtures"))
+    parser.add_argument("--targets", default="aarch64,x86_64")
+    parser.add_argument("-v", "--verbose", action="count", default=0)
+    args = parser.parse_args(argv)
+    if not os.access(RUSTC, os.X_OK):
+        sys.exit(f"test_rust: {RUSTC} missing (run scripts/setup.sh)")
+    trees = sorted(n for n in os.listdir(args.fixtures)
+                   if n.startswith("rust-") and os.path.isdir(os.path.join(args.fixtures, n)))
+    passed = failed = 0
+    for target in args.targets.split(","):
+        agree = total = 0
+        for name in trees:
+            tree = os.path.abspath(os.path.join(args.fixtures, name))
+            a, t, ok = grade(name, tree, target, os.path.abspath(args.archport), args.verbose)
+            agree, total = agree + a, total + t
+            passed, failed = passed + ok, failed + (not ok)
+        print(f"{target}: {agree}/{total} files agree ({100.0 * agree / max(total, 1):.1f}%)")
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
