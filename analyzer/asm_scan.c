@@ -5,6 +5,7 @@
 #include <string.h>
 #include "asm_check.h"
 #include "c_scan.h"
+#include "arch_dirs.h"
 #include "rules.h"
 
 struct first_issue {
@@ -91,7 +92,7 @@ void scan_asm(const struct tree_index *ix, int file_index, const struct textfile
 	const char *base = strrchr(f->rel, '/');
 	base = base ? base + 1 : f->rel;
 	intptr_t refs = (intptr_t)strmap_value(&ix->build_refs, base, strlen(base));
-	if (refs == REF_GATED) {   /* the build assembles it only on other arches */
+	if (refs == REF_GATED || arch_dirs_contains(ix->arch, f->rel)) {   /* assembled only on other arches */
 		af.by_reach[TRI_FALSE].count += af.by_reach[TRI_TRUE].count + af.by_reach[TRI_UNKNOWN].count;
 		if (!af.by_reach[TRI_FALSE].line)
 			af.by_reach[TRI_FALSE] = af.by_reach[TRI_TRUE].count ? af.by_reach[TRI_TRUE]

@@ -14,6 +14,7 @@
 #include "c_scan.h"
 #include "c_scan_internal.h"
 #include "pp_expr.h"
+#include "arch_dirs.h"
 #include "rules.h"
 
 #define MAX_COND_TEXT 60
@@ -987,6 +988,28 @@ static int include_name(struct c_scan *cs, const char *text, size_t len, char *o
 
 
 
+/* An include that nothing resolves, but that an x86 directory of an
+ * arch/$(ARCH) layout holds: the target's directory, which the build
+ * searches instead, is missing (the compiler stops here). */
+static void check_arch_dir_include(struct c_scan *cs, struct source *s, const char *name,
+				   const struct token *at)
+{
+	const struct arch_dirs *ad = cs->ix->arch;
+	for (size_t i = 0; i < arch_dirs_len(ad); i++) {
+		if (!arch_dirs_twin(ad, i) || !arch_dirs_by_variable(ad, i))
+			continue;
+		char *path = xasprintf("%s/%s", arch_dirs_x86(ad, i), name);
+		int found = strmap_has(&cs->ix->files, path, strlen(path));
+		free(path);
+		if (!found)
+			continue;
+		report_at(cs, s, at, RULE_ARCH_DIR, SEV_ERROR, "stub",
+			  xasprintf("\"%s\" is only in %s/, which the build picks for x86; the tree has no %s/ for %s",
+				    name, arch_dirs_x86(ad, i), arch_dirs_twin(ad, i), cs->k->target));
+		return;
+	}
+}
+
 static void do_include(struct c_scan *cs, struct source *s, const char *text, size_t len,
 		       const struct token *at)
 {
@@ -1001,6 +1024,8 @@ static void do_include(struct c_scan *cs, struct source *s, const char *text, si
 			  xasprintf("x86-only header <%s> does not exist on %s", name, cs->k->target));
 	}
 	int idx = index_resolve_include(cs->ix, s->rel, name, strlen(name), angled);
+	if (idx < 0 && !angled && reach(s) != TRI_FALSE)
+		check_arch_dir_include(cs, s, name, at);
 	add_include_ref(cs, idx, reach(s) != TRI_FALSE);
 	if (idx >= 0 && reach(s) != TRI_FALSE)
 		process_include(cs, idx);

@@ -104,11 +104,11 @@ static char *prefixed(const char *prefix, const char *rel)
 /* With a compile database (in the root, or --compile-commands), the libclang
  * pass runs too and wins where the two disagree (deep_merge). */
 static int deep_pass(const struct knowledge *k, const char *root, const char *compile_commands, int jobs,
-		     struct finding_list *fast)
+		     struct finding_list *fast, const struct arch_dirs *arch)
 {
 	struct finding_list deep = {0};
 	struct strmap covered = {0};
-	int rc = deep_scan_cover(root, compile_commands, k, jobs, &deep, &covered);
+	int rc = deep_scan_cover(root, compile_commands, k, jobs, &deep, &covered, arch);
 	if (rc == 0)
 		deep_merge(fast, &deep, &covered);
 	findings_free(&deep);
@@ -135,7 +135,7 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 		*lines += r->lines;
 		findings_take(&fast, &r->findings);
 	}
-	int rc = deep_pass(k, root, compile_commands, jobs, &fast);
+	int rc = deep_pass(k, root, compile_commands, jobs, &fast, ts.ix.arch);
 	for (size_t j = 0; j < fast.len; j++) {
 		struct finding *f = &fast.items[j];
 		if (!notes && f->severity == SEV_NOTE)

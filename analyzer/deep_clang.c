@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "asm_check.h"
+#include "arch_dirs.h"
 #include "deep_clang.h"
 #include "deep_internal.h"
 #include "rules.h"
@@ -134,6 +135,68 @@ static size_t load_jobs(CXCompilationDatabase db, const char *triple, struct tu_
 	clang_CompileCommands_dispose(cmds);
 	*out = jobs;
 	return len;
+}
+
+/* root-relative form of an absolute path under root, else NULL */
+static const char *under_root(const char *abs, const char *root, size_t rootlen)
+{
+	if (strncmp(abs, root, rootlen) != 0 || (abs[rootlen] != '/' && abs[rootlen] != '\0'))
+		return NULL;
+	return abs[rootlen] ? abs + rootlen + 1 : abs + rootlen;
+}
+
+/* `-I src/arch/x86_64` of an arch/$(ARCH) layout: the target build looks in
+ * the target's directory instead (which may not exist). */
+static char *retarget_include_dir(const struct arch_dirs *ad, const char *dir, const char *abs,
+				  const char *root, size_t rootlen)
+{
+	const char *rel = under_root(abs, root, rootlen);
+	for (size_t i = 0; rel && i < arch_dirs_len(ad); i++) {
+		const char *x86 = arch_dirs_x86(ad, i), *twin = arch_dirs_twin(ad, i);
+		size_t n = strlen(x86);
+		if (twin && arch_dirs_by_variable(ad, i) && !strncmp(rel, x86, n) && (rel[n] == '\0' || rel[n] == '/'))
+			return xasprintf("%s/%s%s", root, twin, rel + n);
+	}
+	(void)dir;
+	return NULL;
+}
+
+/* The x86 compile database of an arch/$(ARCH) tree: its x86 directory is
+ * not compiled for the target, and its -I points at the target's twin. */
+static size_t retarget_arch_dirs(struct tu_job *jobs, size_t n, const struct arch_dirs *ad,
+				 const char *root, size_t rootlen)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct tu_job *j = &jobs[i];
+		const char *rel = under_root(j->file, root, rootlen);
+		if (rel && arch_dirs_contains(ad, rel)) {
+			for (int a = 0; a < j->nargs; a++)
+				free(j->args[a]);
+			free(j->args);
+			free(j->dir);
+			free(j->file);
+			continue;
+		}
+		for (int a = 0; a < j->nargs; a++) {
+			int joined = !strncmp(j->args[a], "-I", 2) && j->args[a][2];
+			int separate = !strcmp(j->args[a], "-I") && a + 1 < j->nargs;
+			if (!joined && !separate)
+				continue;
+			int v = separate ? a + 1 : a;
+			char *abs = absolute_in(j->dir, joined ? j->args[a] + 2 : j->args[v]);
+			char *moved = retarget_include_dir(ad, j->dir, abs, root, rootlen);
+			if (moved) {
+				free(j->args[v]);
+				j->args[v] = joined ? xasprintf("-I%s", moved) : xstrdup(moved);
+				free(moved);
+			}
+			free(abs);
+			a = v;
+		}
+		jobs[kept++] = *j;
+	}
+	return kept;
 }
 
 static void free_jobs(struct tu_job *jobs, size_t n)
@@ -873,7 +936,7 @@ static void report_timing(const struct deep_run *run, const char *root, int jobs
 }
 
 int deep_scan_cover(const char *root, const char *compile_commands, const struct knowledge *k,
-		    int jobs, struct finding_list *out, struct strmap *covered)
+		    int jobs, struct finding_list *out, struct strmap *covered, const struct arch_dirs *arch)
 {
 	char *db_path = deep_find_database(root, compile_commands);
 	if (!db_path)
@@ -892,6 +955,8 @@ int deep_scan_cover(const char *root, const char *compile_commands, const struct
 	struct deep_run run = { .root = real_root, .rootlen = strlen(real_root), .k = k,
 				.lock = PTHREAD_MUTEX_INITIALIZER };
 	run.njobs = load_jobs(db, k->triple, &run.jobs);
+	if (arch)
+		run.njobs = retarget_arch_dirs(run.jobs, run.njobs, arch, real_root, run.rootlen);
 	clang_CompilationDatabase_dispose(db);
 	run.results = xcalloc(run.njobs ? run.njobs : 1, sizeof *run.results);
 	struct timespec t0;
@@ -911,7 +976,7 @@ int deep_scan_cover(const char *root, const char *compile_commands, const struct
 int deep_scan(const char *root, const char *compile_commands, const struct knowledge *k, int jobs,
 	      struct finding_list *out)
 {
-	return deep_scan_cover(root, compile_commands, k, jobs, out, NULL);
+	return deep_scan_cover(root, compile_commands, k, jobs, out, NULL, NULL);
 }
 
 /* ---- merging with the fast scan ---- */

@@ -27,8 +27,11 @@ char *deep_find_database(const char *root, const char *explicit_file);
  * Returns 0 after a run, 1 when there is no database, -1 on an error (after
  * a message on stderr).  With ARCHPORT_TIMING set, prints the pass's time
  * and how many TUs were parsed and how many came from the cache. */
+struct arch_dirs;
+/* `arch` (may be NULL): an arch/$(ARCH) layout, whose x86 directory the
+ * target build does not compile or search (analyzer/arch_dirs.h). */
 int deep_scan_cover(const char *root, const char *compile_commands, const struct knowledge *k,
-		    int jobs, struct finding_list *out, struct strmap *covered);
+		    int jobs, struct finding_list *out, struct strmap *covered, const struct arch_dirs *arch);
 int deep_scan(const char *root, const char *compile_commands, const struct knowledge *k, int jobs,
 	      struct finding_list *out);
 

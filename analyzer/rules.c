@@ -19,6 +19,8 @@ static const struct rule_info rules[] = {
 	  "#error reachable on the target" },
 	{ RULE_ARCH_CHAIN, SEV_ERROR,
 	  "#if/#elif chain with arms only for other architectures, whose definitions are used" },
+	{ RULE_ARCH_DIR, SEV_ERROR,
+	  "header the build takes from its arch/$(ARCH)/ directory, which the tree has for x86 only" },
 	{ RULE_TARGET_ATTR, SEV_ERROR,
 	  "__attribute__((target(\"...\"))) or #pragma GCC target with x86 features" },
 	{ RULE_CONTEXT_REG, SEV_ERROR,

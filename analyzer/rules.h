@@ -25,6 +25,7 @@ const char *rule_doc(const char *id);
 #define RULE_HEADER           "c/header-x86"
 #define RULE_ERROR_DIRECTIVE  "c/error-directive"
 #define RULE_ARCH_CHAIN       "c/arch-chain"
+#define RULE_ARCH_DIR         "c/arch-dir-missing"
 #define RULE_TARGET_ATTR      "c/target-attribute"
 #define RULE_CONTEXT_REG      "c/context-register"
 #define RULE_PORT_IO          "c/port-io"

@@ -10,6 +10,8 @@
 #include "util.h"
 #include "walk.h"
 
+struct arch_dirs;
+
 /* Where a macro name is #define'd across the tree (first pass). */
 #define MAX_DEF_FILES 4
 struct def_sites {
@@ -32,6 +34,9 @@ struct tree_index {
 	int has_build_files;
 	char *included;                   /* [file]: some #include names it */
 	struct include_cache *includes;   /* header summaries, shared by workers */
+	/* x86 directories the build picks by architecture (arch/$(ARCH)/), and
+	 * whether the target has its twin (stubgen/arch_dirs.h) */
+	const struct arch_dirs *arch;
 };
 
 struct include_cache *include_cache_new(size_t nfiles);
@@ -92,6 +97,7 @@ struct tree_scan {
 	struct walk_result walk;
 	struct tree_index ix;
 	struct file_scan *results;   /* per walk file */
+	struct arch_dirs *arch;      /* ix.arch */
 };
 int tree_scan_run(struct tree_scan *ts, const struct knowledge *k, const char *root, int jobs);
 void tree_scan_free(struct tree_scan *ts);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "arch_dirs.h"
 #include "rules.h"
 #include "scan.h"
 
@@ -161,6 +162,8 @@ void scan_find_gated(const struct tree_index *ix, const struct file_scan *result
 	for (size_t i = 0; i < n; i++) {
 		const struct source_file *f = &ix->walk->files[i];
 		int source = (f->kind == FK_C || f->kind == FK_ASM_CPP) && !is_header(f->rel);
+		if (arch_dirs_contains(ix->arch, f->rel))
+			continue;   /* arch/x86_64/ of arch/$(ARCH): read only if something includes it */
 		if ((source && !build_gated(ix, f->rel)) || (!source && !included[i])) {
 			live[i] = 1;
 			queue[tail++] = i;
@@ -189,6 +192,10 @@ void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *
 {
 	if (!gated)
 		return;
+	if (arch_dirs_contains(ix->arch, ix->walk->files[i].rel)) {
+		downgrade_to_notes(r, "the build picks this directory by architecture, on x86 only");
+		return;
+	}
 	downgrade_to_notes(r, is_header(ix->walk->files[i].rel)
 			      ? "only code gated out for this target includes this header"
 			      : "the build compiles this file only for other architectures");
@@ -209,6 +216,7 @@ int tree_scan_run(struct tree_scan *ts, const struct knowledge *k, const char *r
 		return -1;
 	struct walk_result *w = &ts->walk;
 	index_init(&ts->ix, k, w);
+	ts->ix.arch = ts->arch = arch_dirs_find(w, k->target);
 	double t0 = now_seconds();
 	scan_index_tree(&ts->ix, w);
 	double t1 = now_seconds();
@@ -235,6 +243,7 @@ void tree_scan_free(struct tree_scan *ts)
 	}
 	free(ts->results);
 	include_cache_free(ts->ix.includes);
+	arch_dirs_free(ts->arch);
 	index_free(&ts->ix);
 	walk_free(&ts->walk);
 	memset(ts, 0, sizeof *ts);

@@ -100,11 +100,14 @@ static struct op *build_ops(struct file_patch *fp, size_t *nops)
 	for (size_t line = 0; line <= fp->nlines; line++) {
 		int replaced = 0;
 		for (; e < fp->nedits && fp->edits[e].line == line; e++) {
+			/* the replaced line goes out before its replacement, as diff shows it */
+			if (fp->edits[e].replace && line < fp->nlines && !replaced)
+				push_op(&ops, &n, &cap, OP_DEL, line, NULL, 0);
 			push_text(&ops, &n, &cap, fp->edits[e].text);
 			replaced |= fp->edits[e].replace;
 		}
-		if (line < fp->nlines)
-			push_op(&ops, &n, &cap, replaced ? OP_DEL : OP_KEEP, line, NULL, 0);
+		if (line < fp->nlines && !replaced)
+			push_op(&ops, &n, &cap, OP_KEEP, line, NULL, 0);
 	}
 	*nops = n;
 	return ops;

@@ -1,6 +1,8 @@
 /* The stub driver: scan the tree for the target, hand each file's errors
- * to its language's patch writer, then print the edits as one unified
- * diff or write them, each file atomically. */
+ * to its language's patch writer, create the target's twins of x86
+ * architecture directories (stub_archdir.c), then print the edits as one
+ * unified diff (new files from /dev/null) or write them, each file
+ * atomically. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@ struct stub_run {
 	const char *root;
 	struct tree_scan ts;
 	struct file_patch **patches;   /* per walk file, loaded on demand */
+	struct file_patch **created;   /* new files, in the order made */
+	size_t ncreated, created_cap;
 };
 
 static int walk_index(const struct stub_run *run, const char *rel)
@@ -45,6 +49,23 @@ static struct file_patch *patch_for(struct stub_ctx *c, const char *rel)
 	return run->patches[i];
 }
 
+/* A file the patch creates; NULL when the tree has it already (a patch
+ * never replaces a file whole) or it was made before. */
+static struct file_patch *new_file(struct stub_ctx *c, const char *rel)
+{
+	struct stub_run *run = c->run;
+	if (walk_index(run, rel) >= 0)
+		return NULL;
+	for (size_t i = 0; i < run->ncreated; i++)
+		if (!strcmp(run->created[i]->rel, rel))
+			return NULL;
+	GROW(run->created, run->ncreated, run->created_cap);
+	struct file_patch *fp = xcalloc(1, sizeof *fp);
+	patch_new_file(fp, rel);
+	run->created[run->ncreated++] = fp;
+	return fp;
+}
+
 /* What the patch must fix, in line order (the scan keeps them so): the
  * errors, and code that indexes x86 jmp_buf/ucontext layouts (a warning
  * on aarch64, an error on riscv64, wrong everywhere but x86). */
@@ -57,11 +78,14 @@ static void file_errors(const struct file_scan *r, struct finding_list *out)
 	}
 }
 
-static void stub_one(struct stub_run *run, struct stub_ctx *c, size_t i)
+static void stub_one(struct stub_run *run, struct stub_ctx *c, const struct arch_dirs *ad, size_t i)
 {
 	const struct source_file *f = &run->ts.walk.files[i];
 	struct finding_list errors = {0};
-	file_errors(&run->ts.results[i], &errors);
+	/* the x86 directory of an arch/$(ARCH) layout: the target build reads
+	 * the twin directory instead, so its x86 code needs no gate */
+	if (!arch_dirs_contains(ad, f->rel))
+		file_errors(&run->ts.results[i], &errors);
 	if (errors.len) {
 		struct file_patch *fp = patch_for(c, f->rel);
 		c->findings = errors.items;
@@ -72,6 +96,8 @@ static void stub_one(struct stub_run *run, struct stub_ctx *c, size_t i)
 			stub_asm_file(c, fp);
 		else if (fp && (f->kind == FK_MAKE || f->kind == FK_CMAKE))
 			stub_build_file(c, fp, f->kind == FK_CMAKE);
+		else if (fp && f->kind == FK_MESON)
+			stub_meson_file(c, fp);
 	}
 	findings_free(&errors);
 }
@@ -89,13 +115,17 @@ static int run_stub(struct stub_run *run, const char *root, const struct stub_op
 		return -1;
 	size_t n = run->ts.walk.len;
 	run->patches = xcalloc(n ? n : 1, sizeof *run->patches);
-	struct stub_ctx c = { o, k, root, NULL, 0, patch_for, run, NULL, 0 };
+	struct stub_ctx c = { .o = o, .k = k, .root = root, .patch_for = patch_for, .run = run,
+			      .new_file = new_file };
 	c.c_files = xcalloc(n ? n : 1, sizeof *c.c_files);
 	for (size_t i = 0; i < n; i++)
 		if (run->ts.walk.files[i].kind == FK_C)
 			c.c_files[c.nc_files++] = run->ts.walk.files[i].rel;
+	struct arch_dirs *ad = arch_dirs_find(&run->ts.walk, k->target);
 	for (size_t i = 0; i < n; i++)
-		stub_one(run, &c, i);
+		stub_one(run, &c, ad, i);
+	arch_dirs_stub(&c, ad, &run->ts.walk);
+	arch_dirs_free(ad);
 	free(c.c_files);
 	return 0;
 }
@@ -108,6 +138,11 @@ static void free_run(struct stub_run *run, struct knowledge *k)
 			free(run->patches[i]);
 		}
 	free(run->patches);
+	for (size_t i = 0; i < run->ncreated; i++) {
+		patch_free(run->created[i]);
+		free(run->created[i]);
+	}
+	free(run->created);
 	tree_scan_free(&run->ts);
 	knowledge_free(k);
 }
@@ -120,6 +155,9 @@ int stub_tree(const char *root, const struct stub_options *o, struct strbuf *pat
 	for (size_t i = 0; rc == 0 && i < run.ts.walk.len; i++)
 		if (run.patches[i] && patch_has_edits(run.patches[i]))
 			patch_diff(run.patches[i], patch);
+	for (size_t i = 0; rc == 0 && i < run.ncreated; i++)
+		if (patch_has_edits(run.created[i]))
+			patch_diff(run.created[i], patch);
 	free_run(&run, k);
 	return rc;
 }
@@ -152,6 +190,34 @@ static int write_atomically(const char *path, const char *data, size_t len)
 	return ok ? 0 : -1;
 }
 
+/* mkdir -p for the directories of a new file (root/rel). */
+static int make_dirs(const char *root, const char *rel)
+{
+	char *path = xasprintf("%s/%s", root, rel);
+	int rc = 0;
+	for (char *p = path + strlen(root) + 1; rc == 0 && (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+			fprintf(stderr, "archport stub: %s: %s\n", path, strerror(errno));
+			rc = -1;
+		}
+		*p = '/';
+	}
+	free(path);
+	return rc;
+}
+
+static int write_file(const char *path, struct file_patch *fp)
+{
+	size_t len;
+	char *text = patch_render(fp, &len);
+	int rc = write_atomically(path, text, len);
+	if (rc == 0)
+		fprintf(stderr, "archport stub: wrote %s\n", fp->rel);
+	free(text);
+	return rc;
+}
+
 int stub_write(const char *root, const struct stub_options *o)
 {
 	struct stub_run run;
@@ -159,15 +225,14 @@ int stub_write(const char *root, const struct stub_options *o)
 	int rc = run_stub(&run, root, o, &k);
 	for (size_t i = 0; rc == 0 && i < run.ts.walk.len; i++) {
 		struct file_patch *fp = run.patches[i];
-		if (!fp || !patch_has_edits(fp))
-			continue;
-		size_t len;
-		char *text = patch_render(fp, &len);
-		if (write_atomically(run.ts.walk.files[i].path, text, len) != 0)
+		if (fp && patch_has_edits(fp) && write_file(run.ts.walk.files[i].path, fp) != 0)
 			rc = -1;
-		else
-			fprintf(stderr, "archport stub: wrote %s\n", fp->rel);
-		free(text);
+	}
+	for (size_t i = 0; rc == 0 && i < run.ncreated; i++) {
+		char *path = xasprintf("%s/%s", root, run.created[i]->rel);
+		if (make_dirs(root, run.created[i]->rel) != 0 || write_file(path, run.created[i]) != 0)
+			rc = -1;
+		free(path);
 	}
 	free_run(&run, k);
 	return rc;

@@ -31,21 +31,27 @@ static int global_symbol(const char *line, char *name, size_t size)
 	return n > 0;
 }
 
+char *stub_asm_twin(const char *target, char *const *lines, size_t nlines)
+{
+	struct strbuf twin = {0};
+	sb_addf(&twin, "/* TODO(archport): port to %s; every entry point traps until then */\n", target);
+	sb_adds(&twin, "\t.text\n");
+	char name[128];
+	for (size_t l = 0; l < nlines; l++)
+		if (global_symbol(lines[l], name, sizeof name))
+			sb_addf(&twin, "\t.globl %s\n\t.type %s, %%function\n%s:\n\t%s\n", name, name, name,
+				trap_instruction(target));
+	sb_adds(&twin, "\t.section .note.GNU-stack,\"\",%progbits\n");
+	return sb_detach(&twin);
+}
+
 void stub_asm_file(struct stub_ctx *c, struct file_patch *fp)
 {
 	const char *rel = fp->rel;
 	size_t n = strlen(rel);
 	if (n < 2 || strcmp(rel + n - 2, ".S") != 0 || fp->nlines == 0)
 		return;
-	struct strbuf twin = {0};
-	sb_addf(&twin, "/* TODO(archport): port to %s; every entry point traps until then */\n", c->k->target);
-	sb_adds(&twin, "\t.text\n");
-	char name[128];
-	for (size_t l = 0; l < fp->nlines; l++)
-		if (global_symbol(fp->lines[l], name, sizeof name))
-			sb_addf(&twin, "\t.globl %s\n\t.type %s, %%function\n%s:\n\t%s\n", name, name, name,
-				trap_instruction(c->k->target));
-	sb_adds(&twin, "\t.section .note.GNU-stack,\"\",%progbits\n");
-	gate_lines(fp, 0, fp->nlines - 1, twin.buf);
-	sb_free(&twin);
+	char *twin = stub_asm_twin(c->k->target, fp->lines, fp->nlines);
+	gate_lines(fp, 0, fp->nlines - 1, twin);
+	free(twin);
 }

@@ -50,16 +50,21 @@ static void lex_code(struct c_file *f)
 	}
 }
 
-static size_t matching(const struct toks *t, size_t open, char o, char c)
+size_t stub_matching(const struct token *v, size_t n, size_t open, char o, char c)
 {
 	int depth = 0;
-	for (size_t i = open; i < t->n; i++) {
-		if (tok_punct(&t->v[i], o))
+	for (size_t i = open; i < n; i++) {
+		if (tok_punct(&v[i], o))
 			depth++;
-		else if (tok_punct(&t->v[i], c) && --depth == 0)
+		else if (tok_punct(&v[i], c) && --depth == 0)
 			return i;
 	}
-	return t->n - 1;
+	return n - 1;
+}
+
+static size_t matching(const struct toks *t, size_t open, char o, char c)
+{
+	return stub_matching(t->v, t->n, open, o, c);
 }
 
 static void find_units(struct c_file *f)
@@ -365,27 +370,31 @@ static int stub_statements(struct stub_ctx *c, struct file_patch *fp, const stru
 	return ok;
 }
 
-static int is_x86_type(const struct stub_ctx *c, const struct token *t)
+int stub_is_x86_type(const struct knowledge *k, const struct token *t)
 {
-	const struct x86_name *x = knowledge_name(c->k, t->p, t->len);
+	const struct x86_name *x = t->kind == T_IDENT ? knowledge_name(k, t->p, t->len) : NULL;
 	return x && (x->kinds & X86_TYPE);
 }
 
-/* `(void)name;` for each parameter, so the twin builds with -Wextra. */
-static void void_params(const struct c_file *f, size_t lparen, size_t rparen, struct strbuf *sb)
+static int is_x86_type(const struct stub_ctx *c, const struct token *t)
+{
+	return stub_is_x86_type(c->k, t);
+}
+
+void stub_void_params(const struct token *v, size_t lparen, size_t rparen, struct strbuf *sb)
 {
 	size_t last_ident = 0;
 	int depth = 0;
 	for (size_t i = lparen + 1; i <= rparen; i++) {
-		const struct token *t = &f->t.v[i];
+		const struct token *t = &v[i];
 		if (tok_punct(t, '(') || tok_punct(t, '['))
 			depth++;
 		else if ((tok_punct(t, ')') || tok_punct(t, ']')) && i < rparen)
 			depth--;
-		if (t->kind == T_IDENT && (depth == 0 || (depth == 1 && tok_punct(&f->t.v[i - 1], '*'))))
+		if (t->kind == T_IDENT && (depth == 0 || (depth == 1 && tok_punct(&v[i - 1], '*'))))
 			last_ident = i;
 		if ((tok_punct(t, ',') && depth == 0) || i == rparen) {
-			const struct token *id = last_ident ? &f->t.v[last_ident] : NULL;
+			const struct token *id = last_ident ? &v[last_ident] : NULL;
 			if (id && !tok_is(id, "void") && !tok_is(id, "const"))
 				sb_addf(sb, "\t(void)%.*s;\n", (int)id->len, id->p);
 			last_ident = 0;
@@ -393,28 +402,51 @@ static void void_params(const struct c_file *f, size_t lparen, size_t rparen, st
 	}
 }
 
-/* The signature without x86 target attributes. */
-static void twin_signature(const struct c_file *f, const struct unit *u, struct strbuf *sb)
+/* `__attribute__((...))`: true, with *close at its last ')'. */
+static int attribute_at(const struct token *v, size_t n, size_t i, size_t end, size_t *close)
 {
-	size_t i = u->first;
-	const char *from = f->t.v[i].p;
-	while (i < u->open) {
-		const struct token *t = &f->t.v[i];
-		if ((tok_is(t, "__attribute__") || tok_is(t, "__attribute")) && i + 1 < u->open) {
-			size_t e = matching(&f->t, i + 1, '(', ')');
+	if (!(tok_is(&v[i], "__attribute__") || tok_is(&v[i], "__attribute")) || i + 1 >= end ||
+	    !tok_punct(&v[i + 1], '('))
+		return 0;
+	*close = stub_matching(v, n, i + 1, '(', ')');
+	return 1;
+}
+
+size_t stub_function_name(const struct token *v, size_t n, size_t first, size_t open)
+{
+	for (size_t i = first; i < open; i++) {
+		size_t close;
+		if (attribute_at(v, n, i, open, &close)) {   /* target("avx2") is no name */
+			i = close;
+			continue;
+		}
+		if (i > first && tok_punct(&v[i], '(') && v[i - 1].kind == T_IDENT)
+			return i - 1;
+	}
+	return NO_NAME;
+}
+
+void stub_twin_signature(const struct token *v, size_t n, size_t first, size_t open, struct strbuf *sb)
+{
+	size_t i = first;
+	const char *from = v[i].p;
+	while (i < open) {
+		const struct token *t = &v[i];
+		if ((tok_is(t, "__attribute__") || tok_is(t, "__attribute")) && i + 1 < open) {
+			size_t e = stub_matching(v, n, i + 1, '(', ')');
 			int target = 0;
 			for (size_t k = i; k < e; k++)
-				target |= tok_is(&f->t.v[k], "target") || tok_is(&f->t.v[k], "__target__");
+				target |= tok_is(&v[k], "target") || tok_is(&v[k], "__target__");
 			if (target) {
 				sb_add(sb, from, (size_t)(t->p - from));
-				from = f->t.v[e].p + 1;
+				from = v[e].p + 1;
 				i = e + 1;
 				continue;
 			}
 		}
 		i++;
 	}
-	sb_add(sb, from, (size_t)(f->t.v[u->open].p - from));
+	sb_add(sb, from, (size_t)(v[open].p - from));
 }
 
 /* Does the function only ask whether the CPU has x86 features
@@ -449,21 +481,16 @@ static void stub_function(struct stub_ctx *c, struct file_patch *fp, const struc
 	if (!owns_lines(f, u->first, u->last))
 		return;   /* shares lines with other code: left as reported */
 	int x86_sig = 0;
-	size_t lparen = 0, name = 0;
-	for (size_t i = u->first; i < u->open; i++) {
+	for (size_t i = u->first; i < u->open; i++)
 		x86_sig |= is_x86_type(c, &f->t.v[i]);
-		if (!lparen && tok_punct(&f->t.v[i], '(') && i > u->first && f->t.v[i - 1].kind == T_IDENT &&
-		    !tok_is(&f->t.v[i - 1], "__attribute__")) {
-			lparen = i;
-			name = i - 1;
-		}
-	}
+	size_t name = stub_function_name(f->t.v, f->t.n, u->first, u->open);
+	size_t lparen = name != NO_NAME ? name + 1 : 0;
 	char *twin = NULL;
 	if (!x86_sig && lparen) {
 		struct strbuf sb = {0};
-		twin_signature(f, u, &sb);
+		stub_twin_signature(f->t.v, f->t.n, u->first, u->open, &sb);
 		sb_adds(&sb, "{\n");
-		void_params(f, lparen, matching(&f->t, lparen, '(', ')'), &sb);
+		stub_void_params(f->t.v, lparen, matching(&f->t, lparen, '(', ')'), &sb);
 		if (only_feature_checks(c, u))
 			sb_addf(&sb, "\t%s/* archport: no x86 features on %s */\n}\n",
 				returns_void(f, u, name) ? "" : "return 0;   ", c->k->target);

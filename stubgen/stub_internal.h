@@ -3,6 +3,7 @@
 #ifndef ARCHPORT_STUB_INTERNAL_H
 #define ARCHPORT_STUB_INTERNAL_H
 
+#include "arch_dirs.h"
 #include "finding.h"
 #include "knowledge.h"
 #include "patch.h"
@@ -21,6 +22,8 @@ struct stub_ctx {
 	void *run;
 	char **c_files;                   /* every C/C++ file of the tree, rel */
 	size_t nc_files;
+	/* A file the patch creates (empty; edits insert its text), or NULL. */
+	struct file_patch *(*new_file)(struct stub_ctx *c, const char *rel);
 };
 
 /* The target's own macro, for `#elif defined(...)` arms. */
@@ -32,10 +35,33 @@ void gate_lines(struct file_patch *fp, size_t first, size_t last, const char *tw
 void stub_c_file(struct stub_ctx *c, struct file_patch *fp);
 void stub_asm_file(struct stub_ctx *c, struct file_patch *fp);
 void stub_build_file(struct stub_ctx *c, struct file_patch *fp, int cmake);
+void stub_meson_file(struct stub_ctx *c, struct file_patch *fp);
 /* Definitions the tree lacks on the target (c/arch-chain, #else #error):
  * edits go to the file that holds the chain. */
 void stub_chain_arm(struct stub_ctx *c, struct file_patch *fp, size_t if_line, int at_else);
 /* x86 macros used by the file: their #define is gated in its own file. */
 void stub_macro(struct stub_ctx *c, const char *name);
+
+/* C token helpers of the twin writers (stub_c.c). */
+struct token;
+/* The bracket that closes v[open] (o/c: the pair), or n - 1. */
+size_t stub_matching(const struct token *v, size_t n, size_t open, char o, char c);
+int stub_is_x86_type(const struct knowledge *k, const struct token *t);
+/* `(void)name;` for each parameter, so a twin builds with -Wextra. */
+void stub_void_params(const struct token *v, size_t lparen, size_t rparen, struct strbuf *sb);
+/* A function's signature, tokens [first, open) where v[open] is the body's
+ * '{', without x86 target attributes. */
+void stub_twin_signature(const struct token *v, size_t n, size_t first, size_t open, struct strbuf *sb);
+/* The name token of a function whose parameters come before v[open] (its
+ * body), attributes skipped, or NO_NAME. */
+#define NO_NAME ((size_t)-1)
+size_t stub_function_name(const struct token *v, size_t n, size_t first, size_t open);
+/* A .S twin: each .globl symbol of `lines` defined as a trap. */
+char *stub_asm_twin(const char *target, char *const *lines, size_t nlines);
+
+/* Creates the target's twin directories, a twin for each file. */
+void arch_dirs_stub(struct stub_ctx *c, const struct arch_dirs *ad, const struct walk_result *w);
+/* The twin of a C source or header of such a directory (stub_twin.c). */
+char *stub_twin_c(const struct knowledge *k, const char *from_rel, const char *data, size_t len, int header);
 
 #endif

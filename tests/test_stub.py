@@ -12,10 +12,20 @@ For every fixture that does not build for a target, on a scratch copy:
      is listed in STUBBED_PATHS with the reason, and must then fail (on the
      trap when it dies of a signal), not pass.
 Also: every row of rules/idioms.tsv assembles with each target's gcc.
+meson (fixtures/meson-flags, and a meson.build of awkward constructs): the
+patched meson.build configures, the x86_64 objects built by meson/ninja are
+byte-identical and every target's x86 compile parameters are unchanged
+(`meson introspect`), and the cross build (a cross file written here) makes
+no x86 option, builds and passes `meson test` under QEMU.
+arch/$(ARCH) layouts (fixtures/arch-dir): the patch creates the target's
+directory from /dev/null (`git apply` takes it too), its objects define the
+same global functions as the x86 ones, and no twin is made when the tree
+has the target's directory or a generic fallback.
 Prints `ok - ...` / `not ok - ...` and `N passed, M failed` last.
 """
 import argparse
 import filecmp
+import json
 import os
 import shutil
 import subprocess
@@ -32,6 +42,7 @@ STUBBED_PATHS = {
     "fenv-lite": "the x87/SSE control-word functions are stubbed to trap",
     "simd-kernel": "the SSE2 kernel is gated; its twin traps (use --simde to run it)",
     "timing-x86": "CPUID is stubbed to report nothing, and the test wants a CPU vendor",
+    "arch-dir": "src/arch/<target>/ is a created twin whose functions trap",
 }
 ENV = dict(os.environ, LC_ALL="C")
 
@@ -49,6 +60,10 @@ def objects(tree):
                 p = os.path.join(dirpath, f)
                 found[os.path.relpath(p, tree)] = p
     return found
+
+
+def tree_files(tree):
+    return [os.path.relpath(os.path.join(d, f), tree) for d, _, files in os.walk(tree) for f in files]
 
 
 def host_build(tree, stash):
@@ -115,6 +130,9 @@ def check_fixture(archport, name, target, work):
             rel = os.path.relpath(os.path.join(dirpath, f), written)
             if not filecmp.cmp(os.path.join(written, rel), os.path.join(tree, rel), shallow=False):
                 return "stub --write and the applied patch differ in " + rel
+    made = set(tree_files(tree)) - set(tree_files(written))   # new files the patch makes
+    if made:
+        return "stub --write did not create %s" % sorted(made)
     err = host_build(tree, os.path.join(work, "after"))
     if err:
         return "after the patch, " + err
@@ -193,6 +211,219 @@ def check_simde(archport, target, work):
     return None
 
 
+def cross_file(target, path):
+    """A meson cross file for the target, running tests under QEMU."""
+    triple = TRIPLES[target]
+    with open(path, "w") as f:
+        f.write("[binaries]\nc = '%s-gcc'\nar = '%s-ar'\nstrip = '%s-strip'\n"
+                "exe_wrapper = ['qemu-%s', '-L', '/usr/%s']\n\n"
+                "[host_machine]\nsystem = 'linux'\ncpu_family = '%s'\ncpu = '%s'\nendian = 'little'\n"
+                % (triple, triple, triple, target, triple, target, target))
+    return path
+
+
+def meson_params(tree, build, *setup):
+    """{target: its sources' compile parameters} of a fresh `meson setup`
+    of tree in the directory build (outside the tree, which archport
+    scans), or the error text."""
+    shutil.rmtree(build, ignore_errors=True)
+    r = run(["meson", "setup", *setup, build], tree)
+    if r.returncode != 0:
+        return "meson setup %s failed: %s" % (" ".join(setup), (r.stdout + r.stderr).strip()[-400:])
+    r = run(["meson", "introspect", build, "--targets"], tree)
+    if r.returncode != 0:
+        return "meson introspect failed: " + r.stderr.strip()[-200:]
+    return {t["name"]: [p for src in t["target_sources"] for p in src.get("parameters", [])]
+            for t in json.loads(r.stdout)}
+
+
+def x86_options(params):
+    """The x86 options the scanner reports, in meson's compile parameters."""
+    return sorted({p for ps in params.values() for p in ps
+                   if p.startswith(("-msse", "-mpopcnt", "-mavx", "-march=x86", "-mtune=nehalem", "-mfpmath"))})
+
+
+def meson_objects(tree, build, stash):
+    """ninja in build; its objects are copied to stash."""
+    r = run(["ninja", "-C", build], tree)
+    if r.returncode != 0:
+        return "ninja failed: " + (r.stdout + r.stderr).strip()[-300:]
+    for rel, path in objects(build).items():
+        dest = os.path.join(stash, rel)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        shutil.copy2(path, dest)
+    return None
+
+
+def apply_stub(archport, target, tree):
+    p = run([archport, "stub", "--target", target, "."], tree)
+    if p.returncode != 0 or not p.stdout:
+        return None, "stub failed or printed nothing: " + p.stderr.strip()
+    a = subprocess.run(["patch", "-p1", "--batch", "--quiet"], cwd=tree, input=p.stdout, text=True,
+                       capture_output=True)
+    if a.returncode != 0:
+        return None, "patch -p1 failed: " + (a.stdout + a.stderr).strip()[:300]
+    return p.stdout, None
+
+
+def check_meson(archport, target, work):
+    """fixtures/meson-flags built by meson: before the patch the cross build
+    fails on the x86 options; after it the x86_64 objects (debugoptimized:
+    -O2 -g) are identical, and the cross build runs its test under QEMU."""
+    tree = os.path.join(work, "tree")
+    shutil.copytree(os.path.join(ROOT, "fixtures", "meson-flags"), tree, symlinks=True)
+    cross = cross_file(target, os.path.join(work, "cross.ini"))
+    build, xbuild = os.path.join(work, "build"), os.path.join(work, "xbuild")
+    before = meson_params(tree, build, "--buildtype=debugoptimized")
+    if isinstance(before, str):
+        return before
+    err = meson_objects(tree, build, os.path.join(work, "before"))
+    if err:
+        return "before the patch, " + err
+    xb = meson_params(tree, xbuild, "--cross-file", cross)
+    if isinstance(xb, str) or run(["ninja", "-C", xbuild], tree).returncode == 0:
+        return "the unpatched tree should configure and then fail to build for %s" % target
+    _, err = apply_stub(archport, target, tree)
+    if err:
+        return err
+    after = meson_params(tree, build, "--buildtype=debugoptimized")
+    if isinstance(after, str):
+        return "after the patch, " + after
+    if after != before:
+        return "x86_64 compile parameters changed: %r -> %r" % (before, after)
+    err = meson_objects(tree, build, os.path.join(work, "after")) or \
+        compare_objects(os.path.join(work, "before"), os.path.join(work, "after"))
+    if err:
+        return "x86_64 objects: " + err
+    xb = meson_params(tree, xbuild, "--cross-file", cross)
+    if isinstance(xb, str):
+        return xb
+    if x86_options(xb):
+        return "the %s build still passes %s" % (target, x86_options(xb))
+    r = run(["ninja", "-C", xbuild], tree)
+    if r.returncode != 0:
+        return "%s build failed: %s" % (target, (r.stdout + r.stderr).strip()[-300:])
+    t = run(["meson", "test", "-C", xbuild, "--print-errorlogs"], tree)
+    if t.returncode != 0:
+        return "meson test under qemu-%s failed: %s" % (target, (t.stdout + t.stderr).strip()[-300:])
+    return None
+
+
+MESON_EDGE = """project('edge', 'c')
+cc = meson.get_compiler('c')
+flags = ['-O2', '-msse4.2', '-DX=1', '-mpopcnt']
+if cc.has_argument('-mavx2')
+  flags += ['-DHAVE_AVX2']
+endif
+n = ['-msse4.2', '-Wall'].length()
+add_project_arguments('-DN=@0@'.format(n), language: 'c')
+lib = static_library('e', 'e.c', c_args: flags + ['-march=x86-64-v2'])
+exe_args = [
+  '-mpopcnt', '-DY',
+  '-msse4.2'
+]
+executable('m', 'm.c', link_with: lib, c_args: exe_args + ['-mfpmath=sse'])
+"""
+
+
+def check_meson_edge(archport, target, work):
+    """Awkward meson: options in a variable, a multi-line array with and
+    without a trailing comma, a method called on an array literal, a
+    has_argument() probe (left alone). Same x86 parameters, none on the
+    target, and the target build links."""
+    tree = os.path.join(work, "edge")
+    os.makedirs(tree)
+    for name, text in (("meson.build", MESON_EDGE), ("e.c", "int e(void) { return N; }\n"),
+                       ("m.c", "int e(void);\nint main(void) { return e() - N; }\n")):
+        with open(os.path.join(tree, name), "w") as f:
+            f.write(text)
+    build, xbuild = os.path.join(work, "build"), os.path.join(work, "xbuild")
+    before = meson_params(tree, build)
+    if isinstance(before, str):
+        return before
+    _, err = apply_stub(archport, target, tree)
+    if err:
+        return err
+    if "has_argument('-mavx2')" not in open(os.path.join(tree, "meson.build")).read():
+        return "the has_argument() probe was rewritten"
+    after = meson_params(tree, build)
+    if isinstance(after, str):
+        return "after the patch, " + after
+    if after != before:
+        return "x86_64 compile parameters changed: %r -> %r" % (before, after)
+    xb = meson_params(tree, xbuild, "--cross-file", cross_file(target, os.path.join(work, "cross.ini")))
+    if isinstance(xb, str):
+        return xb
+    if x86_options(xb):
+        return "the %s build still passes %s" % (target, x86_options(xb))
+    r = run(["ninja", "-C", xbuild], tree)
+    return None if r.returncode == 0 else "%s build failed: %s" % (target, (r.stdout + r.stderr)[-300:])
+
+
+def defined_functions(obj, nm="nm"):
+    r = run([nm, "--defined-only", obj], os.path.dirname(obj))
+    return sorted(l.split()[2] for l in r.stdout.splitlines() if len(l.split()) == 3 and l.split()[1] == "T")
+
+
+def check_arch_dir(archport, target, work):
+    """fixtures/arch-dir: the patch creates src/arch/<target>/ from
+    /dev/null and touches nothing else; git apply takes it; the twin
+    object defines the x86 object's global functions; a tree that has the
+    target's directory, or a generic fallback, gets no twin."""
+    src = os.path.join(ROOT, "fixtures", "arch-dir")
+    tree = os.path.join(work, "tree")
+    shutil.copytree(src, tree, symlinks=True)
+    p = run([archport, "stub", "--target", target, "."], tree)
+    if p.returncode != 0:
+        return "stub failed: " + p.stderr.strip()
+    twin = "src/arch/%s" % target
+    heads = [l for l in p.stdout.splitlines() if l.startswith(("--- ", "+++ "))]
+    want = ["--- /dev/null", "+++ b/%s/cpu.c" % twin, "--- /dev/null", "+++ b/%s/cpu.h" % twin]
+    if heads != want:
+        return "the patch should only create %s/cpu.c and cpu.h: %s" % (twin, heads)
+    run(["git", "init", "-q"], tree)
+    g = subprocess.run(["git", "apply", "--check", "-"], cwd=tree, input=p.stdout, text=True, capture_output=True)
+    if g.returncode != 0:
+        return "git apply --check: " + g.stderr.strip()[:300]
+    header = "\n".join(l[1:] for l in p.stdout.splitlines() if l.startswith("+") and not l.startswith("+++"))
+    for decl in ("#ifndef HW_ARCH_CPU_H", "#define HW_ARCH_CPU_H", "struct arch_cpu_id {",
+                 "typedef uint64_t arch_ticks_t;", "void arch_cpu_identify(struct arch_cpu_id *id);",
+                 "arch_ticks_t arch_ticks(void);", "#define ARCH_CACHE_LINE 64"):
+        if decl not in header:
+            return "the twin lacks `%s`" % decl
+    x86_obj, twin_obj = os.path.join(work, "x86.o"), os.path.join(work, "twin.o")
+    for cc, cpu_dir, out in (("gcc", "src/arch/x86_64", x86_obj),
+                             ("%s-gcc" % TRIPLES[target], None, twin_obj)):
+        if cpu_dir is None:
+            if subprocess.run(["patch", "-p1", "--batch", "--quiet"], cwd=tree, input=p.stdout, text=True,
+                              capture_output=True).returncode != 0:
+                return "patch -p1 failed"
+            cpu_dir = twin
+        c = run([cc, "-O2", "-Wall", "-Wextra", "-Werror", "-I" + cpu_dir, "-c", cpu_dir + "/cpu.c", "-o", out], tree)
+        if c.returncode != 0:
+            return "%s %s/cpu.c: %s" % (cc, cpu_dir, c.stderr.strip()[:300])
+    x86_fns, twin_fns = defined_functions(x86_obj), defined_functions(twin_obj, "%s-nm" % TRIPLES[target])
+    if x86_fns != twin_fns:
+        return "global functions differ: x86 %s, %s %s" % (x86_fns, target, twin_fns)
+    for sibling in ("arm64" if target == "aarch64" else "riscv", "generic"):
+        other = os.path.join(work, sibling)
+        shutil.copytree(src, other, symlinks=True)
+        os.makedirs(os.path.join(other, "src", "arch", sibling))
+        with open(os.path.join(other, "src", "arch", sibling, "cpu.c"), "w") as f:
+            f.write("/* placeholder */\n")
+        q = run([archport, "stub", "--target", target, "."], other)
+        if q.returncode != 0 or "/dev/null" in q.stdout:
+            return "with src/arch/%s/ present the patch still creates files (exit %d)" % (sibling, q.returncode)
+    return None
+
+
+EXTRA_CHECKS = (
+    ("meson-flags", "meson-flags meson/ninja", check_meson),
+    ("meson-flags", "meson.build edge cases", check_meson_edge),
+    ("arch-dir", "arch-dir twin directory", check_arch_dir),
+)
+
+
 def x86_fixtures():
     return sorted(n for n in os.listdir(os.path.join(ROOT, "fixtures"))
                   if not n.startswith("portable-") and os.path.exists(os.path.join(ROOT, "fixtures", n, "Makefile")))
@@ -221,6 +452,17 @@ def main():
             with tempfile.TemporaryDirectory(prefix="archport-stub-") as work:
                 err = check_fixture(archport, name, target, work)
             label = "%s [%s]" % (name, target)
+            print(("ok - " + label) if not err else "not ok - %s: %s" % (label, err))
+            passed, failed = passed + (not err), failed + bool(err)
+        for fixture, what, check in EXTRA_CHECKS:
+            if args.only and fixture not in args.only.split(","):
+                continue
+            label = "%s [%s]" % (what, target)
+            if "meson" in what and not (shutil.which("meson") and shutil.which("ninja")):
+                print("ok - %s # SKIP meson or ninja is not installed" % label)
+                continue
+            with tempfile.TemporaryDirectory(prefix="archport-stub-") as work:
+                err = check(archport, target, work)
             print(("ok - " + label) if not err else "not ok - %s: %s" % (label, err))
             passed, failed = passed + (not err), failed + bool(err)
     print("%d passed, %d failed" % (passed, failed))

@@ -25,7 +25,7 @@ BUILD_TIMEOUT = 600
 # that are being graded.
 _BUILD_PRODUCTS = ("*.o", "*.a", "*.so")
 _SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__"}
-_BUILD_FILE_NAMES = {"Makefile", "makefile", "GNUmakefile", "CMakeLists.txt"}
+_BUILD_FILE_NAMES = {"Makefile", "makefile", "GNUmakefile", "CMakeLists.txt", "meson.build"}
 _BUILD_FILE_SUFFIXES = (".mk", ".cmake")
 _SHIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ccshim.py")
 
