@@ -756,7 +756,14 @@ static void build_step(struct verify *v, enum step_id id, int target, const char
 
 /* ---- comparing objects ---- */
 
-static void list_objects(const char *root, const char *rel, struct strvec *out)
+/* Decides whether a regular file (root-relative `rel`, path `full`) goes
+ * in the list. */
+typedef int (*file_filter)(const void *ctx, const char *rel, const char *full, const struct stat *st);
+
+/* Every regular file below root/rel that `keep` accepts, depth first. With
+ * `skip_build_dirs`, hidden entries and CMakeFiles/ are not entered. */
+static void collect_files(const char *root, const char *rel, file_filter keep, const void *ctx,
+			  int skip_build_dirs, struct strvec *out)
 {
 	char *dir = *rel ? xasprintf("%s/%s", root, rel) : xstrdup(root);
 	DIR *d = opendir(dir);
@@ -764,13 +771,15 @@ static void list_objects(const char *root, const char *rel, struct strvec *out)
 	while (d && (e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
+		if (skip_build_dirs && (e->d_name[0] == '.' || !strcmp(e->d_name, "CMakeFiles")))
+			continue;
 		char *sub = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
 		char *full = xasprintf("%s/%s", root, sub);
 		struct stat st;
 		int ok = lstat(full, &st) == 0;
 		if (ok && S_ISDIR(st.st_mode))
-			list_objects(root, sub, out);
-		else if (ok && S_ISREG(st.st_mode) && (ends_with(sub, ".o") || ends_with(sub, ".obj")))
+			collect_files(root, sub, keep, ctx, skip_build_dirs, out);
+		else if (ok && S_ISREG(st.st_mode) && keep(ctx, sub, full, &st))
 			sv_add(out, sub), sub = NULL;
 		free(sub);
 		free(full);
@@ -778,6 +787,17 @@ static void list_objects(const char *root, const char *rel, struct strvec *out)
 	if (d)
 		closedir(d);
 	free(dir);
+}
+
+static int is_object(const void *ctx, const char *rel, const char *full, const struct stat *st)
+{
+	(void)ctx, (void)full, (void)st;
+	return ends_with(rel, ".o") || ends_with(rel, ".obj");
+}
+
+static void list_objects(const char *root, const char *rel, struct strvec *out)
+{
+	collect_files(root, rel, is_object, NULL, 0, out);
 }
 
 /* 1 when the two files hold the same bytes, 0 when not, -1 on error. */
@@ -925,29 +945,15 @@ static int target_executable(const char *path, int machine)
 	return (type == 2 || type == 3) && mach == machine;
 }
 
+static int is_target_test(const void *ctx, const char *rel, const char *full, const struct stat *st)
+{
+	const struct verify *v = ctx;
+	return (st->st_mode & S_IXUSR) && looks_like_test(rel) && target_executable(full, v->target->elf_machine);
+}
+
 static void find_tests(const struct verify *v, const char *rel, struct strvec *out)
 {
-	char *dir = *rel ? xasprintf("%s/%s", v->tree, rel) : xstrdup(v->tree);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, "CMakeFiles"))
-			continue;
-		char *sub = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
-		char *full = xasprintf("%s/%s", v->tree, sub);
-		struct stat st;
-		int ok = lstat(full, &st) == 0;
-		if (ok && S_ISDIR(st.st_mode))
-			find_tests(v, sub, out);
-		else if (ok && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) && looks_like_test(sub) &&
-			 target_executable(full, v->target->elf_machine))
-			sv_add(out, sub), sub = NULL;
-		free(sub);
-		free(full);
-	}
-	if (d)
-		closedir(d);
-	free(dir);
+	collect_files(v->tree, rel, is_target_test, v, 1, out);
 }
 
 /* Whether a Makefile has a rule for `name` ("name:" but not "name :="). */

@@ -121,11 +121,10 @@ static int run_stub(struct stub_run *run, const char *root, const struct stub_op
 	for (size_t i = 0; i < n; i++)
 		if (run->ts.walk.files[i].kind == FK_C)
 			c.c_files[c.nc_files++] = run->ts.walk.files[i].rel;
-	struct arch_dirs *ad = arch_dirs_find(&run->ts.walk, k->target);
+	const struct arch_dirs *ad = run->ts.ix.arch;   /* found by the scan */
 	for (size_t i = 0; i < n; i++)
 		stub_one(run, &c, ad, i);
 	arch_dirs_stub(&c, ad, &run->ts.walk);
-	arch_dirs_free(ad);
 	free(c.c_files);
 	return 0;
 }
