@@ -370,7 +370,7 @@ static void append_template_macro(struct c_scan *cs, const struct token *t, stru
 }
 
 /* asm [qualifiers] ( template : outputs : inputs : clobbers : labels ) */
-static void parse_asm(struct c_scan *cs, struct source *s, const struct token *kw)
+static void parse_asm(struct c_scan *cs, struct source *s)
 {
 	int toplevel = s->brace_depth == 0 && !s->body_of && reach(s) != TRI_FALSE;
 	struct token t;
@@ -408,7 +408,6 @@ static void parse_asm(struct c_scan *cs, struct source *s, const struct token *k
 		}
 		prev = t;
 	}
-	(void)kw;
 	/* basic asm (no operands) is assembler text: %rax is a register there */
 	check_template(cs, s, &text, parts, nparts, toplevel || section == 0);
 	sb_free(&text);
@@ -701,7 +700,7 @@ static void handle_code_token(struct c_scan *cs, struct source *s, const struct 
 			if (label && !s->body_of)
 				parse_asm_label(cs, s);
 			else
-				parse_asm(cs, s, t);
+				parse_asm(cs, s);
 		} else if (tok_is(t, "__attribute__") || tok_is(t, "__attribute")) {
 			parse_attribute(cs, s);
 		} else {
