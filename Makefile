@@ -51,6 +51,7 @@ bin/archport build/asan/archport build/unit_tests: $(TS_RUST_LIB)
 .PHONY: test-rust
 test-rust: all
 	python3 tests/test_rust.py --archport bin/archport
+	python3 tests/test_rust_stub.py --archport bin/archport
 graded: test-rust
 # End of the Rust front end block.
 

@@ -20,27 +20,33 @@ static int has_file(const struct tree_index *ix, const char *dir, size_t dn, con
 
 /* A crate root, or a file outside every crate (compiled some other way:
  * archport cannot tell, so it counts as compiled). */
-static int is_root(const struct tree_index *ix, const char *rel)
+/* `in`, relative to a crate's directory, is one of its target roots. */
+static int is_root_in_crate(const char *in)
 {
 	static const char *const roots[] = { "src/lib.rs", "src/main.rs", "build.rs" };
 	static const char *const dirs[] = { "src/bin/", "tests/", "examples/", "benches/" };
+	for (size_t i = 0; i < sizeof roots / sizeof *roots; i++)
+		if (!strcmp(in, roots[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
+		if (str_starts(in, dirs[i]) &&
+		    (!strchr(in + strlen(dirs[i]), '/') || !strcmp(strrchr(in, '/'), "/main.rs")))
+			return 1;
+	return 0;
+}
+
+/* The innermost crate (a directory with Cargo.toml) decides; a file in no
+ * crate at all is a root of its own. */
+static int is_root(const struct tree_index *ix, const char *rel)
+{
 	for (const char *p = rel + strlen(rel); p > rel; p--) {
 		if (p[-1] != '/')
 			continue;
 		size_t dn = (size_t)(p - 1 - rel);
-		if (!has_file(ix, rel, dn, "Cargo.toml"))
-			continue;
-		const char *in = p;
-		for (size_t i = 0; i < sizeof roots / sizeof *roots; i++)
-			if (!strcmp(in, roots[i]))
-				return 1;
-		for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
-			if (str_starts(in, dirs[i]) &&
-			    (!strchr(in + strlen(dirs[i]), '/') || !strcmp(strrchr(in, '/'), "/main.rs")))
-				return 1;
-		return 0;   /* inside this crate, not a root */
+		if (has_file(ix, rel, dn, "Cargo.toml"))
+			return is_root_in_crate(p);
 	}
-	return !has_file(ix, "", 0, "Cargo.toml") || !strcmp(rel, "build.rs");
+	return has_file(ix, "", 0, "Cargo.toml") ? is_root_in_crate(rel) : 1;
 }
 
 static void downgrade(struct file_scan *r, int unknown)

@@ -98,6 +98,8 @@ static void stub_one(struct stub_run *run, struct stub_ctx *c, const struct arch
 			stub_build_file(c, fp, f->kind == FK_CMAKE);
 		else if (fp && f->kind == FK_MESON)
 			stub_meson_file(c, fp);
+		else if (fp && f->kind == FK_RUST)
+			stub_rust_file(c, fp);
 	}
 	findings_free(&errors);
 }

@@ -72,8 +72,8 @@ void arch_dirs_stub(struct stub_ctx *c, const struct arch_dirs *ad, const struct
 		const char *x86 = arch_dirs_x86(ad, i), *twin = arch_dirs_twin(ad, i);
 		if (!twin)
 			continue;
-		for (size_t f = 0; f < w->len; f++)
-			if (under(x86, w->files[f].rel))
+		for (size_t f = 0; f < w->len; f++)   /* C and assembly: Rust has its own writer */
+			if (under(x86, w->files[f].rel) && w->files[f].kind != FK_RUST && w->files[f].kind != FK_CARGO)
 				twin_file(c, x86, twin, &w->files[f]);
 	}
 }

@@ -36,6 +36,9 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp);
 void stub_asm_file(struct stub_ctx *c, struct file_patch *fp);
 void stub_build_file(struct stub_ctx *c, struct file_patch *fp, int cmake);
 void stub_meson_file(struct stub_ctx *c, struct file_patch *fp);
+/* Rust (stub_rust.c): edits only at line starts and ends, file ends and
+ * new files, since Rust has no #line to restore numbering. */
+void stub_rust_file(struct stub_ctx *c, struct file_patch *fp);
 /* Definitions the tree lacks on the target (c/arch-chain, #else #error):
  * edits go to the file that holds the chain. */
 void stub_chain_arm(struct stub_ctx *c, struct file_patch *fp, size_t if_line, int at_else);

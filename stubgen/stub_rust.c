@@ -1,0 +1,518 @@
+/* The Rust patch writer. Rust has no #line, so the x86_64 objects stay
+ * byte-identical only if no original line moves: every edit here puts text
+ * at the start or the end of an existing line, at the end of the file, or
+ * in a new file. Per file:
+ *  - a path mapping with no target arm (rust/missing-module): a target arm
+ *    on the attribute's line, and the target file with the x86 file's
+ *    public surface (signatures with todo!() bodies);
+ *  - x86-only fns (rust/asm-x86, rust/arch-x86, rust/target-feature):
+ *    `#[cfg(target_arch = "x86_64")]` at the start of the item's first
+ *    line, a todo!() twin for the other arches at the end of the file; an
+ *    x86 `use` is gated, and so are the fns that use what it imports;
+ *  - compile_error! under `cfg(not(... "x86_64"))`: the target joins the
+ *    predicate. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tree_sitter/api.h>
+#include "rules.h"
+#include "rust_scan.h"
+#include "stub_internal.h"
+#include "textfile.h"
+
+const TSLanguage *tree_sitter_rust(void);
+
+#define X86_CFG "#[cfg(target_arch = \"x86_64\")] "
+
+struct rs_file {
+	struct stub_ctx *c;
+	struct file_patch *fp;
+	const char *arch;          /* rustc's name for the target */
+	char *src;                 /* the original lines joined again */
+	size_t len;
+	size_t *line_start;        /* byte offset of each line */
+	TSParser *parser;
+	TSTree *tree;
+	struct strbuf *pre, *post; /* per line: text added at its start, end */
+	char **repl;               /* per line: replacement text, or NULL */
+	struct strbuf tail;        /* twins appended at the end of the file */
+	uint32_t *gated;           /* start bytes of items already gated */
+	size_t ngated, gated_cap;
+};
+
+static const char *text_of(const char *src, TSNode n, size_t *len)
+{
+	*len = ts_node_end_byte(n) - ts_node_start_byte(n);
+	return src + ts_node_start_byte(n);
+}
+
+static TSTree *parse(TSParser *p, const char *src, size_t len)
+{
+	return ts_parser_parse_string(p, NULL, src, (uint32_t)len);
+}
+
+/* ---- the twin of a fn: its signature and a todo!() body ---- */
+
+static int is_type(TSNode n, const char *type)
+{
+	return !ts_node_is_null(n) && !strcmp(ts_node_type(n), type);
+}
+
+/* `sig { todo!() }`, unused parameters allowed since the body reads none. */
+static void fn_twin(const char *src, TSNode fn, const char *indent, struct strbuf *out)
+{
+	TSNode body = ts_node_child_by_field_name(fn, "body", 4);
+	if (ts_node_is_null(body))
+		return;
+	uint32_t s = ts_node_start_byte(fn), e = ts_node_start_byte(body);
+	while (e > s && isspace((unsigned char)src[e - 1]))
+		e--;
+	sb_addf(out, "%s#[allow(unused_variables)]\n%s%.*s {\n%s    todo!()\n%s}\n", indent, indent, (int)(e - s),
+		src + s, indent, indent);
+}
+
+/* ---- the target file of a path mapping ---- */
+
+/* Types and paths that exist only on x86: a copied item must not name them. */
+static int mentions_x86(const char *s, size_t n)
+{
+	static const char *const words[] = { "x86", "__m128", "__m256", "__m512", "__cpuid", "_rdtsc", NULL };
+	for (const char *const *w = words; *w; w++)
+		if (memmem(s, n, *w, strlen(*w)))
+			return 1;
+	return 0;
+}
+
+static int is_pub(TSNode item)
+{
+	TSNode v = ts_node_named_child(item, 0);
+	return is_type(v, "visibility_modifier");
+}
+
+/* The item's outer attributes (derive, repr, doc) as they stand before it. */
+static void copy_attrs(const char *src, TSNode list, uint32_t first, uint32_t item, struct strbuf *out)
+{
+	for (uint32_t i = first; i < item; i++) {
+		size_t n;
+		TSNode a = ts_node_named_child(list, i);
+		const char *t = text_of(src, a, &n);
+		if (is_type(a, "attribute_item") && !memmem(t, n, "target_feature", 14) && !memmem(t, n, "inline", 6))
+			sb_addf(out, "%.*s\n", (int)n, t);
+	}
+}
+
+/* const/static: the x86 value, flagged, since a const cannot be todo!()
+ * and a 0 could turn a division into a compile-time error. */
+static void const_twin(const char *src, TSNode item, struct strbuf *out)
+{
+	size_t n;
+	const char *t = text_of(src, item, &n);
+	sb_addf(out, "// TODO(archport): the x86_64 value; check it for this target\n%.*s\n", (int)n, t);
+}
+
+/* An impl block: its header, and a todo!() twin of each fn. */
+static void impl_twin(const char *src, TSNode impl, struct strbuf *out)
+{
+	TSNode body = ts_node_child_by_field_name(impl, "body", 4);
+	if (ts_node_is_null(body))
+		return;
+	uint32_t s = ts_node_start_byte(impl), e = ts_node_start_byte(body);
+	sb_addf(out, "%.*s{\n", (int)(e - s), src + s);
+	uint32_t count = ts_node_named_child_count(body);
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_named_child(body, i);
+		size_t n;
+		const char *t = text_of(src, c, &n);
+		if (is_type(c, "function_item"))
+			fn_twin(src, c, "    ", out);
+		else if (is_type(c, "const_item") || is_type(c, "type_item"))
+			sb_addf(out, "    %.*s\n", (int)n, t);
+	}
+	sb_adds(out, "}\n");
+}
+
+static void surface_item(const char *src, TSNode root, uint32_t first_attr, uint32_t i, struct strbuf *out)
+{
+	TSNode item = ts_node_named_child(root, i);
+	const char *type = ts_node_type(item);
+	size_t n;
+	const char *t = text_of(src, item, &n);
+	if (mentions_x86(t, n) && strcmp(type, "function_item") != 0)
+		return;
+	if (!strcmp(type, "use_declaration")) {
+		sb_addf(out, "%.*s\n", (int)n, t);
+	} else if (!strcmp(type, "function_item") && is_pub(item)) {
+		sb_adds(out, "\n");
+		fn_twin(src, item, "", out);
+	} else if ((!strcmp(type, "const_item") || !strcmp(type, "static_item")) && is_pub(item)) {
+		const_twin(src, item, out);
+	} else if (!strcmp(type, "struct_item") || !strcmp(type, "enum_item") || !strcmp(type, "type_item") ||
+		   !strcmp(type, "trait_item") || !strcmp(type, "union_item")) {
+		sb_adds(out, "\n");
+		copy_attrs(src, root, first_attr, i, out);
+		sb_addf(out, "%.*s\n", (int)n, t);
+	} else if (!strcmp(type, "impl_item")) {
+		sb_adds(out, "\n");
+		impl_twin(src, item, out);
+	}
+}
+
+/* The x86 file's public surface for the target, or NULL. */
+static char *surface_file(struct rs_file *rf, const char *x86_rel)
+{
+	char *path = xasprintf("%s/%s", rf->c->root, x86_rel), *why = NULL;
+	struct textfile tf;
+	int ok = textfile_read(path, &tf, &why) == 0;
+	free(path);
+	free(why);
+	if (!ok)
+		return NULL;
+	TSTree *tree = parse(rf->parser, tf.data, tf.len);
+	TSNode root = ts_tree_root_node(tree);
+	struct strbuf out = { 0 };
+	sb_addf(&out, "//! %s stand-in for `%s`, written by archport stub: the same public\n"
+		      "//! surface, with todo!() bodies to port.\n#![allow(unused_imports)]\n",
+		rf->arch, x86_rel);
+	uint32_t count = ts_node_named_child_count(root), first_attr = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		const char *type = ts_node_type(ts_node_named_child(root, i));
+		if (!strcmp(type, "attribute_item") || !strcmp(type, "line_comment") || !strcmp(type, "block_comment"))
+			continue;
+		surface_item(tf.data, root, first_attr, i, &out);
+		first_attr = i + 1;
+	}
+	ts_tree_delete(tree);
+	textfile_free(&tf);
+	return sb_detach(&out);
+}
+
+/* ---- locating items ---- */
+
+/* The top-level item (index into the root's named children) that holds
+ * byte `at`, and the index of its first outer attribute. */
+static int top_item(struct rs_file *rf, uint32_t at, uint32_t *item, uint32_t *first)
+{
+	TSNode root = ts_tree_root_node(rf->tree);
+	uint32_t count = ts_node_named_child_count(root);
+	int in_attr = 0;   /* `at` is in an attribute: the item is the next one */
+	*first = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_named_child(root, i);
+		const char *type = ts_node_type(c);
+		if (!strcmp(type, "line_comment") || !strcmp(type, "block_comment"))
+			continue;   /* doc comments may sit between attributes */
+		int holds = ts_node_end_byte(c) > at && ts_node_start_byte(c) <= at;
+		if (!strcmp(type, "attribute_item")) {
+			in_attr |= holds;
+			continue;
+		}
+		if (holds || in_attr) {
+			*item = i;
+			return 1;
+		}
+		*first = i + 1;
+	}
+	return 0;
+}
+
+static TSNode root_child(struct rs_file *rf, uint32_t i)
+{
+	return ts_node_named_child(ts_tree_root_node(rf->tree), i);
+}
+
+/* The first non-comment node from `first` (an attribute or the item). */
+static TSNode item_head(struct rs_file *rf, uint32_t first, uint32_t item)
+{
+	for (uint32_t i = first; i < item; i++) {
+		TSNode c = root_child(rf, i);
+		if (is_type(c, "attribute_item"))
+			return c;
+	}
+	return root_child(rf, item);
+}
+
+/* Only blanks before `n` on its line: text put at the line start is then
+ * in front of it. */
+static int starts_line(struct rs_file *rf, TSNode n)
+{
+	uint32_t row = ts_node_start_point(n).row;
+	for (size_t b = rf->line_start[row]; b < ts_node_start_byte(n); b++)
+		if (!isspace((unsigned char)rf->src[b]))
+			return 0;
+	return 1;
+}
+
+static int already_gated(struct rs_file *rf, uint32_t start)
+{
+	for (size_t i = 0; i < rf->ngated; i++)
+		if (rf->gated[i] == start)
+			return 1;
+	GROW(rf->gated, rf->ngated, rf->gated_cap);
+	rf->gated[rf->ngated++] = start;
+	return 0;
+}
+
+/* ---- the edits ---- */
+
+/* Gates top-level item `item` for x86_64; a fn gets its twin. */
+static void gate_item(struct rs_file *rf, uint32_t first, uint32_t item)
+{
+	TSNode node = root_child(rf, item), head = item_head(rf, first, item);
+	if (already_gated(rf, ts_node_start_byte(node)) || !starts_line(rf, head))
+		return;
+	sb_adds(&rf->pre[ts_node_start_point(head).row], X86_CFG);
+	if (is_type(node, "function_item")) {
+		sb_adds(&rf->tail, "\n#[cfg(not(target_arch = \"x86_64\"))]\n");
+		fn_twin(rf->src, node, "", &rf->tail);
+	}
+}
+
+/* Whether the subtree of `n` has an identifier spelled like s[0, len). */
+static int uses_name(const char *src, TSNode n, const char *s, size_t len)
+{
+	size_t tn;
+	const char *t = text_of(src, n, &tn);
+	if (!memmem(t, tn, s, len))
+		return 0;
+	if (is_type(n, "identifier"))
+		return tn == len && !memcmp(t, s, len);
+	uint32_t count = ts_node_named_child_count(n);
+	for (uint32_t i = 0; i < count; i++)
+		if (uses_name(src, ts_node_named_child(n, i), s, len))
+			return 1;
+	return 0;
+}
+
+/* Each identifier a gated `use` imports: the top-level fns naming it are
+ * gated too (else they fail to resolve on the target). */
+static void gate_users(struct rs_file *rf, TSNode use, TSNode n)
+{
+	if (is_type(n, "identifier") || is_type(n, "type_identifier")) {
+		size_t len;
+		const char *name = text_of(rf->src, n, &len);
+		TSNode root = ts_tree_root_node(rf->tree);
+		uint32_t count = ts_node_named_child_count(root), first = 0;
+		for (uint32_t i = 0; i < count; i++) {
+			TSNode c = ts_node_named_child(root, i);
+			const char *type = ts_node_type(c);
+			if (!strcmp(type, "attribute_item") || strstr(type, "comment"))
+				continue;
+			if (is_type(c, "function_item") && uses_name(rf->src, c, name, len))
+				gate_item(rf, first, i);
+			first = i + 1;
+		}
+		return;
+	}
+	/* only the names a use brings in: not its path, not a glob */
+	if (is_type(n, "scoped_identifier") || is_type(n, "use_as_clause") || is_type(n, "scoped_use_list")) {
+		const char *field = is_type(n, "scoped_identifier") ? "name" : is_type(n, "use_as_clause") ? "alias" : "list";
+		TSNode sub = ts_node_child_by_field_name(n, field, (uint32_t)strlen(field));
+		if (!ts_node_is_null(sub))
+			gate_users(rf, use, sub);
+		return;
+	}
+	if (!is_type(n, "use_list"))
+		return;
+	uint32_t count = ts_node_named_child_count(n);
+	for (uint32_t i = 0; i < count; i++)
+		gate_users(rf, use, ts_node_named_child(n, i));
+}
+
+static void fix_x86_item(struct rs_file *rf, uint32_t at)
+{
+	uint32_t item, first;
+	if (!top_item(rf, at, &item, &first))
+		return;
+	TSNode node = root_child(rf, item);
+	if (is_type(node, "use_declaration")) {
+		gate_item(rf, first, item);
+		TSNode arg = ts_node_child_by_field_name(node, "argument", 8);
+		if (is_type(arg, "scoped_identifier"))
+			arg = ts_node_child_by_field_name(arg, "name", 4);
+		else if (is_type(arg, "scoped_use_list"))
+			arg = ts_node_child_by_field_name(arg, "list", 4);
+		if (!ts_node_is_null(arg))
+			gate_users(rf, node, arg);
+	} else if (is_type(node, "function_item")) {
+		gate_item(rf, first, item);
+	}
+}
+
+/* `arch/amd64/layout.rs` -> `arch/aarch64/layout.rs`: the x86 name in the
+ * path becomes the target's; a path without one gets a `<arch>_` file. */
+static char *target_path(const char *p, size_t n, const char *arch)
+{
+	static const char *const names[] = { "x86_64", "amd64", "x86", "x64", NULL };
+	for (const char *const *w = names; *w; w++) {
+		const char *hit = memmem(p, n, *w, strlen(*w));
+		if (hit)
+			return xasprintf("%.*s%s%.*s", (int)(hit - p), p, arch, (int)(p + n - hit - strlen(*w)),
+					 hit + strlen(*w));
+	}
+	const char *slash = memrchr(p, '/', n);
+	size_t d = slash ? (size_t)(slash + 1 - p) : 0;
+	return xasprintf("%.*s%s_%.*s", (int)d, p, arch, (int)(n - d), p + d);
+}
+
+/* The `path = "..."` of an attribute whose cfg names x86_64 only. */
+static int x86_path_arm(const char *t, size_t n, const char **p, size_t *pn)
+{
+	if (!memmem(t, n, "cfg_attr", 8) || !memmem(t, n, "target_arch = \"x86_64\"", 22) || memmem(t, n, "any(", 4) ||
+	    memmem(t, n, "not(", 4))
+		return 0;
+	const char *k = memmem(t, n, "path", 4);
+	const char *q = k ? memchr(k, '"', (size_t)(t + n - k)) : NULL;
+	const char *e = q ? memchr(q + 1, '"', (size_t)(t + n - q - 1)) : NULL;
+	if (!e)
+		return 0;
+	*p = q + 1;
+	*pn = (size_t)(e - q - 1);
+	return 1;
+}
+
+static char *dir_join(const char *rel, const char *p)
+{
+	const char *slash = strrchr(rel, '/');
+	return slash ? xasprintf("%.*s/%s", (int)(slash - rel), rel, p) : xstrdup(p);
+}
+
+/* Adds the target arm after the x86 one, on its line, and creates the
+ * file it names. */
+static void fix_path_mapping(struct rs_file *rf, uint32_t at)
+{
+	uint32_t item, first;
+	if (!top_item(rf, at, &item, &first))
+		return;
+	for (uint32_t i = first; i < item; i++) {
+		TSNode a = root_child(rf, i);
+		size_t n, pn;
+		const char *t = text_of(rf->src, a, &n), *p;
+		uint32_t row = ts_node_end_point(a).row;
+		if (!is_type(a, "attribute_item") || !x86_path_arm(t, n, &p, &pn))
+			continue;
+		/* after the attribute only blanks: else the arm would land in a comment */
+		for (size_t b = ts_node_end_byte(a); b < rf->len && rf->src[b] != '\n'; b++)
+			if (!isspace((unsigned char)rf->src[b]))
+				return;
+		char *tp = target_path(p, pn, rf->arch), *xp = xstrndup(p, pn);
+		char *trel = dir_join(rf->fp->rel, tp), *xrel = dir_join(rf->fp->rel, xp);
+		char *text = surface_file(rf, xrel);
+		struct file_patch *nf = text ? rf->c->new_file(rf->c, trel) : NULL;
+		if (nf) {
+			patch_insert(nf, 0, text);
+			sb_addf(&rf->post[row], " #[cfg_attr(target_arch = \"%s\", path = \"%s\")]", rf->arch, tp);
+		}
+		free(text);
+		free(tp);
+		free(xp);
+		free(trel);
+		free(xrel);
+		return;
+	}
+}
+
+/* `not(target_arch = "x86_64")` or `not(any(..., target_arch = "x86_64"))`
+ * on one line: the target joins it. */
+static void fix_compile_error(struct rs_file *rf, uint32_t at)
+{
+	uint32_t item, first;
+	if (!top_item(rf, at, &item, &first))
+		return;
+	for (uint32_t i = first; i < item; i++) {
+		TSNode a = root_child(rf, i);
+		uint32_t row = ts_node_start_point(a).row;
+		if (!is_type(a, "attribute_item") || row != ts_node_end_point(a).row || rf->repl[row])
+			continue;
+		const char *line = rf->fp->lines[row];
+		static const char one[] = "not(target_arch = \"x86_64\")", any[] = "not(any(";
+		const char *hit = strstr(line, one);
+		if (hit && strstr(line, "#[cfg(")) {
+			rf->repl[row] = xasprintf("%.*snot(any(target_arch = \"x86_64\", target_arch = \"%s\"))%s",
+						  (int)(hit - line), line, rf->arch, hit + strlen(one));
+			return;
+		}
+		hit = strstr(line, any);
+		const char *close = hit ? strstr(hit, "))") : NULL;
+		if (close && strstr(line, "#[cfg(") && strstr(hit, "target_arch") && !memchr(hit + 8, '(', (size_t)(close - hit - 8))) {
+			rf->repl[row] = xasprintf("%.*s, target_arch = \"%s\"%s", (int)(close - line), line, rf->arch, close);
+			return;
+		}
+	}
+}
+
+/* ---- the driver ---- */
+
+static void load(struct rs_file *rf)
+{
+	struct strbuf sb = { 0 };
+	size_t n = rf->fp->nlines;
+	rf->line_start = xcalloc(n + 1, sizeof *rf->line_start);
+	for (size_t i = 0; i < n; i++) {
+		rf->line_start[i] = sb.len;
+		sb_adds(&sb, rf->fp->lines[i]);
+		sb_addc(&sb, '\n');
+	}
+	rf->line_start[n] = sb.len;
+	rf->len = sb.len;
+	rf->src = sb_detach(&sb);
+	rf->pre = xcalloc(n + 1, sizeof *rf->pre);
+	rf->post = xcalloc(n + 1, sizeof *rf->post);
+	rf->repl = xcalloc(n + 1, sizeof *rf->repl);
+	rf->parser = ts_parser_new();
+	ts_parser_set_language(rf->parser, tree_sitter_rust());
+	rf->tree = parse(rf->parser, rf->src, rf->len);
+}
+
+/* One replacement per changed line: its start, its (new) text, its end. */
+static void flush(struct rs_file *rf)
+{
+	for (size_t i = 0; i < rf->fp->nlines; i++) {
+		if (!rf->pre[i].len && !rf->post[i].len && !rf->repl[i])
+			continue;
+		char *t = xasprintf("%s%s%s\n", rf->pre[i].len ? rf->pre[i].buf : "",
+				    rf->repl[i] ? rf->repl[i] : rf->fp->lines[i], rf->post[i].len ? rf->post[i].buf : "");
+		patch_replace(rf->fp, i, t);
+		free(t);
+	}
+	if (rf->tail.len)
+		patch_insert(rf->fp, rf->fp->nlines, rf->tail.buf);
+}
+
+static void release(struct rs_file *rf)
+{
+	for (size_t i = 0; i <= rf->fp->nlines; i++) {
+		sb_free(&rf->pre[i]);
+		sb_free(&rf->post[i]);
+		free(rf->repl[i]);
+	}
+	free(rf->pre);
+	free(rf->post);
+	free(rf->repl);
+	free(rf->line_start);
+	free(rf->src);
+	free(rf->gated);
+	sb_free(&rf->tail);
+	ts_tree_delete(rf->tree);
+	ts_parser_delete(rf->parser);
+}
+
+void stub_rust_file(struct stub_ctx *c, struct file_patch *fp)
+{
+	struct rs_file rf = { .c = c, .fp = fp, .arch = rust_target_arch(c->o->target ? c->o->target : "aarch64") };
+	load(&rf);
+	for (size_t i = 0; i < c->nfindings; i++) {
+		const struct finding *f = &c->findings[i];
+		if (f->line < 1 || (size_t)f->line > fp->nlines)
+			continue;
+		uint32_t at = (uint32_t)(rf.line_start[f->line - 1] + (size_t)(f->column > 0 ? f->column - 1 : 0));
+		if (!strcmp(f->rule, RULE_RUST_MISSING_MODULE))
+			fix_path_mapping(&rf, at);
+		else if (!strcmp(f->rule, RULE_RUST_COMPILE_ERROR))
+			fix_compile_error(&rf, at);
+		else if (!strcmp(f->rule, RULE_RUST_ASM_X86) || !strcmp(f->rule, RULE_RUST_ARCH_X86) ||
+			 !strcmp(f->rule, RULE_RUST_TARGET_FEATURE))
+			fix_x86_item(&rf, at);
+	}
+	flush(&rf);
+	release(&rf);
+}
