@@ -89,10 +89,7 @@ void scan_asm(const struct tree_index *ix, int file_index, const struct textfile
 	} else {
 		plain_lines(&af, tf->data, tf->len);
 	}
-	const char *base = strrchr(f->rel, '/');
-	base = base ? base + 1 : f->rel;
-	intptr_t refs = (intptr_t)strmap_value(&ix->build_refs, base, strlen(base));
-	if (refs == REF_GATED || arch_dirs_contains(ix->arch, f->rel)) {   /* assembled only on other arches */
+	if (index_build_gated(ix, f->rel) || arch_dirs_contains(ix->arch, f->rel)) {   /* assembled only on other arches */
 		af.by_reach[TRI_FALSE].count += af.by_reach[TRI_TRUE].count + af.by_reach[TRI_UNKNOWN].count;
 		if (!af.by_reach[TRI_FALSE].line)
 			af.by_reach[TRI_FALSE] = af.by_reach[TRI_TRUE].count ? af.by_reach[TRI_TRUE]

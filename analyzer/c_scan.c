@@ -140,16 +140,8 @@ static int env_is_arch_name(void *self, const char *name, size_t n);
  * C++ dialect is gnu++17; a .h file could be either. */
 static enum tri cplusplus_defined(const struct c_scan *cs)
 {
-	const char *rel = cs->ix->walk->files[cs->file_index].rel;
-	const char *dot = strrchr(rel, '.');
-	static const char *const cxx[] = { ".cc", ".cpp", ".cxx", ".c++", ".C", ".hpp", ".hh", ".hxx",
-		".h++", ".ipp", ".tcc" };
-	if (!dot || !strcmp(dot, ".h") || !strcmp(dot, ".inl"))
-		return TRI_UNKNOWN;
-	for (size_t i = 0; i < sizeof cxx / sizeof *cxx; i++)
-		if (!strcmp(dot, cxx[i]))
-			return TRI_TRUE;
-	return TRI_FALSE;
+	int lang = path_language(cs->ix->walk->files[cs->file_index].rel);
+	return lang < 0 ? TRI_UNKNOWN : lang ? TRI_TRUE : TRI_FALSE;
 }
 
 static enum tri env_defined(void *self, const char *name, size_t n)

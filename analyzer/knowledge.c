@@ -19,11 +19,6 @@ static const char *const x86_keyword_types[] = {
 	"__float80", "__float128", "__seg_fs", "__seg_gs",
 };
 
-static const char *const x86_arch_words[] = {
-	"x86_64", "x86-64", "amd64", "AMD64", "x64", "X64", "x86", "X86", "i386", "i486",
-	"i586", "i686", "i?86", "ia32", "IA32", "EM64T", "em64t", "intel64",
-};
-
 static const char *table_target_cell(const struct rd_table *t, size_t row, const char *target)
 {
 	int c = rd_column(t, target);
@@ -237,12 +232,4 @@ void knowledge_free(struct knowledge *k)
 const struct x86_name *knowledge_name(const struct knowledge *k, const char *s, size_t n)
 {
 	return strmap_value(&k->names, s, n);
-}
-
-int knowledge_is_x86_arch_word(const char *s, size_t n)
-{
-	for (size_t i = 0; i < sizeof x86_arch_words / sizeof *x86_arch_words; i++)
-		if (mem_eq(s, n, x86_arch_words[i]))
-			return 1;
-	return 0;
 }

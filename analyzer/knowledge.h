@@ -66,6 +66,5 @@ void knowledge_free(struct knowledge *k);
 const char *knowledge_target_names(void);
 
 const struct x86_name *knowledge_name(const struct knowledge *k, const char *s, size_t n);
-int knowledge_is_x86_arch_word(const char *s, size_t n);
 
 #endif

@@ -74,6 +74,9 @@ void index_init(struct tree_index *ix, const struct knowledge *k, const struct w
 void index_free(struct tree_index *ix);
 void index_add_command_line_define(struct tree_index *ix, const char *name, size_t n);
 void index_add_include_dir(struct tree_index *ix, const char *dir, size_t n);
+/* Do the build files name this file (by base name) only under conditions
+ * that exclude the target? */
+int index_build_gated(const struct tree_index *ix, const char *rel);
 
 /* First pass: every file's #define names, and the build files. */
 void index_defines(struct tree_index *ix, int file_index, const char *src, size_t len);

@@ -18,7 +18,6 @@ struct job {
 	atomic_size_t next;
 };
 
-static int is_header(const char *rel);
 
 void report_unreadable(struct finding_list *out, const char *rel, const char *why)
 {
@@ -70,7 +69,7 @@ void scan_files(const struct tree_index *ix, struct file_scan *results, int jobs
 	size_t *order = xcalloc(n ? n : 1, sizeof *order);
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < n; i++)
-			if (is_header(ix->walk->files[i].rel) == !pass)
+			if (path_is_header(ix->walk->files[i].rel) == !pass)
 				order[k++] = i;
 	struct job job_data = { ix, results, order, 0 };
 	struct job *job = &job_data;
@@ -127,23 +126,6 @@ static void downgrade_to_notes(struct file_scan *r, const char *why)
 	}
 }
 
-static int is_header(const char *rel)
-{
-	static const char *const ext[] = { ".h", ".hh", ".hpp", ".hxx", ".h++", ".inl", ".ipp", ".tcc", ".H" };
-	const char *dot = strrchr(rel, '.');
-	for (size_t i = 0; dot && i < sizeof ext / sizeof *ext; i++)
-		if (!strcmp(dot, ext[i]))
-			return 1;
-	return 0;
-}
-
-static int build_gated(const struct tree_index *ix, const char *rel)
-{
-	const char *base = strrchr(rel, '/');
-	base = base ? base + 1 : rel;
-	return (intptr_t)strmap_value(&ix->build_refs, base, strlen(base)) == REF_GATED;
-}
-
 /* Which files the target build really reads: sources the build does not
  * gate to other architectures, headers nothing includes (public API), and
  * whatever those include from code the target compiles. A header that is
@@ -161,10 +143,10 @@ void scan_find_gated(const struct tree_index *ix, const struct file_scan *result
 				included[results[i].refs[j].file] = 1;
 	for (size_t i = 0; i < n; i++) {
 		const struct source_file *f = &ix->walk->files[i];
-		int source = (f->kind == FK_C || f->kind == FK_ASM_CPP) && !is_header(f->rel);
+		int source = (f->kind == FK_C || f->kind == FK_ASM_CPP) && !path_is_header(f->rel);
 		if (arch_dirs_contains(ix->arch, f->rel))
 			continue;   /* arch/x86_64/ of arch/$(ARCH): read only if something includes it */
-		if ((source && !build_gated(ix, f->rel)) || (!source && !included[i])) {
+		if ((source && !index_build_gated(ix, f->rel)) || (!source && !included[i])) {
 			live[i] = 1;
 			queue[tail++] = i;
 		}
@@ -196,7 +178,7 @@ void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *
 		downgrade_to_notes(r, "the build picks this directory by architecture, on x86 only");
 		return;
 	}
-	downgrade_to_notes(r, is_header(ix->walk->files[i].rel)
+	downgrade_to_notes(r, path_is_header(ix->walk->files[i].rel)
 			      ? "only code gated out for this target includes this header"
 			      : "the build compiles this file only for other architectures");
 }

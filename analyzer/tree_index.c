@@ -236,6 +236,13 @@ int index_resolve_include(const struct tree_index *ix, const char *from_rel,
 	return angled ? -1 : lookup(ix, "", 0, name, n);
 }
 
+int index_build_gated(const struct tree_index *ix, const char *rel)
+{
+	const char *base = strrchr(rel, '/');
+	base = base ? base + 1 : rel;
+	return (intptr_t)strmap_value(&ix->build_refs, base, strlen(base)) == REF_GATED;
+}
+
 void index_init(struct tree_index *ix, const struct knowledge *k, const struct walk_result *w)
 {
 	memset(ix, 0, sizeof *ix);

@@ -22,16 +22,48 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* The one list of C/C++ file names: kind 'c' (C source), 'x' (C++
+ * source), 'h' (header of either), 'H' (C++ header). */
+static const struct { const char *ext; char kind; } c_names[] = {
+	{ ".c", 'c' }, { ".cc", 'x' }, { ".cpp", 'x' }, { ".cxx", 'x' }, { ".c++", 'x' }, { ".C", 'x' },
+	{ ".h", 'h' }, { ".inl", 'h' }, { ".hh", 'H' }, { ".hpp", 'H' }, { ".hxx", 'H' },
+	{ ".h++", 'H' }, { ".ipp", 'H' }, { ".tcc", 'H' }, { ".H", 'H' },
+};
+
+static char c_kind(const char *rel)
+{
+	const char *dot = strrchr(base_name(rel), '.');
+	for (size_t i = 0; dot && i < sizeof c_names / sizeof *c_names; i++)
+		if (strcmp(dot, c_names[i].ext) == 0)
+			return c_names[i].kind;
+	return 0;
+}
+
+int path_is_header(const char *rel)
+{
+	char k = c_kind(rel);
+	return k == 'h' || k == 'H';
+}
+
+int path_is_c_source(const char *rel)
+{
+	char k = c_kind(rel);
+	return k == 'c' || k == 'x';
+}
+
+int path_language(const char *rel)
+{
+	char k = c_kind(rel);
+	return k == 'c' ? 0 : (k == 'x' || k == 'H') ? 1 : -1;
+}
+
 enum file_kind classify_path(const char *rel)
 {
-	static const char *c_ext[] = { ".c", ".h", ".cc", ".cpp", ".cxx", ".c++", ".hh", ".hpp",
-		".hxx", ".h++", ".inl", ".ipp", ".tcc", ".C", ".H" };
 	static const char *make_names[] = { "Makefile", "makefile", "GNUmakefile", "Makefile.am",
 		"Makefile.in", "Kbuild" };
 	const char *b = base_name(rel);
-	for (size_t i = 0; i < sizeof c_ext / sizeof *c_ext; i++)
-		if (ends_with(b, c_ext[i]))
-			return FK_C;
+	if (c_kind(rel))
+		return FK_C;
 	if (ends_with(b, ".S") || ends_with(b, ".sx"))
 		return FK_ASM_CPP;
 	if (ends_with(b, ".s"))

@@ -38,6 +38,11 @@ struct walk_result {
 };
 
 enum file_kind classify_path(const char *rel);
+/* By file name: a C/C++ header, a C/C++ source, and the language (0 C,
+ * 1 C++, -1 a .h that could be either, or not C at all). */
+int path_is_header(const char *rel);
+int path_is_c_source(const char *rel);
+int path_language(const char *rel);
 /* Walks `root` (a directory or a single file). Returns -1 with a message on
  * stderr when the root itself cannot be read. */
 int walk_tree(const char *root, struct walk_result *out);

@@ -9,26 +9,14 @@
 #include "arch_dirs.h"
 #include "stub_internal.h"
 
-static int has_suffix(const char *s, const char *const *ext, size_t count)
-{
-	const char *dot = strrchr(s, '.');
-	for (size_t i = 0; dot && i < count; i++)
-		if (!strcmp(dot, ext[i]))
-			return 1;
-	return 0;
-}
-
 /* The twin of one file, or NULL for a kind archport cannot twin. */
 static char *twin_text(const struct stub_ctx *c, const struct source_file *f, const struct textfile *tf)
 {
-	static const char *const headers[] = { ".h", ".hh", ".hpp", ".hxx", ".inc", ".inl" };
-	static const char *const sources[] = { ".c", ".cc", ".cpp", ".cxx" };
-	static const char *const asm_files[] = { ".S", ".s", ".sx" };
-	if (has_suffix(f->rel, headers, sizeof headers / sizeof *headers))
+	if (path_is_header(f->rel))
 		return stub_twin_c(c->k, f->rel, tf->data, tf->len, 1);
-	if (has_suffix(f->rel, sources, sizeof sources / sizeof *sources))
+	if (path_is_c_source(f->rel))
 		return stub_twin_c(c->k, f->rel, tf->data, tf->len, 0);
-	if (!has_suffix(f->rel, asm_files, sizeof asm_files / sizeof *asm_files))
+	if (f->kind != FK_ASM_CPP && f->kind != FK_ASM)
 		return NULL;
 	struct file_patch lines;
 	patch_load(&lines, f->rel, tf->data, tf->len);

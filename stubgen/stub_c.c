@@ -246,8 +246,7 @@ static int parse_asm_stmt(const struct c_file *f, size_t i, struct asm_stmt *a)
 	return a->tmpl != 0;
 }
 
-/* The idiom row for a template, from rules/idioms.tsv. */
-static const char *idiom(const char *x86, const char *target, const char **kind)
+const char *idiom_for(const char *x86, const char *target, const char **kind)
 {
 	const struct rd_table *t = rd_find("idioms");
 	int xc = t ? rd_column(t, "x86") : -1, tc = t ? rd_column(t, target) : -1;
@@ -264,7 +263,7 @@ static const char *idiom(const char *x86, const char *target, const char **kind)
 static char *idiom_twin(const struct stub_ctx *c, const struct c_file *f, const struct asm_stmt *a)
 {
 	const char *kind = NULL;
-	const char *tmpl = idiom(a->text, c->k->target, &kind);
+	const char *tmpl = idiom_for(a->text, c->k->target, &kind);
 	if (!tmpl || !kind)
 		return NULL;
 	if (!strcmp(kind, "none")) {   /* same statement, the target's instruction */

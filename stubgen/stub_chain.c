@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "c_lex.h"
-#include "ruledata.h"
 #include "stub_internal.h"
 
 /* The directive word of a line ("if", "else", ...) or NULL. */
@@ -197,15 +196,12 @@ static char *body_template(const char *line)
 static char *macro_twin(const struct stub_ctx *c, const char *line)
 {
 	char *tmpl = body_template(line);
-	const struct rd_table *t = rd_find("idioms");
-	int xc = t ? rd_column(t, "x86") : -1, tc = t ? rd_column(t, c->k->target) : -1;
-	int kc = t ? rd_column(t, "operands") : -1;
-	for (size_t r = 0; tmpl && t && xc >= 0 && tc >= 0 && r < t->nrows; r++) {
-		if (strcmp(rd_cell(t, r, (size_t)xc), tmpl) || strcmp(rd_cell(t, r, (size_t)kc), "none"))
-			continue;
+	const char *kind = NULL;
+	const char *target = tmpl ? idiom_for(tmpl, c->k->target, &kind) : NULL;
+	if (target && !strcmp(kind, "none")) {
 		const char *q = strchr(line, '"'), *e = strchr(q + 1, '"');
-		char *twin = xasprintf("%.*s\"%s\"%s   /* archport: %s */\n", (int)(q - line), line,
-				       rd_cell(t, r, (size_t)tc), e + 1, tmpl);
+		char *twin = xasprintf("%.*s\"%s\"%s   /* archport: %s */\n", (int)(q - line), line, target, e + 1,
+				       tmpl);
 		free(tmpl);
 		return twin;
 	}

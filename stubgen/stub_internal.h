@@ -26,6 +26,9 @@ struct stub_ctx {
 	struct file_patch *(*new_file)(struct stub_ctx *c, const char *rel);
 };
 
+/* The target's instruction for an x86 asm template, from rules/idioms.tsv
+ * (NULL when there is none); *kind is its "operands" column. */
+const char *idiom_for(const char *x86, const char *target, const char **kind);
 /* The target's own macro, for `#elif defined(...)` arms. */
 const char *target_macro(const char *target);
 /* Wraps original lines [first, last] (0-based) in the x86 guard, with

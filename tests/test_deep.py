@@ -12,8 +12,7 @@ is graded file by file against the cross compilers, as tests/graded.py does
 (graded_lib.truth builds a copy of the tree for the target).  The same scan
 without the database is graded too, so the table shows what the deep pass
 changes.  A pair passes when every file agrees with the compiler and the
-deep pass ran; --timing adds the deep pass's wall time against
-`clang -fsyntax-only --target=<triple>` over the same TUs with the same jobs.
+deep pass ran. (Speed against `clang -fsyntax-only` is bench/deep.py's job.)
 These scans run with the cache off (ARCHPORT_CACHE_DIR=).
 
 Then, per target, two more cases (`--only hazards,cache` runs just them):
@@ -29,7 +28,7 @@ Then, per target, two more cases (`--only hazards,cache` runs just them):
            report), the cache off; and a missing header that is created later.
 
     python3 tests/test_deep.py [--archport bin/archport] [--targets aarch64,riscv64]
-                               [--only NAME,...] [-j 2] [--timing] [-v]
+                               [--only NAME,...] [-j 2] [-v]
 """
 
 import argparse
@@ -37,12 +36,10 @@ import glob
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from graded_lib import truth as truthlib  # noqa: E402
@@ -60,7 +57,6 @@ def parse_args(argv):
     parser.add_argument("--targets", default="aarch64,riscv64")
     parser.add_argument("--only", default="")
     parser.add_argument("-j", "--jobs", type=int, default=2)
-    parser.add_argument("--timing", action="store_true")
     parser.add_argument("-v", "--verbose", action="count", default=0)
     args = parser.parse_args(argv)
     args.targets = [t for t in args.targets.split(",") if t]
@@ -168,36 +164,6 @@ def scan(archport, tree, target, jobs, db=None):
     return errors, findings, deep_s, None
 
 
-def clang_time(entries, target, jobs):
-    """Wall time of clang -fsyntax-only for the target over the same TUs."""
-    triple = truthlib.TRIPLES[target]
-    clang = shutil.which("clang-19") or shutil.which("clang")
-    cmds = []
-    for e in entries:
-        args = e.get("arguments") or shlex.split(e["command"])
-        keep, skip = [], False
-        for a in args[1:]:
-            if skip:
-                skip = False
-            elif a in ("-o", "-MF", "-MT", "-MQ"):
-                skip = True
-            elif a == "-c" or a.startswith(("-m", "-M", "-Werror")):
-                continue
-            else:
-                keep.append(a)
-        cmds.append(([clang, f"--target={triple}", "-fsyntax-only", "-ferror-limit=0", "-w"] + keep,
-                     e["directory"]))
-    start = time.monotonic()
-    running = []
-    for cmd, cwd in cmds:
-        while len(running) >= jobs:
-            running.pop(0).wait()
-        running.append(subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    for p in running:
-        p.wait()
-    return time.monotonic() - start
-
-
 def grade(files, truth, errors):
     """Files where archport's error/no-error verdict matches the compiler's."""
     agree = [rel for rel in files if (truth.first(rel) is None) == (rel not in errors)]
@@ -212,7 +178,7 @@ def cell(finding):
 
 
 def report_pair(name, target, files, truth, fast, deep, how, verbose):
-    (f_err, f_all), (d_err, d_all) = fast, deep
+    (f_err, _), (d_err, d_all) = fast, deep
     f_agree, _ = grade(files, truth, f_err)
     d_agree, invented = grade(files, truth, d_err)
     passed = len(d_agree) == len(files) and not invented and not truth.problems
@@ -596,9 +562,6 @@ def grade_fixtures(args, archport, tmp, tally):
             tally["passed" if ok else "failed"] += 1
             for i, v in enumerate((d_ok, f_ok, len(files))):
                 tally["totals"][target][i] += v
-            if args.timing:
-                tally["timings"].append((name, target, len(entries), deep_s,
-                                         clang_time(entries, target, args.jobs)))
 
 
 def run_cases(args, archport, tmp, tally):
@@ -619,19 +582,10 @@ def run_cases(args, archport, tmp, tally):
             tally["passed" if ok else "failed"] += 1
 
 
-def print_summary(tally, jobs):
+def print_summary(tally):
     for target, (d_ok, f_ok, n) in tally["totals"].items():
         if n:
             print(f"{target}: with the deep pass {d_ok}/{n} files agree, fast scan alone {f_ok}/{n}")
-    timings = tally["timings"]
-    if timings:
-        deep_total = sum(t[3] for t in timings)
-        clang_total = sum(t[4] for t in timings)
-        for name, target, tus, deep_s, clang_s in timings:
-            print(f"  time {name} [{target}] {tus} TUs: deep pass {deep_s:.3f} s, "
-                  f"clang -fsyntax-only {clang_s:.3f} s")
-        print(f"time: deep pass {deep_total:.3f} s, clang -fsyntax-only {clang_total:.3f} s "
-              f"(-j {jobs}, {len(timings)} runs)")
     print(f"{tally['passed']} passed, {tally['failed']} failed")
 
 
@@ -644,7 +598,7 @@ def main(argv=None):
         os.makedirs(os.path.join(tmp, "shims"))
         grade_fixtures(args, archport, tmp, tally)
         run_cases(args, archport, tmp, tally)
-    print_summary(tally, args.jobs)
+    print_summary(tally)
     return 0 if tally["failed"] == 0 else 1
 
 

@@ -25,35 +25,18 @@ import os
 import subprocess
 import sys
 import tempfile
-import tomllib
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests"))
+from graded_lib import cargo  # noqa: E402
 RUSTC = "/usr/bin/rustc"
 TRIPLES = {"aarch64": "aarch64-unknown-linux-gnu", "x86_64": "x86_64-unknown-linux-gnu"}
 
 
 def crates(tree):
     """(crate dir, root file, default features) of every package in the tree."""
-    out = []
-    for dirpath, dirnames, filenames in os.walk(tree):
-        dirnames[:] = sorted(d for d in dirnames if d not in ("target", ".git"))
-        if "Cargo.toml" not in filenames:
-            continue
-        with open(os.path.join(dirpath, "Cargo.toml"), "rb") as f:
-            manifest = tomllib.load(f)
-        if "package" not in manifest:
-            continue
-        features = manifest.get("features", {})
-        enabled, todo = set(), list(features.get("default", []))
-        while todo:
-            name = todo.pop()
-            if name not in enabled and ":" not in name and "/" not in name:
-                enabled.add(name)
-                todo += features.get(name, [])
-        for root in ("src/lib.rs", "src/main.rs"):
-            if os.path.exists(os.path.join(dirpath, root)):
-                out.append((dirpath, os.path.join(dirpath, root), sorted(enabled)))
-    return out
+    return [(p["dir"], os.path.join(p["dir"], root), p["features"])
+            for p in cargo.packages(tree) for root in p["roots"]]
 
 
 def span_file(span, tree):

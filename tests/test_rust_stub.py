@@ -19,9 +19,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from graded_lib import cargo  # noqa: E402
 FIXTURES = os.path.join(os.path.dirname(HERE), "fixtures")
 RUSTC = "/usr/bin/rustc"
 TREES = {"rust-vmm": False, "rust-ported": True}   # tree -> patch must be empty
@@ -44,26 +45,9 @@ def check(ok, what, detail=""):
 
 
 def crates(tree):
-    """(crate dir relative to the tree, crate name, default features) of each package."""
-    out = []
-    for dirpath, dirs, files in os.walk(tree):
-        dirs.sort()
-        if "Cargo.toml" not in files or not os.path.exists(os.path.join(dirpath, "src/lib.rs")):
-            continue
-        with open(os.path.join(dirpath, "Cargo.toml"), "rb") as f:
-            manifest = tomllib.load(f)
-        if "package" not in manifest:
-            continue
-        features = manifest.get("features", {})
-        enabled, todo = set(), list(features.get("default", []))
-        while todo:
-            name = todo.pop()
-            if name not in enabled:
-                enabled.add(name)
-                todo += features.get(name, [])
-        name = manifest["package"]["name"].replace("-", "_")
-        out.append((os.path.relpath(dirpath, tree), name, sorted(enabled)))
-    return out
+    """(crate dir relative to the tree, crate name, default features) of each library package."""
+    return [(os.path.relpath(p["dir"], tree), p["name"], p["features"])
+            for p in cargo.packages(tree) if "src/lib.rs" in p["roots"]]
 
 
 def build(tree, crate, name, features, out, target=None):

@@ -199,18 +199,6 @@ START_TEST(predefined_macros)
 }
 END_TEST
 
-START_TEST(arch_words)
-{
-	ck_assert_int_eq(knowledge_is_x86_arch_word("x86_64", 6), 1);
-	ck_assert_int_eq(knowledge_is_x86_arch_word("amd64", 5), 1);
-	ck_assert_int_eq(knowledge_is_x86_arch_word("i686", 4), 1);
-	ck_assert_int_eq(knowledge_is_x86_arch_word("aarch64", 7), 0);
-	ck_assert_int_eq(knowledge_is_x86_arch_word("riscv64", 7), 0);
-	ck_assert_int_eq(knowledge_is_x86_arch_word("x86_64", 3), 1);   /* "x86" */
-	ck_assert_int_eq(knowledge_is_x86_arch_word("x86_6", 5), 0);
-}
-END_TEST
-
 Suite *knowledge_suite(void)
 {
 	Suite *s = suite_create("knowledge");
@@ -229,7 +217,6 @@ Suite *knowledge_suite(void)
 	tcase_add_test(tc, bad_mflags);
 	tcase_add_test(tc, bad_march);
 	tcase_add_test(tc, predefined_macros);
-	tcase_add_test(tc, arch_words);
 	suite_add_tcase(s, tc);
 	return s;
 }
