@@ -31,6 +31,12 @@
 #include "commands.h"
 #include "util.h"
 
+/* The cross libc for the emulated program. With -L alone the cross ld.so
+ * reads the host's ld.so.cache, which points at the multiarch libc6:arm64
+ * that libstd-rust-dev:arm64 pulls in: a different glibc build than the
+ * cross loader, and the pair hangs in the first pthread_create. */
+#define QEMU_LIBS "LD_LIBRARY_PATH=/usr/%s/lib"
+
 #if defined(__x86_64__)
 #define HOST_ARCH "x86_64"
 #elif defined(__aarch64__)
@@ -607,8 +613,9 @@ static void base_env(const struct verify *v, struct cmd *c, int target, int scru
 	sv_add(&c->env, xasprintf("ARCHPORT_ARCH=%s", target ? v->target->name : HOST_ARCH));
 	if (target && is_cross(v)) {
 		sv_add(&c->env, xasprintf("QEMU_LD_PREFIX=/usr/%s", v->target->triple));
-		sv_add(&c->env, xasprintf("ARCHPORT_EMULATOR=qemu-%s -L /usr/%s", v->target->name,
-					  v->target->triple));
+		sv_add(&c->env, xasprintf("QEMU_SET_ENV=" QEMU_LIBS, v->target->triple));
+		sv_add(&c->env, xasprintf("ARCHPORT_EMULATOR=qemu-%s -L /usr/%s -E " QEMU_LIBS, v->target->name,
+					  v->target->triple, v->target->triple));
 	}
 }
 
@@ -649,7 +656,7 @@ static void cmake_configure_argv(const struct verify *v, int target, struct strv
 	sv_push(a, "-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY");
 	sv_push(a, "-DCMAKE_FIND_ROOT_PATH_MODE_INCLUDE=ONLY");
 	sv_push(a, "-DCMAKE_FIND_ROOT_PATH_MODE_PACKAGE=ONLY");
-	sv_add(a, xasprintf("-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-%s;-L;/usr/%s", v->target->name, t));
+	sv_add(a, xasprintf("-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-%s;-L;/usr/%s;-E;" QEMU_LIBS, v->target->name, t, t));
 }
 
 /* Cargo's per-target variables: CARGO_TARGET_<TRIPLE>_<NAME>. */
@@ -669,7 +676,8 @@ static void cargo_env(const struct verify *v, int target, struct cmd *c)
 	if (!target || !is_cross(v))
 		return;
 	char *linker = tool(v, 1, "gcc");
-	char *runner = xasprintf("qemu-%s -L /usr/%s", v->target->name, v->target->triple);
+	char *runner = xasprintf("qemu-%s -L /usr/%s -E " QEMU_LIBS, v->target->name, v->target->triple,
+				 v->target->triple);
 	sv_add(&c->env, cargo_var(v, "LINKER", linker));
 	sv_add(&c->env, cargo_var(v, "RUNNER", runner));
 	free(linker);

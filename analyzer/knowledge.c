@@ -121,6 +121,56 @@ static void load_all_registers(struct knowledge *k)
 	}
 }
 
+/* The target's rows of rules/target-registers.tsv, ordered by their
+ * `order` cell (the generator writes them sorted; the column says so). */
+struct ordered_row {
+	long order;
+	size_t row;
+};
+
+static int cmp_order(const void *a, const void *b)
+{
+	long x = ((const struct ordered_row *)a)->order, y = ((const struct ordered_row *)b)->order;
+	return (x > y) - (x < y);
+}
+
+static void load_register_set(struct knowledge *k)
+{
+	const struct rd_table *t = rd_find("target-registers");
+	if (!t)
+		return;
+	int tc = rd_column(t, "target"), oc = rd_column(t, "order"), nc = rd_column(t, "name");
+	int cc = rd_column(t, "class"), rc = rd_column(t, "rust_type");
+	int dc = rd_column(t, "description");
+	if (tc < 0 || oc < 0 || nc < 0 || cc < 0 || rc < 0 || dc < 0)
+		return;
+	struct ordered_row *rows = xcalloc(t->nrows ? t->nrows : 1, sizeof *rows);
+	size_t n = 0;
+	for (size_t r = 0; r < t->nrows; r++)
+		if (strcmp(rd_cell(t, r, (size_t)tc), k->target) == 0)
+			rows[n++] = (struct ordered_row){ strtol(rd_cell(t, r, (size_t)oc), NULL, 10), r };
+	qsort(rows, n, sizeof *rows, cmp_order);
+	if (n)
+		k->registers = xcalloc(n, sizeof *k->registers);
+	for (size_t i = 0; i < n; i++) {
+		size_t r = rows[i].row;
+		k->registers[i] = (struct target_register){
+			.name = rd_cell(t, r, (size_t)nc),
+			.reg_class = rd_cell(t, r, (size_t)cc),
+			.rust_type = rd_cell(t, r, (size_t)rc),
+			.description = rd_cell(t, r, (size_t)dc),
+		};
+	}
+	k->nregisters = n;
+	free(rows);
+}
+
+size_t knowledge_register_set(const struct knowledge *k, const struct target_register **out)
+{
+	*out = k->registers;
+	return k->nregisters;
+}
+
 static void load_macros(struct knowledge *k)
 {
 	char name[64];
@@ -186,6 +236,7 @@ struct knowledge *knowledge_load(const char *target)
 		return NULL;
 	}
 	load_macros(k);
+	load_register_set(k);
 	if (!k->target_is_x86) {
 		load_names(k, "x86/intrinsics", X86_INTRINSIC, "header");
 		load_names(k, "x86/types", X86_TYPE, "header");
@@ -226,6 +277,7 @@ void knowledge_free(struct knowledge *k)
 	strmap_free(&k->bad_constraints, NULL);
 	strmap_free(&k->bad_mflags, NULL);
 	strmap_free(&k->bad_march, NULL);
+	free(k->registers);
 	free(k);
 }
 

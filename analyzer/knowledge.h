@@ -26,6 +26,16 @@ struct predefined_macro {
 	const char *value;
 };
 
+/* One register of the target's register file (rules/target-registers.tsv),
+ * for register-struct twins: a Rust `struct Regs { rax: u64, rip: u64 }`
+ * gets a twin with the target's registers as fields. */
+struct target_register {
+	const char *name;          /* "x0", "sp", "pc", "v31", "sctlr_el1"; "ra", "f31", "satp" */
+	const char *reg_class;     /* gpr, sp, pc, flags, fp, fpctl, sysreg */
+	const char *rust_type;     /* u64, u128 (aarch64 v0-v31), u32 (fpsr, fpcr, fcsr) */
+	const char *description;   /* "System Control Register", "x10, argument / return value" */
+};
+
 struct knowledge {
 	const char *target;          /* "aarch64" */
 	const char *triple;
@@ -41,6 +51,8 @@ struct knowledge {
 	struct strmap bad_constraints;
 	struct strmap bad_mflags;    /* "-msse4.2", "-mfpmath=" */
 	struct strmap bad_march;     /* "march=haswell", "mtune=k8" */
+	struct target_register *registers;   /* the target's register file, in order */
+	size_t nregisters;                    /* 0 on x86_64 */
 	unsigned char name_filter[8192];   /* 64K-bit prefilter over `names` */
 };
 
@@ -66,5 +78,12 @@ void knowledge_free(struct knowledge *k);
 const char *knowledge_target_names(void);
 
 const struct x86_name *knowledge_name(const struct knowledge *k, const char *s, size_t n);
+
+/* The target's register set in the order of its Linux/KVM structs (aarch64:
+ * x0-x30, sp, pc, pstate, sp_el1, elr_el1, spsr_el1, v0-v31, fpsr, fpcr, EL1
+ * system registers; riscv64: pc, ra..t6, f0-f31, fcsr, S-mode CSRs). Sets
+ * *out to the first row (NULL when there is none) and returns the count;
+ * x86_64 has none. The rows live as long as k. */
+size_t knowledge_register_set(const struct knowledge *k, const struct target_register **out);
 
 #endif

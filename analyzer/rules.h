@@ -43,5 +43,11 @@ const char *rule_doc(const char *id);
 #define RULE_RUST_COMPILE_ERROR   "rust/compile-error"
 #define RULE_RUST_MISSING_MODULE  "rust/missing-module"
 #define RULE_RUST_GATED           "rust/gated-x86"
+#define RULE_RUST_GATED_USE       "rust/gated-use"
+#define RULE_RUST_TARGET_DEP      "rust/target-dependency"
+#define RULE_RUST_X86_REGISTERS   "rust/x86-registers"
+#define RULE_RUST_X86_API         "rust/x86-api"
+#define RULE_RUST_BUILD_X86       "rust/build-x86"
+#define RULE_RUST_JIT_X86         "rust/jit-x86"
 
 #endif

@@ -37,7 +37,7 @@ static int is_root_in_crate(const char *in)
 
 /* The innermost crate (a directory with Cargo.toml) decides; a file in no
  * crate at all is a root of its own. */
-static int is_root(const struct tree_index *ix, const char *rel)
+int rust_is_crate_root(const struct tree_index *ix, const char *rel)
 {
 	for (const char *p = rel + strlen(rel); p > rel; p--) {
 		if (p[-1] != '/')
@@ -69,13 +69,13 @@ static void downgrade(struct file_scan *r, int unknown)
 }
 
 /* state: 0 not reached, 1 only through unknown cfgs, 2 compiled. */
-void rust_apply_gating(const struct tree_index *ix, struct file_scan *results)
+char *rust_apply_gating(const struct tree_index *ix, struct file_scan *results)
 {
 	size_t n = ix->walk->len;
 	char *state = xcalloc(n ? n : 1, 1);
 	size_t *queue = xcalloc(n ? n * 2 + 1 : 1, sizeof *queue), head = 0, tail = 0;
 	for (size_t i = 0; i < n; i++)
-		if (ix->walk->files[i].kind == FK_RUST && is_root(ix, ix->walk->files[i].rel)) {
+		if (ix->walk->files[i].kind == FK_RUST && rust_is_crate_root(ix, ix->walk->files[i].rel)) {
 			state[i] = 2;
 			queue[tail++] = i;
 		}
@@ -93,6 +93,6 @@ void rust_apply_gating(const struct tree_index *ix, struct file_scan *results)
 	for (size_t i = 0; i < n; i++)
 		if (ix->walk->files[i].kind == FK_RUST && state[i] < 2)
 			downgrade(&results[i], state[i] == 1);
-	free(state);
 	free(queue);
+	return state;
 }

@@ -12,57 +12,26 @@
 #include <tree_sitter/api.h>
 #include "asm_check.h"
 #include "rules.h"
-#include "rust_scan.h"
-#include "scan.h"
+#include "rust_internal.h"
 
 const TSLanguage *tree_sitter_rust(void);
 
-struct rust_file {
-	const struct tree_index *ix;
-	const struct knowledge *k;
-	const struct source_file *sf;
-	const char *src;
-	size_t len;
-	struct emitter em;
-	struct file_scan *out;
-	struct rust_cfg_env env;
-	char *root;      /* the scanned root, for files the walk does not list */
-	char *dir;       /* directory of this file, relative ("" at the root) */
-};
-
-/* Attributes of the item that follows them. */
-#define MAX_PATH_ARMS 8
-struct item_attrs {
-	enum tri cfg;
-	struct {
-		enum tri when;
-		const char *path;   /* inside the source, not NUL-terminated */
-		size_t n;
-	} paths[MAX_PATH_ARMS];
-	int npaths;
-	TSNode target_feature;   /* a #[target_feature] attribute, or null */
-	enum tri target_feature_when;
-};
-
-static enum tri tri_and(enum tri a, enum tri b)
+enum tri tri_and(enum tri a, enum tri b)
 {
 	if (a == TRI_FALSE || b == TRI_FALSE)
 		return TRI_FALSE;
 	return a == TRI_UNKNOWN || b == TRI_UNKNOWN ? TRI_UNKNOWN : TRI_TRUE;
 }
 
-static const char *node_text(const struct rust_file *rf, TSNode n, size_t *len)
+const char *rust_node_text(const struct rust_file *rf, TSNode n, size_t *len)
 {
 	uint32_t s = ts_node_start_byte(n), e = ts_node_end_byte(n);
 	*len = e - s;
 	return rf->src + s;
 }
 
-/* Emits at a byte range; reach decides the severity: compiled on the
- * target (error or the rule's own severity), undecidable (warning), or
- * gated out (a note under rust/gated-x86). */
-static void report(struct rust_file *rf, const char *rule, enum severity sev, enum tri reach, uint32_t start,
-		   uint32_t end, const char *fix, const char *msg)
+void rust_report(struct rust_file *rf, const char *rule, enum severity sev, enum tri reach, uint32_t start,
+		 uint32_t end, const char *fix, const char *msg)
 {
 	int line = 1, col = 1, eline, ecol;
 	for (uint32_t i = 0; i < start && i < rf->len; i++, col++)
@@ -87,7 +56,12 @@ static void report(struct rust_file *rf, const char *rule, enum severity sev, en
 		     "%s (under a cfg archport cannot decide)", msg);
 		return;
 	}
-	emit(&rf->em, rule, sev, line, col, eline, ecol, fix, "%s", msg);
+	if (rf->in_cfg_macro && sev == SEV_ERROR)
+		emit(&rf->em, rule, sev, line, col, eline, ecol, fix,
+		     "%s (inside `if cfg!(...)`, which %s never takes but still compiles: gate the code with #[cfg] instead)",
+		     msg, rf->k->target);
+	else
+		emit(&rf->em, rule, sev, line, col, eline, ecol, fix, "%s", msg);
 }
 
 /* ---- attributes ---- */
@@ -156,10 +130,12 @@ static void read_attribute(struct rust_file *rf, TSNode item, struct item_attrs 
 {
 	TSNode attr = ts_node_named_child(item, 0);
 	size_t n, name_n, args_n;
-	const char *s = node_text(rf, attr, &n), *args;
+	const char *s = rust_node_text(rf, attr, &n), *args;
 	attr_parts(s, n, &name_n, &args, &args_n);
 	if (mem_eq(s, name_n, "cfg") && args) {
 		a->cfg = tri_and(a->cfg, rust_cfg_eval(&rf->env, args, args_n));
+		a->cfg_src = args;
+		a->cfg_n = args_n;
 	} else if (mem_eq(s, name_n, "path")) {
 		const char *v;
 		size_t vn;
@@ -243,8 +219,10 @@ static int try_module(struct rust_file *rf, const char *rel, enum tri reach)
 {
 	int exists;
 	int idx = find_file(rf, rel, &exists);
-	if (idx >= 0)
+	if (idx >= 0) {
 		add_ref(rf, idx, reach);
+		rf->module_file = idx;
+	}
 	return exists;
 }
 
@@ -270,7 +248,7 @@ static void missing_module(struct rust_file *rf, TSNode mod, const char *name, s
 			      mapped ? "its #[cfg_attr(..., path = ...)] mapping has no arm for this target"
 				     : "no such file",
 			      tried);
-	report(rf, RULE_RUST_MISSING_MODULE, SEV_ERROR, reach, ts_node_start_byte(mod), ts_node_end_byte(mod),
+	rust_report(rf, RULE_RUST_MISSING_MODULE, SEV_ERROR, reach, ts_node_start_byte(mod), ts_node_end_byte(mod),
 	       "stub", msg);
 	free(msg);
 }
@@ -282,7 +260,7 @@ static void resolve_module(struct rust_file *rf, TSNode mod, const struct item_a
 			   const char *mod_dir)
 {
 	size_t n;
-	const char *name = node_text(rf, ts_node_child_by_field_name(mod, "name", 4), &n);
+	const char *name = rust_node_text(rf, ts_node_child_by_field_name(mod, "name", 4), &n);
 	int uncertain = 0, found;
 	char *tried = NULL;
 	for (int i = 0; i < a->npaths; i++)
@@ -309,6 +287,29 @@ static void resolve_module(struct rust_file *rf, TSNode mod, const struct item_a
 	free(tried);
 }
 
+/* The file of `mod name;` whatever the cfgs say (the x86 arm of a path
+ * mapping, a module gated out): where the crate-wide pass looks for what
+ * the x86 build would find. No ref is recorded. */
+static int module_file_any(struct rust_file *rf, TSNode mod, const struct item_attrs *a, const char *mod_dir)
+{
+	int exists, idx = -1;
+	for (int i = 0; i < a->npaths && idx < 0; i++) {
+		char *rel = join_rel(rf->dir, a->paths[i].path, a->paths[i].n);
+		idx = find_file(rf, rel, &exists);
+		free(rel);
+	}
+	size_t n;
+	const char *name = rust_node_text(rf, ts_node_child_by_field_name(mod, "name", 4), &n);
+	for (int form = 0; form < 2 && idx < 0; form++) {
+		char *leaf = xasprintf(form ? "%.*s/mod.rs" : "%.*s.rs", (int)n, name);
+		char *rel = join_rel(mod_dir, leaf, strlen(leaf));
+		idx = find_file(rf, rel, &exists);
+		free(leaf);
+		free(rel);
+	}
+	return idx;
+}
+
 /* ---- the rules ---- */
 
 static const char *const x86_feature_names[] = { "sse", "sse2", "sse3", "ssse3", "sse4.1", "sse4.2", "sse4a",
@@ -325,7 +326,7 @@ static void check_target_feature(struct rust_file *rf, const struct item_attrs *
 	if (ts_node_is_null(a->target_feature) || rf->k->target_is_x86)
 		return;
 	size_t n;
-	const char *s = node_text(rf, a->target_feature, &n);
+	const char *s = rust_node_text(rf, a->target_feature, &n);
 	const char *q = memchr(s, '"', n);
 	const char *e = q ? memchr(q + 1, '"', (size_t)(s + n - q - 1)) : NULL;
 	for (const char *p = q ? q + 1 : e; p && p < e;) {
@@ -335,7 +336,7 @@ static void check_target_feature(struct rust_file *rf, const struct item_attrs *
 			if (mem_eq(p, (size_t)(fe - p), *f)) {
 				char *msg = xasprintf("x86 target feature `%s` in #[target_feature]: not valid for %s",
 						      *f, rf->k->target);
-				report(rf, RULE_RUST_TARGET_FEATURE, SEV_ERROR, tri_and(reach, a->target_feature_when),
+				rust_report(rf, RULE_RUST_TARGET_FEATURE, SEV_ERROR, tri_and(reach, a->target_feature_when),
 				       ts_node_start_byte(a->target_feature), ts_node_end_byte(a->target_feature),
 				       "gate", msg);
 				free(msg);
@@ -371,12 +372,12 @@ static int is_x86_arch_path(const char *s, size_t n)
 static void check_path(struct rust_file *rf, TSNode n, enum tri reach)
 {
 	size_t len;
-	const char *s = node_text(rf, n, &len);
+	const char *s = rust_node_text(rf, n, &len);
 	if (rf->k->target_is_x86 || !is_x86_arch_path(s, len))
 		return;
 	char *msg = xasprintf("`%.*s`: the x86 intrinsics module does not exist on %s", (int)(len > 60 ? 60 : len), s,
 			      rf->k->target);
-	report(rf, RULE_RUST_ARCH_X86, SEV_ERROR, reach, ts_node_start_byte(n), ts_node_end_byte(n), "gate", msg);
+	rust_report(rf, RULE_RUST_ARCH_X86, SEV_ERROR, reach, ts_node_start_byte(n), ts_node_end_byte(n), "gate", msg);
 	free(msg);
 }
 
@@ -407,7 +408,7 @@ static int x86_register_name(const struct rust_file *rf, const char *s, size_t n
 static int operand_issue(struct rust_file *rf, TSNode kw, TSNode spec, char *what, size_t size)
 {
 	size_t kn, sn;
-	const char *k = node_text(rf, kw, &kn), *s = node_text(rf, spec, &sn);
+	const char *k = rust_node_text(rf, kw, &kn), *s = rust_node_text(rf, spec, &sn);
 	if (mem_eq(k, kn, "options"))
 		return memmem(s, sn, "att_syntax", 10) && snprintf(what, size, "option `att_syntax` (x86 only)");
 	if (mem_eq(k, kn, "clobber_abi"))
@@ -433,7 +434,7 @@ static int operand_issue(struct rust_file *rf, TSNode kw, TSNode spec, char *wha
 static char *template_text(struct rust_file *rf, TSNode lit, uint32_t *body, size_t *n)
 {
 	size_t len;
-	const char *s = node_text(rf, lit, &len);
+	const char *s = rust_node_text(rf, lit, &len);
 	const char *q = memchr(s, '"', len), *e = s + len;
 	while (e > q && e[-1] != '"')
 		e--;
@@ -508,7 +509,7 @@ static int check_template(struct rust_file *rf, TSNode lit, enum tri reach)
 	int found = t && (asm_check_text(rf->k, t, n, ASM_SOURCE, &issue) || intel_operands(rf, t, n, &issue));
 	if (found) {
 		char *msg = xasprintf("%s in asm! is not valid on %s", issue.what, rf->k->target);
-		report(rf, RULE_RUST_ASM_X86, SEV_ERROR, reach, body + (uint32_t)issue.offset,
+		rust_report(rf, RULE_RUST_ASM_X86, SEV_ERROR, reach, body + (uint32_t)issue.offset,
 		       body + (uint32_t)(issue.offset + issue.len), "gate", msg);
 		free(msg);
 	}
@@ -540,7 +541,7 @@ static void check_asm(struct rust_file *rf, TSNode tt, enum tri reach)
 		char what[96];
 		if (!strcmp(type, "token_tree") && have_prev && operand_issue(rf, prev, c, what, sizeof what)) {
 			char *msg = xasprintf("%s in asm! is not valid on %s", what, rf->k->target);
-			report(rf, RULE_RUST_ASM_X86, SEV_ERROR, reach, ts_node_start_byte(prev), ts_node_end_byte(c),
+			rust_report(rf, RULE_RUST_ASM_X86, SEV_ERROR, reach, ts_node_start_byte(prev), ts_node_end_byte(c),
 			       "gate", msg);
 			free(msg);
 			return;
@@ -553,16 +554,16 @@ static void check_asm(struct rust_file *rf, TSNode tt, enum tri reach)
 static void check_macro(struct rust_file *rf, TSNode mac, enum tri reach)
 {
 	size_t n, ln;
-	const char *name = node_text(rf, ts_node_child_by_field_name(mac, "macro", 5), &n);
+	const char *name = rust_node_text(rf, ts_node_child_by_field_name(mac, "macro", 5), &n);
 	const char *last = last_segment(name, n, &ln);
 	TSNode tt = ts_node_named_child(mac, ts_node_named_child_count(mac) - 1);
 	if (mem_eq(last, ln, "compile_error")) {
 		if (reach == TRI_FALSE)
 			return;   /* a gated-out fallback arm is not x86 code */
 		size_t tn;
-		const char *t = node_text(rf, tt, &tn);
+		const char *t = rust_node_text(rf, tt, &tn);
 		char *msg = xasprintf("compile_error!%.*s stops the build for %s", (int)(tn > 80 ? 80 : tn), t, rf->k->target);
-		report(rf, RULE_RUST_COMPILE_ERROR, SEV_ERROR, reach, ts_node_start_byte(mac), ts_node_end_byte(mac),
+		rust_report(rf, RULE_RUST_COMPILE_ERROR, SEV_ERROR, reach, ts_node_start_byte(mac), ts_node_end_byte(mac),
 		       "stub", msg);
 		free(msg);
 		return;
@@ -571,7 +572,7 @@ static void check_macro(struct rust_file *rf, TSNode mac, enum tri reach)
 		return;
 	if (mem_eq(last, ln, "is_x86_feature_detected")) {
 		char *msg = xasprintf("is_x86_feature_detected! cannot be used on %s", rf->k->target);
-		report(rf, RULE_RUST_ARCH_X86, SEV_ERROR, reach, ts_node_start_byte(mac), ts_node_end_byte(mac),
+		rust_report(rf, RULE_RUST_ARCH_X86, SEV_ERROR, reach, ts_node_start_byte(mac), ts_node_end_byte(mac),
 		       "gate", msg);
 		free(msg);
 	} else if ((mem_eq(last, ln, "asm") || mem_eq(last, ln, "global_asm")) && !strcmp(ts_node_type(tt), "token_tree")) {
@@ -583,29 +584,86 @@ static void check_macro(struct rust_file *rf, TSNode mac, enum tri reach)
 
 static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir);
 
+/* `cfg!(pred)` as an if condition, with pred false on the target: the
+ * branch never runs there, but rustc still compiles it. */
+static int cfg_macro_false(struct rust_file *rf, TSNode cond)
+{
+	if (ts_node_is_null(cond) || strcmp(ts_node_type(cond), "macro_invocation") != 0)
+		return 0;
+	size_t n, tn;
+	const char *name = rust_node_text(rf, ts_node_child_by_field_name(cond, "macro", 5), &n);
+	TSNode tt = ts_node_named_child(cond, ts_node_named_child_count(cond) - 1);
+	const char *t = rust_node_text(rf, tt, &tn);
+	if (!mem_eq(name, n, "cfg") || tn < 2)
+		return 0;
+	return rust_cfg_eval(&rf->env, t + 1, tn - 2) == TRI_FALSE;
+}
+
+static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir);
+
+/* Findings in the taken-on-x86-only branch say why they still break. */
+static void visit_cfg_macro_if(struct rust_file *rf, TSNode c, enum tri reach, const char *mod_dir)
+{
+	TSNode cons = ts_node_child_by_field_name(c, "consequence", 11);
+	TSNode alt = ts_node_child_by_field_name(c, "alternative", 11);
+	rf->in_cfg_macro++;
+	if (!ts_node_is_null(cons))
+		visit(rf, cons, reach, mod_dir);
+	rf->in_cfg_macro--;
+	if (!ts_node_is_null(alt))
+		visit(rf, alt, reach, mod_dir);
+}
+
+/* `mod name;` or `mod name { ... }`: resolved for the target, recorded
+ * as a declaration of the file (top) for the crate-wide pass. */
+static void visit_mod(struct rust_file *rf, TSNode c, const struct item_attrs *a, enum tri reach, const char *mod_dir,
+		      int top)
+{
+	TSNode body = ts_node_child_by_field_name(c, "body", 4);
+	if (ts_node_is_null(body)) {
+		rf->module_file = -1;
+		if (reach != TRI_FALSE)
+			resolve_module(rf, c, a, reach, mod_dir);
+		int other = module_file_any(rf, c, a, mod_dir);
+		if (top)
+			rust_facts_item(rf, c, a, reach, rf->module_file, other == rf->module_file ? -1 : other);
+		return;
+	}
+	if (top)
+		rust_facts_item(rf, c, a, reach, -1, -1);
+	size_t n;
+	const char *name = rust_node_text(rf, ts_node_child_by_field_name(c, "name", 4), &n);
+	char *sub = join_rel(mod_dir, name, n);
+	rf->inline_depth++;
+	visit(rf, body, reach, sub);
+	rf->inline_depth--;
+	free(sub);
+}
+
 static void visit_item(struct rust_file *rf, TSNode c, const struct item_attrs *a, enum tri reach,
-		       const char *mod_dir)
+		       const char *mod_dir, int top)
 {
 	const char *type = ts_node_type(c);
+	rust_hazards_node(rf, c, reach);
 	check_target_feature(rf, a, reach);
 	if (!strcmp(type, "mod_item")) {
-		TSNode body = ts_node_child_by_field_name(c, "body", 4);
-		if (ts_node_is_null(body)) {
-			if (reach != TRI_FALSE)
-				resolve_module(rf, c, a, reach, mod_dir);
-			return;
-		}
-		size_t n;
-		const char *name = node_text(rf, ts_node_child_by_field_name(c, "name", 4), &n);
-		char *sub = join_rel(mod_dir, name, n);
-		visit(rf, body, reach, sub);
-		free(sub);
-	} else if (!strcmp(type, "macro_invocation")) {
+		visit_mod(rf, c, a, reach, mod_dir, top);
+		return;
+	}
+	if (top)
+		rust_facts_item(rf, c, a, reach, -1, -1);
+	if (!strcmp(type, "macro_invocation")) {
 		check_macro(rf, c, reach);
+	} else if (!strcmp(type, "if_expression") && cfg_macro_false(rf, ts_node_child_by_field_name(c, "condition", 9))) {
+		visit_cfg_macro_if(rf, c, reach, mod_dir);
 	} else if (!strcmp(type, "use_declaration")) {
 		check_path(rf, ts_node_child_by_field_name(c, "argument", 8), reach);
+		rust_facts_use(rf, c, a, reach, top);
 	} else if (!strcmp(type, "scoped_identifier") || !strcmp(type, "scoped_type_identifier")) {
 		check_path(rf, c, reach);   /* the outermost path only */
+		rust_facts_path(rf, c, reach);
+	} else if (!strcmp(type, "identifier") || !strcmp(type, "type_identifier")) {
+		rust_facts_name(rf, c, reach);
 	} else if (strcmp(type, "macro_definition") != 0) {
 		visit(rf, c, reach, mod_dir);
 	}
@@ -616,6 +674,7 @@ static void visit_item(struct rust_file *rf, TSNode c, const struct item_attrs *
 static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir)
 {
 	struct item_attrs a = { .cfg = TRI_TRUE };
+	int top = ts_node_is_null(ts_node_parent(node));
 	uint32_t count = ts_node_named_child_count(node);
 	for (uint32_t i = 0; i < count; i++) {
 		TSNode c = ts_node_named_child(node, i);
@@ -627,7 +686,7 @@ static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char 
 			read_attribute(rf, c, &inner);
 			reach = tri_and(reach, inner.cfg);
 		} else if (strcmp(type, "line_comment") != 0 && strcmp(type, "block_comment") != 0) {
-			visit_item(rf, c, &a, tri_and(reach, a.cfg), mod_dir);
+			visit_item(rf, c, &a, tri_and(reach, a.cfg), mod_dir, top);
 			memset(&a, 0, sizeof a);
 			a.cfg = TRI_TRUE;
 		}
@@ -684,9 +743,8 @@ static void load_crate_features(struct rust_file *rf)
 void scan_rust(const struct tree_index *ix, int file_index, const struct textfile *tf, struct file_scan *out)
 {
 	const struct source_file *f = &ix->walk->files[file_index];
-	struct rust_file rf = { ix, ix->k, f, tf->data, tf->len,
-				{ &out->findings, f->rel, tf->data, tf->data + tf->len, 0, NULL }, out,
-				{ 0 }, NULL, NULL };
+	struct rust_file rf = { .ix = ix, .k = ix->k, .sf = f, .src = tf->data, .len = tf->len,
+				.em = { &out->findings, f->rel, tf->data, tf->data + tf->len, 0, NULL }, .out = out };
 	rf.root = xstrndup(f->path, strlen(f->path) - strlen(f->rel));
 	const char *slash = strrchr(f->rel, '/');
 	rf.dir = slash ? xstrndup(f->rel, (size_t)(slash - f->rel)) : xstrdup("");
@@ -702,7 +760,12 @@ void scan_rust(const struct tree_index *ix, int file_index, const struct textfil
 		size_t n = strlen(f->rel);
 		mod_dir = xstrndup(f->rel, n > 3 && !strcmp(f->rel + n - 3, ".rs") ? n - 3 : n);
 	}
+	rf.is_build_script = !strcmp(f->rel + strlen(f->rel) - (strlen(f->rel) >= 8 ? 8 : 0), "build.rs") &&
+			     (strlen(f->rel) == 8 || f->rel[strlen(f->rel) - 9] == '/');
+	rust_hazards_begin(&rf);
 	visit(&rf, ts_tree_root_node(tree), TRI_TRUE, mod_dir);
+	rust_hazards_end(&rf);
+	rust_facts_end(&rf);
 	free(mod_dir);
 	ts_tree_delete(tree);
 	ts_parser_delete(parser);

@@ -15,6 +15,50 @@ struct rust_cfg_env {
 	size_t nfeatures, cap;
 };
 
+/* What a .rs file declares at its top level and which paths its code names:
+ * the crate-wide pass (rust_resolve.c) resolves each path through the
+ * module tree, the way rustc would for the target. */
+enum rust_decl_kind {
+	RD_ITEM,   /* fn, struct, enum, const, static, type, trait, macro, ... */
+	RD_MOD,    /* `mod x;` (file: its file, or -1) or `mod x { ... }` */
+	RD_USE,    /* a name a `use` brings in (path: what it imports) */
+	RD_GLOB,   /* `use path::*` (path: the module; name NULL) */
+};
+
+struct rust_decl {
+	enum rust_decl_kind kind;
+	char *name;
+	char *path;
+	int file;           /* RD_MOD: its file on the target, or -1 */
+	int other_file;     /* RD_MOD: its file under a cfg arm that is off */
+	enum tri reach;     /* the item's cfg on the target */
+	int line;
+	char *cfg;          /* the cfg predicate that gates it, or NULL */
+};
+
+struct rust_use {
+	char *path;         /* "crate::arch::Regs", "gdb::TARGET_XML", "ELF_MACHINE" */
+	enum tri reach;
+	int line, col, end_line, end_col;
+};
+
+struct rust_facts {
+	struct rust_decl *decls;
+	size_t ndecls, decls_cap;
+	struct rust_use *uses;
+	size_t nuses, uses_cap;
+	int item_macros;    /* macros at the top level may declare more names */
+};
+
+/* The declaration a path resolves to when it exists only under a cfg that
+ * is false on the target (NULL otherwise). `file` is the file the path is
+ * written in; *decl_file is the file that holds the gated declaration (a
+ * Cargo.toml when the gate is a target-specific dependency table). */
+struct file_scan;
+struct tree_index;
+const struct rust_decl *rust_gate_of(const struct tree_index *ix, const struct file_scan *results, int file,
+				     const char *path, int *decl_file);
+
 /* `target` is archport's target name. */
 void rust_cfg_init(struct rust_cfg_env *env, const char *target);
 void rust_cfg_free(struct rust_cfg_env *env);

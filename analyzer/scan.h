@@ -50,12 +50,15 @@ struct include_ref {
 };
 
 /* One file's scan, written by one worker. */
+struct rust_facts;
+
 struct file_scan {
 	struct finding_list findings;
 	size_t lines;
 	int scanned;
 	struct include_ref *refs;
 	size_t nrefs, refs_cap;
+	struct rust_facts *rust;    /* a .rs file's names and paths (rust_scan.h) */
 };
 
 /* Adds a finding at a byte position of `src`, filling the source line. */
@@ -116,6 +119,16 @@ void scan_build(const struct tree_index *ix, int file_index, const struct textfi
  * `reachable`, which rust_apply_gating (rust_crate.c) follows from the crate roots. */
 void scan_rust(const struct tree_index *ix, int file_index, const struct textfile *tf,
 	       struct file_scan *out);
-void rust_apply_gating(const struct tree_index *ix, struct file_scan *results);
+/* Returns per file: 2 compiled for the target, 1 only under cfgs archport
+ * cannot decide, 0 not compiled (the caller frees it). */
+char *rust_apply_gating(const struct tree_index *ix, struct file_scan *results);
+/* A crate root: src/lib.rs, src/main.rs, build.rs, src/bin/, tests/, ...
+ * next to a Cargo.toml (or a .rs file in no crate at all). */
+int rust_is_crate_root(const struct tree_index *ix, const char *rel);
+/* Paths that code compiled for the target names but that resolve only to
+ * items gated out for it (rust_resolve.c): rust/gated-use and
+ * rust/target-dependency findings. Runs after rust_apply_gating. */
+void rust_check_uses(const struct tree_index *ix, struct file_scan *results, const char *state);
+void rust_facts_free(struct rust_facts *f);
 
 #endif

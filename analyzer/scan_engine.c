@@ -213,7 +213,9 @@ int tree_scan_run(struct tree_scan *ts, const struct knowledge *k, const char *r
 	for (size_t i = 0; i < w->len; i++)
 		scan_apply_gating(&ts->ix, i, &ts->results[i], gated[i]);
 	free(gated);
-	rust_apply_gating(&ts->ix, ts->results);
+	char *rust_state = rust_apply_gating(&ts->ix, ts->results);
+	rust_check_uses(&ts->ix, ts->results, rust_state);
+	free(rust_state);
 	return 0;
 }
 
@@ -222,6 +224,7 @@ void tree_scan_free(struct tree_scan *ts)
 	for (size_t i = 0; i < ts->walk.len && ts->results; i++) {
 		findings_free(&ts->results[i].findings);
 		free(ts->results[i].refs);
+		rust_facts_free(ts->results[i].rust);
 	}
 	free(ts->results);
 	include_cache_free(ts->ix.includes);

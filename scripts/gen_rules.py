@@ -1047,6 +1047,301 @@ def gen_portio(out, work):
     out.tsv("x86/portio.tsv", comments, ["name"], [(n,) for n in sorted(names)])
 
 
+# ------------------------------------------------- target register sets
+
+# Where each target's register file comes from: structs of the target's
+# installed Linux uapi headers (linux-libc-dev-<arch>-cross), read in field
+# order, nested structs expanded.  FIELD_MAP turns each leaf field into
+# register rows: name (with %d for an array element), class, or None to skip.
+REGISTER_STRUCTS = {
+    "aarch64": [("asm/kvm.h", "kvm_regs")],
+    "riscv64": [("asm/kvm.h", "kvm_riscv_core"), ("asm/ptrace.h", "__riscv_d_ext_state"),
+                ("asm/kvm.h", "kvm_riscv_csr")],
+}
+RISCV_GPR_ROLES = {"ra": "return address", "sp": "stack pointer", "gp": "global pointer",
+                   "tp": "thread pointer", "t": "temporary", "s": "saved register",
+                   "a": "argument / return value"}
+FIELD_MAP = {
+    "aarch64": {
+        "regs": ("x%d", "gpr"),        # user_pt_regs.regs[31]
+        "sp": ("sp", "sp"),            # SP_EL0 for a KVM vcpu (kvm.h: "sp = sp_el0")
+        "pc": ("pc", "pc"),
+        "pstate": ("pstate", "flags"),
+        "sp_el1": ("sp_el1", "sysreg"),
+        "elr_el1": ("elr_el1", "sysreg"),
+        "spsr": ("spsr_el1", "sysreg"),  # only spsr[KVM_SPSR_EL1], see below
+        "vregs": ("v%d", "fp"),
+        "fpsr": ("fpsr", "fpctl"),
+        "fpcr": ("fpcr", "fpctl"),
+        "__reserved": None,            # user_fpsimd_state padding
+    },
+    "riscv64": dict(
+        [(n, (n, "gpr")) for n in
+         ["ra", "gp", "tp", "t0", "t1", "t2", "s0", "s1"] + ["a%d" % i for i in range(8)]
+         + ["s%d" % i for i in range(2, 12)] + ["t3", "t4", "t5", "t6"]]
+        + [(n, (n, "sysreg")) for n in
+           ["sstatus", "sie", "stvec", "sscratch", "sepc", "scause", "stval", "sip", "satp",
+            "scounteren", "senvcfg"]]
+        + [("pc", ("pc", "pc")), ("sp", ("sp", "sp")),
+           ("mode", None),             # kvm_riscv_core.mode: privilege mode, not a register
+           ("f", ("f%d", "fp")), ("fcsr", ("fcsr", "fpctl"))]),
+}
+# Of an array field, the elements kept (default: all): KVM's spsr[] holds
+# SPSR_EL1 and the four AArch32 banked SPSRs of a 32-bit guest.
+ARRAY_ELEMENTS = {("aarch64", "spsr"): ("KVM_SPSR_EL1",)}
+
+# aarch64 EL1/EL0 system registers Linux KVM's world switch saves and
+# restores for every vcpu (arch/arm64/kvm/hyp/include/hyp/sysreg-sr.h,
+# __sysreg_save_el1_state/_common_state/_user_state; kernel-internal, not
+# installed), unconditional ones only (TCR2, PIR, POR, TFSR depend on CPU
+# features); SP_EL1, ELR_EL1 and SPSR_EL1 come from struct kvm_regs.
+# CSSELR_EL1 was saved there up to Linux 5.x and is still a vcpu_sysreg.
+AARCH64_SYSREGS = [
+    ("sctlr_el1", "System Control Register"),
+    ("cpacr_el1", "Architectural Feature Access Control Register"),
+    ("ttbr0_el1", "Translation Table Base Register 0"),
+    ("ttbr1_el1", "Translation Table Base Register 1"),
+    ("tcr_el1", "Translation Control Register"),
+    ("esr_el1", "Exception Syndrome Register"),
+    ("afsr0_el1", "Auxiliary Fault Status Register 0"),
+    ("afsr1_el1", "Auxiliary Fault Status Register 1"),
+    ("far_el1", "Fault Address Register"),
+    ("mair_el1", "Memory Attribute Indirection Register"),
+    ("vbar_el1", "Vector Base Address Register"),
+    ("contextidr_el1", "Context ID Register"),
+    ("amair_el1", "Auxiliary Memory Attribute Indirection Register"),
+    ("cntkctl_el1", "Counter-timer Kernel Control Register"),
+    ("par_el1", "Physical Address Register"),
+    ("tpidr_el1", "EL1 Software Thread ID Register"),
+    ("mdscr_el1", "Monitor Debug System Control Register"),
+    ("tpidr_el0", "EL0 Read/Write Software Thread ID Register"),
+    ("tpidrro_el0", "EL0 Read-Only Software Thread ID Register"),
+    ("csselr_el1", "Cache Size Selection Register"),
+]
+REGISTER_DESCRIPTIONS = {
+    "sp_el1": "Stack Pointer (EL1)", "elr_el1": "Exception Link Register (EL1)",
+    "spsr_el1": "Saved Program Status Register (EL1)",
+    "sstatus": "Supervisor Status", "sie": "Supervisor Interrupt Enable",
+    "stvec": "Supervisor Trap Vector Base Address", "sscratch": "Supervisor Scratch",
+    "sepc": "Supervisor Exception Program Counter", "scause": "Supervisor Trap Cause",
+    "stval": "Supervisor Trap Value", "sip": "Supervisor Interrupt Pending",
+    "satp": "Supervisor Address Translation and Protection",
+    "scounteren": "Supervisor Counter Enable",
+    "senvcfg": "Supervisor Environment Configuration",
+}
+# One probe instruction per class; pc and flags have none (no A64 or RISC-V
+# instruction names the program counter or PSTATE as an operand).
+REGISTER_PROBES = {
+    "aarch64": {"gpr": "mov x0, {}", "sp": "mov x0, {}", "fp": "mov v0.16b, {}.16b",
+                "fpctl": "mrs x0, {}", "sysreg": "mrs x0, {}"},
+    "riscv64": {"gpr": "mv a0, {}", "sp": "mv a0, {}", "fp": "fmv.d f0, {}",
+                "fpctl": "csrr a0, {}", "sysreg": "csrr a0, {}"},
+}
+# Names each probe must reject, or the probe proves nothing.
+REGISTER_CONTROLS = {"gpr": "rax", "sp": "rsp", "fp": "xmm0", "fpctl": "mxcsr", "sysreg": "cr3"}
+C_TO_RUST = {"__u64": "u64", "unsigned long": "u64", "__u32": "u32", "__uint128_t": "u128"}
+RUST_SIZES = {"u32": 4, "u64": 8, "u128": 16}
+
+
+def uapi_struct(search_path, headers, name):
+    """The fields of `struct name`, from the first of headers that defines it:
+    (path, text, [(ctype, field, count)]), count the array length as written
+    (None for a scalar)."""
+    for header in headers:
+        path = next((os.path.join(d, header) for d in search_path
+                     if os.path.exists(os.path.join(d, header))), None)
+        if not path:
+            continue
+        with open(path, encoding="utf-8") as f:
+            text = strip_comments(f.read())
+        m = re.search(r"\bstruct\s+%s\s*\{(.*?)\}\s*;" % re.escape(name), text, re.S)
+        if not m:
+            continue
+        fields = []
+        for decl in m.group(1).split(";"):
+            decl = " ".join(decl.split())
+            if decl:
+                dm = re.match(r"^(.*?)\s*\b(\w+)\s*(?:\[\s*(\w+)\s*\])?$", decl)
+                if not dm:
+                    sys.exit("gen_rules: %s: cannot read `%s` in struct %s" % (path, decl, name))
+                fields.append(dm.groups())
+        return path, text, fields
+    sys.exit("gen_rules: struct %s not found in %s" % (name, " ".join(headers)))
+
+
+def header_constant(text, name):
+    m = re.search(r"^\s*#\s*define\s+%s\s+(\d+)\b" % re.escape(name), text, re.M)
+    if not m:
+        sys.exit("gen_rules: #define %s not found" % name)
+    return int(m.group(1))
+
+
+def struct_registers(target, search_path, header, struct):
+    """Register rows (name, class, ctype, C access path) from one uapi struct,
+    nested structs (in the same header or asm/ptrace.h) expanded in place;
+    also the header files read."""
+    rows, sources = [], []
+
+    def walk(struct, prefix):
+        path, text, fields = uapi_struct(search_path, [header, "asm/ptrace.h"], struct)
+        sources.append("%s (struct %s)" % (path, struct))
+        for ctype, field, count in fields:
+            if ctype.startswith("struct "):
+                walk(ctype.split()[1], "%s%s." % (prefix, field))
+                continue
+            if field not in FIELD_MAP[target]:
+                sys.exit("gen_rules: %s: field %s.%s has no mapping in FIELD_MAP"
+                         % (path, struct, field))
+            mapping = FIELD_MAP[target][field]
+            if mapping is None:
+                continue
+            if ctype not in C_TO_RUST:
+                sys.exit("gen_rules: %s: type %s of %s.%s not in C_TO_RUST"
+                         % (path, ctype, struct, field))
+            name, cls = mapping
+            if count is None:
+                rows.append((name, cls, ctype, prefix + field))
+                continue
+            keep = ARRAY_ELEMENTS.get((target, field))
+            if keep:
+                for macro in keep:
+                    i = header_constant(text, macro)
+                    rows.append((name, cls, ctype, "%s%s[%d]" % (prefix, field, i)))
+                continue
+            n = int(count) if count.isdigit() else header_constant(text, count)
+            rows.extend((name % i, cls, ctype, "%s%s[%d]" % (prefix, field, i)) for i in range(n))
+
+    walk(struct, struct + ".")
+    return rows, sources
+
+
+def check_register_sizes(work, target, headers, rows):
+    """Compile sizeof(field) == size of the Rust type for every header row
+    with the target's gcc; any mismatch stops the generator."""
+    src = ["#include <%s>" % h for h in headers]
+    first = len(src) + 1
+    for name, _, rust, access in rows:
+        struct, _, member = access.partition(".")
+        src.append('_Static_assert(sizeof(((struct %s *)0)->%s) == %d, "%s");'
+                   % (struct, member, RUST_SIZES[rust], name))
+    path = work.write("regsizes.%s.c" % target.name, "\n".join(src) + "\n")
+    _, _, err = run([target.gcc] + GCC_DIAG + ["-fsyntax-only", path])
+    errors = errors_by_line(err)
+    if errors:
+        bad = [rows[n - first][0] for n in sorted(errors) if n >= first]
+        sys.exit("gen_rules: %s: field sizes do not match the Rust types: %s\n%s"
+                 % (target.name, " ".join(bad) or "?", err))
+
+
+def gas_probe(work, target, lines):
+    """Assemble one instruction per line; return the set of failing indexes."""
+    path = work.write("regprobe.%s.s" % target.name, "\n".join(lines) + "\n")
+    _, _, err = run([target.assembler, "-o", "/dev/null", path])
+    return {n - 1 for n in errors_by_line(err)}
+
+
+RISCV_ABI_NAMES = (["zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1"]
+                   + ["a%d" % i for i in range(8)] + ["s%d" % i for i in range(2, 12)]
+                   + ["t3", "t4", "t5", "t6"])
+CLASS_DESCRIPTIONS = {
+    "gpr": "general-purpose register", "sp": "stack pointer", "pc": "program counter",
+    "flags": "processor state (PSTATE: NZCV, DAIF, current EL, SP select)",
+    "fp": "floating-point register", "fpctl": "floating-point control/status register",
+}
+
+
+def register_description(target, name, cls):
+    """A short description for the description column."""
+    if name in REGISTER_DESCRIPTIONS:
+        return REGISTER_DESCRIPTIONS[name]
+    if target == "riscv64" and name in RISCV_ABI_NAMES:
+        role = RISCV_GPR_ROLES.get(name) or RISCV_GPR_ROLES[name.rstrip("0123456789")]
+        return "x%d, %s" % (RISCV_ABI_NAMES.index(name), role)
+    if target == "aarch64":
+        if name in ("x29", "x30"):
+            return {"x29": "frame pointer", "x30": "link register"}[name]
+        if cls == "fp":
+            return "SIMD&FP register (128-bit)"
+        if name == "fpcr":
+            return "Floating-point Control Register"
+        if name == "fpsr":
+            return "Floating-point Status Register"
+    if name == "fcsr":
+        return "Floating-point Control and Status Register"
+    return CLASS_DESCRIPTIONS[cls]
+
+
+def gen_target_registers(out, work):
+    """rules/target-registers.tsv: the register file of each target, in the
+    order its Linux/KVM structs lay it out, for `archport stub` to write
+    register-struct twins (Rust `struct Regs { rax: u64, rip: u64 }` gets an
+    aarch64 twin with x0..x30, sp, pc, pstate, ...)."""
+    rows, comments_src, dropped, unprobed = [], [], [], []
+    for target in CROSS:
+        search_path = include_search_path(target)
+        regs = []
+        headers = []
+        for header, struct in REGISTER_STRUCTS[target.name]:
+            found, sources = struct_registers(target.name, search_path, header, struct)
+            regs += [(n, c, C_TO_RUST[ct], a) for n, c, ct, a in found]
+            comments_src += sources
+            if header not in headers:
+                headers.append(header)
+        check_register_sizes(work, target, headers, regs)
+        regs = [(n, c, r, a, register_description(target.name, n, c)) for n, c, r, a in regs]
+        if target.name == "aarch64":
+            regs += [(n, "sysreg", "u64", "KVM vcpu_sysreg " + n.upper(), d)
+                     for n, d in AARCH64_SYSREGS]
+        names = [r[0] for r in regs]
+        if len(set(names)) != len(names):
+            sys.exit("gen_rules: %s: a register appears twice: %s"
+                     % (target.name, sorted({n for n in names if names.count(n) > 1})))
+        probes = REGISTER_PROBES[target.name]
+        probed = [r for r in regs if r[1] in probes]
+        controls = sorted(probes)
+        lines = [probes[c].format(REGISTER_CONTROLS[c]) for c in controls]
+        lines += [probes[r[1]].format(r[0]) for r in probed]
+        failed = gas_probe(work, target, lines)
+        accepted = [c for i, c in enumerate(controls) if i not in failed]
+        if accepted:
+            sys.exit("gen_rules: %s accepts the control probes %s: the probe proves nothing"
+                     % (target.assembler, accepted))
+        bad = {probed[i - len(controls)][0] for i in failed if i >= len(controls)}
+        dropped += ["%s:%s" % (target.name, n) for n, *_ in regs if n in bad]
+        unprobed += ["%s:%s" % (target.name, n) for n, c, *_ in regs if c not in probes]
+        rows += [(target.name, "%03d" % i, n, c, r, a, d)
+                 for i, (n, c, r, a, d) in enumerate(x for x in regs if x[0] not in bad)]
+    comments = [
+        "The register file of each non-x86 target, one row per register in the",
+        "order of its Linux structs (order), for twins of x86 register structs.",
+        "From the targets' installed uapi headers, nested structs expanded:",
+    ] + ["  " + s for s in sorted(set(comments_src))] + [
+        "aarch64: struct kvm_regs (user_pt_regs x0-x30, sp (= SP_EL0), pc, pstate;",
+        "sp_el1, elr_el1; spsr[KVM_SPSR_EL1] only, the other four are AArch32 banked",
+        "SPSRs; user_fpsimd_state v0-v31, fpsr, fpcr), then hand rows (origin 'KVM",
+        "vcpu_sysreg'): the EL1/EL0 system registers Linux KVM's world switch saves",
+        "for every vcpu (arch/arm64/kvm/hyp/include/hyp/sysreg-sr.h, unconditional",
+        "ones) and CSSELR_EL1 (saved there in Linux 5.x).",
+        "riscv64: struct kvm_riscv_core (user_regs_struct pc, x1-x31 by ABI name;",
+        "mode skipped), __riscv_d_ext_state (f0-f31, fcsr), struct kvm_riscv_csr.",
+        "rust_type: from the C type (__u64/unsigned long u64, __u32 u32, __uint128_t",
+        "u128), checked by the target gcc with _Static_assert(sizeof(field) == N).",
+        "Each name is assembled by the target's GNU as in one instruction of its",
+        "class, one instruction per line:",
+    ] + ["  %s: %s" % (t, ", ".join("%s `%s`" % (c, p.format("NAME"))
+                                     for c, p in sorted(REGISTER_PROBES[t].items())))
+         for t in CROSS_NAMES] + [
+        "Each probe must reject an x86 name (%s) or the generator stops."
+        % ", ".join(REGISTER_CONTROLS[c] for c in sorted(REGISTER_CONTROLS)),
+        "Not probed (no instruction names them as an operand): " + (" ".join(unprobed) or "none"),
+        "Dropped (rejected by the assembler): " + (" ".join(dropped) or "none"),
+    ] + ["%s: %s" % (t.assembler, version(t.assembler)) for t in CROSS] \
+      + ["%s: %s" % (t.gcc, version(t.gcc)) for t in CROSS] \
+      + [package_version("linux-libc-dev-%s-cross" % a) for a in ("arm64", "riscv64")]
+    out.tsv("target-registers.tsv", comments,
+            ["target", "order", "name", "class", "rust_type", "origin", "description"], rows)
+
+
 # ------------------------------------------------------------------ main
 
 def generate(directory, verbose=True):
@@ -1066,6 +1361,7 @@ def generate(directory, verbose=True):
         gen_mflags(out, work)
         gen_march(out, work)
         gen_context_registers(out, work)
+        gen_target_registers(out, work)
         gen_portio(out, work)
     finally:
         work.close()

@@ -118,7 +118,7 @@ static int run_stub(struct stub_run *run, const char *root, const struct stub_op
 	size_t n = run->ts.walk.len;
 	run->patches = xcalloc(n ? n : 1, sizeof *run->patches);
 	struct stub_ctx c = { .o = o, .k = k, .root = root, .patch_for = patch_for, .run = run,
-			      .new_file = new_file };
+			      .new_file = new_file, .ts = &run->ts };
 	c.c_files = xcalloc(n ? n : 1, sizeof *c.c_files);
 	for (size_t i = 0; i < n; i++)
 		if (run->ts.walk.files[i].kind == FK_C)
@@ -128,6 +128,19 @@ static int run_stub(struct stub_run *run, const char *root, const struct stub_op
 		stub_one(run, &c, ad, i);
 	arch_dirs_stub(&c, ad, &run->ts.walk);
 	free(c.c_files);
+	for (size_t i = 0; i < c.nmade; i++)
+		free(c.made[i]);
+	free(c.made);
+	return 0;
+}
+
+int stub_made(struct stub_ctx *c, const char *key)
+{
+	for (size_t i = 0; i < c->nmade; i++)
+		if (!strcmp(c->made[i], key))
+			return 1;
+	GROW(c->made, c->nmade, c->made_cap);
+	c->made[c->nmade++] = xstrdup(key);
 	return 0;
 }
 

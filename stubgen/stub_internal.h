@@ -11,6 +11,8 @@
 
 #define X86_GUARD "#if defined(__x86_64__) || defined(__i386__)\n"
 
+struct tree_scan;
+
 struct stub_ctx {
 	const struct stub_options *o;
 	const struct knowledge *k;
@@ -24,7 +26,12 @@ struct stub_ctx {
 	size_t nc_files;
 	/* A file the patch creates (empty; edits insert its text), or NULL. */
 	struct file_patch *(*new_file)(struct stub_ctx *c, const char *rel);
+	const struct tree_scan *ts;       /* the scan the patch is written from */
+	char **made;                      /* twins already written: "file:line" keys */
+	size_t nmade, made_cap;
 };
+/* Whether `key` was made before; records it if not. */
+int stub_made(struct stub_ctx *c, const char *key);
 
 /* The target's instruction for an x86 asm template, from rules/idioms.tsv
  * (NULL when there is none); *kind is its "operands" column. */

@@ -19,6 +19,8 @@
 #include "rust_scan.h"
 #include "stub_internal.h"
 #include "textfile.h"
+#include "ruledata.h"
+#include "scan.h"
 
 const TSLanguage *tree_sitter_rust(void);
 
@@ -131,26 +133,239 @@ static void impl_twin(const char *src, TSNode impl, struct strbuf *out)
 	sb_adds(out, "}\n");
 }
 
-static void surface_item(const char *src, TSNode root, uint32_t first_attr, uint32_t i, struct strbuf *out)
+/* The twin of an x86 module file: what it needs to say and where. */
+struct surface {
+	struct stub_ctx *c;
+	TSParser *parser;
+	const char *arch;
+	int file;                  /* walk index of the x86 file, or -1 */
+	const char *twin_rel;      /* the twin file: submodules go beside it */
+	int mirror_mods;           /* twin `mod x;` items too (else drop them) */
+	struct strbuf unavailable; /* " name name " the target cannot import */
+	struct strbuf dropped;     /* items left out, for the TODO comment */
+	int depth;
+};
+
+static void twin_module_file(struct surface *parent, int x86_file, const char *twin_rel);
+
+static int walk_index_of(const struct stub_ctx *c, const char *rel)
 {
+	intptr_t v = (intptr_t)strmap_value(&c->ts->ix.files, rel, strlen(rel));
+	return v > 0 ? (int)v - 1 : -1;
+}
+
+/* Whether a name the twin would use cannot be imported on the target. */
+static int names_unavailable(const struct surface *sf, const char *src, TSNode n)
+{
+	if (!sf->unavailable.len)
+		return 0;
+	if (is_type(n, "identifier") || is_type(n, "type_identifier")) {
+		size_t len;
+		const char *t = text_of(src, n, &len);
+		char *key = xasprintf(" %.*s ", (int)len, t);
+		int hit = strstr(sf->unavailable.buf, key) != NULL;
+		free(key);
+		return hit;
+	}
+	uint32_t count = ts_node_named_child_count(n);
+	for (uint32_t i = 0; i < count; i++)
+		if (names_unavailable(sf, src, ts_node_named_child(n, i)))
+			return 1;
+	return 0;
+}
+
+/* A `use` of the x86 file, leaf by leaf: the leaves that resolve on the
+ * target are kept; the names of the others become unavailable. */
+static void surface_use(struct surface *sf, const char *src, TSNode item, struct strbuf *out)
+{
+	const struct rust_facts *f = sf->file >= 0 ? sf->c->ts->results[sf->file].rust : NULL;
+	int row = (int)ts_node_start_point(item).row + 1, gated = 0;
+	struct strbuf kept = { 0 };
+	for (size_t i = 0; f && i < f->ndecls; i++) {
+		const struct rust_decl *d = &f->decls[i];
+		if (d->line != row || (d->kind != RD_USE && d->kind != RD_GLOB))
+			continue;
+		int gate_file;
+		rust_gate_of(&sf->c->ts->ix, sf->c->ts->results, sf->file, d->path, &gate_file);
+		if (gate_file >= 0 || mentions_x86(d->path, strlen(d->path))) {
+			gated = 1;
+			if (d->name)
+				sb_addf(&sf->unavailable, "%s%s ", sf->unavailable.len ? "" : " ", d->name);
+			continue;
+		}
+		if (d->kind == RD_GLOB)
+			sb_addf(&kept, "use %s::*;\n", d->path);
+		else if (!strcmp(d->name, d->path + strlen(d->path) - strlen(d->name)))
+			sb_addf(&kept, "use %s;\n", d->path);
+		else
+			sb_addf(&kept, "use %s as %s;\n", d->path, d->name);
+	}
+	size_t n;
+	const char *t = text_of(src, item, &n);
+	if (!gated)
+		sb_addf(out, "%.*s\n", (int)n, t);
+	else if (kept.len)
+		sb_adds(out, kept.buf);
+	sb_free(&kept);
+}
+
+/* ---- register structs ---- */
+
+/* The class of an x86 register name (rules/x86/registers.tsv), or NULL. */
+static const char *x86_register_class(const char *s, size_t n)
+{
+	const struct rd_table *t = rd_find("x86/registers");
+	int name = t ? rd_column(t, "name") : -1, cls = t ? rd_column(t, "class") : -1;
+	for (size_t r = 0; t && name >= 0 && cls >= 0 && r < t->nrows; r++)
+		if (mem_eq(s, n, rd_cell(t, r, (size_t)name)))
+			return rd_cell(t, r, (size_t)cls);
+	return NULL;
+}
+
+/* Which of the target's register classes a struct of x86 registers of
+ * class `x86` stands for: GPRs and the flags for general registers,
+ * system registers for control registers, FP/SIMD for vector ones. */
+static int target_class_matches(const char *x86, const char *target)
+{
+	if (!strcmp(x86, "control") || !strcmp(x86, "debug"))
+		return !strcmp(target, "sysreg");
+	if (!strcmp(x86, "sse") || !strcmp(x86, "avx") || !strcmp(x86, "avx512") || !strcmp(x86, "x87") ||
+	    !strcmp(x86, "mmx"))
+		return !strcmp(target, "fp") || !strcmp(target, "fpctl");
+	return !strcmp(target, "gpr") || !strcmp(target, "sp") || !strcmp(target, "pc") || !strcmp(target, "flags");
+}
+
+/* The x86 class most of a struct's fields belong to, when at least two
+ * fields and most of them are x86 registers (NULL otherwise). */
+static const char *register_struct_class(const char *src, TSNode st)
+{
+	TSNode body = ts_node_child_by_field_name(st, "body", 4);
+	if (ts_node_is_null(body) || !is_type(body, "field_declaration_list"))
+		return NULL;
+	uint32_t count = ts_node_named_child_count(body), fields = 0, regs = 0;
+	const char *cls = NULL, *gpr = NULL;
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode fd = ts_node_named_child(body, i);
+		if (!is_type(fd, "field_declaration"))
+			continue;
+		fields++;
+		size_t n;
+		const char *name = text_of(src, ts_node_child_by_field_name(fd, "name", 4), &n);
+		const char *c = x86_register_class(name, n);
+		if (c && strcmp(c, "segment") != 0) {
+			regs++;
+			if (!strcmp(c, "control"))
+				cls = c;
+			else if (!gpr)
+				gpr = c;
+		}
+	}
+	if (regs < 2 || regs * 2 < fields)
+		return NULL;
+	return cls ? cls : gpr;
+}
+
+/* `struct Regs { rax: u64, ... }` for the target: the same attributes,
+ * visibility and name, with the target's registers of that kind. */
+static void register_struct_twin(struct surface *sf, const char *src, TSNode st, const char *x86_class,
+				 struct strbuf *out)
+{
+	const struct target_register *regs;
+	size_t n = knowledge_register_set(sf->c->k, &regs), nn;
+	TSNode body = ts_node_child_by_field_name(st, "body", 4);
+	uint32_t s = ts_node_start_byte(st), e = ts_node_start_byte(body);
+	const char *name = text_of(src, ts_node_child_by_field_name(st, "name", 4), &nn);
+	sb_addf(out, "// TODO(archport): the %s registers in place of the x86 ones (%s)\n%.*s{\n", sf->arch, x86_class,
+		(int)(e - s), src + s);
+	for (size_t i = 0; i < n; i++)
+		if (target_class_matches(x86_class, regs[i].reg_class))
+			sb_addf(out, "    pub %s: %s,\n", regs[i].name, regs[i].rust_type);
+	sb_adds(out, "}\n");
+	(void)name;
+	(void)nn;
+}
+
+/* ---- items ---- */
+
+static int is_item(TSNode n, const char *const *types)
+{
+	for (; *types; types++)
+		if (is_type(n, *types))
+			return 1;
+	return 0;
+}
+
+/* `pub mod x;` of the x86 module: mirrored beside the twin. */
+static void surface_mod(struct surface *sf, const char *src, TSNode item, struct strbuf *out)
+{
+	size_t n, nn;
+	const char *t = text_of(src, item, &n);
+	const char *name = text_of(src, ts_node_child_by_field_name(item, "name", 4), &nn);
+	const struct rust_facts *f = sf->file >= 0 ? sf->c->ts->results[sf->file].rust : NULL;
+	int sub = -1, row = (int)ts_node_start_point(item).row + 1;
+	for (size_t i = 0; f && i < f->ndecls; i++)
+		if (f->decls[i].kind == RD_MOD && f->decls[i].line == row && mem_eq(name, nn, f->decls[i].name))
+			sub = f->decls[i].file >= 0 ? f->decls[i].file : f->decls[i].other_file;
+	if (!sf->mirror_mods || sub < 0 || !ts_node_is_null(ts_node_child_by_field_name(item, "body", 4)) ||
+	    sf->depth > 8) {
+		sb_addf(&sf->dropped, " mod %.*s", (int)nn, name);
+		return;
+	}
+	const char *slash = strrchr(sf->twin_rel, '/');
+	const char *base = slash ? slash + 1 : sf->twin_rel;
+	char *dir = !strcmp(base, "mod.rs") ? xstrndup(sf->twin_rel, (size_t)(slash - sf->twin_rel))
+					     : xstrndup(sf->twin_rel, strlen(sf->twin_rel) - 3);
+	char *sub_rel = xasprintf("%s/%.*s.rs", dir, (int)nn, name);
+	sf->depth++;
+	twin_module_file(sf, sub, sub_rel);
+	sf->depth--;
+	sb_addf(out, "%.*s\n", (int)n, t);
+	free(dir);
+	free(sub_rel);
+}
+
+static void surface_item(struct surface *sf, const char *src, TSNode root, uint32_t first_attr, uint32_t i,
+			 struct strbuf *out)
+{
+	static const char *const types[] = { "struct_item", "enum_item", "type_item", "trait_item", "union_item",
+		NULL };
 	TSNode item = ts_node_named_child(root, i);
 	const char *type = ts_node_type(item);
 	size_t n;
 	const char *t = text_of(src, item, &n);
-	if (mentions_x86(t, n) && strcmp(type, "function_item") != 0)
-		return;
+	TSNode ty = ts_node_child_by_field_name(item, "type", 4);
+	size_t tn = n;
+	const char *tt = t;
+	if ((is_type(item, "const_item") || is_type(item, "static_item")) && !ts_node_is_null(ty))
+		tt = text_of(src, ty, &tn);   /* the value may name x86 in a string */
 	if (!strcmp(type, "use_declaration")) {
-		sb_addf(out, "%.*s\n", (int)n, t);
-	} else if (!strcmp(type, "function_item") && is_pub(item)) {
+		surface_use(sf, src, item, out);
+		return;
+	}
+	if (!strcmp(type, "mod_item")) {
+		surface_mod(sf, src, item, out);
+		return;
+	}
+	if ((mentions_x86(tt, tn) && strcmp(type, "function_item") != 0) || names_unavailable(sf, src, item)) {
+		TSNode name = ts_node_child_by_field_name(item, "name", 4);
+		size_t nn = 0;
+		const char *nm = ts_node_is_null(name) ? type : text_of(src, name, &nn);
+		sb_addf(&sf->dropped, " %.*s", (int)(nn ? nn : strlen(nm)), nm);
+		return;
+	}
+	if (!strcmp(type, "function_item") && is_pub(item)) {
 		sb_adds(out, "\n");
 		fn_twin(src, item, "", out);
 	} else if ((!strcmp(type, "const_item") || !strcmp(type, "static_item")) && is_pub(item)) {
 		const_twin(src, item, out);
-	} else if (!strcmp(type, "struct_item") || !strcmp(type, "enum_item") || !strcmp(type, "type_item") ||
-		   !strcmp(type, "trait_item") || !strcmp(type, "union_item")) {
+	} else if (is_item(item, types)) {
+		const char *x86_class = is_type(item, "struct_item") ? register_struct_class(src, item) : NULL;
 		sb_adds(out, "\n");
 		copy_attrs(src, root, first_attr, i, out);
-		sb_addf(out, "%.*s\n", (int)n, t);
+		if (x86_class)
+			register_struct_twin(sf, src, item, x86_class, out);
+		else
+			sb_addf(out, "%.*s\n", (int)n, t);
 	} else if (!strcmp(type, "impl_item")) {
 		sb_adds(out, "\n");
 		impl_twin(src, item, out);
@@ -158,32 +373,70 @@ static void surface_item(const char *src, TSNode root, uint32_t first_attr, uint
 }
 
 /* The x86 file's public surface for the target, or NULL. */
-static char *surface_file(struct rs_file *rf, const char *x86_rel)
+static char *surface_text(struct surface *sf, const char *x86_rel)
 {
-	char *path = xasprintf("%s/%s", rf->c->root, x86_rel), *why = NULL;
+	char *path = xasprintf("%s/%s", sf->c->root, x86_rel), *why = NULL;
 	struct textfile tf;
 	int ok = textfile_read(path, &tf, &why) == 0;
 	free(path);
 	free(why);
 	if (!ok)
 		return NULL;
-	TSTree *tree = parse(rf->parser, tf.data, tf.len);
+	TSTree *tree = parse(sf->parser, tf.data, tf.len);
 	TSNode root = ts_tree_root_node(tree);
-	struct strbuf out = { 0 };
-	sb_addf(&out, "//! %s stand-in for `%s`, written by archport stub: the same public\n"
-		      "//! surface, with todo!() bodies to port.\n#![allow(unused_imports)]\n",
-		rf->arch, x86_rel);
+	struct strbuf body = { 0 }, out = { 0 };
 	uint32_t count = ts_node_named_child_count(root), first_attr = 0;
+	for (uint32_t i = 0; i < count; i++) {   /* uses first: they decide what is unavailable */
+		TSNode c = ts_node_named_child(root, i);
+		if (is_type(c, "use_declaration"))
+			surface_use(sf, tf.data, c, &body);
+	}
 	for (uint32_t i = 0; i < count; i++) {
 		const char *type = ts_node_type(ts_node_named_child(root, i));
-		if (!strcmp(type, "attribute_item") || !strcmp(type, "line_comment") || !strcmp(type, "block_comment"))
+		if (!strcmp(type, "attribute_item") || !strcmp(type, "line_comment") || !strcmp(type, "block_comment") ||
+		    !strcmp(type, "inner_attribute_item"))
 			continue;
-		surface_item(tf.data, root, first_attr, i, &out);
+		if (strcmp(type, "use_declaration") != 0)
+			surface_item(sf, tf.data, root, first_attr, i, &body);
 		first_attr = i + 1;
 	}
+	sb_addf(&out, "//! %s stand-in for `%s`, written by archport stub: the same public\n"
+		      "//! surface, with todo!() bodies to port.\n",
+		sf->arch, x86_rel);
+	if (sf->dropped.len)
+		sb_addf(&out, "//! TODO(archport): left out, as they name what %s does not have:%s\n", sf->arch,
+			sf->dropped.buf);
+	sb_addf(&out, "#![allow(unused_imports, dead_code)]\n%s", body.len ? body.buf : "");
+	sb_free(&body);
 	ts_tree_delete(tree);
 	textfile_free(&tf);
 	return sb_detach(&out);
+}
+
+static char *surface_file(struct rs_file *rf, const char *x86_rel, const char *twin_rel)
+{
+	struct surface sf = { .c = rf->c, .parser = rf->parser, .arch = rf->arch,
+			      .file = walk_index_of(rf->c, x86_rel), .twin_rel = twin_rel };
+	char *text = surface_text(&sf, x86_rel);
+	sb_free(&sf.unavailable);
+	sb_free(&sf.dropped);
+	return text;
+}
+
+/* Creates twin_rel with the surface of walk file x86_file (and the twins
+ * of its submodules beside it). */
+static void twin_module_file(struct surface *parent, int x86_file, const char *twin_rel)
+{
+	const char *x86_rel = parent->c->ts->walk.files[x86_file].rel;
+	struct surface sf = { .c = parent->c, .parser = parent->parser, .arch = parent->arch, .file = x86_file,
+			      .twin_rel = twin_rel, .mirror_mods = 1, .depth = parent->depth };
+	struct file_patch *nf = parent->c->new_file(parent->c, twin_rel);
+	char *text = nf ? surface_text(&sf, x86_rel) : NULL;
+	if (text)
+		patch_insert(nf, 0, text);
+	free(text);
+	sb_free(&sf.unavailable);
+	sb_free(&sf.dropped);
 }
 
 /* ---- locating items ---- */
@@ -396,7 +649,7 @@ static void fix_path_mapping(struct rs_file *rf, uint32_t at)
 				return;
 		char *tp = target_path(p, pn, rf->arch), *xp = xstrndup(p, pn);
 		char *trel = dir_join(rf->fp->rel, tp), *xrel = dir_join(rf->fp->rel, xp);
-		char *text = surface_file(rf, xrel);
+		char *text = surface_file(rf, xrel, trel);
 		struct file_patch *nf = text ? rf->c->new_file(rf->c, trel) : NULL;
 		if (nf) {
 			patch_insert(nf, 0, text);
@@ -437,6 +690,241 @@ static void fix_compile_error(struct rs_file *rf, uint32_t at)
 			rf->repl[row] = xasprintf("%.*s, target_arch = \"%s\"%s", (int)(close - line), line, rf->arch, close);
 			return;
 		}
+	}
+}
+
+/* ---- items gated out but used (rust/gated-use) ---- */
+
+/* Text appended at the end of another file of the tree (or this one). */
+static void append_to(struct rs_file *rf, const char *rel, const char *text)
+{
+	if (!strcmp(rel, rf->fp->rel)) {
+		sb_adds(&rf->tail, text);
+		return;
+	}
+	struct file_patch *fp = rf->c->patch_for(rf->c, rel);
+	if (fp)
+		patch_insert(fp, fp->nlines, text);
+}
+
+/* The top-level item of a file that starts on `line`, its text parsed
+ * into *tree (the caller deletes it). */
+static TSNode item_on_line(struct rs_file *rf, struct textfile *tf, TSTree **tree, int line)
+{
+	TSNode none = { 0 };
+	*tree = parse(rf->parser, tf->data, tf->len);
+	TSNode root = ts_tree_root_node(*tree);
+	uint32_t count = ts_node_named_child_count(root);
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_named_child(root, i);
+		if ((int)ts_node_start_point(c).row + 1 == line && !is_type(c, "attribute_item"))
+			return c;
+	}
+	return none;
+}
+
+static int read_rel(struct rs_file *rf, const char *rel, struct textfile *tf)
+{
+	char *path = xasprintf("%s/%s", rf->c->root, rel), *why = NULL;
+	int ok = textfile_read(path, tf, &why) == 0;
+	free(path);
+	free(why);
+	return ok;
+}
+
+/* `const X` / `fn f` gated out: a twin under the negated cfg at the end
+ * of its file. */
+static void twin_item(struct rs_file *rf, const char *rel, const struct rust_decl *g)
+{
+	struct textfile tf;
+	TSTree *tree = NULL;
+	if (!read_rel(rf, rel, &tf))
+		return;
+	TSNode item = item_on_line(rf, &tf, &tree, g->line);
+	struct strbuf sb = { 0 };
+	if (!ts_node_is_null(item)) {
+		sb_addf(&sb, "\n#[cfg(not(%s))]\n", g->cfg ? g->cfg : "target_arch = \"x86_64\"");
+		size_t n;
+		const char *t = text_of(tf.data, item, &n);
+		if (is_type(item, "function_item"))
+			fn_twin(tf.data, item, "", &sb);
+		else if (is_type(item, "const_item") || is_type(item, "static_item"))
+			const_twin(tf.data, item, &sb);
+		else
+			sb_addf(&sb, "%.*s\n", (int)n, t);
+		append_to(rf, rel, sb.buf);
+	}
+	sb_free(&sb);
+	ts_tree_delete(tree);
+	textfile_free(&tf);
+}
+
+static char *dir_of(const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	return slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
+}
+
+/* The visibility text of an item (`pub `, `pub(crate) `) or "". */
+static char *visibility(const char *src, TSNode item)
+{
+	TSNode v = ts_node_named_child(item, 0);
+	size_t n;
+	if (!is_type(v, "visibility_modifier"))
+		return xstrdup("");
+	const char *t = text_of(src, v, &n);
+	return xasprintf("%.*s ", (int)n, t);
+}
+
+/* `#[cfg(x86)] mod gdb;` used as `gdb::X`: a module of the same name for
+ * the target, in `gdb_<arch>.rs` beside the x86 file, through #[path]. */
+static void twin_same_name_module(struct rs_file *rf, const char *rel, const struct rust_decl *g)
+{
+	int x86 = g->file >= 0 ? g->file : g->other_file;
+	if (x86 < 0)
+		return;
+	const char *x86_rel = rf->c->ts->walk.files[x86].rel;
+	char *xdir = dir_of(x86_rel), *gdir = dir_of(rel);
+	const char *base = strrchr(x86_rel, '/') ? strrchr(x86_rel, '/') + 1 : x86_rel;
+	char *twin = !strcmp(base, "mod.rs") ? xasprintf("%s_%s.rs", xdir, rf->arch)
+					     : xasprintf("%.*s_%s.rs", (int)(strlen(x86_rel) - 3), x86_rel, rf->arch);
+	size_t gl = strlen(gdir);
+	struct textfile tf;
+	TSTree *tree = NULL;
+	if ((gl == 0 || (!strncmp(twin, gdir, gl) && twin[gl] == '/')) && read_rel(rf, rel, &tf)) {
+		TSNode item = item_on_line(rf, &tf, &tree, g->line);
+		struct surface sf = { .c = rf->c, .parser = rf->parser, .arch = rf->arch, .file = x86, .twin_rel = twin };
+		struct file_patch *nf = ts_node_is_null(item) ? NULL : rf->c->new_file(rf->c, twin);
+		char *text = nf ? surface_text(&sf, x86_rel) : NULL;
+		if (text) {
+			patch_insert(nf, 0, text);
+			char *vis = visibility(tf.data, item);
+			char *add = xasprintf("\n#[cfg(target_arch = \"%s\")]\n#[path = \"%s\"]\n%smod %s;\n", rf->arch,
+					      twin + (gl ? gl + 1 : 0), vis, g->name);
+			append_to(rf, rel, add);
+			free(add);
+			free(vis);
+		}
+		free(text);
+		sb_free(&sf.unavailable);
+		sb_free(&sf.dropped);
+		ts_tree_delete(tree);
+		textfile_free(&tf);
+	}
+	free(twin);
+	free(xdir);
+	free(gdir);
+}
+
+/* The gated module a re-export goes through: `self::x86_64::regs::X`
+ * -> the `mod x86_64` declaration of the same file. */
+static const struct rust_decl *reexport_module(const struct rust_facts *f, const char *path)
+{
+	const char *p = str_starts(path, "self::") ? path + 6 : path;
+	const char *e = strstr(p, "::");
+	size_t n = e ? (size_t)(e - p) : strlen(p);
+	for (size_t i = 0; f && i < f->ndecls; i++)
+		if (f->decls[i].kind == RD_MOD && f->decls[i].reach == TRI_FALSE && mem_eq(p, n, f->decls[i].name))
+			return &f->decls[i];
+	return NULL;
+}
+
+/* Every gated `use` of the file through module m, again from the target's
+ * module: `pub use self::x86_64::regs::X;` -> `... self::aarch64::regs::X;`. */
+static void reexports_through(struct rs_file *rf, struct textfile *tf, TSTree *tree, const struct rust_facts *f,
+			      const struct rust_decl *m, struct strbuf *add)
+{
+	(void)tree;
+	int last = -1;
+	for (size_t i = 0; f && i < f->ndecls; i++) {
+		const struct rust_decl *d = &f->decls[i];
+		if ((d->kind != RD_USE && d->kind != RD_GLOB) || d->reach != TRI_FALSE || d->line == last ||
+		    reexport_module(f, d->path) != m)
+			continue;
+		last = d->line;
+		TSTree *t2 = NULL;
+		TSNode use = item_on_line(rf, tf, &t2, d->line);
+		size_t n, mn = strlen(m->name);
+		const char *t = ts_node_is_null(use) ? NULL : text_of(tf->data, use, &n);
+		const char *hit = NULL;
+		for (const char *p = t; p && p + mn <= t + n && !hit; p++)
+			if (!memcmp(p, m->name, mn) && (p == t || !isalnum((unsigned char)p[-1])) && p[mn] == ':')
+				hit = p;
+		if (hit)
+			sb_addf(add, "#[cfg(target_arch = \"%s\")]\n%.*s%s%.*s\n", rf->arch, (int)(hit - t), t, rf->arch,
+				(int)(t + n - hit - mn), hit + mn);
+		ts_tree_delete(t2);
+	}
+}
+
+/* `#[cfg(x86)] pub mod x86_64; #[cfg(x86)] pub use self::x86_64::regs::X;`
+ * with X used by shared code: a `<arch>` module twin with the same public
+ * names, and the same re-exports from it. */
+static void twin_reexport(struct rs_file *rf, int gate_file, const struct rust_decl *g)
+{
+	const char *rel = rf->c->ts->walk.files[gate_file].rel;
+	const struct rust_facts *f = rf->c->ts->results[gate_file].rust;
+	const struct rust_decl *m = reexport_module(f, g->path);
+	int x86 = m ? (m->file >= 0 ? m->file : m->other_file) : -1;
+	char *key = m ? xasprintf("%s:mod:%s", rel, m->name) : NULL;
+	struct textfile tf;
+	if (x86 < 0 || stub_made(rf->c, key) || !read_rel(rf, rel, &tf)) {
+		free(key);
+		return;
+	}
+	const char *x86_rel = rf->c->ts->walk.files[x86].rel;
+	size_t xl = strlen(x86_rel);
+	int is_dir = xl >= 7 && !strcmp(x86_rel + xl - 7, "/mod.rs");
+	const char *gbase = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+	int mod_rs = !strcmp(gbase, "mod.rs") || !strcmp(gbase, "lib.rs") || !strcmp(gbase, "main.rs");
+	char *mdir = mod_rs ? dir_of(rel) : xstrndup(rel, strlen(rel) - 3);
+	char *twin = xasprintf("%s%s%s%s", mdir, *mdir ? "/" : "", rf->arch, is_dir ? "/mod.rs" : ".rs");
+	struct surface sf = { .c = rf->c, .parser = rf->parser, .arch = rf->arch, .file = x86, .twin_rel = twin };
+	TSTree *tree = NULL;
+	TSNode mod = item_on_line(rf, &tf, &tree, m->line);
+	struct strbuf add = { 0 };
+	if (!ts_node_is_null(mod) && walk_index_of(rf->c, twin) < 0) {
+		twin_module_file(&sf, x86, twin);
+		char *vis = visibility(tf.data, mod);
+		sb_addf(&add, "\n#[cfg(target_arch = \"%s\")]\n%smod %s;\n", rf->arch, vis, rf->arch);
+		free(vis);
+		reexports_through(rf, &tf, tree, f, m, &add);
+		append_to(rf, rel, add.buf);
+	}
+	sb_free(&add);
+	ts_tree_delete(tree);
+	textfile_free(&tf);
+	free(twin);
+	free(mdir);
+	free(key);
+}
+
+static void fix_gated_use(struct rs_file *rf, const struct finding *fd, uint32_t at)
+{
+	int file = walk_index_of(rf->c, rf->fp->rel);
+	const struct rust_facts *f = file >= 0 ? rf->c->ts->results[file].rust : NULL;
+	for (size_t i = 0; f && i < f->nuses; i++) {
+		const struct rust_use *u = &f->uses[i];
+		if (u->line != fd->line || u->col != fd->column)
+			continue;
+		int gate_file;
+		const struct rust_decl *g = rust_gate_of(&rf->c->ts->ix, rf->c->ts->results, file, u->path, &gate_file);
+		if (!g) {
+			fix_x86_item(rf, at);   /* a Cargo.toml gate: gate the use and its users */
+			return;
+		}
+		const char *rel = rf->c->ts->walk.files[gate_file].rel;
+		char *key = xasprintf("%s:%d", rel, g->line);
+		if (g->kind == RD_USE || g->kind == RD_GLOB)
+			twin_reexport(rf, gate_file, g);
+		else if (stub_made(rf->c, key))
+			;   /* another use of the same item made its twin */
+		else if (g->kind == RD_MOD)
+			twin_same_name_module(rf, rel, g);
+		else
+			twin_item(rf, rel, g);
+		free(key);
+		return;
 	}
 }
 
@@ -509,6 +997,10 @@ void stub_rust_file(struct stub_ctx *c, struct file_patch *fp)
 			fix_path_mapping(&rf, at);
 		else if (!strcmp(f->rule, RULE_RUST_COMPILE_ERROR))
 			fix_compile_error(&rf, at);
+		else if (!strcmp(f->rule, RULE_RUST_GATED_USE))
+			fix_gated_use(&rf, f, at);
+		else if (!strcmp(f->rule, RULE_RUST_TARGET_DEP))
+			fix_x86_item(&rf, at);
 		else if (!strcmp(f->rule, RULE_RUST_ASM_X86) || !strcmp(f->rule, RULE_RUST_ARCH_X86) ||
 			 !strcmp(f->rule, RULE_RUST_TARGET_FEATURE))
 			fix_x86_item(&rf, at);

@@ -25,18 +25,101 @@ import os
 import subprocess
 import sys
 import tempfile
+import re
+import tomllib
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests"))
 from graded_lib import cargo  # noqa: E402
 RUSTC = "/usr/bin/rustc"
 TRIPLES = {"aarch64": "aarch64-unknown-linux-gnu", "x86_64": "x86_64-unknown-linux-gnu"}
+TRIPLES_BY_CFG = {}
 
 
 def crates(tree):
     """(crate dir, root file, default features) of every package in the tree."""
     return [(p["dir"], os.path.join(p["dir"], root), p["features"])
             for p in cargo.packages(tree) for root in p["roots"]]
+
+
+def target_cfg(target):
+    """rustc's cfg set for the target: {("target_arch", "aarch64"), ("unix", None), ...}."""
+    out = subprocess.run([RUSTC, "--print", "cfg", "--target", TRIPLES[target]], capture_output=True,
+                         text=True, check=True).stdout
+    cfgs = set()
+    for line in out.split():
+        key, _, value = line.partition("=")
+        cfgs.add((key, value.strip('"') if value else None))
+    return cfgs
+
+
+def cfg_holds(expr, cfgs):
+    """Evaluates a Cargo `cfg(...)` table key (all/any/not, key = "value", name)."""
+    tokens = re.findall(r'[A-Za-z_][A-Za-z0-9_]*|"[^"]*"|[(),=]', expr)
+    pos = 0
+
+    def parse():
+        nonlocal pos
+        name = tokens[pos]
+        pos += 1
+        if name in ("all", "any", "not") and pos < len(tokens) and tokens[pos] == "(":
+            pos += 1
+            args = []
+            while tokens[pos] != ")":
+                args.append(parse())
+                if tokens[pos] == ",":
+                    pos += 1
+            pos += 1
+            return all(args) if name == "all" else any(args) if name == "any" else not args[0]
+        if pos < len(tokens) and tokens[pos] == "=":
+            value = tokens[pos + 1].strip('"')
+            pos += 2
+            return (name, value) in cfgs
+        return (name, None) in cfgs
+
+    if not expr.startswith("cfg("):
+        return expr == TRIPLES_BY_CFG.get(expr, expr)  # a bare triple
+    pos = 2  # skip `cfg` `(`
+    return parse()
+
+
+def path_deps(pkg_dir, cfgs):
+    """(crate name, dependency dir) of the path dependencies the target gets."""
+    with open(os.path.join(pkg_dir, "Cargo.toml"), "rb") as f:
+        manifest = tomllib.load(f)
+    tables = [manifest.get("dependencies", {})]
+    for key, spec in manifest.get("target", {}).items():
+        if cfg_holds(key, cfgs):
+            tables.append(spec.get("dependencies", {}))
+    deps = []
+    for table in tables:
+        for name, spec in table.items():
+            if isinstance(spec, dict) and "path" in spec:
+                deps.append((name.replace("-", "_"), os.path.normpath(os.path.join(pkg_dir, spec["path"]))))
+    return deps
+
+
+def build_deps(pkg_dir, target, cfgs, outdir, built):
+    """Builds the package's path dependencies (transitively) as rlibs for the
+    target; returns the --extern flags. A dependency that fails to build is
+    a problem of the tree, reported by the caller."""
+    flags = []
+    for name, dep_dir in path_deps(pkg_dir, cfgs):
+        if dep_dir not in built:
+            dep_flags = build_deps(dep_dir, target, cfgs, outdir, built)
+            features = next((p["features"] for p in cargo.packages(dep_dir) if p["dir"] == dep_dir), [])
+            rlib = os.path.join(outdir, f"lib{name}.rlib")
+            cmd = [RUSTC, "--edition", "2021", "--crate-type", "lib", "--crate-name", name, "--target",
+                   TRIPLES[target], "--emit=link", "-o", rlib, "-L", f"dependency={outdir}"] + dep_flags
+            for feat in features:
+                cmd += ["--cfg", f'feature="{feat}"']
+            proc = subprocess.run(cmd + [os.path.join(dep_dir, "src", "lib.rs")], capture_output=True, text=True)
+            built[dep_dir] = rlib if proc.returncode == 0 else None
+        if built[dep_dir]:
+            flags += ["--extern", f"{name}={built[dep_dir]}"]
+        else:
+            raise RuntimeError(f"dependency {dep_dir} does not build for {target}: its dependents cannot be graded")
+    return flags
 
 
 def span_file(span, tree):
@@ -50,10 +133,11 @@ def span_file(span, tree):
     return None, 0
 
 
-def compile_crate(tree, root, features, target, outdir):
+def compile_crate(tree, root, features, target, outdir, externs):
     """rustc's errors for one crate: [(file, line, message)], unattributed."""
     cmd = [RUSTC, "--edition", "2021", "--crate-type", "lib", "--target", TRIPLES[target],
-           "--emit=obj", "-O", "--error-format=json", "-o", os.path.join(outdir, "out.o")]
+           "--emit=obj", "-O", "--error-format=json", "-o", os.path.join(outdir, "out.o"),
+           "-L", f"dependency={outdir}"] + externs
     for feat in features:
         cmd += ["--cfg", f'feature="{feat}"']
     proc = subprocess.run(cmd + [os.path.relpath(root, tree)], cwd=tree, capture_output=True,
@@ -104,10 +188,15 @@ def rs_files(tree):
 
 def grade(name, tree, target, archport, verbose):
     """Print one (fixture, target) table; return (agree, files, passed)."""
-    truth, loose = {}, []
+    truth, loose, built, cfgs = {}, [], {}, target_cfg(target)
     with tempfile.TemporaryDirectory(prefix="rust-truth-") as outdir:
-        for _crate, root, features in crates(tree):
-            errs, unattributed = compile_crate(tree, root, features, target, outdir)
+        for crate, root, features in crates(tree):
+            try:
+                externs = build_deps(crate, target, cfgs, outdir, built)
+            except RuntimeError as e:
+                loose.append(str(e))
+                continue
+            errs, unattributed = compile_crate(tree, root, features, target, outdir, externs)
             loose += unattributed
             for rel, line, msg in errs:
                 truth.setdefault(rel, []).append((line, msg))

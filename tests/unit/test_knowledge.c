@@ -1,6 +1,7 @@
 /* knowledge.h: the tables loaded for each target. The expectations are
  * what the cross compilers do (aarch64-linux-gnu-gcc, riscv64-linux-gnu-gcc
  * 12 on Debian), e.g. `-mgeneral-regs-only` is an aarch64 option too. */
+#include <stdio.h>
 #include <string.h>
 #include "knowledge.h"
 #include "unit.h"
@@ -199,6 +200,87 @@ START_TEST(predefined_macros)
 }
 END_TEST
 
+/* The row of `name` in k's register set, or NULL; *index gets its position. */
+static const struct target_register *reg(const struct knowledge *k, const char *name, size_t *index)
+{
+	const struct target_register *regs;
+	size_t n = knowledge_register_set(k, &regs);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(regs[i].name, name) == 0) {
+			if (index)
+				*index = i;
+			return &regs[i];
+		}
+	return NULL;
+}
+
+#define REG(k, target, name, cls, type)                                                      \
+	do {                                                                                 \
+		const struct target_register *r_ = reg((k), (name), NULL);                   \
+		ck_assert_msg(r_, "%s: register %s missing", (target), (name));              \
+		ck_assert_str_eq(r_->reg_class, (cls));                                      \
+		ck_assert_str_eq(r_->rust_type, (type));                                     \
+		ck_assert_ptr_nonnull(r_->description);                                      \
+	} while (0)
+
+START_TEST(register_sets)
+{
+	char name[16];
+	const struct target_register *regs;
+	size_t n = knowledge_register_set(ka, &regs);
+	/* aarch64: struct kvm_regs order, x0 first, then the EL1 system registers */
+	ck_assert_uint_ge(n, 31 + 3 + 32 + 2 + 1);
+	ck_assert_str_eq(regs[0].name, "x0");
+	for (int i = 0; i <= 30; i++) {
+		snprintf(name, sizeof name, "x%d", i);
+		size_t at = 0;
+		REG(ka, "aarch64", name, "gpr", "u64");
+		reg(ka, name, &at);
+		ck_assert_uint_eq(at, (size_t)i);
+	}
+	for (int i = 0; i <= 31; i++) {
+		snprintf(name, sizeof name, "v%d", i);
+		REG(ka, "aarch64", name, "fp", "u128");
+	}
+	REG(ka, "aarch64", "sp", "sp", "u64");
+	REG(ka, "aarch64", "pc", "pc", "u64");
+	REG(ka, "aarch64", "pstate", "flags", "u64");
+	REG(ka, "aarch64", "fpcr", "fpctl", "u32");   /* struct user_fpsimd_state: __u32 */
+	REG(ka, "aarch64", "fpsr", "fpctl", "u32");
+	REG(ka, "aarch64", "sctlr_el1", "sysreg", "u64");
+	REG(ka, "aarch64", "ttbr0_el1", "sysreg", "u64");
+	REG(ka, "aarch64", "elr_el1", "sysreg", "u64");
+	REG(ka, "aarch64", "spsr_el1", "sysreg", "u64");
+	ck_assert_ptr_null(reg(ka, "x31", NULL));     /* x31 is sp or xzr, not a field */
+	ck_assert_ptr_null(reg(ka, "rax", NULL));
+	ck_assert_ptr_null(reg(ka, "ra", NULL));
+
+	/* riscv64: user_regs_struct order, pc first, then x1..x31 by ABI name */
+	n = knowledge_register_set(kr, &regs);
+	ck_assert_uint_ge(n, 1 + 31 + 32 + 1 + 9);
+	ck_assert_str_eq(regs[0].name, "pc");
+	ck_assert_str_eq(regs[1].name, "ra");
+	REG(kr, "riscv64", "pc", "pc", "u64");
+	REG(kr, "riscv64", "ra", "gpr", "u64");
+	REG(kr, "riscv64", "sp", "sp", "u64");
+	REG(kr, "riscv64", "a0", "gpr", "u64");
+	REG(kr, "riscv64", "t6", "gpr", "u64");
+	REG(kr, "riscv64", "f0", "fp", "u64");
+	REG(kr, "riscv64", "f31", "fp", "u64");
+	REG(kr, "riscv64", "fcsr", "fpctl", "u32");   /* struct __riscv_d_ext_state: __u32 */
+	REG(kr, "riscv64", "sstatus", "sysreg", "u64");
+	REG(kr, "riscv64", "satp", "sysreg", "u64");
+	ck_assert_ptr_null(reg(kr, "x0", NULL));
+	ck_assert_ptr_null(reg(kr, "zero", NULL));
+	ck_assert_ptr_null(reg(kr, "sctlr_el1", NULL));
+
+	/* x86_64: no twin set */
+	regs = (const struct target_register *)1;
+	ck_assert_uint_eq(knowledge_register_set(kx, &regs), 0);
+	ck_assert_ptr_null(regs);
+}
+END_TEST
+
 Suite *knowledge_suite(void)
 {
 	Suite *s = suite_create("knowledge");
@@ -217,6 +299,7 @@ Suite *knowledge_suite(void)
 	tcase_add_test(tc, bad_mflags);
 	tcase_add_test(tc, bad_march);
 	tcase_add_test(tc, predefined_macros);
+	tcase_add_test(tc, register_sets);
 	suite_add_tcase(s, tc);
 	return s;
 }

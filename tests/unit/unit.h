@@ -13,6 +13,7 @@ Suite *asm_check_suite(void);
 Suite *knowledge_suite(void);
 Suite *rules_c_suite(void);
 Suite *rules_asm_build_suite(void);
+Suite *rules_rust_suite(void);
 Suite *scan_lib_suite(void);
 
 /* The directory every test tree is created under (set by main). */

@@ -1,0 +1,518 @@
+/* The crate-wide pass: resolves the paths each compiled .rs file names
+ * (struct rust_facts) through the module tree of its crate and the crates
+ * it depends on, the way rustc would for the target. A path that reaches
+ * an item only through a cfg that is false on the target fails there
+ * (E0432/E0433/E0425): rust/gated-use, or rust/target-dependency when the
+ * gate is a [target.'cfg(...)'.dependencies] table of Cargo.toml. A path
+ * archport cannot follow (macros, external crates, std) is not reported. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rules.h"
+#include "rust_internal.h"
+
+/* A crate's Cargo.toml dependencies, as declarations of its root. */
+struct crate_deps {
+	int toml;                 /* walk index of the Cargo.toml, or -1 */
+	struct rust_decl *decls;
+	size_t n, cap;
+};
+
+struct resolver {
+	const struct tree_index *ix;
+	const struct file_scan *results;
+	int *root;                /* per file: its crate root, or -1 */
+	int *parent;              /* per file: the file that declares it */
+	struct crate_deps *deps;  /* per crate root file */
+	struct rust_cfg_env env;
+};
+
+/* R_NONE: the module is fully known and has no such name (no item
+ * macros, every glob followed); R_UNKNOWN: archport cannot tell. */
+enum res { R_UNKNOWN, R_NONE, R_MOD, R_ITEM, R_GATED };
+
+struct result {
+	enum res kind;
+	int file;                          /* R_MOD: the module's file */
+	const struct rust_decl *gate;      /* R_GATED */
+	int gate_file;
+};
+
+#define MAX_DEPTH 12
+
+static struct result resolve_in(struct resolver *r, int scope, char **seg, size_t nseg, int any, int depth);
+
+/* ---- the crate structure ---- */
+
+static size_t nfiles(const struct resolver *r)
+{
+	return r->ix->walk->len;
+}
+
+/* Crate roots first, then every module file they declare, whatever the
+ * cfgs: gated modules are where the x86 build finds its names. */
+static void link_modules(struct resolver *r)
+{
+	size_t n = nfiles(r), head = 0, tail = 0;
+	int *queue = xcalloc(n ? n : 1, sizeof *queue);
+	for (size_t i = 0; i < n; i++) {
+		r->root[i] = r->parent[i] = -1;
+		if (r->ix->walk->files[i].kind == FK_RUST && rust_is_crate_root(r->ix, r->ix->walk->files[i].rel)) {
+			r->root[i] = (int)i;
+			queue[tail++] = (int)i;
+		}
+	}
+	while (head < tail) {
+		int i = queue[head++];
+		const struct rust_facts *f = r->results[i].rust;
+		for (size_t j = 0; f && j < f->ndecls; j++) {
+			const struct rust_decl *d = &f->decls[j];
+			int targets[2] = { d->file, d->other_file };
+			for (int t = 0; t < 2; t++)
+				if (d->kind == RD_MOD && targets[t] >= 0 && r->root[targets[t]] < 0 && tail < n) {
+					r->root[targets[t]] = r->root[i];
+					r->parent[targets[t]] = i;
+					queue[tail++] = targets[t];
+				}
+		}
+	}
+	free(queue);
+}
+
+/* ---- Cargo.toml dependencies ---- */
+
+/* The table a `[...]` header opens: 0 none, 1 [dependencies] or its
+ * target form, 2 [dependencies.NAME] (then *name); *pred is the target
+ * predicate text, or NULL. */
+static int dep_table(const char *h, size_t n, const char **pred, size_t *pn, const char **name, size_t *nn)
+{
+	*pred = NULL;
+	*pn = 0;
+	if (n > 7 && !memcmp(h, "target.", 7)) {
+		char q = h[7];
+		const char *e = (q == '\'' || q == '"') ? memchr(h + 8, q, n - 8) : memchr(h + 7, '.', n - 7);
+		if (!e)
+			return 0;
+		*pred = h + 7 + (q == '\'' || q == '"');
+		*pn = (size_t)(e - *pred);
+		h = e + (q == '\'' || q == '"');
+		n -= (size_t)(h - (*pred - 7 - (q == '\'' || q == '"')));
+		if (n && *h == '.')
+			h++, n--;
+	}
+	if (n == 12 && !memcmp(h, "dependencies", 12))
+		return 1;
+	if (n > 13 && !memcmp(h, "dependencies.", 13)) {
+		*name = h + 13;
+		*nn = n - 13;
+		return 2;
+	}
+	return 0;
+}
+
+static enum tri target_pred(struct resolver *r, const char *p, size_t n)
+{
+	if (!p)
+		return TRI_TRUE;
+	if (n > 5 && !memcmp(p, "cfg(", 4) && p[n - 1] == ')')
+		return rust_cfg_eval(&r->env, p + 4, n - 5);
+	const char *arch = rust_target_arch(r->ix->k->target);
+	size_t an = strlen(arch);
+	return n > an && !memcmp(p, arch, an) && p[an] == '-' ? TRI_TRUE : TRI_FALSE;   /* a target triple */
+}
+
+/* `path = "../x"` inside a dependency's inline table or sub-table line. */
+static char *dep_path(const char *s, size_t n)
+{
+	for (const char *p = s; p + 4 < s + n; p++)
+		if (!memcmp(p, "path", 4) && (p == s || !isalnum((unsigned char)p[-1]) ) ) {
+			const char *q = memchr(p, '"', (size_t)(s + n - p));
+			const char *e = q ? memchr(q + 1, '"', (size_t)(s + n - q - 1)) : NULL;
+			if (e)
+				return xstrndup(q + 1, (size_t)(e - q - 1));
+		}
+	return NULL;
+}
+
+/* "a/b/../c/./d" -> "a/c/d" (relative paths inside the tree). */
+static char *normalize(const char *p)
+{
+	char *out = xcalloc(strlen(p) + 1, 1);
+	size_t o = 0;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 2 && !memcmp(p, "..", 2)) {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+			out[o] = '\0';
+		} else if (n && !(n == 1 && *p == '.')) {
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+			out[o] = '\0';
+		}
+		p += n + (e != NULL);
+	}
+	return out;
+}
+
+static void add_dep(struct resolver *r, struct crate_deps *cd, const char *crate_dir, const char *name, size_t nn,
+		    const char *path, enum tri reach, const char *pred, size_t pn, int line)
+{
+	GROW(cd->decls, cd->n, cd->cap);
+	struct rust_decl *d = &cd->decls[cd->n++];
+	memset(d, 0, sizeof *d);
+	d->kind = RD_MOD;
+	d->name = xstrndup(name, nn);
+	for (char *c = d->name; *c; c++)
+		if (*c == '-')
+			*c = '_';
+	d->file = d->other_file = -1;
+	if (path) {
+		char *rel = *crate_dir ? xasprintf("%s/%s/src/lib.rs", crate_dir, path) : xasprintf("%s/src/lib.rs", path);
+		char *norm = normalize(rel);
+		intptr_t v = (intptr_t)strmap_value(&r->ix->files, norm, strlen(norm));
+		d->file = v > 0 ? (int)v - 1 : -1;
+		free(rel);
+		free(norm);
+	}
+	d->reach = reach;
+	d->line = line;
+	d->cfg = pred ? xstrndup(pred, pn) : NULL;
+}
+
+static void parse_deps(struct resolver *r, struct crate_deps *cd, const char *crate_dir, const char *s, size_t len)
+{
+	int table = 0, line = 0;
+	const char *pred = NULL, *sub = NULL, *end = s + len;
+	size_t pn = 0, sn = 0;
+	for (const char *p = s; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		eol = eol ? eol : end;
+		line++;
+		while (p < eol && isspace((unsigned char)*p))
+			p++;
+		if (p < eol && *p == '[') {
+			const char *close = memchr(p, ']', (size_t)(eol - p));
+			table = close ? dep_table(p + 1, (size_t)(close - p - 1), &pred, &pn, &sub, &sn) : 0;
+			if (table == 2) {
+				char *path = NULL;   /* the path key follows on its own line */
+				for (const char *q = eol; q < end && *q != '['; q++)
+					if (!path && !memcmp(q, "path", 4))
+						path = dep_path(q, (size_t)(end - q));
+				add_dep(r, cd, crate_dir, sub, sn, path, target_pred(r, pred, pn), pred, pn, line);
+				free(path);
+			}
+		} else if (table == 1 && p < eol && *p != '#') {
+			const char *k = p;
+			while (p < eol && (isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
+				p++;
+			char *path = dep_path(p, (size_t)(eol - p));
+			if (p > k)
+				add_dep(r, cd, crate_dir, k, (size_t)(p - k), path, target_pred(r, pred, pn), pred, pn, line);
+			free(path);
+		}
+		p = eol + (eol < end);
+	}
+}
+
+/* The dependencies of the crate whose root is file `root`. */
+static struct crate_deps *deps_of(struct resolver *r, int root)
+{
+	struct crate_deps *cd = &r->deps[root];
+	if (cd->toml != -2)
+		return cd;
+	cd->toml = -1;
+	char *dir = xstrdup(r->ix->walk->files[root].rel);
+	for (char *slash; (slash = strrchr(dir, '/')) != NULL || *dir;) {
+		if (slash)
+			*slash = '\0';
+		else
+			*dir = '\0';
+		char *toml = *dir ? xasprintf("%s/Cargo.toml", dir) : xstrdup("Cargo.toml");
+		intptr_t v = (intptr_t)strmap_value(&r->ix->files, toml, strlen(toml));
+		if (v > 0) {
+			struct textfile tf;
+			char *why = NULL;
+			cd->toml = (int)v - 1;
+			if (textfile_read(r->ix->walk->files[cd->toml].path, &tf, &why) == 0) {
+				parse_deps(r, cd, dir, tf.data, tf.len);
+				textfile_free(&tf);
+			}
+			free(why);
+			free(toml);
+			break;
+		}
+		free(toml);
+	}
+	free(dir);
+	return cd;
+}
+
+/* ---- lookup ---- */
+
+static char **split_path(const char *path, size_t *n)
+{
+	char **seg = NULL;
+	size_t cap = 0;
+	*n = 0;
+	for (const char *p = path;;) {
+		const char *e = strstr(p, "::");
+		GROW(seg, *n, cap);
+		seg[(*n)++] = e ? xstrndup(p, (size_t)(e - p)) : xstrdup(p);
+		if (!e)
+			break;
+		p = e + 2;
+	}
+	return seg;
+}
+
+static struct result res(enum res kind, int file)
+{
+	struct result x = { kind, file, NULL, -1 };
+	return x;
+}
+
+static struct result gated(const struct rust_decl *d, int file)
+{
+	struct result x = { R_GATED, -1, d, file };
+	return x;
+}
+
+/* A use/glob path resolved from the module that declares it. */
+static struct result resolve_text(struct resolver *r, int scope, const char *path, int any, int depth)
+{
+	size_t n;
+	char **seg = split_path(path, &n);
+	struct result x = resolve_in(r, scope, seg, n, any, depth + 1);
+	for (size_t i = 0; i < n; i++)
+		free(seg[i]);
+	free(seg);
+	return x;
+}
+
+static struct result found_decl(struct resolver *r, int m, const struct rust_decl *d, int any, int depth)
+{
+	if (d->kind == RD_MOD) {
+		int f = d->file >= 0 ? d->file : any ? d->other_file : -1;
+		return f >= 0 ? res(R_MOD, f) : res(R_UNKNOWN, -1);
+	}
+	if (d->kind == RD_USE)
+		return resolve_text(r, m, d->path, any, depth);
+	return res(R_ITEM, -1);
+}
+
+/* `name` in module file m. any: look through gated items too (what the
+ * x86 build sees). */
+static struct result lookup(struct resolver *r, int m, const char *name, int any, int depth)
+{
+	const struct rust_facts *f = r->results[m].rust;
+	const struct rust_decl *gate = NULL;
+	int unknown = 0, gate_file = -1;
+	if (depth > MAX_DEPTH)
+		return res(R_UNKNOWN, -1);
+	for (size_t i = 0; f && i < f->ndecls; i++) {
+		const struct rust_decl *d = &f->decls[i];
+		if (d->kind == RD_GLOB || strcmp(d->name, name) != 0)
+			continue;
+		if (d->reach != TRI_FALSE || any) {
+			struct result x = found_decl(r, m, d, any, depth);
+			if (x.kind != R_GATED)
+				return x;
+			if (!gate) {
+				gate = x.gate;
+				gate_file = x.gate_file;
+			}
+		} else if (!gate) {
+			gate = d;
+			gate_file = m;
+		}
+	}
+	for (size_t i = 0; f && i < f->ndecls; i++) {
+		const struct rust_decl *d = &f->decls[i];
+		if (d->kind != RD_GLOB || (d->reach == TRI_FALSE && !any))
+			continue;
+		struct result g = resolve_text(r, m, d->path, any, depth);
+		if (g.kind != R_MOD) {
+			unknown = 1;
+			continue;
+		}
+		struct result x = lookup(r, g.file, name, any, depth + 1);
+		if (x.kind == R_MOD || x.kind == R_ITEM)
+			return x;
+		unknown |= x.kind == R_UNKNOWN;
+	}
+	unknown |= f == NULL || f->item_macros;
+	if (gate)
+		return gated(gate, gate_file);
+	/* a name only a gated glob brings in */
+	for (size_t i = 0; f && i < f->ndecls && !any && !unknown; i++) {
+		const struct rust_decl *d = &f->decls[i];
+		if (d->kind != RD_GLOB || d->reach != TRI_FALSE)
+			continue;
+		struct result g = resolve_text(r, m, d->path, 1, depth);
+		enum res k = g.kind == R_MOD ? lookup(r, g.file, name, 1, depth + 1).kind : R_UNKNOWN;
+		if (k == R_MOD || k == R_ITEM)
+			return gated(d, m);
+	}
+	return res(unknown ? R_UNKNOWN : R_NONE, -1);
+}
+
+/* The first segment: crate/self/super, a name of the scope, or a crate. */
+static struct result first_segment(struct resolver *r, int scope, const char *s, int any, int depth)
+{
+	if (!strcmp(s, "crate"))
+		return r->root[scope] >= 0 ? res(R_MOD, r->root[scope]) : res(R_UNKNOWN, -1);
+	if (!strcmp(s, "self"))
+		return res(R_MOD, scope);
+	if (!strcmp(s, "super"))
+		return r->parent[scope] >= 0 ? res(R_MOD, r->parent[scope]) : res(R_UNKNOWN, -1);
+	struct result x = lookup(r, scope, s, any, depth);
+	if ((x.kind != R_UNKNOWN && x.kind != R_NONE) || r->root[scope] < 0)
+		return x;
+	struct crate_deps *cd = deps_of(r, r->root[scope]);
+	const struct rust_decl *gate = NULL;
+	for (size_t i = 0; i < cd->n; i++) {
+		if (strcmp(cd->decls[i].name, s) != 0)
+			continue;
+		if (cd->decls[i].reach != TRI_FALSE || any)
+			return cd->decls[i].file >= 0 ? res(R_MOD, cd->decls[i].file) : res(R_UNKNOWN, -1);
+		gate = &cd->decls[i];
+	}
+	return gate ? gated(gate, cd->toml) : x;
+}
+
+static struct result resolve_in(struct resolver *r, int scope, char **seg, size_t nseg, int any, int depth)
+{
+	if (depth > MAX_DEPTH || nseg == 0)
+		return res(R_UNKNOWN, -1);
+	struct result x = first_segment(r, scope, seg[0], any, depth);
+	for (size_t i = 1; i < nseg && x.kind == R_MOD; i++) {
+		if (!strcmp(seg[i], "super")) {
+			x = r->parent[x.file] >= 0 ? res(R_MOD, r->parent[x.file]) : res(R_UNKNOWN, -1);
+			continue;
+		}
+		if (!strcmp(seg[i], "self"))
+			continue;
+		x = lookup(r, x.file, seg[i], any, depth + 1);
+	}
+	return x;
+}
+
+/* ---- the pass ---- */
+
+static void resolver_init(struct resolver *r, const struct tree_index *ix, const struct file_scan *results)
+{
+	size_t n = ix->walk->len ? ix->walk->len : 1;
+	r->ix = ix;
+	r->results = results;
+	r->root = xcalloc(n, sizeof *r->root);
+	r->parent = xcalloc(n, sizeof *r->parent);
+	r->deps = xcalloc(n, sizeof *r->deps);
+	for (size_t i = 0; i < n; i++)
+		r->deps[i].toml = -2;   /* not read yet */
+	rust_cfg_init(&r->env, ix->k->target);
+	link_modules(r);
+}
+
+static void resolver_free(struct resolver *r)
+{
+	for (size_t i = 0; i < r->ix->walk->len; i++) {
+		for (size_t j = 0; j < r->deps[i].n; j++) {
+			free(r->deps[i].decls[j].name);
+			free(r->deps[i].decls[j].cfg);
+		}
+		free(r->deps[i].decls);
+	}
+	free(r->deps);
+	free(r->root);
+	free(r->parent);
+	rust_cfg_free(&r->env);
+}
+
+static void report_use(struct resolver *r, struct file_scan *out, size_t file, const struct rust_use *u,
+		       struct result x)
+{
+	int dep = x.gate_file >= 0 && r->ix->walk->files[x.gate_file].kind != FK_RUST;
+	const char *where = x.gate_file >= 0 ? r->ix->walk->files[x.gate_file].rel : "?";
+	char *cfg = x.gate->cfg ? xasprintf("#[cfg(%s)]", x.gate->cfg) : xstrdup("a cfg that is off");
+	char *msg = dep ? xasprintf("`%s`: crate `%s` is a dependency only under [target.'%s'.dependencies] (%s:%d), "
+				    "so %s builds do not have it (E0432/E0433)",
+				    u->path, x.gate->name, x.gate->cfg ? x.gate->cfg : "?", where, x.gate->line,
+				    r->ix->k->target)
+			: xasprintf("`%s` exists only under %s (`%s`, %s:%d): %s builds have no such item "
+				    "(E0432/E0433/E0425)",
+				    u->path, cfg, x.gate->name ? x.gate->name : x.gate->path, where, x.gate->line,
+				    r->ix->k->target);
+	struct finding fd = { .rule = dep ? RULE_RUST_TARGET_DEP : RULE_RUST_GATED_USE,
+			      .severity = u->reach == TRI_TRUE ? SEV_ERROR : SEV_WARNING,
+			      .file = (char *)r->ix->walk->files[file].rel,
+			      .line = u->line, .column = u->col, .end_line = u->end_line, .end_column = u->end_col,
+			      .message = msg, .fix = "stub" };
+	findings_add(&out->findings, &fd);
+	free(msg);
+	free(cfg);
+}
+
+/* Library and binary code only: build scripts, tests, examples and
+ * benches also see [build-]/[dev-dependencies], which this pass skips. */
+static int checked_crate(const struct resolver *r, int root)
+{
+	const char *rel = r->ix->walk->files[root].rel;
+	size_t n = strlen(rel);
+	return (n >= 10 && !strcmp(rel + n - 10, "src/lib.rs")) || (n >= 11 && !strcmp(rel + n - 11, "src/main.rs")) ||
+	       strstr(rel, "src/bin/") != NULL;
+}
+
+/* `Regs::default()` after `use crate::arch::Regs;`: rustc reports the
+ * import, not each use of the name it failed to bring in. */
+static int through_local_use(const struct rust_facts *f, const char *path)
+{
+	const char *e = strstr(path, "::");
+	size_t n = e ? (size_t)(e - path) : strlen(path);
+	for (size_t i = 0; i < f->ndecls; i++)
+		if (f->decls[i].kind == RD_USE && f->decls[i].reach != TRI_FALSE && mem_eq(path, n, f->decls[i].name))
+			return 1;
+	return 0;
+}
+
+void rust_check_uses(const struct tree_index *ix, struct file_scan *results, const char *state)
+{
+	if (ix->k->target_is_x86)
+		return;
+	struct resolver r;
+	resolver_init(&r, ix, results);
+	for (size_t i = 0; i < ix->walk->len; i++) {
+		const struct rust_facts *f = results[i].rust;
+		if (!f || r.root[i] < 0 || !state[i] || !checked_crate(&r, r.root[i]))
+			continue;
+		for (size_t j = 0; j < f->nuses; j++) {
+			struct rust_use u = f->uses[j];
+			if (through_local_use(f, u.path))
+				continue;
+			if (state[i] == 1)
+				u.reach = TRI_UNKNOWN;
+			struct result x = resolve_text(&r, (int)i, u.path, 0, 0);
+			if (x.kind == R_GATED)
+				report_use(&r, &results[i], i, &u, x);
+		}
+	}
+	resolver_free(&r);
+}
+
+const struct rust_decl *rust_gate_of(const struct tree_index *ix, const struct file_scan *results, int file,
+				     const char *path, int *decl_file)
+{
+	struct resolver r;
+	resolver_init(&r, ix, results);
+	struct result x = resolve_text(&r, file, path, 0, 0);
+	resolver_free(&r);
+	*decl_file = x.kind == R_GATED ? x.gate_file : -1;
+	if (x.kind != R_GATED || x.gate_file < 0 || ix->walk->files[x.gate_file].kind != FK_RUST)
+		return NULL;   /* a Cargo.toml gate: its decl is gone with the resolver */
+	return x.gate;
+}
