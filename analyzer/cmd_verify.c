@@ -87,6 +87,7 @@ struct verify {
 	char *epoch;         /* SOURCE_DATE_EPOCH, the same for every build */
 	char *scratch, *tree, *build, *logs, *patch;
 	int patch_files;     /* 0: empty patch, nothing to apply */
+	const char *rust_bin;  /* where cargo/rustc/rustdoc come from: "" (PATH) or "/usr/bin/" */
 	struct step steps[NSTEPS];
 };
 
@@ -670,9 +671,21 @@ static char *cargo_var(const struct verify *v, const char *name, const char *val
 	return sb_detach(&sb);
 }
 
+/* Host builds are compared object by object: the objects rustc writes
+ * with -C save-temps, one codegen unit per crate, at -C opt-level=2 -g. */
+#define RUST_COMPARE_FLAGS "-C opt-level=2 -g -C codegen-units=1 -C save-temps"
+
 static void cargo_env(const struct verify *v, int target, struct cmd *c)
 {
 	sv_add(&c->env, xasprintf("CARGO_TARGET_DIR=%s", v->build));
+	if (*v->rust_bin) {
+		sv_add(&c->env, xasprintf("RUSTC=%srustc", v->rust_bin));
+		sv_add(&c->env, xasprintf("RUSTDOC=%srustdoc", v->rust_bin));
+	}
+	if (!target) {
+		sv_push(&c->env, "CARGO_INCREMENTAL=0");
+		sv_push(&c->env, "RUSTFLAGS=" RUST_COMPARE_FLAGS);
+	}
 	if (!target || !is_cross(v))
 		return;
 	char *linker = tool(v, 1, "gcc");
@@ -686,7 +699,7 @@ static void cargo_env(const struct verify *v, int target, struct cmd *c)
 
 static void cargo_argv(const struct verify *v, int target, const char *what, struct strvec *a)
 {
-	sv_push(a, "cargo");
+	sv_add(a, xasprintf("%scargo", v->rust_bin));
 	sv_push(a, what);
 	sv_add(a, xasprintf("-j%d", v->jobs));
 	if (target && is_cross(v)) {
@@ -1160,7 +1173,7 @@ static void skip_rest(struct verify *v, enum step_id from, const char *why)
 /* Where the objects of a stashed host build are. */
 static char *objects_dir(const struct verify *v, const char *name)
 {
-	if (v->bs == BS_CMAKE)
+	if (v->bs == BS_CMAKE || v->bs == BS_CARGO)
 		return xasprintf("%s/%s-build", v->scratch, name);
 	return xasprintf("%s/%s", v->scratch, name);
 }
@@ -1170,9 +1183,7 @@ static void host_builds(struct verify *v)
 	build_step(v, ST_HOST_AFTER, 0, "host-after");
 	if (stash(v, "after") != 0)
 		return;
-	if (v->bs == BS_CARGO)
-		step_set(v, ST_OBJECTS, SKIPPED, xstrdup("Rust objects are not compared yet"));
-	else if (v->steps[ST_HOST_BEFORE].res != OK || v->steps[ST_HOST_AFTER].res != OK)
+	if (v->steps[ST_HOST_BEFORE].res != OK || v->steps[ST_HOST_AFTER].res != OK)
 		step_set(v, ST_OBJECTS, SKIPPED, xstrdup("a host build failed"));
 	else {
 		char *before = objects_dir(v, "before"), *after = objects_dir(v, "after");
@@ -1184,11 +1195,12 @@ static void host_builds(struct verify *v)
 
 /* Whether rustc has the target's standard library: without it a cross
  * build fails on `core`, which says nothing about the tree. */
-static int rust_target_installed(const struct verify *v)
+static int rust_target_installed(const struct verify *v, const char *bin)
 {
 	char *log = log_path(v, "rustc");
 	struct cmd c = { .cwd = v->scratch, .log = log };
-	const char *args[] = { "rustc", "--print", "target-libdir", "--target", v->target->rust };
+	const char *args[] = { "--print", "target-libdir", "--target", v->target->rust };
+	sv_add(&c.argv, xasprintf("%srustc", bin));
 	for (size_t i = 0; i < sizeof args / sizeof *args; i++)
 		sv_push(&c.argv, args[i]);
 	int rc = run_cmd(&c);
@@ -1207,6 +1219,17 @@ static int rust_target_installed(const struct verify *v)
 	return found;
 }
 
+/* The toolchain on PATH (rustup's, say) may lack the target's standard
+ * library that Debian's /usr/bin/rustc has (libstd-rust-dev:arm64): then
+ * Debian's cargo, rustc and rustdoc build both sides, host and target. */
+static void choose_rust(struct verify *v)
+{
+	v->rust_bin = "";
+	if (is_cross(v) && !rust_target_installed(v, "") && exists("/usr/bin/cargo") &&
+	    rust_target_installed(v, "/usr/bin/"))
+		v->rust_bin = "/usr/bin/";
+}
+
 /* Returns -1 on an I/O error that stops the run (already reported). */
 static int run_steps(struct verify *v)
 {
@@ -1217,6 +1240,8 @@ static int run_steps(struct verify *v)
 		skip_rest(v, ST_HOST_BEFORE, "no patch");
 		return 0;
 	}
+	if (v->bs == BS_CARGO)
+		choose_rust(v);
 	build_step(v, ST_HOST_BEFORE, 0, "host-before");
 	if (stash(v, "before") || fresh_tree(v))
 		return -1;
@@ -1227,7 +1252,7 @@ static int run_steps(struct verify *v)
 	host_builds(v);
 	if (fresh_tree(v) || apply_patch(v))
 		return -1;
-	if (v->bs == BS_CARGO && is_cross(v) && !rust_target_installed(v)) {
+	if (v->bs == BS_CARGO && is_cross(v) && !rust_target_installed(v, v->rust_bin)) {
 		char *why = xasprintf("Rust target %s is not installed (rustup target add %s)", v->target->rust,
 				      v->target->rust);
 		skip_rest(v, ST_TARGET, why);
@@ -1460,7 +1485,7 @@ static void verify_free(struct verify *v)
 
 int cmd_verify(int argc, char **argv)
 {
-	struct verify v = {0};
+	struct verify v = { .rust_bin = "" };
 	int rc = parse_args(argc, argv, &v);
 	if (rc == 0 && make_scratch(&v) != 0)
 		rc = 2;

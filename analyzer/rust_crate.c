@@ -4,6 +4,7 @@
  * target (the refs rust_scan.c records). A file no crate reaches, such as
  * the x86 file of a path mapping, is not compiled: its findings become
  * notes. A file reached only through undecidable cfgs keeps warnings. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rules.h"
@@ -18,8 +19,6 @@ static int has_file(const struct tree_index *ix, const char *dir, size_t dn, con
 	return found;
 }
 
-/* A crate root, or a file outside every crate (compiled some other way:
- * archport cannot tell, so it counts as compiled). */
 /* `in`, relative to a crate's directory, is one of its target roots. */
 static int is_root_in_crate(const char *in)
 {
@@ -36,9 +35,12 @@ static int is_root_in_crate(const char *in)
 }
 
 /* The innermost crate (a directory with Cargo.toml) decides; a file in no
- * crate at all is a root of its own. */
-int rust_is_crate_root(const struct tree_index *ix, const char *rel)
+ * crate at all is a root of its own (compiled some other way: archport
+ * cannot tell, so it counts as compiled). */
+int rust_is_crate_root(const struct tree_index *ix, const struct strmap *roots, const char *rel)
 {
+	if (strmap_has(roots, rel, strlen(rel)))
+		return 1;
 	for (const char *p = rel + strlen(rel); p > rel; p--) {
 		if (p[-1] != '/')
 			continue;
@@ -68,14 +70,91 @@ static void downgrade(struct file_scan *r, int unknown)
 	}
 }
 
+/* "a/b/../c/./d" -> "a/c/d" (relative paths inside the tree). */
+char *rust_fold_path(const char *p)
+{
+	char *out = xcalloc(strlen(p) + 1, 1);
+	size_t o = 0;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 2 && !memcmp(p, "..", 2)) {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+			out[o] = '\0';
+		} else if (n && !(n == 1 && *p == '.')) {
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+			out[o] = '\0';
+		}
+		p += n + (e != NULL);
+	}
+	return out;
+}
+
+/* `path = "..."` under [lib], [[bin]], [[test]], [[example]], [[bench]]. */
+static void manifest_paths(const char *dir, const char *s, size_t len, struct strmap *out)
+{
+	int in_target = 0;
+	const char *end = s + len;
+	for (const char *p = s; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		eol = eol ? eol : end;
+		while (p < eol && isspace((unsigned char)*p))
+			p++;
+		if (p < eol && *p == '[') {
+			static const char *const tables[] = { "[lib]", "[[bin]]", "[[test]]", "[[example]]", "[[bench]]" };
+			in_target = 0;
+			for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+				in_target |= !strncmp(p, tables[i], strlen(tables[i]));
+		} else if (in_target && (size_t)(eol - p) > 4 && !memcmp(p, "path", 4)) {
+			const char *q = memchr(p, '"', (size_t)(eol - p));
+			const char *e = q ? memchr(q + 1, '"', (size_t)(eol - q - 1)) : NULL;
+			if (e) {
+				char *rel = *dir ? xasprintf("%s/%.*s", dir, (int)(e - q - 1), q + 1)
+						 : xstrndup(q + 1, (size_t)(e - q - 1));
+				char *folded = rust_fold_path(rel);
+				strmap_get(out, folded, strlen(folded), 1);
+				free(folded);
+				free(rel);
+			}
+		}
+		p = eol + (eol < end);
+	}
+}
+
+void rust_manifest_roots(const struct tree_index *ix, struct strmap *out)
+{
+	for (size_t i = 0; i < ix->walk->len; i++) {
+		const char *rel = ix->walk->files[i].rel, *slash = strrchr(rel, '/');
+		const char *base = slash ? slash + 1 : rel;
+		struct textfile tf;
+		char *why = NULL;
+		if (strcmp(base, "Cargo.toml") != 0 || textfile_read(ix->walk->files[i].path, &tf, &why) != 0) {
+			free(why);
+			continue;
+		}
+		char *dir = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
+		manifest_paths(dir, tf.data, tf.len, out);
+		free(dir);
+		textfile_free(&tf);
+	}
+}
+
 /* state: 0 not reached, 1 only through unknown cfgs, 2 compiled. */
 char *rust_apply_gating(const struct tree_index *ix, struct file_scan *results)
 {
 	size_t n = ix->walk->len;
 	char *state = xcalloc(n ? n : 1, 1);
+	struct strmap roots = { 0 };
+	rust_manifest_roots(ix, &roots);
 	size_t *queue = xcalloc(n ? n * 2 + 1 : 1, sizeof *queue), head = 0, tail = 0;
 	for (size_t i = 0; i < n; i++)
-		if (ix->walk->files[i].kind == FK_RUST && rust_is_crate_root(ix, ix->walk->files[i].rel)) {
+		if (ix->walk->files[i].kind == FK_RUST && rust_is_crate_root(ix, &roots, ix->walk->files[i].rel)) {
 			state[i] = 2;
 			queue[tail++] = i;
 		}
@@ -94,5 +173,6 @@ char *rust_apply_gating(const struct tree_index *ix, struct file_scan *results)
 		if (ix->walk->files[i].kind == FK_RUST && state[i] < 2)
 			downgrade(&results[i], state[i] == 1);
 	free(queue);
+	strmap_free(&roots, NULL);
 	return state;
 }

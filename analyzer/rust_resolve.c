@@ -25,6 +25,7 @@ struct resolver {
 	int *parent;              /* per file: the file that declares it */
 	struct crate_deps *deps;  /* per crate root file */
 	struct rust_cfg_env env;
+	struct strmap roots;      /* targets Cargo.toml places by path */
 };
 
 /* R_NONE: the module is fully known and has no such name (no item
@@ -57,7 +58,7 @@ static void link_modules(struct resolver *r)
 	int *queue = xcalloc(n ? n : 1, sizeof *queue);
 	for (size_t i = 0; i < n; i++) {
 		r->root[i] = r->parent[i] = -1;
-		if (r->ix->walk->files[i].kind == FK_RUST && rust_is_crate_root(r->ix, r->ix->walk->files[i].rel)) {
+		if (r->ix->walk->files[i].kind == FK_RUST && rust_is_crate_root(r->ix, &r->roots, r->ix->walk->files[i].rel)) {
 			r->root[i] = (int)i;
 			queue[tail++] = (int)i;
 		}
@@ -134,32 +135,6 @@ static char *dep_path(const char *s, size_t n)
 	return NULL;
 }
 
-/* "a/b/../c/./d" -> "a/c/d" (relative paths inside the tree). */
-static char *normalize(const char *p)
-{
-	char *out = xcalloc(strlen(p) + 1, 1);
-	size_t o = 0;
-	while (*p) {
-		const char *e = strchr(p, '/');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (n == 2 && !memcmp(p, "..", 2)) {
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-			out[o] = '\0';
-		} else if (n && !(n == 1 && *p == '.')) {
-			if (o)
-				out[o++] = '/';
-			memcpy(out + o, p, n);
-			o += n;
-			out[o] = '\0';
-		}
-		p += n + (e != NULL);
-	}
-	return out;
-}
-
 static void add_dep(struct resolver *r, struct crate_deps *cd, const char *crate_dir, const char *name, size_t nn,
 		    const char *path, enum tri reach, const char *pred, size_t pn, int line)
 {
@@ -174,7 +149,7 @@ static void add_dep(struct resolver *r, struct crate_deps *cd, const char *crate
 	d->file = d->other_file = -1;
 	if (path) {
 		char *rel = *crate_dir ? xasprintf("%s/%s/src/lib.rs", crate_dir, path) : xasprintf("%s/src/lib.rs", path);
-		char *norm = normalize(rel);
+		char *norm = rust_fold_path(rel);
 		intptr_t v = (intptr_t)strmap_value(&r->ix->files, norm, strlen(norm));
 		d->file = v > 0 ? (int)v - 1 : -1;
 		free(rel);
@@ -416,6 +391,8 @@ static void resolver_init(struct resolver *r, const struct tree_index *ix, const
 	for (size_t i = 0; i < n; i++)
 		r->deps[i].toml = -2;   /* not read yet */
 	rust_cfg_init(&r->env, ix->k->target);
+	memset(&r->roots, 0, sizeof r->roots);
+	rust_manifest_roots(ix, &r->roots);
 	link_modules(r);
 }
 
@@ -432,6 +409,7 @@ static void resolver_free(struct resolver *r)
 	free(r->root);
 	free(r->parent);
 	rust_cfg_free(&r->env);
+	strmap_free(&r->roots, NULL);
 }
 
 static void report_use(struct resolver *r, struct file_scan *out, size_t file, const struct rust_use *u,

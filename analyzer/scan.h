@@ -123,8 +123,12 @@ void scan_rust(const struct tree_index *ix, int file_index, const struct textfil
  * cannot decide, 0 not compiled (the caller frees it). */
 char *rust_apply_gating(const struct tree_index *ix, struct file_scan *results);
 /* A crate root: src/lib.rs, src/main.rs, build.rs, src/bin/, tests/, ...
- * next to a Cargo.toml (or a .rs file in no crate at all). */
-int rust_is_crate_root(const struct tree_index *ix, const char *rel);
+ * next to a Cargo.toml, a target a Cargo.toml places by `path` (roots,
+ * from rust_manifest_roots), or a .rs file in no crate at all. */
+int rust_is_crate_root(const struct tree_index *ix, const struct strmap *roots, const char *rel);
+void rust_manifest_roots(const struct tree_index *ix, struct strmap *out);
+/* "a/b/../c/./d" -> "a/c/d" (a new string). */
+char *rust_fold_path(const char *rel);
 /* Paths that code compiled for the target names but that resolve only to
  * items gated out for it (rust_resolve.c): rust/gated-use and
  * rust/target-dependency findings. Runs after rust_apply_gating. */

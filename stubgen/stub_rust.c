@@ -308,7 +308,7 @@ static void surface_mod(struct surface *sf, const char *src, TSNode item, struct
 			sub = f->decls[i].file >= 0 ? f->decls[i].file : f->decls[i].other_file;
 	if (!sf->mirror_mods || sub < 0 || !ts_node_is_null(ts_node_child_by_field_name(item, "body", 4)) ||
 	    sf->depth > 8) {
-		sb_addf(&sf->dropped, " mod %.*s", (int)nn, name);
+		sb_addf(&sf->dropped, "%s`mod %.*s`", sf->dropped.len ? ", " : " ", (int)nn, name);
 		return;
 	}
 	const char *slash = strrchr(sf->twin_rel, '/');
@@ -347,10 +347,16 @@ static void surface_item(struct surface *sf, const char *src, TSNode root, uint3
 		return;
 	}
 	if ((mentions_x86(tt, tn) && strcmp(type, "function_item") != 0) || names_unavailable(sf, src, item)) {
-		TSNode name = ts_node_child_by_field_name(item, "name", 4);
+		TSNode name = ts_node_child_by_field_name(item, "name", 4), body = ts_node_child_by_field_name(item, "body", 4);
 		size_t nn = 0;
 		const char *nm = ts_node_is_null(name) ? type : text_of(src, name, &nn);
-		sb_addf(&sf->dropped, " %.*s", (int)(nn ? nn : strlen(nm)), nm);
+		if (is_type(item, "impl_item") && !ts_node_is_null(body)) {   /* `impl From<&kvm_regs> for Regs` */
+			nm = t;
+			nn = ts_node_start_byte(body) - ts_node_start_byte(item);
+			while (nn && isspace((unsigned char)nm[nn - 1]))
+				nn--;
+		}
+		sb_addf(&sf->dropped, "%s`%.*s`", sf->dropped.len ? ", " : " ", (int)(nn ? nn : strlen(nm)), nm);
 		return;
 	}
 	if (!strcmp(type, "function_item") && is_pub(item)) {
@@ -517,7 +523,56 @@ static void gate_item(struct rs_file *rf, uint32_t first, uint32_t item)
 	if (is_type(node, "function_item")) {
 		sb_adds(&rf->tail, "\n#[cfg(not(target_arch = \"x86_64\"))]\n");
 		fn_twin(rf->src, node, "", &rf->tail);
+	} else if (is_type(node, "impl_item")) {
+		sb_adds(&rf->tail, "\n#[cfg(not(target_arch = \"x86_64\"))]\n");
+		impl_twin(rf->src, node, &rf->tail);
 	}
+}
+
+/* The fn of an impl block's body that holds byte `at`, or a null node. */
+static TSNode method_at(TSNode impl, uint32_t at)
+{
+	TSNode none = { 0 }, body = ts_node_child_by_field_name(impl, "body", 4);
+	uint32_t count = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode m = ts_node_named_child(body, i);
+		if (is_type(m, "function_item") && ts_node_start_byte(m) <= at && at < ts_node_end_byte(m))
+			return m;
+	}
+	return none;
+}
+
+/* The first of the attributes right before a method (or the method). */
+static TSNode method_head(TSNode m)
+{
+	TSNode head = m;
+	for (TSNode p = ts_node_prev_named_sibling(m); !ts_node_is_null(p) && is_type(p, "attribute_item");
+	     p = ts_node_prev_named_sibling(p))
+		head = p;
+	return head;
+}
+
+/* One x86 method of an impl block. An inherent impl can be split: the
+ * method is gated and its twin goes into a second `impl` of the same type
+ * at the end of the file. A trait impl cannot: it is gated whole. */
+static void gate_method(struct rs_file *rf, uint32_t first, uint32_t item, TSNode method)
+{
+	TSNode impl = root_child(rf, item), head = method_head(method);
+	if (!ts_node_is_null(ts_node_child_by_field_name(impl, "trait", 5))) {
+		gate_item(rf, first, item);
+		return;
+	}
+	uint32_t row = ts_node_start_point(head).row;
+	if (already_gated(rf, ts_node_start_byte(method)) || !starts_line(rf, head) || rf->repl[row])
+		return;
+	const char *line = rf->fp->lines[row];
+	size_t indent = strspn(line, " \t");
+	rf->repl[row] = xasprintf("%.*s" X86_CFG "%s", (int)indent, line, line + indent);   /* after the indent */
+	TSNode body = ts_node_child_by_field_name(impl, "body", 4);
+	uint32_t s = ts_node_start_byte(impl), e = ts_node_start_byte(body);
+	sb_addf(&rf->tail, "\n#[cfg(not(target_arch = \"x86_64\"))]\n%.*s{\n", (int)(e - s), rf->src + s);
+	fn_twin(rf->src, method, "    ", &rf->tail);
+	sb_adds(&rf->tail, "}\n");
 }
 
 /* Whether the subtree of `n` has an identifier spelled like s[0, len). */
@@ -536,6 +591,17 @@ static int uses_name(const char *src, TSNode n, const char *s, size_t len)
 	return 0;
 }
 
+static void gate_methods_using(struct rs_file *rf, uint32_t first, uint32_t item, const char *name, size_t len)
+{
+	TSNode body = ts_node_child_by_field_name(root_child(rf, item), "body", 4);
+	uint32_t count = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode m = ts_node_named_child(body, i);
+		if (is_type(m, "function_item") && uses_name(rf->src, m, name, len))
+			gate_method(rf, first, item, m);
+	}
+}
+
 /* Each identifier a gated `use` imports: the top-level fns naming it are
  * gated too (else they fail to resolve on the target). */
 static void gate_users(struct rs_file *rf, TSNode use, TSNode n)
@@ -552,6 +618,8 @@ static void gate_users(struct rs_file *rf, TSNode use, TSNode n)
 				continue;
 			if (is_type(c, "function_item") && uses_name(rf->src, c, name, len))
 				gate_item(rf, first, i);
+			else if (is_type(c, "impl_item") && uses_name(rf->src, c, name, len))
+				gate_methods_using(rf, first, i, name, len);
 			first = i + 1;
 		}
 		return;
@@ -588,6 +656,10 @@ static void fix_x86_item(struct rs_file *rf, uint32_t at)
 			gate_users(rf, node, arg);
 	} else if (is_type(node, "function_item")) {
 		gate_item(rf, first, item);
+	} else if (is_type(node, "impl_item")) {
+		TSNode m = method_at(node, at);
+		if (!ts_node_is_null(m))
+			gate_method(rf, first, item, m);
 	}
 }
 

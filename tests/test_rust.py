@@ -2,7 +2,7 @@
 """Compiler-graded test of archport's Rust front end.
 
 Every crate of every fixtures/rust-*/ tree (a directory with a Cargo.toml that
-has [package] and src/lib.rs or src/main.rs) is built with Debian's rustc,
+has [package] and a library root, src/lib.rs or its [lib] path, or src/main.rs) is built with Debian's rustc,
 code generation included (only it rejects bad asm mnemonics):
 
     /usr/bin/rustc --edition 2021 --crate-type lib --target <triple> --emit=obj -O

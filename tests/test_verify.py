@@ -393,6 +393,29 @@ def case_stub_fixture(name: str, target: str):
     return run
 
 
+def case_rust_workspace(ctx: Context) -> None:
+    """The Rust workspace end to end: stub, x86_64 objects (-C save-temps)
+    identical, aarch64 build with Debian's toolchain, cargo test under qemu."""
+    if not ctx.stub_available():
+        raise Skip("`archport stub` is not in this build yet")
+    r = ctx.verify(ctx.fixture("rust-vmm"), "--target", "aarch64")
+    r.expect_all_ok()
+    r.expect("objects", "ok", "objects identical")
+    r.expect("tests", "ok", "cargo test passed")
+
+
+def case_rust_moved_lines(ctx: Context) -> None:
+    """A line inserted above Rust code changes its object (debug lines):
+    the Rust object comparison is not vacuous."""
+    tree = ctx.fixture("rust-vmm")
+    rel = "guest/src/util.rs"
+    src = (tree / rel).read_text()
+    patch = ctx.patch_file("rust-moved.patch", unified_diff(rel, src, "// a note on top\n" + src))
+    r = ctx.verify(tree, "--target", "aarch64", "--patch", str(patch))
+    r.expect_rc(1)
+    r.expect("objects", "FAIL", "guest")
+
+
 def x86_fixtures() -> list[str]:
     return sorted(p.name for p in FIXTURES.iterdir()
                   if p.is_dir() and not p.name.startswith("portable-") and (p / "Makefile").exists())
@@ -413,6 +436,8 @@ def select_cases(fixtures: str) -> list[tuple[str, object]]:
         ("--build and --test commands", case_custom_commands),
         ("a hung test is killed at --test-timeout", case_hung_test),
         ("--keep keeps the scratch directory", case_keep),
+        ("rust-vmm aarch64: stub, objects, cargo build and test under qemu", case_rust_workspace),
+        ("a patch that moves Rust lines makes the object differ", case_rust_moved_lines),
     ]
     names = x86_fixtures() if fixtures == "all" else [] if fixtures == "none" else fixtures.split(",")
     for name in names:

@@ -25,7 +25,8 @@ def default_features(manifest):
 
 def packages(tree):
     """Each package below tree, in a stable order: a dict with `dir` (absolute),
-    `name` (as a crate name), `roots` (existing src/lib.rs, src/main.rs) and
+    `name` (as a crate name), `roots` (the existing library root, src/lib.rs unless [lib] path says
+    otherwise, and src/main.rs) and
     `features` (the default ones)."""
     out = []
     for dirpath, dirnames, filenames in os.walk(tree):
@@ -36,7 +37,8 @@ def packages(tree):
             manifest = tomllib.load(f)
         if "package" not in manifest:
             continue
-        roots = [r for r in ("src/lib.rs", "src/main.rs") if os.path.exists(os.path.join(dirpath, r))]
+        lib = manifest.get("lib", {}).get("path", "src/lib.rs")
+        roots = [r for r in (lib, "src/main.rs") if os.path.exists(os.path.join(dirpath, r))]
         out.append({"dir": dirpath, "name": manifest["package"]["name"].replace("-", "_"),
                     "roots": roots, "features": default_features(manifest)})
     return out
