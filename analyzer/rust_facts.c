@@ -28,6 +28,7 @@ static struct rust_decl *add_decl(struct rust_file *rf, enum rust_decl_kind kind
 	d->reach = reach;
 	d->line = (int)ts_node_start_point(at).row + 1;
 	d->cfg = a && a->cfg_src ? xstrndup(a->cfg_src, a->cfg_n) : NULL;
+	d->host_off = a && a->host_off;
 	return d;
 }
 
@@ -121,8 +122,8 @@ static void use_leaf(struct rust_file *rf, const char *prefix, const char *s, si
 		if (p[0] == ':' && p[1] == ':')
 			last = p + 2;
 	char *name = as ? xstrndup(as + 1, (size_t)(s + n - as - 1)) : xstrdup(last);
-	if (top && strcmp(name, "_") != 0)
-		add_decl(rf, RD_USE, name, xstrdup(full), reach, at, a);
+	if (strcmp(name, "_") != 0)
+		add_decl(rf, RD_USE, name, xstrdup(full), reach, at, a)->local = !top;
 	else
 		free(name);
 	if (reach != TRI_FALSE && !is_std_path(full) && strchr(full, ':'))
@@ -227,9 +228,31 @@ void rust_facts_path(struct rust_file *rf, TSNode path, enum tri reach)
 
 /* A bare name in code: kept until the end of the file, when it is known
  * whether the file gates an item of that name out. */
+/* Bare names that can only mean an item: types, called fns, constants
+ * (UPPER_CASE). Other lowercase names may be locals that shadow a gated
+ * item of the same name (`let fs = ...` after a gated `use std::fs`). */
+static int names_an_item(const struct rust_file *rf, TSNode id)
+{
+	if (!strcmp(ts_node_type(id), "type_identifier"))
+		return 1;
+	TSNode parent = ts_node_parent(id);
+	if (!ts_node_is_null(parent) && !strcmp(ts_node_type(parent), "call_expression") &&
+	    ts_node_eq(ts_node_child_by_field_name(parent, "function", 8), id))
+		return 1;
+	size_t n;
+	const char *s = rust_node_text(rf, id, &n);
+	int upper = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (islower((unsigned char)s[i]))
+			return 0;
+		upper |= isupper((unsigned char)s[i]);
+	}
+	return upper && n > 1;
+}
+
 void rust_facts_name(struct rust_file *rf, TSNode id, enum tri reach)
 {
-	if (reach == TRI_FALSE || rf->inline_depth)
+	if (reach == TRI_FALSE || rf->inline_depth || !names_an_item(rf, id))
 		return;
 	GROW(rf->names, rf->nnames, rf->names_cap);
 	rf->names[rf->nnames].node = id;

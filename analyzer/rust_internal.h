@@ -22,6 +22,7 @@ struct rust_file {
 	struct emitter em;
 	struct file_scan *out;
 	struct rust_cfg_env env;
+	struct rust_cfg_env host_env;   /* the same crate built for x86_64 */
 	char *root;      /* the scanned root, for files the walk does not list */
 	char *dir;       /* directory of this file, relative ("" at the root) */
 	int is_build_script;        /* a crate's build.rs: runs on the build host */
@@ -48,6 +49,7 @@ struct item_attrs {
 	int npaths;
 	TSNode target_feature;   /* a #[target_feature] attribute, or null */
 	enum tri target_feature_when;
+	int host_off;            /* a #[cfg] that is false for x86_64 too */
 	const char *cfg_src;     /* the last #[cfg(...)] predicate, for messages */
 	size_t cfg_n;
 };

@@ -25,6 +25,7 @@ struct resolver {
 	int *parent;              /* per file: the file that declares it */
 	struct crate_deps *deps;  /* per crate root file */
 	struct rust_cfg_env env;
+	struct rust_cfg_env host_env;   /* x86_64, for gates the host has too */
 	struct strmap roots;      /* targets Cargo.toml places by path */
 };
 
@@ -111,13 +112,15 @@ static int dep_table(const char *h, size_t n, const char **pred, size_t *pn, con
 	return 0;
 }
 
-static enum tri target_pred(struct resolver *r, const char *p, size_t n)
+static enum tri target_pred(struct resolver *r, const struct rust_cfg_env *env, const char *target, const char *p,
+			    size_t n)
 {
+	(void)r;
 	if (!p)
 		return TRI_TRUE;
 	if (n > 5 && !memcmp(p, "cfg(", 4) && p[n - 1] == ')')
-		return rust_cfg_eval(&r->env, p + 4, n - 5);
-	const char *arch = rust_target_arch(r->ix->k->target);
+		return rust_cfg_eval(env, p + 4, n - 5);
+	const char *arch = rust_target_arch(target);
 	size_t an = strlen(arch);
 	return n > an && !memcmp(p, arch, an) && p[an] == '-' ? TRI_TRUE : TRI_FALSE;   /* a target triple */
 }
@@ -138,6 +141,7 @@ static char *dep_path(const char *s, size_t n)
 static void add_dep(struct resolver *r, struct crate_deps *cd, const char *crate_dir, const char *name, size_t nn,
 		    const char *path, enum tri reach, const char *pred, size_t pn, int line)
 {
+	enum tri host = target_pred(r, &r->host_env, "x86_64", pred, pn);
 	GROW(cd->decls, cd->n, cd->cap);
 	struct rust_decl *d = &cd->decls[cd->n++];
 	memset(d, 0, sizeof *d);
@@ -156,6 +160,7 @@ static void add_dep(struct resolver *r, struct crate_deps *cd, const char *crate
 		free(norm);
 	}
 	d->reach = reach;
+	d->host_off = host == TRI_FALSE;
 	d->line = line;
 	d->cfg = pred ? xstrndup(pred, pn) : NULL;
 }
@@ -179,7 +184,7 @@ static void parse_deps(struct resolver *r, struct crate_deps *cd, const char *cr
 				for (const char *q = eol; q < end && *q != '['; q++)
 					if (!path && !memcmp(q, "path", 4))
 						path = dep_path(q, (size_t)(end - q));
-				add_dep(r, cd, crate_dir, sub, sn, path, target_pred(r, pred, pn), pred, pn, line);
+				add_dep(r, cd, crate_dir, sub, sn, path, target_pred(r, &r->env, r->ix->k->target, pred, pn), pred, pn, line);
 				free(path);
 			}
 		} else if (table == 1 && p < eol && *p != '#') {
@@ -188,7 +193,7 @@ static void parse_deps(struct resolver *r, struct crate_deps *cd, const char *cr
 				p++;
 			char *path = dep_path(p, (size_t)(eol - p));
 			if (p > k)
-				add_dep(r, cd, crate_dir, k, (size_t)(p - k), path, target_pred(r, pred, pn), pred, pn, line);
+				add_dep(r, cd, crate_dir, k, (size_t)(p - k), path, target_pred(r, &r->env, r->ix->k->target, pred, pn), pred, pn, line);
 			free(path);
 		}
 		p = eol + (eol < end);
@@ -292,7 +297,7 @@ static struct result lookup(struct resolver *r, int m, const char *name, int any
 		return res(R_UNKNOWN, -1);
 	for (size_t i = 0; f && i < f->ndecls; i++) {
 		const struct rust_decl *d = &f->decls[i];
-		if (d->kind == RD_GLOB || strcmp(d->name, name) != 0)
+		if (d->kind == RD_GLOB || d->local || strcmp(d->name, name) != 0)
 			continue;
 		if (d->reach != TRI_FALSE || any) {
 			struct result x = found_decl(r, m, d, any, depth);
@@ -391,6 +396,7 @@ static void resolver_init(struct resolver *r, const struct tree_index *ix, const
 	for (size_t i = 0; i < n; i++)
 		r->deps[i].toml = -2;   /* not read yet */
 	rust_cfg_init(&r->env, ix->k->target);
+	rust_cfg_init(&r->host_env, "x86_64");
 	memset(&r->roots, 0, sizeof r->roots);
 	rust_manifest_roots(ix, &r->roots);
 	link_modules(r);
@@ -409,6 +415,7 @@ static void resolver_free(struct resolver *r)
 	free(r->root);
 	free(r->parent);
 	rust_cfg_free(&r->env);
+	rust_cfg_free(&r->host_env);
 	strmap_free(&r->roots, NULL);
 }
 
@@ -475,7 +482,10 @@ void rust_check_uses(const struct tree_index *ix, struct file_scan *results, con
 			if (state[i] == 1)
 				u.reach = TRI_UNKNOWN;
 			struct result x = resolve_text(&r, (int)i, u.path, 0, 0);
-			if (x.kind == R_GATED)
+			/* a gate the x86_64 build has too (a feature, test) is not
+			 * a porting problem: the path must sit under it somewhere
+			 * archport does not follow */
+			if (x.kind == R_GATED && !x.gate->host_off)
 				report_use(&r, &results[i], i, &u, x);
 		}
 	}

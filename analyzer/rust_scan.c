@@ -134,6 +134,7 @@ static void read_attribute(struct rust_file *rf, TSNode item, struct item_attrs 
 	attr_parts(s, n, &name_n, &args, &args_n);
 	if (mem_eq(s, name_n, "cfg") && args) {
 		a->cfg = tri_and(a->cfg, rust_cfg_eval(&rf->env, args, args_n));
+		a->host_off |= rust_cfg_eval(&rf->host_env, args, args_n) == TRI_FALSE;
 		a->cfg_src = args;
 		a->cfg_n = args_n;
 	} else if (mem_eq(s, name_n, "path")) {
@@ -599,8 +600,6 @@ static int cfg_macro_false(struct rust_file *rf, TSNode cond)
 	return rust_cfg_eval(&rf->env, t + 1, tn - 2) == TRI_FALSE;
 }
 
-static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir);
-
 /* Findings in the taken-on-x86-only branch say why they still break. */
 static void visit_cfg_macro_if(struct rust_file *rf, TSNode c, enum tri reach, const char *mod_dir)
 {
@@ -671,10 +670,23 @@ static void visit_item(struct rust_file *rf, TSNode c, const struct item_attrs *
 
 /* Children in order: outer attributes collect into the next item; inner
  * attributes (#![cfg(...)]) gate the rest of their container. */
+/* Nodes whose own attributes come first among their children and cover
+ * all of them: `#[cfg(feature = "x")] Pat => expr` gates the arm, not
+ * just its pattern. */
+static int attrs_cover_node(const char *type)
+{
+	static const char *const types[] = { "match_arm", "field_initializer", "shorthand_field_initializer",
+		"field_declaration", "enum_variant", "parameter", NULL };
+	for (const char *const *t = types; *t; t++)
+		if (!strcmp(type, *t))
+			return 1;
+	return 0;
+}
+
 static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir)
 {
 	struct item_attrs a = { .cfg = TRI_TRUE };
-	int top = ts_node_is_null(ts_node_parent(node));
+	int top = ts_node_is_null(ts_node_parent(node)), covers = attrs_cover_node(ts_node_type(node));
 	uint32_t count = ts_node_named_child_count(node);
 	for (uint32_t i = 0; i < count; i++) {
 		TSNode c = ts_node_named_child(node, i);
@@ -687,6 +699,11 @@ static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char 
 			reach = tri_and(reach, inner.cfg);
 		} else if (strcmp(type, "line_comment") != 0 && strcmp(type, "block_comment") != 0) {
 			visit_item(rf, c, &a, tri_and(reach, a.cfg), mod_dir, top);
+			if (covers) {
+				reach = tri_and(reach, a.cfg);
+				a.target_feature = (TSNode){ 0 };
+				continue;
+			}
 			memset(&a, 0, sizeof a);
 			a.cfg = TRI_TRUE;
 		}
@@ -726,6 +743,7 @@ static void load_crate_features(struct rust_file *rf)
 		free(toml);
 		if (ok) {
 			rust_cfg_load_features(&rf->env, tf.data, tf.len);
+			rust_cfg_load_features(&rf->host_env, tf.data, tf.len);
 			textfile_free(&tf);
 			break;
 		}
@@ -749,6 +767,7 @@ void scan_rust(const struct tree_index *ix, int file_index, const struct textfil
 	const char *slash = strrchr(f->rel, '/');
 	rf.dir = slash ? xstrndup(f->rel, (size_t)(slash - f->rel)) : xstrdup("");
 	rust_cfg_init(&rf.env, ix->k->target);
+	rust_cfg_init(&rf.host_env, "x86_64");
 	load_crate_features(&rf);
 	TSParser *parser = ts_parser_new();
 	ts_parser_set_language(parser, tree_sitter_rust());
@@ -770,6 +789,7 @@ void scan_rust(const struct tree_index *ix, int file_index, const struct textfil
 	ts_tree_delete(tree);
 	ts_parser_delete(parser);
 	rust_cfg_free(&rf.env);
+	rust_cfg_free(&rf.host_env);
 	free(rf.root);
 	free(rf.dir);
 }

@@ -34,6 +34,9 @@ struct rust_decl {
 	enum tri reach;     /* the item's cfg on the target */
 	int line;
 	char *cfg;          /* the cfg predicate that gates it, or NULL */
+	int host_off;       /* gated out for x86_64 as well (a feature, test) */
+	int local;          /* a `use` inside a fn or block: not a module name,
+			     * but it may shadow one in the code around it */
 };
 
 struct rust_use {
