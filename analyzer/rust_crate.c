@@ -37,9 +37,9 @@ static int is_root_in_crate(const char *in)
 /* The innermost crate (a directory with Cargo.toml) decides; a file in no
  * crate at all is a root of its own (compiled some other way: archport
  * cannot tell, so it counts as compiled). */
-int rust_is_crate_root(const struct tree_index *ix, const struct strmap *roots, const char *rel)
+int rust_is_crate_root(const struct tree_index *ix, const char *rel)
 {
-	if (strmap_has(roots, rel, strlen(rel)))
+	if (strmap_has(&ix->rust_roots, rel, strlen(rel)))
 		return 1;
 	for (const char *p = rel + strlen(rel); p > rel; p--) {
 		if (p[-1] != '/')
@@ -150,11 +150,9 @@ char *rust_apply_gating(const struct tree_index *ix, struct file_scan *results)
 {
 	size_t n = ix->walk->len;
 	char *state = xcalloc(n ? n : 1, 1);
-	struct strmap roots = { 0 };
-	rust_manifest_roots(ix, &roots);
 	size_t *queue = xcalloc(n ? n * 2 + 1 : 1, sizeof *queue), head = 0, tail = 0;
 	for (size_t i = 0; i < n; i++)
-		if (ix->walk->files[i].kind == FK_RUST && rust_is_crate_root(ix, &roots, ix->walk->files[i].rel)) {
+		if (ix->walk->files[i].kind == FK_RUST && rust_is_crate_root(ix, ix->walk->files[i].rel)) {
 			state[i] = 2;
 			queue[tail++] = i;
 		}
@@ -173,6 +171,5 @@ char *rust_apply_gating(const struct tree_index *ix, struct file_scan *results)
 		if (ix->walk->files[i].kind == FK_RUST && state[i] < 2)
 			downgrade(&results[i], state[i] == 1);
 	free(queue);
-	strmap_free(&roots, NULL);
 	return state;
 }

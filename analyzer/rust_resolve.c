@@ -26,7 +26,6 @@ struct resolver {
 	struct crate_deps *deps;  /* per crate root file */
 	struct rust_cfg_env env;
 	struct rust_cfg_env host_env;   /* x86_64, for gates the host has too */
-	struct strmap roots;      /* targets Cargo.toml places by path */
 };
 
 /* R_NONE: the module is fully known and has no such name (no item
@@ -59,7 +58,7 @@ static void link_modules(struct resolver *r)
 	int *queue = xcalloc(n ? n : 1, sizeof *queue);
 	for (size_t i = 0; i < n; i++) {
 		r->root[i] = r->parent[i] = -1;
-		if (r->ix->walk->files[i].kind == FK_RUST && rust_is_crate_root(r->ix, &r->roots, r->ix->walk->files[i].rel)) {
+		if (r->ix->walk->files[i].kind == FK_RUST && rust_is_crate_root(r->ix, r->ix->walk->files[i].rel)) {
 			r->root[i] = (int)i;
 			queue[tail++] = (int)i;
 		}
@@ -397,8 +396,6 @@ static void resolver_init(struct resolver *r, const struct tree_index *ix, const
 		r->deps[i].toml = -2;   /* not read yet */
 	rust_cfg_init(&r->env, ix->k->target);
 	rust_cfg_init(&r->host_env, "x86_64");
-	memset(&r->roots, 0, sizeof r->roots);
-	rust_manifest_roots(ix, &r->roots);
 	link_modules(r);
 }
 
@@ -416,7 +413,6 @@ static void resolver_free(struct resolver *r)
 	free(r->parent);
 	rust_cfg_free(&r->env);
 	rust_cfg_free(&r->host_env);
-	strmap_free(&r->roots, NULL);
 }
 
 static void report_use(struct resolver *r, struct file_scan *out, size_t file, const struct rust_use *u,

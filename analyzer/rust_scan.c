@@ -773,7 +773,7 @@ void scan_rust(const struct tree_index *ix, int file_index, const struct textfil
 	ts_parser_set_language(parser, tree_sitter_rust());
 	TSTree *tree = ts_parser_parse_string(parser, NULL, tf->data, (uint32_t)tf->len);
 	char *mod_dir;
-	if (is_mod_rs(f->rel)) {
+	if (is_mod_rs(f->rel) || rust_is_crate_root(ix, f->rel)) {   /* crate roots are mod-rs files */
 		mod_dir = xstrdup(rf.dir);
 	} else {
 		size_t n = strlen(f->rel);
