@@ -14,6 +14,7 @@ Suite *knowledge_suite(void);
 Suite *rules_c_suite(void);
 Suite *rules_asm_build_suite(void);
 Suite *rules_rust_suite(void);
+Suite *rust_resolve_suite(void);
 Suite *scan_lib_suite(void);
 
 /* The directory every test tree is created under (set by main). */
