@@ -67,13 +67,16 @@ static struct file_patch *new_file(struct stub_ctx *c, const char *rel)
 }
 
 /* What the patch must fix, in line order (the scan keeps them so): the
- * errors, and code that indexes x86 jmp_buf/ucontext layouts (a warning
- * on aarch64, an error on riscv64, wrong everywhere but x86). */
+ * errors, code that indexes x86 jmp_buf/ucontext layouts (a warning on
+ * aarch64, an error on riscv64, wrong everywhere but x86), and Rust types
+ * of x86 registers shared by every arch (SPEC: the file goes behind a cfg,
+ * the target gets a twin with its own register set). */
 static void file_errors(const struct file_scan *r, struct finding_list *out)
 {
 	for (size_t j = 0; j < r->findings.len; j++) {
 		const struct finding *f = &r->findings.items[j];
-		if (f->severity == SEV_ERROR || (f->severity == SEV_WARNING && !strcmp(f->rule, RULE_CONTEXT_REG)))
+		if (f->severity == SEV_ERROR ||
+		    (f->severity == SEV_WARNING && (!strcmp(f->rule, RULE_CONTEXT_REG) || !strcmp(f->rule, RULE_RUST_X86_REGISTERS))))
 			findings_add(out, f);
 	}
 }

@@ -971,6 +971,96 @@ static void twin_reexport(struct rs_file *rf, int gate_file, const struct rust_d
 	free(key);
 }
 
+/* The `mod x;` that loads walk file `file`, compiled for the target and
+ * not mapped by #[path]: its file and decl, or NULL. */
+static const struct rust_decl *loader_of(const struct stub_ctx *c, int file, int *parent)
+{
+	for (size_t i = 0; i < c->ts->walk.len; i++) {
+		const struct rust_facts *f = c->ts->results[i].rust;
+		for (size_t j = 0; f && j < f->ndecls; j++)
+			if (f->decls[j].kind == RD_MOD && f->decls[j].file == file && f->decls[j].reach == TRI_TRUE &&
+			    !f->decls[j].cfg && f->decls[j].other_file < 0) {
+				*parent = (int)i;
+				return &f->decls[j];
+			}
+	}
+	return NULL;
+}
+
+/* Whether another .rs file that names the struct also names `.field` or
+ * `field:` for one of its x86 register fields: a twin without them would
+ * break it. */
+static int fields_used_elsewhere(struct rs_file *rf, int file, TSNode st)
+{
+	TSNode body = ts_node_child_by_field_name(st, "body", 4);
+	uint32_t count = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
+	size_t sn;
+	const char *sname = text_of(rf->src, ts_node_child_by_field_name(st, "name", 4), &sn);
+	for (size_t i = 0; i < rf->c->ts->walk.len; i++) {
+		if ((int)i == file || rf->c->ts->walk.files[i].kind != FK_RUST)
+			continue;
+		struct textfile tf;
+		if (!read_rel(rf, rf->c->ts->walk.files[i].rel, &tf))
+			continue;
+		int used = 0;
+		if (!memmem(tf.data, tf.len, sname, sn))
+			count = 0;   /* this file cannot name the struct's fields */
+		else
+			count = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
+		for (uint32_t k = 0; k < count && !used; k++) {
+			TSNode fd = ts_node_named_child(body, k);
+			size_t n;
+			const char *name = is_type(fd, "field_declaration")
+						   ? text_of(rf->src, ts_node_child_by_field_name(fd, "name", 4), &n) : NULL;
+			for (const char *p = tf.data; name && (p = memmem(p, tf.len - (size_t)(p - tf.data), name, n));
+			     p += n) {
+				char before = p > tf.data ? p[-1] : ' ', after = p + n < tf.data + tf.len ? p[n] : ' ';
+				if ((before == '.' || after == ':') && !isalnum((unsigned char)after) && after != '_' &&
+				    !isalnum((unsigned char)before) && before != '_') {
+					used = 1;
+					break;
+				}
+			}
+		}
+		textfile_free(&tf);
+		if (used)
+			return 1;
+	}
+	return 0;
+}
+
+/* A shared module file holding x86 register structs (rust/x86-registers):
+ * its `mod` line is gated for x86_64 and the target gets a twin module of
+ * the same name, with its own register set. Left alone when other files
+ * use the x86 fields: the twin would break them (the warning stays). */
+static void fix_register_file(struct rs_file *rf, uint32_t at)
+{
+	uint32_t item, first;
+	int file = walk_index_of(rf->c, rf->fp->rel), parent = -1;
+	const struct rust_decl *d = file >= 0 ? loader_of(rf->c, file, &parent) : NULL;
+	char *key = d ? xasprintf("regs:%s", rf->fp->rel) : NULL;
+	if (!d || !top_item(rf, at, &item, &first) || fields_used_elsewhere(rf, file, root_child(rf, item)) ||
+	    stub_made(rf->c, key)) {
+		free(key);
+		return;
+	}
+	const char *prel = rf->c->ts->walk.files[parent].rel;
+	struct file_patch *pf = rf->c->patch_for(rf->c, prel);
+	size_t row = (size_t)d->line - 1;
+	if (pf && row < pf->nlines && !strstr(pf->lines[row], "#[")) {
+		const char *line = pf->lines[row];
+		size_t indent = strspn(line, " \t");
+		char *gated = xasprintf("%.*s" X86_CFG "%s\n", (int)indent, line, line + indent);
+		struct rust_decl twin = *d;
+		twin.file = -1;
+		twin.other_file = file;
+		twin_same_name_module(rf, prel, &twin);
+		patch_replace(pf, row, gated);
+		free(gated);
+	}
+	free(key);
+}
+
 static void fix_gated_use(struct rs_file *rf, const struct finding *fd, uint32_t at)
 {
 	int file = walk_index_of(rf->c, rf->fp->rel);
@@ -1073,6 +1163,8 @@ void stub_rust_file(struct stub_ctx *c, struct file_patch *fp)
 			fix_gated_use(&rf, f, at);
 		else if (!strcmp(f->rule, RULE_RUST_TARGET_DEP))
 			fix_x86_item(&rf, at);
+		else if (!strcmp(f->rule, RULE_RUST_X86_REGISTERS))
+			fix_register_file(&rf, at);
 		else if (!strcmp(f->rule, RULE_RUST_ASM_X86) || !strcmp(f->rule, RULE_RUST_ARCH_X86) ||
 			 !strcmp(f->rule, RULE_RUST_TARGET_FEATURE))
 			fix_x86_item(&rf, at);
