@@ -60,7 +60,7 @@ static const struct rule_info rules[] = {
 	{ RULE_RUST_X86_REGISTERS, SEV_WARNING,
 	  "type compiled for the target whose fields are x86 registers (rax, rip, rflags, cr3, ...): porting work" },
 	{ RULE_RUST_X86_API, SEV_WARNING,
-	  "x86-only API of a well-known crate (kvm-bindings x86 structs, mshv HV_X64_*, gdbstub_arch::x86, iced-x86) compiled for the target: porting work" },
+	  "x86-only API of a well-known crate (kvm-bindings x86 structs, mshv HV_X64_*, gdbstub_arch::x86, iced-x86) compiled for the target: an error where the crate has no such name for the target, else porting work" },
 	{ RULE_RUST_BUILD_X86, SEV_WARNING,
 	  "build.rs passing an x86 target triple or x86 include path to a tool, whatever the target" },
 	{ RULE_RUST_JIT_X86, SEV_WARNING,

@@ -235,10 +235,6 @@ static int names_an_item(const struct rust_file *rf, TSNode id)
 {
 	if (!strcmp(ts_node_type(id), "type_identifier"))
 		return 1;
-	TSNode parent = ts_node_parent(id);
-	if (!ts_node_is_null(parent) && !strcmp(ts_node_type(parent), "call_expression") &&
-	    ts_node_eq(ts_node_child_by_field_name(parent, "function", 8), id))
-		return 1;
 	size_t n;
 	const char *s = rust_node_text(rf, id, &n);
 	int upper = 0;
@@ -250,9 +246,10 @@ static int names_an_item(const struct rust_file *rf, TSNode id)
 	return upper && n > 1;
 }
 
-void rust_facts_name(struct rust_file *rf, TSNode id, enum tri reach)
+void rust_facts_name(struct rust_file *rf, TSNode id, enum tri reach, int called)
 {
-	if (reach == TRI_FALSE || rf->inline_depth || !names_an_item(rf, id))
+	/* a called UPPER_CASE name comes again as a plain name: once is enough */
+	if (reach == TRI_FALSE || rf->inline_depth || (called ? names_an_item(rf, id) : !names_an_item(rf, id)))
 		return;
 	GROW(rf->names, rf->nnames, rf->names_cap);
 	rf->names[rf->nnames].node = id;

@@ -28,6 +28,7 @@ struct rust_file {
 	int is_build_script;        /* a crate's build.rs: runs on the build host */
 	struct rust_hazards *hz;    /* rust_hazard.c's per-file state */
 	int inline_depth;           /* inside `mod x { ... }` bodies */
+	TSNode root_node;           /* the file's syntax tree */
 	int in_cfg_macro;           /* inside `if cfg!(pred) { ... }`, pred off */
 	int module_file;            /* the file resolve_module found, or -1 */
 	struct {
@@ -68,7 +69,8 @@ void rust_facts_item(struct rust_file *rf, TSNode item, const struct item_attrs 
 		     int other_file);
 void rust_facts_use(struct rust_file *rf, TSNode use, const struct item_attrs *a, enum tri reach, int top);
 void rust_facts_path(struct rust_file *rf, TSNode path, enum tri reach);
-void rust_facts_name(struct rust_file *rf, TSNode id, enum tri reach);
+/* called: the name is the callee of a call expression */
+void rust_facts_name(struct rust_file *rf, TSNode id, enum tri reach, int called);
 void rust_facts_end(struct rust_file *rf);
 
 /* rust_hazard.c: called for every node the walk visits (reach is the cfg

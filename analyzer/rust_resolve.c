@@ -26,6 +26,7 @@ struct resolver {
 	struct crate_deps *deps;  /* per crate root file */
 	struct rust_cfg_env env;
 	struct rust_cfg_env host_env;   /* x86_64, for gates the host has too */
+	struct strmap *memo;      /* per file: "<any><name>" -> struct result */
 };
 
 /* R_NONE: the module is fully known and has no such name (no item
@@ -285,9 +286,31 @@ static struct result found_decl(struct resolver *r, int m, const struct rust_dec
 	return res(R_ITEM, -1);
 }
 
+static struct result lookup_uncached(struct resolver *r, int m, const char *name, int any, int depth);
+
 /* `name` in module file m. any: look through gated items too (what the
- * x86 build sees). */
+ * x86 build sees). Memoized per file: many paths share their prefixes,
+ * and glob re-exports would otherwise be followed again for each. A
+ * lookup in progress reads as unknown, which also ends glob cycles. */
 static struct result lookup(struct resolver *r, int m, const char *name, int any, int depth)
+{
+	char *key = xasprintf("%d%s", any, name);
+	struct strmap_entry *e = strmap_get(&r->memo[m], key, strlen(key), 1);
+	free(key);
+	if (e->value)
+		return *(struct result *)e->value;
+	struct result *x = xcalloc(1, sizeof *x);
+	*x = res(R_UNKNOWN, -1);
+	e->value = x;
+	struct result found = lookup_uncached(r, m, name, any, depth);
+	/* e may have moved as the map grew: find the slot again */
+	key = xasprintf("%d%s", any, name);
+	*(struct result *)strmap_value(&r->memo[m], key, strlen(key)) = found;
+	free(key);
+	return found;
+}
+
+static struct result lookup_uncached(struct resolver *r, int m, const char *name, int any, int depth)
 {
 	const struct rust_facts *f = r->results[m].rust;
 	const struct rust_decl *gate = NULL;
@@ -392,6 +415,7 @@ static void resolver_init(struct resolver *r, const struct tree_index *ix, const
 	r->root = xcalloc(n, sizeof *r->root);
 	r->parent = xcalloc(n, sizeof *r->parent);
 	r->deps = xcalloc(n, sizeof *r->deps);
+	r->memo = xcalloc(n, sizeof *r->memo);
 	for (size_t i = 0; i < n; i++)
 		r->deps[i].toml = -2;   /* not read yet */
 	rust_cfg_init(&r->env, ix->k->target);
@@ -409,6 +433,9 @@ static void resolver_free(struct resolver *r)
 		free(r->deps[i].decls);
 	}
 	free(r->deps);
+	for (size_t i = 0; i < r->ix->walk->len; i++)
+		strmap_free(&r->memo[i], free);
+	free(r->memo);
 	free(r->root);
 	free(r->parent);
 	rust_cfg_free(&r->env);

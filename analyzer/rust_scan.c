@@ -662,7 +662,12 @@ static void visit_item(struct rust_file *rf, TSNode c, const struct item_attrs *
 		check_path(rf, c, reach);   /* the outermost path only */
 		rust_facts_path(rf, c, reach);
 	} else if (!strcmp(type, "identifier") || !strcmp(type, "type_identifier")) {
-		rust_facts_name(rf, c, reach);
+		rust_facts_name(rf, c, reach, 0);
+	} else if (!strcmp(type, "call_expression")) {
+		TSNode fn = ts_node_child_by_field_name(c, "function", 8);
+		if (!ts_node_is_null(fn) && !strcmp(ts_node_type(fn), "identifier"))
+			rust_facts_name(rf, fn, reach, 1);   /* a called name is an item */
+		visit(rf, c, reach, mod_dir);
 	} else if (strcmp(type, "macro_definition") != 0) {
 		visit(rf, c, reach, mod_dir);
 	}
@@ -686,7 +691,8 @@ static int attrs_cover_node(const char *type)
 static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir)
 {
 	struct item_attrs a = { .cfg = TRI_TRUE };
-	int top = ts_node_is_null(ts_node_parent(node)), covers = attrs_cover_node(ts_node_type(node));
+	/* ts_node_parent walks down from the root: compare with it instead */
+	int top = ts_node_eq(node, rf->root_node), covers = attrs_cover_node(ts_node_type(node));
 	uint32_t count = ts_node_named_child_count(node);
 	for (uint32_t i = 0; i < count; i++) {
 		TSNode c = ts_node_named_child(node, i);
@@ -782,7 +788,8 @@ void scan_rust(const struct tree_index *ix, int file_index, const struct textfil
 	rf.is_build_script = !strcmp(f->rel + strlen(f->rel) - (strlen(f->rel) >= 8 ? 8 : 0), "build.rs") &&
 			     (strlen(f->rel) == 8 || f->rel[strlen(f->rel) - 9] == '/');
 	rust_hazards_begin(&rf);
-	visit(&rf, ts_tree_root_node(tree), TRI_TRUE, mod_dir);
+	rf.root_node = ts_tree_root_node(tree);
+	visit(&rf, rf.root_node, TRI_TRUE, mod_dir);
 	rust_hazards_end(&rf);
 	rust_facts_end(&rf);
 	free(mod_dir);
