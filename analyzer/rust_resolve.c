@@ -112,10 +112,8 @@ static int dep_table(const char *h, size_t n, const char **pred, size_t *pn, con
 	return 0;
 }
 
-static enum tri target_pred(struct resolver *r, const struct rust_cfg_env *env, const char *target, const char *p,
-			    size_t n)
+static enum tri target_pred(const struct rust_cfg_env *env, const char *target, const char *p, size_t n)
 {
-	(void)r;
 	if (!p)
 		return TRI_TRUE;
 	if (n > 5 && !memcmp(p, "cfg(", 4) && p[n - 1] == ')')
@@ -141,7 +139,7 @@ static char *dep_path(const char *s, size_t n)
 static void add_dep(struct resolver *r, struct crate_deps *cd, const char *crate_dir, const char *name, size_t nn,
 		    const char *path, enum tri reach, const char *pred, size_t pn, int line)
 {
-	enum tri host = target_pred(r, &r->host_env, "x86_64", pred, pn);
+	enum tri host = target_pred(&r->host_env, "x86_64", pred, pn);
 	GROW(cd->decls, cd->n, cd->cap);
 	struct rust_decl *d = &cd->decls[cd->n++];
 	memset(d, 0, sizeof *d);
@@ -184,7 +182,7 @@ static void parse_deps(struct resolver *r, struct crate_deps *cd, const char *cr
 				for (const char *q = eol; q < end && *q != '['; q++)
 					if (!path && !memcmp(q, "path", 4))
 						path = dep_path(q, (size_t)(end - q));
-				add_dep(r, cd, crate_dir, sub, sn, path, target_pred(r, &r->env, r->ix->k->target, pred, pn), pred, pn, line);
+				add_dep(r, cd, crate_dir, sub, sn, path, target_pred(&r->env, r->ix->k->target, pred, pn), pred, pn, line);
 				free(path);
 			}
 		} else if (table == 1 && p < eol && *p != '#') {
@@ -193,7 +191,7 @@ static void parse_deps(struct resolver *r, struct crate_deps *cd, const char *cr
 				p++;
 			char *path = dep_path(p, (size_t)(eol - p));
 			if (p > k)
-				add_dep(r, cd, crate_dir, k, (size_t)(p - k), path, target_pred(r, &r->env, r->ix->k->target, pred, pn), pred, pn, line);
+				add_dep(r, cd, crate_dir, k, (size_t)(p - k), path, target_pred(&r->env, r->ix->k->target, pred, pn), pred, pn, line);
 			free(path);
 		}
 		p = eol + (eol < end);
@@ -442,6 +440,26 @@ static void resolver_free(struct resolver *r)
 	rust_cfg_free(&r->host_env);
 }
 
+/* The text of line `line` of a walk file, for the report's caret (or
+ * NULL): read again only for the few paths that are reported. */
+static char *source_line(const struct resolver *r, size_t file, int line)
+{
+	struct textfile tf;
+	char *why = NULL, *out = NULL;
+	if (textfile_read(r->ix->walk->files[file].path, &tf, &why) == 0) {
+		const char *p = tf.data, *end = tf.data + tf.len;
+		for (int l = 1; l < line && p < end; l++) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			p = nl ? nl + 1 : end;
+		}
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		out = p < end ? xstrndup(p, (size_t)((e ? e : end) - p)) : NULL;
+		textfile_free(&tf);
+	}
+	free(why);
+	return out;
+}
+
 static void report_use(struct resolver *r, struct file_scan *out, size_t file, const struct rust_use *u,
 		       struct result x)
 {
@@ -460,8 +478,9 @@ static void report_use(struct resolver *r, struct file_scan *out, size_t file, c
 			      .severity = u->reach == TRI_TRUE ? SEV_ERROR : SEV_WARNING,
 			      .file = (char *)r->ix->walk->files[file].rel,
 			      .line = u->line, .column = u->col, .end_line = u->end_line, .end_column = u->end_col,
-			      .message = msg, .fix = "stub" };
+			      .message = msg, .fix = "stub", .source_line = source_line(r, file, u->line) };
 	findings_add(&out->findings, &fd);
+	free(fd.source_line);
 	free(msg);
 	free(cfg);
 }

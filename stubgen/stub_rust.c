@@ -271,18 +271,15 @@ static void register_struct_twin(struct surface *sf, const char *src, TSNode st,
 				 struct strbuf *out)
 {
 	const struct target_register *regs;
-	size_t n = knowledge_register_set(sf->c->k, &regs), nn;
+	size_t n = knowledge_register_set(sf->c->k, &regs);
 	TSNode body = ts_node_child_by_field_name(st, "body", 4);
 	uint32_t s = ts_node_start_byte(st), e = ts_node_start_byte(body);
-	const char *name = text_of(src, ts_node_child_by_field_name(st, "name", 4), &nn);
 	sb_addf(out, "// TODO(archport): the %s registers in place of the x86 ones (%s)\n%.*s{\n", sf->arch, x86_class,
 		(int)(e - s), src + s);
 	for (size_t i = 0; i < n; i++)
 		if (target_class_matches(x86_class, regs[i].reg_class))
 			sb_addf(out, "    pub %s: %s,\n", regs[i].name, regs[i].rust_type);
 	sb_adds(out, "}\n");
-	(void)name;
-	(void)nn;
 }
 
 /* ---- items ---- */
@@ -903,10 +900,9 @@ static const struct rust_decl *reexport_module(const struct rust_facts *f, const
 
 /* Every gated `use` of the file through module m, again from the target's
  * module: `pub use self::x86_64::regs::X;` -> `... self::aarch64::regs::X;`. */
-static void reexports_through(struct rs_file *rf, struct textfile *tf, TSTree *tree, const struct rust_facts *f,
+static void reexports_through(struct rs_file *rf, struct textfile *tf, const struct rust_facts *f,
 			      const struct rust_decl *m, struct strbuf *add)
 {
-	(void)tree;
 	int last = -1;
 	for (size_t i = 0; f && i < f->ndecls; i++) {
 		const struct rust_decl *d = &f->decls[i];
@@ -960,7 +956,7 @@ static void twin_reexport(struct rs_file *rf, int gate_file, const struct rust_d
 		char *vis = visibility(tf.data, mod);
 		sb_addf(&add, "\n#[cfg(target_arch = \"%s\")]\n%smod %s;\n", rf->arch, vis, rf->arch);
 		free(vis);
-		reexports_through(rf, &tf, tree, f, m, &add);
+		reexports_through(rf, &tf, f, m, &add);
 		append_to(rf, rel, add.buf);
 	}
 	sb_free(&add);
