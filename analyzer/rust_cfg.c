@@ -36,9 +36,6 @@ void rust_cfg_init(struct rust_cfg_env *env, const char *target)
 
 void rust_cfg_free(struct rust_cfg_env *env)
 {
-	for (size_t i = 0; i < env->nfeatures; i++)
-		free(env->features[i]);
-	free(env->features);
 	memset(env, 0, sizeof *env);
 }
 
@@ -196,81 +193,4 @@ enum tri rust_cfg_eval(const struct rust_cfg_env *env, const char *s, size_t n)
 	enum tri v = predicate(&c);
 	skip_space(&c);
 	return c.bad || c.s != c.end ? TRI_UNKNOWN : v;
-}
-
-/* ---- Cargo.toml [features] ---- */
-
-static void add_feature(struct rust_cfg_env *env, const char *s, size_t n)
-{
-	if (has_feature(env, s, n))
-		return;
-	GROW(env->features, env->nfeatures, env->cap);
-	env->features[env->nfeatures++] = xstrndup(s, n);
-}
-
-/* The [features] table's line `name = [ ... ]` (arrays may span lines). */
-static const char *feature_array(const char *sec, const char *end, const char *name, const char **aend)
-{
-	size_t nl = strlen(name);
-	for (const char *p = sec; p < end;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		eol = eol ? eol : end;
-		while (p < eol && isspace((unsigned char)*p))
-			p++;
-		if (*p == '[')
-			return NULL;   /* the next table */
-		int quoted = *p == '"';
-		if ((size_t)(eol - p) > nl + quoted && memcmp(p + quoted, name, nl) == 0) {
-			const char *q = p + quoted + nl + quoted;
-			while (q < eol && (*q == ' ' || *q == '\t'))
-				q++;
-			const char *open = q < eol && *q == '=' ? memchr(q, '[', (size_t)(end - q)) : NULL;
-			const char *close = open ? memchr(open, ']', (size_t)(end - open)) : NULL;
-			if (close) {
-				*aend = close;
-				return open + 1;
-			}
-		}
-		p = eol + (eol < end);
-	}
-	return NULL;
-}
-
-/* Enables `name` and, through the table, what it enables (plain feature
- * names only: `dep:x` and `x/y` name dependencies). */
-static void enable(struct rust_cfg_env *env, const char *sec, const char *end, const char *name, int depth)
-{
-	const char *aend, *p = feature_array(sec, end, name, &aend);
-	if (!p || depth > 16)
-		return;
-	while (p < aend) {
-		const char *q = memchr(p, '"', (size_t)(aend - p));
-		const char *e = q ? memchr(q + 1, '"', (size_t)(aend - q - 1)) : NULL;
-		if (!e)
-			break;
-		size_t n = (size_t)(e - q - 1);
-		if (n && !memchr(q + 1, ':', n) && !memchr(q + 1, '/', n) && !has_feature(env, q + 1, n)) {
-			add_feature(env, q + 1, n);
-			char *sub = xstrndup(q + 1, n);
-			enable(env, sec, end, sub, depth + 1);
-			free(sub);
-		}
-		p = e + 1;
-	}
-}
-
-void rust_cfg_load_features(struct rust_cfg_env *env, const char *toml, size_t len)
-{
-	const char *end = toml + len, *sec = NULL;
-	for (const char *p = toml; p < end && !sec;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		eol = eol ? eol : end;
-		while (p < eol && isspace((unsigned char)*p))
-			p++;
-		if ((size_t)(eol - p) >= 10 && memcmp(p, "[features]", 10) == 0)
-			sec = eol;
-		p = eol + (eol < end);
-	}
-	if (sec)
-		enable(env, sec, end, "default", 0);
 }

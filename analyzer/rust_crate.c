@@ -11,14 +11,6 @@
 #include "rust_scan.h"
 #include "scan.h"
 
-static int has_file(const struct tree_index *ix, const char *dir, size_t dn, const char *name)
-{
-	char *rel = dn ? xasprintf("%.*s/%s", (int)dn, dir, name) : xstrdup(name);
-	int found = strmap_value(&ix->files, rel, strlen(rel)) != NULL;
-	free(rel);
-	return found;
-}
-
 /* `in`, relative to a crate's directory, is one of its target roots. */
 static int is_root_in_crate(const char *in)
 {
@@ -34,21 +26,17 @@ static int is_root_in_crate(const char *in)
 	return 0;
 }
 
-/* The innermost crate (a directory with Cargo.toml) decides; a file in no
- * crate at all is a root of its own (compiled some other way: archport
- * cannot tell, so it counts as compiled). */
+/* The innermost crate (the nearest Cargo.toml) decides; a file in no crate
+ * at all is a root of its own (compiled some other way: archport cannot
+ * tell, so it counts as compiled). */
 int rust_is_crate_root(const struct tree_index *ix, const char *rel)
 {
-	if (strmap_has(&ix->rust_roots, rel, strlen(rel)))
+	if (cargo_is_target(&ix->cargo, rel))
 		return 1;
-	for (const char *p = rel + strlen(rel); p > rel; p--) {
-		if (p[-1] != '/')
-			continue;
-		size_t dn = (size_t)(p - 1 - rel);
-		if (has_file(ix, rel, dn, "Cargo.toml"))
-			return is_root_in_crate(p);
-	}
-	return has_file(ix, "", 0, "Cargo.toml") ? is_root_in_crate(rel) : 1;
+	const struct cargo_manifest *m = cargo_manifest_for(&ix->cargo, rel);
+	if (!m)
+		return 1;
+	return is_root_in_crate(*m->dir ? rel + strlen(m->dir) + 1 : rel);
 }
 
 static void downgrade(struct file_scan *r, int unknown)
@@ -94,55 +82,6 @@ char *rust_fold_path(const char *p)
 		p += n + (e != NULL);
 	}
 	return out;
-}
-
-/* `path = "..."` under [lib], [[bin]], [[test]], [[example]], [[bench]]. */
-static void manifest_paths(const char *dir, const char *s, size_t len, struct strmap *out)
-{
-	int in_target = 0;
-	const char *end = s + len;
-	for (const char *p = s; p < end;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		eol = eol ? eol : end;
-		while (p < eol && isspace((unsigned char)*p))
-			p++;
-		if (p < eol && *p == '[') {
-			static const char *const tables[] = { "[lib]", "[[bin]]", "[[test]]", "[[example]]", "[[bench]]" };
-			in_target = 0;
-			for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
-				in_target |= !strncmp(p, tables[i], strlen(tables[i]));
-		} else if (in_target && (size_t)(eol - p) > 4 && !memcmp(p, "path", 4)) {
-			const char *q = memchr(p, '"', (size_t)(eol - p));
-			const char *e = q ? memchr(q + 1, '"', (size_t)(eol - q - 1)) : NULL;
-			if (e) {
-				char *rel = *dir ? xasprintf("%s/%.*s", dir, (int)(e - q - 1), q + 1)
-						 : xstrndup(q + 1, (size_t)(e - q - 1));
-				char *folded = rust_fold_path(rel);
-				strmap_get(out, folded, strlen(folded), 1);
-				free(folded);
-				free(rel);
-			}
-		}
-		p = eol + (eol < end);
-	}
-}
-
-void rust_manifest_roots(const struct tree_index *ix, struct strmap *out)
-{
-	for (size_t i = 0; i < ix->walk->len; i++) {
-		const char *rel = ix->walk->files[i].rel, *slash = strrchr(rel, '/');
-		const char *base = slash ? slash + 1 : rel;
-		struct textfile tf;
-		char *why = NULL;
-		if (strcmp(base, "Cargo.toml") != 0 || textfile_read(ix->walk->files[i].path, &tf, &why) != 0) {
-			free(why);
-			continue;
-		}
-		char *dir = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
-		manifest_paths(dir, tf.data, tf.len, out);
-		free(dir);
-		textfile_free(&tf);
-	}
 }
 
 /* state: 0 not reached, 1 only through unknown cfgs, 2 compiled. */

@@ -83,35 +83,6 @@ static void link_modules(struct resolver *r)
 
 /* ---- Cargo.toml dependencies ---- */
 
-/* The table a `[...]` header opens: 0 none, 1 [dependencies] or its
- * target form, 2 [dependencies.NAME] (then *name); *pred is the target
- * predicate text, or NULL. */
-static int dep_table(const char *h, size_t n, const char **pred, size_t *pn, const char **name, size_t *nn)
-{
-	*pred = NULL;
-	*pn = 0;
-	if (n > 7 && !memcmp(h, "target.", 7)) {
-		char q = h[7];
-		const char *e = (q == '\'' || q == '"') ? memchr(h + 8, q, n - 8) : memchr(h + 7, '.', n - 7);
-		if (!e)
-			return 0;
-		*pred = h + 7 + (q == '\'' || q == '"');
-		*pn = (size_t)(e - *pred);
-		h = e + (q == '\'' || q == '"');
-		n -= (size_t)(h - (*pred - 7 - (q == '\'' || q == '"')));
-		if (n && *h == '.')
-			h++, n--;
-	}
-	if (n == 12 && !memcmp(h, "dependencies", 12))
-		return 1;
-	if (n > 13 && !memcmp(h, "dependencies.", 13)) {
-		*name = h + 13;
-		*nn = n - 13;
-		return 2;
-	}
-	return 0;
-}
-
 static enum tri target_pred(const struct rust_cfg_env *env, const char *target, const char *p, size_t n)
 {
 	if (!p)
@@ -123,79 +94,23 @@ static enum tri target_pred(const struct rust_cfg_env *env, const char *target, 
 	return n > an && !memcmp(p, arch, an) && p[an] == '-' ? TRI_TRUE : TRI_FALSE;   /* a target triple */
 }
 
-/* `path = "../x"` inside a dependency's inline table or sub-table line. */
-static char *dep_path(const char *s, size_t n)
+/* A dependency of the crate's Cargo.toml as a declaration of its root:
+ * file is the dependency's root (or -1), reach its target table's cfg. */
+static void add_dep(struct resolver *r, struct crate_deps *cd, const struct cargo_dep *dep)
 {
-	for (const char *p = s; p + 4 < s + n; p++)
-		if (!memcmp(p, "path", 4) && (p == s || !isalnum((unsigned char)p[-1]) ) ) {
-			const char *q = memchr(p, '"', (size_t)(s + n - p));
-			const char *e = q ? memchr(q + 1, '"', (size_t)(s + n - q - 1)) : NULL;
-			if (e)
-				return xstrndup(q + 1, (size_t)(e - q - 1));
-		}
-	return NULL;
-}
-
-static void add_dep(struct resolver *r, struct crate_deps *cd, const char *crate_dir, const char *name, size_t nn,
-		    const char *path, enum tri reach, const char *pred, size_t pn, int line)
-{
-	enum tri host = target_pred(&r->host_env, "x86_64", pred, pn);
+	size_t pn = dep->pred ? strlen(dep->pred) : 0;
 	GROW(cd->decls, cd->n, cd->cap);
 	struct rust_decl *d = &cd->decls[cd->n++];
 	memset(d, 0, sizeof *d);
 	d->kind = RD_MOD;
-	d->name = xstrndup(name, nn);
-	for (char *c = d->name; *c; c++)
-		if (*c == '-')
-			*c = '_';
-	d->file = d->other_file = -1;
-	if (path) {
-		char *rel = *crate_dir ? xasprintf("%s/%s/src/lib.rs", crate_dir, path) : xasprintf("%s/src/lib.rs", path);
-		char *norm = rust_fold_path(rel);
-		intptr_t v = (intptr_t)strmap_value(&r->ix->files, norm, strlen(norm));
-		d->file = v > 0 ? (int)v - 1 : -1;
-		free(rel);
-		free(norm);
-	}
-	d->reach = reach;
-	d->host_off = host == TRI_FALSE;
-	d->line = line;
-	d->cfg = pred ? xstrndup(pred, pn) : NULL;
-}
-
-static void parse_deps(struct resolver *r, struct crate_deps *cd, const char *crate_dir, const char *s, size_t len)
-{
-	int table = 0, line = 0;
-	const char *pred = NULL, *sub = NULL, *end = s + len;
-	size_t pn = 0, sn = 0;
-	for (const char *p = s; p < end;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		eol = eol ? eol : end;
-		line++;
-		while (p < eol && isspace((unsigned char)*p))
-			p++;
-		if (p < eol && *p == '[') {
-			const char *close = memchr(p, ']', (size_t)(eol - p));
-			table = close ? dep_table(p + 1, (size_t)(close - p - 1), &pred, &pn, &sub, &sn) : 0;
-			if (table == 2) {
-				char *path = NULL;   /* the path key follows on its own line */
-				for (const char *q = eol; q < end && *q != '['; q++)
-					if (!path && !memcmp(q, "path", 4))
-						path = dep_path(q, (size_t)(end - q));
-				add_dep(r, cd, crate_dir, sub, sn, path, target_pred(&r->env, r->ix->k->target, pred, pn), pred, pn, line);
-				free(path);
-			}
-		} else if (table == 1 && p < eol && *p != '#') {
-			const char *k = p;
-			while (p < eol && (isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
-				p++;
-			char *path = dep_path(p, (size_t)(eol - p));
-			if (p > k)
-				add_dep(r, cd, crate_dir, k, (size_t)(p - k), path, target_pred(&r->env, r->ix->k->target, pred, pn), pred, pn, line);
-			free(path);
-		}
-		p = eol + (eol < end);
-	}
+	d->name = xstrdup(dep->name);
+	intptr_t v = dep->root ? (intptr_t)strmap_value(&r->ix->files, dep->root, strlen(dep->root)) : 0;
+	d->file = v > 0 ? (int)v - 1 : -1;
+	d->other_file = -1;
+	d->reach = target_pred(&r->env, r->ix->k->target, dep->pred, pn);
+	d->host_off = target_pred(&r->host_env, "x86_64", dep->pred, pn) == TRI_FALSE;
+	d->line = dep->line;
+	d->cfg = dep->pred ? xstrdup(dep->pred) : NULL;
 }
 
 /* The dependencies of the crate whose root is file `root`. */
@@ -204,30 +119,10 @@ static struct crate_deps *deps_of(struct resolver *r, int root)
 	struct crate_deps *cd = &r->deps[root];
 	if (cd->toml != -2)
 		return cd;
-	cd->toml = -1;
-	char *dir = xstrdup(r->ix->walk->files[root].rel);
-	for (char *slash; (slash = strrchr(dir, '/')) != NULL || *dir;) {
-		if (slash)
-			*slash = '\0';
-		else
-			*dir = '\0';
-		char *toml = *dir ? xasprintf("%s/Cargo.toml", dir) : xstrdup("Cargo.toml");
-		intptr_t v = (intptr_t)strmap_value(&r->ix->files, toml, strlen(toml));
-		if (v > 0) {
-			struct textfile tf;
-			char *why = NULL;
-			cd->toml = (int)v - 1;
-			if (textfile_read(r->ix->walk->files[cd->toml].path, &tf, &why) == 0) {
-				parse_deps(r, cd, dir, tf.data, tf.len);
-				textfile_free(&tf);
-			}
-			free(why);
-			free(toml);
-			break;
-		}
-		free(toml);
-	}
-	free(dir);
+	const struct cargo_manifest *m = cargo_manifest_for(&r->ix->cargo, r->ix->walk->files[root].rel);
+	cd->toml = m ? m->file : -1;
+	for (size_t i = 0; m && i < m->ndeps; i++)
+		add_dep(r, cd, &m->deps[i]);
 	return cd;
 }
 

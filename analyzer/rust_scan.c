@@ -734,34 +734,15 @@ static int is_mod_rs(const char *rel)
 	return 0;
 }
 
-/* The crate's default features: the nearest Cargo.toml above the file. */
+/* The crate's default features, from the nearest Cargo.toml above the
+ * file (read once per scan, cargo_manifest.c). */
 static void load_crate_features(struct rust_file *rf)
 {
-	char *d = xstrdup(rf->dir);
-	for (;;) {
-		char *toml = *d ? xasprintf("%s/Cargo.toml", d) : xstrdup("Cargo.toml");
-		char *path = xasprintf("%s%s", rf->root, toml);
-		struct textfile tf;
-		char *why = NULL;
-		int ok = textfile_read(path, &tf, &why) == 0;
-		free(why);
-		free(path);
-		free(toml);
-		if (ok) {
-			rust_cfg_load_features(&rf->env, tf.data, tf.len);
-			rust_cfg_load_features(&rf->host_env, tf.data, tf.len);
-			textfile_free(&tf);
-			break;
-		}
-		char *slash = strrchr(d, '/');
-		if (!*d)
-			break;
-		if (slash)
-			*slash = '\0';
-		else
-			*d = '\0';
-	}
-	free(d);
+	const struct cargo_manifest *m = cargo_manifest_for(&rf->ix->cargo, rf->sf->rel);
+	if (!m)
+		return;
+	rf->env.features = rf->host_env.features = m->features;
+	rf->env.nfeatures = rf->host_env.nfeatures = m->nfeatures;
 }
 
 void scan_rust(const struct tree_index *ix, int file_index, const struct textfile *tf, struct file_scan *out)

@@ -11,8 +11,9 @@
  * and the crate's default features. */
 struct rust_cfg_env {
 	const char *target;          /* "aarch64", "riscv64", "x86_64" */
-	char **features;             /* default features, transitively */
-	size_t nfeatures, cap;
+	char *const *features;       /* default features, transitively (borrowed
+				      * from the crate's cargo_manifest) */
+	size_t nfeatures;
 };
 
 /* What a .rs file declares at its top level and which paths its code names:
@@ -65,9 +66,6 @@ const struct rust_decl *rust_gate_of(const struct tree_index *ix, const struct f
 /* `target` is archport's target name. */
 void rust_cfg_init(struct rust_cfg_env *env, const char *target);
 void rust_cfg_free(struct rust_cfg_env *env);
-/* Reads [features] default = [...] from the Cargo.toml text (with what the
- * default features enable in turn). */
-void rust_cfg_load_features(struct rust_cfg_env *env, const char *toml, size_t len);
 /* Evaluates a cfg predicate, `target_arch = "x86_64"` or `all(unix, not(test))`:
  * TRI_UNKNOWN for custom cfgs and anything archport cannot decide. */
 enum tri rust_cfg_eval(const struct rust_cfg_env *env, const char *s, size_t n);

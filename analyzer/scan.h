@@ -4,6 +4,7 @@
 #ifndef ARCHPORT_SCAN_H
 #define ARCHPORT_SCAN_H
 
+#include "cargo_manifest.h"
 #include "finding.h"
 #include "knowledge.h"
 #include "textfile.h"
@@ -37,8 +38,7 @@ struct tree_index {
 	/* x86 directories the build picks by architecture (arch/$(ARCH)/), and
 	 * whether the target has its twin (stubgen/arch_dirs.h) */
 	const struct arch_dirs *arch;
-	/* .rs files a Cargo.toml names as targets by `path` (crate roots) */
-	struct strmap rust_roots;
+	struct cargo_manifests cargo;     /* every Cargo.toml, read once */
 };
 
 struct include_cache *include_cache_new(size_t nfiles);
@@ -125,10 +125,9 @@ void scan_rust(const struct tree_index *ix, int file_index, const struct textfil
  * cannot decide, 0 not compiled (the caller frees it). */
 char *rust_apply_gating(const struct tree_index *ix, struct file_scan *results);
 /* A crate root: src/lib.rs, src/main.rs, build.rs, src/bin/, tests/, ...
- * next to a Cargo.toml, a target a Cargo.toml places by `path` (roots,
- * from rust_manifest_roots), or a .rs file in no crate at all. */
+ * next to a Cargo.toml, a target a Cargo.toml places by `path`, or a .rs
+ * file in no crate at all. */
 int rust_is_crate_root(const struct tree_index *ix, const char *rel);
-void rust_manifest_roots(const struct tree_index *ix, struct strmap *out);
 /* "a/b/../c/./d" -> "a/c/d" (a new string). */
 char *rust_fold_path(const char *rel);
 /* Paths that code compiled for the target names but that resolve only to

@@ -204,7 +204,7 @@ int tree_scan_run(struct tree_scan *ts, const struct knowledge *k, const char *r
 	double t1 = now_seconds();
 	ts->ix.includes = include_cache_new(w->len);
 	ts->results = xcalloc(w->len ? w->len : 1, sizeof *ts->results);
-	rust_manifest_roots(&ts->ix, &ts->ix.rust_roots);
+	cargo_manifests_load(&ts->ix.cargo, &ts->ix);
 	scan_files(&ts->ix, ts->results, jobs);
 	if (getenv("ARCHPORT_TIMING"))
 		fprintf(stderr, "archport: %s: index %.3f s, scan %.3f s (%zu files, %d jobs)\n", root, t1 - t0,

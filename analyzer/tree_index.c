@@ -267,7 +267,7 @@ void index_free(struct tree_index *ix)
 	strmap_free(&ix->files, NULL);
 	strmap_free(&ix->defs, free_plain);
 	strmap_free(&ix->build_refs, NULL);
-	strmap_free(&ix->rust_roots, NULL);
+	cargo_manifests_free(&ix->cargo);
 	for (size_t i = 0; i < ix->ninclude_dirs; i++)
 		free(ix->include_dirs[i]);
 	free(ix->include_dirs);
