@@ -169,24 +169,7 @@ static void read_attribute(struct rust_file *rf, TSNode item, struct item_attrs 
 static char *join_rel(const char *dir, const char *p, size_t n)
 {
 	char *joined = *dir ? xasprintf("%s/%.*s", dir, (int)n, p) : xstrndup(p, n);
-	char *out = xcalloc(strlen(joined) + 1, 1);
-	size_t o = 0;
-	for (char *seg = joined; *seg;) {
-		char *slash = strchr(seg, '/');
-		size_t sn = slash ? (size_t)(slash - seg) : strlen(seg);
-		if (sn == 2 && seg[0] == '.' && seg[1] == '.') {
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			o = o > 0 ? o - 1 : 0;
-		} else if (sn && !(sn == 1 && seg[0] == '.')) {
-			if (o)
-				out[o++] = '/';
-			memcpy(out + o, seg, sn);
-			o += sn;
-		}
-		seg += sn + (slash != NULL);
-	}
-	out[o] = '\0';
+	char *out = rust_fold_path(joined);
 	free(joined);
 	return out;
 }
@@ -718,20 +701,12 @@ static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char 
 
 /* ---- per-file set-up ---- */
 
-static int is_mod_rs(const char *rel)
+/* A mod-rs file (its `mod x;` items live in its own directory): mod.rs,
+ * or a crate root, whatever its name. */
+static int is_mod_rs(const struct tree_index *ix, const char *rel)
 {
 	const char *b = strrchr(rel, '/');
-	b = b ? b + 1 : rel;
-	if (!strcmp(b, "mod.rs") || !strcmp(b, "lib.rs") || !strcmp(b, "main.rs") || !strcmp(b, "build.rs"))
-		return 1;
-	static const char *const root_dirs[] = { "src/bin/", "tests/", "examples/", "benches/" };
-	for (size_t i = 0; i < sizeof root_dirs / sizeof *root_dirs; i++) {
-		size_t n = strlen(root_dirs[i]);
-		if ((size_t)(b - rel) >= n && memcmp(b - n, root_dirs[i], n) == 0 &&
-		    (b - rel == (ptrdiff_t)n || b[-(ptrdiff_t)n - 1] == '/'))
-			return 1;
-	}
-	return 0;
+	return !strcmp(b ? b + 1 : rel, "mod.rs") || rust_is_crate_root(ix, rel);
 }
 
 /* The crate's default features, from the nearest Cargo.toml above the
@@ -760,7 +735,7 @@ void scan_rust(const struct tree_index *ix, int file_index, const struct textfil
 	ts_parser_set_language(parser, tree_sitter_rust());
 	TSTree *tree = ts_parser_parse_string(parser, NULL, tf->data, (uint32_t)tf->len);
 	char *mod_dir;
-	if (is_mod_rs(f->rel) || rust_is_crate_root(ix, f->rel)) {   /* crate roots are mod-rs files */
+	if (is_mod_rs(ix, f->rel)) {
 		mod_dir = xstrdup(rf.dir);
 	} else {
 		size_t n = strlen(f->rel);
