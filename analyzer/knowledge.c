@@ -114,11 +114,58 @@ static void load_all_registers(struct knowledge *k)
 	const struct rd_table *t = rd_find("x86/registers");
 	if (!t)
 		return;
-	int nc = rd_column(t, "name");
-	for (size_t r = 0; nc >= 0 && r < t->nrows; r++) {
+	int nc = rd_column(t, "name"), cc = rd_column(t, "class");
+	for (size_t r = 0; nc >= 0 && cc >= 0 && r < t->nrows; r++) {
 		const char *n = rd_cell(t, r, (size_t)nc);
-		strmap_get(&k->x86_registers, n, strlen(n), 1)->value = (void *)n;
+		strmap_get(&k->x86_registers, n, strlen(n), 1)->value = (void *)rd_cell(t, r, (size_t)cc);
 	}
+}
+
+static enum rust_api_match parse_match(const char *s)
+{
+	if (!strcmp(s, "prefix"))
+		return AM_PREFIX;
+	if (!strcmp(s, "contains"))
+		return AM_CONTAINS;
+	if (!strcmp(s, "module"))
+		return AM_MODULE;
+	return !strcmp(s, "crate") ? AM_CRATE : AM_EXACT;
+}
+
+/* The Rust porting-work vocabulary: x86-only crate APIs and x86 state
+ * field names beyond the register file. */
+static void load_rust_tables(struct knowledge *k)
+{
+	const struct rd_table *t = rd_find("rust/x86-api");
+	int cc = t ? rd_column(t, "crate") : -1, nc = t ? rd_column(t, "name") : -1;
+	int mc = t ? rd_column(t, "match") : -1, oc = t ? rd_column(t, "on_target") : -1;
+	int wc = t ? rd_column(t, "why") : -1;
+	if (cc >= 0 && nc >= 0 && mc >= 0 && oc >= 0 && wc >= 0 && t->nrows) {
+		k->rust_api = xcalloc(t->nrows, sizeof *k->rust_api);
+		for (size_t r = 0; r < t->nrows; r++) {
+			const char *crate = rd_cell(t, r, (size_t)cc), *on = rd_cell(t, r, (size_t)oc);
+			k->rust_api[r] = (struct rust_api_row){
+				.crate = strcmp(crate, "-") ? crate : NULL,
+				.name = rd_cell(t, r, (size_t)nc),
+				.why = rd_cell(t, r, (size_t)wc),
+				.match = parse_match(rd_cell(t, r, (size_t)mc)),
+				.on = !strcmp(on, "missing") ? AT_MISSING : !strcmp(on, "empty") ? AT_EMPTY : AT_BUILDS,
+			};
+		}
+		k->nrust_api = t->nrows;
+	}
+	t = rd_find("rust/x86-state-fields");
+	nc = t ? rd_column(t, "name") : -1;
+	int sc = t ? rd_column(t, "strength") : -1;
+	for (size_t r = 0; nc >= 0 && sc >= 0 && r < t->nrows; r++) {
+		const char *n = rd_cell(t, r, (size_t)nc);
+		strmap_get(&k->x86_state_fields, n, strlen(n), 1)->value = (void *)rd_cell(t, r, (size_t)sc);
+	}
+}
+
+const char *knowledge_x86_register_class(const struct knowledge *k, const char *s, size_t n)
+{
+	return strmap_value(&k->x86_registers, s, n);
 }
 
 /* The target's rows of rules/target-registers.tsv, ordered by their
@@ -254,6 +301,7 @@ struct knowledge *knowledge_load(const char *target)
 		load_bad(&k->bad_march, "x86/march", "value", "option", k->target, "invalid");
 		load_all_mnemonics(k);
 		load_all_registers(k);
+		load_rust_tables(k);
 	}
 	return k;
 }
@@ -274,6 +322,8 @@ void knowledge_free(struct knowledge *k)
 	strmap_free(&k->x86_mnemonics, NULL);
 	strmap_free(&k->bad_registers, NULL);
 	strmap_free(&k->x86_registers, NULL);
+	strmap_free(&k->x86_state_fields, NULL);
+	free(k->rust_api);
 	strmap_free(&k->bad_constraints, NULL);
 	strmap_free(&k->bad_mflags, NULL);
 	strmap_free(&k->bad_march, NULL);

@@ -22,6 +22,16 @@ struct x86_name {
 	const char *header;   /* where it is declared, for messages */
 };
 
+/* A row of rules/rust/x86-api.tsv: an x86-only name of a well-known crate. */
+enum rust_api_match { AM_EXACT, AM_PREFIX, AM_CONTAINS, AM_MODULE, AM_CRATE };
+enum rust_api_target { AT_MISSING, AT_EMPTY, AT_BUILDS };   /* what the target has */
+struct rust_api_row {
+	const char *crate;   /* NULL: any identifier */
+	const char *name, *why;
+	enum rust_api_match match;
+	enum rust_api_target on;
+};
+
 struct predefined_macro {
 	const char *value;
 };
@@ -47,7 +57,10 @@ struct knowledge {
 	struct strmap bad_mnemonics; /* x86 mnemonics unknown to the target as */
 	struct strmap x86_mnemonics; /* every x86 mnemonic (value: target knows it?) */
 	struct strmap bad_registers; /* clobber names the target gcc rejects */
-	struct strmap x86_registers; /* every x86 register name */
+	struct strmap x86_registers; /* every x86 register name -> its class */
+	struct strmap x86_state_fields; /* rules/rust/x86-state-fields.tsv: name -> strength */
+	struct rust_api_row *rust_api;  /* rules/rust/x86-api.tsv */
+	size_t nrust_api;
 	struct strmap bad_constraints;
 	struct strmap bad_mflags;    /* "-msse4.2", "-mfpmath=" */
 	struct strmap bad_march;     /* "march=haswell", "mtune=k8" */
@@ -84,6 +97,9 @@ const struct x86_name *knowledge_name(const struct knowledge *k, const char *s, 
  * system registers; riscv64: pc, ra..t6, f0-f31, fcsr, S-mode CSRs). Sets
  * *out to the first row (NULL when there is none) and returns the count;
  * x86_64 has none. The rows live as long as k. */
+/* The class of an x86 register name in rules/x86/registers.tsv ("gpr",
+ * "control", "sse", ...), or NULL when it is not one (lowercase names). */
+const char *knowledge_x86_register_class(const struct knowledge *k, const char *s, size_t n);
 size_t knowledge_register_set(const struct knowledge *k, const struct target_register **out);
 
 #endif

@@ -9,70 +9,18 @@
  * (TRI_FALSE) goes through rust_report like everything else and becomes a
  * rust/gated-x86 note. Nothing is reported when the target is x86. */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "knowledge.h"
-#include "ruledata.h"
 #include "rules.h"
 #include "rust_internal.h"
 
-/* ---- vocabulary: rules/rust/x86-api.tsv, loaded once ---- */
+/* ---- vocabulary: rules/rust/x86-api.tsv (knowledge.c loads it) ---- */
 
-enum api_match { AM_EXACT, AM_PREFIX, AM_CONTAINS, AM_MODULE, AM_CRATE };
-enum api_target { AT_MISSING, AT_EMPTY, AT_BUILDS };
-
-struct api_row {
-	const char *crate;   /* NULL: any identifier */
-	const char *name, *why;
-	enum api_match match;
-	enum api_target on;
-};
-
-static struct api_row *api_rows;
-static size_t api_nrows;
-static pthread_once_t api_once = PTHREAD_ONCE_INIT;
-
-static enum api_match parse_match(const char *s)
+static int is_api_crate(const struct knowledge *k, const char *s, size_t n)
 {
-	if (!strcmp(s, "prefix"))
-		return AM_PREFIX;
-	if (!strcmp(s, "contains"))
-		return AM_CONTAINS;
-	if (!strcmp(s, "module"))
-		return AM_MODULE;
-	return !strcmp(s, "crate") ? AM_CRATE : AM_EXACT;
-}
-
-/* The rows live as long as the program (the cells are embedded data); the
- * array is reachable from a static, so nothing leaks. */
-static void api_load(void)
-{
-	const struct rd_table *t = rd_find("rust/x86-api");
-	if (!t)
-		return;
-	int cc = rd_column(t, "crate"), nc = rd_column(t, "name"), mc = rd_column(t, "match");
-	int oc = rd_column(t, "on_target"), wc = rd_column(t, "why");
-	if (cc < 0 || nc < 0 || mc < 0 || oc < 0 || wc < 0 || !t->nrows)
-		return;
-	api_rows = xcalloc(t->nrows, sizeof *api_rows);
-	for (size_t r = 0; r < t->nrows; r++) {
-		const char *crate = rd_cell(t, r, (size_t)cc), *on = rd_cell(t, r, (size_t)oc);
-		api_rows[r] = (struct api_row){
-			.crate = strcmp(crate, "-") ? crate : NULL,
-			.name = rd_cell(t, r, (size_t)nc),
-			.why = rd_cell(t, r, (size_t)wc),
-			.match = parse_match(rd_cell(t, r, (size_t)mc)),
-			.on = !strcmp(on, "missing") ? AT_MISSING : !strcmp(on, "empty") ? AT_EMPTY : AT_BUILDS,
-		};
-	}
-	api_nrows = t->nrows;
-}
-
-static int is_api_crate(const char *s, size_t n)
-{
-	for (size_t i = 0; i < api_nrows; i++)
-		if (api_rows[i].crate && mem_eq(s, n, api_rows[i].crate))
+	for (size_t i = 0; i < k->nrust_api; i++)
+		if (k->rust_api[i].crate && mem_eq(s, n, k->rust_api[i].crate))
 			return 1;
 	return 0;
 }
@@ -111,10 +59,11 @@ struct pending_api {
 	char *shown;
 	uint32_t start, end;
 	enum tri reach;
-	const struct api_row *row;
+	const struct rust_api_row *row;
 };
 
 struct rust_hazards {
+	const struct knowledge *k;
 	struct strmap api_warned, api_noted;   /* names rust/x86-api reported */
 	struct strmap api_defined;             /* `-` row names the file defines */
 	struct strmap api_pending_ix;          /* name -> 1 + index in api_pending */
@@ -131,8 +80,8 @@ struct rust_hazards {
 
 void rust_hazards_begin(struct rust_file *rf)
 {
-	pthread_once(&api_once, api_load);
 	rf->hz = xcalloc(1, sizeof *rf->hz);
+	rf->hz->k = rf->k;
 }
 
 static void site_offer(struct site *s, uint32_t start, uint32_t end, enum tri reach, char *msg)
@@ -170,16 +119,6 @@ static int type_is(TSNode n, const char *type)
  * bl, di) are, so they count only next to these. */
 static const char *const strong_classes[] = { "control", "sse", "avx", "avx512", "mmx", "amx", "mpx", "ip" };
 
-static const char *register_class(const char *name)
-{
-	const struct rd_table *t = rd_find("x86/registers");
-	int nc = t ? rd_column(t, "name") : -1, cc = t ? rd_column(t, "class") : -1;
-	for (size_t r = 0; nc >= 0 && cc >= 0 && r < t->nrows; r++)
-		if (!strcmp(rd_cell(t, r, (size_t)nc), name))
-			return rd_cell(t, r, (size_t)cc);
-	return "";
-}
-
 static int strong_register(const char *w, size_t n, const char *cls)
 {
 	for (size_t i = 0; i < sizeof strong_classes / sizeof *strong_classes; i++)
@@ -208,16 +147,6 @@ static int target_register(const struct knowledge *k, const char *w)
 	return 0;
 }
 
-static int extra_state_strength(const char *w)
-{
-	const struct rd_table *t = rd_find("rust/x86-state-fields");
-	int nc = t ? rd_column(t, "name") : -1, sc = t ? rd_column(t, "strength") : -1;
-	for (size_t r = 0; nc >= 0 && sc >= 0 && r < t->nrows; r++)
-		if (!strcmp(rd_cell(t, r, (size_t)nc), w))
-			return strcmp(rd_cell(t, r, (size_t)sc), "strong") ? 1 : 2;
-	return 0;
-}
-
 /* 0: not an x86 register name; 1: weak (also a word); 2: strong. A name
  * the target itself has (sp, fpsr on aarch64) never counts. */
 static int register_strength(const struct rust_file *rf, const char *s, size_t n)
@@ -230,12 +159,13 @@ static int register_strength(const struct rust_file *rf, const char *s, size_t n
 	w[n] = '\0';
 	if (target_register(rf->k, w))
 		return 0;
-	int extra = extra_state_strength(w);
+	const char *extra = strmap_value(&rf->k->x86_state_fields, w, n);
 	if (extra)
-		return extra;
-	if (!strmap_has(&rf->k->x86_registers, w, n))
+		return strcmp(extra, "strong") ? 1 : 2;
+	const char *cls = knowledge_x86_register_class(rf->k, w, n);
+	if (!cls)
 		return 0;
-	return strong_register(w, n, register_class(w)) ? 2 : 1;
+	return strong_register(w, n, cls) ? 2 : 1;
 }
 
 /* A `#[cfg(...)]` attribute on a field, evaluated for the target. */
@@ -326,7 +256,7 @@ static void check_register_struct(struct rust_file *rf, TSNode item, enum tri re
 
 /* ---- rust/x86-api ---- */
 
-static int name_matches(const struct api_row *row, const char *s, size_t n)
+static int name_matches(const struct rust_api_row *row, const char *s, size_t n)
 {
 	size_t rn = strlen(row->name);
 	switch (row->match) {
@@ -353,10 +283,10 @@ struct token {
 	int start;   /* the identifier is the path's first segment */
 };
 
-static const struct api_row *api_lookup(const struct rust_hazards *hz, const struct token *t)
+static const struct rust_api_row *api_lookup(const struct rust_hazards *hz, const struct token *t)
 {
-	for (size_t i = 0; i < api_nrows; i++) {
-		const struct api_row *row = &api_rows[i];
+	for (size_t i = 0; i < hz->k->nrust_api; i++) {
+		const struct rust_api_row *row = &hz->k->rust_api[i];
 		if (!row->crate) {
 			if (name_matches(row, t->s, t->n))
 				return row;
@@ -399,7 +329,7 @@ static int api_first(struct rust_hazards *hz, const char *key, size_t n, enum tr
 	return 1;
 }
 
-static char *api_message(const struct rust_file *rf, const struct api_row *row, const char *shown)
+static char *api_message(const struct rust_file *rf, const struct rust_api_row *row, const char *shown)
 {
 	const char *target = rf->k->target;
 	switch (row->on) {
@@ -413,7 +343,7 @@ static char *api_message(const struct rust_file *rf, const struct api_row *row, 
 	}
 }
 
-static void api_emit(struct rust_file *rf, const struct api_row *row, const char *shown, uint32_t start,
+static void api_emit(struct rust_file *rf, const struct rust_api_row *row, const char *shown, uint32_t start,
 		     uint32_t end, enum tri reach)
 {
 	if (!api_first(rf->hz, shown, strlen(shown), reach))
@@ -425,7 +355,7 @@ static void api_emit(struct rust_file *rf, const struct api_row *row, const char
 }
 
 /* The first use of a `-` row name, or the first the target compiles. */
-static void api_defer(struct rust_hazards *hz, const struct api_row *row, const struct token *t, enum tri reach)
+static void api_defer(struct rust_hazards *hz, const struct rust_api_row *row, const struct token *t, enum tri reach)
 {
 	struct strmap_entry *e = strmap_get(&hz->api_pending_ix, t->s, t->n, 1);
 	struct pending_api p = { NULL, ts_node_start_byte(t->node), ts_node_end_byte(t->node), reach, row };
@@ -445,7 +375,7 @@ static void api_defer(struct rust_hazards *hz, const struct api_row *row, const 
 
 static void api_token(struct rust_file *rf, const struct token *t, enum tri reach)
 {
-	const struct api_row *row = api_lookup(rf->hz, t);
+	const struct rust_api_row *row = api_lookup(rf->hz, t);
 	/* In a branch `if cfg!(...)` keeps from running, only what fails to
 	 * compile matters. */
 	if (!row || (rf->in_cfg_macro && row->on != AT_MISSING))
@@ -1115,7 +1045,7 @@ static void path_punct(struct rust_file *rf, struct path_scan *ps, TSNode leaf)
 		ps->prev = PL_OPEN;
 	} else if (mem_eq(s, n, "}")) {
 		ps->depth -= ps->depth > 0;
-	} else if (mem_eq(s, n, "*") && prev == PL_COLONS && ps->root && is_api_crate(ps->root, ps->root_n)) {
+	} else if (mem_eq(s, n, "*") && prev == PL_COLONS && ps->root && is_api_crate(rf->k, ps->root, ps->root_n)) {
 		strmap_get(&rf->hz->globs, ps->root, ps->root_n, 1);   /* use kvm_bindings::*; */
 	}
 }

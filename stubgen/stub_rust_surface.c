@@ -11,7 +11,6 @@
 #include "scan.h"
 #include "stub_rust.h"
 #include "textfile.h"
-#include "ruledata.h"
 
 
 void rs_twin_module_file(struct surface *parent, int x86_file, const char *twin_rel);
@@ -79,17 +78,6 @@ static void surface_use(struct surface *sf, const char *src, TSNode item, struct
 
 /* ---- register structs ---- */
 
-/* The class of an x86 register name (rules/x86/registers.tsv), or NULL. */
-static const char *x86_register_class(const char *s, size_t n)
-{
-	const struct rd_table *t = rd_find("x86/registers");
-	int name = t ? rd_column(t, "name") : -1, cls = t ? rd_column(t, "class") : -1;
-	for (size_t r = 0; t && name >= 0 && cls >= 0 && r < t->nrows; r++)
-		if (mem_eq(s, n, rd_cell(t, r, (size_t)name)))
-			return rd_cell(t, r, (size_t)cls);
-	return NULL;
-}
-
 /* Which of the target's register classes a struct of x86 registers of
  * class `x86` stands for: GPRs and the flags for general registers,
  * system registers for control registers, FP/SIMD for vector ones. */
@@ -105,7 +93,7 @@ static int target_class_matches(const char *x86, const char *target)
 
 /* The x86 class most of a struct's fields belong to, when at least two
  * fields and most of them are x86 registers (NULL otherwise). */
-static const char *register_struct_class(const char *src, TSNode st)
+static const char *register_struct_class(const struct surface *sf, const char *src, TSNode st)
 {
 	TSNode body = ts_node_child_by_field_name(st, "body", 4);
 	if (ts_node_is_null(body) || !rs_is(body, "field_declaration_list"))
@@ -119,7 +107,7 @@ static const char *register_struct_class(const char *src, TSNode st)
 		fields++;
 		size_t n;
 		const char *name = rs_text(src, ts_node_child_by_field_name(fd, "name", 4), &n);
-		const char *c = x86_register_class(name, n);
+		const char *c = knowledge_x86_register_class(sf->c->k, name, n);
 		if (c && strcmp(c, "segment") != 0) {
 			regs++;
 			if (!strcmp(c, "control"))
@@ -230,7 +218,7 @@ static void surface_item(struct surface *sf, const char *src, TSNode root, uint3
 	} else if ((!strcmp(type, "const_item") || !strcmp(type, "static_item")) && rs_is_pub(item)) {
 		rs_const_twin(src, item, out);
 	} else if (is_item(item, types)) {
-		const char *x86_class = rs_is(item, "struct_item") ? register_struct_class(src, item) : NULL;
+		const char *x86_class = rs_is(item, "struct_item") ? register_struct_class(sf, src, item) : NULL;
 		sb_adds(out, "\n");
 		rs_copy_attrs(src, root, first_attr, i, out);
 		if (x86_class)
