@@ -18,7 +18,7 @@ struct crate_deps {
 	size_t n, cap;
 };
 
-struct resolver {
+struct rust_resolver {
 	const struct tree_index *ix;
 	const struct file_scan *results;
 	int *root;                /* per file: its crate root, or -1 */
@@ -42,18 +42,18 @@ struct result {
 
 #define MAX_DEPTH 12
 
-static struct result resolve_in(struct resolver *r, int scope, char **seg, size_t nseg, int any, int depth);
+static struct result resolve_in(struct rust_resolver *r, int scope, char **seg, size_t nseg, int any, int depth);
 
 /* ---- the crate structure ---- */
 
-static size_t nfiles(const struct resolver *r)
+static size_t nfiles(const struct rust_resolver *r)
 {
 	return r->ix->walk->len;
 }
 
 /* Crate roots first, then every module file they declare, whatever the
  * cfgs: gated modules are where the x86 build finds its names. */
-static void link_modules(struct resolver *r)
+static void link_modules(struct rust_resolver *r)
 {
 	size_t n = nfiles(r), head = 0, tail = 0;
 	int *queue = xcalloc(n ? n : 1, sizeof *queue);
@@ -96,7 +96,7 @@ static enum tri target_pred(const struct rust_cfg_env *env, const char *target, 
 
 /* A dependency of the crate's Cargo.toml as a declaration of its root:
  * file is the dependency's root (or -1), reach its target table's cfg. */
-static void add_dep(struct resolver *r, struct crate_deps *cd, const struct cargo_dep *dep)
+static void add_dep(struct rust_resolver *r, struct crate_deps *cd, const struct cargo_dep *dep)
 {
 	size_t pn = dep->pred ? strlen(dep->pred) : 0;
 	GROW(cd->decls, cd->n, cd->cap);
@@ -114,7 +114,7 @@ static void add_dep(struct resolver *r, struct crate_deps *cd, const struct carg
 }
 
 /* The dependencies of the crate whose root is file `root`. */
-static struct crate_deps *deps_of(struct resolver *r, int root)
+static struct crate_deps *deps_of(struct rust_resolver *r, int root)
 {
 	struct crate_deps *cd = &r->deps[root];
 	if (cd->toml != -2)
@@ -157,7 +157,7 @@ static struct result gated(const struct rust_decl *d, int file)
 }
 
 /* A use/glob path resolved from the module that declares it. */
-static struct result resolve_text(struct resolver *r, int scope, const char *path, int any, int depth)
+static struct result resolve_text(struct rust_resolver *r, int scope, const char *path, int any, int depth)
 {
 	size_t n;
 	char **seg = split_path(path, &n);
@@ -168,7 +168,7 @@ static struct result resolve_text(struct resolver *r, int scope, const char *pat
 	return x;
 }
 
-static struct result found_decl(struct resolver *r, int m, const struct rust_decl *d, int any, int depth)
+static struct result found_decl(struct rust_resolver *r, int m, const struct rust_decl *d, int any, int depth)
 {
 	if (d->kind == RD_MOD) {
 		int f = d->file >= 0 ? d->file : any ? d->other_file : -1;
@@ -179,13 +179,13 @@ static struct result found_decl(struct resolver *r, int m, const struct rust_dec
 	return res(R_ITEM, -1);
 }
 
-static struct result lookup_uncached(struct resolver *r, int m, const char *name, int any, int depth);
+static struct result lookup_uncached(struct rust_resolver *r, int m, const char *name, int any, int depth);
 
 /* `name` in module file m. any: look through gated items too (what the
  * x86 build sees). Memoized per file: many paths share their prefixes,
  * and glob re-exports would otherwise be followed again for each. A
  * lookup in progress reads as unknown, which also ends glob cycles. */
-static struct result lookup(struct resolver *r, int m, const char *name, int any, int depth)
+static struct result lookup(struct rust_resolver *r, int m, const char *name, int any, int depth)
 {
 	char *key = xasprintf("%d%s", any, name);
 	struct strmap_entry *e = strmap_get(&r->memo[m], key, strlen(key), 1);
@@ -203,7 +203,7 @@ static struct result lookup(struct resolver *r, int m, const char *name, int any
 	return found;
 }
 
-static struct result lookup_uncached(struct resolver *r, int m, const char *name, int any, int depth)
+static struct result lookup_uncached(struct rust_resolver *r, int m, const char *name, int any, int depth)
 {
 	const struct rust_facts *f = r->results[m].rust;
 	const struct rust_decl *gate = NULL;
@@ -258,7 +258,7 @@ static struct result lookup_uncached(struct resolver *r, int m, const char *name
 }
 
 /* The first segment: crate/self/super, a name of the scope, or a crate. */
-static struct result first_segment(struct resolver *r, int scope, const char *s, int any, int depth)
+static struct result first_segment(struct rust_resolver *r, int scope, const char *s, int any, int depth)
 {
 	if (!strcmp(s, "crate"))
 		return r->root[scope] >= 0 ? res(R_MOD, r->root[scope]) : res(R_UNKNOWN, -1);
@@ -281,7 +281,7 @@ static struct result first_segment(struct resolver *r, int scope, const char *s,
 	return gate ? gated(gate, cd->toml) : x;
 }
 
-static struct result resolve_in(struct resolver *r, int scope, char **seg, size_t nseg, int any, int depth)
+static struct result resolve_in(struct rust_resolver *r, int scope, char **seg, size_t nseg, int any, int depth)
 {
 	if (depth > MAX_DEPTH || nseg == 0)
 		return res(R_UNKNOWN, -1);
@@ -300,7 +300,7 @@ static struct result resolve_in(struct resolver *r, int scope, char **seg, size_
 
 /* ---- the pass ---- */
 
-static void resolver_init(struct resolver *r, const struct tree_index *ix, const struct file_scan *results)
+static void resolver_init(struct rust_resolver *r, const struct tree_index *ix, const struct file_scan *results)
 {
 	size_t n = ix->walk->len ? ix->walk->len : 1;
 	r->ix = ix;
@@ -316,7 +316,7 @@ static void resolver_init(struct resolver *r, const struct tree_index *ix, const
 	link_modules(r);
 }
 
-static void resolver_free(struct resolver *r)
+static void resolver_free(struct rust_resolver *r)
 {
 	for (size_t i = 0; i < r->ix->walk->len; i++) {
 		for (size_t j = 0; j < r->deps[i].n; j++) {
@@ -337,7 +337,7 @@ static void resolver_free(struct resolver *r)
 
 /* The text of line `line` of a walk file, for the report's caret (or
  * NULL): read again only for the few paths that are reported. */
-static char *source_line(const struct resolver *r, size_t file, int line)
+static char *source_line(const struct rust_resolver *r, size_t file, int line)
 {
 	struct textfile tf;
 	char *why = NULL, *out = NULL;
@@ -355,7 +355,7 @@ static char *source_line(const struct resolver *r, size_t file, int line)
 	return out;
 }
 
-static void report_use(struct resolver *r, struct file_scan *out, size_t file, const struct rust_use *u,
+static void report_use(struct rust_resolver *r, struct file_scan *out, size_t file, const struct rust_use *u,
 		       struct result x)
 {
 	int dep = x.gate_file >= 0 && r->ix->walk->files[x.gate_file].kind != FK_RUST;
@@ -382,7 +382,7 @@ static void report_use(struct resolver *r, struct file_scan *out, size_t file, c
 
 /* Library and binary code only: build scripts, tests, examples and
  * benches also see [build-]/[dev-dependencies], which this pass skips. */
-static int checked_crate(const struct resolver *r, int root)
+static int checked_crate(const struct rust_resolver *r, int root)
 {
 	const char *rel = r->ix->walk->files[root].rel;
 	size_t n = strlen(rel);
@@ -406,7 +406,7 @@ void rust_check_uses(const struct tree_index *ix, struct file_scan *results, con
 {
 	if (ix->k->target_is_x86)
 		return;
-	struct resolver r;
+	struct rust_resolver r;
 	resolver_init(&r, ix, results);
 	for (size_t i = 0; i < ix->walk->len; i++) {
 		const struct rust_facts *f = results[i].rust;
@@ -429,15 +429,23 @@ void rust_check_uses(const struct tree_index *ix, struct file_scan *results, con
 	resolver_free(&r);
 }
 
-const struct rust_decl *rust_gate_of(const struct tree_index *ix, const struct file_scan *results, int file,
-				     const char *path, int *decl_file)
+struct rust_resolver *rust_resolver_new(const struct tree_index *ix, const struct file_scan *results)
 {
-	struct resolver r;
-	resolver_init(&r, ix, results);
-	struct result x = resolve_text(&r, file, path, 0, 0);
-	resolver_free(&r);
+	struct rust_resolver *r = xcalloc(1, sizeof *r);
+	resolver_init(r, ix, results);
+	return r;
+}
+
+void rust_resolver_free(struct rust_resolver *r)
+{
+	if (r)
+		resolver_free(r);
+	free(r);
+}
+
+const struct rust_decl *rust_gate_of(struct rust_resolver *r, int file, const char *path, int *decl_file)
+{
+	struct result x = resolve_text(r, file, path, 0, 0);
 	*decl_file = x.kind == R_GATED ? x.gate_file : -1;
-	if (x.kind != R_GATED || x.gate_file < 0 || ix->walk->files[x.gate_file].kind != FK_RUST)
-		return NULL;   /* a Cargo.toml gate: its decl is gone with the resolver */
-	return x.gate;
+	return x.kind == R_GATED ? x.gate : NULL;
 }

@@ -54,14 +54,18 @@ struct rust_facts {
 	int item_macros;    /* macros at the top level may declare more names */
 };
 
+/* The crate-wide resolver (rust_resolve.c), for callers that ask about
+ * many paths of one scan (the stub): lookups are memoized across calls. */
+struct file_scan;
+struct tree_index;
+struct rust_resolver;
+struct rust_resolver *rust_resolver_new(const struct tree_index *ix, const struct file_scan *results);
+void rust_resolver_free(struct rust_resolver *r);
 /* The declaration a path resolves to when it exists only under a cfg that
  * is false on the target (NULL otherwise). `file` is the file the path is
  * written in; *decl_file is the file that holds the gated declaration (a
  * Cargo.toml when the gate is a target-specific dependency table). */
-struct file_scan;
-struct tree_index;
-const struct rust_decl *rust_gate_of(const struct tree_index *ix, const struct file_scan *results, int file,
-				     const char *path, int *decl_file);
+const struct rust_decl *rust_gate_of(struct rust_resolver *r, int file, const char *path, int *decl_file);
 
 /* `target` is archport's target name. */
 void rust_cfg_init(struct rust_cfg_env *env, const char *target);

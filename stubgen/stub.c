@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "rules.h"
+#include "rust_scan.h"
 #include "scan.h"
 #include "stub_internal.h"
 
@@ -131,6 +132,7 @@ static int run_stub(struct stub_run *run, const char *root, const struct stub_op
 		stub_one(run, &c, ad, i);
 	arch_dirs_stub(&c, ad, &run->ts.walk);
 	free(c.c_files);
+	rust_resolver_free(c.rust);
 	for (size_t i = 0; i < c.nmade; i++)
 		free(c.made[i]);
 	free(c.made);

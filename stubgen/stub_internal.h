@@ -12,6 +12,7 @@
 #define X86_GUARD "#if defined(__x86_64__) || defined(__i386__)\n"
 
 struct tree_scan;
+struct rust_resolver;
 
 struct stub_ctx {
 	const struct stub_options *o;
@@ -27,6 +28,7 @@ struct stub_ctx {
 	/* A file the patch creates (empty; edits insert its text), or NULL. */
 	struct file_patch *(*new_file)(struct stub_ctx *c, const char *rel);
 	const struct tree_scan *ts;       /* the scan the patch is written from */
+	struct rust_resolver *rust;       /* Rust paths of that scan, made on first use */
 	char **made;                      /* twins already written: "file:line" keys */
 	size_t nmade, made_cap;
 };

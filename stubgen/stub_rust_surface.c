@@ -15,6 +15,13 @@
 
 void rs_twin_module_file(struct surface *parent, int x86_file, const char *twin_rel);
 
+struct rust_resolver *rs_resolver(struct stub_ctx *c)
+{
+	if (!c->rust)
+		c->rust = rust_resolver_new(&c->ts->ix, c->ts->results);
+	return c->rust;
+}
+
 int rs_walk_index(const struct stub_ctx *c, const char *rel)
 {
 	intptr_t v = (intptr_t)strmap_value(&c->ts->ix.files, rel, strlen(rel));
@@ -53,7 +60,7 @@ static void surface_use(struct surface *sf, const char *src, TSNode item, struct
 		if (d->line != row || (d->kind != RD_USE && d->kind != RD_GLOB))
 			continue;
 		int gate_file;
-		rust_gate_of(&sf->c->ts->ix, sf->c->ts->results, sf->file, d->path, &gate_file);
+		rust_gate_of(rs_resolver(sf->c), sf->file, d->path, &gate_file);
 		if (gate_file >= 0 || rs_mentions_x86(d->path, strlen(d->path))) {
 			gated = 1;
 			if (d->name)

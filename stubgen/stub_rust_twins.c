@@ -315,8 +315,8 @@ void rs_fix_gated_use(struct rs_file *rf, const struct finding *fd, uint32_t at)
 		if (u->line != fd->line || u->col != fd->column)
 			continue;
 		int gate_file;
-		const struct rust_decl *g = rust_gate_of(&rf->c->ts->ix, rf->c->ts->results, file, u->path, &gate_file);
-		if (!g) {
+		const struct rust_decl *g = rust_gate_of(rs_resolver(rf->c), file, u->path, &gate_file);
+		if (!g || gate_file < 0 || rf->c->ts->walk.files[gate_file].kind != FK_RUST) {
 			rs_fix_x86_item(rf, at);   /* a Cargo.toml gate: gate the use and its users */
 			return;
 		}
