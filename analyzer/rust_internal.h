@@ -31,6 +31,8 @@ struct rust_file {
 	TSNode root_node;           /* the file's syntax tree */
 	int in_cfg_macro;           /* inside `if cfg!(pred) { ... }`, pred off */
 	int module_file;            /* the file resolve_module found, or -1 */
+	uint32_t pos_start;         /* rust_report's cache: a line start ... */
+	int pos_line;               /* ... and its number (0: none yet) */
 	struct {
 		TSNode node;
 		enum tri reach;

@@ -30,22 +30,32 @@ const char *rust_node_text(const struct rust_file *rf, TSNode n, size_t *len)
 	return rf->src + s;
 }
 
+/* Line and column (1-based, bytes) of a byte offset. Reports come mostly
+ * in file order, so the scan resumes from the last line start it found
+ * rather than from the top of the file each time. */
+static void position(struct rust_file *rf, uint32_t at, int *line, int *col)
+{
+	if (at > rf->len)
+		at = (uint32_t)rf->len;
+	if (at < rf->pos_start || !rf->pos_line) {
+		rf->pos_start = 0;
+		rf->pos_line = 1;
+	}
+	for (uint32_t i = rf->pos_start; i < at; i++)
+		if (rf->src[i] == '\n') {
+			rf->pos_line++;
+			rf->pos_start = i + 1;
+		}
+	*line = rf->pos_line;
+	*col = (int)(at - rf->pos_start) + 1;
+}
+
 void rust_report(struct rust_file *rf, const char *rule, enum severity sev, enum tri reach, uint32_t start,
 		 uint32_t end, const char *fix, const char *msg)
 {
-	int line = 1, col = 1, eline, ecol;
-	for (uint32_t i = 0; i < start && i < rf->len; i++, col++)
-		if (rf->src[i] == '\n') {
-			line++;
-			col = 0;
-		}
-	eline = line;
-	ecol = col;
-	for (uint32_t i = start; i < end && i < rf->len; i++, ecol++)
-		if (rf->src[i] == '\n') {
-			eline++;
-			ecol = 0;
-		}
+	int line, col, eline, ecol;
+	position(rf, start, &line, &col);
+	position(rf, end, &eline, &ecol);
 	if (reach == TRI_FALSE) {
 		emit(&rf->em, RULE_RUST_GATED, SEV_NOTE, line, col, eline, ecol, "none",
 		     "%s (already gated out for %s)", msg, rf->k->target);
