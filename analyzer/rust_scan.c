@@ -751,8 +751,7 @@ void scan_rust(const struct tree_index *ix, int file_index, const struct textfil
 		size_t n = strlen(f->rel);
 		mod_dir = xstrndup(f->rel, n > 3 && !strcmp(f->rel + n - 3, ".rs") ? n - 3 : n);
 	}
-	rf.is_build_script = !strcmp(f->rel + strlen(f->rel) - (strlen(f->rel) >= 8 ? 8 : 0), "build.rs") &&
-			     (strlen(f->rel) == 8 || f->rel[strlen(f->rel) - 9] == '/');
+	rf.is_build_script = !strcmp(slash ? slash + 1 : f->rel, "build.rs");
 	rust_hazards_begin(&rf);
 	rf.root_node = ts_tree_root_node(tree);
 	visit(&rf, rf.root_node, TRI_TRUE, mod_dir);

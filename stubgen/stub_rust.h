@@ -48,6 +48,8 @@ int rs_is(TSNode n, const char *type);
 TSNode rs_root_child(struct rs_file *rf, uint32_t i);
 int rs_top_item(struct rs_file *rf, uint32_t at, uint32_t *item, uint32_t *first);
 int rs_walk_index(const struct stub_ctx *c, const char *rel);
+/* A file of the tree as it is on disk (before the patch); 0 if unreadable. */
+int rs_read(const struct stub_ctx *c, const char *rel, struct textfile *tf);
 /* The scan's Rust resolver, made on first use. */
 struct rust_resolver *rs_resolver(struct stub_ctx *c);
 

@@ -15,6 +15,15 @@
 
 void rs_twin_module_file(struct surface *parent, int x86_file, const char *twin_rel);
 
+int rs_read(const struct stub_ctx *c, const char *rel, struct textfile *tf)
+{
+	char *path = xasprintf("%s/%s", c->root, rel), *why = NULL;
+	int ok = textfile_read(path, tf, &why) == 0;
+	free(path);
+	free(why);
+	return ok;
+}
+
 struct rust_resolver *rs_resolver(struct stub_ctx *c)
 {
 	if (!c->rust)
@@ -241,12 +250,8 @@ static void surface_item(struct surface *sf, const char *src, TSNode root, uint3
 /* The x86 file's public surface for the target, or NULL. */
 char *rs_surface_text(struct surface *sf, const char *x86_rel)
 {
-	char *path = xasprintf("%s/%s", sf->c->root, x86_rel), *why = NULL;
 	struct textfile tf;
-	int ok = textfile_read(path, &tf, &why) == 0;
-	free(path);
-	free(why);
-	if (!ok)
+	if (!rs_read(sf->c, x86_rel, &tf))
 		return NULL;
 	TSTree *tree = rs_parse(sf->parser, tf.data, tf.len);
 	TSNode root = ts_tree_root_node(tree);

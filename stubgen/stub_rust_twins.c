@@ -41,22 +41,13 @@ static TSNode item_on_line(struct rs_file *rf, struct textfile *tf, TSTree **tre
 	return none;
 }
 
-static int read_rel(struct rs_file *rf, const char *rel, struct textfile *tf)
-{
-	char *path = xasprintf("%s/%s", rf->c->root, rel), *why = NULL;
-	int ok = textfile_read(path, tf, &why) == 0;
-	free(path);
-	free(why);
-	return ok;
-}
-
 /* `const X` / `fn f` gated out: a twin under the negated cfg at the end
  * of its file. */
 static void twin_item(struct rs_file *rf, const char *rel, const struct rust_decl *g)
 {
 	struct textfile tf;
 	TSTree *tree = NULL;
-	if (!read_rel(rf, rel, &tf))
+	if (!rs_read(rf->c, rel, &tf))
 		return;
 	TSNode item = item_on_line(rf, &tf, &tree, g->line);
 	struct strbuf sb = { 0 };
@@ -109,7 +100,7 @@ static void twin_same_name_module(struct rs_file *rf, const char *rel, const str
 	size_t gl = strlen(gdir);
 	struct textfile tf;
 	TSTree *tree = NULL;
-	if ((gl == 0 || (!strncmp(twin, gdir, gl) && twin[gl] == '/')) && read_rel(rf, rel, &tf)) {
+	if ((gl == 0 || (!strncmp(twin, gdir, gl) && twin[gl] == '/')) && rs_read(rf->c, rel, &tf)) {
 		TSNode item = item_on_line(rf, &tf, &tree, g->line);
 		struct surface sf = { .c = rf->c, .parser = rf->parser, .arch = rf->arch, .file = x86, .twin_rel = twin };
 		struct file_patch *nf = ts_node_is_null(item) ? NULL : rf->c->new_file(rf->c, twin);
@@ -185,7 +176,7 @@ static void twin_reexport(struct rs_file *rf, int gate_file, const struct rust_d
 	int x86 = m ? (m->file >= 0 ? m->file : m->other_file) : -1;
 	char *key = m ? xasprintf("%s:mod:%s", rel, m->name) : NULL;
 	struct textfile tf;
-	if (x86 < 0 || stub_made(rf->c, key) || !read_rel(rf, rel, &tf)) {
+	if (x86 < 0 || stub_made(rf->c, key) || !rs_read(rf->c, rel, &tf)) {
 		free(key);
 		return;
 	}
@@ -245,7 +236,7 @@ static int fields_used_elsewhere(struct rs_file *rf, int file, TSNode st)
 		if ((int)i == file || rf->c->ts->walk.files[i].kind != FK_RUST)
 			continue;
 		struct textfile tf;
-		if (!read_rel(rf, rf->c->ts->walk.files[i].rel, &tf))
+		if (!rs_read(rf->c, rf->c->ts->walk.files[i].rel, &tf))
 			continue;
 		int used = 0;
 		if (!memmem(tf.data, tf.len, sname, sn))
