@@ -117,6 +117,16 @@ char *build_summary(const struct build_job *job, int target);
 /* Whether rustc (from `bin`) has the target's standard library. */
 int rust_target_installed(const struct build_job *job, const char *bin, const char *log);
 
+/* The build system of the tree at `path` (--system NAME, --build CMD in
+ * job->build_cmd, else its files); -1 after a message naming `command`. */
+int build_detect(struct build_job *job, const char *path, const char *system, const char *command);
+/* job->scratch, ->tree, ->build and ->epoch; -1 after a message. */
+int build_scratch(struct build_job *job, const char *command);
+/* `patch -p1 --forward` in `tree`: a patch that looks reversed is an
+ * error, never silently un-applied; rejects are discarded. Returns its
+ * exit status; its output goes to `log`. */
+int apply_patch_file(const char *tree, const char *patch, const char *log);
+
 /* Decides whether a regular file (root-relative `rel`, path `full`) goes
  * in a collect_files list. */
 typedef int (*file_filter)(const void *ctx, const char *rel, const char *full, const struct stat *st);

@@ -37,7 +37,7 @@ static int write_patch(const char *path, const struct strbuf *patch)
 
 int cmd_stub(int argc, char **argv)
 {
-	struct stub_options o = { "aarch64", 0, 0 };
+	struct stub_options o = { .target = "aarch64" };
 	const char *path = ".", *out = NULL;
 	int write = 0;
 	for (int i = 1; i < argc; i++) {

@@ -39,6 +39,8 @@ static const struct rule_info rules[] = {
 	  "nasm/yasm invoked by the build for every architecture" },
 	{ RULE_CLANG_ERROR, SEV_ERROR,
 	  "another error clang reports for the target (--compile-commands deep pass)" },
+	{ RULE_TARGET_BUILD, SEV_ERROR,
+	  "an error the tree's own target build still reports after the patch (archport port)" },
 	{ RULE_RUNTIME_HAZARD, SEV_WARNING,
 	  "builds on the target but behaves differently: plain char sign, 4 KiB page constants, va_list used as a pointer or after a by-value pass, x87 long double layout" },
 	{ RULE_RUST_ASM_X86, SEV_ERROR,

@@ -37,6 +37,7 @@ const char *rule_doc(const char *id);
 #define RULE_INPUT            "input/unreadable"
 #define RULE_CLANG_ERROR      "c/clang-error"
 #define RULE_RUNTIME_HAZARD   "c/runtime-hazard"
+#define RULE_TARGET_BUILD     "build/target-error"
 #define RULE_RUST_ASM_X86         "rust/asm-x86"
 #define RULE_RUST_ARCH_X86        "rust/arch-x86"
 #define RULE_RUST_TARGET_FEATURE  "rust/target-feature"

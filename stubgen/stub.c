@@ -88,8 +88,12 @@ static void stub_one(struct stub_run *run, struct stub_ctx *c, const struct arch
 	struct finding_list errors = {0};
 	/* the x86 directory of an arch/$(ARCH) layout: the target build reads
 	 * the twin directory instead, so its x86 code needs no gate */
-	if (!arch_dirs_contains(ad, f->rel))
+	if (!arch_dirs_contains(ad, f->rel)) {
 		file_errors(&run->ts.results[i], &errors);
+		for (size_t j = 0; j < c->o->nextra; j++)
+			if (!strcmp(c->o->extra[j].file, f->rel))
+				findings_add(&errors, &c->o->extra[j]);
+	}
 	if (errors.len) {
 		struct file_patch *fp = patch_for(c, f->rel);
 		c->findings = errors.items;

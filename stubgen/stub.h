@@ -4,12 +4,18 @@
 #ifndef ARCHPORT_STUB_H
 #define ARCHPORT_STUB_H
 
+#include "finding.h"
 #include "util.h"
 
 struct stub_options {
 	const char *target;   /* "aarch64" */
 	int simde;            /* route SSE intrinsics through SIMDe */
 	int jobs;
+	/* Errors the target build reported after an earlier patch (`port`),
+	 * files relative to the root: each is fixed like a scan finding at
+	 * its line (the construct there is gated, with a twin). */
+	const struct finding *extra;
+	size_t nextra;
 };
 
 /* Appends a unified diff for the tree at `root` to `patch`: paths are

@@ -628,6 +628,8 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 		}
 		if (simde_covers(c, fd))
 			continue;
+		if (stub_define_at(c, fp, (size_t)fd->line - 1))
+			continue;
 		const struct unit *u = unit_at(&f, fd->line);
 		if (!u || done[u - f.units])
 			continue;

@@ -236,24 +236,41 @@ static int defines(const char *line, const char *name)
 	return !strncmp(d, name, len) && !(isalnum((unsigned char)d[len]) || d[len] == '_');
 }
 
+/* Gates the #define at line l (with its continuation lines), the target
+ * getting the macro's twin; a define already edited is left. */
+static void gate_define(struct stub_ctx *c, struct file_patch *fp, size_t l)
+{
+	for (size_t e = 0; e < fp->nedits; e++)
+		if (fp->edits[e].line == l)
+			return;   /* already gated */
+	size_t last = l;
+	while (last + 1 < fp->nlines && strlen(fp->lines[last]) &&
+	       fp->lines[last][strlen(fp->lines[last]) - 1] == '\\')
+		last++;
+	char *twin = macro_twin(c, fp->lines[l]);
+	gate_lines(fp, l, last, twin);
+	free(twin);
+}
+
+int stub_define_at(struct stub_ctx *c, struct file_patch *fp, size_t line)
+{
+	size_t n;
+	const char *d = line < fp->nlines ? directive(fp->lines[line], &n) : NULL;
+	if (!d || n != 6 || strncmp(d, "define", 6))
+		return 0;
+	gate_define(c, fp, line);
+	return 1;
+}
+
 void stub_macro(struct stub_ctx *c, const char *name)
 {
 	for (size_t i = 0; i < c->nc_files; i++) {
 		struct file_patch *fp = c->patch_for(c, c->c_files[i]);
 		for (size_t l = 0; fp && l < fp->nlines; l++) {
-			if (!defines(fp->lines[l], name))
-				continue;
-			for (size_t e = 0; e < fp->nedits; e++)
-				if (fp->edits[e].line == l)
-					return;   /* already gated */
-			size_t last = l;
-			while (last + 1 < fp->nlines && strlen(fp->lines[last]) &&
-			       fp->lines[last][strlen(fp->lines[last]) - 1] == '\\')
-				last++;
-			char *twin = macro_twin(c, fp->lines[l]);
-			gate_lines(fp, l, last, twin);
-			free(twin);
-			return;
+			if (defines(fp->lines[l], name)) {
+				gate_define(c, fp, l);
+				return;
+			}
 		}
 	}
 }

@@ -56,6 +56,9 @@ void stub_rust_file(struct stub_ctx *c, struct file_patch *fp);
 void stub_chain_arm(struct stub_ctx *c, struct file_patch *fp, size_t if_line, int at_else);
 /* x86 macros used by the file: their #define is gated in its own file. */
 void stub_macro(struct stub_ctx *c, const char *name);
+/* When 0-based `line` of the file is a #define, gates it with the macro's
+ * twin and returns 1 (an error the target compiler placed in a macro body). */
+int stub_define_at(struct stub_ctx *c, struct file_patch *fp, size_t line);
 
 /* C token helpers of the twin writers (stub_c.c). */
 struct token;
