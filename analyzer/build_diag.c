@@ -26,9 +26,11 @@ static char *absolute(const struct log_state *st, const char *path, size_t n)
 {
 	const char *dir = current_dir(st);
 	char *joined = path[0] == '/' || !dir ? xstrndup(path, n) : xasprintf("%s/%.*s", dir, (int)n, path);
-	char *folded = rust_fold_path(joined);
+	char *folded = rust_fold_path(joined[0] == '/' ? joined + 1 : joined);   /* folds a relative path */
+	char *out = joined[0] == '/' ? xasprintf("/%s", folded) : xstrdup(folded);
+	free(folded);
 	free(joined);
-	return folded;
+	return out;
 }
 
 static int same_diag(const struct diag *a, const struct diag *b)
@@ -97,6 +99,10 @@ static int parse_error_line(struct log_state *st, const char *s, const char *end
 		int line = 0, col = 0;
 		size_t plen = split_location(s, hit, &line, &col);
 		char *msg = rest_of(hit + strlen(marks[m].mark), end);
+		if (strstr(msg, "ld returned ")) {   /* collect2's echo of the linker's errors */
+			free(msg);
+			return 1;
+		}
 		char *file = plen ? absolute(st, s, plen) : NULL;
 		add(st, marks[m].kind, file, line, col, msg, NULL);
 		return 1;
@@ -110,6 +116,11 @@ static int parse_link_line(struct log_state *st, const char *s, const char *end)
 {
 	static const char mark[] = "undefined reference to `";
 	const char *hit = memmem(s, (size_t)(end - s), mark, sizeof mark - 1);
+	const char *lib = memmem(s, (size_t)(end - s), "ld: cannot find ", 16);
+	if (lib) {   /* a library the target's sysroot lacks */
+		add(st, DIAG_LINK, NULL, 0, 0, rest_of(lib + 4, end), NULL);
+		return 1;
+	}
 	if (!hit)
 		return 0;
 	const char *sym = hit + sizeof mark - 1;

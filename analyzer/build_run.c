@@ -447,6 +447,14 @@ void build_env(const struct build_job *job, struct cmd *c, int target, int scrub
 	sv_add(&c->env, xasprintf("CC=%s", cc));
 	free(cc);
 	sv_add(&c->env, xasprintf("ARCHPORT_ARCH=%s", target ? job->target->name : HOST_ARCH));
+	/* the binutils of the build, for a --build command that names them */
+	static const char *const binutils[][2] = { { "CXX", "g++" }, { "AR", "ar" }, { "LD", "ld" },
+						   { "RANLIB", "ranlib" }, { "STRIP", "strip" } };
+	for (size_t i = 0; i < sizeof binutils / sizeof *binutils; i++) {
+		char *t = build_tool(job, target, binutils[i][1]);
+		sv_add(&c->env, xasprintf("%s=%s", binutils[i][0], t));
+		free(t);
+	}
 	if (target && build_is_cross(job)) {
 		sv_add(&c->env, xasprintf("QEMU_LD_PREFIX=/usr/%s", job->target->triple));
 		sv_add(&c->env, xasprintf("QEMU_SET_ENV=" QEMU_LIBS, job->target->triple));

@@ -11,5 +11,6 @@ int cmd_stub(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_port(int argc, char **argv);
 
 #endif

@@ -13,6 +13,8 @@ static void usage(FILE *out)
 	      "          the patch that gates x86 code and adds target stubs\n"
 	      "  verify  [PATH] [--target T] [--build CMD] [--test CMD] [--patch FILE] [--keep]\n"
 	      "          build before/after the stub patch, compare objects, run tests under QEMU\n"
+	      "  port    [PATH] [--target T] [-o PATCH] [--rounds N] [--build CMD] [--keep]\n"
+	      "          the stub patch with the target build in the loop, until it builds\n"
 	      "  rules   [list | show RULE]   the rules archport checks\n"
 	      "  explain RULE                 why a rule's construct breaks, and the fix\n\n"
 	      "Targets: aarch64 (default), riscv64, x86_64. Exit status of scan: 0 clean,\n"
@@ -42,6 +44,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "stub"))
 		return cmd_stub(argc - 1, argv + 1);
+	if (!strcmp(cmd, "port"))
+		return cmd_port(argc - 1, argv + 1);
 	if (!strcmp(cmd, "verify"))
 		return cmd_verify(argc - 1, argv + 1);
 	fprintf(stderr, "archport: unknown command '%s'\n", cmd);

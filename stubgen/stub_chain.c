@@ -236,6 +236,12 @@ static int defines(const char *line, const char *name)
 	return !strncmp(d, name, len) && !(isalnum((unsigned char)d[len]) || d[len] == '_');
 }
 
+static int continues(const char *line)
+{
+	size_t n = strlen(line);
+	return n && line[n - 1] == '\\';
+}
+
 /* Gates the #define at line l (with its continuation lines), the target
  * getting the macro's twin; a define already edited is left. */
 static void gate_define(struct stub_ctx *c, struct file_patch *fp, size_t l)
@@ -244,8 +250,7 @@ static void gate_define(struct stub_ctx *c, struct file_patch *fp, size_t l)
 		if (fp->edits[e].line == l)
 			return;   /* already gated */
 	size_t last = l;
-	while (last + 1 < fp->nlines && strlen(fp->lines[last]) &&
-	       fp->lines[last][strlen(fp->lines[last]) - 1] == '\\')
+	while (last + 1 < fp->nlines && continues(fp->lines[last]))
 		last++;
 	char *twin = macro_twin(c, fp->lines[l]);
 	gate_lines(fp, l, last, twin);
@@ -254,6 +259,8 @@ static void gate_define(struct stub_ctx *c, struct file_patch *fp, size_t l)
 
 int stub_define_at(struct stub_ctx *c, struct file_patch *fp, size_t line)
 {
+	while (line > 0 && line < fp->nlines && continues(fp->lines[line - 1]))
+		line--;   /* the error is in a body's continuation line */
 	size_t n;
 	const char *d = line < fp->nlines ? directive(fp->lines[line], &n) : NULL;
 	if (!d || n != 6 || strncmp(d, "define", 6))
