@@ -98,6 +98,7 @@ unit: build/unit_tests
 graded: all
 	python3 tests/test_deep.py --archport bin/archport
 	python3 tests/test_stub.py --archport bin/archport
+	python3 tests/test_port.py --archport bin/archport
 	python3 tests/graded.py --archport bin/archport --targets aarch64,riscv64
 
 test-python: all build/asan/archport

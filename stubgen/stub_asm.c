@@ -31,6 +31,22 @@ static int global_symbol(const char *line, char *name, size_t size)
 	return n > 0;
 }
 
+/* Does a line of the file define `name` with a label ("name:")? A .globl
+ * name without one is a symbol the file uses from elsewhere (abort, a C
+ * function), which the twin must not define a second time. */
+static int defines_label(char *const *lines, size_t nlines, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t l = 0; l < nlines; l++) {
+		const char *p = lines[l];
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!strncmp(p, name, n) && p[n] == ':')
+			return 1;
+	}
+	return 0;
+}
+
 char *stub_asm_twin(const char *target, char *const *lines, size_t nlines)
 {
 	struct strbuf twin = {0};
@@ -38,7 +54,7 @@ char *stub_asm_twin(const char *target, char *const *lines, size_t nlines)
 	sb_adds(&twin, "\t.text\n");
 	char name[128];
 	for (size_t l = 0; l < nlines; l++)
-		if (global_symbol(lines[l], name, sizeof name))
+		if (global_symbol(lines[l], name, sizeof name) && defines_label(lines, nlines, name))
 			sb_addf(&twin, "\t.globl %s\n\t.type %s, %%function\n%s:\n\t%s\n", name, name, name,
 				trap_instruction(target));
 	sb_adds(&twin, "\t.section .note.GNU-stack,\"\",%progbits\n");

@@ -424,9 +424,17 @@ EXTRA_CHECKS = (
 )
 
 
+# Fixtures whose x86 code only the real build reveals: the open-loop stub
+# cannot fix them, `archport port` does (tests/test_port.py).
+NEEDS_BUILD_LOOP = {
+    "sched-lite": "-march=native under a user variable, a -D of the Makefile, a variable only x86 #if arms define",
+}
+
+
 def x86_fixtures():
     return sorted(n for n in os.listdir(os.path.join(ROOT, "fixtures"))
-                  if not n.startswith("portable-") and os.path.exists(os.path.join(ROOT, "fixtures", n, "Makefile")))
+                  if not n.startswith("portable-") and n not in NEEDS_BUILD_LOOP
+                  and os.path.exists(os.path.join(ROOT, "fixtures", n, "Makefile")))
 
 
 def main():

@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""archport port (the stub with the target build in the loop), graded by the
+compilers.
+
+For each tree that needs the loop (fixtures listed in PORT_FIXTURES, and a
+tree made here whose build generates the header that selects x86 code,
+which no reading of the sources can see) and each target:
+  1. the tree's own target build fails before any patch;
+  2. `archport port -o PATCH` exits 0, prints a progress line per round, and
+     leaves the tree it was given byte for byte as it was;
+  3. the patch applies with `patch -p1`; the x86_64 objects built with
+     -O2 -g before and after it are byte-identical (built here, not taken
+     from port's word);
+  4. the patched tree builds and links for the target, and its test program
+     runs under QEMU user mode.
+The open-loop `archport stub` patch is built too and its result printed, so
+the log shows what the loop added; for the generated-header tree it must
+fail (the stub cannot know the header).
+Also: `--rounds 1` stops after one round with exit 1 and lists what is left
+with file:line and the compiler's message; a tree that needs a library the
+target's sysroot lacks ends with exit 1 and the linker's message.
+Prints `ok - ...` / `not ok - ...` and `N passed, M failed` last.
+"""
+import argparse
+import filecmp
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRIPLES = {"aarch64": "aarch64-linux-gnu", "riscv64": "riscv64-linux-gnu"}
+# Fixtures whose x86 code only the real build reveals (a -D of the
+# Makefile, a flag under a user variable, a variable the x86 #if arms
+# define for a function the stub does not gate): tests/test_stub.py leaves
+# them to this test.
+PORT_FIXTURES = ["sched-lite"]
+ENV = {k: v for k, v in os.environ.items() if k not in ("CFLAGS", "CPPFLAGS", "LDFLAGS", "MAKEFLAGS")}
+ENV["LC_ALL"] = "C"
+
+
+def run(cmd, cwd, **kw):
+    return subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, errors="replace", **kw)
+
+
+def digest(tree):
+    """Every file's path, mode and bytes: what 'unchanged' means."""
+    h = hashlib.sha256()
+    for d, dirs, files in sorted(os.walk(tree)):
+        dirs.sort()
+        for f in sorted(files):
+            p = os.path.join(d, f)
+            h.update(os.path.relpath(p, tree).encode() + b"\0" + oct(os.lstat(p).st_mode).encode())
+            with open(p, "rb") as fh:
+                h.update(fh.read())
+    return h.hexdigest()
+
+
+def objects(tree):
+    return {os.path.relpath(os.path.join(d, f), tree): os.path.join(d, f)
+            for d, _, files in os.walk(tree) for f in files if f.endswith(".o")}
+
+
+def host_objects(src, patch, work, name):
+    """Builds src (patched when `patch`) for the host at work/tree and
+    moves the objects to work/name. Returns an error or None."""
+    tree = os.path.join(work, "tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    shutil.copytree(src, tree, symlinks=True)
+    if patch:
+        a = subprocess.run(["patch", "-p1", "--batch", "--quiet"], cwd=tree, input=patch, text=True,
+                           capture_output=True)
+        if a.returncode != 0:
+            return "patch -p1 failed: " + (a.stdout + a.stderr)[:300]
+    r = run(["make", "-k", "CC=gcc", "all"], tree)
+    if r.returncode != 0:
+        return "host build failed: " + (r.stderr.strip().splitlines() or ["?"])[-1]
+    shutil.rmtree(os.path.join(work, name), ignore_errors=True)
+    os.rename(tree, os.path.join(work, name))
+    return None
+
+
+def same_objects(a, b):
+    oa, ob = objects(a), objects(b)
+    if not oa:
+        return "no objects were built"
+    if set(oa) != set(ob):
+        return "object sets differ: %s" % sorted(set(oa) ^ set(ob))
+    differ = [r for r in sorted(oa) if not filecmp.cmp(oa[r], ob[r], shallow=False)]
+    return ("x86_64 objects differ: " + ", ".join(differ)) if differ else None
+
+
+def target_build(src, patch, target, work):
+    """(error or None, tree) of the target build of src with `patch`."""
+    tree = os.path.join(work, "target")
+    shutil.rmtree(tree, ignore_errors=True)
+    shutil.copytree(src, tree, symlinks=True)
+    if patch:
+        a = subprocess.run(["patch", "-p1", "--batch", "--quiet"], cwd=tree, input=patch, text=True,
+                           capture_output=True)
+        if a.returncode != 0:
+            return "patch -p1 failed", tree
+    t = TRIPLES[target]
+    r = run(["make", "-k", f"CC={t}-gcc", f"AR={t}-ar", "all"], tree)
+    if r.returncode != 0:
+        errs = [l for l in (r.stdout + r.stderr).splitlines() if "error" in l.lower()]
+        return "target build failed: " + (errs[0] if errs else "?")[:200], tree
+    return None, tree
+
+
+def run_tests(tree, target):
+    progs = [f for f in sorted(os.listdir(tree)) if f.startswith("test_") and "." not in f
+             and os.access(os.path.join(tree, f), os.X_OK)]
+    if not progs:
+        return "no test program was built"
+    t = TRIPLES[target]
+    for p in progs:
+        r = run([f"qemu-{target}", "-L", f"/usr/{t}", "-E", f"LD_LIBRARY_PATH=/usr/{t}/lib", "./" + p], tree,
+                timeout=120)
+        if r.returncode != 0:
+            return f"{p} under qemu-{target}: exit {r.returncode}: {(r.stdout + r.stderr).strip()[:200]}"
+    return None
+
+
+def check_port(archport, src, target, work, open_loop_must_fail):
+    """Steps 1-4 of the docstring on tree `src`; returns (error, detail)."""
+    err, _ = target_build(src, None, target, work)
+    if not err:
+        return "the target build succeeds before any patch: nothing to port", ""
+    before = digest(src)
+    p = run([archport, "port", "--target", target, src, "-o", os.path.join(work, "port.patch")], work,
+            timeout=900)
+    rounds = [l for l in p.stderr.splitlines() if l.startswith("round ")]
+    if p.returncode != 0:
+        return "port exit %d: %s" % (p.returncode, p.stderr.strip()[-600:]), ""
+    if digest(src) != before:
+        return "port changed the tree it was given", ""
+    if not rounds:
+        return "port printed no round line", ""
+    with open(os.path.join(work, "port.patch")) as f:
+        patch = f.read()
+    err = host_objects(src, None, work, "before") or host_objects(src, patch, work, "after")
+    err = err or same_objects(os.path.join(work, "before"), os.path.join(work, "after"))
+    if err:
+        return err, ""
+    err, tree = target_build(src, patch, target, work)
+    if err:
+        return "after port's patch, " + err, ""
+    err = run_tests(tree, target)
+    if err:
+        return err, ""
+    s = run([archport, "stub", "--target", target, src], work)
+    open_err, _ = target_build(src, s.stdout, target, work)
+    if open_loop_must_fail and not open_err:
+        return "the open-loop stub patch builds too: this tree no longer shows what the loop adds", ""
+    detail = "%d round%s; open-loop stub: %s" % (len(rounds), "" if len(rounds) == 1 else "s",
+                                               open_err or "builds too")
+    return None, detail
+
+
+GENERATED_HEADER_TREE = {
+    "Makefile": """# ringbuf: a lock-free ring buffer; ./configure-style config.h made by the build
+CFLAGS ?= -O2 -g -Wall
+OBJS = ring.o
+
+all: libring.a test_ring
+
+config.h:
+\techo '#define RING_SPIN_HINT 1' > $@
+
+ring.o: ring.c config.h ring.h
+\t$(CC) $(CFLAGS) -c -o $@ ring.c
+
+libring.a: $(OBJS)
+\t$(AR) rcs $@ $^
+
+test_ring: test_ring.c libring.a
+\t$(CC) $(CFLAGS) -o $@ test_ring.c libring.a
+
+.PHONY: all
+""",
+    "ring.h": """#ifndef RING_H
+#define RING_H
+struct ring { unsigned head, tail; int slots[16]; };
+int ring_push(struct ring *r, int v);
+int ring_pop(struct ring *r, int *v);
+#endif
+""",
+    "ring.c": """#include "config.h"
+#include "ring.h"
+
+#if RING_SPIN_HINT
+static void relax(void)
+{
+	__asm__ volatile("pause");
+}
+#else
+static void relax(void)
+{
+}
+#endif
+
+int ring_push(struct ring *r, int v)
+{
+	if (r->tail - r->head == 16) {
+		relax();
+		return -1;
+	}
+	r->slots[r->tail++ % 16] = v;
+	return 0;
+}
+
+int ring_pop(struct ring *r, int *v)
+{
+	if (r->tail == r->head)
+		return -1;
+	*v = r->slots[r->head++ % 16];
+	return 0;
+}
+""",
+    "test_ring.c": """#include <stdio.h>
+#include "ring.h"
+
+int main(void)
+{
+	struct ring r = { 0, 0, { 0 } };
+	int v = 0;
+	if (ring_push(&r, 7) || ring_pop(&r, &v) || v != 7) {
+		fprintf(stderr, "ring broken\\n");
+		return 1;
+	}
+	puts("ok");
+	return 0;
+}
+""",
+}
+
+
+def make_tree(root, files):
+    for rel, text in files.items():
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+    return root
+
+
+def check_round_limit(archport, src, target, work):
+    p = run([archport, "port", "--target", target, "--rounds", "1", src, "-o", os.path.join(work, "p1")], work,
+            timeout=900)
+    if p.returncode != 1:
+        return "--rounds 1: exit %d, wanted 1: %s" % (p.returncode, p.stderr[-300:])
+    if "stopped after 1 round" not in p.stderr or "left to port" not in p.stderr:
+        return "--rounds 1 does not say it stopped and what is left: " + p.stderr[-400:]
+    left = p.stderr.split("left to port", 1)[1].splitlines()[1:]
+    if not any(l.strip() and ":" in l and l.split(":")[1].isdigit() for l in left):
+        return "the list of what is left names no file:line: " + "\n".join(left[:5])
+    return None
+
+
+def check_unfixable(archport, target, work):
+    # libquadmath (__float128 maths) ships with gcc for x86 only
+    src = make_tree(os.path.join(work, "needs-lib"), {
+        "Makefile": "all: test_tool\ntest_tool: tool.c\n\t$(CC) -O2 -o $@ tool.c -lquadmath\n",
+        "tool.c": "int main(void) { return 0; }\n",
+    })
+    p = run([archport, "port", "--target", target, src, "-o", os.path.join(work, "p2")], work, timeout=600)
+    if p.returncode != 1:
+        return "exit %d, wanted 1: %s" % (p.returncode, p.stderr[-300:])
+    if "cannot find -lquadmath" not in p.stderr.split("left to port", 1)[-1]:
+        return "the linker's message is not in what is left: " + p.stderr[-400:]
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--archport", default=os.path.join(ROOT, "bin", "archport"))
+    ap.add_argument("--targets", default="aarch64,riscv64")
+    args = ap.parse_args()
+    archport = os.path.abspath(args.archport)
+    passed = failed = 0
+
+    def report(name, err, detail=""):
+        nonlocal passed, failed
+        if err:
+            failed += 1
+            print(f"not ok - {name}: {err}")
+        else:
+            passed += 1
+            print(f"ok - {name}" + (f" ({detail})" if detail else ""))
+
+    for target in args.targets.split(","):
+        for name in PORT_FIXTURES:
+            with tempfile.TemporaryDirectory(prefix="archport-port-test-") as work:
+                err, detail = check_port(archport, os.path.join(ROOT, "fixtures", name), target, work, False)
+            report(f"port {name} [{target}]", err, detail)
+        with tempfile.TemporaryDirectory(prefix="archport-port-test-") as work:
+            src = make_tree(os.path.join(work, "ringbuf"), GENERATED_HEADER_TREE)
+            err, detail = check_port(archport, src, target, work, True)
+        report(f"port ringbuf, a header the build generates [{target}]", err, detail)
+        with tempfile.TemporaryDirectory(prefix="archport-port-test-") as work:
+            src = make_tree(os.path.join(work, "ringbuf"), GENERATED_HEADER_TREE)
+            report(f"port --rounds 1 ringbuf: stops, lists what is left [{target}]",
+                   check_round_limit(archport, src, target, work))
+        with tempfile.TemporaryDirectory(prefix="archport-port-test-") as work:
+            report(f"port: a library the target lacks is left, with the linker's message [{target}]",
+                   check_unfixable(archport, target, work))
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
