@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "build_diag.h"
 #include "build_run.h"
@@ -300,11 +301,16 @@ static void trace_assembler(const struct port *p, const struct compile_command *
 	unlink(log);
 	struct cmd as = { .cwd = c->dir, .log = log };
 	build_env(&p->job, &as, 1, 0);
-	const char *args[] = { c->argv[0], "-c", s_file, "-o", "/dev/null" };
+	/* never -o /dev/null: gcc removes its output file when it fails, and
+	 * run as root it would remove the device */
+	char *obj = xasprintf("%s/unit.o", p->job.scratch);
+	const char *args[] = { c->argv[0], "-c", s_file, "-o", obj };
 	for (size_t i = 0; i < sizeof args / sizeof *args; i++)
 		sv_push(&as.argv, args[i]);
 	int rc = run_cmd(&as);
 	cmd_free(&as);
+	unlink(obj);
+	free(obj);
 	char *text = rc != 0 ? read_all(log) : NULL, *s_text = text ? read_all(s_file) : NULL;
 	struct diag_list found = {0};
 	if (s_text)
@@ -428,8 +434,16 @@ static size_t count_errors(const struct port *p, const struct diag_list *d, size
 }
 
 /* Returns 1 to go on with another round, 0 to stop, -1 on a failure. */
+static double seconds_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int round_once(struct port *p, int round)
 {
+	double t0 = seconds_now();
 	sb_reset(&p->patch);
 	p->so.extra = p->extra.items;
 	p->so.nextra = p->extra.len;
@@ -450,13 +464,17 @@ static int round_once(struct port *p, int round)
 	p->built = rc == 0;
 	size_t files = 0, errors = count_errors(p, &p->left, &files);
 	size_t fresh = p->built || !p->identical ? 0 : learn_errors(p, &p->left);
-	fprintf(stderr, "round %d: patch %d file%s +%d -%d; %s objects %s (%zu); %s build %s", round, ps.files,
-		ps.files == 1 ? "" : "s", ps.added, ps.removed, HOST_ARCH, p->identical ? "identical" : "DIFFER", nobj,
-		p->job.target->name, p->built ? "ok" : "failed");
+	fprintf(stderr, "round %d: patch %d file%s +%d -%d; %s objects ", round, ps.files, ps.files == 1 ? "" : "s",
+		ps.added, ps.removed, HOST_ARCH);
+	if (nobj)
+		fprintf(stderr, "%s (%zu)", p->identical ? "identical" : "DIFFER", nobj);
+	else
+		fputs("none to compare", stderr);
+	fprintf(stderr, "; %s build %s", p->job.target->name, p->built ? "ok" : "failed");
 	if (!p->built)
 		fprintf(stderr, ": %zu error%s in %zu file%s, %zu new to fix", errors, errors == 1 ? "" : "s", files,
 			files == 1 ? "" : "s", fresh);
-	fputc('\n', stderr);
+	fprintf(stderr, " [%.1f s]\n", seconds_now() - t0);
 	if (!p->built && !errors) {
 		char *why = first_error(log);
 		fprintf(stderr, "  the build failed with no error archport can place: %s\n  log: %s\n", why, log);
