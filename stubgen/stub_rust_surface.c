@@ -247,6 +247,40 @@ static void surface_item(struct surface *sf, const char *src, TSNode root, uint3
 	}
 }
 
+/* The surface of the items of `list` (a file's root, an inline module's
+ * body), into *body. */
+static void surface_list(struct surface *sf, const char *src, TSNode list, struct strbuf *body)
+{
+	uint32_t count = ts_node_named_child_count(list), first_attr = 0;
+	for (uint32_t i = 0; i < count; i++) {   /* uses first: they decide what is unavailable */
+		TSNode c = ts_node_named_child(list, i);
+		if (rs_is(c, "use_declaration"))
+			surface_use(sf, src, c, body);
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		const char *type = ts_node_type(ts_node_named_child(list, i));
+		if (!strcmp(type, "attribute_item") || !strcmp(type, "line_comment") || !strcmp(type, "block_comment") ||
+		    !strcmp(type, "inner_attribute_item"))
+			continue;
+		if (strcmp(type, "use_declaration") != 0)
+			surface_item(sf, src, list, first_attr, i, body);
+		first_attr = i + 1;
+	}
+}
+
+/* What a twin says about itself, as `//!` (a file) or `//` (an inline
+ * module) comments, and the lints its todo!() bodies would raise. */
+static void surface_header(const struct surface *sf, const char *comment, const char *what, struct strbuf *out)
+{
+	sb_addf(out, "%s %s stand-in for %s, written by archport stub: the same public\n"
+		     "%s surface, with todo!() bodies to port.\n",
+		comment, sf->arch, what, comment);
+	if (sf->dropped.len)
+		sb_addf(out, "%s TODO(archport): left out, as they name what %s does not have:%s\n", comment, sf->arch,
+			sf->dropped.buf);
+	sb_adds(out, "#![allow(unused_imports, dead_code)]\n");
+}
+
 /* The x86 file's public surface for the target, or NULL. */
 char *rs_surface_text(struct surface *sf, const char *x86_rel)
 {
@@ -254,34 +288,42 @@ char *rs_surface_text(struct surface *sf, const char *x86_rel)
 	if (!rs_read(sf->c, x86_rel, &tf))
 		return NULL;
 	TSTree *tree = rs_parse(sf->parser, tf.data, tf.len);
-	TSNode root = ts_tree_root_node(tree);
 	struct strbuf body = { 0 }, out = { 0 };
-	uint32_t count = ts_node_named_child_count(root), first_attr = 0;
-	for (uint32_t i = 0; i < count; i++) {   /* uses first: they decide what is unavailable */
-		TSNode c = ts_node_named_child(root, i);
-		if (rs_is(c, "use_declaration"))
-			surface_use(sf, tf.data, c, &body);
-	}
-	for (uint32_t i = 0; i < count; i++) {
-		const char *type = ts_node_type(ts_node_named_child(root, i));
-		if (!strcmp(type, "attribute_item") || !strcmp(type, "line_comment") || !strcmp(type, "block_comment") ||
-		    !strcmp(type, "inner_attribute_item"))
-			continue;
-		if (strcmp(type, "use_declaration") != 0)
-			surface_item(sf, tf.data, root, first_attr, i, &body);
-		first_attr = i + 1;
-	}
-	sb_addf(&out, "//! %s stand-in for `%s`, written by archport stub: the same public\n"
-		      "//! surface, with todo!() bodies to port.\n",
-		sf->arch, x86_rel);
-	if (sf->dropped.len)
-		sb_addf(&out, "//! TODO(archport): left out, as they name what %s does not have:%s\n", sf->arch,
-			sf->dropped.buf);
-	sb_addf(&out, "#![allow(unused_imports, dead_code)]\n%s", body.len ? body.buf : "");
+	surface_list(sf, tf.data, ts_tree_root_node(tree), &body);
+	char *what = xasprintf("`%s`", x86_rel);
+	surface_header(sf, "//!", what, &out);
+	sb_adds(&out, body.len ? body.buf : "");
+	free(what);
 	sb_free(&body);
 	ts_tree_delete(tree);
 	textfile_free(&tf);
 	return sb_detach(&out);
+}
+
+/* An inline module's body for the target, indented one level: the
+ * surface of its items (src: its file, mod: its mod_item). */
+char *rs_surface_module(struct surface *sf, const char *src, TSNode mod, const char *rel)
+{
+	TSNode list = ts_node_child_by_field_name(mod, "body", 4);
+	if (ts_node_is_null(list))
+		return NULL;
+	struct strbuf body = { 0 }, out = { 0 }, indented = { 0 };
+	surface_list(sf, src, list, &body);
+	size_t nn;
+	const char *name = rs_text(src, ts_node_child_by_field_name(mod, "name", 4), &nn);
+	char *what = xasprintf("`mod %.*s` of `%s`", (int)nn, name, rel);
+	surface_header(sf, "//", what, &out);
+	sb_adds(&out, body.len ? body.buf : "");
+	for (const char *line = out.buf; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		sb_addf(&indented, "%s%.*s\n", len ? "    " : "", (int)len, line);
+		line += len + (nl != NULL);
+	}
+	free(what);
+	sb_free(&body);
+	sb_free(&out);
+	return sb_detach(&indented);
 }
 
 char *rs_surface_file(struct rs_file *rf, const char *x86_rel, const char *twin_rel)
