@@ -50,11 +50,49 @@ static int names_unavailable(const struct surface *sf, const char *src, TSNode n
 		free(key);
 		return hit;
 	}
+	TSNode body = rs_is(n, "function_item") ? ts_node_child_by_field_name(n, "body", 4) : (TSNode){ 0 };
 	uint32_t count = ts_node_named_child_count(n);
-	for (uint32_t i = 0; i < count; i++)
-		if (names_unavailable(sf, src, ts_node_named_child(n, i)))
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_named_child(n, i);
+		if (!ts_node_eq(c, body) && names_unavailable(sf, src, c))   /* a twin's body is todo!() */
 			return 1;
+	}
 	return 0;
+}
+
+/* The names a `use` tree brings in (not its path), as unavailable. */
+static void unavailable_names(struct surface *sf, const char *src, TSNode n)
+{
+	static const char *const field[][2] = { { "scoped_identifier", "name" }, { "use_as_clause", "alias" },
+		{ "scoped_use_list", "list" }, { NULL, NULL } };
+	if (rs_is(n, "identifier") || rs_is(n, "type_identifier")) {
+		size_t len;
+		const char *t = rs_text(src, n, &len);
+		sb_addf(&sf->unavailable, "%s%.*s ", sf->unavailable.len ? "" : " ", (int)len, t);
+		return;
+	}
+	for (int i = 0; field[i][0]; i++)
+		if (rs_is(n, field[i][0])) {
+			TSNode sub = ts_node_child_by_field_name(n, field[i][1], (uint32_t)strlen(field[i][1]));
+			if (!ts_node_is_null(sub))
+				unavailable_names(sf, src, sub);
+			return;
+		}
+	uint32_t count = rs_is(n, "use_list") ? ts_node_named_child_count(n) : 0;
+	for (uint32_t i = 0; i < count; i++)
+		unavailable_names(sf, src, ts_node_named_child(n, i));
+}
+
+/* A `use` the scan has no facts for (inside an inline module): dropped,
+ * its names unavailable, when it names x86 paths; else kept as it is. */
+static void surface_plain_use(struct surface *sf, const char *src, TSNode item, struct strbuf *out)
+{
+	size_t n;
+	const char *t = rs_text(src, item, &n);
+	if (rs_mentions_x86(t, n))
+		unavailable_names(sf, src, ts_node_child_by_field_name(item, "argument", 8));
+	else
+		sb_addf(out, "%.*s\n", (int)n, t);
 }
 
 /* A `use` of the x86 file, leaf by leaf: the leaves that resolve on the
@@ -62,12 +100,17 @@ static int names_unavailable(const struct surface *sf, const char *src, TSNode n
 static void surface_use(struct surface *sf, const char *src, TSNode item, struct strbuf *out)
 {
 	const struct rust_facts *f = sf->file >= 0 ? sf->c->ts->results[sf->file].rust : NULL;
-	int row = (int)ts_node_start_point(item).row + 1, gated = 0;
+	int row = (int)ts_node_start_point(item).row + 1, gated = 0, known = 0;
 	struct strbuf kept = { 0 };
+	if (!rs_is(ts_node_parent(item), "source_file")) {
+		surface_plain_use(sf, src, item, out);
+		return;
+	}
 	for (size_t i = 0; f && i < f->ndecls; i++) {
 		const struct rust_decl *d = &f->decls[i];
 		if (d->line != row || (d->kind != RD_USE && d->kind != RD_GLOB))
 			continue;
+		known = 1;
 		int gate_file;
 		rust_gate_of(rs_resolver(sf->c), sf->file, d->path, &gate_file);
 		if (gate_file >= 0 || rs_mentions_x86(d->path, strlen(d->path))) {
@@ -85,7 +128,9 @@ static void surface_use(struct surface *sf, const char *src, TSNode item, struct
 	}
 	size_t n;
 	const char *t = rs_text(src, item, &n);
-	if (!gated)
+	if (!known)
+		surface_plain_use(sf, src, item, out);
+	else if (!gated)
 		sb_addf(out, "%.*s\n", (int)n, t);
 	else if (kept.len)
 		sb_adds(out, kept.buf);

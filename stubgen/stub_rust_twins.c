@@ -125,6 +125,32 @@ static void twin_same_name_module(struct rs_file *rf, const char *rel, const str
 	free(gdir);
 }
 
+/* `#[cfg(x86)] mod x86 { ... }` used as `x86::ticks()`: a twin inline
+ * module of the same name under the negated cfg, at the end of its file,
+ * with the same public surface (stub_rust_surface.c). */
+static void twin_inline_module(struct rs_file *rf, const char *rel, const struct rust_decl *g)
+{
+	struct textfile tf;
+	TSTree *tree = NULL;
+	if (!rs_read(rf->c, rel, &tf))
+		return;
+	TSNode mod = item_on_line(rf, &tf, &tree, g->line);
+	struct surface sf = { .c = rf->c, .parser = rf->parser, .arch = rf->arch, .file = rs_walk_index(rf->c, rel) };
+	char *body = rs_is(mod, "mod_item") ? rs_surface_module(&sf, tf.data, mod, rel) : NULL;
+	if (body) {
+		char *vis = visibility(tf.data, mod), *add = xasprintf("\n#[cfg(not(%s))]\n%smod %s {\n%s}\n",
+								     g->cfg ? g->cfg : "target_arch = \"x86_64\"", vis, g->name, body);
+		append_to(rf, rel, add);
+		free(add);
+		free(vis);
+	}
+	free(body);
+	sb_free(&sf.unavailable);
+	sb_free(&sf.dropped);
+	ts_tree_delete(tree);
+	textfile_free(&tf);
+}
+
 /* The gated module a re-export goes through: `self::x86_64::regs::X`
  * -> the `mod x86_64` declaration of the same file. */
 static const struct rust_decl *reexport_module(const struct rust_facts *f, const char *path)
@@ -332,6 +358,8 @@ void rs_fix_gated_use(struct rs_file *rf, const struct finding *fd, uint32_t at)
 			twin_reexport(rf, gate_file, g);
 		else if (stub_made(rf->c, key))
 			;   /* another use of the same item made its twin */
+		else if (g->kind == RD_MOD && g->file < 0 && g->other_file < 0)
+			twin_inline_module(rf, rel, g);
 		else if (g->kind == RD_MOD)
 			twin_same_name_module(rf, rel, g);
 		else
