@@ -56,6 +56,102 @@ void rs_fn_twin(const char *src, TSNode fn, const char *indent, struct strbuf *o
 		src + s, indent, indent);
 }
 
+/* ---- the twin of a global_asm! ---- */
+
+/* The `global_asm!` invocation a top-level node is (or wraps), or null. */
+TSNode rs_global_asm(const char *src, TSNode n)
+{
+	TSNode none = { 0 };
+	if (rs_is(n, "expression_statement"))
+		n = ts_node_named_child(n, 0);
+	if (!rs_is(n, "macro_invocation"))
+		return none;
+	size_t len;
+	const char *name = rs_text(src, ts_node_child_by_field_name(n, "macro", 5), &len);
+	return len >= 10 && !memcmp(name + len - 10, "global_asm", 10) && (len == 10 || name[len - 11] == ':') ? n : none;
+}
+
+/* The text of a string literal, escapes decoded (\n \t \\ \" \' \0,
+ * line continuations; others kept as written); raw strings as they are. */
+static void string_value(const char *src, TSNode lit, struct strbuf *out)
+{
+	size_t n;
+	const char *t = rs_text(src, lit, &n);
+	const char *open = memchr(t, '"', n), *close = memrchr(t, '"', n);
+	if (!open || close <= open)
+		return;
+	if (rs_is(lit, "raw_string_literal")) {
+		sb_addf(out, "%.*s", (int)(close - open - 1), open + 1);
+		return;
+	}
+	static const char from[] = "nt\\\"'0r", to[] = "\n\t\\\"'\0\r";
+	for (const char *p = open + 1; p < close; p++) {
+		const char *e = p[0] == '\\' && p + 1 < close ? strchr(from, p[1]) : NULL;
+		if (p[0] == '\\' && p + 1 < close && p[1] == '\n') {
+			for (p += 2; p < close && isspace((unsigned char)*p); p++)
+				;
+			p--;
+		} else if (e && *e) {
+			sb_addc(out, to[e - from]);
+			p++;
+		} else {
+			sb_addc(out, *p);
+		}
+	}
+}
+
+/* The assembly of a global_asm!: its leading string arguments, one per
+ * line as the macro joins them. */
+static char *global_asm_text(const char *src, TSNode mac)
+{
+	TSNode tt = ts_node_named_child(mac, ts_node_named_child_count(mac) - 1);
+	struct strbuf sb = { 0 };
+	uint32_t count = ts_node_named_child_count(tt);
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_named_child(tt, i);
+		if (!rs_is(c, "string_literal") && !rs_is(c, "raw_string_literal"))
+			break;   /* operands and options follow the templates */
+		string_value(src, c, &sb);
+		sb_addc(&sb, '\n');
+	}
+	return sb_detach(&sb);
+}
+
+/* The target's global_asm! for an x86 one: each of its global symbols
+ * defined as a trap (stub_asm_twin, as for a .S file), so the Rust that
+ * declares them in `extern` blocks links, and a call stops at once. */
+void rs_global_asm_twin(struct rs_file *rf, TSNode mac, struct strbuf *out)
+{
+	char *text = global_asm_text(rf->src, mac);
+	struct strbuf lines_sb = { 0 };
+	char **lines = NULL;
+	size_t nlines = 0, cap = 0;
+	for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		GROW(lines, nlines, cap);
+		lines[nlines++] = line;
+	}
+	char *twin = stub_asm_twin(rf->c->k->target, lines, nlines);
+	sb_addf(out, "\n#[cfg(target_arch = \"%s\")]\ncore::arch::global_asm!(\n", rf->arch);
+	for (char *line = twin, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		sb_adds(&lines_sb, "    \"");
+		for (const char *p = line; p < nl; p++) {
+			if (*p == '"' || *p == '\\')
+				sb_addc(&lines_sb, '\\');
+			sb_addc(&lines_sb, *p == '\t' ? ' ' : *p);
+		}
+		sb_adds(&lines_sb, "\",\n");
+	}
+	sb_addf(out, "%s);\n", lines_sb.buf ? lines_sb.buf : "");
+	sb_free(&lines_sb);
+	free(lines);
+	free(twin);
+	free(text);
+}
+
 /* ---- the target file of a path mapping ---- */
 
 /* Types and paths that exist only on x86: a copied item must not name them. */
@@ -313,6 +409,8 @@ static void gate_item(struct rs_file *rf, uint32_t first, uint32_t item)
 	} else if (rs_is(node, "impl_item")) {
 		sb_adds(&rf->tail, "\n#[cfg(not(target_arch = \"x86_64\"))]\n");
 		rs_impl_twin(rf->src, node, &rf->tail);
+	} else if (!ts_node_is_null(rs_global_asm(rf->src, node))) {
+		rs_global_asm_twin(rf, rs_global_asm(rf->src, node), &rf->tail);
 	}
 }
 
@@ -437,7 +535,7 @@ void rs_fix_x86_item(struct rs_file *rf, uint32_t at)
 			arg = ts_node_child_by_field_name(arg, "list", 4);
 		if (!ts_node_is_null(arg))
 			gate_users(rf, node, arg);
-	} else if (rs_is(node, "function_item")) {
+	} else if (rs_is(node, "function_item") || !ts_node_is_null(rs_global_asm(rf->src, node))) {
 		gate_item(rf, first, item);
 	} else if (rs_is(node, "impl_item")) {
 		TSNode m = method_at(node, at);

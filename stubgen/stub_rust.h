@@ -58,6 +58,9 @@ struct rust_resolver *rs_resolver(struct stub_ctx *c);
 void rs_fn_twin(const char *src, TSNode fn, const char *indent, struct strbuf *out);
 void rs_const_twin(const char *src, TSNode item, struct strbuf *out);
 void rs_impl_twin(const char *src, TSNode impl, struct strbuf *out);
+/* A top-level global_asm! (or a null node), and its target twin. */
+TSNode rs_global_asm(const char *src, TSNode n);
+void rs_global_asm_twin(struct rs_file *rf, TSNode mac, struct strbuf *out);
 void rs_copy_attrs(const char *src, TSNode list, uint32_t first, uint32_t item, struct strbuf *out);
 int rs_mentions_x86(const char *s, size_t n);
 int rs_is_pub(TSNode item);
