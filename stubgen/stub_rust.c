@@ -7,8 +7,12 @@
  *    public surface (signatures with todo!() bodies);
  *  - x86-only fns (rust/asm-x86, rust/arch-x86, rust/target-feature):
  *    `#[cfg(target_arch = "x86_64")]` at the start of the item's first
- *    line, a todo!() twin for the other arches at the end of the file; an
- *    x86 `use` is gated, and so are the fns that use what it imports;
+ *    line, or, when that line has code whose columns the debug info
+ *    records (a one-line fn), at the end of the line before; a todo!()
+ *    twin for the other arches at the end of the file; an x86 `use` is
+ *    gated, and so are the fns that use what it imports;
+ *  - an x86 global_asm!: gated, and a target global_asm! defines its
+ *    global symbols as traps;
  *  - compile_error! under `cfg(not(... "x86_64"))`: the target joins the
  *    predicate;
  *  - items gated out but used, and shared register structs: twins written
@@ -308,8 +312,8 @@ static TSNode comment_at_eol(struct rs_file *rf, uint32_t row)
 {
 	TSNode none = { 0 };
 	uint32_t eol = (uint32_t)(rf->line_start[row] + strlen(rf->fp->lines[row]));
-	if (eol == rf->line_start[row] && row == 0)
-		return none;
+	if (eol == 0)
+		return none;   /* a blank first line */
 	TSNode n = ts_node_descendant_for_byte_range(ts_tree_root_node(rf->tree), eol - 1, eol);
 	for (; !ts_node_is_null(n); n = ts_node_parent(n)) {
 		if (!is_comment(n))
