@@ -83,7 +83,7 @@ static void unavailable_names(struct surface *sf, const char *src, TSNode n)
 		unavailable_names(sf, src, ts_node_named_child(n, i));
 }
 
-/* A `use` the scan has no facts for (inside an inline module): dropped,
+/* A `use` the scan has no facts for (in an inline module): dropped,
  * its names unavailable, when it names x86 paths; else kept as it is. */
 static void surface_plain_use(struct surface *sf, const char *src, TSNode item, struct strbuf *out)
 {
@@ -102,10 +102,6 @@ static void surface_use(struct surface *sf, const char *src, TSNode item, struct
 	const struct rust_facts *f = sf->file >= 0 ? sf->c->ts->results[sf->file].rust : NULL;
 	int row = (int)ts_node_start_point(item).row + 1, gated = 0, known = 0;
 	struct strbuf kept = { 0 };
-	if (!rs_is(ts_node_parent(item), "source_file")) {
-		surface_plain_use(sf, src, item, out);
-		return;
-	}
 	for (size_t i = 0; f && i < f->ndecls; i++) {
 		const struct rust_decl *d = &f->decls[i];
 		if (d->line != row || (d->kind != RD_USE && d->kind != RD_GLOB))
@@ -345,27 +341,63 @@ char *rs_surface_text(struct surface *sf, const char *x86_rel)
 	return sb_detach(&out);
 }
 
+/* Each line of s[0, n) with `strip` leading blanks taken off, or
+ * `add` (a string) put in front; blank lines left empty. */
+static void reindent(const char *s, size_t n, size_t strip, const char *add, struct strbuf *out)
+{
+	for (const char *line = s, *end = s + n; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line), lead = strspn(line, " \t");
+		if (lead >= len)
+			sb_addc(out, '\n');
+		else
+			sb_addf(out, "%s%.*s\n", add, (int)(len - (lead < strip ? lead : strip)),
+				line + (lead < strip ? lead : strip));
+		line += len + 1;
+	}
+}
+
+/* The fewest leading blanks of the non-blank lines of s[0, n). */
+static size_t common_indent(const char *s, size_t n)
+{
+	size_t least = (size_t)-1;
+	for (const char *line = s, *end = s + n; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line), lead = strspn(line, " \t");
+		if (lead < len && lead < least)
+			least = lead;
+		line += len + 1;
+	}
+	return least == (size_t)-1 ? 0 : least;
+}
+
 /* An inline module's body for the target, indented one level: the
- * surface of its items (src: its file, mod: its mod_item). */
+ * surface of its items (src: its file, mod: its mod_item). The body is
+ * taken out, dedented and parsed as a file of its own, so that what the
+ * surface copies (a struct, an attribute) comes out at its new depth;
+ * the scan keeps no facts for it, so its uses are judged by their text. */
 char *rs_surface_module(struct surface *sf, const char *src, TSNode mod, const char *rel)
 {
 	TSNode list = ts_node_child_by_field_name(mod, "body", 4);
 	if (ts_node_is_null(list))
 		return NULL;
-	struct strbuf body = { 0 }, out = { 0 }, indented = { 0 };
-	surface_list(sf, src, list, &body);
-	size_t nn;
+	size_t n, nn;
+	const char *t = rs_text(src, list, &n);   /* `{ ... }` */
+	struct strbuf flat = { 0 }, body = { 0 }, out = { 0 }, indented = { 0 };
+	reindent(t + 1, n - 2, common_indent(t + 1, n - 2), "", &flat);
+	TSTree *tree = rs_parse(sf->parser, flat.buf ? flat.buf : "", flat.len);
+	int file = sf->file;
+	sf->file = -1;
+	surface_list(sf, flat.buf ? flat.buf : "", ts_tree_root_node(tree), &body);
+	sf->file = file;
 	const char *name = rs_text(src, ts_node_child_by_field_name(mod, "name", 4), &nn);
 	char *what = xasprintf("`mod %.*s` of `%s`", (int)nn, name, rel);
 	surface_header(sf, "//", what, &out);
 	sb_adds(&out, body.len ? body.buf : "");
-	for (const char *line = out.buf; *line;) {
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		sb_addf(&indented, "%s%.*s\n", len ? "    " : "", (int)len, line);
-		line += len + (nl != NULL);
-	}
+	reindent(out.buf, out.len, 0, "    ", &indented);
 	free(what);
+	ts_tree_delete(tree);
+	sb_free(&flat);
 	sb_free(&body);
 	sb_free(&out);
 	return sb_detach(&indented);
