@@ -7,8 +7,12 @@
  *    public surface (signatures with todo!() bodies);
  *  - x86-only fns (rust/asm-x86, rust/arch-x86, rust/target-feature):
  *    `#[cfg(target_arch = "x86_64")]` at the start of the item's first
- *    line, a todo!() twin for the other arches at the end of the file; an
- *    x86 `use` is gated, and so are the fns that use what it imports;
+ *    line, or, when that line has code whose columns the debug info
+ *    records (a one-line fn), at the end of the line before; a todo!()
+ *    twin for the other arches at the end of the file; an x86 `use` is
+ *    gated, and so are the fns that use what it imports;
+ *  - an x86 global_asm!: gated, and a target global_asm! defines its
+ *    global symbols as traps;
  *  - compile_error! under `cfg(not(... "x86_64"))`: the target joins the
  *    predicate;
  *  - items gated out but used, and shared register structs: twins written
@@ -54,6 +58,102 @@ void rs_fn_twin(const char *src, TSNode fn, const char *indent, struct strbuf *o
 		e--;
 	sb_addf(out, "%s#[allow(unused_variables)]\n%s%.*s {\n%s    todo!()\n%s}\n", indent, indent, (int)(e - s),
 		src + s, indent, indent);
+}
+
+/* ---- the twin of a global_asm! ---- */
+
+/* The `global_asm!` invocation a top-level node is (or wraps), or null. */
+TSNode rs_global_asm(const char *src, TSNode n)
+{
+	TSNode none = { 0 };
+	if (rs_is(n, "expression_statement"))
+		n = ts_node_named_child(n, 0);
+	if (!rs_is(n, "macro_invocation"))
+		return none;
+	size_t len;
+	const char *name = rs_text(src, ts_node_child_by_field_name(n, "macro", 5), &len);
+	return len >= 10 && !memcmp(name + len - 10, "global_asm", 10) && (len == 10 || name[len - 11] == ':') ? n : none;
+}
+
+/* The text of a string literal, escapes decoded (\n \t \\ \" \' \0,
+ * line continuations; others kept as written); raw strings as they are. */
+static void string_value(const char *src, TSNode lit, struct strbuf *out)
+{
+	size_t n;
+	const char *t = rs_text(src, lit, &n);
+	const char *open = memchr(t, '"', n), *close = memrchr(t, '"', n);
+	if (!open || close <= open)
+		return;
+	if (rs_is(lit, "raw_string_literal")) {
+		sb_addf(out, "%.*s", (int)(close - open - 1), open + 1);
+		return;
+	}
+	static const char from[] = "nt\\\"'0r", to[] = "\n\t\\\"'\0\r";
+	for (const char *p = open + 1; p < close; p++) {
+		const char *e = p[0] == '\\' && p + 1 < close ? strchr(from, p[1]) : NULL;
+		if (p[0] == '\\' && p + 1 < close && p[1] == '\n') {
+			for (p += 2; p < close && isspace((unsigned char)*p); p++)
+				;
+			p--;
+		} else if (e && *e) {
+			sb_addc(out, to[e - from]);
+			p++;
+		} else {
+			sb_addc(out, *p);
+		}
+	}
+}
+
+/* The assembly of a global_asm!: its leading string arguments, one per
+ * line as the macro joins them. */
+static char *global_asm_text(const char *src, TSNode mac)
+{
+	TSNode tt = ts_node_named_child(mac, ts_node_named_child_count(mac) - 1);
+	struct strbuf sb = { 0 };
+	uint32_t count = ts_node_named_child_count(tt);
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_named_child(tt, i);
+		if (!rs_is(c, "string_literal") && !rs_is(c, "raw_string_literal"))
+			break;   /* operands and options follow the templates */
+		string_value(src, c, &sb);
+		sb_addc(&sb, '\n');
+	}
+	return sb_detach(&sb);
+}
+
+/* The target's global_asm! for an x86 one: each of its global symbols
+ * defined as a trap (stub_asm_twin, as for a .S file), so the Rust that
+ * declares them in `extern` blocks links, and a call stops at once. */
+void rs_global_asm_twin(struct rs_file *rf, TSNode mac, struct strbuf *out)
+{
+	char *text = global_asm_text(rf->src, mac);
+	struct strbuf lines_sb = { 0 };
+	char **lines = NULL;
+	size_t nlines = 0, cap = 0;
+	for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		GROW(lines, nlines, cap);
+		lines[nlines++] = line;
+	}
+	char *twin = stub_asm_twin(rf->c->k->target, lines, nlines);
+	sb_addf(out, "\n#[cfg(target_arch = \"%s\")]\ncore::arch::global_asm!(\n", rf->arch);
+	for (char *line = twin, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		sb_adds(&lines_sb, "    \"");
+		for (const char *p = line; p < nl; p++) {
+			if (*p == '"' || *p == '\\')
+				sb_addc(&lines_sb, '\\');
+			sb_addc(&lines_sb, *p == '\t' ? ' ' : *p);
+		}
+		sb_adds(&lines_sb, "\",\n");
+	}
+	sb_addf(out, "%s);\n", lines_sb.buf ? lines_sb.buf : "");
+	sb_free(&lines_sb);
+	free(lines);
+	free(twin);
+	free(text);
 }
 
 /* ---- the target file of a path mapping ---- */
@@ -160,15 +260,123 @@ static TSNode item_head(struct rs_file *rf, uint32_t first, uint32_t item)
 	return rs_root_child(rf, item);
 }
 
-/* Only blanks before `n` on its line: text put at the line start is then
- * in front of it. */
-static int starts_line(struct rs_file *rf, TSNode n)
+/* ---- where a gate goes: no column that debug info records may move ---- */
+
+/* Whether node `n` has code on `row` that the DWARF line table records
+ * with its column: a fn body's statements and closing brace, a closure.
+ * A body's opening brace records nothing, so a signature line is free. */
+static int row_has_code(TSNode n, uint32_t row)
 {
-	uint32_t row = ts_node_start_point(n).row;
-	for (size_t b = rf->line_start[row]; b < ts_node_start_byte(n); b++)
-		if (!isspace((unsigned char)rf->src[b]))
-			return 0;
+	if (ts_node_start_point(n).row > row || ts_node_end_point(n).row < row)
+		return 0;
+	if (rs_is(n, "closure_expression"))
+		return 1;
+	if (rs_is(n, "block")) {
+		TSNode after_brace = ts_node_child(n, 1);
+		return ts_node_start_point(n).row < row ||
+		       (!ts_node_is_null(after_brace) && ts_node_start_point(after_brace).row == row);
+	}
+	uint32_t count = ts_node_named_child_count(n);
+	for (uint32_t i = 0; i < count; i++)
+		if (row_has_code(ts_node_named_child(n, i), row))
+			return 1;
+	return 0;
+}
+
+/* Whether text put before `head` would move a recorded column: code of
+ * its item, or of any later sibling, on the rest of its line. */
+static int moves_code(TSNode head)
+{
+	uint32_t row = ts_node_start_point(head).row;
+	for (TSNode s = head; !ts_node_is_null(s) && ts_node_start_point(s).row <= row; s = ts_node_next_named_sibling(s))
+		if (row_has_code(s, row))
+			return 1;
+	return 0;
+}
+
+static int is_comment(TSNode n)
+{
+	return rs_is(n, "line_comment") || rs_is(n, "block_comment");
+}
+
+/* `//!` and `/\*!`: an outer attribute may not stand before them. */
+static int is_inner_doc(struct rs_file *rf, TSNode n)
+{
+	return is_comment(n) && ts_node_end_byte(n) - ts_node_start_byte(n) > 2 && rf->src[ts_node_start_byte(n) + 2] == '!';
+}
+
+/* The comment that holds the end of line `row` (a trailing `// ...`, or
+ * a block comment open across it), if any: text put there would be
+ * commented out. */
+static TSNode comment_at_eol(struct rs_file *rf, uint32_t row)
+{
+	TSNode none = { 0 };
+	uint32_t eol = (uint32_t)(rf->line_start[row] + strlen(rf->fp->lines[row]));
+	if (eol == 0)
+		return none;   /* a blank first line */
+	TSNode n = ts_node_descendant_for_byte_range(ts_tree_root_node(rf->tree), eol - 1, eol);
+	for (; !ts_node_is_null(n); n = ts_node_parent(n)) {
+		if (!is_comment(n))
+			continue;
+		int open_across = ts_node_start_byte(n) < eol && eol < ts_node_end_byte(n);
+		int ends_line = rs_is(n, "line_comment") && ts_node_start_point(n).row == row;
+		return open_across || ends_line ? n : none;
+	}
+	return none;
+}
+
+/* Puts `text` at column `col` of line `row`: at its start, at its end, or
+ * inside it (one splice per line). 0 when that line was rewritten already. */
+static int insert_at(struct rs_file *rf, uint32_t row, uint32_t col, const char *text)
+{
+	const char *line = rf->fp->lines[row];
+	size_t len = strlen(line);
+	if (col >= len)   /* a blank line too */
+		sb_addf(&rf->post[row], "%s%s", len ? " " : "", text);
+	else if (col == 0)
+		sb_addf(&rf->pre[row], "%s ", text);
+	else if (rf->repl[row])
+		return 0;
+	else
+		rf->repl[row] = xasprintf("%.*s%s %s", (int)col, line, text, line + col);
 	return 1;
+}
+
+/* The gate in front of `head` (an item or its first attribute). At the
+ * head itself when that moves no recorded column; else at the end of the
+ * line before, or before the comment that ends that line (moving only the
+ * comment), provided only comments and this item's attributes come
+ * between. 0 when there is no such place: the item shares its line with
+ * the one before, or starts the file or block, or follows an inner doc
+ * comment. */
+static int place_gate(struct rs_file *rf, TSNode head)
+{
+	static const char attr[] = "#[cfg(target_arch = \"x86_64\")]";
+	TSPoint at = ts_node_start_point(head);
+	if (!moves_code(head))
+		return insert_at(rf, at.row, at.column, attr);
+	TSNode prev = ts_node_prev_named_sibling(head), parent = ts_node_parent(head);
+	while (!ts_node_is_null(prev) && is_comment(prev))
+		prev = ts_node_prev_named_sibling(prev);
+	/* the row where what comes before ends: the previous item, a block's `{` */
+	uint32_t before = !ts_node_is_null(prev) ? ts_node_end_point(prev).row
+			  : rs_is(parent, "source_file") ? 0 : ts_node_start_point(parent).row;
+	if (at.row == 0 || before >= at.row)
+		return 0;
+	uint32_t row = at.row - 1, col = (uint32_t)strlen(rf->fp->lines[row]);
+	TSNode c = comment_at_eol(rf, row);
+	if (!ts_node_is_null(c)) {
+		if (ts_node_start_point(c).row < before || (!ts_node_is_null(prev) && ts_node_start_byte(c) < ts_node_end_byte(prev)))
+			return 0;
+		row = ts_node_start_point(c).row;
+		col = ts_node_start_point(c).column;
+	}
+	uint32_t from = (uint32_t)rf->line_start[row] + col;
+	for (TSNode s = ts_node_prev_named_sibling(head); !ts_node_is_null(s) && ts_node_start_byte(s) >= from;
+	     s = ts_node_prev_named_sibling(s))
+		if (is_inner_doc(rf, s))
+			return 0;
+	return insert_at(rf, row, col, attr);
 }
 
 static int already_gated(struct rs_file *rf, uint32_t start)
@@ -183,19 +391,30 @@ static int already_gated(struct rs_file *rf, uint32_t start)
 
 /* ---- the edits ---- */
 
+/* The gate in front of `head`, or, where the file has no place for one,
+ * the whole module behind the cfg with a twin file (rs_gate_module). 0
+ * when neither can be done. */
+static int gate_at(struct rs_file *rf, TSNode head)
+{
+	if (place_gate(rf, head))
+		return 1;
+	return rs_gate_module(rf);
+}
+
 /* Gates top-level item `item` for x86_64; a fn gets its twin. */
 static void gate_item(struct rs_file *rf, uint32_t first, uint32_t item)
 {
 	TSNode node = rs_root_child(rf, item), head = item_head(rf, first, item);
-	if (already_gated(rf, ts_node_start_byte(node)) || !starts_line(rf, head))
+	if (already_gated(rf, ts_node_start_byte(node)) || !gate_at(rf, head))
 		return;
-	sb_adds(&rf->pre[ts_node_start_point(head).row], X86_CFG);
 	if (rs_is(node, "function_item")) {
 		sb_adds(&rf->tail, "\n#[cfg(not(target_arch = \"x86_64\"))]\n");
 		rs_fn_twin(rf->src, node, "", &rf->tail);
 	} else if (rs_is(node, "impl_item")) {
 		sb_adds(&rf->tail, "\n#[cfg(not(target_arch = \"x86_64\"))]\n");
 		rs_impl_twin(rf->src, node, &rf->tail);
+	} else if (!ts_node_is_null(rs_global_asm(rf->src, node))) {
+		rs_global_asm_twin(rf, rs_global_asm(rf->src, node), &rf->tail);
 	}
 }
 
@@ -232,12 +451,8 @@ static void gate_method(struct rs_file *rf, uint32_t first, uint32_t item, TSNod
 		gate_item(rf, first, item);
 		return;
 	}
-	uint32_t row = ts_node_start_point(head).row;
-	if (already_gated(rf, ts_node_start_byte(method)) || !starts_line(rf, head) || rf->repl[row])
+	if (already_gated(rf, ts_node_start_byte(method)) || !gate_at(rf, head))
 		return;
-	const char *line = rf->fp->lines[row];
-	size_t indent = strspn(line, " \t");
-	rf->repl[row] = xasprintf("%.*s" X86_CFG "%s", (int)indent, line, line + indent);   /* after the indent */
 	TSNode body = ts_node_child_by_field_name(impl, "body", 4);
 	uint32_t s = ts_node_start_byte(impl), e = ts_node_start_byte(body);
 	sb_addf(&rf->tail, "\n#[cfg(not(target_arch = \"x86_64\"))]\n%.*s{\n", (int)(e - s), rf->src + s);
@@ -324,7 +539,7 @@ void rs_fix_x86_item(struct rs_file *rf, uint32_t at)
 			arg = ts_node_child_by_field_name(arg, "list", 4);
 		if (!ts_node_is_null(arg))
 			gate_users(rf, node, arg);
-	} else if (rs_is(node, "function_item")) {
+	} else if (rs_is(node, "function_item") || !ts_node_is_null(rs_global_asm(rf->src, node))) {
 		gate_item(rf, first, item);
 	} else if (rs_is(node, "impl_item")) {
 		TSNode m = method_at(node, at);
@@ -460,6 +675,8 @@ static void load(struct rs_file *rf)
 /* One replacement per changed line: its start, its (new) text, its end. */
 static void flush(struct rs_file *rf)
 {
+	if (rf->module_gated)
+		return;   /* the target compiles the twin module, not this file */
 	for (size_t i = 0; i < rf->fp->nlines; i++) {
 		if (!rf->pre[i].len && !rf->post[i].len && !rf->repl[i])
 			continue;

@@ -25,6 +25,7 @@ struct rs_file {
 	struct strbuf tail;        /* twins appended at the end of the file */
 	uint32_t *gated;           /* start bytes of items already gated */
 	size_t ngated, gated_cap;
+	int module_gated;          /* the whole file went behind the cfg */
 };
 
 /* The twin of an x86 module file: what it needs to say and where. */
@@ -57,6 +58,9 @@ struct rust_resolver *rs_resolver(struct stub_ctx *c);
 void rs_fn_twin(const char *src, TSNode fn, const char *indent, struct strbuf *out);
 void rs_const_twin(const char *src, TSNode item, struct strbuf *out);
 void rs_impl_twin(const char *src, TSNode impl, struct strbuf *out);
+/* A top-level global_asm! (or a null node), and its target twin. */
+TSNode rs_global_asm(const char *src, TSNode n);
+void rs_global_asm_twin(struct rs_file *rf, TSNode mac, struct strbuf *out);
 void rs_copy_attrs(const char *src, TSNode list, uint32_t first, uint32_t item, struct strbuf *out);
 int rs_mentions_x86(const char *s, size_t n);
 int rs_is_pub(TSNode item);
@@ -67,10 +71,15 @@ void rs_fix_x86_item(struct rs_file *rf, uint32_t at);
 /* stub_rust_surface.c */
 char *rs_surface_text(struct surface *sf, const char *x86_rel);
 char *rs_surface_file(struct rs_file *rf, const char *x86_rel, const char *twin_rel);
+/* The body of an inline module's twin (its items' surface, indented). */
+char *rs_surface_module(struct surface *sf, const char *src, TSNode mod, const char *rel);
 void rs_twin_module_file(struct surface *parent, int x86_file, const char *twin_rel);
 
 /* stub_rust_twins.c */
 void rs_fix_gated_use(struct rs_file *rf, const struct finding *fd, uint32_t at);
 void rs_fix_register_file(struct rs_file *rf, uint32_t at);
+/* The file's `mod` line gated, a twin module file for the target; 0 if it
+ * cannot be (a crate root, a #[path] module). */
+int rs_gate_module(struct rs_file *rf);
 
 #endif

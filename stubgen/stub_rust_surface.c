@@ -50,11 +50,49 @@ static int names_unavailable(const struct surface *sf, const char *src, TSNode n
 		free(key);
 		return hit;
 	}
+	TSNode body = rs_is(n, "function_item") ? ts_node_child_by_field_name(n, "body", 4) : (TSNode){ 0 };
 	uint32_t count = ts_node_named_child_count(n);
-	for (uint32_t i = 0; i < count; i++)
-		if (names_unavailable(sf, src, ts_node_named_child(n, i)))
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_named_child(n, i);
+		if (!ts_node_eq(c, body) && names_unavailable(sf, src, c))   /* a twin's body is todo!() */
 			return 1;
+	}
 	return 0;
+}
+
+/* The names a `use` tree brings in (not its path), as unavailable. */
+static void unavailable_names(struct surface *sf, const char *src, TSNode n)
+{
+	static const char *const field[][2] = { { "scoped_identifier", "name" }, { "use_as_clause", "alias" },
+		{ "scoped_use_list", "list" }, { NULL, NULL } };
+	if (rs_is(n, "identifier") || rs_is(n, "type_identifier")) {
+		size_t len;
+		const char *t = rs_text(src, n, &len);
+		sb_addf(&sf->unavailable, "%s%.*s ", sf->unavailable.len ? "" : " ", (int)len, t);
+		return;
+	}
+	for (int i = 0; field[i][0]; i++)
+		if (rs_is(n, field[i][0])) {
+			TSNode sub = ts_node_child_by_field_name(n, field[i][1], (uint32_t)strlen(field[i][1]));
+			if (!ts_node_is_null(sub))
+				unavailable_names(sf, src, sub);
+			return;
+		}
+	uint32_t count = rs_is(n, "use_list") ? ts_node_named_child_count(n) : 0;
+	for (uint32_t i = 0; i < count; i++)
+		unavailable_names(sf, src, ts_node_named_child(n, i));
+}
+
+/* A `use` the scan has no facts for (in an inline module): dropped,
+ * its names unavailable, when it names x86 paths; else kept as it is. */
+static void surface_plain_use(struct surface *sf, const char *src, TSNode item, struct strbuf *out)
+{
+	size_t n;
+	const char *t = rs_text(src, item, &n);
+	if (rs_mentions_x86(t, n))
+		unavailable_names(sf, src, ts_node_child_by_field_name(item, "argument", 8));
+	else
+		sb_addf(out, "%.*s\n", (int)n, t);
 }
 
 /* A `use` of the x86 file, leaf by leaf: the leaves that resolve on the
@@ -62,12 +100,13 @@ static int names_unavailable(const struct surface *sf, const char *src, TSNode n
 static void surface_use(struct surface *sf, const char *src, TSNode item, struct strbuf *out)
 {
 	const struct rust_facts *f = sf->file >= 0 ? sf->c->ts->results[sf->file].rust : NULL;
-	int row = (int)ts_node_start_point(item).row + 1, gated = 0;
+	int row = (int)ts_node_start_point(item).row + 1, gated = 0, known = 0;
 	struct strbuf kept = { 0 };
 	for (size_t i = 0; f && i < f->ndecls; i++) {
 		const struct rust_decl *d = &f->decls[i];
 		if (d->line != row || (d->kind != RD_USE && d->kind != RD_GLOB))
 			continue;
+		known = 1;
 		int gate_file;
 		rust_gate_of(rs_resolver(sf->c), sf->file, d->path, &gate_file);
 		if (gate_file >= 0 || rs_mentions_x86(d->path, strlen(d->path))) {
@@ -85,7 +124,9 @@ static void surface_use(struct surface *sf, const char *src, TSNode item, struct
 	}
 	size_t n;
 	const char *t = rs_text(src, item, &n);
-	if (!gated)
+	if (!known)
+		surface_plain_use(sf, src, item, out);
+	else if (!gated)
 		sb_addf(out, "%.*s\n", (int)n, t);
 	else if (kept.len)
 		sb_adds(out, kept.buf);
@@ -247,6 +288,40 @@ static void surface_item(struct surface *sf, const char *src, TSNode root, uint3
 	}
 }
 
+/* The surface of the items of `list` (a file's root, an inline module's
+ * body), into *body. */
+static void surface_list(struct surface *sf, const char *src, TSNode list, struct strbuf *body)
+{
+	uint32_t count = ts_node_named_child_count(list), first_attr = 0;
+	for (uint32_t i = 0; i < count; i++) {   /* uses first: they decide what is unavailable */
+		TSNode c = ts_node_named_child(list, i);
+		if (rs_is(c, "use_declaration"))
+			surface_use(sf, src, c, body);
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		const char *type = ts_node_type(ts_node_named_child(list, i));
+		if (!strcmp(type, "attribute_item") || !strcmp(type, "line_comment") || !strcmp(type, "block_comment") ||
+		    !strcmp(type, "inner_attribute_item"))
+			continue;
+		if (strcmp(type, "use_declaration") != 0)
+			surface_item(sf, src, list, first_attr, i, body);
+		first_attr = i + 1;
+	}
+}
+
+/* What a twin says about itself, as `//!` (a file) or `//` (an inline
+ * module) comments, and the lints its todo!() bodies would raise. */
+static void surface_header(const struct surface *sf, const char *comment, const char *what, struct strbuf *out)
+{
+	sb_addf(out, "%s %s stand-in for %s, written by archport stub: the same public\n"
+		     "%s surface, with todo!() bodies to port.\n",
+		comment, sf->arch, what, comment);
+	if (sf->dropped.len)
+		sb_addf(out, "%s TODO(archport): left out, as they name what %s does not have:%s\n", comment, sf->arch,
+			sf->dropped.buf);
+	sb_adds(out, "#![allow(unused_imports, dead_code)]\n");
+}
+
 /* The x86 file's public surface for the target, or NULL. */
 char *rs_surface_text(struct surface *sf, const char *x86_rel)
 {
@@ -254,34 +329,78 @@ char *rs_surface_text(struct surface *sf, const char *x86_rel)
 	if (!rs_read(sf->c, x86_rel, &tf))
 		return NULL;
 	TSTree *tree = rs_parse(sf->parser, tf.data, tf.len);
-	TSNode root = ts_tree_root_node(tree);
 	struct strbuf body = { 0 }, out = { 0 };
-	uint32_t count = ts_node_named_child_count(root), first_attr = 0;
-	for (uint32_t i = 0; i < count; i++) {   /* uses first: they decide what is unavailable */
-		TSNode c = ts_node_named_child(root, i);
-		if (rs_is(c, "use_declaration"))
-			surface_use(sf, tf.data, c, &body);
-	}
-	for (uint32_t i = 0; i < count; i++) {
-		const char *type = ts_node_type(ts_node_named_child(root, i));
-		if (!strcmp(type, "attribute_item") || !strcmp(type, "line_comment") || !strcmp(type, "block_comment") ||
-		    !strcmp(type, "inner_attribute_item"))
-			continue;
-		if (strcmp(type, "use_declaration") != 0)
-			surface_item(sf, tf.data, root, first_attr, i, &body);
-		first_attr = i + 1;
-	}
-	sb_addf(&out, "//! %s stand-in for `%s`, written by archport stub: the same public\n"
-		      "//! surface, with todo!() bodies to port.\n",
-		sf->arch, x86_rel);
-	if (sf->dropped.len)
-		sb_addf(&out, "//! TODO(archport): left out, as they name what %s does not have:%s\n", sf->arch,
-			sf->dropped.buf);
-	sb_addf(&out, "#![allow(unused_imports, dead_code)]\n%s", body.len ? body.buf : "");
+	surface_list(sf, tf.data, ts_tree_root_node(tree), &body);
+	char *what = xasprintf("`%s`", x86_rel);
+	surface_header(sf, "//!", what, &out);
+	sb_adds(&out, body.len ? body.buf : "");
+	free(what);
 	sb_free(&body);
 	ts_tree_delete(tree);
 	textfile_free(&tf);
 	return sb_detach(&out);
+}
+
+/* Each line of s[0, n) with `strip` leading blanks taken off, or
+ * `add` (a string) put in front; blank lines left empty. */
+static void reindent(const char *s, size_t n, size_t strip, const char *add, struct strbuf *out)
+{
+	for (const char *line = s, *end = s + n; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line), lead = strspn(line, " \t");
+		if (lead >= len)
+			sb_addc(out, '\n');
+		else
+			sb_addf(out, "%s%.*s\n", add, (int)(len - (lead < strip ? lead : strip)),
+				line + (lead < strip ? lead : strip));
+		line += len + 1;
+	}
+}
+
+/* The fewest leading blanks of the non-blank lines of s[0, n). */
+static size_t common_indent(const char *s, size_t n)
+{
+	size_t least = (size_t)-1;
+	for (const char *line = s, *end = s + n; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line), lead = strspn(line, " \t");
+		if (lead < len && lead < least)
+			least = lead;
+		line += len + 1;
+	}
+	return least == (size_t)-1 ? 0 : least;
+}
+
+/* An inline module's body for the target, indented one level: the
+ * surface of its items (src: its file, mod: its mod_item). The body is
+ * taken out, dedented and parsed as a file of its own, so that what the
+ * surface copies (a struct, an attribute) comes out at its new depth;
+ * the scan keeps no facts for it, so its uses are judged by their text. */
+char *rs_surface_module(struct surface *sf, const char *src, TSNode mod, const char *rel)
+{
+	TSNode list = ts_node_child_by_field_name(mod, "body", 4);
+	if (ts_node_is_null(list))
+		return NULL;
+	size_t n, nn;
+	const char *t = rs_text(src, list, &n);   /* `{ ... }` */
+	struct strbuf flat = { 0 }, body = { 0 }, out = { 0 }, indented = { 0 };
+	reindent(t + 1, n - 2, common_indent(t + 1, n - 2), "", &flat);
+	TSTree *tree = rs_parse(sf->parser, flat.buf ? flat.buf : "", flat.len);
+	int file = sf->file;
+	sf->file = -1;
+	surface_list(sf, flat.buf ? flat.buf : "", ts_tree_root_node(tree), &body);
+	sf->file = file;
+	const char *name = rs_text(src, ts_node_child_by_field_name(mod, "name", 4), &nn);
+	char *what = xasprintf("`mod %.*s` of `%s`", (int)nn, name, rel);
+	surface_header(sf, "//", what, &out);
+	sb_adds(&out, body.len ? body.buf : "");
+	reindent(out.buf, out.len, 0, "    ", &indented);
+	free(what);
+	ts_tree_delete(tree);
+	sb_free(&flat);
+	sb_free(&body);
+	sb_free(&out);
+	return sb_detach(&indented);
 }
 
 char *rs_surface_file(struct rs_file *rf, const char *x86_rel, const char *twin_rel)

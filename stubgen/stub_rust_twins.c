@@ -125,6 +125,32 @@ static void twin_same_name_module(struct rs_file *rf, const char *rel, const str
 	free(gdir);
 }
 
+/* `#[cfg(x86)] mod x86 { ... }` used as `x86::ticks()`: a twin inline
+ * module of the same name under the negated cfg, at the end of its file,
+ * with the same public surface (stub_rust_surface.c). */
+static void twin_inline_module(struct rs_file *rf, const char *rel, const struct rust_decl *g)
+{
+	struct textfile tf;
+	TSTree *tree = NULL;
+	if (!rs_read(rf->c, rel, &tf))
+		return;
+	TSNode mod = item_on_line(rf, &tf, &tree, g->line);
+	struct surface sf = { .c = rf->c, .parser = rf->parser, .arch = rf->arch, .file = rs_walk_index(rf->c, rel) };
+	char *body = rs_is(mod, "mod_item") ? rs_surface_module(&sf, tf.data, mod, rel) : NULL;
+	if (body) {
+		char *vis = visibility(tf.data, mod), *add = xasprintf("\n#[cfg(not(%s))]\n%smod %s {\n%s}\n",
+								     g->cfg ? g->cfg : "target_arch = \"x86_64\"", vis, g->name, body);
+		append_to(rf, rel, add);
+		free(add);
+		free(vis);
+	}
+	free(body);
+	sb_free(&sf.unavailable);
+	sb_free(&sf.dropped);
+	ts_tree_delete(tree);
+	textfile_free(&tf);
+}
+
 /* The gated module a re-export goes through: `self::x86_64::regs::X`
  * -> the `mod x86_64` declaration of the same file. */
 static const struct rust_decl *reexport_module(const struct rust_facts *f, const char *path)
@@ -265,36 +291,51 @@ static int fields_used_elsewhere(struct rs_file *rf, int file, TSNode st)
 	return 0;
 }
 
-/* A shared module file holding x86 register structs (rust/x86-registers):
- * its `mod` line is gated for x86_64 and the target gets a twin module of
- * the same name, with its own register set. Left alone when other files
- * use the x86 fields: the twin would break them (the warning stays). */
-void rs_fix_register_file(struct rs_file *rf, uint32_t at)
+/* The whole file behind the cfg: its `mod` line is gated for x86_64 and
+ * the target gets a twin module of the same name (its public surface,
+ * the target's register set for register structs). 0 when the file has no
+ * plain `mod x;` that loads it (a crate root, a #[path] mapping) or that
+ * line has attributes already. Once done, the file's own edits are moot. */
+int rs_gate_module(struct rs_file *rf)
 {
-	uint32_t item, first;
 	int file = rs_walk_index(rf->c, rf->fp->rel), parent = -1;
 	const struct rust_decl *d = file >= 0 ? loader_of(rf->c, file, &parent) : NULL;
-	char *key = d ? xasprintf("regs:%s", rf->fp->rel) : NULL;
-	if (!d || !rs_top_item(rf, at, &item, &first) || fields_used_elsewhere(rf, file, rs_root_child(rf, item)) ||
-	    stub_made(rf->c, key)) {
-		free(key);
-		return;
-	}
+	if (rf->module_gated)
+		return 1;
+	if (!d)
+		return 0;
 	const char *prel = rf->c->ts->walk.files[parent].rel;
 	struct file_patch *pf = rf->c->patch_for(rf->c, prel);
 	size_t row = (size_t)d->line - 1;
-	if (pf && row < pf->nlines && !strstr(pf->lines[row], "#[")) {
-		const char *line = pf->lines[row];
-		size_t indent = strspn(line, " \t");
-		char *gated = xasprintf("%.*s" X86_CFG "%s\n", (int)indent, line, line + indent);
-		struct rust_decl twin = *d;
-		twin.file = -1;
-		twin.other_file = file;
-		twin_same_name_module(rf, prel, &twin);
-		patch_replace(pf, row, gated);
-		free(gated);
+	char *key = xasprintf("module:%s", rf->fp->rel);
+	if (!pf || row >= pf->nlines || strstr(pf->lines[row], "#[") || stub_made(rf->c, key)) {
+		free(key);
+		return 0;
 	}
+	const char *line = pf->lines[row];
+	size_t indent = strspn(line, " \t");
+	char *gated = xasprintf("%.*s" X86_CFG "%s\n", (int)indent, line, line + indent);
+	struct rust_decl twin = *d;
+	twin.file = -1;
+	twin.other_file = file;
+	twin_same_name_module(rf, prel, &twin);
+	patch_replace(pf, row, gated);
+	free(gated);
 	free(key);
+	rf->module_gated = 1;
+	return 1;
+}
+
+/* A shared module file holding x86 register structs (rust/x86-registers):
+ * the module goes behind the cfg, with a twin of the target's register
+ * set. Left alone when other files use the x86 fields: the twin would
+ * break them (the warning stays). */
+void rs_fix_register_file(struct rs_file *rf, uint32_t at)
+{
+	uint32_t item, first;
+	int file = rs_walk_index(rf->c, rf->fp->rel);
+	if (file >= 0 && rs_top_item(rf, at, &item, &first) && !fields_used_elsewhere(rf, file, rs_root_child(rf, item)))
+		rs_gate_module(rf);
 }
 
 void rs_fix_gated_use(struct rs_file *rf, const struct finding *fd, uint32_t at)
@@ -317,6 +358,8 @@ void rs_fix_gated_use(struct rs_file *rf, const struct finding *fd, uint32_t at)
 			twin_reexport(rf, gate_file, g);
 		else if (stub_made(rf->c, key))
 			;   /* another use of the same item made its twin */
+		else if (g->kind == RD_MOD && g->file < 0 && g->other_file < 0)
+			twin_inline_module(rf, rel, g);
 		else if (g->kind == RD_MOD)
 			twin_same_name_module(rf, rel, g);
 		else

@@ -10,7 +10,9 @@ code generation included (only it rejects bad asm mnemonics):
 
 The files rustc reports errors in (the primary span, or for errors raised in
 std macros the expansion site in the tree) are the truth; archport's JSON
-report predicts a file broken when it has an "error" finding there. Each
+report predicts a file broken when it has an "error" finding there. (An
+assembler error in a global_asm! comes from rustc 1.63 with no span, only the
+assembly line: it is the crate's one file whose global_asm! has that line.) Each
 (fixture, target) pair passes when every .rs file agrees; the host x86_64
 build must succeed (no error) and archport must report no error for it.
 
@@ -133,7 +135,26 @@ def span_file(span, tree):
     return None, 0
 
 
-def compile_crate(tree, root, features, target, outdir, externs):
+def global_asm_site(diag, crate):
+    """(file, line) of an assembler error in a global_asm!, which rustc 1.63
+    reports with no span in the tree, only the assembly line it was
+    instantiated into (a child span in `<inline asm>`): the one file of the
+    crate whose global_asm! has that line in a string. None if not one."""
+    texts = [t["text"].strip() for c in diag.get("children", []) for sp in c.get("spans", [])
+             if sp.get("file_name") == "<inline asm>" for t in sp.get("text") or []]
+    hits = []
+    for rel in rs_files(crate) if texts and texts[0] else []:
+        with open(os.path.join(crate, rel), encoding="utf-8", errors="replace") as f:
+            lines = f.read().split("\n")
+        if not any("global_asm!" in ln for ln in lines):
+            continue
+        found = [i + 1 for i, ln in enumerate(lines) if '"' in ln.split(texts[0])[0] and texts[0] in ln]
+        if found:
+            hits.append((os.path.join(crate, rel), found[0]))
+    return hits[0] if len(hits) == 1 else None
+
+
+def compile_crate(tree, root, features, target, outdir, externs, crate):
     """rustc's errors for one crate: [(file, line, message)], unattributed."""
     cmd = [RUSTC, "--edition", "2021", "--crate-type", "lib", "--target", TRIPLES[target],
            "--emit=obj", "-O", "--error-format=json", "-o", os.path.join(outdir, "out.o"),
@@ -153,6 +174,9 @@ def compile_crate(tree, root, features, target, outdir, externs):
         spans = [s for s in diag.get("spans", []) if s.get("is_primary")] or diag.get("spans", [])
         located = [span_file(s, tree) for s in spans]
         located = [(f, ln) for f, ln in located if f]
+        site = None if located else global_asm_site(diag, crate)
+        if site:
+            located = [(os.path.relpath(site[0], tree), site[1])]
         if located:
             errors.append((located[0][0], located[0][1], diag["message"]))
         elif not diag["message"].startswith("aborting"):
@@ -196,7 +220,7 @@ def grade(name, tree, target, archport, verbose):
             except RuntimeError as e:
                 loose.append(str(e))
                 continue
-            errs, unattributed = compile_crate(tree, root, features, target, outdir, externs)
+            errs, unattributed = compile_crate(tree, root, features, target, outdir, externs, crate)
             loose += unattributed
             for rel, line, msg in errs:
                 truth.setdefault(rel, []).append((line, msg))

@@ -427,6 +427,22 @@ def case_rust_moved_lines(ctx: Context) -> None:
     r.expect("objects", "FAIL", "guest")
 
 
+def case_rust_moved_columns(ctx: Context) -> None:
+    """A gate put at the start of a one-line fn moves the columns of its
+    code, which rustc writes into the DWARF line table: the object differs,
+    which is why `stub` puts such a gate on the line before."""
+    tree = ctx.fixture("rust-vmm")
+    rel = "vcpu/src/spin.rs"
+    src = (tree / rel).read_text()
+    lines = src.split("\n")
+    one_line = next(i for i, ln in enumerate(lines) if re.match(r"pub fn \w+\(.*\{.*\}\s*$", ln))
+    lines[one_line] = '#[cfg(target_arch = "x86_64")] ' + lines[one_line]
+    patch = ctx.patch_file("rust-columns.patch", unified_diff(rel, src, "\n".join(lines)))
+    r = ctx.verify(tree, "--target", "aarch64", "--patch", str(patch))
+    r.expect_rc(1)
+    r.expect("objects", "FAIL", "vcpu")
+
+
 def x86_fixtures() -> list[str]:
     return sorted(p.name for p in FIXTURES.iterdir()
                   if p.is_dir() and not p.name.startswith("portable-") and (p / "Makefile").exists())
@@ -449,6 +465,7 @@ def select_cases(fixtures: str) -> list[tuple[str, object]]:
         ("--keep keeps the scratch directory", case_keep),
         ("rust-vmm aarch64: stub, objects, cargo build and test under qemu", case_rust_workspace),
         ("a patch that moves Rust lines makes the object differ", case_rust_moved_lines),
+        ("a gate that moves the columns of a one-line Rust fn makes the object differ", case_rust_moved_columns),
     ]
     names = x86_fixtures() if fixtures == "all" else [] if fixtures == "none" else fixtures.split(",")
     for name in names:
