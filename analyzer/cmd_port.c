@@ -46,6 +46,7 @@ struct port {
 	char *logs, *before, *patch_file, *host_db, *target_db;
 	struct finding_list extra;   /* the target build's errors, for the stub */
 	struct finding_list flags;   /* the scan's undecided build-flag warnings */
+	struct strvec build_files;   /* Makefiles and CMake files of the tree, rel */
 	struct strbuf patch;         /* the last round's */
 	struct diag_list left;       /* what the last target build reported */
 	int built, identical;        /* the last round's verdicts */
@@ -132,9 +133,11 @@ static int learn(struct port *p)
 	struct strvec objs = {0};
 	list_objects(objects_of(p), "", &objs);
 	size_t ncmds = count_commands(p->host_db);
-	fprintf(stderr, "archport port: learned the build: %s, %zu compile command%s%s, %zu host object%s\n",
-		buildsys_names[p->job.bs], ncmds, ncmds == 1 ? "" : "s",
-		p->have_bear ? "" : " (bear not found: no compile commands)", objs.len, objs.len == 1 ? "" : "s");
+	fprintf(stderr, "archport port: learned the build: %s", buildsys_names[p->job.bs]);
+	if (p->job.bs != BS_CARGO)
+		fprintf(stderr, ", %zu compile command%s%s", ncmds, ncmds == 1 ? "" : "s",
+			p->have_bear ? "" : " (bear is not installed: no compile commands)");
+	fprintf(stderr, ", %zu host object%s\n", objs.len, objs.len == 1 ? "" : "s");
 	sv_free(&objs);
 	if (rename(objects_of(p), p->before) != 0) {
 		fprintf(stderr, "archport port: cannot move %s aside: %s\n", objects_of(p), strerror(errno));
@@ -143,11 +146,14 @@ static int learn(struct port *p)
 	return 0;
 }
 
-static int already_asked(const struct port *p, const char *rel, int line)
+/* Was a finding at rel:line (and at `col`, when > 0) given to the stub? */
+static int already_asked(const struct port *p, const char *rel, int line, int col)
 {
-	for (size_t i = 0; i < p->extra.len; i++)
-		if (p->extra.items[i].line == line && !strcmp(p->extra.items[i].file, rel))
+	for (size_t i = 0; i < p->extra.len; i++) {
+		const struct finding *f = &p->extra.items[i];
+		if (f->line == line && (col <= 0 || f->column == col) && !strcmp(f->file, rel))
 			return 1;
+	}
 	return 0;
 }
 
@@ -161,13 +167,16 @@ static int scan_flag_warnings(struct port *p)
 		knowledge_free(k);
 		return -1;
 	}
-	for (size_t i = 0; i < ts.walk.len; i++)
+	for (size_t i = 0; i < ts.walk.len; i++) {
+		if (ts.walk.files[i].kind == FK_MAKE || ts.walk.files[i].kind == FK_CMAKE)
+			sv_push(&p->build_files, ts.walk.files[i].rel);
 		for (size_t j = 0; j < ts.results[i].findings.len; j++) {
 			const struct finding *f = &ts.results[i].findings.items[j];
 			if (f->severity == SEV_WARNING && f->source_line &&
 			    (!strcmp(f->rule, RULE_BUILD_FLAG) || !strcmp(f->rule, RULE_BUILD_MARCH)))
 				findings_add(&p->flags, f);
 		}
+	}
 	tree_scan_free(&ts);
 	knowledge_free(k);
 	return 0;
@@ -186,22 +195,74 @@ static char *rejected_option(const char *msg)
 	return q1[1] == '-' ? xstrndup(q1 + 1, (size_t)(e1 - q1 - 1)) : NULL;
 }
 
-/* The flag warnings whose option the target compiler rejected become
- * errors for the stub. Returns how many are new. */
+static int option_char(char c)
+{
+	return isalnum((unsigned char)c) || (c && strchr("-=._,+", c));
+}
+
+/* The option at `at` is `opt` as a whole word. */
+static int option_at(const char *at, const char *opt, size_t n)
+{
+	return !strncmp(at, opt, n) && !option_char(at[n]);
+}
+
+/* A flag finding for the stub, at rel:line:col of a build file. */
+static void ask_flag(struct port *p, const char *rel, int line, int col, const char *text, const char *opt)
+{
+	char *msg = xasprintf("%s rejects `%s`", p->job.target->triple, opt);
+	struct finding f = { .rule = RULE_BUILD_FLAG, .severity = SEV_ERROR, .file = (char *)rel, .line = line,
+			     .column = col, .message = msg, .fix = "gate", .source_line = (char *)text };
+	findings_add(&p->extra, &f);
+	free(msg);
+}
+
+/* Every whole-word use of `opt` outside comments in the build files. */
+static size_t locate_option(struct port *p, const char *opt)
+{
+	size_t added = 0, n = strlen(opt);
+	for (size_t i = 0; i < p->build_files.len; i++) {
+		char *path = xasprintf("%s/%s", p->path, p->build_files.v[i]);
+		char *text = read_all(path);
+		free(path);
+		int line = 1;
+		for (char *l = text; l && *l; line++) {
+			char *end = l + strcspn(l, "\n"), save = *end;
+			*end = '\0';
+			for (char *at = l; *at && *at != '#'; at++)
+				if ((at == l || !option_char(at[-1])) && option_at(at, opt, n) &&
+				    !already_asked(p, p->build_files.v[i], line, (int)(at - l) + 1)) {
+					ask_flag(p, p->build_files.v[i], line, (int)(at - l) + 1, l, opt);
+					added++;
+				}
+			*end = save;
+			l = save ? end + 1 : end;
+		}
+		free(text);
+	}
+	return added;
+}
+
+/* An option the target compiler rejected: the scan's undecided warnings
+ * on it become errors for the stub, and where the scan had none, the
+ * build files' own uses of it. Returns how many are new. */
 static size_t confirm_flags(struct port *p, const char *msg)
 {
 	char *opt = rejected_option(msg);
-	size_t added = 0, n = opt ? strlen(opt) : 0;
+	size_t added = 0, known = 0, n = opt ? strlen(opt) : 0;
 	for (size_t i = 0; opt && i < p->flags.len; i++) {
 		struct finding f = p->flags.items[i];
 		const char *at = (size_t)f.column <= strlen(f.source_line) ? f.source_line + f.column - 1 : "";
-		int whole = !(isalnum((unsigned char)at[n]) || (at[n] && strchr("-=._,", at[n])));
-		if (strncmp(at, opt, n) || !whole || already_asked(p, f.file, f.line))
+		if (!option_at(at, opt, n))
+			continue;
+		known++;
+		if (already_asked(p, f.file, f.line, f.column))
 			continue;
 		f.severity = SEV_ERROR;
 		findings_add(&p->extra, &f);
 		added++;
 	}
+	if (opt && !known)
+		added = locate_option(p, opt);
 	free(opt);
 	return added;
 }
@@ -388,7 +449,7 @@ static size_t learn_errors(struct port *p, const struct diag_list *d)
 		if (!d->v[i].file && d->v[i].kind == DIAG_COMPILE)
 			added += confirm_flags(p, d->v[i].message);
 		const char *rel = tree_rel(p, d->v[i].file);
-		if (!rel || d->v[i].line <= 0 || d->v[i].kind == DIAG_FAILED || already_asked(p, rel, d->v[i].line))
+		if (!rel || d->v[i].line <= 0 || d->v[i].kind == DIAG_FAILED || already_asked(p, rel, d->v[i].line, 0))
 			continue;
 		int is_error_directive = !strncmp(d->v[i].message, "#error", 6);
 		char *msg = xasprintf("%s: %s", d->v[i].kind == DIAG_RUST ? "rustc" : cc, d->v[i].message);
@@ -652,6 +713,7 @@ static void port_free(struct port *p, int failed)
 	}
 	findings_free(&p->extra);
 	findings_free(&p->flags);
+	sv_free(&p->build_files);
 	diag_free(&p->left);
 	sb_free(&p->patch);
 	free(p->logs);

@@ -104,6 +104,11 @@ void stub_build_file(struct stub_ctx *c, struct file_patch *fp, int cmake)
 		const char *s = fp->lines[fd->line - 1];
 		if ((size_t)fd->column > strlen(s))
 			continue;
+		int seen = 0;   /* two findings at one option (the scan's and the build's) */
+		for (size_t k = 0; k < n; k++)
+			seen |= u[k].line == fd->line && u[k].col == fd->column;
+		if (seen)
+			continue;
 		const char *opt = s + fd->column - 1;
 		size_t len = 0;
 		while (option_char(opt[len]))
