@@ -177,6 +177,11 @@ static int parse_make_line(struct log_state *st, const char *s, const char *end)
 		st->dirs[st->ndirs++] = xstrndup(d, end > d && (end[-1] == '\'' || end[-1] == '`') ? (size_t)(end - 1 - d) : (size_t)(end - d));
 	} else if (leave && st->ndirs) {
 		free((char *)st->dirs[--st->ndirs]);
+	} else if (!fail && (memmem(s, (size_t)(end - s), ": No such file or directory", 27) ||
+			     memmem(s, (size_t)(end - s), ": Command not found", 19))) {
+		/* "make: aarch64-linux-gnu-g++: No such file or directory": a tool is missing */
+		const char *what = memchr(s, ':', (size_t)(end - s));
+		add(st, DIAG_COMPILE, NULL, 0, 0, rest_of(what + 1, end), NULL);
 	} else if (fail) {
 		const char *b = fail + 5, *e = memchr(b, ']', (size_t)(end - b));
 		if (!e)

@@ -77,6 +77,23 @@ START_TEST(driver_assembler_linker_and_make_lines)
 }
 END_TEST
 
+START_TEST(a_missing_tool_is_an_error)
+{
+	const char *log =
+		"aarch64-linux-gnu-g++ -O2 -c co_epoll.cpp -o co_epoll.o\n"
+		"make: aarch64-linux-gnu-g++: No such file or directory\n"
+		"make: *** [co.mk:83: co_epoll.o] Error 127\n";
+	struct diag_list l = {0};
+	diag_parse(log, "/w/tree", &l);
+	const struct diag *d = find_kind(&l, DIAG_COMPILE, 0);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_ptr_null(d->file);
+	ck_assert_str_eq(d->message, "aarch64-linux-gnu-g++: No such file or directory");
+	ck_assert_str_eq(find_kind(&l, DIAG_FAILED, 0)->symbol, "/w/tree/co_epoll.o");
+	diag_free(&l);
+}
+END_TEST
+
 START_TEST(rustc_errors_take_their_arrow_line)
 {
 	const char *log =
@@ -130,6 +147,7 @@ Suite *build_diag_suite(void)
 	TCase *tc = tcase_create("logs");
 	tcase_add_test(tc, gcc_errors_relative_to_make_directories);
 	tcase_add_test(tc, driver_assembler_linker_and_make_lines);
+	tcase_add_test(tc, a_missing_tool_is_an_error);
 	tcase_add_test(tc, rustc_errors_take_their_arrow_line);
 	tcase_add_test(tc, assembly_lines_lead_back_to_c_lines);
 	suite_add_tcase(s, tc);
