@@ -473,7 +473,11 @@ void make_argv(const struct build_job *job, int target, struct strvec *a)
 		sv_push(a, "CC=gcc");
 		return;
 	}
-	static const char *const tools[][2] = { { "CC", "gcc" }, { "CXX", "g++" }, { "AR", "ar" }, { "RANLIB", "ranlib" } };
+	/* The compilers on the command line; AR and RANLIB come from the
+	 * environment (build_env), which replaces make's built-in `ar` but not
+	 * a Makefile's own `AR = ar -rc`: the host's GNU ar archives the
+	 * target's objects as well, and its flags stay. */
+	static const char *const tools[][2] = { { "CC", "gcc" }, { "CXX", "g++" } };
 	for (size_t i = 0; i < sizeof tools / sizeof *tools; i++)
 		sv_add(a, xasprintf("%s=%s-%s", tools[i][0], job->target->triple, tools[i][1]));
 }
