@@ -63,10 +63,8 @@ def objects(tree):
             for d, _, files in os.walk(tree) for f in files if f.endswith(".o")}
 
 
-def host_objects(src, patch, work, name):
-    """Builds src (patched when `patch`) for the host at work/tree and
-    moves the objects to work/name. Returns an error or None."""
-    tree = os.path.join(work, "tree")
+def patched_copy(src, patch, tree):
+    """A fresh copy of src at tree, with `patch` (a diff, or None) applied."""
     shutil.rmtree(tree, ignore_errors=True)
     shutil.copytree(src, tree, symlinks=True)
     if patch:
@@ -74,6 +72,16 @@ def host_objects(src, patch, work, name):
                            capture_output=True)
         if a.returncode != 0:
             return "patch -p1 failed: " + (a.stdout + a.stderr)[:300]
+    return None
+
+
+def host_objects(src, patch, work, name):
+    """Builds src (patched when `patch`) for the host at work/tree and
+    moves the objects to work/name. Returns an error or None."""
+    tree = os.path.join(work, "tree")
+    err = patched_copy(src, patch, tree)
+    if err:
+        return err
     r = run(["make", "-k", "CC=gcc", "all"], tree)
     if r.returncode != 0:
         return "host build failed: " + (r.stderr.strip().splitlines() or ["?"])[-1]
@@ -95,13 +103,9 @@ def same_objects(a, b):
 def target_build(src, patch, target, work):
     """(error or None, tree) of the target build of src with `patch`."""
     tree = os.path.join(work, "target")
-    shutil.rmtree(tree, ignore_errors=True)
-    shutil.copytree(src, tree, symlinks=True)
-    if patch:
-        a = subprocess.run(["patch", "-p1", "--batch", "--quiet"], cwd=tree, input=patch, text=True,
-                           capture_output=True)
-        if a.returncode != 0:
-            return "patch -p1 failed", tree
+    err = patched_copy(src, patch, tree)
+    if err:
+        return err, tree
     t = TRIPLES[target]
     r = run(["make", "-k", f"CC={t}-gcc", f"AR={t}-ar", "all"], tree)
     if r.returncode != 0:
