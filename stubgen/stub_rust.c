@@ -727,8 +727,8 @@ void stub_rust_file(struct stub_ctx *c, struct file_patch *fp)
 		else if (!strcmp(f->rule, RULE_RUST_X86_REGISTERS))
 			rs_fix_register_file(&rf, at);
 		else if (!strcmp(f->rule, RULE_RUST_ASM_X86) || !strcmp(f->rule, RULE_RUST_ARCH_X86) ||
-			 !strcmp(f->rule, RULE_RUST_TARGET_FEATURE))
-			rs_fix_x86_item(&rf, at);
+			 !strcmp(f->rule, RULE_RUST_TARGET_FEATURE) || !strcmp(f->rule, RULE_TARGET_BUILD))
+			rs_fix_x86_item(&rf, at);   /* a target build error (port): its item, like x86 code */
 	}
 	flush(&rf);
 	release(&rf);
