@@ -529,7 +529,8 @@ static void check_x86_macro_use(struct c_scan *cs, struct source *s, const struc
 			return;
 	}
 	report_at(cs, s, t, m->x86->rule, m->x86->severity, m->x86->fix,
-		  xasprintf("macro `%.*s` expands to x86 code: %s", (int)t->len, t->p, m->x86->what));
+		  xasprintf("macro `%.*s` (defined at %s:%d) expands to x86 code: %s", (int)t->len, t->p,
+			    m->def_file, m->def_line, m->x86->what));
 }
 
 static int next_is_paren(struct c_scan *cs, struct source *s)
@@ -895,7 +896,7 @@ static void scan_macro_body(struct c_scan *cs, struct macro *m)
 	scan_tokens(cs, &body);
 }
 
-static void do_define(struct c_scan *cs, struct source *s, const char *text, size_t len)
+static void do_define(struct c_scan *cs, struct source *s, const char *text, size_t len, int line)
 {
 	struct lexer lx;
 	struct token name;
@@ -918,6 +919,8 @@ static void do_define(struct c_scan *cs, struct source *s, const char *text, siz
 	e->value = m;
 	m->defined = r;
 	m->arch_dependent = is_arch_context(s);
+	m->def_file = s->rel;
+	m->def_line = line;
 	const char *body = name.p + name.len;
 	if (body < text + len && *body == '(') {
 		m->function_like = 1;
@@ -1103,7 +1106,7 @@ static void handle_directive(struct c_scan *cs, struct source *s, const struct t
 		return;
 	}
 	if (!strcmp(kw, "define"))
-		do_define(cs, s, text, len);
+		do_define(cs, s, text, len, name.line);
 	else if (reach(s) == TRI_FALSE && strcmp(kw, "include") && strcmp(kw, "include_next"))
 		return;
 	else if (!strcmp(kw, "undef"))

@@ -540,11 +540,26 @@ static int simde_covers(const struct stub_ctx *c, const struct finding *fd)
 
 /* ---- the file ---- */
 
-static char *macro_name(const char *message)
+/* "macro `NAME` (defined at FILE:LINE) expands to ...": the name, and
+ * where it is defined when the message says (*file NULL otherwise). */
+static char *macro_name(const char *message, char **file, int *line)
 {
 	const char *s = strstr(message, "macro `");
 	const char *e = s ? strchr(s + 7, '`') : NULL;
-	return e ? xstrndup(s + 7, (size_t)(e - s - 7)) : NULL;
+	*file = NULL;
+	*line = 0;
+	if (!e)
+		return NULL;
+	const char *at = "` (defined at ";
+	if (!strncmp(e, at, strlen(at))) {
+		const char *f = e + strlen(at), *close = strchr(f, ')');
+		const char *colon = close ? memrchr(f, ':', (size_t)(close - f)) : NULL;
+		if (colon) {
+			*file = xstrndup(f, (size_t)(colon - f));
+			*line = atoi(colon + 1);
+		}
+	}
+	return xstrndup(s + 7, (size_t)(e - s - 7));
 }
 
 static void chain_location(struct stub_ctx *c, const char *message)
@@ -604,10 +619,13 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 	char *done = xcalloc(f.nunits + 1, 1);
 	for (size_t i = 0; i < c->nfindings; i++) {
 		const struct finding *fd = &c->findings[i];
-		char *macro = macro_name(fd->message);
+		char *def_file;
+		int def_line;
+		char *macro = macro_name(fd->message, &def_file, &def_line);
 		if (macro) {
-			stub_macro(c, macro);
+			stub_macro(c, macro, def_file, def_line);
 			free(macro);
+			free(def_file);
 			continue;
 		}
 		if (!strcmp(fd->rule, RULE_ARCH_CHAIN)) {

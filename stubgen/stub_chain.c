@@ -236,24 +236,62 @@ static int defines(const char *line, const char *name)
 	return !strncmp(d, name, len) && !(isalnum((unsigned char)d[len]) || d[len] == '_');
 }
 
-void stub_macro(struct stub_ctx *c, const char *name)
+/* Gates the #define of `name` at line l of fp with its target twin,
+ * unless an earlier finding gated it already. */
+/* A #define and its continuation lines [l, last] as one logical line,
+ * so that a body on the next line still finds its idiom. */
+static char *logical_line(const struct file_patch *fp, size_t l, size_t last)
 {
-	for (size_t i = 0; i < c->nc_files; i++) {
-		struct file_patch *fp = c->patch_for(c, c->c_files[i]);
-		for (size_t l = 0; fp && l < fp->nlines; l++) {
-			if (!defines(fp->lines[l], name))
-				continue;
-			for (size_t e = 0; e < fp->nedits; e++)
-				if (fp->edits[e].line == l)
-					return;   /* already gated */
-			size_t last = l;
-			while (last + 1 < fp->nlines && strlen(fp->lines[last]) &&
-			       fp->lines[last][strlen(fp->lines[last]) - 1] == '\\')
-				last++;
-			char *twin = macro_twin(c, fp->lines[l]);
-			gate_lines(fp, l, last, twin);
-			free(twin);
-			return;
+	struct strbuf sb = {0};
+	for (size_t k = l; k <= last; k++) {
+		const char *s = fp->lines[k];
+		size_t n = strlen(s);
+		if (k > l) {   /* a continuation: its indentation becomes one space */
+			while (*s == ' ' || *s == '\t')
+				s++, n--;
+			sb_addc(&sb, ' ');
 		}
+		if (k < last && n && s[n - 1] == '\\')
+			n--;
+		while (k < last && n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		sb_add(&sb, s, n);
+	}
+	return sb_detach(&sb);
+}
+
+/* Gates the #define of `name` at line l of fp with its target twin,
+ * unless an earlier finding gated it already. */
+static void gate_macro_at(struct stub_ctx *c, struct file_patch *fp, size_t l)
+{
+	for (size_t e = 0; e < fp->nedits; e++)
+		if (fp->edits[e].line == l)
+			return;   /* already gated */
+	size_t last = l;
+	while (last + 1 < fp->nlines && strlen(fp->lines[last]) && fp->lines[last][strlen(fp->lines[last]) - 1] == '\\')
+		last++;
+	char *whole = logical_line(fp, l, last);
+	char *twin = macro_twin(c, whole);
+	gate_lines(fp, l, last, twin);
+	free(twin);
+	free(whole);
+}
+
+void stub_macro(struct stub_ctx *c, const char *name, const char *def_file, int def_line)
+{
+	/* the definition the use expands, as the scan saw it */
+	struct file_patch *fp = def_file ? c->patch_for(c, def_file) : NULL;
+	if (fp && def_line >= 1 && (size_t)def_line <= fp->nlines && defines(fp->lines[def_line - 1], name)) {
+		gate_macro_at(c, fp, (size_t)def_line - 1);
+		return;
+	}
+	/* no location (a finding of another pass): the first definition found */
+	for (size_t i = 0; i < c->nc_files; i++) {
+		fp = c->patch_for(c, c->c_files[i]);
+		for (size_t l = 0; fp && l < fp->nlines; l++)
+			if (defines(fp->lines[l], name)) {
+				gate_macro_at(c, fp, l);
+				return;
+			}
 	}
 }

@@ -54,8 +54,10 @@ void stub_rust_file(struct stub_ctx *c, struct file_patch *fp);
 /* Definitions the tree lacks on the target (c/arch-chain, #else #error):
  * edits go to the file that holds the chain. */
 void stub_chain_arm(struct stub_ctx *c, struct file_patch *fp, size_t if_line, int at_else);
-/* x86 macros used by the file: their #define is gated in its own file. */
-void stub_macro(struct stub_ctx *c, const char *name);
+/* An x86 macro used by the file: the #define at def_file:def_line (the one
+ * the use expands; NULL/0 when the finding does not say) is gated in its
+ * own file, once however many uses lead to it. */
+void stub_macro(struct stub_ctx *c, const char *name, const char *def_file, int def_line);
 
 /* C token helpers of the twin writers (stub_c.c). */
 struct token;

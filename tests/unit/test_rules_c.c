@@ -690,6 +690,31 @@ START_TEST(macro_from_included_header)
 }
 END_TEST
 
+START_TEST(each_use_names_the_definition_it_expands)
+{
+	/* two files, each with its own CPU_RELAX, and a header with a third:
+	 * every use names the #define the stub must gate */
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "spin_wait.h",
+		  "#define CPU_RELAX() __asm__ volatile(\"pause\")\n"
+		  "static inline void spin(volatile int *f) { while (!*f) CPU_RELAX(); }\n");
+	tree_file(&t, "a.c", "\n#define CPU_RELAX() __asm__ volatile(\"pause\")\nvoid a(void) { CPU_RELAX(); }\n");
+	tree_file(&t, "b.c", "#define CPU_RELAX() \\\n  __asm__ volatile(\"rep; nop\")\nvoid b(void) { CPU_RELAX(); }\n");
+	tree_file(&t, "c.c", "#include \"spin_wait.h\"\nvoid c(volatile int *f) { spin(f); }\n");
+	scan_tree(&t, A64, &r);
+	const struct rfinding *fa = find_finding(&r, "c/asm-x86", "error", "a.c", 3);
+	const struct rfinding *fb = find_finding(&r, "c/asm-x86", "error", "b.c", 3);
+	const struct rfinding *fh = find_finding(&r, "c/asm-x86", "error", "spin_wait.h", 2);
+	ck_assert_msg(fa && fb && fh, "a use is not reported; the report has:\n%s", r.listing);
+	ck_assert_msg(strstr(fa->message, "(defined at a.c:2)"), "%s", fa->message);
+	ck_assert_msg(strstr(fb->message, "(defined at b.c:1)"), "%s", fb->message);
+	ck_assert_msg(strstr(fh->message, "(defined at spin_wait.h:1)"), "%s", fh->message);
+	done(&t, &r);
+}
+END_TEST
+
 /* ---- local shims ---- */
 
 START_TEST(local_shim_suppresses_uses)
@@ -941,6 +966,7 @@ Suite *rules_c_suite(void)
 	tcase_add_test(tc, function_like_macro_used_is_an_error_at_the_use);
 	tcase_add_test(tc, object_like_macro_used_is_an_error_at_the_use);
 	tcase_add_test(tc, macro_from_included_header);
+	tcase_add_test(tc, each_use_names_the_definition_it_expands);
 	tcase_add_test(tc, local_shim_suppresses_uses);
 	tcase_add_test(tc, local_shim_declaration_is_not_an_error);
 	suite_add_tcase(s, tc);
