@@ -132,6 +132,18 @@ static int owns_lines(const struct c_file *f, size_t first, size_t last)
 	return 1;
 }
 
+/* The whole lines of tokens [first, last], without the final newline. */
+static const char *lines_of(const struct c_file *f, size_t first, size_t last, size_t *len)
+{
+	const char *s = f->t.v[first].p, *e = f->t.v[last].p + f->t.v[last].len;
+	while (s > f->data && s[-1] != '\n')
+		s--;
+	while (e < f->data + f->len && *e != '\n')
+		e++;
+	*len = (size_t)(e - s);
+	return s;
+}
+
 const char *target_macro(const char *target)
 {
 	return strcmp(target, "aarch64") == 0 ? "__aarch64__" : strcmp(target, "riscv64") == 0 ? "__riscv" : "__x86_64__";
@@ -472,6 +484,21 @@ static int returns_void(const struct c_file *f, const struct unit *u, size_t nam
 	return 0;
 }
 
+/* Are all the findings in the unit of one rule? */
+static int only_rule(const struct stub_ctx *c, const struct unit *u, const char *rule)
+{
+	int any = 0;
+	for (size_t i = 0; i < c->nfindings; i++) {
+		const struct finding *fd = &c->findings[i];
+		if (fd->line < u->first_line || fd->line > u->last_line)
+			continue;
+		if (strcmp(fd->rule, rule))
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
 static void stub_function(struct stub_ctx *c, struct file_patch *fp, const struct c_file *f,
 			  const struct unit *u)
 {
@@ -479,6 +506,16 @@ static void stub_function(struct stub_ctx *c, struct file_patch *fp, const struc
 		return;
 	if (!owns_lines(f, u->first, u->last))
 		return;   /* shares lines with other code: left as reported */
+	if (only_rule(c, u, RULE_TARGET_ATTR)) {   /* portable code built for an x86 ISA */
+		size_t len;
+		const char *text = lines_of(f, u->first, u->last, &len);
+		char *same = stub_declaration_twin(c->k, text, len, 0);
+		if (same) {
+			gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, same);
+			free(same);
+			return;
+		}
+	}
 	int x86_sig = 0;
 	for (size_t i = u->first; i < u->open; i++)
 		x86_sig |= is_x86_type(c, &f->t.v[i]);
@@ -500,6 +537,41 @@ static void stub_function(struct stub_ctx *c, struct file_patch *fp, const struc
 	}
 	gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, twin);
 	free(twin);
+}
+
+/* ---- declarations ---- */
+
+/* `__asm__("...")` at file scope: its strings, decoded, or NULL. */
+static char *toplevel_asm_text(const struct c_file *f, const struct unit *u)
+{
+	if (!is_asm_kw(&f->t.v[u->first]))
+		return NULL;
+	struct strbuf sb = {0};
+	for (size_t i = u->first + 1; i <= u->last; i++)
+		if (f->t.v[i].kind == T_STRING)
+			string_literal_value(&f->t.v[i], &sb);
+	return sb.buf ? sb_detach(&sb) : NULL;
+}
+
+/* A declaration the target still needs keeps a twin: the .globl symbols
+ * of top-level asm as traps (the tree links), types and objects with
+ * placeholders for x86 vector types (their users stay complete),
+ * prototypes without x86 target attributes. */
+static void stub_declaration(struct stub_ctx *c, struct file_patch *fp, const struct c_file *f,
+			     const struct unit *u)
+{
+	char *twin = NULL, *asm_text = toplevel_asm_text(f, u);
+	if (asm_text) {
+		twin = stub_asm_c_twin(c->k->target, asm_text);
+	} else {
+		size_t len;
+		const char *text = lines_of(f, u->first, u->last, &len);
+		int prototype = stub_is_function_declaration(&f->t.v[u->first], u->last - u->first + 1);
+		twin = stub_declaration_twin(c->k, text, len, !prototype);
+	}
+	gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, twin);
+	free(twin);
+	free(asm_text);
 }
 
 /* ---- headers, with or without SIMDe ---- */
@@ -579,6 +651,23 @@ static void chain_location(struct stub_ctx *c, const char *message)
 	free(rel);
 }
 
+/* `#pragma GCC target("avx2")`: an error on aarch64, a warning on
+ * riscv64; gated as it is (the functions after it are gated for their own
+ * x86 code), once however many findings it has. */
+static int stub_pragma(struct file_patch *fp, int line)
+{
+	const char *p = fp->lines[line - 1];
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '#')
+		return 0;
+	for (size_t e = 0; e < fp->nedits; e++)
+		if (fp->edits[e].line == (size_t)line - 1)
+			return 1;
+	gate_lines(fp, (size_t)line - 1, (size_t)line - 1, NULL);
+	return 1;
+}
+
 static int is_else_error(const struct file_patch *fp, int line)
 {
 	/* the nearest preceding directive at this nesting is #else */
@@ -644,6 +733,8 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 				gate_lines(fp, (size_t)fd->line - 1, (size_t)fd->line - 1, NULL);
 			continue;
 		}
+		if (!strcmp(fd->rule, RULE_TARGET_ATTR) && stub_pragma(fp, fd->line))
+			continue;
 		if (simde_covers(c, fd))
 			continue;
 		const struct unit *u = unit_at(&f, fd->line);
@@ -653,7 +744,7 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 		if (u->is_function)
 			stub_function(c, fp, &f, u);
 		else if (owns_lines(&f, u->first, u->last))
-			gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, NULL);
+			stub_declaration(c, fp, &f, u);
 	}
 	free(done);
 	free(f.t.v);

@@ -75,6 +75,18 @@ void stub_twin_signature(const struct token *v, size_t n, size_t first, size_t o
 size_t stub_function_name(const struct token *v, size_t n, size_t first, size_t open);
 /* A .S twin: each .globl symbol of `lines` defined as a trap. */
 char *stub_asm_twin(const char *target, char *const *lines, size_t nlines);
+/* The same for top-level asm in C (its template, decoded): a top-level
+ * __asm__ statement, or NULL when the template defines no global symbol. */
+char *stub_asm_c_twin(const char *target, const char *asm_text);
+
+/* The target twin of a declaration's text (stub_placeholder.c): x86
+ * target attributes left out and, when `placeholders`, each x86 vector
+ * type replaced by a placeholder of its x86_64 size and alignment (defined
+ * first, once per translation unit). NULL when nothing would change or x86
+ * code remains (asm, intrinsics, a type of unknown layout). */
+char *stub_declaration_twin(const struct knowledge *k, const char *text, size_t len, int placeholders);
+/* Is the declaration v[0..n) a function prototype? */
+int stub_is_function_declaration(const struct token *v, size_t n);
 
 /* Creates the target's twin directories, a twin for each file. */
 void arch_dirs_stub(struct stub_ctx *c, const struct arch_dirs *ad, const struct walk_result *w);

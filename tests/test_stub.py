@@ -17,6 +17,9 @@ patched meson.build configures, the x86_64 objects built by meson/ninja are
 byte-identical and every target's x86 compile parameters are unchanged
 (`meson introspect`), and the cross build (a cross file written here) makes
 no x86 option, builds and passes `meson test` under QEMU.
+Types that hold x86 vector types (a struct with a __m128i member, a
+typedef union with __m512i): on the target their twins, with placeholders,
+have the x86_64 sizes, alignments and member offsets.
 arch/$(ARCH) layouts (fixtures/arch-dir): the patch creates the target's
 directory from /dev/null (`git apply` takes it too), its objects define the
 same global functions as the x86 ones, and no twin is made when the tree
@@ -417,10 +420,90 @@ def check_arch_dir(archport, target, work):
     return None
 
 
+LAYOUT_HEADER = """#ifndef LAYOUT_H
+#define LAYOUT_H
+#include <stdint.h>
+#include <immintrin.h>
+
+struct lanes {
+    char tag;
+    __m128i lo;
+    __m256d wide;
+    __m128_u unaligned;
+    __mmask16 mask;
+};
+
+typedef union {
+    __m512i v;
+    uint8_t b[64];
+} block_t;
+
+typedef struct _ring_t {
+    uint32_t head;
+    __m64 last;
+    block_t slots[3];
+} ring_t;
+#endif
+"""
+
+LAYOUT_TEST = """#include <stddef.h>
+#include <stdio.h>
+#include "layout.h"
+
+/* alignment as a member, which layouts use (x86's C11 _Alignof says 16
+ * for types that hold a __m512i) */
+#define SHOW(T) printf("%s %zu %zu\\n", #T, sizeof(T), offsetof(struct { char c; T m; }, m))
+#define AT(T, m) printf("%s.%s %zu\\n", #T, #m, offsetof(T, m))
+
+int main(void)
+{
+    SHOW(struct lanes);
+    AT(struct lanes, lo);
+    AT(struct lanes, wide);
+    AT(struct lanes, unaligned);
+    AT(struct lanes, mask);
+    SHOW(block_t);
+    SHOW(ring_t);
+    AT(ring_t, last);
+    AT(ring_t, slots);
+    return 0;
+}
+"""
+
+
+def check_placeholder_layout(archport, target, work):
+    """Types with x86 vector members keep their x86_64 size, alignment and
+    member offsets on the target: the stub's placeholders take their layout
+    from rules/x86/types.tsv, and the compilers check it."""
+    tree = os.path.join(work, "layout")
+    os.makedirs(tree)
+    for name, text in (("layout.h", LAYOUT_HEADER), ("test_layout.c", LAYOUT_TEST)):
+        with open(os.path.join(tree, name), "w") as f:
+            f.write(text)
+    host = os.path.join(work, "host")
+    b = run(["gcc", "-O2", "-o", host, "test_layout.c"], tree)
+    if b.returncode != 0:
+        return "host build failed: " + b.stderr.strip()[:300]
+    want = run([host], tree).stdout
+    w = run([archport, "stub", "--target", target, "--write", "."], tree)
+    if w.returncode != 0:
+        return "stub --write failed: " + w.stderr.strip()
+    triple = TRIPLES[target]
+    prog = os.path.join(work, "target")
+    b = run(["%s-gcc" % triple, "-O2", "-Wall", "-Werror", "-o", prog, "test_layout.c"], tree)
+    if b.returncode != 0:
+        return "%s build failed: %s" % (target, b.stderr.strip()[:300])
+    got = run(["qemu-%s" % target, "-L", "/usr/" + triple, prog], tree).stdout
+    if got != want:
+        return "layouts differ: x86_64 %r, %s %r" % (want, target, got)
+    return None
+
+
 EXTRA_CHECKS = (
     ("meson-flags", "meson-flags meson/ninja", check_meson),
     ("meson-flags", "meson.build edge cases", check_meson_edge),
     ("arch-dir", "arch-dir twin directory", check_arch_dir),
+    ("bloom-avx2", "x86 vector members keep their layout", check_placeholder_layout),
 )
 
 
