@@ -33,6 +33,15 @@ struct frame {
 };
 
 /* One token stream: a file (with its conditional stack) or a macro body. */
+/* A typedef in an arm the target skips: `typedef ... name;` at file
+ * scope, followed with a nesting count of its own (the skipped arm's
+ * braces need not balance with the live code's). */
+struct skipped_typedef {
+	int in_typedef, braces, parens;
+	struct token name;      /* the last identifier outside parentheses */
+	struct token fn_name;   /* `(*name)`: a function pointer type */
+};
+
 struct source {
 	struct lexer lx;
 	struct token pushed;
@@ -45,6 +54,7 @@ struct source {
 	int in_typedef, enum_pending, enum_brace;
 	struct token last_ident;
 	struct token prev;
+	struct skipped_typedef skipped;
 };
 
 static void scan_tokens(struct c_scan *cs, struct source *s);
@@ -680,12 +690,48 @@ static void track_nesting(struct source *s, const struct token *t)
 	}
 }
 
+static void collect_define(struct source *s, const char *name, size_t n);
+
+/* Names typedef'd in a skipped arm count as what the chain defines, as
+ * its macros do: `#if defined(__x86_64__) typedef unsigned long word_t;
+ * #elif defined(__i386__) ... #endif` leaves no word_t on the target. */
+static void track_skipped_typedef(struct source *s, const struct token *t)
+{
+	struct skipped_typedef *d = &s->skipped;
+	if (s->body_of || s->brace_depth != 0)
+		return;
+	if (t->kind == T_IDENT) {
+		if (tok_is(t, "typedef") && d->braces == 0)
+			*d = (struct skipped_typedef){ .in_typedef = 1 };
+		else if (d->in_typedef && d->braces == 0 && d->parens == 0 && !tok_is(t, "__attribute__") &&
+			 !tok_is(t, "__attribute"))
+			d->name = *t;
+		else if (d->in_typedef && d->parens == 1 && tok_punct(&s->prev, '*') && !d->fn_name.len)
+			d->fn_name = *t;
+	} else if (tok_punct(t, '{')) {
+		d->braces++;
+	} else if (tok_punct(t, '}')) {
+		d->braces -= d->braces > 0;
+	} else if (tok_punct(t, '(')) {
+		d->parens++;
+	} else if (tok_punct(t, ')')) {
+		d->parens -= d->parens > 0;
+	} else if (tok_punct(t, ';') && d->braces == 0 && d->in_typedef) {
+		const struct token *name = d->fn_name.len ? &d->fn_name : &d->name;
+		if (name->len)
+			collect_define(s, name->p, name->len);
+		memset(d, 0, sizeof *d);
+	}
+}
+
 static void handle_code_token(struct c_scan *cs, struct source *s, const struct token *t)
 {
 	enum tri r = reach(s);
 	if (r != TRI_FALSE) {
 		track_nesting(s, t);
 		track_declarations(cs, s, t);
+	} else {
+		track_skipped_typedef(s, t);
 	}
 	if (t->kind == T_IDENT) {
 		if (is_asm_keyword(t)) {
@@ -707,6 +753,7 @@ static void handle_code_token(struct c_scan *cs, struct source *s, const struct 
 
 static void push_frame(struct source *s, enum tri branch, int line)
 {
+	memset(&s->skipped, 0, sizeof s->skipped);
 	GROW(s->stack, s->depth, s->cap);
 	struct frame *f = &s->stack[s->depth];
 	memset(f, 0, sizeof *f);
@@ -792,6 +839,7 @@ static void do_if(struct c_scan *cs, struct source *s, const char *kw, const cha
 static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_t len)
 {
 	struct frame *f = &s->stack[s->depth - 1];
+	memset(&s->skipped, 0, sizeof s->skipped);
 	f->noted = 0;
 	if (f->parent == TRI_FALSE || f->taken == TRI_TRUE) {
 		f->branch = TRI_FALSE;
@@ -813,6 +861,7 @@ static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_
 static void do_else(struct source *s)
 {
 	struct frame *f = &s->stack[s->depth - 1];
+	memset(&s->skipped, 0, sizeof s->skipped);
 	f->noted = 0;
 	f->has_else = 1;
 	f->branch = f->parent == TRI_FALSE ? TRI_FALSE : tri_not(f->taken);
@@ -854,6 +903,7 @@ static void free_frame(struct frame *f)
 static void do_endif(struct c_scan *cs, struct source *s)
 {
 	struct frame *f = &s->stack[s->depth - 1];
+	memset(&s->skipped, 0, sizeof s->skipped);
 	record_missing(cs, s, f);
 	free_frame(f);
 	s->depth--;

@@ -85,6 +85,10 @@ char *stub_asm_c_twin(const char *target, const char *asm_text);
  * first, once per translation unit). NULL when nothing would change or x86
  * code remains (asm, intrinsics, a type of unknown layout). */
 char *stub_declaration_twin(const struct knowledge *k, const char *text, size_t len, int placeholders);
+/* A definition copied into a new arm for the target: the text as it is
+ * when it holds no x86, with placeholders when it holds x86 vector types,
+ * NULL when it holds other x86 code. */
+char *stub_portable_copy(const struct knowledge *k, const char *text, size_t len);
 /* Is the declaration v[0..n) a function prototype? */
 int stub_is_function_declaration(const struct token *v, size_t n);
 

@@ -132,7 +132,10 @@ int stub_is_function_declaration(const struct token *v, size_t n)
 	return 0;
 }
 
-char *stub_declaration_twin(const struct knowledge *k, const char *text, size_t len, int placeholders)
+enum twin_status { TWIN_SAME, TWIN_CHANGED, TWIN_X86 };
+
+static enum twin_status declaration_twin(const struct knowledge *k, const char *text, size_t len,
+					 int placeholders, char **out)
 {
 	struct decl_text d = { .k = k };
 	lex_decl(&d, text, len);
@@ -167,15 +170,29 @@ char *stub_declaration_twin(const struct knowledge *k, const char *text, size_t 
 		}
 		ok = !x86_code(&d, t);
 	}
-	char *twin = NULL;
+	*out = NULL;
 	if (ok && changed) {
 		sb_add(&body, at, (size_t)(text + len - at));
 		sb_add(&defs, body.buf, body.len);
-		twin = sb_detach(&defs);
+		*out = sb_detach(&defs);
 	}
 	sb_free(&body);
 	sb_free(&defs);
 	strmap_free(&defined, NULL);
 	free(d.v);
+	return !ok ? TWIN_X86 : changed ? TWIN_CHANGED : TWIN_SAME;
+}
+
+char *stub_declaration_twin(const struct knowledge *k, const char *text, size_t len, int placeholders)
+{
+	char *twin;
+	declaration_twin(k, text, len, placeholders, &twin);
 	return twin;
+}
+
+char *stub_portable_copy(const struct knowledge *k, const char *text, size_t len)
+{
+	char *twin;
+	enum twin_status st = declaration_twin(k, text, len, 1, &twin);
+	return st == TWIN_SAME ? xstrndup(text, len) : twin;
 }

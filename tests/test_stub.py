@@ -18,8 +18,9 @@ byte-identical and every target's x86 compile parameters are unchanged
 (`meson introspect`), and the cross build (a cross file written here) makes
 no x86 option, builds and passes `meson test` under QEMU.
 Types that hold x86 vector types (a struct with a __m128i member, a
-typedef union with __m512i): on the target their twins, with placeholders,
-have the x86_64 sizes, alignments and member offsets.
+typedef union with __m512i, a typedef of __m128i in an #if chain with arms
+only for x86): on the target their twins, with placeholders, have the
+x86_64 sizes, alignments and member offsets.
 arch/$(ARCH) layouts (fixtures/arch-dir): the patch creates the target's
 directory from /dev/null (`git apply` takes it too), its objects define the
 same global functions as the x86 ones, and no twin is made when the tree
@@ -443,6 +444,12 @@ typedef struct _ring_t {
     __m64 last;
     block_t slots[3];
 } ring_t;
+
+#if defined(__x86_64__)
+typedef __m128i lane_t;
+#elif defined(__i386__)
+typedef __m64 lane_t;
+#endif
 #endif
 """
 
@@ -466,6 +473,7 @@ int main(void)
     SHOW(ring_t);
     AT(ring_t, last);
     AT(ring_t, slots);
+    SHOW(lane_t);
     return 0;
 }
 """

@@ -316,6 +316,54 @@ START_TEST(error_directive)
 }
 END_TEST
 
+START_TEST(arch_chain_typedef)
+{
+	/* typedefs are what such a chain defines too: a plain one, a function
+	 * pointer type, a struct; the unused one is no error */
+	static const char chain[] =
+		"#if defined(__x86_64__)\n"
+		"typedef unsigned long word_t;\n"
+		"typedef void (*hook_fn)(int code);\n"
+		"typedef struct { int a; } pair_t __attribute__((aligned(8)));\n"
+		"typedef int unused_t;\n"
+		"#elif defined(__i386__)\n"
+		"typedef unsigned int word_t;\n"
+		"#endif\n"
+		"word_t w;\n"
+		"hook_fn h;\n"
+		"pair_t p;\n";
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "chain.c", chain, &t, &r);
+	EXPECT_FINDING(&r, "c/arch-chain", "error", "chain.c", 9);
+	EXPECT_FINDING(&r, "c/arch-chain", "error", "chain.c", 10);
+	EXPECT_FINDING(&r, "c/arch-chain", "error", "chain.c", 11);
+	ck_assert_int_eq(count_findings(&r, "c/arch-chain", "error", NULL), 3);
+	const struct rfinding *f = find_finding(&r, "c/arch-chain", "error", "chain.c", 10);
+	ck_assert_msg(strstr(f->message, "`hook_fn`") != NULL, "message: %s", f->message);
+	done(&t, &r);
+
+	/* with an #else arm, or a generic typedef before the chain, nothing */
+	scan_one_file(RV64, "chain.c",
+		      "#if defined(__x86_64__)\n"
+		      "typedef unsigned long word_t;\n"
+		      "#else\n"
+		      "typedef unsigned long long word_t;\n"
+		      "#endif\n"
+		      "word_t w;\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+	scan_one_file(RV64, "chain.c",
+		      "typedef long word_t;\n"
+		      "#if defined(__x86_64__)\n"
+		      "typedef long word_t;\n"
+		      "#endif\n"
+		      "word_t w;\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
 START_TEST(arch_chain)
 {
 	static const char x86_ppc_only[] =
@@ -947,6 +995,7 @@ Suite *rules_c_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, error_directive);
 	tcase_add_test(tc, arch_chain);
+	tcase_add_test(tc, arch_chain_typedef);
 	tcase_add_test(tc, gated_x86_note);
 	tcase_add_test(tc, macro_defined_in_another_file_is_a_warning);
 	tcase_add_test(tc, macro_defined_on_the_command_line_is_a_warning);
