@@ -484,15 +484,15 @@ static int returns_void(const struct c_file *f, const struct unit *u, size_t nam
 	return 0;
 }
 
-/* Are all the findings in the unit of one rule? */
-static int only_rule(const struct stub_ctx *c, const struct unit *u, const char *rule)
+/* Are all the findings in the unit of the rule `a` or `b` (may be NULL)? */
+static int only_rules(const struct stub_ctx *c, const struct unit *u, const char *a, const char *b)
 {
 	int any = 0;
 	for (size_t i = 0; i < c->nfindings; i++) {
 		const struct finding *fd = &c->findings[i];
 		if (fd->line < u->first_line || fd->line > u->last_line)
 			continue;
-		if (strcmp(fd->rule, rule))
+		if (strcmp(fd->rule, a) && (!b || strcmp(fd->rule, b)))
 			return 0;
 		any = 1;
 	}
@@ -506,7 +506,7 @@ static void stub_function(struct stub_ctx *c, struct file_patch *fp, const struc
 		return;
 	if (!owns_lines(f, u->first, u->last))
 		return;   /* shares lines with other code: left as reported */
-	if (only_rule(c, u, RULE_TARGET_ATTR)) {   /* portable code built for an x86 ISA */
+	if (only_rules(c, u, RULE_TARGET_ATTR, NULL)) {   /* portable code built for an x86 ISA */
 		size_t len;
 		const char *text = lines_of(f, u->first, u->last, &len);
 		char *same = stub_declaration_twin(c->k, text, len, 0);
@@ -563,7 +563,7 @@ static void stub_declaration(struct stub_ctx *c, struct file_patch *fp, const st
 	char *twin = NULL, *asm_text = toplevel_asm_text(f, u);
 	if (asm_text) {
 		twin = stub_asm_c_twin(c->k->target, asm_text);
-	} else {
+	} else if (only_rules(c, u, RULE_VECTOR_TYPE, RULE_TARGET_ATTR)) {   /* what a twin can resolve */
 		size_t len;
 		const char *text = lines_of(f, u->first, u->last, &len);
 		int prototype = stub_is_function_declaration(&f->t.v[u->first], u->last - u->first + 1);
