@@ -98,7 +98,8 @@ static void placeholder_definition(struct strbuf *sb, const struct token *t, con
 {
 	struct strbuf name = {0};
 	placeholder_name(&name, t);
-	sb_addf(sb, "#ifndef ARCHPORT_DEFINED_%s\n#define ARCHPORT_DEFINED_%s\n", name.buf, name.buf);
+	const char *bare = name.buf + strlen("archport_");   /* the guard: ARCHPORT_PLACEHOLDER_m128i */
+	sb_addf(sb, "#ifndef ARCHPORT_PLACEHOLDER_%s\n#define ARCHPORT_PLACEHOLDER_%s\n", bare, bare);
 	sb_addf(sb, "/* TODO(archport): x86's %.*s as %u opaque bytes aligned to %u, as on x86_64; "
 		"port the code that uses it to %s */\n", (int)t->len, t->p, x->size, x->align, target);
 	sb_addf(sb, "typedef struct %s { unsigned char bytes[%u]; } __attribute__((aligned(%u))) %s;\n#endif\n",
