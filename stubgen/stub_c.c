@@ -708,6 +708,12 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 	char *done = xcalloc(f.nunits + 1, 1);
 	for (size_t i = 0; i < c->nfindings; i++) {
 		const struct finding *fd = &c->findings[i];
+		/* first: a macro whose body uses a chain's name needs the chain's
+		 * target arm, not a gate of its own */
+		if (!strcmp(fd->rule, RULE_ARCH_CHAIN)) {
+			chain_location(c, fd->message);
+			continue;
+		}
 		char *def_file;
 		int def_line;
 		char *macro = macro_name(fd->message, &def_file, &def_line);
@@ -715,10 +721,6 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 			stub_macro(c, macro, def_file, def_line);
 			free(macro);
 			free(def_file);
-			continue;
-		}
-		if (!strcmp(fd->rule, RULE_ARCH_CHAIN)) {
-			chain_location(c, fd->message);
 			continue;
 		}
 		if (!strcmp(fd->rule, RULE_HEADER)) {
