@@ -461,19 +461,75 @@ static enum severity attr_severity(enum attr_verdict v)
 	return v == ATTR_ERROR ? SEV_ERROR : v == ATTR_IGNORED ? SEV_WARNING : SEV_NEVER;
 }
 
+static void relocate(const struct token *hash, struct token *t);
+
+/* `spec` is the text of a target("...") string; `at` is where to report. */
+static void check_target_spec(struct c_scan *cs, struct source *s, const struct token *at, const char *spec,
+			      enum attr_verdict verdict, const char *construct)
+{
+	char *item = x86_target_item(cs->k, spec);
+	enum severity sev = attr_severity(verdict);
+	if (item && sev != SEV_NEVER)
+		report_at(cs, s, at, RULE_TARGET_ATTR, sev, "gate",
+			  xasprintf("%s with x86 feature \"%s\": %s", construct, item,
+				    sev == SEV_ERROR ? "rejected by the target compiler"
+						     : "ignored by the target compiler"));
+	free(item);
+}
+
 static void check_target_string(struct c_scan *cs, struct source *s, const struct token *t,
 				enum attr_verdict verdict, const char *construct)
 {
 	struct strbuf v = {0};
 	string_literal_value(t, &v);
-	char *item = x86_target_item(cs->k, v.buf ? v.buf : "");
-	enum severity sev = attr_severity(verdict);
-	if (item && sev != SEV_NEVER)
-		report_at(cs, s, t, RULE_TARGET_ATTR, sev, "gate",
-			  xasprintf("%s with x86 feature \"%s\": %s", construct, item,
-				    sev == SEV_ERROR ? "rejected by the target compiler"
-						     : "ignored by the target compiler"));
-	free(item);
+	check_target_spec(cs, s, t, v.buf ? v.buf : "", verdict, construct);
+	sb_free(&v);
+}
+
+/* The strings of a `GCC target("a", "b")` or `GCC target "a"` pragma text,
+ * each checked; `at` (NULL: the string itself) is where to report. */
+static void check_pragma_text(struct c_scan *cs, struct source *s, const char *text, size_t len,
+			      const struct token *hash, const struct token *at)
+{
+	struct lexer lx;
+	struct token t[2], str;
+	lex_init(&lx, text, len);
+	for (int i = 0; i < 2; i++)
+		lex_next(&lx, &t[i]);
+	if (!tok_is(&t[0], "GCC") || !tok_is(&t[1], "target"))
+		return;
+	while (lex_next(&lx, &str) != T_EOF) {
+		if (str.kind != T_STRING)
+			continue;
+		if (at) {
+			struct strbuf v = {0};
+			string_literal_value(&str, &v);
+			check_target_spec(cs, s, at, v.buf ? v.buf : "", cs->k->x86_pragma_target, "_Pragma(\"GCC target\")");
+			sb_free(&v);
+		} else {
+			relocate(hash, &str);
+			check_target_string(cs, s, &str, cs->k->x86_pragma_target, "#pragma GCC target");
+		}
+	}
+}
+
+/* `_Pragma("GCC target(\"avx2\")")`: the same as the directive. */
+static void parse_pragma_operator(struct c_scan *cs, struct source *s)
+{
+	struct token open, str;
+	if (!src_next(cs, s, &open) || !tok_punct(&open, '(')) {
+		s->pushed = open;
+		s->has_pushed = 1;
+		return;
+	}
+	if (!src_next(cs, s, &str) || str.kind != T_STRING) {
+		s->pushed = str;
+		s->has_pushed = 1;
+		return;
+	}
+	struct strbuf v = {0};
+	string_literal_value(&str, &v);
+	check_pragma_text(cs, s, v.buf ? v.buf : "", v.len, NULL, &str);
 	sb_free(&v);
 }
 
@@ -742,6 +798,8 @@ static void handle_code_token(struct c_scan *cs, struct source *s, const struct 
 				parse_asm(cs, s);
 		} else if (tok_is(t, "__attribute__") || tok_is(t, "__attribute")) {
 			parse_attribute(cs, s);
+		} else if (tok_is(t, "_Pragma")) {
+			parse_pragma_operator(cs, s);
 		} else {
 			check_identifier(cs, s, t);
 		}
@@ -1107,19 +1165,7 @@ static void relocate(const struct token *hash, struct token *t)
 static void do_pragma(struct c_scan *cs, struct source *s, const char *text, size_t len,
 		      const struct token *hash)
 {
-	struct lexer lx;
-	struct token t[3];
-	lex_init(&lx, text, len);
-	for (int i = 0; i < 3; i++)
-		lex_next(&lx, &t[i]);
-	if (!tok_is(&t[0], "GCC") || !tok_is(&t[1], "target"))
-		return;
-	struct token str;
-	while (lex_next(&lx, &str) != T_EOF)
-		if (str.kind == T_STRING) {
-			relocate(hash, &str);
-			check_target_string(cs, s, &str, cs->k->x86_pragma_target, "#pragma GCC target");
-		}
+	check_pragma_text(cs, s, text, len, hash, NULL);
 }
 
 /* Reads the directive after '#': its name and the rest of the line. */

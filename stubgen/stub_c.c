@@ -34,7 +34,21 @@ struct c_file {
 	size_t nunits, cap;
 };
 
-/* Every token outside directives. */
+/* `_Pragma("...")` from its operand's '(' on: skipped like a directive,
+ * so that it is no part of the declaration after it. */
+static void skip_pragma_operand(struct lexer *lx)
+{
+	struct lexer at = *lx;
+	struct token t;
+	if (lex_next(&at, &t) != T_PUNCT || !tok_punct(&t, '('))
+		return;
+	int depth = 1;
+	while (depth > 0 && lex_next(&at, &t) != T_EOF)
+		depth += tok_punct(&t, '(') - tok_punct(&t, ')');
+	*lx = at;
+}
+
+/* Every token outside directives and _Pragma operators. */
 static void lex_code(struct c_file *f)
 {
 	struct lexer lx;
@@ -43,6 +57,10 @@ static void lex_code(struct c_file *f)
 	while (lex_next(&lx, &t) != T_EOF) {
 		if (t.kind == T_HASH) {
 			lex_skip_directive(&lx);
+			continue;
+		}
+		if (tok_is(&t, "_Pragma")) {
+			skip_pragma_operand(&lx);
 			continue;
 		}
 		GROW(f->t.v, f->t.n, f->t.cap);
@@ -651,15 +669,25 @@ static void chain_location(struct stub_ctx *c, const char *message)
 	free(rel);
 }
 
-/* `#pragma GCC target("avx2")`: an error on aarch64, a warning on
- * riscv64; gated as it is (the functions after it are gated for their own
- * x86 code), once however many findings it has. */
+/* A line that is only `_Pragma(...)`. */
+static int pragma_operator_line(const char *p)
+{
+	size_t n = strlen(p);
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == ';'))
+		n--;
+	return !strncmp(p, "_Pragma", 7) && n && p[n - 1] == ')';
+}
+
+/* `#pragma GCC target("avx2")` (or a `_Pragma` line of its own): an error
+ * on aarch64, a warning on riscv64; gated as it is (the functions after
+ * it are gated for their own x86 code), once however many findings it
+ * has. */
 static int stub_pragma(struct file_patch *fp, int line)
 {
 	const char *p = fp->lines[line - 1];
 	while (*p == ' ' || *p == '\t')
 		p++;
-	if (*p != '#')
+	if (*p != '#' && !pragma_operator_line(p))
 		return 0;
 	for (size_t e = 0; e < fp->nedits; e++)
 		if (fp->edits[e].line == (size_t)line - 1)

@@ -260,20 +260,9 @@ static char *body_template(const char *line)
 	return t;
 }
 
-static char *macro_twin(const struct stub_ctx *c, const char *line)
+/* The #define's name and parameter list: "NAME(a, b)" of `line`. */
+static char *macro_head(const char *line)
 {
-	char *tmpl = body_template(line);
-	const char *kind = NULL;
-	const char *target = tmpl ? idiom_for(tmpl, c->k->target, &kind) : NULL;
-	if (target && !strcmp(kind, "none")) {
-		const char *q = strchr(line, '"'), *e = strchr(q + 1, '"');
-		char *twin = xasprintf("%.*s\"%s\"%s   /* archport: %s */\n", (int)(q - line), line, target, e + 1,
-				       tmpl);
-		free(tmpl);
-		return twin;
-	}
-	free(tmpl);
-	/* no idiom: a macro that traps, same parameters */
 	size_t n;
 	const char *d = directive(line, &n);
 	const char *name = d + n;
@@ -286,8 +275,33 @@ static char *macro_twin(const struct stub_ctx *c, const char *line)
 		const char *close = strchr(e, ')');
 		e = close ? close + 1 : e;
 	}
-	return xasprintf("#define %.*s __builtin_trap()   /* TODO(archport): port to %s */\n", (int)(e - name),
-			 name, c->k->target);
+	return xstrndup(name, (size_t)(e - name));
+}
+
+static char *macro_twin(const struct stub_ctx *c, const char *line)
+{
+	if (strstr(line, "_Pragma")) {   /* `_Pragma("GCC target(...)")`: nothing to do on the target */
+		char *head = macro_head(line);
+		char *twin = xasprintf("#define %s   /* archport: an x86 target pragma */\n", head);
+		free(head);
+		return twin;
+	}
+	char *tmpl = body_template(line);
+	const char *kind = NULL;
+	const char *target = tmpl ? idiom_for(tmpl, c->k->target, &kind) : NULL;
+	if (target && !strcmp(kind, "none")) {
+		const char *q = strchr(line, '"'), *e = strchr(q + 1, '"');
+		char *twin = xasprintf("%.*s\"%s\"%s   /* archport: %s */\n", (int)(q - line), line, target, e + 1,
+				       tmpl);
+		free(tmpl);
+		return twin;
+	}
+	free(tmpl);
+	/* no idiom: a macro that traps, same parameters */
+	char *head = macro_head(line);
+	char *twin = xasprintf("#define %s __builtin_trap()   /* TODO(archport): port to %s */\n", head, c->k->target);
+	free(head);
+	return twin;
 }
 
 static int defines(const char *line, const char *name)

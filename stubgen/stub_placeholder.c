@@ -65,6 +65,8 @@ static const char *skip_attribute_space(struct strbuf *out, const char *p, const
 			out->buf[--out->len] = '\0';
 		return q;
 	}
+	if (prev == '\n' && q < end && *q == '\n')
+		return q + 1;   /* the attribute had a line of its own */
 	if (prev == '\n' || prev == ' ' || prev == '\t')
 		return q;
 	return p;

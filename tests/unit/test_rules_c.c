@@ -430,6 +430,25 @@ START_TEST(target_attribute)
 	EXPECT_NO_FINDING(&r, "c/target-attribute", "error", NULL);
 	done(&t, &r);
 
+	/* the other spellings gcc takes: no parentheses, the _Pragma operator
+	 * (on its own and in a macro, reported at the use) */
+	static const char spellings[] =
+		"#pragma GCC target \"popcnt\"\n"
+		"_Pragma(\"GCC target(\\\"avx2\\\")\")\n"
+		"#define FOR_AVX2 _Pragma(\"GCC target(\\\"avx2\\\")\")\n"
+		"FOR_AVX2\n"
+		"int f(void) { return 0; }\n";
+	scan_one_file(A64, "attr.c", spellings, &t, &r);
+	EXPECT_FINDING(&r, "c/target-attribute", "error", "attr.c", 1);
+	EXPECT_FINDING(&r, "c/target-attribute", "error", "attr.c", 2);
+	EXPECT_FINDING(&r, "c/target-attribute", "error", "attr.c", 4);
+	ck_assert_int_eq(count_findings(&r, NULL, NULL, NULL), 3);
+	done(&t, &r);
+	scan_one_file(RV64, "attr.c", spellings, &t, &r);
+	ck_assert_int_eq(count_findings(&r, "c/target-attribute", "warning", NULL), 3);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	done(&t, &r);
+
 	/* an aarch64 target string is the target's own */
 	scan_one_file(A64, "attr.c", "__attribute__((target(\"arch=armv8.2-a\"))) int f(void) { return 0; }\n", &t,
 		      &r);
