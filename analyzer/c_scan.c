@@ -33,6 +33,15 @@ struct frame {
 };
 
 /* One token stream: a file (with its conditional stack) or a macro body. */
+/* A typedef in an arm the target skips: `typedef ... name;` at file
+ * scope, followed with a nesting count of its own (the skipped arm's
+ * braces need not balance with the live code's). */
+struct skipped_typedef {
+	int in_typedef, braces, parens;
+	struct token name;      /* the last identifier outside parentheses */
+	struct token fn_name;   /* `(*name)`: a function pointer type */
+};
+
 struct source {
 	struct lexer lx;
 	struct token pushed;
@@ -45,6 +54,7 @@ struct source {
 	int in_typedef, enum_pending, enum_brace;
 	struct token last_ident;
 	struct token prev;
+	struct skipped_typedef skipped;
 };
 
 static void scan_tokens(struct c_scan *cs, struct source *s);
@@ -451,19 +461,75 @@ static enum severity attr_severity(enum attr_verdict v)
 	return v == ATTR_ERROR ? SEV_ERROR : v == ATTR_IGNORED ? SEV_WARNING : SEV_NEVER;
 }
 
+static void relocate(const struct token *hash, struct token *t);
+
+/* `spec` is the text of a target("...") string; `at` is where to report. */
+static void check_target_spec(struct c_scan *cs, struct source *s, const struct token *at, const char *spec,
+			      enum attr_verdict verdict, const char *construct)
+{
+	char *item = x86_target_item(cs->k, spec);
+	enum severity sev = attr_severity(verdict);
+	if (item && sev != SEV_NEVER)
+		report_at(cs, s, at, RULE_TARGET_ATTR, sev, "gate",
+			  xasprintf("%s with x86 feature \"%s\": %s", construct, item,
+				    sev == SEV_ERROR ? "rejected by the target compiler"
+						     : "ignored by the target compiler"));
+	free(item);
+}
+
 static void check_target_string(struct c_scan *cs, struct source *s, const struct token *t,
 				enum attr_verdict verdict, const char *construct)
 {
 	struct strbuf v = {0};
 	string_literal_value(t, &v);
-	char *item = x86_target_item(cs->k, v.buf ? v.buf : "");
-	enum severity sev = attr_severity(verdict);
-	if (item && sev != SEV_NEVER)
-		report_at(cs, s, t, RULE_TARGET_ATTR, sev, "gate",
-			  xasprintf("%s with x86 feature \"%s\": %s", construct, item,
-				    sev == SEV_ERROR ? "rejected by the target compiler"
-						     : "ignored by the target compiler"));
-	free(item);
+	check_target_spec(cs, s, t, v.buf ? v.buf : "", verdict, construct);
+	sb_free(&v);
+}
+
+/* The strings of a `GCC target("a", "b")` or `GCC target "a"` pragma text,
+ * each checked; `at` (NULL: the string itself) is where to report. */
+static void check_pragma_text(struct c_scan *cs, struct source *s, const char *text, size_t len,
+			      const struct token *hash, const struct token *at)
+{
+	struct lexer lx;
+	struct token t[2], str;
+	lex_init(&lx, text, len);
+	for (int i = 0; i < 2; i++)
+		lex_next(&lx, &t[i]);
+	if (!tok_is(&t[0], "GCC") || !tok_is(&t[1], "target"))
+		return;
+	while (lex_next(&lx, &str) != T_EOF) {
+		if (str.kind != T_STRING)
+			continue;
+		if (at) {
+			struct strbuf v = {0};
+			string_literal_value(&str, &v);
+			check_target_spec(cs, s, at, v.buf ? v.buf : "", cs->k->x86_pragma_target, "_Pragma(\"GCC target\")");
+			sb_free(&v);
+		} else {
+			relocate(hash, &str);
+			check_target_string(cs, s, &str, cs->k->x86_pragma_target, "#pragma GCC target");
+		}
+	}
+}
+
+/* `_Pragma("GCC target(\"avx2\")")`: the same as the directive. */
+static void parse_pragma_operator(struct c_scan *cs, struct source *s)
+{
+	struct token open, str;
+	if (!src_next(cs, s, &open) || !tok_punct(&open, '(')) {
+		s->pushed = open;
+		s->has_pushed = 1;
+		return;
+	}
+	if (!src_next(cs, s, &str) || str.kind != T_STRING) {
+		s->pushed = str;
+		s->has_pushed = 1;
+		return;
+	}
+	struct strbuf v = {0};
+	string_literal_value(&str, &v);
+	check_pragma_text(cs, s, v.buf ? v.buf : "", v.len, NULL, &str);
 	sb_free(&v);
 }
 
@@ -529,7 +595,8 @@ static void check_x86_macro_use(struct c_scan *cs, struct source *s, const struc
 			return;
 	}
 	report_at(cs, s, t, m->x86->rule, m->x86->severity, m->x86->fix,
-		  xasprintf("macro `%.*s` expands to x86 code: %s", (int)t->len, t->p, m->x86->what));
+		  xasprintf("macro `%.*s` (defined at %s:%d) expands to x86 code: %s", (int)t->len, t->p,
+			    m->def_file, m->def_line, m->x86->what));
 }
 
 static int next_is_paren(struct c_scan *cs, struct source *s)
@@ -679,12 +746,48 @@ static void track_nesting(struct source *s, const struct token *t)
 	}
 }
 
+static void collect_define(struct source *s, const char *name, size_t n);
+
+/* Names typedef'd in a skipped arm count as what the chain defines, as
+ * its macros do: `#if defined(__x86_64__) typedef unsigned long word_t;
+ * #elif defined(__i386__) ... #endif` leaves no word_t on the target. */
+static void track_skipped_typedef(struct source *s, const struct token *t)
+{
+	struct skipped_typedef *d = &s->skipped;
+	if (s->body_of || s->brace_depth != 0)
+		return;
+	if (t->kind == T_IDENT) {
+		if (tok_is(t, "typedef") && d->braces == 0)
+			*d = (struct skipped_typedef){ .in_typedef = 1 };
+		else if (d->in_typedef && d->braces == 0 && d->parens == 0 && !tok_is(t, "__attribute__") &&
+			 !tok_is(t, "__attribute"))
+			d->name = *t;
+		else if (d->in_typedef && d->parens == 1 && tok_punct(&s->prev, '*') && !d->fn_name.len)
+			d->fn_name = *t;
+	} else if (tok_punct(t, '{')) {
+		d->braces++;
+	} else if (tok_punct(t, '}')) {
+		d->braces -= d->braces > 0;
+	} else if (tok_punct(t, '(')) {
+		d->parens++;
+	} else if (tok_punct(t, ')')) {
+		d->parens -= d->parens > 0;
+	} else if (tok_punct(t, ';') && d->braces == 0 && d->in_typedef) {
+		const struct token *name = d->fn_name.len ? &d->fn_name : &d->name;
+		if (name->len)
+			collect_define(s, name->p, name->len);
+		memset(d, 0, sizeof *d);
+	}
+}
+
 static void handle_code_token(struct c_scan *cs, struct source *s, const struct token *t)
 {
 	enum tri r = reach(s);
 	if (r != TRI_FALSE) {
 		track_nesting(s, t);
 		track_declarations(cs, s, t);
+	} else {
+		track_skipped_typedef(s, t);
 	}
 	if (t->kind == T_IDENT) {
 		if (is_asm_keyword(t)) {
@@ -695,6 +798,8 @@ static void handle_code_token(struct c_scan *cs, struct source *s, const struct 
 				parse_asm(cs, s);
 		} else if (tok_is(t, "__attribute__") || tok_is(t, "__attribute")) {
 			parse_attribute(cs, s);
+		} else if (tok_is(t, "_Pragma")) {
+			parse_pragma_operator(cs, s);
 		} else {
 			check_identifier(cs, s, t);
 		}
@@ -706,6 +811,7 @@ static void handle_code_token(struct c_scan *cs, struct source *s, const struct 
 
 static void push_frame(struct source *s, enum tri branch, int line)
 {
+	memset(&s->skipped, 0, sizeof s->skipped);
 	GROW(s->stack, s->depth, s->cap);
 	struct frame *f = &s->stack[s->depth];
 	memset(f, 0, sizeof *f);
@@ -791,6 +897,7 @@ static void do_if(struct c_scan *cs, struct source *s, const char *kw, const cha
 static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_t len)
 {
 	struct frame *f = &s->stack[s->depth - 1];
+	memset(&s->skipped, 0, sizeof s->skipped);
 	f->noted = 0;
 	if (f->parent == TRI_FALSE || f->taken == TRI_TRUE) {
 		f->branch = TRI_FALSE;
@@ -812,6 +919,7 @@ static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_
 static void do_else(struct source *s)
 {
 	struct frame *f = &s->stack[s->depth - 1];
+	memset(&s->skipped, 0, sizeof s->skipped);
 	f->noted = 0;
 	f->has_else = 1;
 	f->branch = f->parent == TRI_FALSE ? TRI_FALSE : tri_not(f->taken);
@@ -853,6 +961,7 @@ static void free_frame(struct frame *f)
 static void do_endif(struct c_scan *cs, struct source *s)
 {
 	struct frame *f = &s->stack[s->depth - 1];
+	memset(&s->skipped, 0, sizeof s->skipped);
 	record_missing(cs, s, f);
 	free_frame(f);
 	s->depth--;
@@ -895,7 +1004,7 @@ static void scan_macro_body(struct c_scan *cs, struct macro *m)
 	scan_tokens(cs, &body);
 }
 
-static void do_define(struct c_scan *cs, struct source *s, const char *text, size_t len)
+static void do_define(struct c_scan *cs, struct source *s, const char *text, size_t len, int line)
 {
 	struct lexer lx;
 	struct token name;
@@ -918,6 +1027,8 @@ static void do_define(struct c_scan *cs, struct source *s, const char *text, siz
 	e->value = m;
 	m->defined = r;
 	m->arch_dependent = is_arch_context(s);
+	m->def_file = s->rel;
+	m->def_line = line;
 	const char *body = name.p + name.len;
 	if (body < text + len && *body == '(') {
 		m->function_like = 1;
@@ -1054,19 +1165,7 @@ static void relocate(const struct token *hash, struct token *t)
 static void do_pragma(struct c_scan *cs, struct source *s, const char *text, size_t len,
 		      const struct token *hash)
 {
-	struct lexer lx;
-	struct token t[3];
-	lex_init(&lx, text, len);
-	for (int i = 0; i < 3; i++)
-		lex_next(&lx, &t[i]);
-	if (!tok_is(&t[0], "GCC") || !tok_is(&t[1], "target"))
-		return;
-	struct token str;
-	while (lex_next(&lx, &str) != T_EOF)
-		if (str.kind == T_STRING) {
-			relocate(hash, &str);
-			check_target_string(cs, s, &str, cs->k->x86_pragma_target, "#pragma GCC target");
-		}
+	check_pragma_text(cs, s, text, len, hash, NULL);
 }
 
 /* Reads the directive after '#': its name and the rest of the line. */
@@ -1103,7 +1202,7 @@ static void handle_directive(struct c_scan *cs, struct source *s, const struct t
 		return;
 	}
 	if (!strcmp(kw, "define"))
-		do_define(cs, s, text, len);
+		do_define(cs, s, text, len, name.line);
 	else if (reach(s) == TRI_FALSE && strcmp(kw, "include") && strcmp(kw, "include_next"))
 		return;
 	else if (!strcmp(kw, "undef"))

@@ -12,6 +12,11 @@ struct macro {
 	int function_like;
 	int arch_dependent;     /* defined under an architecture condition */
 	struct evidence *x86;   /* the body holds x86 code */
+	/* Where this definition is (the walk's path, which outlives the scan),
+	 * so that a use's finding names the #define that the stub must gate:
+	 * two files may each define their own CPU_RELAX. */
+	const char *def_file;
+	int def_line;
 };
 
 struct missing_def {

@@ -81,6 +81,23 @@ static void load_names(struct knowledge *k, const char *table, unsigned kind,
 	}
 }
 
+/* The x86_64 layout of each vector type, so that the stub can keep a
+ * struct with a __m128i member complete on the target. */
+static void load_type_layouts(struct knowledge *k)
+{
+	const struct rd_table *t = rd_find("x86/types");
+	int nc = t ? rd_column(t, "name") : -1, sc = t ? rd_column(t, "size") : -1;
+	int ac = t ? rd_column(t, "align") : -1;
+	for (size_t r = 0; nc >= 0 && sc >= 0 && ac >= 0 && r < t->nrows; r++) {
+		const char *name = rd_cell(t, r, (size_t)nc);
+		struct x86_name *x = strmap_value(&k->names, name, strlen(name));
+		if (x) {
+			x->size = (unsigned)strtoul(rd_cell(t, r, (size_t)sc), NULL, 10);
+			x->align = (unsigned)strtoul(rd_cell(t, r, (size_t)ac), NULL, 10);
+		}
+	}
+}
+
 /* REG_RIP and friends count only where the target does not define them. */
 static void load_context_registers(struct knowledge *k)
 {
@@ -287,6 +304,7 @@ struct knowledge *knowledge_load(const char *target)
 	if (!k->target_is_x86) {
 		load_names(k, "x86/intrinsics", X86_INTRINSIC, "header");
 		load_names(k, "x86/types", X86_TYPE, "header");
+		load_type_layouts(k);
 		load_names(k, "x86/portio", X86_PORT_IO, NULL);
 		load_context_registers(k);
 		for (size_t i = 0; i < sizeof x86_arch_macros / sizeof *x86_arch_macros; i++)

@@ -20,6 +20,9 @@ enum {
 struct x86_name {
 	unsigned kinds;
 	const char *header;   /* where it is declared, for messages */
+	/* X86_TYPE: sizeof and _Alignof on x86_64 (rules/x86/types.tsv), for
+	 * placeholders of the same layout; 0 when unknown */
+	unsigned size, align;
 };
 
 /* A row of rules/rust/x86-api.tsv: an x86-only name of a well-known crate. */

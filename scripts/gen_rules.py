@@ -565,21 +565,62 @@ def target_intrinsic_names(work, target):
     return set(re.findall(r"\b_{1,2}[A-Za-z]\w*", text))
 
 
+# The umbrella headers that declare every x86 vector and mask type.
+X86_TYPE_HEADERS = ["x86intrin.h", "immintrin.h"]
+
+
+def type_layouts(work, names):
+    """name -> (sizeof, alignment as a struct member) on x86_64, from the
+    x86 gcc, read back from the assembly of one initialised constant per
+    type; clang-19 answers for the names gcc does not declare. A name
+    neither knows has none. The member alignment is what a struct's layout
+    uses: C11 _Alignof says 16 for __m256i and __m512i, where a member of
+    either is aligned to its size."""
+    layouts = {}
+    for cc in ([X86.gcc], [CLANG, "--target=x86_64-linux-gnu"]):
+        todo = sorted(n for n in names if n not in layouts)
+        while todo:
+            src = ["#include <%s>" % h for h in X86_TYPE_HEADERS + ["stddef.h"]]
+            first = len(src) + 1
+            src += ["const unsigned long archport_layout_%d[2] = { sizeof(%s), "
+                    "offsetof(struct { char c; %s m; }, m) };" % (i, n, n) for i, n in enumerate(todo)]
+            path = work.write("layouts.c", "\n".join(src) + "\n")
+            _, asm, err = run(cc + GCC_DIAG + ["-O0", "-S", "-o", "-", path])
+            bad = {todo[n - first] for n in errors_by_line(err) if n >= first}
+            if bad:   # drop what this compiler does not declare, ask again
+                todo = [n for n in todo if n not in bad]
+                continue
+            for i, size, align in re.findall(r"^archport_layout_(\d+):\s*\.quad\s+(\d+)\s*\.quad\s+(\d+)",
+                                             asm, re.M):
+                layouts[todo[int(i)]] = (size, align)
+            break
+    return layouts
+
+
 def gen_types(out, work, header_sets):
     """rules/x86/types.tsv: the x86 vector and mask typedefs (__m128i,
-    __m256d, __mmask16, ...); using one is an error off x86."""
+    __m256d, __mmask16, ...); using one is an error off x86. Their x86_64
+    size and alignment let the stub keep a struct that holds one complete
+    on the target (a placeholder of the same layout)."""
     found = {}
     for origin, directory, names, parsed in header_sets:
         for name in names:
             for td in parsed[name].typedefs:
                 if td.startswith("__m"):
                     found.setdefault(td, name)
+    layouts = type_layouts(work, found)
     comments = [
         "Typedefs whose names start with __m declared by the same x86 headers as",
         "x86/intrinsics.tsv (clang-19's first, then gcc's); header = first seen.",
         "The __v* vector typedefs are header-internal and not listed.",
+        "size, align: sizeof and the alignment as a struct member on x86_64 after",
+        "#include <%s>, from the assembly of" % ">, <".join(X86_TYPE_HEADERS),
+        "`const unsigned long x[2] = { sizeof(T), offsetof(struct { char c; T m; }, m) };`",
+        "(gcc -O0 -S; clang-19 for names gcc does not declare); - when neither declares it.",
+        "(C11 _Alignof gives 16 for the 32- and 64-byte types; a member is aligned to its size.)",
         "%s: %s" % (CLANG, version(CLANG)), "%s: %s" % (X86.gcc, version(X86.gcc))]
-    out.tsv("x86/types.tsv", comments, ["name", "header"], sorted(found.items()))
+    rows = [(n, h, *layouts.get(n, ("-", "-"))) for n, h in found.items()]
+    out.tsv("x86/types.tsv", comments, ["name", "header", "size", "align"], rows)
 
 
 def dpkg_files(package):

@@ -69,7 +69,9 @@ static struct file_patch *new_file(struct stub_ctx *c, const char *rel)
 
 /* What the patch must fix, in line order (the scan keeps them so): the
  * errors, code that indexes x86 jmp_buf/ucontext layouts (a warning on
- * aarch64, an error on riscv64, wrong everywhere but x86), and Rust types
+ * aarch64, an error on riscv64, wrong everywhere but x86), x86 target
+ * attributes and pragmas (an error on aarch64, a warning on riscv64 that
+ * -Werror builds stop on), and Rust types
  * of x86 registers shared by every arch (SPEC: the file goes behind a cfg,
  * the target gets a twin with its own register set). */
 static void file_errors(const struct file_scan *r, struct finding_list *out)
@@ -77,7 +79,8 @@ static void file_errors(const struct file_scan *r, struct finding_list *out)
 	for (size_t j = 0; j < r->findings.len; j++) {
 		const struct finding *f = &r->findings.items[j];
 		if (f->severity == SEV_ERROR ||
-		    (f->severity == SEV_WARNING && (!strcmp(f->rule, RULE_CONTEXT_REG) || !strcmp(f->rule, RULE_RUST_X86_REGISTERS))))
+		    (f->severity == SEV_WARNING && (!strcmp(f->rule, RULE_CONTEXT_REG) || !strcmp(f->rule, RULE_RUST_X86_REGISTERS) ||
+						    !strcmp(f->rule, RULE_TARGET_ATTR))))
 			findings_add(out, f);
 	}
 }

@@ -47,17 +47,64 @@ static int defines_label(char *const *lines, size_t nlines, const char *name)
 	return 0;
 }
 
+/* Each .globl symbol of `lines` defined as a trap, one directive a line. */
+static void trap_symbols(struct strbuf *sb, const char *target, char *const *lines, size_t nlines)
+{
+	char name[128];
+	for (size_t l = 0; l < nlines; l++)
+		if (global_symbol(lines[l], name, sizeof name) && defines_label(lines, nlines, name))
+			sb_addf(sb, "\t.globl %s\n\t.type %s, %%function\n%s:\n\t%s\n", name, name, name,
+				trap_instruction(target));
+}
+
 char *stub_asm_twin(const char *target, char *const *lines, size_t nlines)
 {
 	struct strbuf twin = {0};
 	sb_addf(&twin, "/* TODO(archport): port to %s; every entry point traps until then */\n", target);
 	sb_adds(&twin, "\t.text\n");
-	char name[128];
-	for (size_t l = 0; l < nlines; l++)
-		if (global_symbol(lines[l], name, sizeof name) && defines_label(lines, nlines, name))
-			sb_addf(&twin, "\t.globl %s\n\t.type %s, %%function\n%s:\n\t%s\n", name, name, name,
-				trap_instruction(target));
+	trap_symbols(&twin, target, lines, nlines);
 	sb_adds(&twin, "\t.section .note.GNU-stack,\"\",%progbits\n");
+	return sb_detach(&twin);
+}
+
+/* The assembler statements of a template: split at newlines and ';'. */
+static size_t split_statements(char *text, char ***out)
+{
+	size_t n = 0, cap = 0;
+	char **v = NULL, *save = NULL;
+	for (char *st = strtok_r(text, "\n;", &save); st; st = strtok_r(NULL, "\n;", &save)) {
+		GROW(v, n, cap);
+		v[n++] = st;
+	}
+	*out = v;
+	return n;
+}
+
+char *stub_asm_c_twin(const char *target, const char *asm_text)
+{
+	char *copy = xstrdup(asm_text), **stmts;
+	size_t n = split_statements(copy, &stmts);
+	struct strbuf traps = {0};
+	trap_symbols(&traps, target, stmts, n);
+	free(stmts);
+	free(copy);
+	if (!traps.len) {
+		sb_free(&traps);
+		return NULL;   /* nothing global: nothing else links against it */
+	}
+	/* in a section of its own, so the compiler's idea of the current
+	 * section after the statement stays right */
+	struct strbuf twin = {0};
+	sb_addf(&twin, "/* TODO(archport): port to %s; every entry point traps until then */\n", target);
+	sb_adds(&twin, "__asm__(\"\\t.pushsection .text\\n\"\n");
+	for (char *line = traps.buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+		sb_adds(&twin, "        \"");
+		for (const char *p = line; p < nl; p++)   /* symbol names need no other escape */
+			sb_adds(&twin, *p == '\t' ? "\\t" : (char[2]){ *p, 0 });
+		sb_adds(&twin, "\\n\"\n");
+	}
+	sb_adds(&twin, "        \"\\t.popsection\\n\");\n");
+	sb_free(&traps);
 	return sb_detach(&twin);
 }
 

@@ -34,7 +34,21 @@ struct c_file {
 	size_t nunits, cap;
 };
 
-/* Every token outside directives. */
+/* `_Pragma("...")` from its operand's '(' on: skipped like a directive,
+ * so that it is no part of the declaration after it. */
+static void skip_pragma_operand(struct lexer *lx)
+{
+	struct lexer at = *lx;
+	struct token t;
+	if (lex_next(&at, &t) != T_PUNCT || !tok_punct(&t, '('))
+		return;
+	int depth = 1;
+	while (depth > 0 && lex_next(&at, &t) != T_EOF)
+		depth += tok_punct(&t, '(') - tok_punct(&t, ')');
+	*lx = at;
+}
+
+/* Every token outside directives and _Pragma operators. */
 static void lex_code(struct c_file *f)
 {
 	struct lexer lx;
@@ -43,6 +57,10 @@ static void lex_code(struct c_file *f)
 	while (lex_next(&lx, &t) != T_EOF) {
 		if (t.kind == T_HASH) {
 			lex_skip_directive(&lx);
+			continue;
+		}
+		if (tok_is(&t, "_Pragma")) {
+			skip_pragma_operand(&lx);
 			continue;
 		}
 		GROW(f->t.v, f->t.n, f->t.cap);
@@ -130,6 +148,18 @@ static int owns_lines(const struct c_file *f, size_t first, size_t last)
 		p++;
 	}
 	return 1;
+}
+
+/* The whole lines of tokens [first, last], without the final newline. */
+static const char *lines_of(const struct c_file *f, size_t first, size_t last, size_t *len)
+{
+	const char *s = f->t.v[first].p, *e = f->t.v[last].p + f->t.v[last].len;
+	while (s > f->data && s[-1] != '\n')
+		s--;
+	while (e < f->data + f->len && *e != '\n')
+		e++;
+	*len = (size_t)(e - s);
+	return s;
 }
 
 const char *target_macro(const char *target)
@@ -472,6 +502,21 @@ static int returns_void(const struct c_file *f, const struct unit *u, size_t nam
 	return 0;
 }
 
+/* Are all the findings in the unit of the rule `a` or `b` (may be NULL)? */
+static int only_rules(const struct stub_ctx *c, const struct unit *u, const char *a, const char *b)
+{
+	int any = 0;
+	for (size_t i = 0; i < c->nfindings; i++) {
+		const struct finding *fd = &c->findings[i];
+		if (fd->line < u->first_line || fd->line > u->last_line)
+			continue;
+		if (strcmp(fd->rule, a) && (!b || strcmp(fd->rule, b)))
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
 static void stub_function(struct stub_ctx *c, struct file_patch *fp, const struct c_file *f,
 			  const struct unit *u)
 {
@@ -479,6 +524,16 @@ static void stub_function(struct stub_ctx *c, struct file_patch *fp, const struc
 		return;
 	if (!owns_lines(f, u->first, u->last))
 		return;   /* shares lines with other code: left as reported */
+	if (only_rules(c, u, RULE_TARGET_ATTR, NULL)) {   /* portable code built for an x86 ISA */
+		size_t len;
+		const char *text = lines_of(f, u->first, u->last, &len);
+		char *same = stub_declaration_twin(c->k, text, len, 0);
+		if (same) {
+			gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, same);
+			free(same);
+			return;
+		}
+	}
 	int x86_sig = 0;
 	for (size_t i = u->first; i < u->open; i++)
 		x86_sig |= is_x86_type(c, &f->t.v[i]);
@@ -500,6 +555,41 @@ static void stub_function(struct stub_ctx *c, struct file_patch *fp, const struc
 	}
 	gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, twin);
 	free(twin);
+}
+
+/* ---- declarations ---- */
+
+/* `__asm__("...")` at file scope: its strings, decoded, or NULL. */
+static char *toplevel_asm_text(const struct c_file *f, const struct unit *u)
+{
+	if (!is_asm_kw(&f->t.v[u->first]))
+		return NULL;
+	struct strbuf sb = {0};
+	for (size_t i = u->first + 1; i <= u->last; i++)
+		if (f->t.v[i].kind == T_STRING)
+			string_literal_value(&f->t.v[i], &sb);
+	return sb.buf ? sb_detach(&sb) : NULL;
+}
+
+/* A declaration the target still needs keeps a twin: the .globl symbols
+ * of top-level asm as traps (the tree links), types and objects with
+ * placeholders for x86 vector types (their users stay complete),
+ * prototypes without x86 target attributes. */
+static void stub_declaration(struct stub_ctx *c, struct file_patch *fp, const struct c_file *f,
+			     const struct unit *u)
+{
+	char *twin = NULL, *asm_text = toplevel_asm_text(f, u);
+	if (asm_text) {
+		twin = stub_asm_c_twin(c->k->target, asm_text);
+	} else if (only_rules(c, u, RULE_VECTOR_TYPE, RULE_TARGET_ATTR)) {   /* what a twin can resolve */
+		size_t len;
+		const char *text = lines_of(f, u->first, u->last, &len);
+		int prototype = stub_is_function_declaration(&f->t.v[u->first], u->last - u->first + 1);
+		twin = stub_declaration_twin(c->k, text, len, !prototype);
+	}
+	gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, twin);
+	free(twin);
+	free(asm_text);
 }
 
 /* ---- headers, with or without SIMDe ---- */
@@ -540,11 +630,26 @@ static int simde_covers(const struct stub_ctx *c, const struct finding *fd)
 
 /* ---- the file ---- */
 
-static char *macro_name(const char *message)
+/* "macro `NAME` (defined at FILE:LINE) expands to ...": the name, and
+ * where it is defined when the message says (*file NULL otherwise). */
+static char *macro_name(const char *message, char **file, int *line)
 {
 	const char *s = strstr(message, "macro `");
 	const char *e = s ? strchr(s + 7, '`') : NULL;
-	return e ? xstrndup(s + 7, (size_t)(e - s - 7)) : NULL;
+	*file = NULL;
+	*line = 0;
+	if (!e)
+		return NULL;
+	const char *at = "` (defined at ";
+	if (!strncmp(e, at, strlen(at))) {
+		const char *f = e + strlen(at), *close = strchr(f, ')');
+		const char *colon = close ? memrchr(f, ':', (size_t)(close - f)) : NULL;
+		if (colon) {
+			*file = xstrndup(f, (size_t)(colon - f));
+			*line = atoi(colon + 1);
+		}
+	}
+	return xstrndup(s + 7, (size_t)(e - s - 7));
 }
 
 static void chain_location(struct stub_ctx *c, const char *message)
@@ -562,6 +667,33 @@ static void chain_location(struct stub_ctx *c, const char *message)
 	if (fp)
 		stub_chain_arm(c, fp, (size_t)atoi(colon + 1) - 1, 0);
 	free(rel);
+}
+
+/* A line that is only `_Pragma(...)`. */
+static int pragma_operator_line(const char *p)
+{
+	size_t n = strlen(p);
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == ';'))
+		n--;
+	return !strncmp(p, "_Pragma", 7) && n && p[n - 1] == ')';
+}
+
+/* `#pragma GCC target("avx2")` (or a `_Pragma` line of its own): an error
+ * on aarch64, a warning on riscv64; gated as it is (the functions after
+ * it are gated for their own x86 code), once however many findings it
+ * has. */
+static int stub_pragma(struct file_patch *fp, int line)
+{
+	const char *p = fp->lines[line - 1];
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '#' && !pragma_operator_line(p))
+		return 0;
+	for (size_t e = 0; e < fp->nedits; e++)
+		if (fp->edits[e].line == (size_t)line - 1)
+			return 1;
+	gate_lines(fp, (size_t)line - 1, (size_t)line - 1, NULL);
+	return 1;
 }
 
 static int is_else_error(const struct file_patch *fp, int line)
@@ -604,14 +736,19 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 	char *done = xcalloc(f.nunits + 1, 1);
 	for (size_t i = 0; i < c->nfindings; i++) {
 		const struct finding *fd = &c->findings[i];
-		char *macro = macro_name(fd->message);
-		if (macro) {
-			stub_macro(c, macro);
-			free(macro);
-			continue;
-		}
+		/* first: a macro whose body uses a chain's name needs the chain's
+		 * target arm, not a gate of its own */
 		if (!strcmp(fd->rule, RULE_ARCH_CHAIN)) {
 			chain_location(c, fd->message);
+			continue;
+		}
+		char *def_file;
+		int def_line;
+		char *macro = macro_name(fd->message, &def_file, &def_line);
+		if (macro) {
+			stub_macro(c, macro, def_file, def_line);
+			free(macro);
+			free(def_file);
 			continue;
 		}
 		if (!strcmp(fd->rule, RULE_HEADER)) {
@@ -626,6 +763,8 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 				gate_lines(fp, (size_t)fd->line - 1, (size_t)fd->line - 1, NULL);
 			continue;
 		}
+		if (!strcmp(fd->rule, RULE_TARGET_ATTR) && stub_pragma(fp, fd->line))
+			continue;
 		if (simde_covers(c, fd))
 			continue;
 		if (stub_define_at(c, fp, (size_t)fd->line - 1))
@@ -637,7 +776,7 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 		if (u->is_function)
 			stub_function(c, fp, &f, u);
 		else if (owns_lines(&f, u->first, u->last))
-			gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, NULL);
+			stub_declaration(c, fp, &f, u);
 	}
 	free(done);
 	free(f.t.v);

@@ -1,8 +1,9 @@
 /* Arms for the target in #if chains that have none (c/arch-chain, and the
  * `#else #error "unsupported architecture"` kind), and twins for x86
- * function-like macros. The new arm holds stubs of what the x86 arm
- * defines: its object-like macros as they are, function-like macros and
- * functions that trap, each marked TODO. */
+ * function-like macros. The new arm holds stubs of what the x86 arm (the
+ * x86_64 one when there are several) defines: its object-like macros and
+ * typedefs as they are (x86 vector types as placeholders of their layout),
+ * function-like macros and functions that trap, each marked TODO. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,8 +100,54 @@ static size_t stub_function_at(const struct file_patch *fp, size_t l, size_t end
 	return close - l + 1;
 }
 
+/* The last line of a typedef that starts at line l: where a ';' ends it
+ * outside braces. */
+static size_t typedef_end(const struct file_patch *fp, size_t l, size_t to)
+{
+	int depth = 0;
+	for (size_t k = l; k < to; k++)
+		for (const char *p = fp->lines[k]; *p; p++) {
+			if (*p == '/' && p[1] == '/')
+				break;
+			depth += (*p == '{') - (*p == '}');
+			if (*p == ';' && depth <= 0)
+				return k;
+		}
+	return to;
+}
+
+static int starts_typedef(const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return !strncmp(line, "typedef", 7) && !(isalnum((unsigned char)line[7]) || line[7] == '_');
+}
+
+/* A typedef of the x86 arm, for the target: the same when it names no x86
+ * type, with placeholders of the x86 layout when it does; left out when
+ * it holds other x86 code. Returns the lines it took. */
+static size_t stub_typedef_at(const struct stub_ctx *c, const struct file_patch *fp, size_t l, size_t to,
+			      struct strbuf *out)
+{
+	size_t end = typedef_end(fp, l, to);
+	if (end >= to)
+		return 1;
+	struct strbuf text = {0};
+	for (size_t k = l; k <= end; k++) {
+		sb_adds(&text, fp->lines[k]);
+		sb_addc(&text, '\n');
+	}
+	char *copy = stub_portable_copy(c->k, text.buf, text.len);
+	if (copy)
+		sb_adds(out, copy);
+	free(copy);
+	sb_free(&text);
+	return end - l + 1;
+}
+
 /* Stubs for what lines [from, to) define. */
-static void stub_definitions(const struct file_patch *fp, size_t from, size_t to, struct strbuf *out)
+static void stub_definitions(const struct stub_ctx *c, const struct file_patch *fp, size_t from, size_t to,
+			     struct strbuf *out)
 {
 	for (size_t l = from; l < to; l++) {
 		const char *s = fp->lines[l];
@@ -132,6 +179,10 @@ static void stub_definitions(const struct file_patch *fp, size_t from, size_t to
 		}
 		if (d)
 			continue;   /* #include <x86 header> and friends stay out */
+		if (starts_typedef(s)) {
+			l += stub_typedef_at(c, fp, l, to, out) - 1;
+			continue;
+		}
 		size_t skip = stub_function_at(fp, l, to, out);
 		if (skip)
 			l += skip - 1;
@@ -146,6 +197,21 @@ static size_t chain_tail(const struct file_patch *fp, size_t if_line, int *has_e
 		l = next_arm(fp, l);
 	*has_else = l < fp->nlines && is_dir(fp->lines[l], "else");
 	return l;
+}
+
+/* The arm the target's stubs are made from: the x86_64 one when the chain
+ * has it (its types are the 64-bit ones), else the first. *end: the line
+ * of the next directive of the chain. */
+static size_t model_arm(const struct file_patch *fp, size_t if_line, size_t *end)
+{
+	for (size_t l = if_line; l < fp->nlines && !is_dir(fp->lines[l], "endif") && !is_dir(fp->lines[l], "else");
+	     l = next_arm(fp, l))
+		if (strstr(fp->lines[l], "__x86_64__") || strstr(fp->lines[l], "__amd64__")) {
+			*end = next_arm(fp, l);
+			return l;
+		}
+	*end = next_arm(fp, if_line);
+	return if_line;
 }
 
 void stub_chain_arm(struct stub_ctx *c, struct file_patch *fp, size_t line, int at_else)
@@ -166,7 +232,8 @@ void stub_chain_arm(struct stub_ctx *c, struct file_patch *fp, size_t line, int 
 	else
 		sb_adds(&sb, "#else\n");
 	sb_addf(&sb, "/* TODO(archport): %s definitions, stubbed from the x86 arm above */\n", c->k->target);
-	stub_definitions(fp, if_line + 1, next_arm(fp, if_line), &sb);
+	size_t model_end, model = model_arm(fp, if_line, &model_end);
+	stub_definitions(c, fp, model + 1, model_end, &sb);
 	patch_insert(fp, insert_at, sb.buf);
 	sb_free(&sb);
 	/* #line inside an arm x86 skips would not run there: it goes after #endif */
@@ -193,20 +260,9 @@ static char *body_template(const char *line)
 	return t;
 }
 
-static char *macro_twin(const struct stub_ctx *c, const char *line)
+/* The #define's name and parameter list: "NAME(a, b)" of `line`. */
+static char *macro_head(const char *line)
 {
-	char *tmpl = body_template(line);
-	const char *kind = NULL;
-	const char *target = tmpl ? idiom_for(tmpl, c->k->target, &kind) : NULL;
-	if (target && !strcmp(kind, "none")) {
-		const char *q = strchr(line, '"'), *e = strchr(q + 1, '"');
-		char *twin = xasprintf("%.*s\"%s\"%s   /* archport: %s */\n", (int)(q - line), line, target, e + 1,
-				       tmpl);
-		free(tmpl);
-		return twin;
-	}
-	free(tmpl);
-	/* no idiom: a macro that traps, same parameters */
 	size_t n;
 	const char *d = directive(line, &n);
 	const char *name = d + n;
@@ -219,8 +275,33 @@ static char *macro_twin(const struct stub_ctx *c, const char *line)
 		const char *close = strchr(e, ')');
 		e = close ? close + 1 : e;
 	}
-	return xasprintf("#define %.*s __builtin_trap()   /* TODO(archport): port to %s */\n", (int)(e - name),
-			 name, c->k->target);
+	return xstrndup(name, (size_t)(e - name));
+}
+
+static char *macro_twin(const struct stub_ctx *c, const char *line)
+{
+	if (strstr(line, "_Pragma")) {   /* `_Pragma("GCC target(...)")`: nothing to do on the target */
+		char *head = macro_head(line);
+		char *twin = xasprintf("#define %s   /* archport: an x86 target pragma */\n", head);
+		free(head);
+		return twin;
+	}
+	char *tmpl = body_template(line);
+	const char *kind = NULL;
+	const char *target = tmpl ? idiom_for(tmpl, c->k->target, &kind) : NULL;
+	if (target && !strcmp(kind, "none")) {
+		const char *q = strchr(line, '"'), *e = strchr(q + 1, '"');
+		char *twin = xasprintf("%.*s\"%s\"%s   /* archport: %s */\n", (int)(q - line), line, target, e + 1,
+				       tmpl);
+		free(tmpl);
+		return twin;
+	}
+	free(tmpl);
+	/* no idiom: a macro that traps, same parameters */
+	char *head = macro_head(line);
+	char *twin = xasprintf("#define %s __builtin_trap()   /* TODO(archport): port to %s */\n", head, c->k->target);
+	free(head);
+	return twin;
 }
 
 static int defines(const char *line, const char *name)
@@ -242,9 +323,31 @@ static int continues(const char *line)
 	return n && line[n - 1] == '\\';
 }
 
-/* Gates the #define at line l (with its continuation lines), the target
- * getting the macro's twin; a define already edited is left. */
-static void gate_define(struct stub_ctx *c, struct file_patch *fp, size_t l)
+/* A #define and its continuation lines [l, last] as one logical line,
+ * so that a body on the next line still finds its idiom. */
+static char *logical_line(const struct file_patch *fp, size_t l, size_t last)
+{
+	struct strbuf sb = {0};
+	for (size_t k = l; k <= last; k++) {
+		const char *s = fp->lines[k];
+		size_t n = strlen(s);
+		if (k > l) {   /* a continuation: its indentation becomes one space */
+			while (*s == ' ' || *s == '\t')
+				s++, n--;
+			sb_addc(&sb, ' ');
+		}
+		if (k < last && n && s[n - 1] == '\\')
+			n--;
+		while (k < last && n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		sb_add(&sb, s, n);
+	}
+	return sb_detach(&sb);
+}
+
+/* Gates the #define at line l of fp with its target twin, unless an
+ * earlier finding gated it already. */
+static void gate_macro_at(struct stub_ctx *c, struct file_patch *fp, size_t l)
 {
 	for (size_t e = 0; e < fp->nedits; e++)
 		if (fp->edits[e].line == l)
@@ -252,9 +355,11 @@ static void gate_define(struct stub_ctx *c, struct file_patch *fp, size_t l)
 	size_t last = l;
 	while (last + 1 < fp->nlines && continues(fp->lines[last]))
 		last++;
-	char *twin = macro_twin(c, fp->lines[l]);
+	char *whole = logical_line(fp, l, last);
+	char *twin = macro_twin(c, whole);
 	gate_lines(fp, l, last, twin);
 	free(twin);
+	free(whole);
 }
 
 int stub_define_at(struct stub_ctx *c, struct file_patch *fp, size_t line)
@@ -265,19 +370,25 @@ int stub_define_at(struct stub_ctx *c, struct file_patch *fp, size_t line)
 	const char *d = line < fp->nlines ? directive(fp->lines[line], &n) : NULL;
 	if (!d || n != 6 || strncmp(d, "define", 6))
 		return 0;
-	gate_define(c, fp, line);
+	gate_macro_at(c, fp, line);
 	return 1;
 }
 
-void stub_macro(struct stub_ctx *c, const char *name)
+void stub_macro(struct stub_ctx *c, const char *name, const char *def_file, int def_line)
 {
+	/* the definition the use expands, as the scan saw it */
+	struct file_patch *fp = def_file ? c->patch_for(c, def_file) : NULL;
+	if (fp && def_line >= 1 && (size_t)def_line <= fp->nlines && defines(fp->lines[def_line - 1], name)) {
+		gate_macro_at(c, fp, (size_t)def_line - 1);
+		return;
+	}
+	/* no location (a finding of another pass): the first definition found */
 	for (size_t i = 0; i < c->nc_files; i++) {
-		struct file_patch *fp = c->patch_for(c, c->c_files[i]);
-		for (size_t l = 0; fp && l < fp->nlines; l++) {
+		fp = c->patch_for(c, c->c_files[i]);
+		for (size_t l = 0; fp && l < fp->nlines; l++)
 			if (defines(fp->lines[l], name)) {
-				gate_define(c, fp, l);
+				gate_macro_at(c, fp, l);
 				return;
 			}
-		}
 	}
 }

@@ -54,10 +54,13 @@ void stub_rust_file(struct stub_ctx *c, struct file_patch *fp);
 /* Definitions the tree lacks on the target (c/arch-chain, #else #error):
  * edits go to the file that holds the chain. */
 void stub_chain_arm(struct stub_ctx *c, struct file_patch *fp, size_t if_line, int at_else);
-/* x86 macros used by the file: their #define is gated in its own file. */
-void stub_macro(struct stub_ctx *c, const char *name);
-/* When 0-based `line` of the file is a #define, gates it with the macro's
- * twin and returns 1 (an error the target compiler placed in a macro body). */
+/* An x86 macro used by the file: the #define at def_file:def_line (the one
+ * the use expands; NULL/0 when the finding does not say) is gated in its
+ * own file, once however many uses lead to it. */
+void stub_macro(struct stub_ctx *c, const char *name, const char *def_file, int def_line);
+/* When 0-based `line` of the file is a #define (or one of its continuation
+ * lines), gates it with the macro's twin and returns 1: an error the target
+ * compiler placed in a macro body. */
 int stub_define_at(struct stub_ctx *c, struct file_patch *fp, size_t line);
 
 /* C token helpers of the twin writers (stub_c.c). */
@@ -76,6 +79,22 @@ void stub_twin_signature(const struct token *v, size_t n, size_t first, size_t o
 size_t stub_function_name(const struct token *v, size_t n, size_t first, size_t open);
 /* A .S twin: each .globl symbol of `lines` defined as a trap. */
 char *stub_asm_twin(const char *target, char *const *lines, size_t nlines);
+/* The same for top-level asm in C (its template, decoded): a top-level
+ * __asm__ statement, or NULL when the template defines no global symbol. */
+char *stub_asm_c_twin(const char *target, const char *asm_text);
+
+/* The target twin of a declaration's text (stub_placeholder.c): x86
+ * target attributes left out and, when `placeholders`, each x86 vector
+ * type replaced by a placeholder of its x86_64 size and alignment (defined
+ * first, once per translation unit). NULL when nothing would change or x86
+ * code remains (asm, intrinsics, a type of unknown layout). */
+char *stub_declaration_twin(const struct knowledge *k, const char *text, size_t len, int placeholders);
+/* A definition copied into a new arm for the target: the text as it is
+ * when it holds no x86, with placeholders when it holds x86 vector types,
+ * NULL when it holds other x86 code. */
+char *stub_portable_copy(const struct knowledge *k, const char *text, size_t len);
+/* Is the declaration v[0..n) a function prototype? */
+int stub_is_function_declaration(const struct token *v, size_t n);
 
 /* Creates the target's twin directories, a twin for each file. */
 void arch_dirs_stub(struct stub_ctx *c, const struct arch_dirs *ad, const struct walk_result *w);

@@ -17,6 +17,12 @@ patched meson.build configures, the x86_64 objects built by meson/ninja are
 byte-identical and every target's x86 compile parameters are unchanged
 (`meson introspect`), and the cross build (a cross file written here) makes
 no x86 option, builds and passes `meson test` under QEMU.
+Types that hold x86 vector types (a struct with a __m128i member, a
+typedef union with __m512i, a typedef of __m128i in an #if chain with arms
+only for x86): on the target their twins, with placeholders, have the
+x86_64 sizes, alignments and member offsets.
+x86 target pragmas and attributes, in every spelling: the x86_64 objects
+are identical, the target build passes with -Werror and the code runs.
 arch/$(ARCH) layouts (fixtures/arch-dir): the patch creates the target's
 directory from /dev/null (`git apply` takes it too), its objects define the
 same global functions as the x86 ones, and no twin is made when the tree
@@ -417,10 +423,206 @@ def check_arch_dir(archport, target, work):
     return None
 
 
+LAYOUT_HEADER = """#ifndef LAYOUT_H
+#define LAYOUT_H
+#include <stdint.h>
+#include <immintrin.h>
+
+struct lanes {
+    char tag;
+    __m128i lo;
+    __m256d wide;
+    __m128_u unaligned;
+    __mmask16 mask;
+};
+
+typedef union {
+    __m512i v;
+    uint8_t b[64];
+} block_t;
+
+typedef struct _ring_t {
+    uint32_t head;
+    __m64 last;
+    block_t slots[3];
+} ring_t;
+
+#if defined(__x86_64__)
+typedef __m128i lane_t;
+#elif defined(__i386__)
+typedef __m64 lane_t;
+#endif
+#endif
+"""
+
+LAYOUT_TEST = """#include <stddef.h>
+#include <stdio.h>
+#include "layout.h"
+
+/* alignment as a member, which layouts use (x86's C11 _Alignof says 16
+ * for types that hold a __m512i) */
+#define SHOW(T) printf("%s %zu %zu\\n", #T, sizeof(T), offsetof(struct { char c; T m; }, m))
+#define AT(T, m) printf("%s.%s %zu\\n", #T, #m, offsetof(T, m))
+
+int main(void)
+{
+    SHOW(struct lanes);
+    AT(struct lanes, lo);
+    AT(struct lanes, wide);
+    AT(struct lanes, unaligned);
+    AT(struct lanes, mask);
+    SHOW(block_t);
+    SHOW(ring_t);
+    AT(ring_t, last);
+    AT(ring_t, slots);
+    SHOW(lane_t);
+    return 0;
+}
+"""
+
+
+def check_placeholder_layout(archport, target, work):
+    """Types with x86 vector members keep their x86_64 size, alignment and
+    member offsets on the target: the stub's placeholders take their layout
+    from rules/x86/types.tsv, and the compilers check it."""
+    tree = os.path.join(work, "layout")
+    os.makedirs(tree)
+    for name, text in (("layout.h", LAYOUT_HEADER), ("test_layout.c", LAYOUT_TEST)):
+        with open(os.path.join(tree, name), "w") as f:
+            f.write(text)
+    host = os.path.join(work, "host")
+    b = run(["gcc", "-O2", "-o", host, "test_layout.c"], tree)
+    if b.returncode != 0:
+        return "host build failed: " + b.stderr.strip()[:300]
+    want = run([host], tree).stdout
+    w = run([archport, "stub", "--target", target, "--write", "."], tree)
+    if w.returncode != 0:
+        return "stub --write failed: " + w.stderr.strip()
+    triple = TRIPLES[target]
+    prog = os.path.join(work, "target")
+    b = run(["%s-gcc" % triple, "-O2", "-Wall", "-Werror", "-o", prog, "test_layout.c"], tree)
+    if b.returncode != 0:
+        return "%s build failed: %s" % (target, b.stderr.strip()[:300])
+    got = run(["qemu-%s" % target, "-L", "/usr/" + triple, prog], tree).stdout
+    if got != want:
+        return "layouts differ: x86_64 %r, %s %r" % (want, target, got)
+    return None
+
+
+TARGET_FILES = (
+    ("sum.h", """#ifndef SUM_H
+#define SUM_H
+/* what each kernel is built for, as a pragma a macro can carry */
+#define SUM_FOR_AVX2 _Pragma("GCC target(\\"avx2\\")")
+
+int sum_popcnt(unsigned x);
+int sum_avx2(const int *v, int n) __attribute__((target("avx2")));
+__attribute__((__target__("sse4.2"))) int sum_sse42(const int *v, int n);
+int sum_clones(const int *v, int n);
+int sum_macro(const int *v, int n);
+#endif
+"""),
+    ("sum.c", """#include "sum.h"
+
+#pragma GCC push_options
+#pragma GCC target "popcnt"
+int sum_popcnt(unsigned x)
+{
+    return __builtin_popcount(x);
+}
+#pragma GCC pop_options
+
+_Pragma("GCC push_options")
+_Pragma("GCC target(\\"avx2\\")")
+int sum_avx2(const int *v, int n)
+{
+    int s = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+_Pragma("GCC pop_options")
+
+__attribute__((__target__("sse4.2")))
+int sum_sse42(const int *v, int n)
+{
+    int s = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+__attribute__((target_clones("avx2", "default")))
+int sum_clones(const int *v, int n)
+{
+    int s = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+#pragma GCC push_options
+SUM_FOR_AVX2
+int sum_macro(const int *v, int n)
+{
+    return n ? v[0] + sum_macro(v + 1, n - 1) : 0;
+}
+#pragma GCC pop_options
+"""),
+    ("main.c", """#include "sum.h"
+
+int main(void)
+{
+    int v[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+    return sum_popcnt(0xf0u) != 4 || sum_avx2(v, 10) != 55 || sum_sse42(v, 10) != 55 ||
+           sum_clones(v, 10) != 55 || sum_macro(v, 10) != 55;
+}
+"""),
+)
+
+
+def check_target_pragmas(archport, target, work):
+    """x86 target pragmas and attributes in every spelling (#pragma GCC
+    target with and without parentheses, _Pragma, in a macro, target,
+    __target__ and target_clones attributes on prototypes and definitions):
+    after the stub the x86_64 objects are identical, the target compiler
+    accepts the tree with -Werror (riscv64 only warns about them), and the
+    functions, whose only x86 code was the attribute, run."""
+    tree = os.path.join(work, "pragmas")
+    os.makedirs(tree)
+    for name, text in TARGET_FILES:
+        with open(os.path.join(tree, name), "w") as f:
+            f.write(text)
+    objs = {}
+    for stage in ("before", "after"):
+        if stage == "after":
+            w = run([archport, "stub", "--target", target, "--write", "."], tree)
+            if w.returncode != 0:
+                return "stub --write failed: " + w.stderr.strip()
+        for src in ("sum.c", "main.c"):
+            out = os.path.join(work, "%s.%s.o" % (src, stage))
+            b = run(["gcc", "-O2", "-g", "-c", src, "-o", out], tree)
+            if b.returncode != 0:
+                return "host build %s failed: %s" % (stage, b.stderr.strip()[:300])
+            objs.setdefault(src, []).append(out)
+    changed = [src for src, (a, b) in objs.items() if not filecmp.cmp(a, b, shallow=False)]
+    if changed:
+        return "x86_64 objects changed: " + ", ".join(changed)
+    triple = TRIPLES[target]
+    prog = os.path.join(work, "sums")
+    b = run(["%s-gcc" % triple, "-O2", "-Wall", "-Werror", "-o", prog, "sum.c", "main.c"], tree)
+    if b.returncode != 0:
+        return "%s build failed: %s" % (target, b.stderr.strip()[:400])
+    t = run(["qemu-%s" % target, "-L", "/usr/" + triple, prog], tree)
+    return None if t.returncode == 0 else "the sums are wrong on %s (%d)" % (target, t.returncode)
+
+
 EXTRA_CHECKS = (
     ("meson-flags", "meson-flags meson/ninja", check_meson),
     ("meson-flags", "meson.build edge cases", check_meson_edge),
     ("arch-dir", "arch-dir twin directory", check_arch_dir),
+    ("bloom-avx2", "x86 vector members keep their layout", check_placeholder_layout),
+    ("bloom-avx2", "x86 target pragmas and attributes", check_target_pragmas),
 )
 
 

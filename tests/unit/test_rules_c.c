@@ -316,6 +316,54 @@ START_TEST(error_directive)
 }
 END_TEST
 
+START_TEST(arch_chain_typedef)
+{
+	/* typedefs are what such a chain defines too: a plain one, a function
+	 * pointer type, a struct; the unused one is no error */
+	static const char chain[] =
+		"#if defined(__x86_64__)\n"
+		"typedef unsigned long word_t;\n"
+		"typedef void (*hook_fn)(int code);\n"
+		"typedef struct { int a; } pair_t __attribute__((aligned(8)));\n"
+		"typedef int unused_t;\n"
+		"#elif defined(__i386__)\n"
+		"typedef unsigned int word_t;\n"
+		"#endif\n"
+		"word_t w;\n"
+		"hook_fn h;\n"
+		"pair_t p;\n";
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "chain.c", chain, &t, &r);
+	EXPECT_FINDING(&r, "c/arch-chain", "error", "chain.c", 9);
+	EXPECT_FINDING(&r, "c/arch-chain", "error", "chain.c", 10);
+	EXPECT_FINDING(&r, "c/arch-chain", "error", "chain.c", 11);
+	ck_assert_int_eq(count_findings(&r, "c/arch-chain", "error", NULL), 3);
+	const struct rfinding *f = find_finding(&r, "c/arch-chain", "error", "chain.c", 10);
+	ck_assert_msg(strstr(f->message, "`hook_fn`") != NULL, "message: %s", f->message);
+	done(&t, &r);
+
+	/* with an #else arm, or a generic typedef before the chain, nothing */
+	scan_one_file(RV64, "chain.c",
+		      "#if defined(__x86_64__)\n"
+		      "typedef unsigned long word_t;\n"
+		      "#else\n"
+		      "typedef unsigned long long word_t;\n"
+		      "#endif\n"
+		      "word_t w;\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+	scan_one_file(RV64, "chain.c",
+		      "typedef long word_t;\n"
+		      "#if defined(__x86_64__)\n"
+		      "typedef long word_t;\n"
+		      "#endif\n"
+		      "word_t w;\n", &t, &r);
+	ck_assert_msg(r.len == 0, "expected no findings; the report has:\n%s", r.listing);
+	done(&t, &r);
+}
+END_TEST
+
 START_TEST(arch_chain)
 {
 	static const char x86_ppc_only[] =
@@ -380,6 +428,25 @@ START_TEST(target_attribute)
 	EXPECT_FINDING(&r, "c/target-attribute", "warning", "attr.c", 1);
 	EXPECT_FINDING(&r, "c/target-attribute", "warning", "attr.c", 2);
 	EXPECT_NO_FINDING(&r, "c/target-attribute", "error", NULL);
+	done(&t, &r);
+
+	/* the other spellings gcc takes: no parentheses, the _Pragma operator
+	 * (on its own and in a macro, reported at the use) */
+	static const char spellings[] =
+		"#pragma GCC target \"popcnt\"\n"
+		"_Pragma(\"GCC target(\\\"avx2\\\")\")\n"
+		"#define FOR_AVX2 _Pragma(\"GCC target(\\\"avx2\\\")\")\n"
+		"FOR_AVX2\n"
+		"int f(void) { return 0; }\n";
+	scan_one_file(A64, "attr.c", spellings, &t, &r);
+	EXPECT_FINDING(&r, "c/target-attribute", "error", "attr.c", 1);
+	EXPECT_FINDING(&r, "c/target-attribute", "error", "attr.c", 2);
+	EXPECT_FINDING(&r, "c/target-attribute", "error", "attr.c", 4);
+	ck_assert_int_eq(count_findings(&r, NULL, NULL, NULL), 3);
+	done(&t, &r);
+	scan_one_file(RV64, "attr.c", spellings, &t, &r);
+	ck_assert_int_eq(count_findings(&r, "c/target-attribute", "warning", NULL), 3);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
 	done(&t, &r);
 
 	/* an aarch64 target string is the target's own */
@@ -690,6 +757,31 @@ START_TEST(macro_from_included_header)
 }
 END_TEST
 
+START_TEST(each_use_names_the_definition_it_expands)
+{
+	/* two files, each with its own CPU_RELAX, and a header with a third:
+	 * every use names the #define the stub must gate */
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "spin_wait.h",
+		  "#define CPU_RELAX() __asm__ volatile(\"pause\")\n"
+		  "static inline void spin(volatile int *f) { while (!*f) CPU_RELAX(); }\n");
+	tree_file(&t, "a.c", "\n#define CPU_RELAX() __asm__ volatile(\"pause\")\nvoid a(void) { CPU_RELAX(); }\n");
+	tree_file(&t, "b.c", "#define CPU_RELAX() \\\n  __asm__ volatile(\"rep; nop\")\nvoid b(void) { CPU_RELAX(); }\n");
+	tree_file(&t, "c.c", "#include \"spin_wait.h\"\nvoid c(volatile int *f) { spin(f); }\n");
+	scan_tree(&t, A64, &r);
+	const struct rfinding *fa = find_finding(&r, "c/asm-x86", "error", "a.c", 3);
+	const struct rfinding *fb = find_finding(&r, "c/asm-x86", "error", "b.c", 3);
+	const struct rfinding *fh = find_finding(&r, "c/asm-x86", "error", "spin_wait.h", 2);
+	ck_assert_msg(fa && fb && fh, "a use is not reported; the report has:\n%s", r.listing);
+	ck_assert_msg(strstr(fa->message, "(defined at a.c:2)"), "%s", fa->message);
+	ck_assert_msg(strstr(fb->message, "(defined at b.c:1)"), "%s", fb->message);
+	ck_assert_msg(strstr(fh->message, "(defined at spin_wait.h:1)"), "%s", fh->message);
+	done(&t, &r);
+}
+END_TEST
+
 /* ---- local shims ---- */
 
 START_TEST(local_shim_suppresses_uses)
@@ -922,6 +1014,7 @@ Suite *rules_c_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, error_directive);
 	tcase_add_test(tc, arch_chain);
+	tcase_add_test(tc, arch_chain_typedef);
 	tcase_add_test(tc, gated_x86_note);
 	tcase_add_test(tc, macro_defined_in_another_file_is_a_warning);
 	tcase_add_test(tc, macro_defined_on_the_command_line_is_a_warning);
@@ -941,6 +1034,7 @@ Suite *rules_c_suite(void)
 	tcase_add_test(tc, function_like_macro_used_is_an_error_at_the_use);
 	tcase_add_test(tc, object_like_macro_used_is_an_error_at_the_use);
 	tcase_add_test(tc, macro_from_included_header);
+	tcase_add_test(tc, each_use_names_the_definition_it_expands);
 	tcase_add_test(tc, local_shim_suppresses_uses);
 	tcase_add_test(tc, local_shim_declaration_is_not_an_error);
 	suite_add_tcase(s, tc);
