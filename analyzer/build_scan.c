@@ -21,6 +21,45 @@ struct region {
 	enum tri taken;        /* this branch, on the target */
 	enum tri any_taken;    /* an earlier branch of the chain */
 	int arch;              /* the chain tests the architecture */
+	int os;                /* the chain tests the operating system */
+};
+
+/* The rule whose recipe lines follow (Make). */
+enum rule_kind { RK_NONE, RK_PATTERN, RK_OS, RK_OTHER };
+
+/* A -D/-U on a variable's assignment line: its final reach is known only
+ * once the whole file says where the variable goes. */
+struct carried_define {
+	size_t rec;            /* in tree_index.build_defines */
+	int var;               /* index in build_scan.vars */
+	enum tri when;         /* the line's own reach */
+};
+
+/* `$(FROM)` in the value of TO (to < 0: in a compile recipe). */
+struct var_ref {
+	int from, to;
+	enum tri when;
+	int lang;              /* for a recipe */
+};
+
+struct make_var {
+	char *name;
+	int reached;           /* some compile gets its value */
+	enum tri reach;        /* under which conditions */
+	int lang;              /* BM_LANG_* of those compiles */
+};
+
+/* How a line's -D flags reach the compiler. */
+enum carrier { CK_NONE, CK_VAR, CK_COMPILE, CK_TARGET_VAR, CK_RECIPE_OTHER, CK_CMAKE_TARGET };
+
+struct line_ctx {
+	enum carrier kind;
+	int var;          /* CK_VAR */
+	int lang;         /* CK_COMPILE */
+	int bare_defs;    /* CMake *_compile_definitions: bare words are macro names */
+	int first_arg;    /* ... from this argument on (the target name comes first) */
+	int line;
+	enum tri reach;
 };
 
 struct build_scan {
@@ -33,6 +72,23 @@ struct build_scan {
 	int case_depth;              /* autoconf `case` blocks */
 	const char *unknown_why;     /* why this line's reach is undecided */
 	int in_case_arm;
+	/* Make: the rule whose recipe this is */
+	enum rule_kind rule;
+	enum tri rule_when;          /* RK_OS: is the rule's system the target's? */
+	int rule_lang;
+	/* CMake: the command whose arguments continue on this line */
+	char cmake_cmd[40];
+	int cmake_depth, cmake_args;
+	struct line_ctx cmake_ctx;   /* of the command still open */
+	struct line_ctx line;        /* of the last line, for its continuations */
+	int continues;               /* the last line ended with a backslash */
+	/* the index pass: defines whose reach waits for the variable flow */
+	struct carried_define *carried;
+	size_t ncarried, carried_cap;
+	struct var_ref *refs;
+	size_t nrefs, refs_cap;
+	struct make_var *vars;
+	size_t nvars, vars_cap;
 };
 
 /* ---- architecture words ---- */
@@ -112,6 +168,54 @@ static enum tri names_target(const struct knowledge *k, const char *s, size_t n)
 	return any ? (hit ? TRI_TRUE : TRI_FALSE) : TRI_UNKNOWN;
 }
 
+/* An operating-system word: 1 Linux (the targets are *-linux-gnu; CMake's
+ * UNIX holds there too), -1 another system, 0 none. Whole words or
+ * '-'-separated parts only: `HAVE_LINUX_AIO` is a user's name, not a test
+ * of the system. */
+static int classify_os(const char *w, size_t n)
+{
+	char b[32];
+	if (n == 0 || n >= sizeof b)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		b[i] = (char)tolower((unsigned char)w[i]);
+	b[n] = '\0';
+	if (!strcmp(b, "linux") || !strcmp(b, "unix"))
+		return 1;
+	static const char *const exact[] = { "apple", "ios", "bsd", "aix", "haiku", "msvc", "win32", "win64",
+		"windows", "windows_nt", "android", "emscripten", "wasi", "qnx", "sunos", "solaris", "hpux" };
+	for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
+		if (!strcmp(b, exact[i]))
+			return -1;
+	static const char *const prefixes[] = { "darwin", "macos", "osx", "freebsd", "netbsd", "openbsd",
+		"dragonfly", "mingw", "cygwin", "msys" };
+	for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+		if (str_starts(b, prefixes[i]))
+			return -1;
+	return 0;
+}
+
+/* Does a condition name the target's system (Linux)? TRUE when it names
+ * only Linux, FALSE when only other systems, UNKNOWN otherwise. */
+static enum tri names_target_os(const char *s, size_t n)
+{
+	int linux_seen = 0, other_seen = 0;
+	for (size_t i = 0; i < n;) {
+		while (i < n && !(isalnum((unsigned char)s[i]) || s[i] == '_'))
+			i++;
+		size_t j = i;
+		while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '_'))
+			j++;
+		int c = classify_os(s + i, j - i);
+		linux_seen |= c > 0;
+		other_seen |= c < 0;
+		i = j > i ? j : i + 1;
+	}
+	if (linux_seen == other_seen)
+		return TRI_UNKNOWN;
+	return linux_seen ? TRI_TRUE : TRI_FALSE;
+}
+
 /* Negated tests: ifneq with two non-empty sides, NOT, !=, "not in". */
 static int negated(const char *kw, const char *s, size_t n)
 {
@@ -134,11 +238,18 @@ static int negated(const char *kw, const char *s, size_t n)
 	return neg;
 }
 
+/* The architecture decides a condition that names one; else the system,
+ * except in `ifdef`/`ifndef`, which test a make variable of the user's. */
 static enum tri condition_taken(const struct knowledge *k, const char *kw, const char *s, size_t n,
-				int *arch)
+				int *arch, int *os)
 {
 	enum tri r = names_target(k, s, n);
 	*arch = r != TRI_UNKNOWN;
+	*os = 0;
+	if (r == TRI_UNKNOWN && strcmp(kw, "ifdef") && strcmp(kw, "ifndef")) {
+		r = names_target_os(s, n);
+		*os = r != TRI_UNKNOWN;
+	}
 	if (r != TRI_UNKNOWN && negated(kw, s, n))
 		r = r == TRI_TRUE ? TRI_FALSE : TRI_TRUE;
 	return r;
@@ -246,21 +357,23 @@ static enum cond_op autoconf_cond(struct build_scan *bs, const char *s, size_t n
 	return C_NONE;
 }
 
-static void open_region(struct build_scan *bs, enum tri taken, int arch)
+static void open_region(struct build_scan *bs, enum tri taken, int arch, int os)
 {
 	GROW(bs->stack, bs->depth, bs->cap);
 	bs->stack[bs->depth].taken = taken;
 	bs->stack[bs->depth].any_taken = taken;
 	bs->stack[bs->depth].arch = arch;
+	bs->stack[bs->depth].os = os;
 	bs->depth++;
 }
 
-static void else_if_region(struct build_scan *bs, enum tri cond, int arch)
+static void else_if_region(struct build_scan *bs, enum tri cond, int arch, int os)
 {
 	if (!bs->depth)
 		return;
 	struct region *r = &bs->stack[bs->depth - 1];
 	r->arch |= arch;
+	r->os |= os;
 	if (r->any_taken == TRI_TRUE)
 		r->taken = TRI_FALSE;
 	else if (r->any_taken == TRI_FALSE)
@@ -275,17 +388,17 @@ static void else_if_region(struct build_scan *bs, enum tri cond, int arch)
 
 static void apply_cond(struct build_scan *bs, enum cond_op op, const char *kw, const char *s, size_t n)
 {
-	int arch = 0;
+	int arch = 0, os = 0;
 	enum tri cond = TRI_UNKNOWN;
 	if (op == C_OPEN || op == C_ELSE_IF)
-		cond = condition_taken(bs->ix->k, kw, s, n, &arch);
+		cond = condition_taken(bs->ix->k, kw, s, n, &arch, &os);
 	switch (op) {
 	case C_OPEN:
 		/* a `case` subject opens the chain with no arm taken yet */
-		open_region(bs, n ? cond : TRI_FALSE, arch);
+		open_region(bs, n ? cond : TRI_FALSE, arch, os);
 		break;
 	case C_ELSE_IF:
-		else_if_region(bs, cond, arch);
+		else_if_region(bs, cond, arch, os);
 		break;
 	case C_ELSE:
 		if (bs->depth) {
@@ -304,18 +417,30 @@ static void apply_cond(struct build_scan *bs, enum cond_op op, const char *kw, c
 }
 
 /* Does the current line reach the target build? FALSE: only other arches
- * build it; UNKNOWN: under a condition that is not about the arch. */
+ * or systems build it (or the recipe of a make target for another
+ * system); UNKNOWN: under a condition that is about neither. */
 static enum tri line_reaches_target(const struct build_scan *bs)
 {
 	enum tri r = TRI_TRUE;
 	for (size_t i = 0; i < bs->depth; i++) {
 		const struct region *g = &bs->stack[i];
-		if (g->taken == TRI_FALSE && g->arch)
+		if (g->taken == TRI_FALSE && (g->arch || g->os))
 			return TRI_FALSE;
 		if (g->taken != TRI_TRUE)
 			r = TRI_UNKNOWN;
 	}
+	if (bs->rule == RK_OS && bs->rule_when != TRI_TRUE)
+		return bs->rule_when == TRI_FALSE ? TRI_FALSE : TRI_UNKNOWN;
 	return r;
+}
+
+/* Is an architecture test among the conditions around this line? */
+static int line_under_arch(const struct build_scan *bs)
+{
+	for (size_t i = 0; i < bs->depth; i++)
+		if (bs->stack[i].arch)
+			return 1;
+	return 0;
 }
 
 /* ---- words on a line ---- */
@@ -381,16 +506,206 @@ static const char *base_of(const char *w, size_t n, size_t *bn)
 	return b;
 }
 
-/* The index pass: -D names, -I dirs, and source names with their gating. */
-static void index_word(struct build_scan *bs, const char *w, size_t n, const char *prev, size_t pn,
-		       enum tri r)
+/* ---- the index pass: what the build defines ---- */
+
+static int is_ident(const char *w, size_t n)
+{
+	if (!n || isdigit((unsigned char)w[0]))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)w[i]) || w[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static int var_id(struct build_scan *bs, const char *name, size_t n)
+{
+	for (size_t i = 0; i < bs->nvars; i++)
+		if (mem_eq(name, n, bs->vars[i].name))
+			return (int)i;
+	GROW(bs->vars, bs->nvars, bs->vars_cap);
+	struct make_var *v = &bs->vars[bs->nvars];
+	memset(v, 0, sizeof *v);
+	v->name = xstrndup(name, n);
+	/* the flags make's built-in rules and CMake's compile lines pass */
+	static const struct { const char *name; int lang; } compile_vars[] = {
+		{ "CFLAGS", BM_LANG_C }, { "CXXFLAGS", BM_LANG_C }, { "CPPFLAGS", BM_LANG_ALL },
+		{ "ASFLAGS", BM_LANG_ASM }, { "CMAKE_C_FLAGS", BM_LANG_C }, { "CMAKE_CXX_FLAGS", BM_LANG_C },
+		{ "CMAKE_ASM_FLAGS", BM_LANG_ASM } };
+	for (size_t i = 0; i < sizeof compile_vars / sizeof *compile_vars; i++)
+		if (mem_eq(name, n, compile_vars[i].name)) {
+			v->reached = 1;
+			v->reach = TRI_TRUE;
+			v->lang = compile_vars[i].lang;
+		}
+	return (int)bs->nvars++;
+}
+
+/* Every `$(NAME)` / `${NAME}` of the line, as a reference into the
+ * line's variable or compile recipe. */
+static void note_refs(struct build_scan *bs, const struct line_ctx *lc, const char *s, size_t n)
+{
+	if (lc->kind != CK_VAR && lc->kind != CK_COMPILE)
+		return;
+	for (size_t i = 0; i + 2 < n; i++) {
+		if (s[i] != '$' || (s[i + 1] != '(' && s[i + 1] != '{'))
+			continue;
+		size_t j = i + 2;
+		while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '_'))
+			j++;
+		if (j == i + 2 || j >= n || (s[j] != ')' && s[j] != '}'))
+			continue;
+		GROW(bs->refs, bs->nrefs, bs->refs_cap);
+		struct var_ref *r = &bs->refs[bs->nrefs++];
+		r->from = var_id(bs, s + i + 2, j - i - 2);
+		r->to = lc->kind == CK_VAR ? lc->var : -1;
+		r->when = lc->reach;
+		r->lang = lc->lang;
+	}
+}
+
+static const char *carrier_unknown(enum carrier kind)
+{
+	switch (kind) {
+	case CK_TARGET_VAR: return "only for the make target that line names";
+	case CK_RECIPE_OTHER: return "in the recipe of one make target";
+	case CK_CMAKE_TARGET: return "for one CMake target";
+	default: return "on a build line archport does not see reach the compiler";
+	}
+}
+
+/* One -DNAME[=VALUE] / -UNAME (or a bare CMake definition). */
+static void note_define(struct build_scan *bs, const struct line_ctx *lc, const char *def, size_t n,
+			int undef, const char *word, size_t wn)
+{
+	size_t e = 0;
+	while (e < n && def[e] != '=')
+		e++;
+	if (!is_ident(def, e))
+		return;
+	const char *value = "1";
+	size_t vn = 1;
+	if (e < n) {
+		value = def + e + 1;
+		vn = n - e - 1;
+		while (vn && (value[0] == '\'' || value[0] == '"' || value[0] == '\\')) {
+			value++;
+			vn--;
+		}
+		while (vn && (value[vn - 1] == '\'' || value[vn - 1] == '"' || value[vn - 1] == '\\'))
+			vn--;
+		if (memchr(value, '$', vn) || memchr(value, '@', vn))
+			value = NULL;   /* $(VERSION), @VERSION@: not known here */
+	}
+	char *origin = xasprintf("%s:%d (%.*s)", bs->file->rel, lc->line, (int)wn, word);
+	enum tri when = lc->reach;
+	const char *why = lc->reach == TRI_UNKNOWN ? "under a build condition archport cannot decide" : NULL;
+	if (lc->kind != CK_VAR && lc->kind != CK_COMPILE && when != TRI_FALSE) {
+		when = TRI_UNKNOWN;
+		why = carrier_unknown(lc->kind);
+	}
+	size_t rec = index_add_build_define(bs->wix, def, e, undef ? NULL : value, value ? vn : 0, undef, when,
+					    line_under_arch(bs), lc->kind == CK_COMPILE ? lc->lang : BM_LANG_ALL,
+					    origin, why);
+	free(origin);
+	if (lc->kind == CK_VAR) {
+		GROW(bs->carried, bs->ncarried, bs->carried_cap);
+		bs->carried[bs->ncarried++] = (struct carried_define){ rec, lc->var, lc->reach };
+	}
+}
+
+static enum tri tri_and2(enum tri a, enum tri b)
+{
+	if (a == TRI_FALSE || b == TRI_FALSE)
+		return TRI_FALSE;
+	return a == TRI_TRUE && b == TRI_TRUE ? TRI_TRUE : TRI_UNKNOWN;
+}
+
+static enum tri tri_or2(enum tri a, enum tri b)
+{
+	if (a == TRI_TRUE || b == TRI_TRUE)
+		return TRI_TRUE;
+	return a == TRI_FALSE && b == TRI_FALSE ? TRI_FALSE : TRI_UNKNOWN;
+}
+
+/* Follows `$(VAR)` references to the compile lines: a variable reaches the
+ * compiler when a compile variable or recipe names it, under the
+ * conditions of the naming lines. */
+static void propagate_reach(struct build_scan *bs)
+{
+	for (int round = 0, changed = 1; changed && round < 16; round++) {
+		changed = 0;
+		for (size_t i = 0; i < bs->nrefs; i++) {
+			const struct var_ref *r = &bs->refs[i];
+			struct make_var *from = &bs->vars[r->from];
+			const struct make_var *to = r->to >= 0 ? &bs->vars[r->to] : NULL;
+			if (to && !to->reached)
+				continue;
+			enum tri reach = tri_and2(r->when, to ? to->reach : TRI_TRUE);
+			int lang = to ? to->lang : r->lang;
+			enum tri merged = from->reached ? tri_or2(from->reach, reach) : reach;
+			if (!from->reached || merged != from->reach || (from->lang | lang) != from->lang) {
+				from->reached = 1;
+				from->reach = merged;
+				from->lang |= lang;
+				changed = 1;
+			}
+		}
+	}
+}
+
+/* The end of a build file's index pass: defines carried by variables get
+ * the reach of their variable. */
+static void finish_defines(struct build_scan *bs)
+{
+	propagate_reach(bs);
+	for (size_t i = 0; i < bs->ncarried; i++) {
+		const struct carried_define *c = &bs->carried[i];
+		const struct make_var *v = &bs->vars[c->var];
+		struct build_define *r = &bs->wix->build_defines.items[c->rec];
+		if (c->when == TRI_FALSE)
+			continue;
+		if (!v->reached) {
+			r->when = TRI_UNKNOWN;
+			free(r->why_unknown);
+			r->why_unknown = xasprintf("in %s, which archport does not see passed to the compiler", v->name);
+			continue;
+		}
+		r->when = tri_and2(c->when, v->reach);
+		r->lang = v->lang ? v->lang : BM_LANG_ALL;
+		if (r->when == TRI_UNKNOWN && !r->why_unknown)
+			r->why_unknown = xasprintf("in %s, which reaches the compiler under a build condition archport cannot decide",
+						   v->name);
+	}
+}
+
+static void free_flow(struct build_scan *bs)
+{
+	for (size_t i = 0; i < bs->nvars; i++)
+		free(bs->vars[i].name);
+	free(bs->vars);
+	free(bs->refs);
+	free(bs->carried);
+	bs->vars = NULL;
+	bs->refs = NULL;
+	bs->carried = NULL;
+	bs->nvars = bs->nrefs = bs->ncarried = 0;
+}
+
+/* The index pass: -D/-U flags, -I dirs, and source names with their gating. */
+static void index_word(struct build_scan *bs, const struct line_ctx *lc, int arg, const char *w, size_t n,
+		       const char *prev, size_t pn, enum tri r)
 {
 	struct tree_index *ix = bs->wix;
-	if (n > 2 && w[0] == '-' && w[1] == 'D') {
-		size_t e = 2;
-		while (e < n && w[e] != '=')
-			e++;
-		index_add_command_line_define(ix, w + 2, e - 2);
+	int flag_d = n > 2 && w[0] == '-' && (w[1] == 'D' || w[1] == 'U');
+	int after_d = pn == 2 && prev[0] == '-' && (prev[1] == 'D' || prev[1] == 'U');
+	if (flag_d || after_d) {
+		int undef = flag_d ? w[1] == 'U' : prev[1] == 'U';
+		note_define(bs, lc, flag_d ? w + 2 : w, flag_d ? n - 2 : n, undef, flag_d ? w : prev,
+			    flag_d ? n : (size_t)(w + n - prev));
+	} else if (lc->bare_defs && arg >= lc->first_arg && w[0] != '-' && !memchr(w, '$', n) &&
+		   !word_is(w, n, "PUBLIC") && !word_is(w, n, "PRIVATE") && !word_is(w, n, "INTERFACE")) {
+		note_define(bs, lc, w, n, 0, w, n);
 	} else if ((n > 2 && w[0] == '-' && w[1] == 'I') || (pn == 2 && prev[0] == '-' && prev[1] == 'I')) {
 		const char *d = n > 2 && w[1] == 'I' && w[0] == '-' ? w + 2 : w;
 		size_t dn = n - (size_t)(d - w);
@@ -417,8 +732,8 @@ static void check_word(struct build_scan *bs, const char *w, size_t n, int line,
 				 bs->ix->k->target));
 }
 
-static void process_words(struct build_scan *bs, const char *s, size_t n, int line, int col0,
-			  enum tri r, int indexing)
+static void process_words(struct build_scan *bs, const struct line_ctx *lc, const char *s, size_t n,
+			  int line, int col0, enum tri r, int indexing)
 {
 	const char *prev = NULL;
 	size_t pn = 0;
@@ -431,9 +746,10 @@ static void process_words(struct build_scan *bs, const char *s, size_t n, int li
 		while (j < n && is_word_char(s[j]))
 			j++;
 		if (indexing)
-			index_word(bs, s + i, j - i, prev, pn, r);
+			index_word(bs, lc, bs->cmake_args, s + i, j - i, prev, pn, r);
 		else
 			check_word(bs, s + i, j - i, line, col0 + (int)i, r);
+		bs->cmake_args++;
 		prev = s + i;
 		pn = j - i;
 		i = j;
@@ -483,9 +799,182 @@ static int make_target_variable(const char *s, size_t n)
 	return 1;
 }
 
-static void process_line(struct build_scan *bs, const char *s, size_t n, int line, int indexing)
+/* ---- what kind of line it is ---- */
+
+static int source_lang(const char *ext, size_t n)
+{
+	static const char *const c[] = { "c", "cc", "cpp", "cxx", "c++", "C", "m" };
+	static const char *const as[] = { "S", "s", "sx", "asm" };
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++)
+		if (mem_eq(ext, n, c[i]))
+			return BM_LANG_C;
+	for (size_t i = 0; i < sizeof as / sizeof *as; i++)
+		if (mem_eq(ext, n, as[i]))
+			return BM_LANG_ASM;
+	return BM_LANG_ALL;
+}
+
+/* The system a make target is named for (`linux-debug`, `darwin`): 1
+ * Linux, -1 another, 0 none. */
+static int target_os(const char *w, size_t n)
+{
+	size_t e = 0;
+	while (e < n && w[e] != '-' && w[e] != '_' && w[e] != '.')
+		e++;
+	return classify_os(w, e);
+}
+
+/* `targets: prerequisites`: a pattern rule (`%.o: %.c`, `.c.o:`) compiles
+ * every source of its kind; a rule for `linux` or `darwin-debug` builds
+ * for that system; any other rule makes one target. */
+static void make_rule_header(struct build_scan *bs, const char *s, size_t n, const char *colon)
+{
+	const char *pct = NULL;
+	for (const char *q = s; q + 1 < s + n; q++)
+		if (q[0] == '%' && q[1] == '.' && q > colon)
+			pct = q + 2;
+	int suffix_rule = s[0] == '.' && colon - s > 2 && memchr(s + 1, '.', (size_t)(colon - s - 1)) &&
+			  !memchr(s, ' ', (size_t)(colon - s));   /* .c.o: */
+	if (pct || suffix_rule) {
+		const char *ext = pct ? pct : s + 1;
+		size_t en = 0;
+		while (ext + en < s + n && (isalnum((unsigned char)ext[en]) || ext[en] == '+'))
+			en++;
+		bs->rule = RK_PATTERN;
+		bs->rule_lang = source_lang(ext, en);
+		return;
+	}
+	int linux_seen = 0, other_seen = 0, plain = 0;
+	for (const char *q = s; q < colon;) {
+		while (q < colon && isspace((unsigned char)*q))
+			q++;
+		const char *w = q;
+		while (q < colon && !isspace((unsigned char)*q))
+			q++;
+		if (q == w)
+			continue;
+		int os = target_os(w, (size_t)(q - w));
+		linux_seen |= os > 0;
+		other_seen |= os < 0;
+		plain |= os == 0;
+	}
+	bs->rule = plain || !(linux_seen || other_seen) ? RK_OTHER : RK_OS;
+	bs->rule_when = linux_seen && other_seen ? TRI_UNKNOWN : linux_seen ? TRI_TRUE : TRI_FALSE;
+}
+
+/* `[override|export] NAME op value`: the variable's id, or -1. */
+static int make_assignment(struct build_scan *bs, const char *s, size_t n)
+{
+	size_t i = 0;
+	for (int kw = 0; kw < 2; kw++) {
+		const char *words[] = { "override", "export" };
+		size_t m = strlen(words[kw]);
+		if (n > m && memcmp(s + i, words[kw], m) == 0 && (s[i + m] == ' ' || s[i + m] == '\t'))
+			for (i += m; i < n && (s[i] == ' ' || s[i] == '\t'); i++)
+				;
+	}
+	size_t name = i;
+	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.' || s[i] == '-'))
+		i++;
+	size_t name_end = i;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (name_end == name || i >= n)
+		return -1;
+	int op = s[i] == '=' || (i + 1 < n && s[i + 1] == '=' && strchr("+?:!", s[i])) ||
+		 (i + 2 < n && s[i] == ':' && s[i + 1] == ':' && s[i + 2] == '=');
+	return op ? var_id(bs, s + name, name_end - name) : -1;
+}
+
+static void make_line_ctx(struct build_scan *bs, const char *s, size_t n, int recipe, struct line_ctx *lc)
+{
+	if (recipe && bs->rule != RK_NONE) {
+		lc->kind = bs->rule == RK_OTHER ? CK_RECIPE_OTHER : CK_COMPILE;
+		lc->lang = bs->rule == RK_PATTERN ? bs->rule_lang : BM_LANG_ALL;
+		return;
+	}
+	bs->rule = RK_NONE;
+	if ((lc->var = make_assignment(bs, s, n)) >= 0) {
+		lc->kind = CK_VAR;
+		return;
+	}
+	if (make_target_variable(s, n)) {
+		lc->kind = CK_TARGET_VAR;
+		return;
+	}
+	const char *colon = memchr(s, ':', n);
+	if (colon && !(colon + 1 < s + n && colon[1] == '='))
+		make_rule_header(bs, s, n, colon);
+}
+
+/* The n-th argument of a CMake command line (after its '('). */
+static size_t cmake_arg(const char *s, size_t n, int which, const char **arg)
+{
+	const char *p = memchr(s, '(', n), *end = s + n;
+	for (int k = 0; p && k <= which; k++) {
+		p++;
+		while (p < end && (isspace((unsigned char)*p) || *p == '"'))
+			p++;
+		const char *a = p;
+		while (p < end && !isspace((unsigned char)*p) && *p != ')' && *p != '"')
+			p++;
+		if (k == which) {
+			*arg = a;
+			return (size_t)(p - a);
+		}
+	}
+	return 0;
+}
+
+static void cmake_command_ctx(struct build_scan *bs, const char *s, size_t n, struct line_ctx *lc)
+{
+	size_t c = 0;
+	while (c < n && (isalnum((unsigned char)s[c]) || s[c] == '_'))
+		c++;
+	snprintf(bs->cmake_cmd, sizeof bs->cmake_cmd, "%.*s", (int)(c < 39 ? c : 39), s);
+	bs->cmake_args = 0;
+	const char *cmd = bs->cmake_cmd, *a;
+	size_t an;
+	memset(lc, 0, sizeof *lc);
+	if (!strcasecmp(cmd, "add_definitions") || !strcasecmp(cmd, "add_compile_options")) {
+		lc->kind = CK_COMPILE;
+	} else if (!strcasecmp(cmd, "add_compile_definitions")) {
+		lc->kind = CK_COMPILE;
+		lc->bare_defs = 1;
+		lc->first_arg = 1;
+	} else if (!strcasecmp(cmd, "target_compile_definitions") || !strcasecmp(cmd, "target_compile_options")) {
+		lc->kind = CK_CMAKE_TARGET;
+		lc->bare_defs = !strcasecmp(cmd, "target_compile_definitions");
+		lc->first_arg = 2;
+	} else if (!strcasecmp(cmd, "set") && (an = cmake_arg(s, n, 0, &a)) > 0) {
+		lc->kind = CK_VAR;
+		lc->var = var_id(bs, a, an);
+	} else if ((!strcasecmp(cmd, "string") || !strcasecmp(cmd, "list")) && (an = cmake_arg(s, n, 0, &a)) > 0 &&
+		   (mem_eq(a, an, "APPEND") || mem_eq(a, an, "PREPEND")) && (an = cmake_arg(s, n, 1, &a)) > 0) {
+		lc->kind = CK_VAR;
+		lc->var = var_id(bs, a, an);
+	}
+	lc->lang = BM_LANG_ALL;
+}
+
+/* CMake commands run over lines until their ')': the command decides. */
+static void cmake_line_ctx(struct build_scan *bs, const char *s, size_t n, struct line_ctx *lc)
+{
+	if (bs->cmake_depth > 0)
+		*lc = bs->cmake_ctx;
+	else
+		cmake_command_ctx(bs, s, n, lc);
+	for (size_t i = 0; i < n; i++)
+		bs->cmake_depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+	if (bs->cmake_depth < 0)
+		bs->cmake_depth = 0;
+	bs->cmake_ctx = *lc;
+}
+
+static void process_line(struct build_scan *bs, const char *s, size_t n, int line, int indexing, int continued)
 {
 	size_t lead = 0;
+	int recipe = n && s[0] == '\t';
 	while (lead < n && (s[lead] == ' ' || s[lead] == '\t'))
 		lead++;
 	n = code_length(s, n, bs->file->kind);
@@ -493,7 +982,7 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 		return;
 	const char *kw = "";
 	size_t skip = 0;
-	enum cond_op op = line_cond(bs, s + lead, n - lead, &kw, &skip);
+	enum cond_op op = continued ? C_NONE : line_cond(bs, s + lead, n - lead, &kw, &skip);
 	if (op != C_NONE) {
 		apply_cond(bs, op, kw, s + lead + skip, n - lead - skip);
 		if (op != C_ELSE_IF || bs->file->kind != FK_AUTOCONF)
@@ -503,13 +992,28 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 		if (lead >= n)
 			return;
 	}
+	struct line_ctx lc = {0};
+	if (continued)
+		lc = bs->line;
+	else if (bs->file->kind == FK_MAKE)
+		make_line_ctx(bs, s + lead, n - lead, recipe, &lc);
+	else if (bs->file->kind == FK_CMAKE)
+		cmake_line_ctx(bs, s + lead, n - lead, &lc);
 	enum tri r = line_reaches_target(bs);
 	bs->unknown_why = " (under a build condition archport cannot decide)";
-	if (r == TRI_TRUE && bs->file->kind == FK_MAKE && make_target_variable(s + lead, n - lead)) {
+	if (r == TRI_TRUE && bs->file->kind == FK_MAKE && (continued ? lc.kind == CK_TARGET_VAR
+							    : make_target_variable(s + lead, n - lead))) {
 		r = TRI_UNKNOWN;
 		bs->unknown_why = " (only for the make target this line names, if it is built)";
 	}
-	process_words(bs, s + lead, n - lead, line, (int)lead + 1, r, indexing);
+	lc.line = line;
+	lc.reach = r;
+	bs->line = lc;
+	if (indexing)
+		note_refs(bs, &lc, s + lead, n - lead);
+	if (!continued && bs->file->kind != FK_CMAKE)
+		bs->cmake_args = 0;
+	process_words(bs, &lc, s + lead, n - lead, line, (int)lead + 1, r, indexing);
 }
 
 /* Walks the file a logical line at a time (backslash continuations join). */
@@ -524,7 +1028,8 @@ static void walk_lines(struct build_scan *bs, const char *src, size_t len, int i
 		if (n && p[n - 1] == '\r')
 			n--;
 		int cont = n && p[n - 1] == '\\';
-		process_line(bs, p, cont ? n - 1 : n, line, indexing);
+		process_line(bs, p, cont ? n - 1 : n, line, indexing, bs->continues);
+		bs->continues = cont;
 		/* a continuation keeps the conditional state; lines are checked one by one */
 		line++;
 		p = nl ? nl + 1 : end;
@@ -532,6 +1037,9 @@ static void walk_lines(struct build_scan *bs, const char *src, size_t len, int i
 	free(bs->stack);
 	bs->stack = NULL;
 	bs->depth = bs->cap = 0;
+	if (indexing)
+		finish_defines(bs);
+	free_flow(bs);
 }
 
 void index_build_file(struct tree_index *ix, const struct source_file *f, const char *src, size_t len)

@@ -110,6 +110,7 @@ void scan_index_tree(struct tree_index *ix, const struct walk_result *w)
 				index_defines(ix, (int)i, tf.data, tf.len);
 			textfile_free(&tf);
 		}
+	index_finish(ix);
 }
 
 static void downgrade_to_notes(struct file_scan *r, const char *why)
