@@ -13,6 +13,7 @@
 #include "c_lex.h"
 #include "c_scan.h"
 #include "c_scan_internal.h"
+#include "compile_db.h"
 #include "pp_expr.h"
 #include "arch_dirs.h"
 #include "rules.h"
@@ -162,7 +163,8 @@ static int build_decides(struct c_scan *cs, const char *name, size_t n, struct m
 {
 	if (!index_build_macro(cs->ix, cs->file_index, name, n, d))
 		return 0;
-	if (!cs->arch_blind && !cs->why_pending)
+	int absent = d->from_database && d->state == TRI_FALSE && !d->by_undef;   /* says nothing new */
+	if (!cs->arch_blind && !cs->why_pending && !absent)
 		cs->why_pending = macro_decision_text(name, n, d);
 	return 1;
 }
@@ -1267,6 +1269,10 @@ void scan_c(const struct tree_index *ix, int file_index, const struct textfile *
 	const char *rel = ix->walk->files[file_index].rel;
 	if (ix->includes && ix->included && ix->included[file_index])
 		cs.recording = summary_new();
+	const int *forced = NULL;
+	size_t nforced = ix->db ? compile_db_forced_includes(ix->db, file_index, &forced) : 0;
+	for (size_t i = 0; i < nforced; i++)   /* -include config.h comes before the first line */
+		process_include(&cs, forced[i]);
 	c_scan_source(&cs, tf->data, tf->len, rel);
 	if (cs.recording)
 		publish_summary(&cs, file_index);

@@ -29,6 +29,12 @@ struct def_sites {
 	size_t nbuild, build_cap;
 };
 
+/* Walk indexes. */
+struct file_list {
+	int *v;
+	size_t len, cap;
+};
+
 /* How the build files refer to a source file name. */
 enum { REF_UNGATED = 1, REF_GATED = 2 };
 
@@ -42,6 +48,7 @@ struct tree_index {
 	size_t ninclude_dirs, include_cap;
 	int has_build_files;
 	char *included;                   /* [file]: some #include names it */
+	struct file_list *includers;      /* [file]: the tree files that #include it */
 	struct include_cache *includes;   /* header summaries, shared by workers */
 	/* x86 directories the build picks by architecture (arch/$(ARCH)/), and
 	 * whether the target has its twin (stubgen/arch_dirs.h) */
@@ -128,6 +135,10 @@ struct tree_scan {
 	struct arch_dirs *arch;      /* ix.arch */
 };
 int tree_scan_run(struct tree_scan *ts, const struct knowledge *k, const char *root, int jobs);
+/* The same with a compile database (NULL: <root>/compile_commands.json if
+ * there is one), whose flags decide the macros of the files it lists. */
+int tree_scan_run_db(struct tree_scan *ts, const struct knowledge *k, const char *root, int jobs,
+		     const char *compile_commands);
 void tree_scan_free(struct tree_scan *ts);
 
 /* Front ends. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "c_lex.h"
+#include "compile_db.h"
 #include "scan.h"
 
 void emit(struct emitter *em, const char *rule, enum severity sev, int line, int col,
@@ -92,8 +93,14 @@ static void note_included(struct tree_index *ix, int file_index, const char *p, 
 		return;
 	const char *from = ix->walk->files[file_index].rel;
 	int idx = index_resolve_include(ix, from, s, (size_t)(p - s), close == '>');
-	if (idx >= 0)
-		ix->included[idx] = 1;
+	if (idx < 0 || idx == file_index)
+		return;
+	ix->included[idx] = 1;
+	struct file_list *l = &ix->includers[idx];
+	if (l->len && l->v[l->len - 1] == file_index)
+		return;
+	GROW(l->v, l->len, l->cap);
+	l->v[l->len++] = file_index;
 }
 
 /* The name after `#ifndef` / `#if !defined(`: a possible include guard. */
@@ -211,14 +218,25 @@ static int file_lang(const struct tree_index *ix, int file_index)
 	return ix->walk->files[file_index].kind == FK_ASM_CPP ? BM_LANG_ASM : BM_LANG_C;
 }
 
+/* The compile database is exact for the files it lists, except where the
+ * build files set a macro by architecture: the database records one
+ * build (usually the x86 one), the build files say what the target's
+ * build passes instead. */
 int index_build_macro(const struct tree_index *ix, int file_index, const char *name, size_t n,
 		      struct macro_decision *d)
 {
 	const struct def_sites *ds = strmap_value(&ix->defs, name, n);
-	if (!ds || !ds->nbuild)
-		return 0;
-	return build_defines_decide(&ix->build_defines, ds->build, ds->nbuild, file_lang(ix, file_index),
-				    ds->overridden, d);
+	int by_files = ds && ds->nbuild &&
+		       build_defines_decide(&ix->build_defines, ds->build, ds->nbuild, file_lang(ix, file_index),
+					    ds->overridden, d);
+	if (by_files && d->arch && d->state != TRI_UNKNOWN)
+		return 1;
+	struct macro_decision db;
+	if (ix->db && compile_db_decide(ix->db, file_index, name, n, &db)) {
+		*d = db;
+		return 1;
+	}
+	return by_files;
 }
 
 void index_add_include_dir(struct tree_index *ix, const char *dir, size_t n)
@@ -323,6 +341,7 @@ void index_init(struct tree_index *ix, const struct knowledge *k, const struct w
 	}
 	index_add_include_dir(ix, "include", 7);
 	ix->included = xcalloc(w->len ? w->len : 1, 1);
+	ix->includers = xcalloc(w->len ? w->len : 1, sizeof *ix->includers);
 }
 
 static void free_def_sites(void *p)
@@ -338,6 +357,10 @@ static void free_def_sites(void *p)
 void index_free(struct tree_index *ix)
 {
 	free(ix->included);
+	for (size_t i = 0; ix->includers && i < ix->walk->len; i++)
+		free(ix->includers[i].v);
+	free(ix->includers);
+	compile_db_free(ix->db);
 	strmap_free(&ix->files, NULL);
 	strmap_free(&ix->defs, free_def_sites);
 	build_defines_free(&ix->build_defines);
