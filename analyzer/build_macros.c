@@ -29,9 +29,45 @@ void build_defines_free(struct build_defines *bd)
 		free(bd->items[i].value);
 		free(bd->items[i].origin);
 		free(bd->items[i].why_unknown);
+		free(bd->items[i].scope);
 	}
 	free(bd->items);
 	memset(bd, 0, sizeof *bd);
+}
+
+void build_define_scope(struct build_define *r, int file)
+{
+	for (size_t i = 0; i < r->nscope; i++)
+		if (r->scope[i] == file)
+			return;
+	GROW(r->scope, r->nscope, r->scope_cap);
+	r->scope[r->nscope++] = file;
+}
+
+static int in_scope(const struct build_define *r, int file)
+{
+	for (size_t i = 0; i < r->nscope; i++)
+		if (r->scope[i] == file)
+			return 1;
+	return 0;
+}
+
+enum reach_of_record { APPLIES, DOES_NOT_APPLY, MAY_APPLY };
+
+/* Is a record for this file? A header is when it is for every
+ * translation unit that includes it. */
+static enum reach_of_record applies_to(const struct build_define *r, const struct bm_file *f)
+{
+	if (!r->nscope || in_scope(r, f->file))
+		return APPLIES;
+	size_t in = 0;
+	for (size_t i = 0; i < f->nroots; i++)
+		in += in_scope(r, f->roots[i]);
+	if (in && in == f->nroots && f->roots_complete)
+		return APPLIES;
+	if (in)
+		return MAY_APPLY;
+	return r->scope_leaks ? MAY_APPLY : DOES_NOT_APPLY;
 }
 
 static int same_effect(const struct build_define *a, const struct build_define *b)
@@ -56,23 +92,28 @@ static void set_unknown(struct macro_decision *d, const struct build_define *r, 
  * archport cannot decide, or only to other compiles, make the name
  * unknown; so do two that disagree. Records under conditions false for the
  * target do not count; when every record is such, the name is not defined. */
-int build_defines_decide(const struct build_defines *bd, const size_t *recs, size_t nrecs, int lang,
-			 const char *conflict, struct macro_decision *d)
+int build_defines_decide(const struct build_defines *bd, const size_t *recs, size_t nrecs,
+			 const struct bm_file *file, const char *conflict, struct macro_decision *d)
 {
 	memset(d, 0, sizeof *d);
 	if (!nrecs)
 		return 0;
 	const struct build_define *taken = NULL;
-	int all_arch = 1;
+	int all_arch = 1, lang = file->lang;
 	d->state = TRI_FALSE;
 	d->origin = bd->items[recs[0]].origin;
 	for (size_t i = 0; i < nrecs; i++) {
 		const struct build_define *r = &bd->items[recs[i]];
-		if (r->when == TRI_FALSE) {
-			all_arch &= r->arch;
+		enum reach_of_record a = applies_to(r, file);
+		if (r->when == TRI_FALSE || a == DOES_NOT_APPLY) {
+			all_arch &= r->when == TRI_FALSE && r->arch;
+			d->other_files |= a == DOES_NOT_APPLY;
 			continue;
 		}
-		if (!(r->lang & lang))
+		if (a == MAY_APPLY)
+			set_unknown(d, r, r->scope_leaks ? "for one CMake target, and the targets that link it"
+							 : "for some of the files that include this header and not for others");
+		else if (!(r->lang & lang))
 			set_unknown(d, r, lang == BM_LANG_ASM ? "for C compiles, which may or may not include this file's"
 							      : "for assembler compiles only, as far as archport can tell");
 		else if (r->when == TRI_UNKNOWN)
@@ -116,6 +157,8 @@ char *macro_decision_text(const char *name, size_t n, const struct macro_decisio
 			return xasprintf("%.*s is not defined by %s", len, name, d->origin);
 		if (d->by_undef)
 			return xasprintf("%.*s is undefined by %s", len, name, d->origin);
+		if (d->other_files && !d->arch)
+			return xasprintf("%.*s is set only for other files (%s)", len, name, d->origin);
 		return xasprintf("%.*s is set only for other %s (%s)", len, name,
 				 d->arch ? "architectures" : "systems or builds", d->origin);
 	}

@@ -25,6 +25,21 @@ struct build_define {
 	int lang;             /* BM_LANG_*: the compiles that get it */
 	char *origin;         /* "Makefile:12 (-DLINUX)" */
 	char *why_unknown;    /* when UNKNOWN: why, for messages */
+	/* only for these sources (walk indexes): the recipe of one make
+	 * target, the sources of one CMake target; none: every file */
+	int *scope;
+	size_t nscope, scope_cap;
+	int scope_leaks;      /* PUBLIC/INTERFACE: targets that link it get it too */
+};
+
+/* The file a decision is for: a translation unit, or a header with the
+ * translation units that include it. */
+struct bm_file {
+	int file;             /* walk index */
+	int lang;             /* BM_LANG_* */
+	const int *roots;     /* a header's translation units (NULL: none known) */
+	size_t nroots;
+	int roots_complete;   /* no includer on the way up was left out */
 };
 
 /* What the build says about one macro name in one file. */
@@ -36,6 +51,7 @@ struct macro_decision {
 	const char *why_unknown;  /* when UNKNOWN */
 	int from_database;        /* decided by a compile database entry */
 	int by_undef;             /* FALSE because of a -U */
+	int other_files;          /* FALSE: set only for other files */
 };
 
 struct build_defines {
@@ -49,12 +65,14 @@ size_t build_defines_add(struct build_defines *bd, const char *name, size_t n, c
 			 const char *why_unknown);
 void build_defines_free(struct build_defines *bd);
 
-/* The decision over the records of one name (indexes into bd) for a file
- * of language `lang`: 0 when there are none. `conflict` names a tree
- * #define/#undef that may override the build (NULL when none); the
- * decision is then unknown. */
-int build_defines_decide(const struct build_defines *bd, const size_t *recs, size_t nrecs, int lang,
-			 const char *conflict, struct macro_decision *d);
+/* Adds a walk index to a record's scope. */
+void build_define_scope(struct build_define *r, int file);
+
+/* The decision over the records of one name (indexes into bd) for a file:
+ * 0 when there are none. `conflict` names a tree #define/#undef that may
+ * override the build (NULL when none); the decision is then unknown. */
+int build_defines_decide(const struct build_defines *bd, const size_t *recs, size_t nrecs,
+			 const struct bm_file *file, const char *conflict, struct macro_decision *d);
 
 /* A sentence for messages: "LINUX is defined by Makefile:12 (-DLINUX)". */
 char *macro_decision_text(const char *name, size_t n, const struct macro_decision *d);

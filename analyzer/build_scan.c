@@ -42,6 +42,19 @@ struct var_ref {
 	int lang;              /* for a recipe */
 };
 
+/* A CMake target and the tree files of its sources. */
+struct cmake_target {
+	char *name;
+	struct file_list files;
+};
+
+/* A target_compile_definitions record, scoped once the file is read. */
+struct target_define {
+	size_t rec;
+	char *target;
+	int leaks;
+};
+
 struct make_var {
 	char *name;
 	int reached;           /* some compile gets its value */
@@ -50,7 +63,7 @@ struct make_var {
 };
 
 /* How a line's -D flags reach the compiler. */
-enum carrier { CK_NONE, CK_VAR, CK_COMPILE, CK_TARGET_VAR, CK_RECIPE_OTHER, CK_CMAKE_TARGET };
+enum carrier { CK_NONE, CK_VAR, CK_COMPILE, CK_TARGET_VAR, CK_RECIPE_OTHER, CK_CMAKE_TARGET, CK_TARGET_SOURCES };
 
 struct line_ctx {
 	enum carrier kind;
@@ -76,10 +89,17 @@ struct build_scan {
 	enum rule_kind rule;
 	enum tri rule_when;          /* RK_OS: is the rule's system the target's? */
 	int rule_lang;
+	int rule_source;             /* RK_OTHER: the tree source it compiles, or -1 */
 	/* CMake: the command whose arguments continue on this line */
 	char cmake_cmd[40];
 	int cmake_depth, cmake_args;
 	struct line_ctx cmake_ctx;   /* of the command still open */
+	char cmake_target[128];      /* its target (target_*, add_library, ...) */
+	int cmake_leaks;             /* a PUBLIC or INTERFACE keyword came before */
+	struct cmake_target *targets;
+	size_t ntargets, targets_cap;
+	struct target_define *tdefs;
+	size_t ntdefs, tdefs_cap;
 	struct line_ctx line;        /* of the last line, for its continuations */
 	int continues;               /* the last line ended with a backslash */
 	/* the index pass: defines whose reach waits for the variable flow */
@@ -600,17 +620,73 @@ static void note_define(struct build_scan *bs, const struct line_ctx *lc, const 
 	char *origin = xasprintf("%s:%d (%.*s)", bs->file->rel, lc->line, (int)wn, word);
 	enum tri when = lc->reach;
 	const char *why = lc->reach == TRI_UNKNOWN ? "under a build condition archport cannot decide" : NULL;
-	if (lc->kind != CK_VAR && lc->kind != CK_COMPILE && when != TRI_FALSE) {
+	/* the recipe of `x.o: x.c` compiles x.c alone */
+	int one_source = lc->kind == CK_RECIPE_OTHER && bs->rule_source >= 0;
+	int decidable = lc->kind == CK_VAR || lc->kind == CK_COMPILE || lc->kind == CK_CMAKE_TARGET || one_source;
+	if (!decidable && when != TRI_FALSE) {
 		when = TRI_UNKNOWN;
 		why = carrier_unknown(lc->kind);
 	}
+	int lang = lc->kind == CK_COMPILE ? lc->lang : BM_LANG_ALL;
 	size_t rec = index_add_build_define(bs->wix, def, e, undef ? NULL : value, value ? vn : 0, undef, when,
-					    line_under_arch(bs), lc->kind == CK_COMPILE ? lc->lang : BM_LANG_ALL,
-					    origin, why);
+					    line_under_arch(bs), lang, origin, why);
 	free(origin);
+	if (one_source)
+		build_define_scope(&bs->wix->build_defines.items[rec], bs->rule_source);
 	if (lc->kind == CK_VAR) {
 		GROW(bs->carried, bs->ncarried, bs->carried_cap);
 		bs->carried[bs->ncarried++] = (struct carried_define){ rec, lc->var, lc->reach };
+	} else if (lc->kind == CK_CMAKE_TARGET) {
+		GROW(bs->tdefs, bs->ntdefs, bs->tdefs_cap);
+		bs->tdefs[bs->ntdefs++] = (struct target_define){ rec, xstrdup(bs->cmake_target), bs->cmake_leaks };
+	}
+}
+
+/* The tree file a build file names (relative to its directory), or -1. */
+static int build_file_source(const struct build_scan *bs, const char *w, size_t n)
+{
+	return is_source_name(w, n) && !memchr(w, '$', n) ? index_resolve_include(bs->ix, bs->file->rel, w, n, 0)
+							     : -1;
+}
+
+static struct cmake_target *cmake_target_named(struct build_scan *bs, const char *name, int create)
+{
+	for (size_t i = 0; i < bs->ntargets; i++)
+		if (!strcmp(bs->targets[i].name, name))
+			return &bs->targets[i];
+	if (!create)
+		return NULL;
+	GROW(bs->targets, bs->ntargets, bs->targets_cap);
+	struct cmake_target *t = &bs->targets[bs->ntargets++];
+	memset(t, 0, sizeof *t);
+	t->name = xstrdup(name);
+	return t;
+}
+
+static void add_target_source(struct build_scan *bs, int file)
+{
+	struct cmake_target *t = cmake_target_named(bs, bs->cmake_target, 1);
+	GROW(t->files.v, t->files.len, t->files.cap);
+	t->files.v[t->files.len++] = file;
+}
+
+/* target_compile_definitions(t ...) reaches the sources of t (and, when
+ * PUBLIC, what links t: unknown there). */
+static void scope_target_defines(struct build_scan *bs)
+{
+	for (size_t i = 0; i < bs->ntdefs; i++) {
+		const struct target_define *td = &bs->tdefs[i];
+		struct build_define *r = &bs->wix->build_defines.items[td->rec];
+		const struct cmake_target *t = cmake_target_named(bs, td->target, 0);
+		if (r->when != TRI_FALSE && (!t || !t->files.len)) {
+			r->when = TRI_UNKNOWN;
+			free(r->why_unknown);
+			r->why_unknown = xasprintf("for CMake target `%s`, whose sources archport does not see", td->target);
+			continue;
+		}
+		for (size_t k = 0; t && k < t->files.len; k++)
+			build_define_scope(r, t->files.v[k]);
+		r->scope_leaks = td->leaks;
 	}
 }
 
@@ -659,6 +735,7 @@ static void propagate_reach(struct build_scan *bs)
 static void finish_defines(struct build_scan *bs)
 {
 	propagate_reach(bs);
+	scope_target_defines(bs);
 	for (size_t i = 0; i < bs->ncarried; i++) {
 		const struct carried_define *c = &bs->carried[i];
 		const struct make_var *v = &bs->vars[c->var];
@@ -681,6 +758,17 @@ static void finish_defines(struct build_scan *bs)
 
 static void free_flow(struct build_scan *bs)
 {
+	for (size_t i = 0; i < bs->ntargets; i++) {
+		free(bs->targets[i].name);
+		free(bs->targets[i].files.v);
+	}
+	free(bs->targets);
+	for (size_t i = 0; i < bs->ntdefs; i++)
+		free(bs->tdefs[i].target);
+	free(bs->tdefs);
+	bs->targets = NULL;
+	bs->tdefs = NULL;
+	bs->ntargets = bs->ntdefs = 0;
 	for (size_t i = 0; i < bs->nvars; i++)
 		free(bs->vars[i].name);
 	free(bs->vars);
@@ -697,6 +785,11 @@ static void index_word(struct build_scan *bs, const struct line_ctx *lc, int arg
 		       const char *prev, size_t pn, enum tri r)
 {
 	struct tree_index *ix = bs->wix;
+	if (word_is(w, n, "PUBLIC") || word_is(w, n, "INTERFACE") || word_is(w, n, "PRIVATE"))
+		bs->cmake_leaks = !word_is(w, n, "PRIVATE");
+	int source;
+	if (lc->kind == CK_TARGET_SOURCES && arg >= 2 && (source = build_file_source(bs, w, n)) >= 0)
+		add_target_source(bs, source);
 	int flag_d = n > 2 && w[0] == '-' && (w[1] == 'D' || w[1] == 'U');
 	int after_d = pn == 2 && prev[0] == '-' && (prev[1] == 'D' || prev[1] == 'U');
 	if (flag_d || after_d) {
@@ -830,6 +923,7 @@ static int target_os(const char *w, size_t n)
 static void make_rule_header(struct build_scan *bs, const char *s, size_t n, const char *colon)
 {
 	const char *pct = NULL;
+	bs->rule_source = -1;
 	for (const char *q = s; q + 1 < s + n; q++)
 		if (q[0] == '%' && q[1] == '.' && q > colon)
 			pct = q + 2;
@@ -859,6 +953,15 @@ static void make_rule_header(struct build_scan *bs, const char *s, size_t n, con
 		plain |= os == 0;
 	}
 	bs->rule = plain || !(linux_seen || other_seen) ? RK_OTHER : RK_OS;
+	bs->rule_source = -1;
+	for (const char *q = colon + 1; bs->rule == RK_OTHER && q < s + n && bs->rule_source < 0;) {
+		while (q < s + n && isspace((unsigned char)*q))
+			q++;
+		const char *w = q;
+		while (q < s + n && !isspace((unsigned char)*q))
+			q++;
+		bs->rule_source = build_file_source(bs, w, (size_t)(q - w));
+	}
 	bs->rule_when = linux_seen && other_seen ? TRI_UNKNOWN : linux_seen ? TRI_TRUE : TRI_FALSE;
 }
 
@@ -936,6 +1039,9 @@ static void cmake_command_ctx(struct build_scan *bs, const char *s, size_t n, st
 	const char *cmd = bs->cmake_cmd, *a;
 	size_t an;
 	memset(lc, 0, sizeof *lc);
+	bs->cmake_leaks = 0;
+	an = cmake_arg(s, n, 0, &a);
+	snprintf(bs->cmake_target, sizeof bs->cmake_target, "%.*s", (int)(an < 127 ? an : 127), an ? a : "");
 	if (!strcasecmp(cmd, "add_definitions") || !strcasecmp(cmd, "add_compile_options")) {
 		lc->kind = CK_COMPILE;
 	} else if (!strcasecmp(cmd, "add_compile_definitions")) {
@@ -946,6 +1052,9 @@ static void cmake_command_ctx(struct build_scan *bs, const char *s, size_t n, st
 		lc->kind = CK_CMAKE_TARGET;
 		lc->bare_defs = !strcasecmp(cmd, "target_compile_definitions");
 		lc->first_arg = 2;
+	} else if (!strcasecmp(cmd, "add_library") || !strcasecmp(cmd, "add_executable") ||
+		   !strcasecmp(cmd, "target_sources")) {
+		lc->kind = CK_TARGET_SOURCES;
 	} else if (!strcasecmp(cmd, "set") && (an = cmake_arg(s, n, 0, &a)) > 0) {
 		lc->kind = CK_VAR;
 		lc->var = var_id(bs, a, an);

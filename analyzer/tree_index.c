@@ -222,13 +222,69 @@ static int file_lang(const struct tree_index *ix, int file_index)
  * build files set a macro by architecture: the database records one
  * build (usually the x86 one), the build files say what the target's
  * build passes instead. */
+/* More files than this between a header and its translation units: the
+ * header is taken as included from anywhere. */
+#define MAX_ROOT_SEARCH 1024
+
+/* The translation units (non-header files) whose #includes reach a
+ * header; *complete is 0 when a header nothing includes (public API) was
+ * on the way, or the search gave up. Returns the count (caller frees). */
+static size_t tu_roots(const struct tree_index *ix, int header, int **out, int *complete)
+{
+	size_t n = ix->walk->len, head = 0, tail = 0, len = 0, cap = 0;
+	char *seen = xcalloc(n ? n : 1, 1);
+	int *queue = xcalloc(n ? n : 1, sizeof *queue), *roots = NULL;
+	*complete = 1;
+	queue[tail++] = header;
+	seen[header] = 1;
+	while (head < tail) {
+		int at = queue[head++];
+		if (!path_is_header(ix->walk->files[at].rel)) {
+			GROW(roots, len, cap);
+			roots[len++] = at;
+			continue;
+		}
+		const struct file_list *up = &ix->includers[at];
+		if (!up->len || tail > MAX_ROOT_SEARCH)
+			*complete = 0;
+		for (size_t i = 0; i < up->len && tail <= MAX_ROOT_SEARCH; i++)
+			if (!seen[up->v[i]]) {
+				seen[up->v[i]] = 1;
+				queue[tail++] = up->v[i];
+			}
+	}
+	free(seen);
+	free(queue);
+	*out = roots;
+	return len;
+}
+
+static int any_scoped(const struct tree_index *ix, const struct def_sites *ds)
+{
+	for (size_t i = 0; i < ds->nbuild; i++)
+		if (ix->build_defines.items[ds->build[i]].nscope)
+			return 1;
+	return 0;
+}
+
+static int decide_by_build_files(const struct tree_index *ix, int file_index, const struct def_sites *ds,
+				 struct macro_decision *d)
+{
+	struct bm_file f = { file_index, file_lang(ix, file_index), NULL, 0, 1 };
+	int *roots = NULL;
+	if (any_scoped(ix, ds) && path_is_header(ix->walk->files[file_index].rel))
+		f.nroots = tu_roots(ix, file_index, &roots, &f.roots_complete);
+	f.roots = roots;
+	int r = build_defines_decide(&ix->build_defines, ds->build, ds->nbuild, &f, ds->overridden, d);
+	free(roots);
+	return r;
+}
+
 int index_build_macro(const struct tree_index *ix, int file_index, const char *name, size_t n,
 		      struct macro_decision *d)
 {
 	const struct def_sites *ds = strmap_value(&ix->defs, name, n);
-	int by_files = ds && ds->nbuild &&
-		       build_defines_decide(&ix->build_defines, ds->build, ds->nbuild, file_lang(ix, file_index),
-					    ds->overridden, d);
+	int by_files = ds && ds->nbuild && decide_by_build_files(ix, file_index, ds, d);
 	if (by_files && d->arch && d->state != TRI_UNKNOWN)
 		return 1;
 	struct macro_decision db;

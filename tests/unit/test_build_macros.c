@@ -151,8 +151,11 @@ START_TEST(makefile_recipes_and_per_system_targets)
 		  "\t$(MAKE) CFLAGS=\"-O0 -DLINUX_BUILD\" all\n"
 		  "darwin freebsd:\n"
 		  "\t$(MAKE) CFLAGS=\"-DBSD_BUILD\" all\n"
-		  "special.o: special.c\n"
-		  "\t$(CC) -DONLY_SPECIAL -c special.c\n");
+		  "special.o: special.c special.h\n"
+		  "\t$(CC) -DONLY_SPECIAL -c special.c\n"
+		  "generated.o: generated.c\n"
+		  "\t$(CC) -DONLY_GENERATED -c generated.c\n");
+	tree_file(&x.t, "special.c", "int s;\n");
 	index_tree(&x, A64);
 	const struct build_define *r = record(&x, "IN_PATTERN");
 	ck_assert_int_eq(r->when, TRI_TRUE);
@@ -160,7 +163,12 @@ START_TEST(makefile_recipes_and_per_system_targets)
 	ck_assert_int_eq(record(&x, "VIA_RECIPE")->when, TRI_TRUE);
 	ck_assert_int_eq(record(&x, "LINUX_BUILD")->when, TRI_TRUE);
 	ck_assert_int_eq(record(&x, "BSD_BUILD")->when, TRI_FALSE);
-	ck_assert_int_eq(record(&x, "ONLY_SPECIAL")->when, TRI_UNKNOWN);
+	r = record(&x, "ONLY_SPECIAL");
+	ck_assert_int_eq(r->when, TRI_TRUE);
+	ck_assert_int_eq((int)r->nscope, 1);
+	ck_assert_int_eq(r->scope[0], file_of(&x, "special.c"));
+	/* a source the tree does not have (made by the build): unknown */
+	ck_assert_int_eq(record(&x, "ONLY_GENERATED")->when, TRI_UNKNOWN);
 	indexed_free(&x);
 }
 END_TEST
@@ -187,7 +195,9 @@ START_TEST(cmake_definitions)
 		  "endif()\n"
 		  "set(CMAKE_C_FLAGS \"${CMAKE_C_FLAGS} -DCM_FLAGS\")\n"
 		  "add_library(p STATIC p.c)\n"
-		  "target_compile_definitions(p PRIVATE CM_TARGET)\n");
+		  "target_compile_definitions(p PRIVATE CM_TARGET)\n"
+		  "target_compile_definitions(p PUBLIC CM_PUBLIC)\n"
+		  "target_compile_definitions(imported INTERFACE CM_NO_SOURCES)\n");
 	tree_file(&x.t, "p.c", "int p;\n");
 	index_tree(&x, A64);
 	ck_assert_int_eq(record(&x, "CM_ADD")->when, TRI_TRUE);
@@ -199,7 +209,14 @@ START_TEST(cmake_definitions)
 	ck_assert_int_eq(record(&x, "CM_LINUX")->when, TRI_TRUE);
 	ck_assert_int_eq(record(&x, "CM_X86")->when, TRI_FALSE);
 	ck_assert_int_eq(record(&x, "CM_FLAGS")->when, TRI_TRUE);
-	ck_assert_int_eq(record(&x, "CM_TARGET")->when, TRI_UNKNOWN);
+	const struct build_define *r = record(&x, "CM_TARGET");
+	ck_assert_int_eq(r->when, TRI_TRUE);
+	ck_assert_int_eq((int)r->nscope, 1);
+	ck_assert_int_eq(r->scope[0], file_of(&x, "p.c"));
+	ck_assert_int_eq(r->scope_leaks, 0);
+	r = record(&x, "CM_PUBLIC");
+	ck_assert_int_eq(r->scope_leaks, 1);
+	ck_assert_int_eq(record(&x, "CM_NO_SOURCES")->when, TRI_UNKNOWN);
 	ck_assert_ptr_null(strmap_value(&x.ts.ix.defs, "PRIVATE", 7));
 	ck_assert_ptr_null(strmap_value(&x.ts.ix.defs, "p", 1));
 	indexed_free(&x);
@@ -215,49 +232,51 @@ static size_t add(struct build_defines *bd, const char *name, const char *value,
 				 "Makefile:1 (-DX)", NULL);
 }
 
+static const struct bm_file c_file = { 0, BM_LANG_C, NULL, 0, 1 }, asm_file = { 0, BM_LANG_ASM, NULL, 0, 1 };
+
 START_TEST(decision_over_records)
 {
 	struct build_defines bd = {0};
 	struct macro_decision d;
 	size_t recs[3] = { 0, 0, 0 };
-	ck_assert_int_eq(build_defines_decide(&bd, recs, 0, BM_LANG_C, NULL, &d), 0);
+	ck_assert_int_eq(build_defines_decide(&bd, recs, 0, &c_file, NULL, &d), 0);
 
 	recs[0] = add(&bd, "X", "2", 0, TRI_TRUE, 0, BM_LANG_ALL);
 	recs[1] = add(&bd, "X", "2", 0, TRI_TRUE, 0, BM_LANG_C);
 	recs[2] = add(&bd, "X", "9", 0, TRI_FALSE, 1, BM_LANG_ALL);   /* the x86 build's other value */
-	ck_assert_int_eq(build_defines_decide(&bd, recs, 3, BM_LANG_C, NULL, &d), 1);
+	ck_assert_int_eq(build_defines_decide(&bd, recs, 3, &c_file, NULL, &d), 1);
 	ck_assert_int_eq(d.state, TRI_TRUE);
 	ck_assert_str_eq(d.body, "2");
 	/* an .S file does not get CFLAGS from make's rules */
-	build_defines_decide(&bd, recs, 3, BM_LANG_ASM, NULL, &d);
+	build_defines_decide(&bd, recs, 3, &asm_file, NULL, &d);
 	ck_assert_int_eq(d.state, TRI_UNKNOWN);
 	/* a tree file that #defines it too */
-	build_defines_decide(&bd, recs, 2, BM_LANG_C, "but config.h #defines it too", &d);
+	build_defines_decide(&bd, recs, 2, &c_file, "but config.h #defines it too", &d);
 	ck_assert_int_eq(d.state, TRI_UNKNOWN);
 	char *text = macro_decision_text("X", 1, &d);
 	ck_assert_str_eq(text, "X is set by Makefile:1 (-DX) but config.h #defines it too");
 	free(text);
 
 	recs[1] = add(&bd, "X", "3", 0, TRI_TRUE, 0, BM_LANG_ALL);   /* two values */
-	build_defines_decide(&bd, recs, 2, BM_LANG_C, NULL, &d);
+	build_defines_decide(&bd, recs, 2, &c_file, NULL, &d);
 	ck_assert_int_eq(d.state, TRI_UNKNOWN);
 
 	recs[0] = add(&bd, "Y", "1", 0, TRI_FALSE, 1, BM_LANG_ALL);
-	build_defines_decide(&bd, recs, 1, BM_LANG_C, NULL, &d);
+	build_defines_decide(&bd, recs, 1, &c_file, NULL, &d);
 	ck_assert_int_eq(d.state, TRI_FALSE);
 	ck_assert_int_eq(d.arch, 1);
 	text = macro_decision_text("Y", 1, &d);
 	ck_assert_str_eq(text, "Y is set only for other architectures (Makefile:1 (-DX))");
 	free(text);
 	/* only for other architectures, but a tree file defines it: the tree decides */
-	ck_assert_int_eq(build_defines_decide(&bd, recs, 1, BM_LANG_C, "but a.h #defines it too", &d), 0);
+	ck_assert_int_eq(build_defines_decide(&bd, recs, 1, &c_file, "but a.h #defines it too", &d), 0);
 
 	recs[0] = add(&bd, "Z", NULL, 1, TRI_TRUE, 0, BM_LANG_ALL);
-	build_defines_decide(&bd, recs, 1, BM_LANG_C, NULL, &d);
+	build_defines_decide(&bd, recs, 1, &c_file, NULL, &d);
 	ck_assert_int_eq(d.state, TRI_FALSE);
 	ck_assert_int_eq(d.by_undef, 1);
 	recs[1] = add(&bd, "Z", NULL, 0, TRI_UNKNOWN, 0, BM_LANG_ALL);
-	build_defines_decide(&bd, recs, 2, BM_LANG_C, NULL, &d);
+	build_defines_decide(&bd, recs, 2, &c_file, NULL, &d);
 	ck_assert_int_eq(d.state, TRI_UNKNOWN);
 	build_defines_free(&bd);
 }
@@ -351,6 +370,34 @@ START_TEST(macro_set_only_for_x86_gates_its_code)
 		      r.listing);
 	scan_result_free(&r);
 	tree_cleanup(&t);
+}
+END_TEST
+
+START_TEST(define_for_one_source_file)
+{
+	struct indexed x;
+	tree_init(&x.t);
+	tree_file(&x.t, "Makefile",
+		  "CFLAGS = -O2\n"
+		  "all: kern.o dispatch.o\n"
+		  "dispatch.o: dispatch.c kern.h\n"
+		  "\t$(CC) -c $(CFLAGS) -DKERN_CPU_DISPATCH $< -o $@\n");
+	static const char body[] = "#ifdef KERN_CPU_DISPATCH\nvoid %s(void) { __asm__ volatile(\"cpuid\"); }\n#endif\n";
+	char text[256];
+	snprintf(text, sizeof text, "#include \"dispatch.h\"\n#include \"kern.h\"\n%s", body);
+	tree_file(&x.t, "dispatch.c", text);
+	tree_file(&x.t, "kern.c", "#include \"kern.h\"\n#ifdef KERN_CPU_DISPATCH\nvoid k(void) { __asm__ volatile(\"cpuid\"); }\n#endif\n");
+	tree_file(&x.t, "dispatch.h", "#ifdef KERN_CPU_DISPATCH\nstatic inline void d(void) { __asm__ volatile(\"pause\"); }\n#endif\n");
+	tree_file(&x.t, "kern.h", "#ifdef KERN_CPU_DISPATCH\nstatic inline void h(void) { __asm__ volatile(\"pause\"); }\n#endif\n");
+	index_tree(&x, A64);
+	ck_assert_ptr_nonnull(finding_in(&x, "dispatch.c", "c/asm-x86", SEV_ERROR, 4));
+	const struct finding *f = finding_in(&x, "kern.c", "c/gated-x86", SEV_NOTE, 3);
+	ck_assert_msg(f && strstr(f->message, "KERN_CPU_DISPATCH is set only for other files"), "%s",
+		      f ? f->message : "no note");
+	/* a header only the one file includes gets its flag; one both include does not know */
+	ck_assert_ptr_nonnull(finding_in(&x, "dispatch.h", "c/asm-x86", SEV_ERROR, 2));
+	ck_assert_ptr_nonnull(finding_in(&x, "kern.h", "c/asm-x86", SEV_WARNING, 2));
+	indexed_free(&x);
 }
 END_TEST
 
@@ -480,6 +527,7 @@ Suite *build_macros_suite(void)
 	tcase_add_test(tc, error_under_a_macro_the_build_defines);
 	tcase_add_test(tc, a_tree_undef_keeps_it_undecided);
 	tcase_add_test(tc, macro_set_only_for_x86_gates_its_code);
+	tcase_add_test(tc, define_for_one_source_file);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("compile-database");
 	tcase_add_test(tc, shell_words);
