@@ -258,14 +258,141 @@ static int negated(const char *kw, const char *s, size_t n)
 	return neg;
 }
 
+/* ---- CMake if(): NOT, AND, OR over the platform variables ---- */
+
+struct cmake_expr {
+	const char *p, *end;
+	int decided;    /* a platform test decided some part */
+};
+
+/* The next token: "(", ")", or a word without its quotes. */
+static size_t cm_token(struct cmake_expr *e, const char **w)
+{
+	while (e->p < e->end && isspace((unsigned char)*e->p))
+		e->p++;
+	if (e->p >= e->end)
+		return 0;
+	*w = e->p;
+	if (*e->p == '(' || *e->p == ')')
+		return (size_t)(++e->p - *w);
+	if (*e->p == '"') {
+		const char *q = memchr(e->p + 1, '"', (size_t)(e->end - e->p - 1));
+		*w = e->p + 1;
+		e->p = q ? q + 1 : e->end;
+		return (size_t)((q ? q : e->end) - *w);
+	}
+	while (e->p < e->end && !isspace((unsigned char)*e->p) && *e->p != '(' && *e->p != ')')
+		e->p++;
+	return (size_t)(e->p - *w);
+}
+
+static size_t cm_peek(struct cmake_expr *e, const char **w)
+{
+	const char *save = e->p;
+	size_t n = cm_token(e, w);
+	e->p = save;
+	return n;
+}
+
+static enum tri cm_or(struct cmake_expr *e, int depth);
+
+static int is_system_name(const char *w, size_t n)
+{
+	return mem_eq(w, n, "CMAKE_SYSTEM_NAME") || mem_eq(w, n, "CMAKE_HOST_SYSTEM_NAME") ||
+	       mem_eq(w, n, "${CMAKE_SYSTEM_NAME}") || mem_eq(w, n, "${CMAKE_HOST_SYSTEM_NAME}");
+}
+
+/* UNIX, APPLE, WIN32, ... or `CMAKE_SYSTEM_NAME STREQUAL "Linux"`. */
+static enum tri cm_atom(struct cmake_expr *e, int depth)
+{
+	const char *w, *op, *rhs;
+	size_t n = cm_token(e, &w);
+	if (!n || depth > 32)
+		return TRI_UNKNOWN;
+	if (mem_eq(w, n, "(")) {
+		enum tri r = cm_or(e, depth + 1);
+		if (cm_peek(e, &op) && *op == ')')
+			cm_token(e, &op);
+		return r;
+	}
+	size_t on = cm_peek(e, &op);
+	if (on && (mem_eq(op, on, "STREQUAL") || mem_eq(op, on, "MATCHES"))) {
+		cm_token(e, &op);
+		size_t rn = cm_token(e, &rhs);
+		if (!is_system_name(w, n) || !rn)
+			return TRI_UNKNOWN;
+		e->decided = 1;
+		if (mem_eq(op, on, "STREQUAL"))
+			return rn == 5 && !strncasecmp(rhs, "Linux", 5) ? TRI_TRUE : TRI_FALSE;
+		return names_target_os(rhs, rn);
+	}
+	int os = classify_os(w, n);
+	if (!os || memchr(w, '$', n))
+		return TRI_UNKNOWN;
+	e->decided = 1;
+	return os > 0 ? TRI_TRUE : TRI_FALSE;
+}
+
+static enum tri cm_not(struct cmake_expr *e, int depth)
+{
+	const char *w;
+	size_t n = cm_peek(e, &w);
+	if (mem_eq(w, n, "NOT")) {
+		cm_token(e, &w);
+		enum tri r = cm_not(e, depth + 1);
+		return r == TRI_UNKNOWN ? r : r == TRI_TRUE ? TRI_FALSE : TRI_TRUE;
+	}
+	return cm_atom(e, depth);
+}
+
+static enum tri cm_and(struct cmake_expr *e, int depth)
+{
+	enum tri r = cm_not(e, depth);
+	const char *w;
+	size_t n;
+	while ((n = cm_peek(e, &w)) && mem_eq(w, n, "AND")) {
+		cm_token(e, &w);
+		enum tri b = cm_not(e, depth);
+		r = r == TRI_FALSE || b == TRI_FALSE ? TRI_FALSE : r == TRI_TRUE && b == TRI_TRUE ? TRI_TRUE : TRI_UNKNOWN;
+	}
+	return r;
+}
+
+static enum tri cm_or(struct cmake_expr *e, int depth)
+{
+	enum tri r = cm_and(e, depth);
+	const char *w;
+	size_t n;
+	while ((n = cm_peek(e, &w)) && mem_eq(w, n, "OR")) {
+		cm_token(e, &w);
+		enum tri b = cm_and(e, depth);
+		r = r == TRI_TRUE || b == TRI_TRUE ? TRI_TRUE : r == TRI_FALSE && b == TRI_FALSE ? TRI_FALSE : TRI_UNKNOWN;
+	}
+	return r;
+}
+
+/* `if(UNIX AND NOT APPLE)`: TRUE on Linux. UNKNOWN unless a platform
+ * test decides the whole condition. */
+static enum tri cmake_os_condition(const char *s, size_t n)
+{
+	struct cmake_expr e = { s, s + n, 0 };
+	enum tri r = cm_or(&e, 0);
+	return e.decided ? r : TRI_UNKNOWN;
+}
+
 /* The architecture decides a condition that names one; else the system,
  * except in `ifdef`/`ifndef`, which test a make variable of the user's. */
-static enum tri condition_taken(const struct knowledge *k, const char *kw, const char *s, size_t n,
-				int *arch, int *os)
+static enum tri condition_taken(const struct knowledge *k, enum file_kind kind, const char *kw, const char *s,
+				size_t n, int *arch, int *os)
 {
 	enum tri r = names_target(k, s, n);
 	*arch = r != TRI_UNKNOWN;
 	*os = 0;
+	if (r == TRI_UNKNOWN && kind == FK_CMAKE) {
+		r = cmake_os_condition(s, n);
+		*os = r != TRI_UNKNOWN;
+		return r;
+	}
 	if (r == TRI_UNKNOWN && strcmp(kw, "ifdef") && strcmp(kw, "ifndef")) {
 		r = names_target_os(s, n);
 		*os = r != TRI_UNKNOWN;
@@ -411,7 +538,7 @@ static void apply_cond(struct build_scan *bs, enum cond_op op, const char *kw, c
 	int arch = 0, os = 0;
 	enum tri cond = TRI_UNKNOWN;
 	if (op == C_OPEN || op == C_ELSE_IF)
-		cond = condition_taken(bs->ix->k, kw, s, n, &arch, &os);
+		cond = condition_taken(bs->ix->k, bs->file->kind, kw, s, n, &arch, &os);
 	switch (op) {
 	case C_OPEN:
 		/* a `case` subject opens the chain with no arm taken yet */

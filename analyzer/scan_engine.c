@@ -183,7 +183,7 @@ void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *
 	}
 	downgrade_to_notes(r, path_is_header(ix->walk->files[i].rel)
 			      ? "only code gated out for this target includes this header"
-			      : "the build compiles this file only for other architectures");
+			      : "the build compiles this file only for other architectures or systems");
 }
 
 

@@ -194,6 +194,10 @@ START_TEST(cmake_definitions)
 		  "  add_compile_definitions(CM_X86)\n"
 		  "endif()\n"
 		  "set(CMAKE_C_FLAGS \"${CMAKE_C_FLAGS} -DCM_FLAGS\")\n"
+		  "if(UNIX AND NOT APPLE)\n  add_compile_definitions(CM_UNIX_NOT_APPLE)\nendif()\n"
+		  "if(CMAKE_SYSTEM_NAME MATCHES \"Darwin|FreeBSD\")\n  add_compile_definitions(CM_BSDS)\nendif()\n"
+		  "if(USE_FAST AND UNIX)\n  add_compile_definitions(CM_FAST_UNIX)\nendif()\n"
+		  "if(USE_FAST AND (WIN32 OR APPLE))\n  add_compile_definitions(CM_FAST_WIN)\nendif()\n"
 		  "add_library(p STATIC p.c)\n"
 		  "target_compile_definitions(p PRIVATE CM_TARGET)\n"
 		  "target_compile_definitions(p PUBLIC CM_PUBLIC)\n"
@@ -209,6 +213,10 @@ START_TEST(cmake_definitions)
 	ck_assert_int_eq(record(&x, "CM_LINUX")->when, TRI_TRUE);
 	ck_assert_int_eq(record(&x, "CM_X86")->when, TRI_FALSE);
 	ck_assert_int_eq(record(&x, "CM_FLAGS")->when, TRI_TRUE);
+	ck_assert_int_eq(record(&x, "CM_UNIX_NOT_APPLE")->when, TRI_TRUE);
+	ck_assert_int_eq(record(&x, "CM_BSDS")->when, TRI_FALSE);
+	ck_assert_int_eq(record(&x, "CM_FAST_UNIX")->when, TRI_UNKNOWN);
+	ck_assert_int_eq(record(&x, "CM_FAST_WIN")->when, TRI_FALSE);
 	const struct build_define *r = record(&x, "CM_TARGET");
 	ck_assert_int_eq(r->when, TRI_TRUE);
 	ck_assert_int_eq((int)r->nscope, 1);
