@@ -674,11 +674,15 @@ static int var_id(struct build_scan *bs, const char *name, size_t n)
 	struct make_var *v = &bs->vars[bs->nvars];
 	memset(v, 0, sizeof *v);
 	v->name = xstrndup(name, n);
-	/* the flags make's built-in rules and CMake's compile lines pass */
+	/* the flags make's built-in rules, automake's and Kbuild's rules and
+	 * CMake's compile lines pass */
 	static const struct { const char *name; int lang; } compile_vars[] = {
 		{ "CFLAGS", BM_LANG_C }, { "CXXFLAGS", BM_LANG_C }, { "CPPFLAGS", BM_LANG_ALL },
-		{ "ASFLAGS", BM_LANG_ASM }, { "CMAKE_C_FLAGS", BM_LANG_C }, { "CMAKE_CXX_FLAGS", BM_LANG_C },
-		{ "CMAKE_ASM_FLAGS", BM_LANG_ASM } };
+		{ "ASFLAGS", BM_LANG_ASM }, { "AM_CFLAGS", BM_LANG_C }, { "AM_CXXFLAGS", BM_LANG_C },
+		{ "AM_CPPFLAGS", BM_LANG_ALL }, { "AM_CCASFLAGS", BM_LANG_ASM }, { "DEFS", BM_LANG_ALL },
+		{ "ccflags-y", BM_LANG_C }, { "asflags-y", BM_LANG_ASM }, { "EXTRA_CFLAGS", BM_LANG_C },
+		{ "KBUILD_CPPFLAGS", BM_LANG_ALL }, { "KBUILD_CFLAGS", BM_LANG_C },
+		{ "CMAKE_C_FLAGS", BM_LANG_C }, { "CMAKE_CXX_FLAGS", BM_LANG_C }, { "CMAKE_ASM_FLAGS", BM_LANG_ASM } };
 	for (size_t i = 0; i < sizeof compile_vars / sizeof *compile_vars; i++)
 		if (mem_eq(name, n, compile_vars[i].name)) {
 			v->reached = 1;
@@ -1169,7 +1173,8 @@ static void cmake_command_ctx(struct build_scan *bs, const char *s, size_t n, st
 	bs->cmake_leaks = 0;
 	an = cmake_arg(s, n, 0, &a);
 	snprintf(bs->cmake_target, sizeof bs->cmake_target, "%.*s", (int)(an < 127 ? an : 127), an ? a : "");
-	if (!strcasecmp(cmd, "add_definitions") || !strcasecmp(cmd, "add_compile_options")) {
+	if (!strcasecmp(cmd, "add_definitions") || !strcasecmp(cmd, "add_compile_options") ||
+	    !strcmp(cmd, "add_project_arguments") || !strcmp(cmd, "add_global_arguments")) {
 		lc->kind = CK_COMPILE;
 	} else if (!strcasecmp(cmd, "add_compile_definitions")) {
 		lc->kind = CK_COMPILE;
@@ -1233,7 +1238,7 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 		lc = bs->line;
 	else if (bs->file->kind == FK_MAKE)
 		make_line_ctx(bs, s + lead, n - lead, recipe, &lc);
-	else if (bs->file->kind == FK_CMAKE)
+	else if (bs->file->kind == FK_CMAKE || bs->file->kind == FK_MESON)
 		cmake_line_ctx(bs, s + lead, n - lead, &lc);
 	enum tri r = line_reaches_target(bs);
 	bs->unknown_why = " (under a build condition archport cannot decide)";
@@ -1247,7 +1252,7 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 	bs->line = lc;
 	if (indexing)
 		note_refs(bs, &lc, s + lead, n - lead);
-	if (!continued && bs->file->kind != FK_CMAKE)
+	if (!continued && bs->file->kind != FK_CMAKE && bs->file->kind != FK_MESON)
 		bs->cmake_args = 0;
 	process_words(bs, &lc, s + lead, n - lead, line, (int)lead + 1, r, indexing);
 }

@@ -231,6 +231,29 @@ START_TEST(cmake_definitions)
 }
 END_TEST
 
+START_TEST(automake_kbuild_and_meson_flags)
+{
+	struct indexed x;
+	tree_init(&x.t);
+	tree_file(&x.t, "Makefile.am", "AM_CPPFLAGS = -I$(srcdir)/include -DAM_DEF\nlib_LTLIBRARIES = libx.la\n");
+	tree_file(&x.t, "drv/Kbuild", "obj-m += drv.o\nccflags-y += -DKBUILD_DEF\n");
+	tree_file(&x.t, "meson.build",
+		  "project('m', 'c')\n"
+		  "add_project_arguments('-DMESON_DEF', language: 'c')\n"
+		  "if host_machine.system() == 'windows'\n"
+		  "  add_project_arguments('-DMESON_WIN', language: 'c')\n"
+		  "endif\n"
+		  "executable('t', 't.c', c_args: ['-DMESON_ONE_TARGET'])\n");
+	index_tree(&x, A64);
+	ck_assert_int_eq(record(&x, "AM_DEF")->when, TRI_TRUE);
+	ck_assert_int_eq(record(&x, "KBUILD_DEF")->when, TRI_TRUE);
+	ck_assert_int_eq(record(&x, "MESON_DEF")->when, TRI_TRUE);
+	ck_assert_int_eq(record(&x, "MESON_WIN")->when, TRI_FALSE);
+	ck_assert_int_eq(record(&x, "MESON_ONE_TARGET")->when, TRI_UNKNOWN);
+	indexed_free(&x);
+}
+END_TEST
+
 /* ---- the decision over records ---- */
 
 static size_t add(struct build_defines *bd, const char *name, const char *value, int undef, enum tri when,
@@ -529,6 +552,7 @@ Suite *build_macros_suite(void)
 	tcase_add_test(tc, makefile_defines_and_their_conditions);
 	tcase_add_test(tc, makefile_recipes_and_per_system_targets);
 	tcase_add_test(tc, cmake_definitions);
+	tcase_add_test(tc, automake_kbuild_and_meson_flags);
 	tcase_add_test(tc, decision_over_records);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("c-scan");
