@@ -533,6 +533,28 @@ START_TEST(database_given_by_option)
 }
 END_TEST
 
+START_TEST(database_of_the_x86_build_gives_way_to_arch_conditions)
+{
+	struct indexed x;
+	tree_init(&x.t);
+	tree_file(&x.t, "Makefile", "ifeq ($(ARCH),x86_64)\nCPPFLAGS += -DHAVE_SSE\nendif\nall: a.o\n");
+	tree_file(&x.t, "a.c", "#ifdef HAVE_SSE\n#include <emmintrin.h>\n#endif\nint a;\n");
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "[{\"directory\": \"%s\", \"file\": \"a.c\", \"arguments\": [\"gcc\", \"-DHAVE_SSE\", \"-c\", \"a.c\"]}]\n",
+		 x.t.root);
+	tree_file(&x.t, "compile_commands.json", text);
+	index_tree(&x, A64);
+	ck_assert_ptr_nonnull(x.ts.ix.db);
+	struct macro_decision d = decide(&x, "a.c", "HAVE_SSE");
+	ck_assert_int_eq(d.state, TRI_FALSE);
+	ck_assert_int_eq(d.arch, 1);
+	ck_assert_ptr_null(finding_in(&x, "a.c", "c/header-x86", SEV_ERROR, 2));
+	ck_assert_ptr_nonnull(finding_in(&x, "a.c", "c/gated-x86", SEV_NOTE, 2));
+	indexed_free(&x);
+}
+END_TEST
+
 START_TEST(database_that_is_not_json)
 {
 	struct indexed x;
@@ -565,6 +587,7 @@ Suite *build_macros_suite(void)
 	tcase_add_test(tc, shell_words);
 	tcase_add_test(tc, database_decides_per_file);
 	tcase_add_test(tc, database_given_by_option);
+	tcase_add_test(tc, database_of_the_x86_build_gives_way_to_arch_conditions);
 	tcase_add_test(tc, database_that_is_not_json);
 	suite_add_tcase(s, tc);
 	return s;
