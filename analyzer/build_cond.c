@@ -104,7 +104,9 @@ int build_os_word(const char *w, size_t n)
 	if (!strcmp(b, "linux") || !strcmp(b, "unix"))
 		return 1;
 	static const char *const exact[] = { "apple", "ios", "bsd", "aix", "haiku", "msvc", "win32", "win64",
-		"windows", "windows_nt", "android", "emscripten", "wasi", "qnx", "sunos", "solaris", "hpux" };
+		"windows", "windows_nt", "android", "emscripten", "wasi", "qnx", "sunos", "solaris", "hpux", "irix",
+		"osf1", "tru64", "unixware", "sco", "ultrix", "nextstep", "rhapsody", "beos", "amigaos", "vxworks",
+		"zos", "os390", "os2", "minix", "illumos" };
 	for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
 		if (!strcmp(b, exact[i]))
 			return -1;

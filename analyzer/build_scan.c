@@ -84,6 +84,24 @@ struct line_ctx {
 	enum tri reach;
 };
 
+/* -D$(VAR): a macro named by a variable's value. */
+struct var_define {
+	enum carrier kind;     /* of its line */
+	int carrier_var;       /* CK_VAR: the variable the line assigns */
+	int value_var;         /* VAR */
+	enum tri when;
+	int line;
+	int lang;
+};
+
+/* `VAR = LINUX`, or `$(MAKE) VAR="LINUX"` in a recipe. */
+struct var_value {
+	int var;
+	char *value;
+	enum tri when;
+	int line;
+};
+
 struct build_scan {
 	const struct tree_index *ix;
 	struct tree_index *wix;      /* writable in the index pass */
@@ -118,6 +136,10 @@ struct build_scan {
 	size_t nrefs, refs_cap;
 	struct make_var *vars;
 	size_t nvars, vars_cap;
+	struct var_define *vardefs;
+	size_t nvardefs, vardefs_cap;
+	struct var_value *values;
+	size_t nvalues, values_cap;
 };
 
 /* ---- conditional lines per build language ---- */
@@ -579,12 +601,101 @@ static void propagate_reach(struct build_scan *bs)
 	}
 }
 
+static void add_value(struct build_scan *bs, int var, const char *v, size_t n, enum tri when, int line)
+{
+	if (!is_ident(v, n))
+		return;
+	GROW(bs->values, bs->nvalues, bs->values_cap);
+	bs->values[bs->nvalues++] = (struct var_value){ var, xstrndup(v, n), when, line };
+}
+
+/* The literal values a line gives variables: `OS = LINUX` (not +=), and
+ * `$(MAKE) OS="LINUX" all` in a recipe (a sub-make's command line). */
+static void note_values(struct build_scan *bs, const struct line_ctx *lc, const char *s, size_t n)
+{
+	const char *eq = memchr(s, '=', n);
+	if (lc->kind == CK_VAR && eq && eq > s && eq[-1] != '+') {
+		const char *v = eq + 1, *end = s + n;
+		while (v < end && isspace((unsigned char)*v))
+			v++;
+		while (end > v && isspace((unsigned char)end[-1]))
+			end--;
+		add_value(bs, lc->var, v, (size_t)(end - v), lc->reach, lc->line);
+		return;
+	}
+	if ((lc->kind != CK_COMPILE && lc->kind != CK_RECIPE_OTHER) ||
+	    !(memmem(s, n, "$(MAKE)", 7) || memmem(s, n, "${MAKE}", 7)))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '=' || i == 0)
+			continue;
+		size_t a = i;
+		while (a > 0 && (isalnum((unsigned char)s[a - 1]) || s[a - 1] == '_'))
+			a--;
+		size_t v = i + 1 + (i + 1 < n && (s[i + 1] == '"' || s[i + 1] == '\''));
+		size_t e = v;
+		while (e < n && (isalnum((unsigned char)s[e]) || s[e] == '_'))
+			e++;
+		if (a < i && (a == 0 || isspace((unsigned char)s[a - 1])))
+			add_value(bs, var_id(bs, s + a, i - a), s + v, e - v, lc->reach, lc->line);
+	}
+}
+
+/* `-D$(OS)` on the line (the word splitter stops at the parenthesis). */
+static void note_var_defines(struct build_scan *bs, const struct line_ctx *lc, const char *s, size_t n)
+{
+	for (const char *p = s; (p = memmem(p, (size_t)(s + n - p), "-D$", 3)) != NULL; p += 3) {
+		const char *name = p + 4, *e = name;
+		if (name >= s + n || (p[3] != '(' && p[3] != '{'))
+			continue;
+		while (e < s + n && (isalnum((unsigned char)*e) || *e == '_'))
+			e++;
+		if (e == name || e >= s + n || (*e != ')' && *e != '}'))
+			continue;
+		GROW(bs->vardefs, bs->nvardefs, bs->vardefs_cap);
+		bs->vardefs[bs->nvardefs++] = (struct var_define){ lc->kind, lc->var, var_id(bs, name, (size_t)(e - name)),
+								   lc->reach, lc->line, lc->lang };
+	}
+}
+
+/* -D$(OS): one define per literal value of OS, under both conditions. */
+static void expand_var_defines(struct build_scan *bs)
+{
+	for (size_t i = 0; i < bs->nvardefs; i++) {
+		const struct var_define *vd = &bs->vardefs[i];
+		enum tri base = vd->when;
+		int lang = vd->kind == CK_COMPILE ? vd->lang : BM_LANG_ALL;
+		if (vd->kind == CK_VAR) {
+			const struct make_var *carrier = &bs->vars[vd->carrier_var];
+			base = !carrier->reached ? (base == TRI_FALSE ? TRI_FALSE : TRI_UNKNOWN)
+						 : tri_and2(base, carrier->reach);
+			lang = carrier->lang ? carrier->lang : BM_LANG_ALL;
+		} else if (vd->kind != CK_COMPILE && base != TRI_FALSE) {
+			base = TRI_UNKNOWN;
+		}
+		const char *var = bs->vars[vd->value_var].name;
+		for (size_t k = 0; k < bs->nvalues; k++) {
+			const struct var_value *v = &bs->values[k];
+			if (v->var != vd->value_var)
+				continue;
+			char *origin = xasprintf("%s:%d (-D$(%s) with %s=%s at line %d)", bs->file->rel, vd->line, var, var,
+						 v->value, v->line);
+			enum tri when = tri_and2(base, v->when);
+			index_add_build_define(bs->wix, v->value, strlen(v->value), "1", 1, 0, when, line_under_arch(bs),
+					       lang, origin,
+					       when == TRI_UNKNOWN ? "under a build condition archport cannot decide" : NULL);
+			free(origin);
+		}
+	}
+}
+
 /* The end of a build file's index pass: defines carried by variables get
  * the reach of their variable. */
 static void finish_defines(struct build_scan *bs)
 {
 	propagate_reach(bs);
 	scope_target_defines(bs);
+	expand_var_defines(bs);
 	for (size_t i = 0; i < bs->ncarried; i++) {
 		const struct carried_define *c = &bs->carried[i];
 		const struct make_var *v = &bs->vars[c->var];
@@ -607,6 +718,13 @@ static void finish_defines(struct build_scan *bs)
 
 static void free_flow(struct build_scan *bs)
 {
+	for (size_t i = 0; i < bs->nvalues; i++)
+		free(bs->values[i].value);
+	free(bs->values);
+	free(bs->vardefs);
+	bs->values = NULL;
+	bs->vardefs = NULL;
+	bs->nvalues = bs->nvardefs = 0;
 	for (size_t i = 0; i < bs->ntargets; i++) {
 		free(bs->targets[i].name);
 		free(bs->targets[i].files.v);
@@ -968,8 +1086,11 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 	lc.line = line;
 	lc.reach = r;
 	bs->line = lc;
-	if (indexing)
+	if (indexing) {
 		note_refs(bs, &lc, s + lead, n - lead);
+		note_values(bs, &lc, s + lead, n - lead);
+		note_var_defines(bs, &lc, s + lead, n - lead);
+	}
 	if (!continued && bs->file->kind != FK_CMAKE && bs->file->kind != FK_MESON)
 		bs->cmake_args = 0;
 	process_words(bs, &lc, s + lead, n - lead, line, (int)lead + 1, r, indexing);

@@ -173,6 +173,31 @@ START_TEST(makefile_recipes_and_per_system_targets)
 }
 END_TEST
 
+/* state-threads: `DEFINES = -D$(OS)`, OS given by the per-system targets */
+START_TEST(makefile_define_named_by_a_variable)
+{
+	struct indexed x;
+	tree_init(&x.t);
+	tree_file(&x.t, "Makefile",
+		  "ifeq ($(OS), Windows_NT)\nOS =\nendif\n"
+		  "DEFINES = -D$(OS)\n"
+		  "ifeq ($(OS), LINUX)\nDEFINES += -DMD_HAVE_EPOLL\nendif\n"
+		  "CFLAGS = $(DEFINES) -O2\n"
+		  "linux-debug:\n\t$(MAKE) OS=\"LINUX\" BUILD=\"DBG\"\n"
+		  "darwin-debug:\n\t$(MAKE) OS=\"DARWIN\" BUILD=\"DBG\"\n"
+		  "irix-debug:\n\t$(MAKE) OS=\"IRIX\" BUILD=\"DBG\"\n");
+	index_tree(&x, A64);
+	const struct build_define *r = record(&x, "LINUX");
+	ck_assert_int_eq(r->when, TRI_TRUE);
+	ck_assert_str_eq(r->origin, "Makefile:4 (-D$(OS) with OS=LINUX at line 10)");
+	ck_assert_int_eq(record(&x, "DARWIN")->when, TRI_FALSE);
+	ck_assert_int_eq(record(&x, "IRIX")->when, TRI_FALSE);
+	ck_assert_ptr_null(strmap_value(&x.ts.ix.defs, "DBG", 3));   /* BUILD is not a -D */
+	ck_assert_int_eq(record(&x, "MD_HAVE_EPOLL")->when, TRI_TRUE);
+	indexed_free(&x);
+}
+END_TEST
+
 START_TEST(cmake_definitions)
 {
 	struct indexed x;
@@ -573,6 +598,7 @@ Suite *build_macros_suite(void)
 	TCase *tc = tcase_create("build-files");
 	tcase_add_test(tc, makefile_defines_and_their_conditions);
 	tcase_add_test(tc, makefile_recipes_and_per_system_targets);
+	tcase_add_test(tc, makefile_define_named_by_a_variable);
 	tcase_add_test(tc, cmake_definitions);
 	tcase_add_test(tc, automake_kbuild_and_meson_flags);
 	tcase_add_test(tc, decision_over_records);
