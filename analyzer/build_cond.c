@@ -67,6 +67,14 @@ static enum arch_class target_class(const struct knowledge *k)
 
 /* Splits a condition into words and tells whether the target is among
  * the architectures it names: TRUE/FALSE, or UNKNOWN if it names none. */
+/* `$(arm_neon)`, `${USE_X86}`: the name of a user's variable, whose value
+ * the condition tests, is no architecture or system word itself. */
+static int variable_name_at(const char *s, size_t n, size_t i, size_t j)
+{
+	return i >= 2 && s[i - 2] == '$' && (s[i - 1] == '(' || s[i - 1] == '{') && j < n &&
+	       (s[j] == ')' || s[j] == '}');
+}
+
 static enum tri names_target(const struct knowledge *k, const char *s, size_t n)
 {
 	int any = 0, hit = 0;
@@ -79,7 +87,7 @@ static enum tri names_target(const struct knowledge *k, const char *s, size_t n)
 				 s[j] == '[' || s[j] == ']'))
 			j++;
 		/* a regex alternation "x86_64|AMD64" splits at '|' above */
-		enum arch_class c = classify_word(s + i, j - i);
+		enum arch_class c = variable_name_at(s, n, i, j) ? A_NONE : classify_word(s + i, j - i);
 		if (c != A_NONE) {
 			any = 1;
 			hit |= c == target_class(k);
@@ -129,7 +137,7 @@ static enum tri names_target_os(const char *s, size_t n)
 		size_t j = i;
 		while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '_'))
 			j++;
-		int c = build_os_word(s + i, j - i);
+		int c = variable_name_at(s, n, i, j) ? 0 : build_os_word(s + i, j - i);
 		linux_seen |= c > 0;
 		other_seen |= c < 0;
 		i = j > i ? j : i + 1;

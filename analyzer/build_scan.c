@@ -117,6 +117,10 @@ struct build_scan {
 	enum tri rule_when;          /* RK_OS: is the rule's system the target's? */
 	int rule_lang;
 	int rule_source;             /* RK_OTHER: the tree source it compiles, or -1 */
+	char rule_target[128];       /* RK_OTHER: its first target (`x.o`) */
+	struct strmap built;         /* object names the build lists -> enum tri + 1 */
+	struct target_define *rdefs; /* defines of one rule's recipe, by its target */
+	size_t nrdefs, rdefs_cap;
 	/* CMake: the command whose arguments continue on this line */
 	char cmake_cmd[40];
 	int cmake_depth, cmake_args;
@@ -502,8 +506,11 @@ static void note_define(struct build_scan *bs, const struct line_ctx *lc, const 
 	size_t rec = index_add_build_define(bs->wix, def, e, undef ? NULL : value, value ? vn : 0, undef, when,
 					    line_under_arch(bs), lang, origin, why);
 	free(origin);
-	if (one_source)
+	if (one_source) {
 		build_define_scope(&bs->wix->build_defines.items[rec], bs->rule_source);
+		GROW(bs->rdefs, bs->nrdefs, bs->rdefs_cap);
+		bs->rdefs[bs->nrdefs++] = (struct target_define){ rec, xstrdup(bs->rule_target), 0 };
+	}
 	if (lc->kind == CK_VAR) {
 		GROW(bs->carried, bs->ncarried, bs->carried_cap);
 		bs->carried[bs->ncarried++] = (struct carried_define){ rec, lc->var, lc->reach };
@@ -641,6 +648,60 @@ static void note_values(struct build_scan *bs, const struct line_ctx *lc, const 
 	}
 }
 
+static const char *base_name_of(const char *w, size_t n, size_t *bn)
+{
+	const char *b = w + n;
+	while (b > w && b[-1] != '/' && b[-1] != ')')
+		b--;
+	*bn = (size_t)(w + n - b);
+	return b;
+}
+
+/* Object names (`x.o`) in assignments and prerequisites: which make
+ * targets the build makes, under which conditions. */
+static void note_built(struct build_scan *bs, const struct line_ctx *lc, const char *s, size_t n, int recipe)
+{
+	const char *from = s;
+	if (lc->kind != CK_VAR) {
+		const char *colon = memchr(s, ':', n);
+		if (recipe || !colon)
+			return;
+		from = colon + 1;   /* the prerequisites, not the rule's own target */
+	}
+	for (const char *p = from; p < s + n;) {
+		while (p < s + n && (isspace((unsigned char)*p) || *p == '='))
+			p++;
+		const char *w = p;
+		while (p < s + n && !isspace((unsigned char)*p))
+			p++;
+		size_t wn = (size_t)(p - w), bn;
+		if (wn < 3 || memcmp(p - 2, ".o", 2) != 0 || memchr(w, '%', wn))
+			continue;
+		const char *b = base_name_of(w, wn, &bn);
+		struct strmap_entry *e = strmap_get(&bs->built, b, bn, 1);
+		enum tri old = e->value ? (enum tri)((intptr_t)e->value - 1) : TRI_FALSE;
+		e->value = (void *)(intptr_t)(tri_or2(old, lc->reach) + 1);
+	}
+}
+
+/* A rule's -D reaches its source when the build makes the rule's target. */
+static void reach_rule_defines(struct build_scan *bs)
+{
+	for (size_t i = 0; i < bs->nrdefs; i++) {
+		struct build_define *r = &bs->wix->build_defines.items[bs->rdefs[i].rec];
+		size_t bn;
+		const char *b = base_name_of(bs->rdefs[i].target, strlen(bs->rdefs[i].target), &bn);
+		void *v = strmap_value(&bs->built, b, bn);
+		enum tri built = v ? (enum tri)((intptr_t)v - 1) : TRI_UNKNOWN;
+		if (r->when == TRI_FALSE)
+			continue;
+		r->when = tri_and2(r->when, built);
+		if (r->when == TRI_UNKNOWN && !r->why_unknown)
+			r->why_unknown = xasprintf("for %s, which the build makes under a condition archport cannot decide",
+						   bs->rdefs[i].target);
+	}
+}
+
 /* `-D$(OS)` on the line (the word splitter stops at the parenthesis). */
 static void note_var_defines(struct build_scan *bs, const struct line_ctx *lc, const char *s, size_t n)
 {
@@ -695,6 +756,7 @@ static void finish_defines(struct build_scan *bs)
 {
 	propagate_reach(bs);
 	scope_target_defines(bs);
+	reach_rule_defines(bs);
 	expand_var_defines(bs);
 	for (size_t i = 0; i < bs->ncarried; i++) {
 		const struct carried_define *c = &bs->carried[i];
@@ -718,6 +780,13 @@ static void finish_defines(struct build_scan *bs)
 
 static void free_flow(struct build_scan *bs)
 {
+	for (size_t i = 0; i < bs->nrdefs; i++)
+		free(bs->rdefs[i].target);
+	free(bs->rdefs);
+	bs->rdefs = NULL;
+	bs->nrdefs = 0;
+	strmap_free(&bs->built, NULL);
+	memset(&bs->built, 0, sizeof bs->built);
 	for (size_t i = 0; i < bs->nvalues; i++)
 		free(bs->values[i].value);
 	free(bs->values);
@@ -921,6 +990,10 @@ static void make_rule_header(struct build_scan *bs, const char *s, size_t n, con
 	}
 	bs->rule = plain || !(linux_seen || other_seen) ? RK_OTHER : RK_OS;
 	bs->rule_source = -1;
+	size_t tn = 0;
+	while (s + tn < colon && !isspace((unsigned char)s[tn]))
+		tn++;
+	snprintf(bs->rule_target, sizeof bs->rule_target, "%.*s", (int)(tn < 127 ? tn : 127), s);
 	for (const char *q = colon + 1; bs->rule == RK_OTHER && q < s + n && bs->rule_source < 0;) {
 		while (q < s + n && isspace((unsigned char)*q))
 			q++;
@@ -1090,6 +1163,8 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 		note_refs(bs, &lc, s + lead, n - lead);
 		note_values(bs, &lc, s + lead, n - lead);
 		note_var_defines(bs, &lc, s + lead, n - lead);
+		if (bs->file->kind == FK_MAKE)
+			note_built(bs, &lc, s + lead, n - lead, recipe && bs->rule != RK_NONE);
 	}
 	if (!continued && bs->file->kind != FK_CMAKE && bs->file->kind != FK_MESON)
 		bs->cmake_args = 0;

@@ -151,11 +151,16 @@ START_TEST(makefile_recipes_and_per_system_targets)
 		  "\t$(MAKE) CFLAGS=\"-O0 -DLINUX_BUILD\" all\n"
 		  "darwin freebsd:\n"
 		  "\t$(MAKE) CFLAGS=\"-DBSD_BUILD\" all\n"
+		  "OBJS = special.o\n"
+		  "ifdef WITH_EXTRA\nOBJS += extra.o\nendif\n"
 		  "special.o: special.c special.h\n"
 		  "\t$(CC) -DONLY_SPECIAL -c special.c\n"
+		  "extra.o: extra.c\n"
+		  "\t$(CC) -DONLY_EXTRA -c extra.c\n"
 		  "generated.o: generated.c\n"
 		  "\t$(CC) -DONLY_GENERATED -c generated.c\n");
 	tree_file(&x.t, "special.c", "int s;\n");
+	tree_file(&x.t, "extra.c", "int e;\n");
 	index_tree(&x, A64);
 	const struct build_define *r = record(&x, "IN_PATTERN");
 	ck_assert_int_eq(r->when, TRI_TRUE);
@@ -167,6 +172,8 @@ START_TEST(makefile_recipes_and_per_system_targets)
 	ck_assert_int_eq(r->when, TRI_TRUE);
 	ck_assert_int_eq((int)r->nscope, 1);
 	ck_assert_int_eq(r->scope[0], file_of(&x, "special.c"));
+	/* an object the build makes only under a condition archport cannot decide */
+	ck_assert_int_eq(record(&x, "ONLY_EXTRA")->when, TRI_UNKNOWN);
 	/* a source the tree does not have (made by the build): unknown */
 	ck_assert_int_eq(record(&x, "ONLY_GENERATED")->when, TRI_UNKNOWN);
 	indexed_free(&x);
