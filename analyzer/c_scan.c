@@ -13,6 +13,7 @@
 #include "c_lex.h"
 #include "c_scan.h"
 #include "c_scan_internal.h"
+#include "compile_db.h"
 #include "pp_expr.h"
 #include "arch_dirs.h"
 #include "rules.h"
@@ -28,6 +29,7 @@ struct frame {
 	int else_errors;        /* the #else arm only stops the build */
 	int noted;
 	char *cond;             /* the arm's condition, for messages */
+	char *why;              /* what the build says about a macro it tests */
 	char **defines;         /* names the arms #define */
 	size_t ndefines, cap;
 };
@@ -87,12 +89,22 @@ static enum tri reach(const struct source *s)
 }
 
 /* The innermost condition that makes the region unknown, for messages. */
-static const char *unknown_condition(const struct source *s)
+static const struct frame *unknown_frame(const struct source *s)
 {
 	for (size_t i = s->depth; i-- > 0;)
 		if (s->stack[i].branch == TRI_UNKNOWN)
-			return s->stack[i].cond ? s->stack[i].cond : "?";
-	return "?";
+			return &s->stack[i];
+	return NULL;
+}
+
+/* The innermost arm of this branch value decided by what the build
+ * defines: its sentence ("LINUX is defined by Makefile:12 (-DLINUX)"). */
+static const char *build_reason(const struct source *s, enum tri branch)
+{
+	for (size_t i = s->depth; i-- > 0;)
+		if (s->stack[i].branch == branch && s->stack[i].why)
+			return s->stack[i].why;
+	return NULL;
 }
 
 /* ---- macros ---- */
@@ -129,14 +141,14 @@ static struct macro *local_macro(const struct c_scan *cs, const char *name, size
 }
 
 /* Is a macro not defined in this translation unit defined elsewhere in
- * the tree (or by -D in a build file)? Then its value is unknown here.
- * Names only this TU's files define are decided by the sequence. */
+ * the tree? Then its value is unknown here. Names only this TU's files
+ * define are decided by the sequence. */
 static int defined_elsewhere(const struct c_scan *cs, const char *name, size_t n)
 {
 	const struct def_sites *d = strmap_value(&cs->ix->defs, name, n);
-	if (!d)
+	if (!d || !d->nfiles)
 		return 0;
-	if (d->on_command_line || d->nfiles > MAX_DEF_FILES)
+	if (d->nfiles > MAX_DEF_FILES)
 		return 1;
 	for (int i = 0; i < d->nfiles; i++)
 		if (!strmap_value(&cs->in_tu, (const char *)&d->files[i], sizeof d->files[i]))
@@ -154,6 +166,19 @@ static enum tri cplusplus_defined(const struct c_scan *cs)
 	return lang < 0 ? TRI_UNKNOWN : lang ? TRI_TRUE : TRI_FALSE;
 }
 
+/* What the build passes for a name nothing in this TU has defined yet:
+ * the compile database's flags for this file, or the build files' -D. A
+ * decision is remembered in words for the messages of the arm it decides. */
+static int build_decides(struct c_scan *cs, const char *name, size_t n, struct macro_decision *d)
+{
+	if (!index_build_macro(cs->ix, cs->file_index, name, n, d))
+		return 0;
+	int absent = d->from_database && d->state == TRI_FALSE && !d->by_undef;   /* says nothing new */
+	if (!cs->arch_blind && !cs->why_pending && !absent)
+		cs->why_pending = macro_decision_text(name, n, d);
+	return 1;
+}
+
 static enum tri env_defined(void *self, const char *name, size_t n)
 {
 	struct c_scan *cs = self;
@@ -166,6 +191,9 @@ static enum tri env_defined(void *self, const char *name, size_t n)
 		return m->defined;
 	if (strmap_has(&cs->k->macros, name, n))
 		return TRI_TRUE;
+	struct macro_decision d;
+	if (build_decides(cs, name, n, &d) && (d.state != TRI_FALSE || !defined_elsewhere(cs, name, n)))
+		return d.state;
 	return defined_elsewhere(cs, name, n) ? TRI_UNKNOWN : TRI_FALSE;
 }
 
@@ -184,7 +212,11 @@ static const char *env_body(void *self, const char *name, size_t n, int *functio
 		return m->defined == TRI_TRUE ? (m->body ? m->body : "") : NULL;
 	}
 	*function_like = 0;
-	return strmap_value(&cs->k->macros, name, n);
+	const char *body = strmap_value(&cs->k->macros, name, n);
+	struct macro_decision d;
+	if (!body && build_decides(cs, name, n, &d) && d.state == TRI_TRUE)
+		return d.body;
+	return body;
 }
 
 static enum tri env_has_include(void *self, const char *hdr, size_t n)
@@ -212,7 +244,13 @@ static int env_is_arch_name(void *self, const char *name, size_t n)
 		if (mem_eq(name, n, others[i]))
 			return 1;
 	struct macro *m = local_macro(cs, name, n);
-	return m && m->arch_dependent;
+	if (m)
+		return m->arch_dependent;
+	/* a macro the build sets by architecture (-DHAVE_X86_ASM under
+	 * ifeq ($(ARCH),x86_64)) selects code by architecture too */
+	struct macro_decision d;
+	return !strmap_has(&cs->k->macros, name, n) && index_build_macro(cs->ix, cs->file_index, name, n, &d) &&
+	       d.arch && d.state != TRI_UNKNOWN;
 }
 
 /* *arch tells whether the architecture decides the condition: it does when
@@ -261,18 +299,24 @@ static void report(struct c_scan *cs, struct source *s, const struct evidence *e
 		if (f->noted || !cs->notes)
 			return;
 		f->noted = 1;
+		const char *why = build_reason(s, TRI_FALSE);
 		emit(&cs->em, RULE_GATED, SEV_NOTE, ev->line, ev->col, ev->end_line, ev->end_col,
-		     "none", "%s; not compiled for %s (the #if at line %d)", ev->what, cs->k->target, f->line);
+		     "none", "%s; not compiled for %s (the #if at line %d%s%s)", ev->what, cs->k->target, f->line,
+		     why ? "; " : "", why ? why : "");
 		return;
 	}
 	enum severity sev = ev->severity;
 	if (r == TRI_UNKNOWN && sev == SEV_ERROR) {
+		const struct frame *u = unknown_frame(s);
 		emit(&cs->em, ev->rule, SEV_WARNING, ev->line, ev->col, ev->end_line, ev->end_col,
-		     ev->fix, "%s (only if `%s` holds on %s, which archport cannot decide)",
-		     ev->what, unknown_condition(s), cs->k->target);
+		     ev->fix, "%s (only if `%s` holds on %s, which archport cannot decide%s%s)",
+		     ev->what, u && u->cond ? u->cond : "?", cs->k->target, u && u->why ? ": " : "",
+		     u && u->why ? u->why : "");
 		return;
 	}
-	emit(&cs->em, ev->rule, sev, ev->line, ev->col, ev->end_line, ev->end_col, ev->fix, "%s", ev->what);
+	const char *why = sev == SEV_ERROR ? build_reason(s, TRI_TRUE) : NULL;
+	emit(&cs->em, ev->rule, sev, ev->line, ev->col, ev->end_line, ev->end_col, ev->fix, "%s%s%s%s", ev->what,
+	     why ? " (" : "", why ? why : "", why ? ")" : "");
 }
 
 static void report_at(struct c_scan *cs, struct source *s, const struct token *at, const char *rule,
@@ -872,6 +916,8 @@ static void do_if(struct c_scan *cs, struct source *s, const char *kw, const cha
 	}
 	enum tri cond;
 	int arch = 0;
+	free(cs->why_pending);
+	cs->why_pending = NULL;
 	if (strcmp(kw, "if") == 0) {
 		cond = eval_condition(cs, text, len, &arch);
 	} else {
@@ -892,6 +938,8 @@ static void do_if(struct c_scan *cs, struct source *s, const char *kw, const cha
 	f->arch_only = 1;
 	note_arm(f, cond, arch);
 	set_cond_text(f, kw, text, len);
+	f->why = cs->why_pending;
+	cs->why_pending = NULL;
 }
 
 static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_t len)
@@ -904,7 +952,14 @@ static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_
 		return;
 	}
 	int arch;
+	free(cs->why_pending);
+	cs->why_pending = NULL;
 	enum tri cond = eval_condition(cs, text, len, &arch);
+	if (cs->why_pending) {
+		free(f->why);
+		f->why = cs->why_pending;
+		cs->why_pending = NULL;
+	}
 	note_arm(f, cond, arch);
 	f->branch = tri_and(cond, tri_not(f->taken));
 	if (cond == TRI_TRUE)
@@ -956,6 +1011,7 @@ static void free_frame(struct frame *f)
 		free(f->defines[i]);
 	free(f->defines);
 	free(f->cond);
+	free(f->why);
 }
 
 static void do_endif(struct c_scan *cs, struct source *s)
@@ -1285,6 +1341,7 @@ void c_scan_free(struct c_scan *cs)
 	strmap_free(&cs->declared, NULL);
 	strmap_free(&cs->missing, free_missing);
 	strmap_free(&cs->in_tu, NULL);
+	free(cs->why_pending);
 }
 
 /* Tells the user about malformed input; the scan itself went on. */
@@ -1311,6 +1368,10 @@ void scan_c(const struct tree_index *ix, int file_index, const struct textfile *
 	const char *rel = ix->walk->files[file_index].rel;
 	if (ix->includes && ix->included && ix->included[file_index])
 		cs.recording = summary_new();
+	const int *forced = NULL;
+	size_t nforced = ix->db ? compile_db_forced_includes(ix->db, file_index, &forced) : 0;
+	for (size_t i = 0; i < nforced; i++)   /* -include config.h comes before the first line */
+		process_include(&cs, forced[i]);
 	c_scan_source(&cs, tf->data, tf->len, rel);
 	if (cs.recording)
 		publish_summary(&cs, file_index);

@@ -32,6 +32,7 @@ struct c_scan {
 	struct file_scan *result; /* include references go here (may be NULL) */
 	struct summary *recording;            /* summarizing a header: its effects */
 	struct c_scan *summarizing_for;       /* the scan that asked for it */
+	char *why_pending;        /* a build decision the condition being read used */
 	const char *lex_problem;
 	int lex_problem_line, unclosed_line, unbalanced_line;
 };

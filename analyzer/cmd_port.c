@@ -20,6 +20,7 @@
  * assembled, and the failing line is traced to its C line by `.loc`. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@
 #include "build_diag.h"
 #include "build_run.h"
 #include "commands.h"
-#include "deep_clang.h"
+#include "compile_db.h"
 #include "knowledge.h"
 #include "rules.h"
 #include "scan.h"
@@ -44,6 +45,7 @@ struct port {
 	struct stub_options so;
 	int rounds, keep, have_bear;
 	char *logs, *before, *patch_file, *host_db, *target_db;
+	char *tree_db;               /* host_db with PATH's paths, for the stub's scan */
 	struct finding_list extra;   /* the target build's errors, for the stub */
 	struct finding_list flags;   /* the scan's undecided build-flag warnings */
 	struct strvec build_files;   /* Makefiles and CMake files of the tree, rel */
@@ -108,10 +110,49 @@ static int build_recorded(struct port *p, int target, const char *db, const char
 static size_t count_commands(const char *db)
 {
 	struct compile_command *cmds;
-	size_t n = path_exists(db) ? compile_db_load(db, &cmds) : 0;
+	size_t n = path_exists(db) ? compile_commands_read(db, &cmds) : 0;
 	if (n)
-		compile_db_free(cmds, n);
+		compile_commands_free(cmds, n);
 	return n;
+}
+
+static int write_text(const char *path, const struct strbuf *sb)
+{
+	FILE *f = fopen(path, "w");
+	int ok = f && fwrite(sb->buf ? sb->buf : "", 1, sb->len, f) == sb->len;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		fprintf(stderr, "archport port: %s: %s\n", path, strerror(errno));
+	return ok ? 0 : -1;
+}
+
+/* The host build's commands name the scratch copy: the stub scans PATH,
+ * so its copy of them names PATH (the scratch path is a plain
+ * mkdtemp name, never escaped in JSON). */
+static int retarget_database(struct port *p)
+{
+	char real[PATH_MAX];
+	char *text = read_all(p->host_db);
+	if (!text || !realpath(p->path, real)) {
+		free(text);
+		return -1;
+	}
+	struct strbuf sb = {0};
+	size_t n = strlen(p->job.tree);
+	for (const char *s = text, *hit; *s; s = hit + n) {
+		hit = strstr(s, p->job.tree);
+		if (!hit) {
+			sb_adds(&sb, s);
+			break;
+		}
+		sb_add(&sb, s, (size_t)(hit - s));
+		sb_adds(&sb, hit[n] == '/' || hit[n] == '"' ? real : p->job.tree);
+	}
+	free(text);
+	int rc = write_text(p->tree_db, &sb);
+	sb_free(&sb);
+	return rc;
 }
 
 /* The host build of the pristine copy: its objects (moved to before/) are
@@ -133,6 +174,8 @@ static int learn(struct port *p)
 	struct strvec objs = {0};
 	list_objects(objects_of(p), "", &objs);
 	size_t ncmds = count_commands(p->host_db);
+	if (ncmds && retarget_database(p) == 0)
+		p->so.compile_commands = p->tree_db;
 	fprintf(stderr, "archport port: learned the build: %s", buildsys_names[p->job.bs]);
 	if (p->job.bs != BS_CARGO)
 		fprintf(stderr, ", %zu compile command%s%s", ncmds, ncmds == 1 ? "" : "s",
@@ -269,16 +312,6 @@ static size_t confirm_flags(struct port *p, const char *msg)
 
 /* ---- one round ---- */
 
-static int write_text(const char *path, const struct strbuf *sb)
-{
-	FILE *f = fopen(path, "w");
-	int ok = f && fwrite(sb->buf ? sb->buf : "", 1, sb->len, f) == sb->len;
-	if (f && fclose(f) != 0)
-		ok = 0;
-	if (!ok)
-		fprintf(stderr, "archport port: %s: %s\n", path, strerror(errno));
-	return ok ? 0 : -1;
-}
 
 /* A fresh copy with this round's patch. */
 static int patched_tree(struct port *p, const char *log)
@@ -402,7 +435,7 @@ static void trace_assembler(const struct port *p, const struct compile_command *
 static void trace_failed_units(const struct port *p, struct diag_list *out)
 {
 	struct compile_command *cmds;
-	size_t n = path_exists(p->target_db) ? compile_db_load(p->target_db, &cmds) : 0;
+	size_t n = path_exists(p->target_db) ? compile_commands_read(p->target_db, &cmds) : 0;
 	char *s_file = xasprintf("%s/unit.s", p->job.scratch);
 	char *log = xasprintf("%s/unit.log", p->logs);
 	for (size_t i = 0; i < n; i++) {
@@ -422,7 +455,7 @@ static void trace_failed_units(const struct port *p, struct diag_list *out)
 		unlink(s_file);
 	}
 	if (n)
-		compile_db_free(cmds, n);
+		compile_commands_free(cmds, n);
 	free(s_file);
 	free(log);
 }
@@ -572,23 +605,6 @@ static void print_left(const struct port *p)
 	}
 }
 
-static int write_patch_out(const struct port *p)
-{
-	if (!p->out || !strcmp(p->out, "-")) {
-		fwrite(p->patch.buf ? p->patch.buf : "", 1, p->patch.len, stdout);
-		return fflush(stdout) == 0 ? 0 : -1;
-	}
-	char *tmp = xasprintf("%s.tmp.%ld", p->out, (long)getpid());
-	int rc = write_text(tmp, &p->patch);
-	if (rc == 0 && rename(tmp, p->out) != 0) {
-		fprintf(stderr, "archport port: %s: %s\n", p->out, strerror(errno));
-		rc = -1;
-	}
-	if (rc)
-		unlink(tmp);
-	free(tmp);
-	return rc;
-}
 
 static int run_port(struct port *p)
 {
@@ -605,7 +621,7 @@ static int run_port(struct port *p)
 	else if (!p->built && p->identical)
 		fprintf(stderr, "archport port: round %d found nothing new that a rule can fix\n", round);
 	print_left(p);
-	return write_patch_out(p);
+	return write_output(p->out, p->patch.buf, p->patch.len);
 }
 
 /* ---- options ---- */
@@ -688,6 +704,7 @@ static int setup(struct port *p, int argc, char **argv)
 	p->patch_file = xasprintf("%s/stub.patch", p->job.scratch);
 	p->host_db = xasprintf("%s/host-commands.json", p->job.scratch);
 	p->target_db = xasprintf("%s/target-commands.json", p->job.scratch);
+	p->tree_db = xasprintf("%s/tree-commands.json", p->job.scratch);
 	if (mkdir(p->logs, 0755) != 0)
 		return port_usage_error("cannot make the log directory: %s", strerror(errno));
 	char *log = xasprintf("%s/rustc.log", p->logs);
@@ -721,6 +738,7 @@ static void port_free(struct port *p, int failed)
 	free(p->patch_file);
 	free(p->host_db);
 	free(p->target_db);
+	free(p->tree_db);
 	free(p->job.scratch);
 	free(p->job.tree);
 	free(p->job.build);

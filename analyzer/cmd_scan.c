@@ -24,7 +24,8 @@ static void usage_scan(FILE *out)
 {
 	fprintf(out, "usage: archport scan [PATH...] [--target aarch64|riscv64|x86_64]\n"
 		     "                     [--format text|json|sarif|markdown|html] [-o FILE] [-j N]\n"
-		     "                     [--fail-on error|warning|note|never]\n");
+		     "                     [--fail-on error|warning|note|never]\n"
+		     "                     [--compile-commands FILE | --build-commands FILE]\n");
 }
 
 static int parse_jobs(const char *s, int *jobs)
@@ -67,7 +68,7 @@ static int parse_scan_args(int argc, char **argv, struct scan_options *o)
 				fprintf(stderr, "archport scan: --fail-on takes error, warning, note or never\n");
 				return 2;
 			}
-		} else if (!strcmp(a, "--compile-commands") && v) {
+		} else if ((!strcmp(a, "--compile-commands") || !strcmp(a, "--build-commands")) && v) {
 			o->compile_commands = v;
 		} else if (!strcmp(a, "--no-notes")) {
 			o->notes = 0;
@@ -121,7 +122,7 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 		     const char *compile_commands, struct finding_list *all, size_t *files, size_t *lines)
 {
 	struct tree_scan ts;
-	if (tree_scan_run(&ts, k, root, jobs) != 0)
+	if (tree_scan_run_db(&ts, k, root, jobs, compile_commands) != 0)
 		return -1;
 	for (size_t i = 0; i < ts.walk.nproblems; i++) {
 		char *rel = prefixed(prefix, ts.walk.problems[i].path);

@@ -11,30 +11,6 @@ static void usage_stub(FILE *out)
 	fputs("usage: archport stub [PATH] [--target aarch64|riscv64] [-o PATCH | --write] [--simde]\n", out);
 }
 
-/* -o: through a temporary file and rename, never a half-written patch. */
-static int write_patch(const char *path, const struct strbuf *patch)
-{
-	if (!path || !strcmp(path, "-")) {
-		fwrite(patch->buf ? patch->buf : "", 1, patch->len, stdout);
-		return fflush(stdout) == 0 ? 0 : -1;
-	}
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	int rc = f ? 0 : -1;
-	if (f && fwrite(patch->buf ? patch->buf : "", 1, patch->len, f) != patch->len)
-		rc = -1;
-	if (f && fclose(f) != 0)
-		rc = -1;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -1;
-	if (rc != 0) {
-		perror(path);
-		remove(tmp);
-	}
-	free(tmp);
-	return rc;
-}
-
 int cmd_stub(int argc, char **argv)
 {
 	struct stub_options o = { .target = "aarch64" };
@@ -68,7 +44,7 @@ int cmd_stub(int argc, char **argv)
 	if (write)
 		return stub_write(path, &o) == 0 ? 0 : 2;
 	struct strbuf patch = {0};
-	int rc = stub_tree(path, &o, &patch) == 0 && write_patch(out, &patch) == 0 ? 0 : 2;
+	int rc = stub_tree(path, &o, &patch) == 0 && write_output(out, patch.buf, patch.len) == 0 ? 0 : 2;
 	sb_free(&patch);
 	return rc;
 }

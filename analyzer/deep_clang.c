@@ -255,47 +255,6 @@ static CXCompilationDatabase open_database(const char *file)
 	return db;
 }
 
-/* The commands of a database as they are (deep_clang.h). */
-size_t compile_db_load(const char *file, struct compile_command **out)
-{
-	*out = NULL;
-	if (libclang_load() != 0)
-		return 0;
-	CXCompilationDatabase db = open_database(file);
-	if (!db)
-		return 0;
-	CXCompileCommands cmds = clang_CompilationDatabase_getAllCompileCommands(db);
-	unsigned n = clang_CompileCommands_getSize(cmds);
-	struct compile_command *v = xcalloc(n ? n : 1, sizeof *v);
-	for (unsigned i = 0; i < n; i++) {
-		CXCompileCommand cmd = clang_CompileCommands_getCommand(cmds, i);
-		v[i].dir = deep_take(clang_CompileCommand_getDirectory(cmd));
-		char *f = deep_take(clang_CompileCommand_getFilename(cmd));
-		v[i].file = absolute_in(v[i].dir, f);
-		free(f);
-		v[i].argc = (int)clang_CompileCommand_getNumArgs(cmd);
-		v[i].argv = xcalloc((size_t)v[i].argc + 1, sizeof *v[i].argv);
-		for (int a = 0; a < v[i].argc; a++)
-			v[i].argv[a] = deep_take(clang_CompileCommand_getArg(cmd, (unsigned)a));
-	}
-	clang_CompileCommands_dispose(cmds);
-	clang_CompilationDatabase_dispose(db);
-	*out = v;
-	return n;
-}
-
-void compile_db_free(struct compile_command *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		for (int a = 0; a < v[i].argc; a++)
-			free(v[i].argv[a]);
-		free(v[i].argv);
-		free(v[i].dir);
-		free(v[i].file);
-	}
-	free(v);
-}
-
 /* ---- per-TU state ---- */
 
 struct include_site {

@@ -19,19 +19,6 @@
  * NULL (no database: the fast scan stands alone). */
 char *deep_find_database(const char *root, const char *explicit_file);
 
-/* One entry of a compile database, as the build ran it. */
-struct compile_command {
-	char *dir;      /* its working directory */
-	char *file;     /* the source, absolute */
-	char **argv;    /* the compiler first; NULL-terminated */
-	int argc;
-};
-/* Reads `file` (a compile_commands.json, bear's or CMake's) with
- * libclang's reader; returns the number of entries (0 when it cannot be
- * read) and sets *out (free with compile_db_free). */
-size_t compile_db_load(const char *file, struct compile_command **out);
-void compile_db_free(struct compile_command *v, size_t n);
-
 /* Parses every TU of `compile_commands` (a compile_commands.json path;
  * NULL means look in `root`) with `jobs` threads and appends the findings,
  * files relative to `root`, de-duplicated.  When `covered` is not NULL,

@@ -4,6 +4,7 @@
 #ifndef ARCHPORT_SCAN_H
 #define ARCHPORT_SCAN_H
 
+#include "build_macros.h"
 #include "cargo_manifest.h"
 #include "finding.h"
 #include "knowledge.h"
@@ -12,13 +13,26 @@
 #include "walk.h"
 
 struct arch_dirs;
+struct compile_db;
 
-/* Where a macro name is #define'd across the tree (first pass). */
+/* Where a macro name is #define'd across the tree (first pass), and the
+ * -D/-U flags the build files pass for it. */
 #define MAX_DEF_FILES 4
 struct def_sites {
 	int nfiles;                  /* distinct defining files, saturating */
 	int files[MAX_DEF_FILES];    /* their indexes in the walk */
-	int on_command_line;         /* -DNAME in a build file */
+	/* An #undef, or a #define that is not a default under `#ifndef NAME`:
+	 * it may override what the build passes ("src/config.h #defines it"). */
+	int overrides, override_file, override_undef;
+	char *overridden;            /* the message, made by index_finish */
+	size_t *build;               /* indexes into tree_index.build_defines */
+	size_t nbuild, build_cap;
+};
+
+/* Walk indexes. */
+struct file_list {
+	int *v;
+	size_t len, cap;
 };
 
 /* How the build files refer to a source file name. */
@@ -34,11 +48,14 @@ struct tree_index {
 	size_t ninclude_dirs, include_cap;
 	int has_build_files;
 	char *included;                   /* [file]: some #include names it */
+	struct file_list *includers;      /* [file]: the tree files that #include it */
 	struct include_cache *includes;   /* header summaries, shared by workers */
 	/* x86 directories the build picks by architecture (arch/$(ARCH)/), and
 	 * whether the target has its twin (stubgen/arch_dirs.h) */
 	const struct arch_dirs *arch;
 	struct cargo_manifests cargo;     /* every Cargo.toml, read once */
+	struct build_defines build_defines;   /* every -D/-U of the build files */
+	struct compile_db *db;            /* compile database, when there is one (compile_db.h) */
 };
 
 struct include_cache *include_cache_new(size_t nfiles);
@@ -77,7 +94,17 @@ void emit(struct emitter *em, const char *rule, enum severity sev, int line, int
 
 void index_init(struct tree_index *ix, const struct knowledge *k, const struct walk_result *w);
 void index_free(struct tree_index *ix);
-void index_add_command_line_define(struct tree_index *ix, const char *name, size_t n);
+/* After the first pass: what the decisions need that only the whole tree tells. */
+void index_finish(struct tree_index *ix);
+/* A -D/-U of a build file (see struct build_define); returns the index of
+ * its record, which build_scan.c refines until the file is indexed. */
+size_t index_add_build_define(struct tree_index *ix, const char *name, size_t n, const char *value,
+			      size_t vn, int undef, enum tri when, int arch, int lang, const char *origin,
+			      const char *why_unknown);
+/* What the build (compile database first, then the build files) says
+ * about NAME in the file: 0 when nothing. */
+int index_build_macro(const struct tree_index *ix, int file_index, const char *name, size_t n,
+		      struct macro_decision *d);
 void index_add_include_dir(struct tree_index *ix, const char *dir, size_t n);
 /* Do the build files name this file (by base name) only under conditions
  * that exclude the target? */
@@ -108,6 +135,10 @@ struct tree_scan {
 	struct arch_dirs *arch;      /* ix.arch */
 };
 int tree_scan_run(struct tree_scan *ts, const struct knowledge *k, const char *root, int jobs);
+/* The same with a compile database (NULL: <root>/compile_commands.json if
+ * there is one), whose flags decide the macros of the files it lists. */
+int tree_scan_run_db(struct tree_scan *ts, const struct knowledge *k, const char *root, int jobs,
+		     const char *compile_commands);
 void tree_scan_free(struct tree_scan *ts);
 
 /* Front ends. */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include "arch_dirs.h"
+#include "compile_db.h"
+#include "deep_clang.h"
 #include "rules.h"
 #include "scan.h"
 
@@ -110,6 +112,7 @@ void scan_index_tree(struct tree_index *ix, const struct walk_result *w)
 				index_defines(ix, (int)i, tf.data, tf.len);
 			textfile_free(&tf);
 		}
+	index_finish(ix);
 }
 
 static void downgrade_to_notes(struct file_scan *r, const char *why)
@@ -180,7 +183,7 @@ void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *
 	}
 	downgrade_to_notes(r, path_is_header(ix->walk->files[i].rel)
 			      ? "only code gated out for this target includes this header"
-			      : "the build compiles this file only for other architectures");
+			      : "the build compiles this file only for other architectures or systems");
 }
 
 
@@ -193,6 +196,12 @@ static double now_seconds(void)
 
 int tree_scan_run(struct tree_scan *ts, const struct knowledge *k, const char *root, int jobs)
 {
+	return tree_scan_run_db(ts, k, root, jobs, NULL);
+}
+
+int tree_scan_run_db(struct tree_scan *ts, const struct knowledge *k, const char *root, int jobs,
+		     const char *compile_commands)
+{
 	memset(ts, 0, sizeof *ts);
 	if (walk_tree(root, &ts->walk) != 0)
 		return -1;
@@ -201,6 +210,10 @@ int tree_scan_run(struct tree_scan *ts, const struct knowledge *k, const char *r
 	ts->ix.arch = ts->arch = arch_dirs_find(w, k->target);
 	double t0 = now_seconds();
 	scan_index_tree(&ts->ix, w);
+	char *db_path = deep_find_database(root, compile_commands);
+	if (db_path)
+		ts->ix.db = compile_db_load(db_path, root, &ts->ix);
+	free(db_path);
 	double t1 = now_seconds();
 	ts->ix.includes = include_cache_new(w->len);
 	ts->results = xcalloc(w->len ? w->len : 1, sizeof *ts->results);

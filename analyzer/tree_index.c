@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "c_lex.h"
+#include "compile_db.h"
 #include "scan.h"
 
 void emit(struct emitter *em, const char *rule, enum severity sev, int line, int col,
@@ -46,16 +47,17 @@ void emit(struct emitter *em, const char *rule, enum severity sev, int line, int
 	free(msg);
 }
 
-static void add_def(struct tree_index *ix, const char *name, size_t n, int file_index)
+static struct def_sites *def_sites_of(struct tree_index *ix, const char *name, size_t n)
 {
 	struct strmap_entry *e = strmap_get(&ix->defs, name, n, 1);
-	struct def_sites *d = e->value;
-	if (!d)
-		d = e->value = xcalloc(1, sizeof *d);
-	if (file_index < 0) {
-		d->on_command_line = 1;
-		return;
-	}
+	if (!e->value)
+		e->value = xcalloc(1, sizeof(struct def_sites));
+	return e->value;
+}
+
+static void add_def(struct tree_index *ix, const char *name, size_t n, int file_index)
+{
+	struct def_sites *d = def_sites_of(ix, name, n);
 	for (int i = 0; i < d->nfiles && i < MAX_DEF_FILES; i++)
 		if (d->files[i] == file_index)
 			return;
@@ -63,6 +65,16 @@ static void add_def(struct tree_index *ix, const char *name, size_t n, int file_
 		d->files[d->nfiles] = file_index;
 	if (d->nfiles <= MAX_DEF_FILES)
 		d->nfiles++;
+}
+
+/* A tree #define or #undef that would override a -D of the build. */
+static void add_override(struct tree_index *ix, const char *name, size_t n, int file_index, int undef)
+{
+	struct def_sites *d = def_sites_of(ix, name, n);
+	if (!d->overrides++) {
+		d->override_file = file_index;
+		d->override_undef = undef;
+	}
 }
 
 /* `#include "x.h"` / <x.h>: which tree files are headers someone includes
@@ -81,8 +93,14 @@ static void note_included(struct tree_index *ix, int file_index, const char *p, 
 		return;
 	const char *from = ix->walk->files[file_index].rel;
 	int idx = index_resolve_include(ix, from, s, (size_t)(p - s), close == '>');
-	if (idx >= 0)
-		ix->included[idx] = 1;
+	if (idx < 0 || idx == file_index)
+		return;
+	ix->included[idx] = 1;
+	struct file_list *l = &ix->includers[idx];
+	if (l->len && l->v[l->len - 1] == file_index)
+		return;
+	GROW(l->v, l->len, l->cap);
+	l->v[l->len++] = file_index;
 }
 
 /* The name after `#ifndef` / `#if !defined(`: a possible include guard. */
@@ -106,15 +124,36 @@ static size_t guard_name(const char *p, const char *end, const char **name)
 	return 0;
 }
 
+/* The name after a directive's keyword (`#define X`, `#undef X`). */
+static size_t directive_name(const char *p, const char *end, const char **name)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	const char *s = p;
+	while (p < end && (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			   (*p >= '0' && *p <= '9')))
+		p++;
+	*name = s;
+	return (size_t)(p - s);
+}
+
+static int is_directive(const char *p, const char *end, const char *kw)
+{
+	size_t n = strlen(kw);
+	return (size_t)(end - p) > n && memcmp(p, kw, n) == 0 && (p[n] == ' ' || p[n] == '\t');
+}
+
 /* Only the lines that start with '#' matter: a cheap scan, no lexing. An
  * include guard (`#ifndef X` then `#define X` as the first directives) is
  * not a definition other files can see: it is left out, so that two
- * headers guarded by the same name do not make each other undecidable. */
+ * headers guarded by the same name do not make each other undecidable.
+ * A `#define X` right after `#ifndef X` is a default, which a -DX of the
+ * build wins over; any other #define or #undef of X may override it. */
 void index_defines(struct tree_index *ix, int file_index, const char *src, size_t len)
 {
 	const char *p = src, *end = src + len;
-	const char *guard = NULL;
-	size_t guard_len = 0;
+	const char *guard = NULL, *ifndef = NULL;
+	size_t guard_len = 0, ifndef_len = 0;
 	int directives = 0;
 	while (p < end) {
 		while (p < end && (*p == ' ' || *p == '\t'))
@@ -124,22 +163,26 @@ void index_defines(struct tree_index *ix, int file_index, const char *src, size_
 			while (p < end && (*p == ' ' || *p == '\t'))
 				p++;
 			directives++;
-			if (directives == 1)
-				guard_len = guard_name(p, end, &guard);
+			const char *prev_ifndef = ifndef;
+			size_t prev_ifndef_len = ifndef_len;
+			ifndef_len = guard_name(p, end, &ifndef);
+			if (directives == 1) {
+				guard = ifndef;
+				guard_len = ifndef_len;
+			}
 			if (end - p > 8 && memcmp(p, "include", 7) == 0)
 				note_included(ix, file_index, p + 7, end);
-			if (end - p > 7 && memcmp(p, "define", 6) == 0 && (p[6] == ' ' || p[6] == '\t')) {
-				p += 7;
-				while (p < end && (*p == ' ' || *p == '\t'))
-					p++;
-				const char *s = p;
-				while (p < end && (*p == '_' || (*p >= 'a' && *p <= 'z') ||
-						   (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
-					p++;
-				size_t n = (size_t)(p - s);
-				int is_guard = directives == 2 && guard_len == n && n && memcmp(s, guard, n) == 0;
-				if (n && !is_guard)
+			const char *s;
+			size_t n;
+			if (is_directive(p, end, "define") && (n = directive_name(p + 7, end, &s)) > 0) {
+				int is_guard = directives == 2 && guard_len == n && memcmp(s, guard, n) == 0;
+				int is_default = prev_ifndef_len == n && memcmp(s, prev_ifndef, n) == 0;
+				if (!is_guard)
 					add_def(ix, s, n, file_index);
+				if (!is_guard && !is_default)
+					add_override(ix, s, n, file_index, 0);
+			} else if (is_directive(p, end, "undef") && (n = directive_name(p + 6, end, &s)) > 0) {
+				add_override(ix, s, n, file_index, 1);
 			}
 		}
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -147,9 +190,109 @@ void index_defines(struct tree_index *ix, int file_index, const char *src, size_
 	}
 }
 
-void index_add_command_line_define(struct tree_index *ix, const char *name, size_t n)
+size_t index_add_build_define(struct tree_index *ix, const char *name, size_t n, const char *value,
+			      size_t vn, int undef, enum tri when, int arch, int lang, const char *origin,
+			      const char *why_unknown)
 {
-	add_def(ix, name, n, -1);
+	size_t rec = build_defines_add(&ix->build_defines, name, n, value, vn, undef, when, arch, lang,
+				       origin, why_unknown);
+	struct def_sites *d = def_sites_of(ix, name, n);
+	GROW(d->build, d->nbuild, d->build_cap);
+	d->build[d->nbuild++] = rec;
+	return rec;
+}
+
+void index_finish(struct tree_index *ix)
+{
+	for (size_t i = 0; i < ix->defs.cap; i++) {
+		struct def_sites *d = ix->defs.slots[i].key ? ix->defs.slots[i].value : NULL;
+		if (!d || !d->nbuild || !d->overrides)
+			continue;
+		d->overridden = xasprintf("but %s %s it too", ix->walk->files[d->override_file].rel,
+					  d->override_undef ? "#undefs" : "#defines");
+	}
+}
+
+static int file_lang(const struct tree_index *ix, int file_index)
+{
+	return ix->walk->files[file_index].kind == FK_ASM_CPP ? BM_LANG_ASM : BM_LANG_C;
+}
+
+/* The compile database is exact for the files it lists, except where the
+ * build files set a macro by architecture: the database records one
+ * build (usually the x86 one), the build files say what the target's
+ * build passes instead. */
+/* More files than this between a header and its translation units: the
+ * header is taken as included from anywhere. */
+#define MAX_ROOT_SEARCH 1024
+
+/* The translation units (non-header files) whose #includes reach a
+ * header; *complete is 0 when a header nothing includes (public API) was
+ * on the way, or the search gave up. Returns the count (caller frees). */
+static size_t tu_roots(const struct tree_index *ix, int header, int **out, int *complete)
+{
+	size_t n = ix->walk->len, head = 0, tail = 0, len = 0, cap = 0;
+	char *seen = xcalloc(n ? n : 1, 1);
+	int *queue = xcalloc(n ? n : 1, sizeof *queue), *roots = NULL;
+	*complete = 1;
+	queue[tail++] = header;
+	seen[header] = 1;
+	while (head < tail) {
+		int at = queue[head++];
+		if (!path_is_header(ix->walk->files[at].rel)) {
+			GROW(roots, len, cap);
+			roots[len++] = at;
+			continue;
+		}
+		const struct file_list *up = &ix->includers[at];
+		if (!up->len || tail > MAX_ROOT_SEARCH)
+			*complete = 0;
+		for (size_t i = 0; i < up->len && tail <= MAX_ROOT_SEARCH; i++)
+			if (!seen[up->v[i]]) {
+				seen[up->v[i]] = 1;
+				queue[tail++] = up->v[i];
+			}
+	}
+	free(seen);
+	free(queue);
+	*out = roots;
+	return len;
+}
+
+static int any_scoped(const struct tree_index *ix, const struct def_sites *ds)
+{
+	for (size_t i = 0; i < ds->nbuild; i++)
+		if (ix->build_defines.items[ds->build[i]].nscope)
+			return 1;
+	return 0;
+}
+
+static int decide_by_build_files(const struct tree_index *ix, int file_index, const struct def_sites *ds,
+				 struct macro_decision *d)
+{
+	struct bm_file f = { file_index, file_lang(ix, file_index), NULL, 0, 1 };
+	int *roots = NULL;
+	if (any_scoped(ix, ds) && path_is_header(ix->walk->files[file_index].rel))
+		f.nroots = tu_roots(ix, file_index, &roots, &f.roots_complete);
+	f.roots = roots;
+	int r = build_defines_decide(&ix->build_defines, ds->build, ds->nbuild, &f, ds->overridden, d);
+	free(roots);
+	return r;
+}
+
+int index_build_macro(const struct tree_index *ix, int file_index, const char *name, size_t n,
+		      struct macro_decision *d)
+{
+	const struct def_sites *ds = strmap_value(&ix->defs, name, n);
+	int by_files = ds && ds->nbuild && decide_by_build_files(ix, file_index, ds, d);
+	if (by_files && d->arch && d->state != TRI_UNKNOWN)
+		return 1;
+	struct macro_decision db;
+	if (ix->db && compile_db_decide(ix->db, file_index, name, n, &db)) {
+		*d = db;
+		return 1;
+	}
+	return by_files;
 }
 
 void index_add_include_dir(struct tree_index *ix, const char *dir, size_t n)
@@ -254,18 +397,29 @@ void index_init(struct tree_index *ix, const struct knowledge *k, const struct w
 	}
 	index_add_include_dir(ix, "include", 7);
 	ix->included = xcalloc(w->len ? w->len : 1, 1);
+	ix->includers = xcalloc(w->len ? w->len : 1, sizeof *ix->includers);
 }
 
-static void free_plain(void *p)
+static void free_def_sites(void *p)
 {
-	free(p);
+	struct def_sites *d = p;
+	if (d) {
+		free(d->overridden);
+		free(d->build);
+	}
+	free(d);
 }
 
 void index_free(struct tree_index *ix)
 {
 	free(ix->included);
+	for (size_t i = 0; ix->includers && i < ix->walk->len; i++)
+		free(ix->includers[i].v);
+	free(ix->includers);
+	compile_db_free(ix->db);
 	strmap_free(&ix->files, NULL);
-	strmap_free(&ix->defs, free_plain);
+	strmap_free(&ix->defs, free_def_sites);
+	build_defines_free(&ix->build_defines);
 	strmap_free(&ix->build_refs, NULL);
 	cargo_manifests_free(&ix->cargo);
 	for (size_t i = 0; i < ix->ninclude_dirs; i++)

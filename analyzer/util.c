@@ -1,4 +1,6 @@
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util.h"
@@ -214,4 +216,44 @@ void strmap_free(struct strmap *m, void (*free_value)(void *))
 int str_starts(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A device or pipe (/dev/null, /dev/stdout) is written as it is: renaming
+ * a temporary file over it would replace the device. */
+static int is_special(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
+static int write_all(FILE *f, const char *data, size_t len)
+{
+	int ok = fwrite(data ? data : "", 1, len, f) == len;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+int write_output(const char *path, const char *data, size_t len)
+{
+	if (!path || !strcmp(path, "-")) {
+		fwrite(data ? data : "", 1, len, stdout);
+		return fflush(stdout) == 0 ? 0 : -1;
+	}
+	if (is_special(path)) {
+		FILE *f = fopen(path, "w");
+		int rc = f ? write_all(f, data, len) : -1;
+		if (rc)
+			perror(path);
+		return rc;
+	}
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	int rc = f ? write_all(f, data, len) : -1;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1;
+	if (rc != 0) {
+		perror(path);
+		remove(tmp);
+	}
+	free(tmp);
+	return rc;
 }

@@ -51,6 +51,11 @@ void strmap_free(struct strmap *m, void (*free_value)(void *));
 
 int str_starts(const char *s, const char *prefix);
 
+/* Writes `data` to `path` ("-" or NULL: standard output) through a
+ * temporary file and rename(2), never a half-written file; a device or
+ * pipe is written directly. Returns 0, or -1 after perror. */
+int write_output(const char *path, const char *data, size_t len);
+
 #include <string.h>
 /* a[0..n) == s; inline so that strlen of a literal folds away (this runs
  * for every identifier of every file). */

@@ -124,7 +124,7 @@ static int run_stub(struct stub_run *run, const char *root, const struct stub_op
 	if (!k)
 		return -1;
 	*kp = k;
-	if (tree_scan_run(&run->ts, k, root, o->jobs > 0 ? o->jobs : 2) != 0)
+	if (tree_scan_run_db(&run->ts, k, root, o->jobs > 0 ? o->jobs : 2, o->compile_commands) != 0)
 		return -1;
 	size_t n = run->ts.walk.len;
 	run->patches = xcalloc(n ? n : 1, sizeof *run->patches);

@@ -16,6 +16,9 @@ struct stub_options {
 	 * its line (the construct there is gated, with a twin). */
 	const struct finding *extra;
 	size_t nextra;
+	/* The build's compile commands (compile_commands.json), for the scan
+	 * the patch is written from; NULL: the tree's own, if any. */
+	const char *compile_commands;
 };
 
 /* Appends a unified diff for the tree at `root` to `patch`: paths are

@@ -29,6 +29,7 @@ import filecmp
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -335,6 +336,26 @@ def check_unfixable(archport, target, work):
     return None
 
 
+def check_output_to_fifo(archport, work):
+    """-o onto a pipe or device (/dev/null, say) writes through it: a
+    temporary file renamed over it would replace the device."""
+    fifo = os.path.join(work, "out.fifo")
+    os.mkfifo(fifo)
+    got = os.path.join(work, "got.patch")
+    for cmd in (["stub"], ["port", "--target", "aarch64"]):
+        with open(got, "w") as sink:
+            reader = subprocess.Popen(["cat", fifo], stdout=sink)
+            p = run([archport, *cmd, os.path.join(ROOT, "fixtures", "sched-lite"), "-o", fifo], work, timeout=600)
+            reader.wait(timeout=60)
+        if not stat.S_ISFIFO(os.lstat(fifo).st_mode):
+            return f"{cmd[0]} -o FIFO replaced the FIFO with a file"
+        with open(got) as f:
+            text = f.read()
+        if not text.startswith("--- a/"):
+            return f"{cmd[0]} -o FIFO (exit {p.returncode}) wrote no patch through it: {text[:100]!r}"
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--archport", default=os.path.join(ROOT, "bin", "archport"))
@@ -356,6 +377,8 @@ def main():
         with tempfile.TemporaryDirectory(prefix="archport-port-test-") as work:
             report("port a crate whose `hlt` only rustc's code generation rejects [aarch64]",
                    check_rust_port(archport, work))
+    with tempfile.TemporaryDirectory(prefix="archport-port-test-") as work:
+        report("stub -o and port -o write through a FIFO, which stays one", check_output_to_fifo(archport, work))
     for target in args.targets.split(","):
         for name in PORT_FIXTURES:
             with tempfile.TemporaryDirectory(prefix="archport-port-test-") as work:

@@ -629,7 +629,7 @@ EXTRA_CHECKS = (
 # Fixtures whose x86 code only the real build reveals: the open-loop stub
 # cannot fix them, `archport port` does (tests/test_port.py).
 NEEDS_BUILD_LOOP = {
-    "sched-lite": "-march=native under a user variable, a -D of the Makefile, a variable only x86 #if arms define",
+    "sched-lite": "-march=native under a user variable, and a variable only the x86 #if arms define",
 }
 
 

@@ -165,7 +165,7 @@ START_TEST(index_and_include_resolution)
 	ck_assert_ptr_nonnull(ds);
 	ck_assert_int_eq(ds->nfiles, 1);
 	ck_assert_int_eq(ds->files[0], a);
-	ck_assert_int_eq(ds->on_command_line, 0);
+	ck_assert_int_eq((int)ds->nbuild, 0);
 	ds = strmap_value(&s.ix.defs, "SPACED", 6);
 	ck_assert_ptr_nonnull(ds);
 	ck_assert_int_eq(ds->files[0], b);
@@ -173,7 +173,11 @@ START_TEST(index_and_include_resolution)
 	ck_assert_ptr_nonnull(ds);
 	ds = strmap_value(&s.ix.defs, "FROM_MAKE", 9);
 	ck_assert_ptr_nonnull(ds);
-	ck_assert_int_eq(ds->on_command_line, 1);
+	ck_assert_int_eq((int)ds->nbuild, 1);
+	const struct build_define *bd = &s.ix.build_defines.items[ds->build[0]];
+	ck_assert_str_eq(bd->value, "1");
+	ck_assert_int_eq(bd->when, TRI_TRUE);
+	ck_assert_str_eq(bd->origin, "Makefile:1 (-DFROM_MAKE=1)");
 	ck_assert_ptr_null(strmap_value(&s.ix.defs, "NOWHERE", 7));
 	ck_assert_int_eq(s.ix.has_build_files, 1);
 	lib_free(&s);

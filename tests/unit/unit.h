@@ -17,6 +17,7 @@ Suite *rules_rust_suite(void);
 Suite *rust_resolve_suite(void);
 Suite *scan_lib_suite(void);
 Suite *build_diag_suite(void);
+Suite *build_macros_suite(void);
 
 /* The directory every test tree is created under (set by main). */
 extern char unit_tmp_base[256];
