@@ -834,3 +834,14 @@ int apply_patch_file(const char *tree, const char *patch, const char *log)
 	cmd_free(&c);
 	return rc;
 }
+
+int build_fresh_copy(const struct build_job *job, const char *path)
+{
+	rm_rf(job->tree);
+	rm_rf(job->build);
+	if (mkdir(job->tree, 0755) != 0) {
+		fprintf(stderr, "archport: %s: %s\n", job->tree, strerror(errno));
+		return -1;
+	}
+	return copy_tree(path, job->tree, 1, job->bs == BS_CARGO);
+}

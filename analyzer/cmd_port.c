@@ -65,13 +65,7 @@ static char *port_log(const struct port *p, const char *fmt, int round)
 /* A fresh copy of PATH at job.tree, and no build directory. */
 static int fresh_tree(struct port *p)
 {
-	rm_rf(p->job.tree);
-	rm_rf(p->job.build);
-	if (mkdir(p->job.tree, 0755) != 0) {
-		fprintf(stderr, "archport port: %s: %s\n", p->job.tree, strerror(errno));
-		return -1;
-	}
-	return copy_tree(p->path, p->job.tree, 1, p->job.bs == BS_CARGO);
+	return build_fresh_copy(&p->job, p->path);
 }
 
 /* Where a build of job.tree leaves its objects. */

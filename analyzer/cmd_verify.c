@@ -379,13 +379,7 @@ static void test_step(struct verify *v)
 /* A fresh copy of PATH at <scratch>/tree, and no build directory. */
 static int fresh_tree(struct verify *v)
 {
-	rm_rf(v->job.tree);
-	rm_rf(v->job.build);
-	if (mkdir(v->job.tree, 0755) != 0) {
-		fprintf(stderr, "archport verify: %s: %s\n", v->job.tree, strerror(errno));
-		return -1;
-	}
-	return copy_tree(v->path, v->job.tree, 1, v->job.bs == BS_CARGO);
+	return build_fresh_copy(&v->job, v->path);
 }
 
 /* Moves the finished build to <scratch>/<name> (and <name>-build). */

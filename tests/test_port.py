@@ -36,11 +36,11 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRIPLES = {"aarch64": "aarch64-linux-gnu", "riscv64": "riscv64-linux-gnu"}
-# Fixtures whose x86 code only the real build reveals (a -D of the
-# Makefile, a flag under a user variable, a variable the x86 #if arms
-# define for a function the stub does not gate): tests/test_stub.py leaves
-# them to this test.
-PORT_FIXTURES = ["sched-lite"]
+# Fixtures whose x86 code only the real build reveals (a flag under a user
+# variable, a variable the x86 #if arms define for a function the stub
+# does not gate): tests/test_stub.py leaves them to this test.
+from test_stub import NEEDS_BUILD_LOOP  # noqa: E402  (one list)
+PORT_FIXTURES = sorted(NEEDS_BUILD_LOOP)
 ENV = {k: v for k, v in os.environ.items() if k not in ("CFLAGS", "CPPFLAGS", "LDFLAGS", "MAKEFLAGS")}
 ENV["LC_ALL"] = "C"
 
