@@ -232,11 +232,22 @@ static char *run_git(const char *dir, const char *const *args, size_t *len)
 		if (devnull >= 0)
 			dup2(devnull, 2);
 		close(fds[0]);
-		const char *argv[16] = { "git", "-C", dir };
-		size_t i = 3;
-		for (; args[i - 3] && i < 15; i++)
-			argv[i] = args[i - 3];
+		/* The tree is untrusted: its .git/config must not make git run a
+		 * program. ls-files would start core.fsmonitor's command; hooks
+		 * and the untracked cache are turned off too, and git takes no
+		 * optional locks (it never writes the index for us). */
+		static const char *const safe[] = { "git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
+			"-c", "core.untrackedCache=false", "-c", "core.splitIndex=false" };
+		const char *argv[32];
+		size_t i = 0, nsafe = sizeof safe / sizeof *safe;
+		for (; i < nsafe; i++)
+			argv[i] = safe[i];
+		argv[i++] = "-C";
+		argv[i++] = dir;
+		for (size_t a = 0; args[a] && i < 31; a++)
+			argv[i++] = args[a];
 		argv[i] = NULL;
+		setenv("GIT_OPTIONAL_LOCKS", "0", 1);
 		execvp("git", (char *const *)argv);
 		_exit(127);
 	}
