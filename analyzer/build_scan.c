@@ -104,6 +104,7 @@ struct var_value {
 
 struct build_scan {
 	const struct tree_index *ix;
+	struct strmap x86_preds;     /* Make variables that are `$(filter x86_64 i386 ...,...)` */
 	struct tree_index *wix;      /* writable in the index pass */
 	const struct source_file *file;
 	struct emitter em;
@@ -861,12 +862,90 @@ static void check_word(struct build_scan *bs, const char *w, size_t n, int line,
 				 bs->ix->k->target));
 }
 
+/* `NAME = $(filter x86_64 i386 ...,...)` with only x86 words before the
+ * comma: NAME is non-empty exactly when the build is for x86 (the stub's
+ * archport_x86 is one). */
+static void note_x86_predicate(struct build_scan *bs, const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_'))
+		i++;
+	size_t name = i;
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == ':' || s[i] == '?'))
+		i++;
+	if (!name || i >= n || s[i] != '=' || n - i < 10)
+		return;
+	const char *p = s + i + 1, *end = s + n;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (end - p < 9 || strncmp(p, "$(filter ", 9))
+		return;
+	p += 9;
+	const char *comma = memchr(p, ',', (size_t)(end - p));
+	int words = 0;
+	static const char *const x86[] = { "x86_64", "i386", "i486", "i586", "i686", "amd64", "x86", NULL };
+	for (const char *w = p; comma && w < comma;) {
+		while (w < comma && *w == ' ')
+			w++;
+		const char *e = w;
+		while (e < comma && *e != ' ')
+			e++;
+		int known = 0;
+		for (int k = 0; x86[k] && e > w; k++)
+			known |= word_is(w, (size_t)(e - w), x86[k]);
+		if (e > w && !known)
+			return;
+		words += e > w;
+		w = e;
+	}
+	if (comma && words)
+		strmap_get(&bs->x86_preds, s, name, 1);
+}
+
+/* Where `$(if $(PRED),THEN)` of an x86 predicate starts at s[i]: the
+ * length of the prefix up to THEN, else 0. */
+static size_t x86_if_at(const struct build_scan *bs, const char *s, size_t n, size_t i)
+{
+	if (n - i < 9 || strncmp(s + i, "$(if $(", 7))
+		return 0;
+	size_t j = i + 7, k = j;
+	while (k < n && s[k] != ')')
+		k++;
+	if (k + 1 >= n || s[k + 1] != ',' || !strmap_has(&bs->x86_preds, s + j, k - j))
+		return 0;
+	return k + 2 - i;
+}
+
+/* The reach of words inside the THEN of an x86 `$(if ...)`: only an x86
+ * build gets them. */
+static enum tri x86_only(const struct build_scan *bs, enum tri r)
+{
+	return bs->ix->k && !strcmp(bs->ix->k->target, "x86_64") ? r : TRI_FALSE;
+}
+
 static void process_words(struct build_scan *bs, const struct line_ctx *lc, const char *s, size_t n,
 			  int line, int col0, enum tri r, int indexing)
 {
 	const char *prev = NULL;
 	size_t pn = 0;
+	int depth = 0, gated_at = -1;   /* paren depth, and that of an open x86 $(if */
 	for (size_t i = 0; i < n;) {
+		size_t skip = bs->x86_preds.len && gated_at < 0 ? x86_if_at(bs, s, n, i) : 0;
+		if (skip) {
+			gated_at = ++depth;
+			i += skip;
+			continue;
+		}
+		if (s[i] == '(' || s[i] == ')' || (s[i] == ',' && depth == gated_at)) {
+			if (s[i] == '(')
+				depth++;
+			else if (depth == gated_at)
+				gated_at = -1;   /* its THEN ends: the ELSE is every build's */
+			if (s[i] == ')')
+				depth--;
+			i++;
+			continue;
+		}
 		if (!is_word_char(s[i])) {
 			i++;
 			continue;
@@ -874,10 +953,11 @@ static void process_words(struct build_scan *bs, const struct line_ctx *lc, cons
 		size_t j = i;
 		while (j < n && is_word_char(s[j]))
 			j++;
+		enum tri wr = gated_at >= 0 ? x86_only(bs, r) : r;
 		if (indexing)
-			index_word(bs, lc, bs->cmake_args, s + i, j - i, prev, pn, r);
+			index_word(bs, lc, bs->cmake_args, s + i, j - i, prev, pn, wr);
 		else
-			check_word(bs, s + i, j - i, line, col0 + (int)i, r);
+			check_word(bs, s + i, j - i, line, col0 + (int)i, wr);
 		bs->cmake_args++;
 		prev = s + i;
 		pn = j - i;
@@ -1168,6 +1248,8 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 	}
 	if (!continued && bs->file->kind != FK_CMAKE && bs->file->kind != FK_MESON)
 		bs->cmake_args = 0;
+	if (bs->file->kind == FK_MAKE && !continued)
+		note_x86_predicate(bs, s + lead, n - lead);
 	process_words(bs, &lc, s + lead, n - lead, line, (int)lead + 1, r, indexing);
 }
 
@@ -1195,6 +1277,7 @@ static void walk_lines(struct build_scan *bs, const char *src, size_t len, int i
 	if (indexing)
 		finish_defines(bs);
 	free_flow(bs);
+	strmap_free(&bs->x86_preds, NULL);
 }
 
 void index_build_file(struct tree_index *ix, const struct source_file *f, const char *src, size_t len)

@@ -12,7 +12,8 @@ which no reading of the sources can see) and each target:
      -O2 -g before and after it are byte-identical (built here, not taken
      from port's word);
   4. the patched tree builds and links for the target, and its test program
-     runs under QEMU user mode.
+     runs under QEMU user mode; `archport scan` of it reports no error (the
+     build variables the stub wrote are not x86 flags).
 The open-loop `archport stub` patch is built too and its result printed, so
 the log shows what the loop added; for the generated-header tree it must
 fail (the stub cannot know the header).
@@ -27,6 +28,7 @@ Prints `ok - ...` / `not ok - ...` and `N passed, M failed` last.
 import argparse
 import filecmp
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -159,6 +161,11 @@ def check_port(archport, src, target, work, open_loop_must_fail):
     err = run_tests(tree, target)
     if err:
         return err, ""
+    sc = run([archport, "scan", "--target", target, "--format", "json", tree], work)
+    left = [f"{f['file']}:{f['line']}: {f['rule']}" for f in json.loads(sc.stdout)["findings"]
+            if f["severity"] == "error"] if sc.stdout else ["no report"]
+    if left:   # a "scan after the patch" CI gate must pass, the stub's own build variables included
+        return "scan after port's patch still reports errors: " + ", ".join(left[:4]), ""
     s = run([archport, "stub", "--target", target, src], work)
     open_err, _ = target_build(src, s.stdout, target, work)
     if open_loop_must_fail and not open_err:

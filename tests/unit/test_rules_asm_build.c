@@ -168,6 +168,30 @@ START_TEST(build_flag)
 }
 END_TEST
 
+/* The variables `archport stub` writes: the option only in the THEN of an
+ * $(if) on a `$(filter x86_64 i386 ...,...)` variable, which a scan after
+ * the patch must not report; the ELSE and a filter of other words are
+ * every build's. */
+START_TEST(build_flag_in_x86_if_is_gated)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "Makefile",
+		  "archport_x86 = $(filter x86_64 i386 i486 i586 i686,$(firstword $(subst -, ,$(shell $(CC) -dumpmachine))))\n"
+		  "ARCHPORT_X86_msse4_2 = $(if $(archport_x86),-msse4.2)\n"
+		  "BOTH = $(if $(archport_x86),-O3,-mavx2)\n"
+		  "arm = $(filter aarch64 x86_64,$(shell uname -m))\n"
+		  "OTHER = $(if $(arm),-mavx)\n"
+		  "CFLAGS += $(ARCHPORT_X86_msse4_2) $(BOTH) $(OTHER)\n");
+	scan_tree(&t, A64, &r);
+	ck_assert_ptr_null(find_finding(&r, "build/x86-flag", NULL, "Makefile", 2));
+	EXPECT_FINDING(&r, "build/x86-flag", "error", "Makefile", 3);   /* the ELSE */
+	EXPECT_FINDING(&r, "build/x86-flag", "error", "Makefile", 5);   /* not an x86 predicate */
+	done(&t, &r);
+}
+END_TEST
+
 START_TEST(build_flag_cmake)
 {
 	struct tmptree t;
@@ -399,6 +423,7 @@ Suite *rules_asm_build_suite(void)
 	tc = tcase_create("build-files");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, build_flag);
+	tcase_add_test(tc, build_flag_in_x86_if_is_gated);
 	tcase_add_test(tc, build_flag_cmake);
 	tcase_add_test(tc, build_flag_under_undecidable_condition_is_a_warning);
 	tcase_add_test(tc, build_march);
