@@ -24,8 +24,32 @@ static void usage_scan(FILE *out)
 {
 	fprintf(out, "usage: archport scan [PATH...] [--target aarch64|riscv64|x86_64]\n"
 		     "                     [--format text|json|sarif|markdown|html] [-o FILE] [-j N]\n"
-		     "                     [--fail-on error|warning|note|never]\n"
+		     "                     [--fail-on error|warning|note|never] [--no-notes]\n"
 		     "                     [--compile-commands FILE | --build-commands FILE]\n");
+}
+
+static void help_scan(void)
+{
+	usage_scan(stdout);
+	fputs("\nReports every construct that breaks the build of PATH (default .) for the target.\n"
+	      "Reads the tree only: no program of it runs (in a git checkout, git lists the files,\n"
+	      "with its configured helpers off; ARCHPORT_NO_GIT=1 walks the directory instead).\n\n"
+	      "  --target T              the architecture to port to: aarch64 (default; arm64 too),\n"
+	      "                          riscv64, x86_64 (amd64)\n"
+	      "  --format F              text (default), json, sarif, markdown or html\n"
+	      "  -o FILE                 write the report to FILE (atomically), not standard output\n"
+	      "  -j N                    N scanning threads (1-256; default one per CPU, up to 64)\n"
+	      "  --fail-on S             exit 1 when a finding at or above S is found (default error;\n"
+	      "                          never: always 0)\n"
+	      "  --no-notes              leave out notes (x86 code already gated for the target)\n"
+	      "  --compile-commands FILE a compile database (bear -- make, or CMake's\n"
+	      "                          CMAKE_EXPORT_COMPILE_COMMANDS): its -D/-U decide each file's\n"
+	      "                          macros, and libclang parses every unit for the target;\n"
+	      "                          default: compile_commands.json at the root, if any\n"
+	      "  --build-commands FILE   the same option\n\n"
+	      "Options take --name=value and -oFILE too. Exit status: 0 nothing at or above\n"
+	      "--fail-on, 1 something, 2 usage or I/O error. `archport explain RULE` tells why a\n"
+	      "rule's construct breaks and how to fix it.\n", stdout);
 }
 
 static int parse_jobs(const char *s, int *jobs)
@@ -74,7 +98,7 @@ static int parse_scan_args(int argc, char **argv, struct scan_options *o)
 			o->notes = 0;
 			takes = 0;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage_scan(stdout);
+			help_scan();
 			exit(0);
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "archport scan: unknown option or missing value: %s\n", a);

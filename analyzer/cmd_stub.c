@@ -45,6 +45,8 @@ int cmd_stub(int argc, char **argv)
 		return stub_write(path, &o) == 0 ? 0 : 2;
 	struct strbuf patch = {0};
 	int rc = stub_tree(path, &o, &patch) == 0 && write_output(out, patch.buf, patch.len) == 0 ? 0 : 2;
+	if (rc == 0 && !patch.len)   /* the empty patch on stdout says nothing to a person */
+		fprintf(stderr, "archport stub: nothing to change: no error for %s in %s\n", o.target, path);
 	sb_free(&patch);
 	return rc;
 }

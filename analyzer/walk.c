@@ -293,9 +293,17 @@ static int walk_git(const char *root, struct walk_result *out)
 		size_t n = strnlen(rel, len - i);
 		char *path = join(root, rel);
 		struct stat st;
-		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+		int ok = lstat(path, &st) == 0;
+		if (ok && S_ISREG(st.st_mode)) {
 			add_file(out, root, rel);
-		else if (classify_path(rel) != FK_NONE)
+		} else if (ok && S_ISDIR(st.st_mode)) {
+			/* a submodule's checkout (git lists it as one entry): its
+			 * files are part of the build too, so walk them */
+			struct walker wk = { root, out, NULL, 0, 0, NULL, 0, 0 };
+			walk_dir(&wk, rel, &st);
+			free(wk.stack);
+			free(wk.seen);
+		} else if (classify_path(rel) != FK_NONE)
 			add_problem(out, rel, xstrdup(S_ISLNK(st.st_mode) ? "tracked symlink; not followed"
 						      : "tracked but missing from the work tree"));
 		free(path);

@@ -249,17 +249,21 @@ int stub_write(const char *root, const struct stub_options *o)
 	struct stub_run run;
 	struct knowledge *k = NULL;
 	int rc = run_stub(&run, root, o, &k);
+	size_t written = 0;
 	for (size_t i = 0; rc == 0 && i < run.ts.walk.len; i++) {
 		struct file_patch *fp = run.patches[i];
-		if (fp && patch_has_edits(fp) && write_file(run.ts.walk.files[i].path, fp) != 0)
+		if (fp && patch_has_edits(fp) && (written++, write_file(run.ts.walk.files[i].path, fp) != 0))
 			rc = -1;
 	}
 	for (size_t i = 0; rc == 0 && i < run.ncreated; i++) {
 		char *path = xasprintf("%s/%s", root, run.created[i]->rel);
+		written++;
 		if (make_dirs(root, run.created[i]->rel) != 0 || write_file(path, run.created[i]) != 0)
 			rc = -1;
 		free(path);
 	}
+	if (rc == 0 && !written)
+		fprintf(stderr, "archport stub: nothing to change: no error for %s in %s\n", k->target, root);
 	free_run(&run, k);
 	return rc;
 }

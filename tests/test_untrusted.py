@@ -7,7 +7,8 @@ filters and an external diff for every file through .gitattributes) is
 scanned, stubbed (printed and --write) and verified (with `--build true`:
 verify runs the tree's build by design, and the trap is not in it). Each
 program would create a marker file; none may appear. The scan must still
-read the tree through git (its .gitignore is honoured).
+read the tree through git (its .gitignore is honoured), and walk into a
+submodule's checkout, which git lists as one entry.
 Prints `ok - ...` / `not ok - ...` and `N passed, M failed` last.
 """
 import argparse
@@ -63,6 +64,30 @@ def trapped_repo(work):
     return tree, marks
 
 
+def check_submodule(archport, work):
+    """A submodule's files are part of the build: git lists the submodule
+    as one entry, and the scan walks into it."""
+    sub = os.path.join(work, "relax-src")
+    os.makedirs(sub)
+    with open(os.path.join(sub, "relax.c"), "w") as f:
+        f.write('void relax(void) { __asm__ volatile("pause"); }\n')
+    git(sub, "init", "-q")
+    git(sub, "add", "relax.c")
+    git(sub, "commit", "-qm", "x")
+    top = os.path.join(work, "top")
+    os.makedirs(top)
+    with open(os.path.join(top, "main.c"), "w") as f:
+        f.write("int main(void) { return 0; }\n")
+    git(top, "init", "-q")
+    git(top, "add", "main.c")
+    git(top, "-c", "protocol.file.allow=always", "submodule", "add", "-q", sub, "vendor/relax")
+    git(top, "commit", "-qm", "y")
+    p = subprocess.run([archport, "scan", "--format", "json", "."], cwd=top, capture_output=True, text=True,
+                       timeout=120)
+    files = {f["file"] for f in json.loads(p.stdout)["findings"] if f["severity"] == "error"}
+    return None if files == {"vendor/relax/relax.c"} else f"errors in {sorted(files)}, wanted vendor/relax/relax.c"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--archport", default=os.path.join(ROOT, "bin", "archport"))
@@ -97,6 +122,10 @@ def main():
                 print(f"ok - {name} on a booby-trapped checkout runs none of its programs")
             for m in ran:
                 os.remove(os.path.join(marks, m))
+    with tempfile.TemporaryDirectory(prefix="archport-untrusted-") as work:
+        err = check_submodule(archport, work)
+        print(f"not ok - a submodule's files: {err}" if err else "ok - a submodule's files are scanned")
+        passed, failed = passed + (not err), failed + bool(err)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
