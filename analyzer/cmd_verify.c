@@ -494,7 +494,9 @@ static void usage_verify(FILE *out)
 	      "                       [--test-timeout SECONDS]\n"
 	      "Builds scratch copies of PATH for the host before and after `archport stub`'s patch\n"
 	      "(or --patch FILE), compares the objects byte for byte, builds for the target and runs\n"
-	      "the tests under qemu-user. Exit status: 0 all steps passed, 1 a step failed, 2 usage.\n", out);
+	      "the tests under qemu-user. It runs the tree's build and tests, in its scratch copy only:\n"
+	      "use it on trees whose build you would run yourself.\n"
+	      "Exit status: 0 all steps passed, 1 a step failed, 2 usage.\n", out);
 }
 
 /* Returns -1 when an option is unknown or lacks its value; `*i` moves

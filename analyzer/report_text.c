@@ -2,6 +2,7 @@
  * source line and a caret, colour when writing to a terminal. */
 #include <string.h>
 #include "finding.h"
+#include "rules.h"
 
 #define BOLD "\033[1m"
 #define RESET "\033[0m"
@@ -51,6 +52,9 @@ int report_text(FILE *out, const struct report *r)
 				severity_name(f->severity), f->message, f->rule);
 		if (f->source_line)
 			write_caret(out, f, r->color);
+		const struct rule_info *ri = f->severity > SEV_NOTE ? rule_find(f->rule) : NULL;
+		if (ri && ri->fix)
+			fprintf(out, "      = fix: %s\n", ri->fix);
 	}
 	fprintf(out, "%s%zu error%s, %zu warning%s, %zu note%s%s in %zu files (%zu lines) for %s\n",
 		r->color ? BOLD : "",

@@ -10,6 +10,7 @@ struct rule_info {
 	const char *id;
 	enum severity severity;  /* default; some findings are downgraded */
 	const char *summary;
+	const char *fix;         /* what to do, in words, for the text report */
 };
 
 const struct rule_info *rule_find(const char *id);

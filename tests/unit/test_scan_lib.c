@@ -337,6 +337,7 @@ START_TEST(rule_registry)
 		ck_assert_msg(ri != NULL, "rule %s is not registered", ids[i]);
 		ck_assert_str_eq(ri->id, ids[i]);
 		ck_assert_msg(ri->summary && *ri->summary, "rule %s has no summary", ids[i]);
+		ck_assert_msg(ri->fix && *ri->fix, "rule %s says no fix in words", ids[i]);
 		const char *doc = rule_doc(ids[i]);
 		ck_assert_msg(doc != NULL && strstr(doc, ids[i]) != NULL, "rule %s has no doc page", ids[i]);
 	}
