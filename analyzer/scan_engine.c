@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "arch_dirs.h"
 #include "compile_db.h"
 #include "deep_clang.h"
@@ -55,6 +56,13 @@ void scan_file(const struct tree_index *ix, size_t i, struct file_scan *r)
 	textfile_free(&tf);
 }
 
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void *worker(void *arg)
 {
 	struct job *job = arg;
@@ -62,6 +70,28 @@ static void *worker(void *arg)
 	for (size_t k; (k = atomic_fetch_add(&job->next, 1)) < n;)
 		scan_file(job->ix, job->order[k], &job->results[job->order[k]]);
 	return NULL;
+}
+
+/* The main thread's share of the work, with a progress line on a
+ * terminal's stderr once the scan has taken a second (never in a pipe or
+ * a CI log, where it would only be noise). */
+static void main_worker(struct job *job)
+{
+	size_t n = job->ix->walk->len;
+	int shown = 0;
+	double start = now_seconds(), last = start;
+	int tty = isatty(2) && !getenv("CI");
+	for (size_t k; (k = atomic_fetch_add(&job->next, 1)) < n;) {
+		scan_file(job->ix, job->order[k], &job->results[job->order[k]]);
+		double t = tty ? now_seconds() : 0;
+		if (tty && t - start > 1.0 && t - last > 0.2) {
+			fprintf(stderr, "\rarchport: scanned %zu of %zu files", k + 1, n);
+			shown = 1;
+			last = t;
+		}
+	}
+	if (shown)
+		fputs("\r\033[K", stderr);
 }
 
 void scan_files(const struct tree_index *ix, struct file_scan *results, int jobs)
@@ -82,7 +112,7 @@ void scan_files(const struct tree_index *ix, struct file_scan *results, int jobs
 			started = t;
 		else
 			break;
-	worker(job);   /* the main thread works too */
+	main_worker(job);   /* the main thread works too */
 	for (int t = 1; t <= started; t++)
 		pthread_join(threads[t], NULL);
 	free(threads);
@@ -187,12 +217,6 @@ void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *
 }
 
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int tree_scan_run(struct tree_scan *ts, const struct knowledge *k, const char *root, int jobs)
 {
