@@ -110,16 +110,6 @@ static size_t count_commands(const char *db)
 	return n;
 }
 
-static int write_text(const char *path, const struct strbuf *sb)
-{
-	FILE *f = fopen(path, "w");
-	int ok = f && fwrite(sb->buf ? sb->buf : "", 1, sb->len, f) == sb->len;
-	if (f && fclose(f) != 0)
-		ok = 0;
-	if (!ok)
-		fprintf(stderr, "archport port: %s: %s\n", path, strerror(errno));
-	return ok ? 0 : -1;
-}
 
 /* The host build's commands name the scratch copy: the stub scans PATH,
  * so its copy of them names PATH (the scratch path is a plain
@@ -144,7 +134,7 @@ static int retarget_database(struct port *p)
 		sb_adds(&sb, hit[n] == '/' || hit[n] == '"' ? real : p->job.tree);
 	}
 	free(text);
-	int rc = write_text(p->tree_db, &sb);
+	int rc = write_output(p->tree_db, sb.buf, sb.len);
 	sb_free(&sb);
 	return rc;
 }
@@ -535,7 +525,7 @@ static int round_once(struct port *p, int round)
 	sb_reset(&p->patch);
 	p->so.extra = p->extra.items;
 	p->so.nextra = p->extra.len;
-	if (stub_tree(p->path, &p->so, &p->patch) != 0 || write_text(p->patch_file, &p->patch) != 0)
+	if (stub_tree(p->path, &p->so, &p->patch) != 0 || write_output(p->patch_file, p->patch.buf, p->patch.len) != 0)
 		return -1;
 	struct patch_stats ps;
 	patch_stats(p->patch_file, &ps);
