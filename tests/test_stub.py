@@ -639,6 +639,36 @@ def x86_fixtures():
                   and os.path.exists(os.path.join(ROOT, "fixtures", n, "Makefile")))
 
 
+def check_left(archport, target, work):
+    """stub lists the errors no rule fixes, and only those: a function that
+    shares its line with another declaration cannot be gated by lines, so
+    it stays, and the target compiler must agree that the patched file
+    still fails; a tree it fixes whole gets no such list."""
+    tree = os.path.join(work, "left")
+    os.makedirs(tree)
+    with open(os.path.join(tree, "spin.c"), "w") as f:
+        f.write('int spin(void) { __asm__ volatile("pause"); return 0; } int spins;\n'
+                'void fence(void) { __asm__ volatile("mfence" ::: "memory"); }\n')
+    p = run([archport, "stub", "--target", target, "."], tree)
+    if p.returncode != 0:
+        return "stub failed: " + p.stderr.strip()
+    listed = [l.strip() for l in p.stderr.splitlines() if l.startswith("  ")]
+    if "1 error left" not in p.stderr or len(listed) != 1 or not listed[0].startswith("spin.c:1:"):
+        return "stub did not list spin.c:1 alone as left: " + p.stderr.strip()[:300]
+    a = subprocess.run(["patch", "-p1", "--batch", "--quiet"], cwd=tree, input=p.stdout, text=True,
+                       capture_output=True)
+    c = run([TRIPLES[target] + "-gcc", "-O2", "-c", "spin.c", "-o", "spin.o"], tree)
+    if a.returncode != 0 or c.returncode == 0:
+        return "the target compiler accepts what stub says is left"
+    whole = os.path.join(work, "timing-x86")
+    shutil.copytree(os.path.join(ROOT, "fixtures", "timing-x86"), whole)
+    for args in (["."], ["--write", "."]):
+        q = run([archport, "stub", "--target", target, *args], whole)
+        if q.returncode != 0 or "left that no rule fixes" in q.stderr:
+            return "stub %s lists errors as left in a tree it fixes whole: %s" % (" ".join(args), q.stderr[:300])
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--archport", default=os.path.join(ROOT, "bin", "archport"))
@@ -648,6 +678,11 @@ def main():
     archport = os.path.abspath(args.archport)
     passed = failed = 0
     for target in args.targets.split(","):
+        with tempfile.TemporaryDirectory(prefix="archport-left-") as work:
+            err = check_left(archport, target, work)
+        print(("ok - stub lists what it leaves, as the compiler does [%s]" % target) if not err else
+              "not ok - stub lists what it leaves [%s]: %s" % (target, err))
+        passed, failed = passed + (not err), failed + bool(err)
         err = check_idioms(target)
         print(("ok - idioms assemble for %s" % target) if not err else "not ok - idioms for %s: %s" % (target, err))
         passed, failed = passed + (not err), failed + bool(err)
