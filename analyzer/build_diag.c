@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "build_diag.h"
-#include "scan.h"
 #include "util.h"
 
 #define MAX_DIRS 16
@@ -26,11 +25,8 @@ static char *absolute(const struct log_state *st, const char *path, size_t n)
 {
 	const char *dir = current_dir(st);
 	char *joined = path[0] == '/' || !dir ? xstrndup(path, n) : xasprintf("%s/%.*s", dir, (int)n, path);
-	char *folded = rust_fold_path(joined[0] == '/' ? joined + 1 : joined);   /* folds a relative path */
-	char *out = joined[0] == '/' ? xasprintf("/%s", folded) : xstrdup(folded);
-	free(folded);
-	free(joined);
-	return out;
+	path_fold(joined);
+	return joined;
 }
 
 static int same_diag(const struct diag *a, const struct diag *b)

@@ -177,31 +177,12 @@ size_t compile_db_split_command(const char *cmd, char ***words)
 
 /* ---- paths ---- */
 
-/* "a/./b/../c" -> "a/c", in place. */
-static void fold_path(char *path)
-{
-	char *out = path, *p = path;
-	while (*p) {
-		while (*p == '/' && p[1] == '/')
-			p++;
-		if (p[0] == '/' && p[1] == '.' && (p[2] == '/' || !p[2])) {
-			p += 2;
-		} else if (p[0] == '/' && p[1] == '.' && p[2] == '.' && (p[3] == '/' || !p[3])) {
-			while (out > path && *--out != '/')
-				;
-			p += 3;
-		} else {
-			*out++ = *p++;
-		}
-	}
-	*out = '\0';
-}
 
 /* The walk index of a path (absolute, or relative to dir), or -1. */
 static int tree_file_of(const struct tree_index *ix, const char *root, const char *dir, const char *path)
 {
 	char *abs = path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", dir, path);
-	fold_path(abs);
+	path_fold(abs);
 	char real[PATH_MAX];
 	const char *p = realpath(abs, real) ? real : abs;
 	size_t rn = strlen(root);

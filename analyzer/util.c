@@ -257,3 +257,22 @@ int write_output(const char *path, const char *data, size_t len)
 	free(tmp);
 	return rc;
 }
+
+void path_fold(char *path)
+{
+	char *out = path, *p = path;
+	while (*p) {
+		while (*p == '/' && p[1] == '/')
+			p++;
+		if (p[0] == '/' && p[1] == '.' && (p[2] == '/' || !p[2])) {
+			p += 2;
+		} else if (p[0] == '/' && p[1] == '.' && p[2] == '.' && (p[3] == '/' || !p[3])) {
+			while (out > path && *--out != '/')
+				;
+			p += 3;
+		} else {
+			*out++ = *p++;
+		}
+	}
+	*out = '\0';
+}

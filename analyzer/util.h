@@ -50,6 +50,9 @@ int strmap_has(const struct strmap *m, const char *key, size_t n);
 void strmap_free(struct strmap *m, void (*free_value)(void *));
 
 int str_starts(const char *s, const char *prefix);
+/* "/a/./b/../c" -> "/a/c", in place (an absolute path, or one relative to
+ * a directory it does not climb out of). */
+void path_fold(char *path);
 
 /* Writes `data` to `path` ("-" or NULL: standard output) through a
  * temporary file and rename(2), never a half-written file; a device or
