@@ -103,27 +103,6 @@ static void note_included(struct tree_index *ix, int file_index, const char *p, 
 	l->v[l->len++] = file_index;
 }
 
-/* The name after `#ifndef` / `#if !defined(`: a possible include guard. */
-static size_t guard_name(const char *p, const char *end, const char **name)
-{
-	static const char *const forms[] = { "ifndef", "if !defined(", "if !defined " };
-	for (size_t i = 0; i < 3; i++) {
-		size_t n = strlen(forms[i]);
-		if ((size_t)(end - p) > n && memcmp(p, forms[i], n) == 0) {
-			p += n;
-			while (p < end && (*p == ' ' || *p == '\t'))
-				p++;
-			const char *s = p;
-			while (p < end && (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-					   (*p >= '0' && *p <= '9')))
-				p++;
-			*name = s;
-			return (size_t)(p - s);
-		}
-	}
-	return 0;
-}
-
 /* The name after a directive's keyword (`#define X`, `#undef X`). */
 static size_t directive_name(const char *p, const char *end, const char **name)
 {
@@ -135,6 +114,18 @@ static size_t directive_name(const char *p, const char *end, const char **name)
 		p++;
 	*name = s;
 	return (size_t)(p - s);
+}
+
+/* The name after `#ifndef` / `#if !defined(`: a possible include guard. */
+static size_t guard_name(const char *p, const char *end, const char **name)
+{
+	static const char *const forms[] = { "ifndef", "if !defined(", "if !defined " };
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(forms[i]);
+		if ((size_t)(end - p) > n && memcmp(p, forms[i], n) == 0)
+			return directive_name(p + n, end, name);
+	}
+	return 0;
 }
 
 static int is_directive(const char *p, const char *end, const char *kw)
