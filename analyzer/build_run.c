@@ -845,3 +845,12 @@ int build_fresh_copy(const struct build_job *job, const char *path)
 	}
 	return copy_tree(path, job->tree, 1, job->bs == BS_CARGO);
 }
+
+void build_job_release(struct build_job *job)
+{
+	free(job->scratch);
+	free(job->tree);
+	free(job->build);
+	free(job->epoch);
+	job->scratch = job->tree = job->build = job->epoch = NULL;
+}

@@ -122,6 +122,8 @@ int rust_target_installed(const struct build_job *job, const char *bin, const ch
 int build_detect(struct build_job *job, const char *path, const char *system, const char *command);
 /* job->scratch, ->tree, ->build and ->epoch; -1 after a message. */
 int build_scratch(struct build_job *job, const char *command);
+/* Frees what build_scratch made (the directory itself stays). */
+void build_job_release(struct build_job *job);
 /* A fresh copy of `path` at job->tree, and no job->build directory. */
 int build_fresh_copy(const struct build_job *job, const char *path);
 /* `patch -p1 --forward` in `tree`: a patch that looks reversed is an

@@ -723,10 +723,7 @@ static void port_free(struct port *p, int failed)
 	free(p->host_db);
 	free(p->target_db);
 	free(p->tree_db);
-	free(p->job.scratch);
-	free(p->job.tree);
-	free(p->job.build);
-	free(p->job.epoch);
+	build_job_release(&p->job);
 }
 
 int cmd_port(int argc, char **argv)

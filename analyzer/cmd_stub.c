@@ -56,10 +56,7 @@ static void list_left(const char *root, const struct stub_options *o, const stru
 	if (job.scratch)
 		rm_rf(job.scratch);
 	free(file);
-	free(job.scratch);
-	free(job.tree);
-	free(job.build);
-	free(job.epoch);
+	build_job_release(&job);
 }
 
 int cmd_stub(int argc, char **argv)

@@ -641,10 +641,7 @@ static void verify_free(struct verify *v)
 		free(v->steps[i].detail);
 		free(v->steps[i].log);
 	}
-	free(v->job.epoch);
-	free(v->job.scratch);
-	free(v->job.tree);
-	free(v->job.build);
+	build_job_release(&v->job);
 	free(v->logs);
 	free(v->patch);
 }
