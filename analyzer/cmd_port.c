@@ -190,7 +190,7 @@ static int scan_flag_warnings(struct port *p)
 {
 	struct knowledge *k = knowledge_load(p->job.target->name);
 	struct tree_scan ts;
-	if (!k || tree_scan_run(&ts, k, p->path, p->job.jobs) != 0) {
+	if (!k || tree_scan_run_db(&ts, k, p->path, p->job.jobs, p->so.compile_commands) != 0) {
 		knowledge_free(k);
 		return -1;
 	}
@@ -495,12 +495,20 @@ static void read_target_errors(struct port *p, const char *log, struct diag_list
 		trace_failed_units(p, out);
 }
 
+/* A diagnostic that says what went wrong, where: not make's "*** [x.o]
+ * Error 1" echo, nor an assembler line about gcc's temporary file (traced
+ * to its C line separately). */
+static int is_cause(const struct port *p, const struct diag *d)
+{
+	return d->kind != DIAG_FAILED && !(d->kind == DIAG_ASSEMBLER && !tree_rel(p, d->file));
+}
+
 static size_t count_errors(const struct port *p, const struct diag_list *d, size_t *files)
 {
 	size_t n = 0;
 	struct strmap seen = {0};
 	for (size_t i = 0; i < d->len; i++) {
-		if (d->v[i].kind == DIAG_FAILED || (d->v[i].kind == DIAG_ASSEMBLER && !tree_rel(p, d->v[i].file)))
+		if (!is_cause(p, &d->v[i]))
 			continue;
 		n++;
 		if (d->v[i].file)
@@ -577,7 +585,7 @@ static void print_left(const struct port *p)
 	size_t shown = 0;
 	for (size_t i = 0; i < p->left.len; i++) {
 		const struct diag *d = &p->left.v[i];
-		if (d->kind == DIAG_FAILED || (d->kind == DIAG_ASSEMBLER && !tree_rel(p, d->file)))
+		if (!is_cause(p, d))
 			continue;
 		if (!shown++)
 			fprintf(stderr, "left to port (%s build):\n", p->job.target->name);
@@ -593,7 +601,7 @@ static void print_left(const struct port *p)
 static int run_port(struct port *p)
 {
 	p->have_bear = p->job.bs != BS_CARGO && on_path("bear");
-	if (scan_flag_warnings(p) != 0 || learn(p) != 0)
+	if (learn(p) != 0 || scan_flag_warnings(p) != 0)   /* with the build's commands, as the stub scans */
 		return -1;
 	int round = 0, go = 1;
 	while (go > 0 && round < p->rounds)
