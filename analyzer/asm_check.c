@@ -22,17 +22,6 @@ static void set_issue(struct asm_issue *issue, size_t off, size_t len, const cha
 	snprintf(issue->what, sizeof issue->what, "%s `%.*s`", kind, (int)(n > 40 ? 40 : n), s);
 }
 
-/* Lower-cased copy of a word into buf; returns its length (0 if too long). */
-static size_t lower_word(const char *s, size_t n, char *buf, size_t size)
-{
-	if (n == 0 || n >= size)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (char)tolower((unsigned char)s[i]);
-	buf[n] = '\0';
-	return n;
-}
-
 /* An AT&T register reference: '%' (or "%%" in templates) + x86 name. */
 static int check_registers(const struct knowledge *k, const char *s, size_t n, size_t base,
 			   enum asm_dialect d, struct asm_issue *issue)

@@ -104,11 +104,8 @@ static enum tri names_target(const struct knowledge *k, const char *s, size_t n)
 int build_os_word(const char *w, size_t n)
 {
 	char b[32];
-	if (n == 0 || n >= sizeof b)
+	if (!lower_word(w, n, b, sizeof b))
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		b[i] = (char)tolower((unsigned char)w[i]);
-	b[n] = '\0';
 	if (!strcmp(b, "linux") || !strcmp(b, "unix"))
 		return 1;
 	static const char *const exact[] = { "apple", "ios", "bsd", "aix", "haiku", "msvc", "win32", "win64",

@@ -152,11 +152,8 @@ static int target_register(const struct knowledge *k, const char *w)
 static int register_strength(const struct rust_file *rf, const char *s, size_t n)
 {
 	char w[32];
-	if (n == 0 || n >= sizeof w)
+	if (!lower_word(s, n, w, sizeof w))
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		w[i] = (char)tolower((unsigned char)s[i]);
-	w[n] = '\0';
 	if (target_register(rf->k, w))
 		return 0;
 	const char *extra = strmap_value(&rf->k->x86_state_fields, w, n);

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -275,4 +276,14 @@ void path_fold(char *path)
 		}
 	}
 	*out = '\0';
+}
+
+size_t lower_word(const char *s, size_t n, char *buf, size_t size)
+{
+	if (n == 0 || n >= size)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)s[i]);
+	buf[n] = '\0';
+	return n;
 }

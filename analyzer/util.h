@@ -53,6 +53,9 @@ int str_starts(const char *s, const char *prefix);
 /* "/a/./b/../c" -> "/a/c", in place (an absolute path, or one relative to
  * a directory it does not climb out of). */
 void path_fold(char *path);
+/* Lower-cased copy of the word s[0..n) into buf; returns its length, 0
+ * when it is empty or does not fit in `size`. */
+size_t lower_word(const char *s, size_t n, char *buf, size_t size);
 
 /* Writes `data` to `path` ("-" or NULL: standard output) through a
  * temporary file and rename(2), never a half-written file; a device or
