@@ -248,7 +248,7 @@ static enum tri cm_not(struct cmake_expr *e, int depth)
 	if (mem_eq(w, n, "NOT")) {
 		cm_token(e, &w);
 		enum tri r = cm_not(e, depth + 1);
-		return r == TRI_UNKNOWN ? r : r == TRI_TRUE ? TRI_FALSE : TRI_TRUE;
+		return tri_not(r);
 	}
 	return cm_atom(e, depth);
 }
@@ -261,7 +261,7 @@ static enum tri cm_and(struct cmake_expr *e, int depth)
 	while ((n = cm_peek(e, &w)) && mem_eq(w, n, "AND")) {
 		cm_token(e, &w);
 		enum tri b = cm_not(e, depth);
-		r = r == TRI_FALSE || b == TRI_FALSE ? TRI_FALSE : r == TRI_TRUE && b == TRI_TRUE ? TRI_TRUE : TRI_UNKNOWN;
+		r = tri_and(r, b);
 	}
 	return r;
 }
@@ -274,7 +274,7 @@ static enum tri cm_or(struct cmake_expr *e, int depth)
 	while ((n = cm_peek(e, &w)) && mem_eq(w, n, "OR")) {
 		cm_token(e, &w);
 		enum tri b = cm_and(e, depth);
-		r = r == TRI_TRUE || b == TRI_TRUE ? TRI_TRUE : r == TRI_FALSE && b == TRI_FALSE ? TRI_FALSE : TRI_UNKNOWN;
+		r = tri_or(r, b);
 	}
 	return r;
 }

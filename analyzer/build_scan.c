@@ -569,20 +569,6 @@ static void scope_target_defines(struct build_scan *bs)
 	}
 }
 
-static enum tri tri_and2(enum tri a, enum tri b)
-{
-	if (a == TRI_FALSE || b == TRI_FALSE)
-		return TRI_FALSE;
-	return a == TRI_TRUE && b == TRI_TRUE ? TRI_TRUE : TRI_UNKNOWN;
-}
-
-static enum tri tri_or2(enum tri a, enum tri b)
-{
-	if (a == TRI_TRUE || b == TRI_TRUE)
-		return TRI_TRUE;
-	return a == TRI_FALSE && b == TRI_FALSE ? TRI_FALSE : TRI_UNKNOWN;
-}
-
 /* Follows `$(VAR)` references to the compile lines: a variable reaches the
  * compiler when a compile variable or recipe names it, under the
  * conditions of the naming lines. */
@@ -596,9 +582,9 @@ static void propagate_reach(struct build_scan *bs)
 			const struct make_var *to = r->to >= 0 ? &bs->vars[r->to] : NULL;
 			if (to && !to->reached)
 				continue;
-			enum tri reach = tri_and2(r->when, to ? to->reach : TRI_TRUE);
+			enum tri reach = tri_and(r->when, to ? to->reach : TRI_TRUE);
 			int lang = to ? to->lang : r->lang;
-			enum tri merged = from->reached ? tri_or2(from->reach, reach) : reach;
+			enum tri merged = from->reached ? tri_or(from->reach, reach) : reach;
 			if (!from->reached || merged != from->reach || (from->lang | lang) != from->lang) {
 				from->reached = 1;
 				from->reach = merged;
@@ -681,7 +667,7 @@ static void note_built(struct build_scan *bs, const struct line_ctx *lc, const c
 		const char *b = base_name_of(w, wn, &bn);
 		struct strmap_entry *e = strmap_get(&bs->built, b, bn, 1);
 		enum tri old = e->value ? (enum tri)((intptr_t)e->value - 1) : TRI_FALSE;
-		e->value = (void *)(intptr_t)(tri_or2(old, lc->reach) + 1);
+		e->value = (void *)(intptr_t)(tri_or(old, lc->reach) + 1);
 	}
 }
 
@@ -696,7 +682,7 @@ static void reach_rule_defines(struct build_scan *bs)
 		enum tri built = v ? (enum tri)((intptr_t)v - 1) : TRI_UNKNOWN;
 		if (r->when == TRI_FALSE)
 			continue;
-		r->when = tri_and2(r->when, built);
+		r->when = tri_and(r->when, built);
 		if (r->when == TRI_UNKNOWN && !r->why_unknown)
 			r->why_unknown = xasprintf("for %s, which the build makes under a condition archport cannot decide",
 						   bs->rdefs[i].target);
@@ -730,7 +716,7 @@ static void expand_var_defines(struct build_scan *bs)
 		if (vd->kind == CK_VAR) {
 			const struct make_var *carrier = &bs->vars[vd->carrier_var];
 			base = !carrier->reached ? (base == TRI_FALSE ? TRI_FALSE : TRI_UNKNOWN)
-						 : tri_and2(base, carrier->reach);
+						 : tri_and(base, carrier->reach);
 			lang = carrier->lang ? carrier->lang : BM_LANG_ALL;
 		} else if (vd->kind != CK_COMPILE && base != TRI_FALSE) {
 			base = TRI_UNKNOWN;
@@ -742,7 +728,7 @@ static void expand_var_defines(struct build_scan *bs)
 				continue;
 			char *origin = xasprintf("%s:%d (-D$(%s) with %s=%s at line %d)", bs->file->rel, vd->line, var, var,
 						 v->value, v->line);
-			enum tri when = tri_and2(base, v->when);
+			enum tri when = tri_and(base, v->when);
 			index_add_build_define(bs->wix, v->value, strlen(v->value), "1", 1, 0, when, line_under_arch(bs),
 					       lang, origin,
 					       when == TRI_UNKNOWN ? "under a build condition archport cannot decide" : NULL);
@@ -771,7 +757,7 @@ static void finish_defines(struct build_scan *bs)
 			r->why_unknown = xasprintf("in %s, which archport does not see passed to the compiler", v->name);
 			continue;
 		}
-		r->when = tri_and2(c->when, v->reach);
+		r->when = tri_and(c->when, v->reach);
 		r->lang = v->lang ? v->lang : BM_LANG_ALL;
 		if (r->when == TRI_UNKNOWN && !r->why_unknown)
 			r->why_unknown = xasprintf("in %s, which reaches the compiler under a build condition archport cannot decide",

@@ -66,18 +66,6 @@ static int src_next(struct c_scan *cs, struct source *s, struct token *t);
 
 /* ---- reachability ---- */
 
-static enum tri tri_and(enum tri a, enum tri b)
-{
-	if (a == TRI_FALSE || b == TRI_FALSE)
-		return TRI_FALSE;
-	return (a == TRI_TRUE && b == TRI_TRUE) ? TRI_TRUE : TRI_UNKNOWN;
-}
-
-static enum tri tri_not(enum tri a)
-{
-	return a == TRI_UNKNOWN ? a : (a == TRI_TRUE ? TRI_FALSE : TRI_TRUE);
-}
-
 static enum tri reach(const struct source *s)
 {
 	if (s->body_of)

@@ -472,3 +472,22 @@ enum tri pp_eval(struct pp_env *env, const char *expr, size_t len)
 		return TRI_UNKNOWN;
 	return v.v ? TRI_TRUE : TRI_FALSE;
 }
+
+enum tri tri_and(enum tri a, enum tri b)
+{
+	if (a == TRI_FALSE || b == TRI_FALSE)
+		return TRI_FALSE;
+	return a == TRI_TRUE && b == TRI_TRUE ? TRI_TRUE : TRI_UNKNOWN;
+}
+
+enum tri tri_or(enum tri a, enum tri b)
+{
+	if (a == TRI_TRUE || b == TRI_TRUE)
+		return TRI_TRUE;
+	return a == TRI_FALSE && b == TRI_FALSE ? TRI_FALSE : TRI_UNKNOWN;
+}
+
+enum tri tri_not(enum tri a)
+{
+	return a == TRI_UNKNOWN ? a : a == TRI_TRUE ? TRI_FALSE : TRI_TRUE;
+}

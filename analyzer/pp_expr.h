@@ -7,6 +7,11 @@
 #include <stddef.h>
 
 enum tri { TRI_FALSE = 0, TRI_TRUE = 1, TRI_UNKNOWN = 2 };
+/* Three-valued logic: FALSE wins an AND, TRUE wins an OR, else UNKNOWN
+ * unless both sides are decided. */
+enum tri tri_and(enum tri a, enum tri b);
+enum tri tri_or(enum tri a, enum tri b);
+enum tri tri_not(enum tri a);
 
 struct pp_env {
 	/* Is NAME defined here? */

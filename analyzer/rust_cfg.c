@@ -130,11 +130,6 @@ static enum tri bare_name(const char *w, size_t n)
 	return TRI_UNKNOWN;
 }
 
-static enum tri tri_not(enum tri a)
-{
-	return a == TRI_UNKNOWN ? a : a == TRI_TRUE ? TRI_FALSE : TRI_TRUE;
-}
-
 static enum tri predicate(struct cursor *c);
 
 /* all(...) / any(...): `unit` is the value of the empty list. */

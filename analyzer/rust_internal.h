@@ -57,7 +57,6 @@ struct item_attrs {
 	size_t cfg_n;
 };
 
-enum tri tri_and(enum tri a, enum tri b);
 const char *rust_node_text(const struct rust_file *rf, TSNode n, size_t *len);
 /* Emits at a byte range; reach decides the severity: compiled on the
  * target (error or the rule's own severity), undecidable (warning), or

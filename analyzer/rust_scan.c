@@ -16,13 +16,6 @@
 
 const TSLanguage *tree_sitter_rust(void);
 
-enum tri tri_and(enum tri a, enum tri b)
-{
-	if (a == TRI_FALSE || b == TRI_FALSE)
-		return TRI_FALSE;
-	return a == TRI_UNKNOWN || b == TRI_UNKNOWN ? TRI_UNKNOWN : TRI_TRUE;
-}
-
 const char *rust_node_text(const struct rust_file *rf, TSNode n, size_t *len)
 {
 	uint32_t s = ts_node_start_byte(n), e = ts_node_end_byte(n);
