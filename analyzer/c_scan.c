@@ -112,6 +112,7 @@ void free_macro(void *p)
 		return;
 	free(m->body);
 	free_evidence(m->x86);
+	free(m->x86_name);
 	free(m);
 }
 
@@ -641,6 +642,9 @@ static int next_is_paren(struct c_scan *cs, struct source *s)
 	return tok_punct(&next, '(');
 }
 
+static void report_x86_name(struct c_scan *cs, struct source *s, const struct token *t,
+			    const struct x86_name *x, int builtin);
+
 static void check_knowledge(struct c_scan *cs, struct source *s, const struct token *t)
 {
 	const struct x86_name *x = knowledge_name(cs->k, t->p, t->len);
@@ -664,11 +668,21 @@ static void check_knowledge(struct c_scan *cs, struct source *s, const struct to
 	}
 	if (local)
 		return;
+	int first_in_body = s->body_of && !s->body_of->x86;
+	report_x86_name(cs, s, t, x, builtin || cpu_builtin);
+	if (first_in_body && s->body_of->x86)
+		s->body_of->x86_name = xstrndup(t->p, t->len);
+}
+
+static void report_x86_name(struct c_scan *cs, struct source *s, const struct token *t,
+			    const struct x86_name *x, int builtin)
+{
+	int n = (int)t->len;
 	if (x && (x->kinds & X86_TYPE))
 		report_at(cs, s, t, RULE_VECTOR_TYPE, SEV_ERROR, "gate",
 			  xasprintf("x86-only type `%.*s` (%s) does not exist on %s", n, t->p,
 				    x->header ? x->header : "x86 headers", cs->k->target));
-	else if ((x && (x->kinds & X86_INTRINSIC)) || builtin || cpu_builtin)
+	else if ((x && (x->kinds & X86_INTRINSIC)) || builtin)
 		report_at(cs, s, t, RULE_INTRINSIC, SEV_ERROR, "gate",
 			  xasprintf("x86 intrinsic `%.*s`%s%s%s is not available on %s", n, t->p,
 				    x && x->header ? " (" : "", x && x->header ? x->header : "",
@@ -713,7 +727,8 @@ static void check_identifier(struct c_scan *cs, struct source *s, const struct t
 {
 	if (cs->x86_macros.len && strmap_has(&cs->x86_macros, t->p, t->len)) {
 		struct macro *m = local_macro(cs, t->p, t->len);
-		if (m && m->x86 && m->defined != TRI_FALSE && m != s->body_of) {
+		if (m && m->x86 && m->defined != TRI_FALSE && m != s->body_of &&
+		    !(m->x86_name && strmap_value(&cs->declared, m->x86_name, strlen(m->x86_name)))) {
 			check_x86_macro_use(cs, s, t, m);
 			return;
 		}

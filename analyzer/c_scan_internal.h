@@ -12,6 +12,10 @@ struct macro {
 	int function_like;
 	int arch_dependent;     /* defined under an architecture condition */
 	struct evidence *x86;   /* the body holds x86 code */
+	/* When that code is an x86 name (`#define _mm_set_pd1 _mm_set1_pd`):
+	 * the name, so that a use after the tree's own shim of it is defined
+	 * (sse2neon defines _mm_set1_pd after the alias) is not reported. */
+	char *x86_name;
 	/* Where this definition is (the walk's path, which outlives the scan),
 	 * so that a use's finding names the #define that the stub must gate:
 	 * two files may each define their own CPU_RELAX. */

@@ -63,6 +63,7 @@ static struct macro *copy_macro(const struct macro *m)
 		*c->x86 = *m->x86;
 		c->x86->what = xstrdup(m->x86->what);
 	}
+	c->x86_name = m->x86_name ? xstrdup(m->x86_name) : NULL;
 	return c;
 }
 

@@ -459,6 +459,27 @@ def predefined_macros(cmd):
     return macros
 
 
+# Names the preprocessor may answer `#ifdef` for although -dM does not list
+# them: the feature-test operators of gcc and clang.  Each compiler is asked
+# which it has; code tests them (`#ifndef __has_builtin` / `#error`).
+PREPROCESSOR_OPERATOR_CANDIDATES = (
+    "__has_attribute", "__has_builtin", "__has_c_attribute", "__has_cpp_attribute",
+    "__has_declspec_attribute", "__has_extension", "__has_feature", "__has_include",
+    "__has_include_next", "__has_warning", "__is_identifier",
+)
+
+
+def defined_operators(cmd):
+    """The candidates for which `#ifdef NAME` holds with this compiler."""
+    # The output names each candidate by its index: the name itself would be
+    # expanded (and rejected) outside #if.
+    probe = "".join("#ifdef %s\nyes_%d\n#endif\n" % (n, i)
+                    for i, n in enumerate(PREPROCESSOR_OPERATOR_CANDIDATES))
+    text = subprocess.run(cmd + ["-E", "-P", "-x", "c", "-"], input=probe, capture_output=True,
+                          text=True, env=ENV).stdout
+    return {PREPROCESSOR_OPERATOR_CANDIDATES[int(i)] for i in re.findall(r"^yes_(\d+)$", text, re.M)}
+
+
 def gen_macros(out, work):
     """rules/macros/<target>.{gcc,clang}.tsv: the predefined object-like
     macros of each compiler, so the scanner can evaluate #if conditions
@@ -468,8 +489,12 @@ def gen_macros(out, work):
         for flavour, cmd in (("gcc", [t.gcc]),
                              ("clang", [CLANG, "--target=" + t.triple])):
             macros = predefined_macros(cmd)
+            for name in defined_operators(cmd):
+                macros.setdefault(name, "")
             comments = ["Predefined object-like macros (function-like ones skipped) from",
                         "  %s -dM -E -x c /dev/null" % " ".join(cmd),
+                        "and the feature-test operators for which `#ifdef NAME` holds",
+                        "(__has_include, __has_builtin ...: probed with -E, value empty).",
                         "%s: %s" % (cmd[0], version(cmd[0])),
                         "An empty value cell is a macro defined with an empty body."]
             out.tsv("macros/%s.%s.tsv" % (t.name, flavour), comments,
