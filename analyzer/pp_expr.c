@@ -169,6 +169,18 @@ static void expand_has_feature(struct expander *x, struct lexer *lx, const struc
 	push_item(x->out, I_UNKNOWN, 0, NULL, 0);
 }
 
+/* Is the body one identifier? `#define XXH_HAS_INCLUDE __has_include` or
+ * `#define F G` with G function-like: the name stands for that identifier
+ * where it is used, so `XXH_HAS_INCLUDE(<arm_neon.h>)` takes its
+ * parenthesised arguments from the text that follows the use. */
+static int single_identifier(const char *body, struct token *out)
+{
+	struct lexer bl;
+	struct token end;
+	lex_init(&bl, body, strlen(body));
+	return lex_next(&bl, out) == T_IDENT && lex_next(&bl, &end) == T_EOF;
+}
+
 static void expand_ident(struct expander *x, struct lexer *lx, const struct token *t, int depth)
 {
 	if (tok_is(t, "defined")) {
@@ -212,7 +224,11 @@ static void expand_ident(struct expander *x, struct lexer *lx, const struct toke
 	}
 	size_t before = x->out->len;
 	x->active[x->nactive++] = *t;
-	expand_text(x, body, strlen(body), depth + 1);
+	struct token alias;
+	if (single_identifier(body, &alias))
+		expand_ident(x, lx, &alias, depth + 1);   /* its arguments follow here */
+	else
+		expand_text(x, body, strlen(body), depth + 1);
 	x->nactive--;
 	if (x->out->len == before)   /* defined as nothing: an empty operand */
 		push_item(x->out, I_UNKNOWN, 0, NULL, 0);

@@ -30,6 +30,8 @@ static const struct fake_macro fake_macros[] = {
 	{ "VERSION", TRI_TRUE, "20240101L", 0 },
 	{ "__aarch64__", TRI_TRUE, "1", 0 },
 	{ "__has_include", TRI_TRUE, NULL, 1 },
+	{ "HAS_INC", TRI_TRUE, "__has_include", 0 },   /* xxhash.h's XXH_HAS_INCLUDE */
+	{ "FN_ALIAS", TRI_TRUE, "FN", 0 },
 };
 
 static const struct fake_macro *lookup(const char *name, size_t n)
@@ -280,6 +282,12 @@ START_TEST(has_include_uses_the_env)
 	EV("!__has_include(<immintrin.h>)", TRI_TRUE);
 	EV("defined(__has_include) && __has_include(<immintrin.h>)", TRI_FALSE);
 	ck_assert_int_eq(has_include_calls, 6);
+	/* an object-like alias of the operator takes the arguments that follow its use */
+	EV("HAS_INC(<immintrin.h>)", TRI_FALSE);
+	ck_assert_str_eq(last_header, "immintrin.h");
+	EV("HAS_INC(\"stdio.h\") && 1", TRI_TRUE);
+	ck_assert_int_eq(has_include_calls, 8);
+	EV("FN_ALIAS(1) || 1", TRI_TRUE);   /* an alias of a function-like macro skips its arguments */
 
 	/* without a callback the answer is unknown */
 	struct pp_env env = make_env();
