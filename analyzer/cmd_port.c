@@ -570,6 +570,35 @@ static int round_once(struct port *p, int round)
 	return !p->built && p->identical && fresh > 0;
 }
 
+/* Round 0: the target build of the tree as it is. When it succeeds there is
+ * nothing to patch, whatever the scan says of files this build never
+ * compiles (xxHash's xxh_x86dispatch.c on aarch64); when it fails, its
+ * errors join the scan's findings from round 1 on. Returns 1 when the
+ * tree already builds, 0 when not, -1 on a failure. */
+static int round_zero(struct port *p)
+{
+	double t0 = seconds_now();
+	if (fresh_tree(p))
+		return -1;
+	char *log = port_log(p, "target-%d", 0);
+	unlink(p->target_db);
+	int rc = build_recorded(p, 1, p->target_db, log);
+	diag_free(&p->left);
+	if (rc != 0)
+		read_target_errors(p, log, &p->left);
+	p->built = rc == 0;
+	p->identical = 1;   /* no patch: the host build is the learned one */
+	size_t files = 0, errors = count_errors(p, &p->left, &files);
+	size_t fresh = p->built ? 0 : learn_errors(p, &p->left);
+	fprintf(stderr, "round 0: the tree as it is; %s build %s", p->job.target->name, p->built ? "ok" : "failed");
+	if (!p->built)
+		fprintf(stderr, ": %zu error%s in %zu file%s, %zu new to fix", errors,
+			errors == 1 ? "" : "s", files, files == 1 ? "" : "s", fresh);
+	fprintf(stderr, " [%.1f s]\n", seconds_now() - t0);
+	free(log);
+	return p->built;
+}
+
 /* ---- the end ---- */
 
 static void print_left(const struct port *p)
@@ -603,7 +632,15 @@ static int run_port(struct port *p)
 	p->have_bear = p->job.bs != BS_CARGO && on_path("bear");
 	if (learn(p) != 0 || scan_flag_warnings(p) != 0)   /* with the build's commands, as the stub scans */
 		return -1;
-	int round = 0, go = 1;
+	int round = 0, go = round_zero(p);
+	if (go < 0)
+		return -1;
+	if (go > 0) {
+		fprintf(stderr, "archport port: the tree builds for %s as it is: nothing to patch\n",
+			p->job.target->name);
+		return write_output(p->out, "", 0);
+	}
+	go = 1;
 	while (go > 0 && round < p->rounds)
 		go = round_once(p, ++round);
 	if (go < 0)

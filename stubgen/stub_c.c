@@ -621,6 +621,18 @@ static void stub_include(struct stub_ctx *c, struct file_patch *fp, int line)
 	free(hdr);
 }
 
+/* Is this line an #include (or #include_next) directive? */
+static int is_include_directive(const char *text)
+{
+	while (*text == ' ' || *text == '\t')
+		text++;
+	if (*text++ != '#')
+		return 0;
+	while (*text == ' ' || *text == '\t')
+		text++;
+	return strncmp(text, "include", 7) == 0;
+}
+
 /* With SIMDe, intrinsics and vector types compile on the target. */
 static int simde_covers(const struct stub_ctx *c, const struct finding *fd)
 {
@@ -751,7 +763,11 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 			free(def_file);
 			continue;
 		}
-		if (!strcmp(fd->rule, RULE_HEADER)) {
+		/* a header the target compiler cannot find, as the scan or the
+		 * target build (archport port) says */
+		if (!strcmp(fd->rule, RULE_HEADER) ||
+		    (!strcmp(fd->rule, RULE_TARGET_BUILD) && fd->line > 0 && (size_t)fd->line <= fp->nlines &&
+		     is_include_directive(fp->lines[fd->line - 1]))) {
 			stub_include(c, fp, fd->line);
 			continue;
 		}
