@@ -44,6 +44,18 @@ struct skipped_typedef {
 	struct token fn_name;   /* `(*name)`: a function pointer type */
 };
 
+/* The arguments of an in-tree function-like macro being read: an argument
+ * whose parameter the body never uses never becomes code, so an x86 name
+ * in it is no x86 code (CRoaring passes `_mm256_or_si256` and `vorrq_u64`
+ * to a macro whose NEON arm uses only the second). */
+enum arg_use { ARG_UNUSED, ARG_USED, ARG_USED_MAYBE /* by an undecided earlier definition only */ };
+struct macro_call {
+	const struct macro *m;  /* NULL: not inside a call */
+	int depth;              /* parentheses open inside the call */
+	int arg;                /* index of the argument being read */
+	enum arg_use arg_used;
+};
+
 struct source {
 	struct lexer lx;
 	struct token pushed;
@@ -57,6 +69,7 @@ struct source {
 	struct token last_ident;
 	struct token prev;
 	struct skipped_typedef skipped;
+	struct macro_call call;
 };
 
 static void scan_tokens(struct c_scan *cs, struct source *s);
@@ -113,6 +126,7 @@ void free_macro(void *p)
 	free(m->body);
 	free_evidence(m->x86);
 	free(m->x86_name);
+	free(m->params);
 	free(m);
 }
 
@@ -295,6 +309,13 @@ static void report(struct c_scan *cs, struct source *s, const struct evidence *e
 		return;
 	}
 	enum severity sev = ev->severity;
+	if (s->call.m && s->call.arg_used == ARG_USED_MAYBE && sev == SEV_ERROR) {
+		emit(&cs->em, ev->rule, SEV_WARNING, ev->line, ev->col, ev->end_line, ev->end_col, ev->fix,
+		     "%s (only if a definition of the macro around it that uses this argument holds on %s, "
+		     "which archport cannot decide; the one at %s:%d does not use it)",
+		     ev->what, cs->k->target, s->call.m->def_file, s->call.m->def_line);
+		return;
+	}
 	if (r == TRI_UNKNOWN && sev == SEV_ERROR) {
 		const struct frame *u = unknown_frame(s);
 		emit(&cs->em, ev->rule, SEV_WARNING, ev->line, ev->col, ev->end_line, ev->end_col,
@@ -827,8 +848,90 @@ static void track_skipped_typedef(struct source *s, const struct token *t)
 	}
 }
 
+/* Does the body of `m` use its argument number `arg` (0-based)? */
+static int body_uses_arg(const struct macro *m, int arg);
+
+/* An argument counts as used when this definition uses it or when an
+ * earlier one that may still be the live one did (`#elif` and `#else`
+ * arms under conditions archport cannot decide). */
+static enum arg_use macro_uses_arg(const struct macro *m, int arg)
+{
+	if (body_uses_arg(m, arg))
+		return ARG_USED;
+	return arg < 64 && (m->args_used_elsewhere >> arg) & 1 ? ARG_USED_MAYBE : ARG_UNUSED;
+}
+
+/* The arguments a definition that a new one may not replace uses. */
+static unsigned long long args_still_used(const struct macro *prev)
+{
+	if (!prev || !prev->function_like || prev->defined == TRI_FALSE)
+		return 0;
+	unsigned long long mask = prev->args_used_elsewhere;
+	for (int i = 0; i < 64; i++)
+		if (body_uses_arg(prev, i))
+			mask |= 1ULL << i;
+	return mask;
+}
+
+static int body_uses_arg(const struct macro *m, int arg)
+{
+	struct lexer lx;
+	struct token t, name = {0};
+	int i = 0, variadic = 0;
+	lex_init(&lx, m->params ? m->params : "", m->params ? strlen(m->params) : 0);
+	while (lex_next(&lx, &t) != T_EOF) {
+		if (t.kind == T_IDENT && i == arg)
+			name = t;
+		else if (tok_punct(&t, ','))
+			i++;
+		else if (t.kind == T_PUNCT && t.p[0] == '.')
+			variadic = 1;
+	}
+	if (!name.len && !variadic)
+		return arg > i;   /* more arguments than parameters: a mistake; keep checking */
+	const char *want = name.len ? name.p : "__VA_ARGS__";
+	size_t n = name.len ? name.len : 11;
+	lex_init(&lx, m->body, strlen(m->body));
+	while (lex_next(&lx, &t) != T_EOF)
+		if (t.kind == T_IDENT && t.len == n && memcmp(t.p, want, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Follows the argument list of an in-tree function-like macro defined on
+ * the target; returns 1 when `t` is in an argument its body never uses. */
+static int in_unused_macro_arg(struct c_scan *cs, struct source *s, const struct token *t)
+{
+	struct macro_call *c = &s->call;
+	if (!c->m) {
+		if (t->kind != T_IDENT || s->body_of || !cs->macros.len)
+			return 0;
+		const struct macro *m = local_macro(cs, t->p, t->len);
+		if (!m || !m->function_like || m->defined == TRI_FALSE || !m->params || !next_is_paren(cs, s))
+			return 0;
+		*c = (struct macro_call){ .m = m, .depth = 0, .arg = 0, .arg_used = macro_uses_arg(m, 0) };
+		return 0;
+	}
+	if (tok_punct(t, '(') && c->depth++ == 0)
+		return 0;   /* the call's own parenthesis */
+	if (tok_punct(t, ')') && --c->depth == 0) {
+		c->m = NULL;
+		return 0;
+	}
+	if (tok_punct(t, ',') && c->depth == 1) {
+		c->arg++;
+		c->arg_used = macro_uses_arg(c->m, c->arg);
+		return 0;
+	}
+	return c->arg_used == ARG_UNUSED;
+}
+
 static void handle_code_token(struct c_scan *cs, struct source *s, const struct token *t)
 {
+	if (in_unused_macro_arg(cs, s, t)) {
+		s->prev = *t;
+		return;
+	}
 	enum tri r = reach(s);
 	if (r != TRI_FALSE) {
 		track_nesting(s, t);
@@ -1081,6 +1184,7 @@ static void do_define(struct c_scan *cs, struct source *s, const char *text, siz
 		return;
 	}
 	struct strmap_entry *e = strmap_get(&cs->macros, name.p, name.len, 1);
+	unsigned long long still_used = r == TRI_UNKNOWN ? args_still_used(e->value) : 0;
 	free_macro(e->value);
 	struct macro *m = xcalloc(1, sizeof *m);
 	e->value = m;
@@ -1092,6 +1196,9 @@ static void do_define(struct c_scan *cs, struct source *s, const char *text, siz
 	if (body < text + len && *body == '(') {
 		m->function_like = 1;
 		const char *close = memchr(body, ')', (size_t)(text + len - body));
+		if (close)
+			m->params = xstrndup(body + 1, (size_t)(close - body - 1));
+		m->args_used_elsewhere = still_used;
 		body = close ? close + 1 : text + len;
 	}
 	while (body < text + len && (*body == ' ' || *body == '\t'))

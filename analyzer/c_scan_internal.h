@@ -10,6 +10,8 @@ struct macro {
 	enum tri defined;
 	char *body;
 	int function_like;
+	char *params;           /* function-like: the text between its parentheses */
+	unsigned long long args_used_elsewhere;   /* bit i: an earlier live-maybe definition uses argument i */
 	int arch_dependent;     /* defined under an architecture condition */
 	struct evidence *x86;   /* the body holds x86 code */
 	/* When that code is an x86 name (`#define _mm_set_pd1 _mm_set1_pd`):

@@ -64,6 +64,7 @@ static struct macro *copy_macro(const struct macro *m)
 		c->x86->what = xstrdup(m->x86->what);
 	}
 	c->x86_name = m->x86_name ? xstrdup(m->x86_name) : NULL;
+	c->params = m->params ? xstrdup(m->params) : NULL;
 	return c;
 }
 
