@@ -52,6 +52,7 @@ struct port {
 	struct strbuf patch;         /* the last round's */
 	struct diag_list left;       /* what the last target build reported */
 	int built, identical;        /* the last round's verdicts */
+	size_t compared;             /* host objects the last round compared */
 };
 
 static char *port_log(const struct port *p, const char *fmt, int round)
@@ -539,6 +540,7 @@ static int round_once(struct port *p, int round)
 	patch_stats(p->patch_file, &ps);
 	size_t nobj = 0;
 	p->identical = host_round(p, round, &nobj);
+	p->compared = nobj;
 	if (p->identical < 0)
 		return -1;
 	char *log = port_log(p, "target-%d", round);
@@ -604,8 +606,12 @@ static int round_zero(struct port *p)
 static void print_left(const struct port *p)
 {
 	if (p->built && p->identical) {
-		fprintf(stderr, "archport port: the %s build succeeds; %s objects are identical\n", p->job.target->name,
-			HOST_ARCH);
+		if (p->compared)
+			fprintf(stderr, "archport port: the %s build succeeds; %s objects are identical\n",
+				p->job.target->name, HOST_ARCH);
+		else
+			fprintf(stderr, "archport port: the %s build succeeds; the %s build leaves no object files "
+				"to compare\n", p->job.target->name, HOST_ARCH);
 		return;
 	}
 	if (!p->identical)
