@@ -104,6 +104,7 @@ graded: all
 test-python: all build/asan/archport
 	python3 tests/test_reports.py --archport bin/archport
 	python3 tests/test_cli.py --archport build/asan/archport
+	python3 tests/test_suppress.py --archport build/asan/archport
 	python3 tests/test_badinput.py --archport bin/archport
 	python3 tests/test_badinput.py --archport build/asan/archport
 	python3 tests/test_untrusted.py --archport build/asan/archport
@@ -112,6 +113,7 @@ test-python: all build/asan/archport
 	python3 tests/test_verify.py --archport bin/archport
 
 check: setup all build/asan/archport
+	python3 scripts/check_tree.py
 	$(MAKE) unit
 	$(MAKE) test-python
 	$(MAKE) graded

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
+#include "suppress.h"
 #include "deep_clang.h"
 #include "rules.h"
 #include "scan.h"
@@ -18,6 +19,7 @@ struct scan_options {
 	int fail_on;
 	int notes;
 	const char *compile_commands;   /* --compile-commands FILE, or NULL */
+	const char *baseline;           /* --baseline FILE: a previous JSON report */
 };
 
 static void usage_scan(FILE *out)
@@ -25,7 +27,8 @@ static void usage_scan(FILE *out)
 	fprintf(out, "usage: archport scan [PATH...] [--target aarch64|riscv64|x86_64]\n"
 		     "                     [--format text|json|sarif|markdown|html] [-o FILE] [-j N]\n"
 		     "                     [--fail-on error|warning|note|never] [--no-notes]\n"
-		     "                     [--compile-commands FILE | --build-commands FILE]\n");
+		     "                     [--compile-commands FILE | --build-commands FILE]\n"
+		     "                     [--baseline REPORT.json]\n");
 }
 
 static void help_scan(void)
@@ -46,7 +49,11 @@ static void help_scan(void)
 	      "                          CMAKE_EXPORT_COMPILE_COMMANDS): its -D/-U decide each file's\n"
 	      "                          macros, and libclang parses every unit for the target;\n"
 	      "                          default: compile_commands.json at the root, if any\n"
-	      "  --build-commands FILE   the same option\n\n"
+	      "  --build-commands FILE   the same option\n"
+	      "  --baseline FILE         a previous `--format json` report: leave out what it holds,\n"
+	      "                          report only new findings (and say how many were known)\n"
+	      "In the tree, `archport: ignore[RULE,...]` in a comment on a line, or alone on the\n"
+	      "line before, leaves that line's findings of those rules out (no list: every rule).\n\n"
 	      "Options take --name=value and -oFILE too. Exit status: 0 nothing at or above\n"
 	      "--fail-on, 1 something, 2 usage or I/O error. `archport explain RULE` tells why a\n"
 	      "rule's construct breaks and how to fix it.\n", stdout);
@@ -94,6 +101,8 @@ static int parse_scan_args(int argc, char **argv, struct scan_options *o)
 			}
 		} else if ((!strcmp(a, "--compile-commands") || !strcmp(a, "--build-commands")) && v) {
 			o->compile_commands = v;
+		} else if (!strcmp(a, "--baseline") && v) {
+			o->baseline = v;
 		} else if (!strcmp(a, "--no-notes")) {
 			o->notes = 0;
 			takes = 0;
@@ -143,7 +152,8 @@ static int deep_pass(const struct knowledge *k, const char *root, const char *co
 
 /* Scans one root; findings get `prefix/` when several roots were given. */
 static int scan_root(const struct knowledge *k, const char *root, const char *prefix, int jobs, int notes,
-		     const char *compile_commands, struct finding_list *all, size_t *files, size_t *lines)
+		     const char *compile_commands, struct finding_list *all, size_t *files, size_t *lines,
+		     size_t *suppressed)
 {
 	struct tree_scan ts;
 	if (tree_scan_run_db(&ts, k, root, jobs, compile_commands) != 0)
@@ -161,6 +171,7 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 		findings_take(&fast, &r->findings);
 	}
 	int rc = deep_pass(k, root, compile_commands, jobs, &fast, ts.ix.arch);
+	*suppressed += suppress_inline(root, &fast);
 	for (size_t j = 0; j < fast.len; j++) {
 		struct finding *f = &fast.items[j];
 		if (!notes && f->severity == SEV_NOTE)
@@ -230,7 +241,7 @@ static int default_jobs(void)
 
 int cmd_scan(int argc, char **argv)
 {
-	struct scan_options o = { NULL, 0, "aarch64", "text", NULL, default_jobs(), SEV_ERROR, 1, NULL };
+	struct scan_options o = { NULL, 0, "aarch64", "text", NULL, default_jobs(), SEV_ERROR, 1, NULL, NULL };
 	int rc = parse_scan_args(argc, argv, &o);
 	if (rc) {
 		free(o.paths);
@@ -242,15 +253,24 @@ int cmd_scan(int argc, char **argv)
 		return 2;
 	}
 	struct finding_list all = {0};
-	size_t files = 0, lines = 0;
+	size_t files = 0, lines = 0, suppressed = 0;
 	int io_error = 0;
 	for (size_t i = 0; i < o.npaths; i++)
 		if (scan_root(k, o.paths[i], o.npaths > 1 ? o.paths[i] : NULL, o.jobs, o.notes, o.compile_commands,
-			      &all, &files, &lines) != 0)
+			      &all, &files, &lines, &suppressed) != 0)
 			io_error = 1;
+	size_t known = 0;
+	struct baseline base;
+	if (o.baseline && baseline_load(o.baseline, &base) != 0) {
+		io_error = 1;
+	} else if (o.baseline) {
+		known = baseline_filter(&base, &all);
+		baseline_free(&base);
+	}
 	findings_sort(&all);
 	struct report r = { ARCHPORT_VERSION, k->target, o.npaths == 1 ? o.paths[0] : ".", files, lines, &all,
-			    !strcmp(o.format, "text") && !o.output && isatty(1) && !getenv("NO_COLOR") };
+			    !strcmp(o.format, "text") && !o.output && isatty(1) && !getenv("NO_COLOR"), suppressed,
+			    known, o.baseline != NULL };
 	if (write_report(&o, &r) != 0)
 		io_error = 1;
 	int found = 0;

@@ -43,6 +43,9 @@ struct report {
 	size_t files, lines;
 	const struct finding_list *findings;  /* sorted */
 	int color;                /* text format only: ANSI colour wanted */
+	size_t suppressed;        /* dropped by `archport: ignore` comments */
+	size_t baseline_known;    /* dropped as already in the --baseline report */
+	int has_baseline;
 };
 
 #include <stdio.h>

@@ -25,9 +25,13 @@ int report_json(FILE *out, const struct report *r)
 	json_write_string(out, r->target);
 	fputs(", \"root\": ", out);
 	json_write_string(out, r->root);
-	fprintf(out, ",\n \"summary\": {\"files\": %zu, \"lines\": %zu, \"errors\": %zu, \"warnings\": %zu, \"notes\": %zu},\n",
+	fprintf(out, ",\n \"summary\": {\"files\": %zu, \"lines\": %zu, \"errors\": %zu, \"warnings\": %zu, \"notes\": %zu, "
+		"\"suppressed\": %zu",
 		r->files, r->lines, findings_count(l, SEV_ERROR), findings_count(l, SEV_WARNING),
-		findings_count(l, SEV_NOTE));
+		findings_count(l, SEV_NOTE), r->suppressed);
+	if (r->has_baseline)
+		fprintf(out, ", \"baseline\": %zu", r->baseline_known);
+	fputs("},\n", out);
 	fputs(" \"findings\": [", out);
 	for (size_t i = 0; i < l->len; i++) {
 		fputs(i ? ",\n" : "\n", out);

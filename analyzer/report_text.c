@@ -62,5 +62,11 @@ int report_text(FILE *out, const struct report *r)
 		findings_count(l, SEV_WARNING), findings_count(l, SEV_WARNING) == 1 ? "" : "s",
 		findings_count(l, SEV_NOTE), findings_count(l, SEV_NOTE) == 1 ? "" : "s",
 		r->color ? RESET : "", r->files, r->lines, r->target);
+	if (r->suppressed)
+		fprintf(out, "%zu finding%s suppressed by `archport: ignore` comments\n", r->suppressed,
+			r->suppressed == 1 ? "" : "s");
+	if (r->has_baseline)
+		fprintf(out, "%zu finding%s already in the baseline left out; the counts above are the new ones\n",
+			r->baseline_known, r->baseline_known == 1 ? "" : "s");
 	return ferror(out) ? -1 : 0;
 }
