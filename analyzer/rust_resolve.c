@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rules.h"
+#include "rust_arch.h"
 #include "rust_internal.h"
 
 /* A crate's Cargo.toml dependencies, as declarations of its root. */
@@ -25,7 +26,7 @@ struct rust_resolver {
 	int *parent;              /* per file: the file that declares it */
 	struct crate_deps *deps;  /* per crate root file */
 	struct rust_cfg_env env;
-	struct rust_cfg_env host_env;   /* x86_64, for gates the host has too */
+	struct rust_cfg_env host_env;   /* the source arch, for gates its build has too */
 	struct strmap *memo;      /* per file: "<any><name>" -> struct result */
 };
 
@@ -108,7 +109,7 @@ static void add_dep(struct rust_resolver *r, struct crate_deps *cd, const struct
 	d->file = v > 0 ? (int)v - 1 : -1;
 	d->other_file = -1;
 	d->reach = target_pred(&r->env, r->ix->k->target, dep->pred, pn);
-	d->host_off = target_pred(&r->host_env, "x86_64", dep->pred, pn) == TRI_FALSE;
+	d->host_off = target_pred(&r->host_env, rust_source_arch(r->ix->k->target), dep->pred, pn) == TRI_FALSE;
 	d->line = dep->line;
 	d->cfg = dep->pred ? xstrdup(dep->pred) : NULL;
 }
@@ -312,7 +313,7 @@ static void resolver_init(struct rust_resolver *r, const struct tree_index *ix, 
 	for (size_t i = 0; i < n; i++)
 		r->deps[i].toml = -2;   /* not read yet */
 	rust_cfg_init(&r->env, ix->k->target);
-	rust_cfg_init(&r->host_env, "x86_64");
+	rust_cfg_init(&r->host_env, rust_source_arch(ix->k->target));
 	link_modules(r);
 }
 
