@@ -89,7 +89,7 @@ static void surface_plain_use(struct surface *sf, const char *src, TSNode item, 
 {
 	size_t n;
 	const char *t = rs_text(src, item, &n);
-	if (rs_mentions_x86(t, n))
+	if (rs_mentions_x86(sf->c->k, t, n))
 		unavailable_names(sf, src, ts_node_child_by_field_name(item, "argument", 8));
 	else
 		sb_addf(out, "%.*s\n", (int)n, t);
@@ -109,7 +109,7 @@ static void surface_use(struct surface *sf, const char *src, TSNode item, struct
 		known = 1;
 		int gate_file;
 		rust_gate_of(rs_resolver(sf->c), sf->file, d->path, &gate_file);
-		if (gate_file >= 0 || rs_mentions_x86(d->path, strlen(d->path))) {
+		if (gate_file >= 0 || rs_mentions_x86(sf->c->k, d->path, strlen(d->path))) {
 			gated = 1;
 			if (d->name)
 				sb_addf(&sf->unavailable, "%s%s ", sf->unavailable.len ? "" : " ", d->name);
@@ -256,7 +256,7 @@ static void surface_item(struct surface *sf, const char *src, TSNode root, uint3
 		surface_mod(sf, src, item, out);
 		return;
 	}
-	if ((rs_mentions_x86(tt, tn) && strcmp(type, "function_item") != 0) || names_unavailable(sf, src, item)) {
+	if ((rs_mentions_x86(sf->c->k, tt, tn) && strcmp(type, "function_item") != 0) || names_unavailable(sf, src, item)) {
 		TSNode name = ts_node_child_by_field_name(item, "name", 4), body = ts_node_child_by_field_name(item, "body", 4);
 		size_t nn = 0;
 		const char *nm = ts_node_is_null(name) ? type : rs_text(src, name, &nn);
