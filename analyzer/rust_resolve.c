@@ -405,9 +405,7 @@ static int through_local_use(const struct rust_facts *f, const char *path)
 
 void rust_check_uses(const struct tree_index *ix, struct file_scan *results, const char *state)
 {
-	if (ix->k->target_is_x86)
-		return;
-	struct rust_resolver r;
+	struct rust_resolver r;   /* either direction: host_env is the source arch's */
 	resolver_init(&r, ix, results);
 	for (size_t i = 0; i < ix->walk->len; i++) {
 		const struct rust_facts *f = results[i].rust;
@@ -420,9 +418,9 @@ void rust_check_uses(const struct tree_index *ix, struct file_scan *results, con
 			if (state[i] == 1)
 				u.reach = TRI_UNKNOWN;
 			struct result x = resolve_text(&r, (int)i, u.path, 0, 0);
-			/* a gate the x86_64 build has too (a feature, test) is not
-			 * a porting problem: the path must sit under it somewhere
-			 * archport does not follow */
+			/* a gate the source arch's build has too (a feature, test)
+			 * is not a porting problem: the path must sit under it
+			 * somewhere archport does not follow */
 			if (x.kind == R_GATED && !x.gate->host_off)
 				report_use(&r, &results[i], i, &u, x);
 		}

@@ -206,11 +206,11 @@ void rs_copy_attrs(const char *src, TSNode list, uint32_t first, uint32_t item, 
 
 /* const/static: the x86 value, flagged, since a const cannot be todo!()
  * and a 0 could turn a division into a compile-time error. */
-void rs_const_twin(const char *src, TSNode item, struct strbuf *out)
+void rs_const_twin(const char *src, TSNode item, const char *source, struct strbuf *out)
 {
 	size_t n;
 	const char *t = rs_text(src, item, &n);
-	sb_addf(out, "// TODO(archport): the x86_64 value; check it for this target\n%.*s\n", (int)n, t);
+	sb_addf(out, "// TODO(archport): the %s value; check it for this target\n%.*s\n", source, (int)n, t);
 }
 
 /* An impl block: its header, and a todo!() twin of each fn. */

@@ -57,7 +57,8 @@ struct rust_resolver *rs_resolver(struct stub_ctx *c);
 
 /* twins of single items */
 void rs_fn_twin(const char *src, TSNode fn, const char *indent, struct strbuf *out);
-void rs_const_twin(const char *src, TSNode item, struct strbuf *out);
+/* source: the arch whose value is copied */
+void rs_const_twin(const char *src, TSNode item, const char *source, struct strbuf *out);
 void rs_impl_twin(const char *src, TSNode impl, struct strbuf *out);
 /* A top-level global_asm! (or a null node), and its target twin. */
 TSNode rs_global_asm(const char *src, TSNode n);

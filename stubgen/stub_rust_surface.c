@@ -7,6 +7,7 @@
 #include <string.h>
 #include <tree_sitter/api.h>
 #include "rules.h"
+#include "rust_arch.h"
 #include "rust_scan.h"
 #include "scan.h"
 #include "stub_rust.h"
@@ -273,7 +274,7 @@ static void surface_item(struct surface *sf, const char *src, TSNode root, uint3
 		sb_adds(out, "\n");
 		rs_fn_twin(src, item, "", out);
 	} else if ((!strcmp(type, "const_item") || !strcmp(type, "static_item")) && rs_is_pub(item)) {
-		rs_const_twin(src, item, out);
+		rs_const_twin(src, item, rust_source_arch(sf->c->k->target), out);
 	} else if (is_item(item, types)) {
 		const char *x86_class = rs_is(item, "struct_item") ? register_struct_class(sf, src, item) : NULL;
 		sb_adds(out, "\n");

@@ -65,7 +65,7 @@ static void twin_item(struct rs_file *rf, const char *rel, const struct rust_dec
 		if (rs_is(item, "function_item"))
 			rs_fn_twin(tf.data, item, "", &sb);
 		else if (rs_is(item, "const_item") || rs_is(item, "static_item"))
-			rs_const_twin(tf.data, item, &sb);
+			rs_const_twin(tf.data, item, rf->source, &sb);
 		else
 			sb_addf(&sb, "%.*s\n", (int)n, t);
 		append_to(rf, rel, sb.buf);
