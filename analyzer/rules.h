@@ -54,5 +54,6 @@ const char *rule_doc(const char *id);
 /* the reverse port (--target x86_64): aarch64 code in Rust */
 #define RULE_RUST_ASM_AARCH64     "rust/asm-aarch64"
 #define RULE_RUST_ARCH_AARCH64    "rust/arch-aarch64"
+#define RULE_RUST_AARCH64_REGISTERS "rust/aarch64-registers"
 
 #endif

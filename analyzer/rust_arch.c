@@ -1,6 +1,7 @@
 /* Lookups over the generated Rust tables (see rust_arch.h). Each table
  * becomes a hash map from its first column to its row index; the verdict
  * columns are named by rustc arch. */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ struct rust_table {
 struct rust_arch {
 	struct rust_table api, features, operands, mnemonics;
 	struct strmap modules;   /* the arch modules arch-api lists */
+	struct strmap a64_registers;   /* aarch64-only register names */
 };
 
 static void index_table(struct rust_table *rt, const char *name, const char *key_col)
@@ -26,6 +28,29 @@ static void index_table(struct rust_table *rt, const char *name, const char *key
 		const char *key = rd_cell(rt->t, r, (size_t)kc);
 		strmap_get(&rt->rows, key, strlen(key), 1)->value = (void *)(uintptr_t)(r + 1);
 	}
+}
+
+static void add_register(struct rust_arch *ra, const char *name)
+{
+	strmap_get(&ra->a64_registers, name, strlen(name), 1)->value = (void *)name;
+}
+
+/* The asm! registers aarch64's rustc knows and x86_64's does not, and the
+ * aarch64 register file of the KVM structs (pc, pstate, EL1 registers). */
+static void load_a64_registers(struct rust_arch *ra)
+{
+	const struct rd_table *t = ra->operands.t;
+	int kc = t ? rd_column(t, "kind") : -1, ac = t ? rd_column(t, "aarch64") : -1;
+	int xc = t ? rd_column(t, "x86_64") : -1;
+	for (size_t r = 0; kc >= 0 && ac >= 0 && xc >= 0 && r < t->nrows; r++)
+		if (!strcmp(rd_cell(t, r, (size_t)kc), "register") && strcmp(rd_cell(t, r, (size_t)ac), "unknown") &&
+		    !strcmp(rd_cell(t, r, (size_t)xc), "unknown"))
+			add_register(ra, rd_cell(t, r, 0));
+	t = rd_find("target-registers");
+	int tc = t ? rd_column(t, "target") : -1, nc = t ? rd_column(t, "name") : -1;
+	for (size_t r = 0; tc >= 0 && nc >= 0 && r < t->nrows; r++)
+		if (!strcmp(rd_cell(t, r, (size_t)tc), "aarch64"))
+			add_register(ra, rd_cell(t, r, (size_t)nc));
 }
 
 struct rust_arch *rust_arch_load(void)
@@ -39,6 +64,7 @@ struct rust_arch *rust_arch_load(void)
 		const char *m = rd_cell(ra->api.t, r, 0);
 		strmap_get(&ra->modules, m, strlen(m), 1)->value = (void *)m;
 	}
+	load_a64_registers(ra);
 	return ra;
 }
 
@@ -51,6 +77,7 @@ void rust_arch_free(struct rust_arch *ra)
 	strmap_free(&ra->operands.rows, NULL);
 	strmap_free(&ra->mnemonics.rows, NULL);
 	strmap_free(&ra->modules, NULL);
+	strmap_free(&ra->a64_registers, NULL);
 	free(ra);
 }
 
@@ -109,4 +136,22 @@ int rust_a64_mnemonic_x86_unknown(const struct rust_arch *ra, const char *s, siz
 {
 	const char *v = ra ? cell(&ra->mnemonics, s, n, "x86_64") : NULL;
 	return !v ? -1 : !strcmp(v, "unknown");
+}
+
+/* `elr_el2`: the architectural names of aarch64 system registers end in
+ * the exception level that owns them. */
+static int el_suffix(const char *w, size_t n)
+{
+	return n > 4 && w[n - 4] == '_' && w[n - 3] == 'e' && w[n - 2] == 'l' && w[n - 1] >= '0' && w[n - 1] <= '3';
+}
+
+int rust_a64_register_strength(const struct rust_arch *ra, const char *w, size_t n)
+{
+	if (el_suffix(w, n))
+		return 2;
+	if (!ra || !strmap_has(&ra->a64_registers, w, n))
+		return 0;
+	/* x0-x30, w0-w30, v/q/d/s/h/b0-31, p0-15: a letter and a number */
+	int numbered = n >= 2 && isalpha((unsigned char)w[0]) && isdigit((unsigned char)w[1]);
+	return numbered && strchr("xwvq", w[0]) ? 2 : 1;
 }

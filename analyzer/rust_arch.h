@@ -38,4 +38,11 @@ enum rust_verdict rust_operand_on(const struct rust_arch *ra, const char *s, siz
  * 0 when it does, -1 when it is no aarch64 mnemonic. */
 int rust_a64_mnemonic_x86_unknown(const struct rust_arch *ra, const char *s, size_t n);
 
+/* A field name that is an aarch64 register x86_64 does not have (lower
+ * case): 2 strong (x19, v3, q0, elr_el2, sctlr_el1, any *_el0..*_el3 system
+ * register), 1 weak (pc, lr, fp, pstate: also ordinary words), 0 none.
+ * From asm-operands.tsv (aarch64 operands x86 calls unknown) and the
+ * aarch64 rows of target-registers.tsv. */
+int rust_a64_register_strength(const struct rust_arch *ra, const char *w, size_t n);
+
 #endif
