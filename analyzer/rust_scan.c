@@ -320,14 +320,14 @@ static const char *const x86_feature_names[] = { "sse", "sse2", "sse3", "ssse3",
 	"avxvnni", "mmx", NULL };
 
 /* A feature the source arch's rustc takes and the target's rejects
- * (rules/rust/target-features.tsv); 0 when the table has no column for
- * the target (riscv64: rustc has no std for it here). */
+ * (rules/rust/target-features.tsv); *decided is 0 when the table has no
+ * verdict for the target (riscv64: rustc has no std for it here). */
 static int feature_off_target(const struct rust_file *rf, const char *f, size_t n, int *decided)
 {
 	const char *target = rust_target_arch(rf->k->target), *source = rust_source_arch(rf->k->target);
 	enum rust_verdict on_target = rust_feature_on(rf->k->rust_arch, f, n, target);
 	enum rust_verdict on_source = rust_feature_on(rf->k->rust_arch, f, n, source);
-	*decided = on_target != RV_UNLISTED || on_source != RV_UNLISTED;
+	*decided = on_target != RV_UNLISTED;   /* else the hand list below (riscv64) */
 	return on_target == RV_INVALID && (on_source == RV_VALID || on_source == RV_UNSTABLE);
 }
 
