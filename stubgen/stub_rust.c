@@ -420,16 +420,24 @@ static int gate_at(struct rs_file *rf, TSNode head)
 	return rs_gate_module(rf);
 }
 
-/* Gates top-level item `item` for x86_64; a fn gets its twin. */
+/* A fn whose signature (everything before its body) names a type only
+ * the source arch has: its twin could not be written. */
+static int signature_names_source_type(struct rs_file *rf, TSNode fn)
+{
+	TSNode body = ts_node_child_by_field_name(fn, "body", 4);
+	uint32_t s = ts_node_start_byte(fn), e = ts_node_is_null(body) ? ts_node_end_byte(fn) : ts_node_start_byte(body);
+	return rs_mentions_x86(rf->c->k, rf->src + s, e - s);
+}
+
+/* Gates top-level item `item` for the source arch; a fn gets its twin. */
 static void gate_item(struct rs_file *rf, uint32_t first, uint32_t item)
 {
 	TSNode node = rs_root_child(rf, item), head = item_head(rf, first, item);
 	if (already_gated(rf, ts_node_start_byte(node)) || !gate_at(rf, head))
 		return;
 	if (rs_is(node, "function_item")) {
-		if (rf->c->k->target_is_x86 && rs_mentions_x86(rf->c->k, rf->src + ts_node_start_byte(node),
-				ts_node_start_byte(ts_node_child_by_field_name(node, "body", 4)) - ts_node_start_byte(node)))
-			return;   /* its signature names a NEON type x86_64 has no twin of */
+		if (rf->c->k->target_is_x86 && signature_names_source_type(rf, node))
+			return;   /* x86_64 has no twin of the NEON type it names */
 		sb_addf(&rf->tail, "\n#[cfg(not(target_arch = \"%s\"))]\n", rf->source);
 		if (!rf->c->k->target_is_x86 || !rs_idiom_fn_twin(rf, node, &rf->tail))
 			rs_fn_twin(rf->src, node, "", &rf->tail);
