@@ -623,13 +623,14 @@ static size_t asm_word(const char *t, size_t i, size_t end, char *w, size_t wsiz
 }
 
 /* An operand x86 has no reading for: an aarch64 register (x0, w3, v1,
- * lr) or a `#` immediate (a comment to the x86 assembler, which then sees
- * a missing operand). */
+ * lr) or a `#1` / `#-16` / `#0x10` immediate (`#` starts a comment for the
+ * x86 assembler, which then sees a missing operand; a `# note` after x86
+ * code is such a comment, not an immediate). */
 static int aarch64_operand(const struct rust_file *rf, const char *t, size_t from, size_t end, struct asm_issue *issue)
 {
 	char w[32];
 	for (size_t i = from; i < end; i++) {
-		if (t[i] == '#') {
+		if (t[i] == '#' && i + 1 < end && (isdigit((unsigned char)t[i + 1]) || t[i + 1] == '-')) {
 			issue->offset = i;
 			issue->len = 1;
 			snprintf(issue->what, sizeof issue->what, "aarch64 immediate `#`");
