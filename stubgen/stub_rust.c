@@ -166,7 +166,7 @@ static int names_aarch64_item(const struct knowledge *k, const char *s, size_t n
 		size_t e = i;
 		while (e < n && (isalnum((unsigned char)s[e]) || s[e] == '_'))
 			e++;
-		if (e > i && (i == 0 || s[i - 1] != ':' || e - i > 2) && rust_arch_item(k->rust_arch, s + i, e - i))
+		if (e > i && rust_arch_item(k->rust_arch, s + i, e - i))
 			return 1;
 		i = e > i ? e : i + 1;
 	}
