@@ -3,6 +3,7 @@
 #include <string.h>
 #include "knowledge.h"
 #include "ruledata.h"
+#include "rust_arch.h"
 
 /* Names that select x86 code in #if conditions (compiler-predefined on
  * x86 by gcc, clang or MSVC). */
@@ -301,6 +302,7 @@ struct knowledge *knowledge_load(const char *target)
 	}
 	load_macros(k);
 	load_register_set(k);
+	k->rust_arch = rust_arch_load();
 	if (!k->target_is_x86) {
 		load_names(k, "x86/intrinsics", X86_INTRINSIC, "header");
 		load_names(k, "x86/types", X86_TYPE, "header");
@@ -346,6 +348,7 @@ void knowledge_free(struct knowledge *k)
 	strmap_free(&k->bad_mflags, NULL);
 	strmap_free(&k->bad_march, NULL);
 	free(k->registers);
+	rust_arch_free(k->rust_arch);
 	free(k);
 }
 

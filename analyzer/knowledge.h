@@ -6,6 +6,8 @@
 
 #include "util.h"
 
+struct rust_arch;
+
 enum attr_verdict { ATTR_OK, ATTR_IGNORED, ATTR_ERROR };
 
 /* Kinds of x86 identifier (bit mask). */
@@ -67,6 +69,7 @@ struct knowledge {
 	struct strmap bad_constraints;
 	struct strmap bad_mflags;    /* "-msse4.2", "-mfpmath=" */
 	struct strmap bad_march;     /* "march=haswell", "mtune=k8" */
+	struct rust_arch *rust_arch;   /* rustc's per-arch verdicts (rust_arch.h) */
 	struct target_register *registers;   /* the target's register file, in order */
 	size_t nregisters;                    /* 0 on x86_64 */
 	unsigned char name_filter[8192];   /* 64K-bit prefilter over `names` */

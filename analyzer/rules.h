@@ -51,5 +51,9 @@ const char *rule_doc(const char *id);
 #define RULE_RUST_X86_API         "rust/x86-api"
 #define RULE_RUST_BUILD_X86       "rust/build-x86"
 #define RULE_RUST_JIT_X86         "rust/jit-x86"
+/* the reverse port (--target x86_64): aarch64 code in Rust */
+#define RULE_RUST_ASM_AARCH64     "rust/asm-aarch64"
+#define RULE_RUST_ARCH_AARCH64    "rust/arch-aarch64"
+#define RULE_RUST_AARCH64_REGISTERS "rust/aarch64-registers"
 
 #endif

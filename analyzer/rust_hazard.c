@@ -13,6 +13,7 @@
 #include <string.h>
 #include "knowledge.h"
 #include "rules.h"
+#include "rust_arch.h"
 #include "rust_internal.h"
 
 /* ---- vocabulary: rules/rust/x86-api.tsv (knowledge.c loads it) ---- */
@@ -154,6 +155,8 @@ static int register_strength(const struct rust_file *rf, const char *s, size_t n
 	char w[32];
 	if (!lower_word(s, n, w, sizeof w))
 		return 0;
+	if (rf->k->target_is_x86)   /* the reverse port: aarch64 registers */
+		return rust_a64_register_strength(rf->k->rust_arch, w, n);
 	if (target_register(rf->k, w))
 		return 0;
 	const char *extra = strmap_value(&rf->k->x86_state_fields, w, n);
@@ -208,14 +211,14 @@ static char *register_message(struct rust_file *rf, TSNode item, const struct re
 	size_t nn;
 	const char *name = field_text(rf, item, "name", &nn);
 	struct strbuf sb = { 0 };
-	sb_addf(&sb, "%s %.*s has x86 register fields (", type_is(item, "union_item") ? "union" : "struct",
-		(int)nn, name);
+	sb_addf(&sb, "%s %.*s has %s register fields (", type_is(item, "union_item") ? "union" : "struct",
+		(int)nn, name, rf->k->target_is_x86 ? "aarch64" : "x86");
 	for (int i = 0; i < f->listed; i++)
 		sb_addf(&sb, "%s%.*s", i ? ", " : "", (int)f->lens[i], f->names[i]);
 	if (f->strong + f->weak > f->listed)
 		sb_addf(&sb, ", ... %d in all", f->strong + f->weak);
-	sb_addf(&sb, "): the %s build keeps an x86 register layout; give the target a twin with its own register set",
-		rf->k->target);
+	sb_addf(&sb, "): the %s build keeps an %s register layout; give the target a twin with its own register set",
+		rf->k->target, rf->k->target_is_x86 ? "aarch64" : "x86");
 	return sb_detach(&sb);
 }
 
@@ -246,8 +249,8 @@ static void check_register_struct(struct rust_file *rf, TSNode item, enum tri re
 		return;
 	TSNode name = ts_node_child_by_field_name(item, "name", 4);
 	char *msg = register_message(rf, item, &f);
-	rust_report(rf, RULE_RUST_X86_REGISTERS, SEV_WARNING, reach, ts_node_start_byte(name), ts_node_end_byte(name),
-		    "stub", msg);
+	rust_report(rf, rf->k->target_is_x86 ? RULE_RUST_AARCH64_REGISTERS : RULE_RUST_X86_REGISTERS, SEV_WARNING,
+		    reach, ts_node_start_byte(name), ts_node_end_byte(name), rf->k->target_is_x86 ? "port" : "stub", msg);
 	free(msg);
 }
 
@@ -1079,9 +1082,12 @@ static void scan_path_node(struct rust_file *rf, TSNode n, enum tri reach)
 
 void rust_hazards_node(struct rust_file *rf, TSNode n, enum tri reach)
 {
-	if (rf->k->target_is_x86)
-		return;
 	const char *t = ts_node_type(n);
+	if (rf->k->target_is_x86) {   /* the reverse port: only register layouts so far */
+		if (!strcmp(t, "struct_item") || !strcmp(t, "union_item"))
+			check_register_struct(rf, n, reach);
+		return;
+	}
 	if (!strcmp(t, "struct_item") || !strcmp(t, "union_item"))
 		check_register_struct(rf, n, reach);
 	else if (!strcmp(t, "enum_item"))

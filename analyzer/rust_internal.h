@@ -22,7 +22,7 @@ struct rust_file {
 	struct emitter em;
 	struct file_scan *out;
 	struct rust_cfg_env env;
-	struct rust_cfg_env host_env;   /* the same crate built for x86_64 */
+	struct rust_cfg_env host_env;   /* the same crate built for the source arch */
 	char *root;      /* the scanned root, for files the walk does not list */
 	char *dir;       /* directory of this file, relative ("" at the root) */
 	int is_build_script;        /* a crate's build.rs: runs on the build host */
@@ -30,6 +30,9 @@ struct rust_file {
 	int inline_depth;           /* inside `mod x { ... }` bodies */
 	TSNode root_node;           /* the file's syntax tree */
 	int in_cfg_macro;           /* inside `if cfg!(pred) { ... }`, pred off */
+	int foreign_arch_use;       /* names core::arch::aarch64 (target x86_64) */
+	uint32_t item_start;        /* the top-level item being visited */
+	uint32_t arch_name_item;    /* 1 + the item an arch name was reported in */
 	int module_file;            /* the file resolve_module found, or -1 */
 	uint32_t pos_start;         /* rust_report's cache: a line start ... */
 	int pos_line;               /* ... and its number (0: none yet) */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rules.h"
+#include "rust_arch.h"
 #include "rust_internal.h"
 
 /* A crate's Cargo.toml dependencies, as declarations of its root. */
@@ -25,7 +26,7 @@ struct rust_resolver {
 	int *parent;              /* per file: the file that declares it */
 	struct crate_deps *deps;  /* per crate root file */
 	struct rust_cfg_env env;
-	struct rust_cfg_env host_env;   /* x86_64, for gates the host has too */
+	struct rust_cfg_env host_env;   /* the source arch, for gates its build has too */
 	struct strmap *memo;      /* per file: "<any><name>" -> struct result */
 };
 
@@ -108,7 +109,7 @@ static void add_dep(struct rust_resolver *r, struct crate_deps *cd, const struct
 	d->file = v > 0 ? (int)v - 1 : -1;
 	d->other_file = -1;
 	d->reach = target_pred(&r->env, r->ix->k->target, dep->pred, pn);
-	d->host_off = target_pred(&r->host_env, "x86_64", dep->pred, pn) == TRI_FALSE;
+	d->host_off = target_pred(&r->host_env, rust_source_arch(r->ix->k->target), dep->pred, pn) == TRI_FALSE;
 	d->line = dep->line;
 	d->cfg = dep->pred ? xstrdup(dep->pred) : NULL;
 }
@@ -312,7 +313,7 @@ static void resolver_init(struct rust_resolver *r, const struct tree_index *ix, 
 	for (size_t i = 0; i < n; i++)
 		r->deps[i].toml = -2;   /* not read yet */
 	rust_cfg_init(&r->env, ix->k->target);
-	rust_cfg_init(&r->host_env, "x86_64");
+	rust_cfg_init(&r->host_env, rust_source_arch(ix->k->target));
 	link_modules(r);
 }
 
@@ -404,9 +405,7 @@ static int through_local_use(const struct rust_facts *f, const char *path)
 
 void rust_check_uses(const struct tree_index *ix, struct file_scan *results, const char *state)
 {
-	if (ix->k->target_is_x86)
-		return;
-	struct rust_resolver r;
+	struct rust_resolver r;   /* either direction: host_env is the source arch's */
 	resolver_init(&r, ix, results);
 	for (size_t i = 0; i < ix->walk->len; i++) {
 		const struct rust_facts *f = results[i].rust;
@@ -419,9 +418,9 @@ void rust_check_uses(const struct tree_index *ix, struct file_scan *results, con
 			if (state[i] == 1)
 				u.reach = TRI_UNKNOWN;
 			struct result x = resolve_text(&r, (int)i, u.path, 0, 0);
-			/* a gate the x86_64 build has too (a feature, test) is not
-			 * a porting problem: the path must sit under it somewhere
-			 * archport does not follow */
+			/* a gate the source arch's build has too (a feature, test)
+			 * is not a porting problem: the path must sit under it
+			 * somewhere archport does not follow */
 			if (x.kind == R_GATED && !x.gate->host_off)
 				report_use(&r, &results[i], i, &u, x);
 		}

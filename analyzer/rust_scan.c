@@ -12,6 +12,7 @@
 #include <tree_sitter/api.h>
 #include "asm_check.h"
 #include "rules.h"
+#include "rust_arch.h"
 #include "rust_internal.h"
 
 const TSLanguage *tree_sitter_rust(void);
@@ -299,6 +300,18 @@ static int module_file_any(struct rust_file *rf, TSNode mod, const struct item_a
 
 /* ---- the rules ---- */
 
+/* The rule of source-arch asm and arch paths: x86 ones, or aarch64 ones in
+ * the reverse port (--target x86_64). */
+static const char *asm_rule(const struct rust_file *rf)
+{
+	return rf->k->target_is_x86 ? RULE_RUST_ASM_AARCH64 : RULE_RUST_ASM_X86;
+}
+
+static const char *arch_rule(const struct rust_file *rf)
+{
+	return rf->k->target_is_x86 ? RULE_RUST_ARCH_AARCH64 : RULE_RUST_ARCH_X86;
+}
+
 static const char *const x86_feature_names[] = { "sse", "sse2", "sse3", "ssse3", "sse4.1", "sse4.2", "sse4a",
 	"avx", "avx2", "fma", "bmi1", "bmi2", "lzcnt", "popcnt", "pclmulqdq", "rdrand", "rdseed", "adx", "f16c",
 	"xsave", "xsaveopt", "xsavec", "xsaves", "fxsr", "movbe", "cmpxchg16b", "tbm", "ermsb", "sha", "gfni",
@@ -306,11 +319,32 @@ static const char *const x86_feature_names[] = { "sse", "sse2", "sse3", "ssse3",
 	"avx512vbmi", "avx512vbmi2", "avx512vnni", "avx512bitalg", "avx512vpopcntdq", "avx512bf16", "avx512fp16",
 	"avxvnni", "mmx", NULL };
 
+/* A feature the source arch's rustc takes and the target's rejects
+ * (rules/rust/target-features.tsv); *decided is 0 when the table has no
+ * verdict for the target (riscv64: rustc has no std for it here). */
+static int feature_off_target(const struct rust_file *rf, const char *f, size_t n, int *decided)
+{
+	const char *target = rust_target_arch(rf->k->target), *source = rust_source_arch(rf->k->target);
+	enum rust_verdict on_target = rust_feature_on(rf->k->rust_arch, f, n, target);
+	enum rust_verdict on_source = rust_feature_on(rf->k->rust_arch, f, n, source);
+	*decided = on_target != RV_UNLISTED;   /* else the hand list below (riscv64) */
+	return on_target == RV_INVALID && (on_source == RV_VALID || on_source == RV_UNSTABLE);
+}
+
+static void report_feature(struct rust_file *rf, const struct item_attrs *a, enum tri reach, const char *f, size_t n)
+{
+	char *msg = xasprintf("%s target feature `%.*s` in #[target_feature]: not valid for %s",
+			      rf->k->target_is_x86 ? "aarch64" : "x86", (int)n, f, rf->k->target);
+	rust_report(rf, RULE_RUST_TARGET_FEATURE, SEV_ERROR, tri_and(reach, a->target_feature_when),
+		    ts_node_start_byte(a->target_feature), ts_node_end_byte(a->target_feature), "gate", msg);
+	free(msg);
+}
+
 /* #[target_feature(enable = "avx2,fma")]: rustc rejects feature names the
- * target does not have. */
+ * target does not have (E0658 aside: a nightly-only name is still a name). */
 static void check_target_feature(struct rust_file *rf, const struct item_attrs *a, enum tri reach)
 {
-	if (ts_node_is_null(a->target_feature) || rf->k->target_is_x86)
+	if (ts_node_is_null(a->target_feature))
 		return;
 	size_t n;
 	const char *s = rust_node_text(rf, a->target_feature, &n);
@@ -319,22 +353,62 @@ static void check_target_feature(struct rust_file *rf, const struct item_attrs *
 	for (const char *p = q ? q + 1 : e; p && p < e;) {
 		const char *c = memchr(p, ',', (size_t)(e - p));
 		const char *fe = c ? c : e;
-		for (const char *const *f = x86_feature_names; *f; f++)
+		int decided;
+		if (feature_off_target(rf, p, (size_t)(fe - p), &decided)) {
+			report_feature(rf, a, reach, p, (size_t)(fe - p));
+			return;
+		}
+		for (const char *const *f = x86_feature_names; !decided && !rf->k->target_is_x86 && *f; f++)
 			if (mem_eq(p, (size_t)(fe - p), *f)) {
-				char *msg = xasprintf("x86 target feature `%s` in #[target_feature]: not valid for %s",
-						      *f, rf->k->target);
-				rust_report(rf, RULE_RUST_TARGET_FEATURE, SEV_ERROR, tri_and(reach, a->target_feature_when),
-				       ts_node_start_byte(a->target_feature), ts_node_end_byte(a->target_feature),
-				       "gate", msg);
-				free(msg);
+				report_feature(rf, a, reach, *f, strlen(*f));
 				return;
 			}
 		p = fe + 1;
 	}
 }
 
-/* `core::arch::x86_64::…`, `std::arch::x86`, `std::arch::{x86_64::…}`. */
-static int is_x86_arch_path(const char *s, size_t n)
+/* Whether the word at w names an arch module rustc has for another
+ * target_arch than the target's (core::arch::<m> exists only for m). */
+static size_t foreign_module_word(const struct rust_file *rf, const char *w, int *foreign)
+{
+	size_t n = 0;
+	while (isalnum((unsigned char)w[n]) || w[n] == '_')
+		n++;
+	*foreign = n && rust_arch_module_known(rf->k->rust_arch, w, n) && !mem_eq(w, n, rust_target_arch(rf->k->target));
+	return n;
+}
+
+/* The path after `arch::` names a foreign module: `aarch64::...`, or an
+ * entry of a `{x86_64::..., ...}` list. */
+static int foreign_arch_module(const struct rust_file *rf, const char *p)
+{
+	int foreign;
+	if (*p != '{') {
+		foreign_module_word(rf, p, &foreign);
+		return foreign;
+	}
+	int depth = 0;
+	for (const char *w = p + 1; *w; w++) {
+		if (depth == 0 && (w[-1] == '{' || w[-1] == ',')) {
+			size_t n = foreign_module_word(rf, w, &foreign);
+			if (foreign)
+				return 1;
+			if (n) {
+				w += n - 1;
+				continue;
+			}
+		}
+		if (*w == '{')
+			depth++;
+		else if (*w == '}' && depth-- == 0)
+			break;
+	}
+	return 0;
+}
+
+/* `core::arch::x86_64::…`, `std::arch::x86`, `std::arch::{x86_64::…}`;
+ * `core::arch::aarch64::…` on x86_64. */
+static int is_foreign_arch_path(const struct rust_file *rf, const char *s, size_t n)
 {
 	char buf[256];
 	size_t o = 0;
@@ -351,20 +425,42 @@ static int is_x86_arch_path(const char *s, size_t n)
 		p += 11;
 	else
 		return 0;
-	if (*p == '{')
-		return strstr(p, "x86") != NULL;
-	return str_starts(p, "x86") && (p[3] == '\0' || p[3] == ':' || str_starts(p + 3, "_64"));
+	return foreign_arch_module(rf, p);
 }
 
 static void check_path(struct rust_file *rf, TSNode n, enum tri reach)
 {
 	size_t len;
 	const char *s = rust_node_text(rf, n, &len);
-	if (rf->k->target_is_x86 || !is_x86_arch_path(s, len))
+	if (!is_foreign_arch_path(rf, s, len))
 		return;
-	char *msg = xasprintf("`%.*s`: the x86 intrinsics module does not exist on %s", (int)(len > 60 ? 60 : len), s,
-			      rf->k->target);
-	rust_report(rf, RULE_RUST_ARCH_X86, SEV_ERROR, reach, ts_node_start_byte(n), ts_node_end_byte(n), "gate", msg);
+	if (rf->k->target_is_x86)
+		rf->foreign_arch_use = 1;
+	char *msg = xasprintf("`%.*s`: the %s intrinsics module does not exist on %s", (int)(len > 60 ? 60 : len), s,
+			      rf->k->target_is_x86 ? "aarch64" : "x86", rf->k->target);
+	rust_report(rf, arch_rule(rf), SEV_ERROR, reach, ts_node_start_byte(n), ts_node_end_byte(n), "gate", msg);
+	free(msg);
+}
+
+/* A name of core::arch::aarch64 (vld1q_u8, uint8x16_t) in code x86_64
+ * compiles, in a file that imports from that module: with the import gated
+ * out (or failing) the name resolves to nothing (E0425, E0412). Once per
+ * top-level item: the rest of its body is the same port. */
+static void check_arch_name(struct rust_file *rf, TSNode id, enum tri reach)
+{
+	if (!rf->k->target_is_x86 || !rf->foreign_arch_use || reach == TRI_FALSE ||
+	    rf->arch_name_item == rf->item_start + 1)
+		return;
+	size_t n;
+	const char *s = rust_node_text(rf, id, &n);
+	const char *kind = rust_arch_item(rf->k->rust_arch, s, n);
+	if (!kind)
+		return;
+	rf->arch_name_item = rf->item_start + 1;
+	char *msg = xasprintf("`%.*s` is a%s of core::arch::aarch64, which %s does not have (rustc %s)", (int)n, s,
+			      !strcmp(kind, "type") ? " NEON type" : !strcmp(kind, "fn") ? "n intrinsic" : "n item",
+			      rf->k->target, !strcmp(kind, "type") ? "E0412" : "E0425");
+	rust_report(rf, arch_rule(rf), SEV_ERROR, reach, ts_node_start_byte(id), ts_node_end_byte(id), "gate", msg);
 	free(msg);
 }
 
@@ -392,6 +488,27 @@ static int x86_register_name(const struct rust_file *rf, const char *s, size_t n
 	return strmap_value(&rf->k->x86_registers, w, n) != NULL;
 }
 
+/* `("x0")` or `(vreg)`: a register or class the source arch's rustc takes
+ * and the target's calls unknown (rules/rust/asm-operands.tsv). */
+static int operand_off_target(const struct rust_file *rf, const char *s, size_t sn, char *what, size_t size)
+{
+	const char *b = s + 1, *e = s + sn - 1;   /* inside the parentheses */
+	if (sn < 3 || *s != '(' || *e != ')')
+		return 0;
+	if (*b == '"' && e > b + 1 && e[-1] == '"')
+		b++, e--;
+	int is_class;
+	const char *source = rust_source_arch(rf->k->target);
+	enum rust_verdict t = rust_operand_on(rf->k->rust_arch, b, (size_t)(e - b), rust_target_arch(rf->k->target),
+					      &is_class);
+	enum rust_verdict src = rust_operand_on(rf->k->rust_arch, b, (size_t)(e - b), source, &is_class);
+	if (t != RV_INVALID || src == RV_INVALID || src == RV_UNLISTED)
+		return 0;
+	snprintf(what, size, "%s register%s `%.*s`", rf->k->target_is_x86 ? "aarch64" : "x86", is_class ? " class" : "",
+		 (int)(e - b), b);
+	return 1;
+}
+
 static int operand_issue(struct rust_file *rf, TSNode kw, TSNode spec, char *what, size_t size)
 {
 	size_t kn, sn;
@@ -405,6 +522,10 @@ static int operand_issue(struct rust_file *rf, TSNode kw, TSNode spec, char *wha
 	    !mem_eq(k, kn, "inlateout"))
 		return 0;
 	const char *q = memchr(s, '"', sn);
+	if (operand_off_target(rf, s, sn, what, size))
+		return 1;
+	if (rf->k->target_is_x86)
+		return 0;
 	if (q) {
 		const char *e = memchr(q + 1, '"', (size_t)(s + sn - q - 1));
 		return e && x86_register_name(rf, q + 1, (size_t)(e - q - 1)) &&
@@ -487,16 +608,97 @@ static int intel_operands(struct rust_file *rf, const char *t, size_t n, struct 
 	return 0;
 }
 
+/* The word at t[i, end) (letters, digits, `_`, `.`), lower-cased into w. */
+static size_t asm_word(const char *t, size_t i, size_t end, char *w, size_t wsize)
+{
+	size_t m = i;
+	while (m < end && (isalnum((unsigned char)t[m]) || t[m] == '_' || t[m] == '.'))
+		m++;
+	if (m - i >= wsize)
+		return 0;
+	for (size_t j = i; j < m; j++)
+		w[j - i] = (char)tolower((unsigned char)t[j]);
+	w[m - i] = '\0';
+	return m - i;
+}
+
+/* An operand x86 has no reading for: an aarch64 register (x0, w3, v1,
+ * lr) or a `#1` / `#-16` / `#0x10` immediate (`#` starts a comment for the
+ * x86 assembler, which then sees a missing operand; a `# note` after x86
+ * code is such a comment, not an immediate). */
+static int aarch64_operand(const struct rust_file *rf, const char *t, size_t from, size_t end, struct asm_issue *issue)
+{
+	char w[32];
+	for (size_t i = from; i < end; i++) {
+		if (t[i] == '#' && i + 1 < end && (isdigit((unsigned char)t[i + 1]) || t[i + 1] == '-')) {
+			issue->offset = i;
+			issue->len = 1;
+			snprintf(issue->what, sizeof issue->what, "aarch64 immediate `#`");
+			return 1;
+		}
+		if (!isalpha((unsigned char)t[i]) || (i > from && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '_')))
+			continue;
+		size_t n = asm_word(t, i, end, w, sizeof w);
+		int is_class;
+		if (n && rust_operand_on(rf->k->rust_arch, w, n, "x86_64", &is_class) == RV_INVALID &&
+		    rust_operand_on(rf->k->rust_arch, w, n, "aarch64", &is_class) != RV_INVALID && !is_class) {
+			issue->offset = i;
+			issue->len = n;
+			snprintf(issue->what, sizeof issue->what, "aarch64 register `%s`", w);
+			return 1;
+		}
+		i += n ? n - 1 : 0;
+	}
+	return 0;
+}
+
+/* aarch64 assembly in a template, for the x86_64 target: an instruction
+ * LLVM's aarch64 assembler knows and its x86 one does not (mrs, dmb, eret,
+ * b, yield; rules/rust/asm-mnemonics.tsv), or, for a word both know (mov,
+ * add, str), an aarch64 operand. Labels, directives and comments pass. */
+static int aarch64_template(struct rust_file *rf, const char *t, size_t n, struct asm_issue *issue)
+{
+	for (size_t ls = 0; ls < n;) {
+		size_t le = ls;
+		while (le < n && t[le] != '\n' && t[le] != ';')
+			le++;
+		size_t i = ls;
+		while (i < le && isspace((unsigned char)t[i]))
+			i++;
+		char w[32];
+		size_t wn = asm_word(t, i, le, w, sizeof w);
+		int label = i + wn < le && t[i + wn] == ':';
+		if (wn && !label && w[0] != '.') {
+			char *dot = strchr(w, '.');   /* b.eq: the branch `b` with a condition */
+			size_t mn = dot ? (size_t)(dot - w) : wn;
+			int unknown = rust_a64_mnemonic_x86_unknown(rf->k->rust_arch, w, mn);
+			if (unknown == 1) {
+				issue->offset = i;
+				issue->len = wn;
+				snprintf(issue->what, sizeof issue->what, "aarch64 instruction `%s`", w);
+				return 1;
+			}
+			if (unknown == 0 && aarch64_operand(rf, t, i + wn, le, issue))
+				return 1;
+		}
+		ls = le + 1;
+	}
+	return 0;
+}
+
 static int check_template(struct rust_file *rf, TSNode lit, enum tri reach)
 {
+	if (rf->in_cfg_macro)
+		return 0;   /* `if cfg!(false)` is dropped before code generation: LLVM never sees it (operands still count) */
 	uint32_t body;
 	size_t n;
 	char *t = template_text(rf, lit, &body, &n);
 	struct asm_issue issue;
-	int found = t && (asm_check_text(rf->k, t, n, ASM_SOURCE, &issue) || intel_operands(rf, t, n, &issue));
+	int found = t && (rf->k->target_is_x86 ? aarch64_template(rf, t, n, &issue)
+				       : asm_check_text(rf->k, t, n, ASM_SOURCE, &issue) || intel_operands(rf, t, n, &issue));
 	if (found) {
 		char *msg = xasprintf("%s in asm! is not valid on %s", issue.what, rf->k->target);
-		rust_report(rf, RULE_RUST_ASM_X86, SEV_ERROR, reach, body + (uint32_t)issue.offset,
+		rust_report(rf, asm_rule(rf), SEV_ERROR, reach, body + (uint32_t)issue.offset,
 		       body + (uint32_t)(issue.offset + issue.len), "gate", msg);
 		free(msg);
 	}
@@ -528,7 +730,7 @@ static void check_asm(struct rust_file *rf, TSNode tt, enum tri reach)
 		char what[96];
 		if (!strcmp(type, "token_tree") && have_prev && operand_issue(rf, prev, c, what, sizeof what)) {
 			char *msg = xasprintf("%s in asm! is not valid on %s", what, rf->k->target);
-			rust_report(rf, RULE_RUST_ASM_X86, SEV_ERROR, reach, ts_node_start_byte(prev), ts_node_end_byte(c),
+			rust_report(rf, asm_rule(rf), SEV_ERROR, reach, ts_node_start_byte(prev), ts_node_end_byte(c),
 			       "gate", msg);
 			free(msg);
 			return;
@@ -536,6 +738,18 @@ static void check_asm(struct rust_file *rf, TSNode tt, enum tri reach)
 		prev = c;
 		have_prev = 1;
 	}
+}
+
+/* `is_<arch>_feature_detected`: std defines it for every arch, but only
+ * the target's own may be used (`is_x86_feature_detected` on x86_64). */
+static int foreign_detect_macro(const struct rust_file *rf, const char *s, size_t n)
+{
+	static const char pre[] = "is_", post[] = "_feature_detected";
+	if (n <= strlen(pre) + strlen(post) || memcmp(s, pre, 3) != 0 || memcmp(s + n - strlen(post), post, strlen(post)))
+		return 0;
+	const char *arch = s + 3;
+	size_t an = n - 3 - strlen(post);
+	return !(rf->k->target_is_x86 ? mem_eq(arch, an, "x86") : mem_eq(arch, an, rust_target_arch(rf->k->target)));
 }
 
 static void check_macro(struct rust_file *rf, TSNode mac, enum tri reach)
@@ -555,11 +769,9 @@ static void check_macro(struct rust_file *rf, TSNode mac, enum tri reach)
 		free(msg);
 		return;
 	}
-	if (rf->k->target_is_x86)
-		return;
-	if (mem_eq(last, ln, "is_x86_feature_detected")) {
-		char *msg = xasprintf("is_x86_feature_detected! cannot be used on %s", rf->k->target);
-		rust_report(rf, RULE_RUST_ARCH_X86, SEV_ERROR, reach, ts_node_start_byte(mac), ts_node_end_byte(mac),
+	if (foreign_detect_macro(rf, last, ln)) {
+		char *msg = xasprintf("%.*s! cannot be used on %s", (int)ln, last, rf->k->target);
+		rust_report(rf, arch_rule(rf), SEV_ERROR, reach, ts_node_start_byte(mac), ts_node_end_byte(mac),
 		       "gate", msg);
 		free(msg);
 	} else if ((mem_eq(last, ln, "asm") || mem_eq(last, ln, "global_asm")) && !strcmp(ts_node_type(tt), "token_tree")) {
@@ -648,6 +860,7 @@ static void visit_item(struct rust_file *rf, TSNode c, const struct item_attrs *
 		check_path(rf, c, reach);   /* the outermost path only */
 		rust_facts_path(rf, c, reach);
 	} else if (!strcmp(type, "identifier") || !strcmp(type, "type_identifier")) {
+		check_arch_name(rf, c, reach);
 		rust_facts_name(rf, c, reach, 0);
 	} else if (!strcmp(type, "call_expression")) {
 		TSNode fn = ts_node_child_by_field_name(c, "function", 8);
@@ -690,6 +903,8 @@ static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char 
 			read_attribute(rf, c, &inner);
 			reach = tri_and(reach, inner.cfg);
 		} else if (strcmp(type, "line_comment") != 0 && strcmp(type, "block_comment") != 0) {
+			if (top)
+				rf->item_start = ts_node_start_byte(c);
 			visit_item(rf, c, &a, tri_and(reach, a.cfg), mod_dir, top);
 			if (covers) {
 				reach = tri_and(reach, a.cfg);
@@ -732,7 +947,7 @@ void scan_rust(const struct tree_index *ix, int file_index, const struct textfil
 	const char *slash = strrchr(f->rel, '/');
 	rf.dir = slash ? xstrndup(f->rel, (size_t)(slash - f->rel)) : xstrdup("");
 	rust_cfg_init(&rf.env, ix->k->target);
-	rust_cfg_init(&rf.host_env, "x86_64");
+	rust_cfg_init(&rf.host_env, rust_source_arch(ix->k->target));
 	load_crate_features(&rf);
 	TSParser *parser = ts_parser_new();
 	ts_parser_set_language(parser, tree_sitter_rust());

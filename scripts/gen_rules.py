@@ -24,6 +24,7 @@ values); those run as separate small compiles, two at a time.
 import argparse
 import concurrent.futures
 import difflib
+import json
 import os
 import re
 import shutil
@@ -1408,6 +1409,216 @@ def gen_target_registers(out, work):
             ["target", "order", "name", "class", "rust_type", "origin", "description"], rows)
 
 
+# ------------------------------------------- Rust: what rustc knows per arch
+#
+# The reverse port (an aarch64 crate built for x86_64) needs what /usr/bin/rustc
+# accepts on each triple: the names of core::arch::<arch>, the features
+# #[target_feature] takes, the asm! registers and register classes, and the
+# mnemonics LLVM's assemblers know. Each is probed with rustc itself, one
+# batch file per triple, errors mapped back by line (JSON diagnostics).
+
+RUSTC = "/usr/bin/rustc"
+RUST_TRIPLES = {"aarch64": "aarch64-unknown-linux-gnu", "x86_64": "x86_64-unknown-linux-gnu"}
+RUST_KEYWORDS_RE = re.compile(r"keyword|reserved identifier")
+
+
+def rust_diagnostics(work, name, text, triple, emit="metadata"):
+    """rustc's error diagnostics for a probe file: [(line, message, inline
+    asm text or "")], one per primary span (an unresolved `use` list is one
+    error with a span per name; an assembler error in a global_asm! has only
+    the `<inline asm>` line it was instantiated into)."""
+    path = work.write(name, text)
+    _, _, err = run([RUSTC, "--edition", "2021", "--crate-type", "lib", "--target", triple,
+                     "--emit=%s" % emit, "--error-format=json", "-o", path + ".out", path])
+    found = []
+    for line in err.splitlines():
+        try:
+            diag = json.loads(line)
+        except ValueError:
+            continue
+        if diag.get("level") != "error":
+            continue
+        spans = [s for s in diag.get("spans", []) if s.get("is_primary")] or [{"line_start": 0}]
+        asm = [t["text"].strip() for c in diag.get("children", []) for s in c.get("spans", [])
+               if s.get("file_name") == "<inline asm>" for t in s.get("text") or []]
+        found += [(s["line_start"], diag["message"], asm[0] if asm else "") for s in spans]
+    return found
+
+
+def rustlib_words(triple, libs, pattern):
+    """Words in `strings` of the named std rlibs of a triple (the crates'
+    metadata holds their item names, attributes and docs)."""
+    words = set()
+    libdir = "/usr/lib/rustlib/%s/lib" % triple
+    for name in sorted(os.listdir(libdir)) if os.path.isdir(libdir) else []:
+        if name.endswith(".rlib") and name.split("-")[0][3:] in libs:
+            words.update(re.findall(pattern, output_of(["strings", "-n", "2", os.path.join(libdir, name)])))
+    return words
+
+
+def rust_arch_names(work, arch):
+    """The items of core::arch::<arch> on its own triple: [(name, kind)].
+    Candidates are the identifiers in its libcore's metadata; a `use` of all
+    of them keeps those rustc resolves (keywords, then unresolved names, are
+    dropped and the probe rerun); a `type` alias of each tells types."""
+    triple = RUST_TRIPLES[arch]
+    names = sorted(w for w in rustlib_words(triple, {"core"}, r"\b(?:[a-z_][a-z0-9_]*|_[A-Z0-9_]+)\b")
+                   if len(w) < 40 and w not in ("self", "super", "crate", "_"))
+    for _ in range(4):
+        text = "#![allow(unused_imports)]\nuse core::arch::%s::{\n%s\n};\n" % (arch, "\n".join(n + "," for n in names))
+        bad = {line - 3 for line, _msg, _asm in rust_diagnostics(work, "arch_use.rs", text, triple)}
+        if not bad:
+            break
+        names = [n for i, n in enumerate(names) if i not in bad]
+    text = "".join("#[allow(non_camel_case_types)] pub type T%d = core::arch::%s::%s;\n" % (i, arch, n)
+                   for i, n in enumerate(names))
+    not_types = {line - 1 for line, _msg, _asm in rust_diagnostics(work, "arch_types.rs", text, triple)}
+    return [(n, "fn" if i in not_types and n[0].islower() else "item" if i in not_types else "type")
+            for i, n in enumerate(names)]
+
+
+def gen_rust_arch_api(out, work):
+    """rules/rust/arch-api.tsv: what core::arch::aarch64 (std::arch::aarch64)
+    declares for /usr/bin/rustc --target aarch64-unknown-linux-gnu; the module
+    does not exist on x86_64, so each name is an error there."""
+    rows = [("aarch64", n, kind) for n, kind in rust_arch_names(work, "aarch64")]
+    comments = [
+        "Candidates: identifiers in `strings` of the aarch64 libcore rlib; kept when",
+        "`use core::arch::aarch64::{...}` resolves them with %s --target %s" % (RUSTC, RUST_TRIPLES["aarch64"]),
+        "(--emit=metadata); kind: type when `type T = core::arch::aarch64::NAME;` compiles,",
+        "fn for a lower-case name that is not a type, item otherwise.",
+        "%s: %s" % (RUSTC, version(RUSTC)),
+    ]
+    out.tsv("rust/arch-api.tsv", comments, ["module", "name", "kind"], rows)
+
+
+def rust_feature_verdicts(work, triple, features):
+    """#[target_feature(enable = "...")] on one triple: name -> valid,
+    unstable (E0658, nightly only) or invalid."""
+    text = "".join('#[target_feature(enable = "%s")] pub unsafe fn f%d() {}\n' % (f, i)
+                   for i, f in enumerate(features))
+    verdict = {f: "valid" for f in features}
+    for line, msg, _asm in rust_diagnostics(work, "features.rs", text, triple):
+        if 0 < line <= len(features):
+            verdict[features[line - 1]] = "unstable" if "unstable" in msg else "invalid"
+    return verdict
+
+
+def gen_rust_target_features(out, work):
+    """rules/rust/target-features.tsv: the #[target_feature] names rustc takes
+    on aarch64 or x86_64, with its verdict on each triple: a name valid on the
+    source arch and invalid on the target stops the target build."""
+    pattern = r"[a-z][a-z0-9.]*(?:-[a-z0-9.]+)*"
+    cands = set()
+    for triple in RUST_TRIPLES.values():
+        cands |= {w for w in rustlib_words(triple, {"core", "std_detect"}, pattern) if len(w) <= 20}
+    cands = sorted(cands)
+    verdicts = {arch: rust_feature_verdicts(work, t, cands) for arch, t in RUST_TRIPLES.items()}
+    rows = [(f, *(verdicts[a][f] for a in RUST_TRIPLES)) for f in cands
+            if any(verdicts[a][f] != "invalid" for a in RUST_TRIPLES)]
+    comments = [
+        "Candidates: lower-case words in `strings` of the libcore and libstd_detect",
+        "rlibs of both triples; each is compiled as",
+        '  #[target_feature(enable = "NAME")] pub unsafe fn f() {}',
+        "with %s --emit=metadata per triple: valid (no error), unstable" % RUSTC,
+        "(E0658: nightly only), invalid (`the feature named ... is not valid for",
+        "this target`). Names invalid on every triple are left out.",
+        "%s: %s" % (RUSTC, version(RUSTC)),
+    ]
+    out.tsv("rust/target-features.tsv", comments, ["feature"] + list(RUST_TRIPLES), rows)
+
+
+# Register classes of asm! (the Rust reference, "Register operands"): the
+# candidates; rustc decides which triple has each.
+RUST_ASM_CLASSES = ("reg", "reg_abcd", "reg_byte", "xmm_reg", "ymm_reg", "zmm_reg", "kreg", "kreg0",
+                    "x87_reg", "mmx_reg", "tmm_reg", "vreg", "vreg_low16", "preg", "freg", "sreg",
+                    "dreg", "qreg", "reg_nonzero", "reg_thumb")
+
+
+def rust_register_candidates(out):
+    """Register names archport knows of, from the rules written before this
+    (target-registers.tsv, x86/registers.tsv), with the aarch64 aliases of each
+    x and v register (w, b/h/s/d/q) and the ABI names."""
+    names = set()
+    for rel, col in (("target-registers.tsv", 2), ("x86/registers.tsv", 0)):
+        with open(os.path.join(out.directory, rel), encoding="utf-8") as f:
+            rows = [l.rstrip("\n").split("\t") for l in f if not l.startswith("#")][1:]
+        names |= {r[col].lstrip("%") for r in rows}
+    for n in list(names):
+        m = re.fullmatch(r"([xv])(\d+)", n)
+        if m:
+            names |= {p + m.group(2) for p in ("w" if m.group(1) == "x" else "bhsdq")}
+    return sorted(names | {"fp", "lr", "xzr", "wzr", "ffr"} | {"p%d" % i for i in range(16)})
+
+
+def rust_operand_verdicts(work, triple, regs):
+    """asm! operands on one triple: valid, reserved (rustc knows it but
+    forbids it as an operand) or unknown."""
+    probes = ['"", in("%s") 0u64' % r for r in regs] + ['"/* {} */", in(%s) 0u64' % c for c in RUST_ASM_CLASSES]
+    names = list(regs) + list(RUST_ASM_CLASSES)
+    text = "".join("pub unsafe fn f%d() { core::arch::asm!(%s); }\n" % (i, p) for i, p in enumerate(probes))
+    verdict = {n: "valid" for n in names}
+    for line, msg, _asm in rust_diagnostics(work, "operands.rs", text, triple):
+        if 0 < line <= len(names) and verdict[names[line - 1]] == "valid":
+            verdict[names[line - 1]] = "unknown" if "unknown register" in msg else "reserved"
+    return verdict
+
+
+def gen_rust_asm_operands(out, work):
+    """rules/rust/asm-operands.tsv: explicit registers and register classes of
+    asm! operands, with rustc's verdict per triple."""
+    regs = rust_register_candidates(out)
+    verdicts = {a: rust_operand_verdicts(work, t, regs) for a, t in RUST_TRIPLES.items()}
+    rows = [(n, "class" if n in RUST_ASM_CLASSES else "register", *(verdicts[a][n] for a in RUST_TRIPLES))
+            for n in regs + list(RUST_ASM_CLASSES) if any(verdicts[a][n] != "unknown" for a in RUST_TRIPLES)]
+    comments = [
+        "Candidates: the register names of target-registers.tsv and x86/registers.tsv,",
+        "the w aliases of x0-x30, the b/h/s/d/q aliases of v0-v31, fp lr xzr wzr ffr",
+        "p0-p15, and the register classes of the Rust reference. Each is compiled as",
+        '  core::arch::asm!("", in("NAME") 0u64)   or   asm!("/* {} */", in(CLASS) 0u64)',
+        "with %s --emit=metadata per triple: valid, unknown (`unknown register" % RUSTC,
+        "(class)`), reserved (any other error: used by LLVM, the stack or frame",
+        "pointer, a class that takes no u64). Names unknown on both are left out.",
+        "%s: %s" % (RUSTC, version(RUSTC)),
+    ]
+    out.tsv("rust/asm-operands.tsv", comments, ["operand", "kind"] + list(RUST_TRIPLES), rows)
+
+
+def gen_rust_asm_mnemonics(out, work):
+    """rules/rust/asm-mnemonics.tsv: aarch64 mnemonics LLVM's aarch64
+    assembler knows (through rustc's global_asm!), and whether its x86_64
+    assembler knows the same word (Intel syntax, rustc's default)."""
+    words = set()
+    for s in output_of(["strings", "-n", "2", "/usr/lib/x86_64-linux-gnu/libopcodes-2.40-arm64.so"]).split("\n"):
+        for m in re.findall(r"[a-z][a-z0-9]{0,15}", s):
+            words |= {m[i:] for i in range(len(m)) if m[i].isalpha()}
+    cands = sorted(words)
+    text = "core::arch::global_asm!(\n%s\n);\n" % "\n".join('"%s",' % c for c in cands)
+    unknown = {"aarch64": "unrecognized instruction mnemonic", "x86_64": "invalid instruction mnemonic"}
+    rejected = {}
+    for arch, triple in RUST_TRIPLES.items():
+        rejected[arch] = {asm.split()[0] for _l, msg, asm in rust_diagnostics(work, "mnemonics.rs", text, triple, "obj")
+                          if asm and msg.startswith(unknown[arch])}
+    rows = [(c, "known" if c not in rejected["x86_64"] else "unknown") for c in cands if c not in rejected["aarch64"]]
+    comments = [
+        "Candidates: lower-case words (and their tails) in `strings` of",
+        "/usr/lib/x86_64-linux-gnu/libopcodes-2.40-arm64.so, each alone on a line of one",
+        "global_asm! built with %s --emit=obj for %s:" % (RUSTC, RUST_TRIPLES["aarch64"]),
+        "kept unless LLVM says `unrecognized instruction mnemonic`. x86_64: the same",
+        "file for %s, unknown = `invalid instruction mnemonic`." % RUST_TRIPLES["x86_64"],
+        "%s: %s" % (RUSTC, version(RUSTC)),
+    ]
+    out.tsv("rust/asm-mnemonics.tsv", comments, ["mnemonic", "x86_64"], rows)
+
+
+def gen_rust(out, work):
+    """The Rust tables, after the C ones they read."""
+    gen_rust_arch_api(out, work)
+    gen_rust_target_features(out, work)
+    gen_rust_asm_operands(out, work)
+    gen_rust_asm_mnemonics(out, work)
+
+
 # ------------------------------------------------------------------ main
 
 def generate(directory, verbose=True):
@@ -1429,6 +1640,7 @@ def generate(directory, verbose=True):
         gen_context_registers(out, work)
         gen_target_registers(out, work)
         gen_portio(out, work)
+        gen_rust(out, work)
     finally:
         work.close()
     return out.written

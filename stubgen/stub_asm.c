@@ -10,6 +10,8 @@
 
 static const char *trap_instruction(const char *target)
 {
+	if (strcmp(target, "x86_64") == 0)
+		return "ud2";   /* the reverse port's twins */
 	return strcmp(target, "aarch64") == 0 ? "brk #0" : "ebreak";
 }
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <tree_sitter/api.h>
 #include "rules.h"
+#include "rust_arch.h"
 #include "rust_scan.h"
 #include "scan.h"
 #include "stub_rust.h"
@@ -158,10 +159,27 @@ void rs_global_asm_twin(struct rs_file *rf, TSNode mac, struct strbuf *out)
 
 /* ---- the target file of a path mapping ---- */
 
-/* Types and paths that exist only on x86: a copied item must not name them. */
-int rs_mentions_x86(const char *s, size_t n)
+/* An identifier of s that core::arch::aarch64 declares (uint8x16_t). */
+static int names_aarch64_item(const struct knowledge *k, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t e = i;
+		while (e < n && (isalnum((unsigned char)s[e]) || s[e] == '_'))
+			e++;
+		if (e > i && rust_arch_item(k->rust_arch, s + i, e - i))
+			return 1;
+		i = e > i ? e : i + 1;
+	}
+	return 0;
+}
+
+/* Types and paths that exist only on the source arch: a copied item must
+ * not name them (x86 ones; aarch64 ones in the reverse port). */
+int rs_mentions_x86(const struct knowledge *k, const char *s, size_t n)
 {
 	static const char *const words[] = { "x86", "__m128", "__m256", "__m512", "__cpuid", "_rdtsc", NULL };
+	if (k->target_is_x86)
+		return memmem(s, n, "arch::aarch64", 13) || names_aarch64_item(k, s, n);
 	for (const char *const *w = words; *w; w++)
 		if (memmem(s, n, *w, strlen(*w)))
 			return 1;
@@ -188,11 +206,11 @@ void rs_copy_attrs(const char *src, TSNode list, uint32_t first, uint32_t item, 
 
 /* const/static: the x86 value, flagged, since a const cannot be todo!()
  * and a 0 could turn a division into a compile-time error. */
-void rs_const_twin(const char *src, TSNode item, struct strbuf *out)
+void rs_const_twin(const char *src, TSNode item, const char *source, struct strbuf *out)
 {
 	size_t n;
 	const char *t = rs_text(src, item, &n);
-	sb_addf(out, "// TODO(archport): the x86_64 value; check it for this target\n%.*s\n", (int)n, t);
+	sb_addf(out, "// TODO(archport): the %s value; check it for this target\n%.*s\n", source, (int)n, t);
 }
 
 /* An impl block: its header, and a todo!() twin of each fn. */
@@ -351,7 +369,8 @@ static int insert_at(struct rs_file *rf, uint32_t row, uint32_t col, const char 
  * comment. */
 static int place_gate(struct rs_file *rf, TSNode head)
 {
-	static const char attr[] = "#[cfg(target_arch = \"x86_64\")]";
+	char attr[64];
+	snprintf(attr, sizeof attr, "#[cfg(target_arch = \"%s\")]", rf->source);
 	TSPoint at = ts_node_start_point(head);
 	if (!moves_code(head))
 		return insert_at(rf, at.row, at.column, attr);
@@ -401,17 +420,29 @@ static int gate_at(struct rs_file *rf, TSNode head)
 	return rs_gate_module(rf);
 }
 
-/* Gates top-level item `item` for x86_64; a fn gets its twin. */
+/* A fn whose signature (everything before its body) names a type only
+ * the source arch has: its twin could not be written. */
+static int signature_names_source_type(struct rs_file *rf, TSNode fn)
+{
+	TSNode body = ts_node_child_by_field_name(fn, "body", 4);
+	uint32_t s = ts_node_start_byte(fn), e = ts_node_is_null(body) ? ts_node_end_byte(fn) : ts_node_start_byte(body);
+	return rs_mentions_x86(rf->c->k, rf->src + s, e - s);
+}
+
+/* Gates top-level item `item` for the source arch; a fn gets its twin. */
 static void gate_item(struct rs_file *rf, uint32_t first, uint32_t item)
 {
 	TSNode node = rs_root_child(rf, item), head = item_head(rf, first, item);
 	if (already_gated(rf, ts_node_start_byte(node)) || !gate_at(rf, head))
 		return;
 	if (rs_is(node, "function_item")) {
-		sb_adds(&rf->tail, "\n#[cfg(not(target_arch = \"x86_64\"))]\n");
-		rs_fn_twin(rf->src, node, "", &rf->tail);
+		if (rf->c->k->target_is_x86 && signature_names_source_type(rf, node))
+			return;   /* x86_64 has no twin of the NEON type it names */
+		sb_addf(&rf->tail, "\n#[cfg(not(target_arch = \"%s\"))]\n", rf->source);
+		if (!rf->c->k->target_is_x86 || !rs_idiom_fn_twin(rf, node, &rf->tail))
+			rs_fn_twin(rf->src, node, "", &rf->tail);
 	} else if (rs_is(node, "impl_item")) {
-		sb_adds(&rf->tail, "\n#[cfg(not(target_arch = \"x86_64\"))]\n");
+		sb_addf(&rf->tail, "\n#[cfg(not(target_arch = \"%s\"))]\n", rf->source);
 		rs_impl_twin(rf->src, node, &rf->tail);
 	} else if (!ts_node_is_null(rs_global_asm(rf->src, node))) {
 		rs_global_asm_twin(rf, rs_global_asm(rf->src, node), &rf->tail);
@@ -455,7 +486,7 @@ static void gate_method(struct rs_file *rf, uint32_t first, uint32_t item, TSNod
 		return;
 	TSNode body = ts_node_child_by_field_name(impl, "body", 4);
 	uint32_t s = ts_node_start_byte(impl), e = ts_node_start_byte(body);
-	sb_addf(&rf->tail, "\n#[cfg(not(target_arch = \"x86_64\"))]\n%.*s{\n", (int)(e - s), rf->src + s);
+	sb_addf(&rf->tail, "\n#[cfg(not(target_arch = \"%s\"))]\n%.*s{\n", rf->source, (int)(e - s), rf->src + s);
 	rs_fn_twin(rf->src, method, "    ", &rf->tail);
 	sb_adds(&rf->tail, "}\n");
 }
@@ -548,11 +579,15 @@ void rs_fix_x86_item(struct rs_file *rf, uint32_t at)
 	}
 }
 
-/* `arch/amd64/layout.rs` -> `arch/aarch64/layout.rs`: the x86 name in the
- * path becomes the target's; a path without one gets a `<arch>_` file. */
+/* `arch/amd64/layout.rs` -> `arch/aarch64/layout.rs`: the source arch's
+ * name in the path becomes the target's (`arch/aarch64/regs.rs` ->
+ * `arch/x86_64/regs.rs` in the reverse port); a path without one gets a
+ * `<arch>_` file. */
 static char *target_path(const char *p, size_t n, const char *arch)
 {
-	static const char *const names[] = { "x86_64", "amd64", "x86", "x64", NULL };
+	static const char *const x86_names[] = { "x86_64", "amd64", "x86", "x64", NULL };
+	static const char *const arm_names[] = { "aarch64", "arm64", NULL };
+	const char *const *names = strcmp(arch, "x86_64") ? x86_names : arm_names;
 	for (const char *const *w = names; *w; w++) {
 		const char *hit = memmem(p, n, *w, strlen(*w));
 		if (hit)
@@ -564,10 +599,12 @@ static char *target_path(const char *p, size_t n, const char *arch)
 	return xasprintf("%.*s%s_%.*s", (int)d, p, arch, (int)(n - d), p + d);
 }
 
-/* The `path = "..."` of an attribute whose cfg names x86_64 only. */
-static int x86_path_arm(const char *t, size_t n, const char **p, size_t *pn)
+/* The `path = "..."` of an attribute whose cfg names the source arch only. */
+static int x86_path_arm(const char *source, const char *t, size_t n, const char **p, size_t *pn)
 {
-	if (!memmem(t, n, "cfg_attr", 8) || !memmem(t, n, "target_arch = \"x86_64\"", 22) || memmem(t, n, "any(", 4) ||
+	char pred[48];
+	snprintf(pred, sizeof pred, "target_arch = \"%s\"", source);
+	if (!memmem(t, n, "cfg_attr", 8) || !memmem(t, n, pred, strlen(pred)) || memmem(t, n, "any(", 4) ||
 	    memmem(t, n, "not(", 4))
 		return 0;
 	const char *k = memmem(t, n, "path", 4);
@@ -598,7 +635,7 @@ static void fix_path_mapping(struct rs_file *rf, uint32_t at)
 		size_t n, pn;
 		const char *t = rs_text(rf->src, a, &n), *p;
 		uint32_t row = ts_node_end_point(a).row;
-		if (!rs_is(a, "attribute_item") || !x86_path_arm(t, n, &p, &pn))
+		if (!rs_is(a, "attribute_item") || !x86_path_arm(rf->source, t, n, &p, &pn))
 			continue;
 		/* after the attribute only blanks: else the arm would land in a comment */
 		for (size_t b = ts_node_end_byte(a); b < rf->len && rf->src[b] != '\n'; b++)
@@ -634,11 +671,13 @@ static void fix_compile_error(struct rs_file *rf, uint32_t at)
 		if (!rs_is(a, "attribute_item") || row != ts_node_end_point(a).row || rf->repl[row])
 			continue;
 		const char *line = rf->fp->lines[row];
-		static const char one[] = "not(target_arch = \"x86_64\")", any[] = "not(any(";
+		static const char any[] = "not(any(";
+		char one[48];
+		snprintf(one, sizeof one, "not(target_arch = \"%s\")", rf->source);
 		const char *hit = strstr(line, one);
 		if (hit && strstr(line, "#[cfg(")) {
-			rf->repl[row] = xasprintf("%.*snot(any(target_arch = \"x86_64\", target_arch = \"%s\"))%s",
-						  (int)(hit - line), line, rf->arch, hit + strlen(one));
+			rf->repl[row] = xasprintf("%.*snot(any(target_arch = \"%s\", target_arch = \"%s\"))%s",
+						  (int)(hit - line), line, rf->source, rf->arch, hit + strlen(one));
 			return;
 		}
 		hit = strstr(line, any);
@@ -709,7 +748,8 @@ static void release(struct rs_file *rf)
 
 void stub_rust_file(struct stub_ctx *c, struct file_patch *fp)
 {
-	struct rs_file rf = { .c = c, .fp = fp, .arch = rust_target_arch(c->o->target ? c->o->target : "aarch64") };
+	const char *target = c->o->target ? c->o->target : "aarch64";
+	struct rs_file rf = { .c = c, .fp = fp, .arch = rust_target_arch(target), .source = rust_source_arch(target) };
 	load(&rf);
 	for (size_t i = 0; i < c->nfindings; i++) {
 		const struct finding *f = &c->findings[i];
@@ -727,6 +767,7 @@ void stub_rust_file(struct stub_ctx *c, struct file_patch *fp)
 		else if (!strcmp(f->rule, RULE_RUST_X86_REGISTERS))
 			rs_fix_register_file(&rf, at);
 		else if (!strcmp(f->rule, RULE_RUST_ASM_X86) || !strcmp(f->rule, RULE_RUST_ARCH_X86) ||
+			 !strcmp(f->rule, RULE_RUST_ASM_AARCH64) || !strcmp(f->rule, RULE_RUST_ARCH_AARCH64) ||
 			 !strcmp(f->rule, RULE_RUST_TARGET_FEATURE) || !strcmp(f->rule, RULE_TARGET_BUILD))
 			rs_fix_x86_item(&rf, at);   /* a target build error (port): its item, like x86 code */
 	}

@@ -15,6 +15,7 @@ struct rs_file {
 	struct stub_ctx *c;
 	struct file_patch *fp;
 	const char *arch;          /* rustc's name for the target */
+	const char *source;        /* and for the source arch (x86_64; aarch64 for --target x86_64) */
 	char *src;                 /* the original lines joined again */
 	size_t len;
 	size_t *line_start;        /* byte offset of each line */
@@ -56,14 +57,22 @@ struct rust_resolver *rs_resolver(struct stub_ctx *c);
 
 /* twins of single items */
 void rs_fn_twin(const char *src, TSNode fn, const char *indent, struct strbuf *out);
-void rs_const_twin(const char *src, TSNode item, struct strbuf *out);
+/* source: the arch whose value is copied */
+void rs_const_twin(const char *src, TSNode item, const char *source, struct strbuf *out);
 void rs_impl_twin(const char *src, TSNode impl, struct strbuf *out);
 /* A top-level global_asm! (or a null node), and its target twin. */
 TSNode rs_global_asm(const char *src, TSNode n);
 void rs_global_asm_twin(struct rs_file *rf, TSNode mac, struct strbuf *out);
 void rs_copy_attrs(const char *src, TSNode list, uint32_t first, uint32_t item, struct strbuf *out);
-int rs_mentions_x86(const char *s, size_t n);
+int rs_mentions_x86(const struct knowledge *k, const char *s, size_t n);
 int rs_is_pub(TSNode item);
+
+/* stub_rust_idiom.c, the reverse port: the x86_64 twin of an aarch64 fn
+ * whose every asm! has an x86 idiom (rules/idioms.tsv read backwards:
+ * `dmb ish` -> `mfence`, `yield` -> `pause`; `mrs {}, cntvct_el0` into
+ * `out(reg) v` -> `v = _rdtsc()`): the fn as written with each asm!
+ * replaced. 0 (nothing written) when one has none. */
+int rs_idiom_fn_twin(struct rs_file *rf, TSNode fn, struct strbuf *out);
 
 /* stub_rust.c: gate the x86 item holding byte `at`, with twins. */
 void rs_fix_x86_item(struct rs_file *rf, uint32_t at);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <tree_sitter/api.h>
 #include "rules.h"
+#include "rust_arch.h"
 #include "rust_scan.h"
 #include "scan.h"
 #include "stub_rust.h"
@@ -89,7 +90,7 @@ static void surface_plain_use(struct surface *sf, const char *src, TSNode item, 
 {
 	size_t n;
 	const char *t = rs_text(src, item, &n);
-	if (rs_mentions_x86(t, n))
+	if (rs_mentions_x86(sf->c->k, t, n))
 		unavailable_names(sf, src, ts_node_child_by_field_name(item, "argument", 8));
 	else
 		sb_addf(out, "%.*s\n", (int)n, t);
@@ -109,7 +110,7 @@ static void surface_use(struct surface *sf, const char *src, TSNode item, struct
 		known = 1;
 		int gate_file;
 		rust_gate_of(rs_resolver(sf->c), sf->file, d->path, &gate_file);
-		if (gate_file >= 0 || rs_mentions_x86(d->path, strlen(d->path))) {
+		if (gate_file >= 0 || rs_mentions_x86(sf->c->k, d->path, strlen(d->path))) {
 			gated = 1;
 			if (d->name)
 				sb_addf(&sf->unavailable, "%s%s ", sf->unavailable.len ? "" : " ", d->name);
@@ -256,7 +257,7 @@ static void surface_item(struct surface *sf, const char *src, TSNode root, uint3
 		surface_mod(sf, src, item, out);
 		return;
 	}
-	if ((rs_mentions_x86(tt, tn) && strcmp(type, "function_item") != 0) || names_unavailable(sf, src, item)) {
+	if ((rs_mentions_x86(sf->c->k, tt, tn) && strcmp(type, "function_item") != 0) || names_unavailable(sf, src, item)) {
 		TSNode name = ts_node_child_by_field_name(item, "name", 4), body = ts_node_child_by_field_name(item, "body", 4);
 		size_t nn = 0;
 		const char *nm = ts_node_is_null(name) ? type : rs_text(src, name, &nn);
@@ -273,7 +274,7 @@ static void surface_item(struct surface *sf, const char *src, TSNode root, uint3
 		sb_adds(out, "\n");
 		rs_fn_twin(src, item, "", out);
 	} else if ((!strcmp(type, "const_item") || !strcmp(type, "static_item")) && rs_is_pub(item)) {
-		rs_const_twin(src, item, out);
+		rs_const_twin(src, item, rust_source_arch(sf->c->k->target), out);
 	} else if (is_item(item, types)) {
 		const char *x86_class = rs_is(item, "struct_item") ? register_struct_class(sf, src, item) : NULL;
 		sb_adds(out, "\n");

@@ -13,6 +13,13 @@
 #include "textfile.h"
 /* ---- items gated out but used (rust/gated-use) ---- */
 
+/* The cfg that holds on the source arch only, for twins with no cfg of
+ * their own to negate. */
+static const char *source_pred(const struct rs_file *rf)
+{
+	return !strcmp(rf->source, "aarch64") ? "target_arch = \"aarch64\"" : "target_arch = \"x86_64\"";
+}
+
 /* Text appended at the end of another file of the tree (or this one). */
 static void append_to(struct rs_file *rf, const char *rel, const char *text)
 {
@@ -52,13 +59,13 @@ static void twin_item(struct rs_file *rf, const char *rel, const struct rust_dec
 	TSNode item = item_on_line(rf, &tf, &tree, g->line);
 	struct strbuf sb = { 0 };
 	if (!ts_node_is_null(item)) {
-		sb_addf(&sb, "\n#[cfg(not(%s))]\n", g->cfg ? g->cfg : "target_arch = \"x86_64\"");
+		sb_addf(&sb, "\n#[cfg(not(%s))]\n", g->cfg ? g->cfg : source_pred(rf));
 		size_t n;
 		const char *t = rs_text(tf.data, item, &n);
 		if (rs_is(item, "function_item"))
 			rs_fn_twin(tf.data, item, "", &sb);
 		else if (rs_is(item, "const_item") || rs_is(item, "static_item"))
-			rs_const_twin(tf.data, item, &sb);
+			rs_const_twin(tf.data, item, rf->source, &sb);
 		else
 			sb_addf(&sb, "%.*s\n", (int)n, t);
 		append_to(rf, rel, sb.buf);
@@ -139,7 +146,7 @@ static void twin_inline_module(struct rs_file *rf, const char *rel, const struct
 	char *body = rs_is(mod, "mod_item") ? rs_surface_module(&sf, tf.data, mod, rel) : NULL;
 	if (body) {
 		char *vis = visibility(tf.data, mod), *add = xasprintf("\n#[cfg(not(%s))]\n%smod %s {\n%s}\n",
-								     g->cfg ? g->cfg : "target_arch = \"x86_64\"", vis, g->name, body);
+								     g->cfg ? g->cfg : source_pred(rf), vis, g->name, body);
 		append_to(rf, rel, add);
 		free(add);
 		free(vis);

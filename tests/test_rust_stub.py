@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""`archport stub --target aarch64` on copies of the Rust fixtures, graded by
-Debian's cargo and rustc (/usr/bin, 1.63: the ones on PATH may be rustup's
-without the aarch64 std). For fixtures/rust-vmm (a workspace) and
-fixtures/rust-ported (one crate), each copied to a temporary directory with
-its own cargo target directory:
+"""`archport stub` on copies of the Rust fixtures, graded by Debian's cargo and
+rustc (/usr/bin, 1.63: the ones on PATH may be rustup's without the aarch64
+std). For fixtures/rust-vmm (a workspace) and fixtures/rust-ported (one
+crate) with --target aarch64, and the reverse port, fixtures/rust-hyp (an
+aarch64 hypervisor workspace) with --target x86_64, where the roles below
+swap (the aarch64 objects stay identical, its tests run under qemu-aarch64
+before the patch; x86_64 builds and runs its tests natively after), each
+copied to a temporary directory with its own cargo target directory:
 
   before the patch
     - `cargo test` passes for x86_64 (the host), so a broken fixture shows;
@@ -48,7 +51,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from graded_lib import cargo  # noqa: E402
 FIXTURES = os.path.join(os.path.dirname(HERE), "fixtures")
-TREES = {"rust-vmm": False, "rust-ported": True}   # tree -> patch must be empty
+# tree -> (the port's target, the patch must be empty)
+TREES = {"rust-vmm": ("aarch64", False), "rust-ported": ("aarch64", True), "rust-hyp": ("x86_64", False)}
+TRIPLE = {"aarch64": cargo.AARCH64, "x86_64": cargo.X86_64}
+EM_X86_64 = 62
+
+
+def source_of(target):
+    """The arch whose build the port keeps identical."""
+    return "aarch64" if target == "x86_64" else "x86_64"
 # "<tree>/<package>" -> why the patched package still fails for aarch64
 UNFIXED = {}
 
@@ -124,16 +135,16 @@ def restore_lock(src, tree):
         os.unlink(lock)
 
 
-def x86_objects(tree, env, wrapper, dest):
-    """Build every lib and bin target for x86_64 from scratch with the object
-    wrapper and move the objects to dest: ({(package, kind, crate): path},
-    cargo's exit code, its stderr)."""
+def source_objects(tree, env, wrapper, dest, triple):
+    """Build every lib and bin target for the source triple from scratch with
+    the object wrapper and move the objects to dest: ({(package, kind,
+    crate): path}, cargo's exit code, its stderr)."""
     target_dir = env["CARGO_TARGET_DIR"]
     emit = os.path.join(target_dir, "archport-obj")
-    for d in (emit, os.path.join(target_dir, cargo.X86_64, "release"), os.path.join(target_dir, "release")):
+    for d in (emit, os.path.join(target_dir, triple, "release"), os.path.join(target_dir, "release")):
         shutil.rmtree(d, ignore_errors=True)   # a from-scratch build: every target emits its object
     env = dict(env, RUSTC_WRAPPER=wrapper, ARCHPORT_OBJ_DIR=emit, **cargo.OBJ_PROFILE)
-    code, _out, err = cargo.run(tree, ["build", "--offline", "--release", "--workspace", "--target", cargo.X86_64],
+    code, _out, err = cargo.run(tree, ["build", "--offline", "--release", "--workspace", "--target", triple],
                                 env)
     objs = {}
     if os.path.isdir(emit):
@@ -144,28 +155,29 @@ def x86_objects(tree, env, wrapper, dest):
     return objs, code, err
 
 
-def aarch64_steps(name, tree, env, unfixed, was_broken):
-    """Build and link, build the tests and run them for aarch64 (the packages
-    in unfixed left out). A step after a failed one is reported not run, so
-    that every run prints the same lines."""
-    args = ["--offline", "--workspace", "--target", cargo.AARCH64]
+def target_steps(name, tree, env, unfixed, was_broken, target):
+    """Build and link, build the tests and run them for the target (the
+    packages in unfixed left out). A step after a failed one is reported not
+    run, so that every run prints the same lines."""
+    args = ["--offline", "--workspace", "--target", TRIPLE[target]]
+    machine = cargo.EM_AARCH64 if target == "aarch64" else EM_X86_64
     for pkg in sorted(unfixed):
         args += ["--exclude", pkg]
     before = "failed before the patch" if was_broken else "built before the patch too"
     broken = None
-    for step, what in ((["build"], f"builds and links for aarch64, {before}"),
-                       (["test", "--no-run"], "test binaries build and link for aarch64")):
+    for step, what in ((["build"], f"builds and links for {target}, {before}"),
+                       (["test", "--no-run"], f"test binaries build and link for {target}")):
         if broken:
             check(False, f"{name}: {what}: not run, {broken} failed")
             continue
         code, out, err = cargo.run(tree, step + ["--message-format=json-render-diagnostics"] + args, env)
         exes = cargo.executables(out)
-        wrong = [f"not an aarch64 executable: {e}" for e in exes if cargo.elf_machine(e) != cargo.EM_AARCH64]
+        wrong = [f"not an {target} executable: {e}" for e in exes if cargo.elf_machine(e) != machine]
         check(code == 0 and not wrong, f"{name}: {what} ({len(exes)} executables)",
               errors(err) + "\n".join(wrong))
         if code != 0 or wrong:
             broken = f"`cargo {' '.join(step)}`"
-    what = "cargo test passes for aarch64 under qemu-aarch64"
+    what = f"cargo test passes for {target}" + (" under qemu-aarch64" if target == "aarch64" else "")
     if broken:
         check(False, f"{name}: {what}: not run, {broken} failed")
         return
@@ -175,40 +187,41 @@ def aarch64_steps(name, tree, env, unfixed, was_broken):
           test_failures(out) + errors(err))
 
 
-def test_tree(archport, wrapper, name, must_be_empty, work):
+def test_tree(archport, wrapper, name, target, must_be_empty, work):
     src = os.path.join(FIXTURES, name)
+    source = source_of(target)
     tree, written = os.path.join(work, name), os.path.join(work, name + ".written")
     shutil.copytree(src, tree)
     shutil.copytree(src, written)
-    stub = subprocess.run([archport, "stub", "--target", "aarch64", tree], capture_output=True, text=True)
+    stub = subprocess.run([archport, "stub", "--target", target, tree], capture_output=True, text=True)
     check(stub.returncode == 0, f"{name}: archport stub runs", stub.stderr)
     if must_be_empty:
-        check(stub.stdout == "", f"{name}: already builds for aarch64, empty patch", stub.stdout)
+        check(stub.stdout == "", f"{name}: already builds for {target}, empty patch", stub.stdout)
     else:
         check(stub.stdout != "", f"{name}: the patch is not empty")
-    w = subprocess.run([archport, "stub", "--target", "aarch64", "--write", written], capture_output=True, text=True)
+    w = subprocess.run([archport, "stub", "--target", target, "--write", written], capture_output=True, text=True)
     check(w.returncode == 0, f"{name}: archport stub --write runs", w.stderr)
 
     env = cargo.environment(os.path.join(work, name + ".target"), os.path.join(work, "cargo-home"))
     unfixed = {k.split("/", 1)[1]: why for k, why in UNFIXED.items() if k.split("/", 1)[0] == name}
 
     # before the patch
-    code, out, err = cargo.run(tree, ["test", "--offline", "--workspace"], env)
+    code, out, err = cargo.run(tree, ["test", "--offline", "--workspace", "--target", TRIPLE[source]], env)
     tests, binaries = cargo.tests_passed(out)
-    check(code == 0, f"{name}: cargo test passes for x86_64 before the patch "
+    check(code == 0, f"{name}: cargo test passes for {source} before the patch "
           f"({tests} tests passed, {binaries} suites)",
           test_failures(out) + errors(err))
-    a64, _out, a64_err = cargo.run(tree, ["build", "--offline", "--workspace", "--target", cargo.AARCH64], env)
+    a64, _out, a64_err = cargo.run(tree, ["build", "--offline", "--workspace", "--target", TRIPLE[target]], env)
     if must_be_empty:
-        check(a64 == 0, f"{name}: builds for aarch64 before the patch (nothing to fix)", errors(a64_err))
+        check(a64 == 0, f"{name}: builds for {target} before the patch (nothing to fix)", errors(a64_err))
     try:
         expected = cargo.targets(tree, env)
     except RuntimeError as e:
         check(False, f"{name}: cargo metadata lists the package targets", str(e))
         expected = []
-    before, code, err = x86_objects(tree, env, wrapper, os.path.join(work, name + ".obj-before"))
+    before, code, err = source_objects(tree, env, wrapper, os.path.join(work, name + ".obj-before"), TRIPLE[source])
     missing = [f"no object for {p} ({k} {c})" for p, k, c in expected if (p, k, c) not in before]
-    check(code == 0 and expected and not missing, f"{name}: x86_64 release build before the patch, "
+    check(code == 0 and expected and not missing, f"{name}: {source} release build before the patch, "
           f"objects of all {len(expected)} lib/bin targets",
           errors(err) + "\n".join(missing))
     restore_lock(src, tree)
@@ -221,11 +234,11 @@ def test_tree(archport, wrapper, name, must_be_empty, work):
     check(not diff, f"{name}: --write gives the same files as the patch", "\n".join(diff))
 
     # after the patch
-    after, code, err = x86_objects(tree, env, wrapper, os.path.join(work, name + ".obj-after"))
-    check(code == 0, f"{name}: x86_64 release build after the patch", errors(err))
+    after, code, err = source_objects(tree, env, wrapper, os.path.join(work, name + ".obj-after"), TRIPLE[source])
+    check(code == 0, f"{name}: {source} release build after the patch", errors(err))
     for key in sorted(set(before) | set(after) | set(expected)):
         pkg, kind, crate = key
-        what = f"{name}: {pkg} ({kind} {crate}) x86_64 object byte-identical after the patch"
+        what = f"{name}: {pkg} ({kind} {crate}) {source} object byte-identical after the patch"
         if key not in before or key not in after:
             check(False, what, f"no object {'before' if key not in before else 'after'} the patch")
         else:
@@ -233,12 +246,12 @@ def test_tree(archport, wrapper, name, must_be_empty, work):
             check(same, what, "" if same else
                   "differing sections: " + " ".join(cargo.differing_sections(before[key], after[key])))
 
-    aarch64_steps(name, tree, env, unfixed, a64 != 0)
+    target_steps(name, tree, env, unfixed, a64 != 0, target)
     names = {p for p, _k, _c in expected}
     for pkg, why in sorted(unfixed.items()):
-        code, _out, err = cargo.run(tree, ["build", "--offline", "-p", pkg, "--target", cargo.AARCH64], env)
+        code, _out, err = cargo.run(tree, ["build", "--offline", "-p", pkg, "--target", TRIPLE[target]], env)
         check(pkg in names and code not in (0, None),
-              f"{name}/{pkg}: still fails for aarch64 as listed ({why})")
+              f"{name}/{pkg}: still fails for {target} as listed ({why})")
 
 
 def main():
@@ -258,8 +271,8 @@ def main():
             with open(wrapper, "w") as f:
                 f.write(cargo.OBJ_WRAPPER)
             os.chmod(wrapper, stat.S_IRWXU)
-            for name, empty in TREES.items():
-                test_tree(archport, wrapper, name, empty, work)
+            for name, (target, empty) in TREES.items():
+                test_tree(archport, wrapper, name, target, empty, work)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

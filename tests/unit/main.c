@@ -38,6 +38,7 @@ int main(void)
 	srunner_add_suite(sr, rules_c_suite());
 	srunner_add_suite(sr, rules_asm_build_suite());
 	srunner_add_suite(sr, rules_rust_suite());
+	srunner_add_suite(sr, rules_rust_reverse_suite());
 	srunner_add_suite(sr, rust_resolve_suite());
 	srunner_add_suite(sr, build_diag_suite());
 	srunner_run_all(sr, CK_NORMAL);

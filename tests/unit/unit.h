@@ -14,6 +14,7 @@ Suite *knowledge_suite(void);
 Suite *rules_c_suite(void);
 Suite *rules_asm_build_suite(void);
 Suite *rules_rust_suite(void);
+Suite *rules_rust_reverse_suite(void);
 Suite *rust_resolve_suite(void);
 Suite *scan_lib_suite(void);
 Suite *build_diag_suite(void);
