@@ -97,10 +97,20 @@ static const char *build_reason(const struct source *s, enum tri branch)
 
 /* ---- macros ---- */
 
-static void free_evidence(struct evidence *e)
+struct evidence *evidence_copy(const struct evidence *ev)
+{
+	struct evidence *copy = xmalloc(sizeof *copy);
+	*copy = *ev;
+	copy->what = xstrdup(ev->what);
+	copy->via = ev->via ? xstrdup(ev->via) : NULL;
+	return copy;
+}
+
+void evidence_free(struct evidence *e)
 {
 	if (e) {
 		free(e->what);
+		free(e->via);
 		free(e);
 	}
 }
@@ -111,7 +121,7 @@ void free_macro(void *p)
 	if (!m)
 		return;
 	free(m->body);
-	free_evidence(m->x86);
+	evidence_free(m->x86);
 	free(m);
 }
 
@@ -271,12 +281,8 @@ static void fill_location(struct evidence *e, const struct token *t)
 static void report(struct c_scan *cs, struct source *s, const struct evidence *ev)
 {
 	if (s->body_of) {
-		if (!s->body_of->x86) {
-			struct evidence *copy = xmalloc(sizeof *copy);
-			*copy = *ev;
-			copy->what = xstrdup(ev->what);
-			s->body_of->x86 = copy;
-		}
+		if (!s->body_of->x86)
+			s->body_of->x86 = evidence_copy(ev);
 		return;
 	}
 	if (cs->silent || !cs->em.out)
@@ -310,7 +316,7 @@ static void report(struct c_scan *cs, struct source *s, const struct evidence *e
 static void report_at(struct c_scan *cs, struct source *s, const struct token *at, const char *rule,
 		      enum severity sev, const char *fix, char *what)
 {
-	struct evidence ev = { rule, sev, fix, what, 0, 0, 0, 0 };
+	struct evidence ev = { rule, sev, fix, what, 0, 0, 0, 0, NULL, 0 };
 	fill_location(&ev, at);
 	report(cs, s, &ev);
 	free(what);
@@ -614,6 +620,21 @@ static void check_missing(struct c_scan *cs, struct source *s, const struct toke
 			    (int)t->len, t->p, md->file, md->line, cs->k->target));
 }
 
+/* "`M2` (defined at f.h:3)", and how the chain is told at a use. */
+static char *macro_site(const struct token *t, const struct macro *m)
+{
+	return xasprintf("`%.*s` (defined at %s:%d)", (int)t->len, t->p, m->def_file, m->def_line);
+}
+
+static char *chain_words(const struct evidence *x86)
+{
+	if (!x86->links)
+		return xstrdup("");
+	if (x86->links == 1)
+		return xasprintf(" through macro %s", x86->via);
+	return xasprintf(" through macro %s and %d more", x86->via, x86->links - 1);
+}
+
 static void check_x86_macro_use(struct c_scan *cs, struct source *s, const struct token *t,
 				const struct macro *m)
 {
@@ -626,9 +647,19 @@ static void check_x86_macro_use(struct c_scan *cs, struct source *s, const struc
 		if (!tok_punct(&next, '('))
 			return;
 	}
-	report_at(cs, s, t, m->x86->rule, m->x86->severity, m->x86->fix,
-		  xasprintf("macro `%.*s` (defined at %s:%d) expands to x86 code: %s", (int)t->len, t->p,
-			    m->def_file, m->def_line, m->x86->what));
+	const struct evidence *x = m->x86;
+	if (s->body_of) {   /* one more link: the root cause and its first macro, not a nested message */
+		struct evidence ev = { x->rule, x->severity, x->fix, x->what, 0, 0, 0, 0, macro_site(t, m), x->links + 1 };
+		fill_location(&ev, t);
+		report(cs, s, &ev);
+		free(ev.via);
+		return;
+	}
+	char *site = macro_site(t, m), *chain = chain_words(x);
+	report_at(cs, s, t, x->rule, x->severity, x->fix,
+		  xasprintf("macro %s expands to x86 code%s: %s", site, chain, x->what));
+	free(site);
+	free(chain);
 }
 
 static int next_is_paren(struct c_scan *cs, struct source *s)

@@ -57,12 +57,7 @@ static struct macro *copy_macro(const struct macro *m)
 	struct macro *c = xmalloc(sizeof *c);
 	*c = *m;
 	c->body = m->body ? xstrdup(m->body) : NULL;
-	c->x86 = NULL;
-	if (m->x86) {
-		c->x86 = xmalloc(sizeof *c->x86);
-		*c->x86 = *m->x86;
-		c->x86->what = xstrdup(m->x86->what);
-	}
+	c->x86 = m->x86 ? evidence_copy(m->x86) : NULL;
 	return c;
 }
 
