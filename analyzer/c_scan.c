@@ -255,11 +255,15 @@ static int env_is_arch_name(void *self, const char *name, size_t n)
  * the value becomes undecidable once every arch name is taken as unknown.
  * (`defined(__clang__) && defined(__ARM_FEATURE_CRC32)` is false under gcc
  * on every architecture.) */
-static enum tri eval_condition(struct c_scan *cs, const char *text, size_t len, int *arch)
+static enum tri eval_condition(struct c_scan *cs, const char *text, size_t len, int line, int *arch)
 {
-	struct pp_env env = { env_defined, env_body, env_has_include, env_is_arch_name, cs, 0 };
+	struct pp_env env = { env_defined, env_body, env_has_include, env_is_arch_name, cs, 0, 0 };
 	enum tri r = pp_eval(&env, text, len);
 	*arch = env.touched_arch;
+	if (env.too_deep && !cs->silent && cs->em.out)   /* a header's own scan reports its lines */
+		emit(&cs->em, RULE_LIMIT, SEV_WARNING, line, 1, line, 1, "none",
+		     "#if expression nested deeper than %d levels: left undecided, both arms are scanned",
+		     PP_MAX_DEPTH);
 	if (*arch && r != TRI_UNKNOWN) {
 		cs->arch_blind = 1;
 		*arch = pp_eval(&env, text, len) == TRI_UNKNOWN;
@@ -938,7 +942,7 @@ static void do_if(struct c_scan *cs, struct source *s, const char *kw, const cha
 	free(cs->why_pending);
 	cs->why_pending = NULL;
 	if (strcmp(kw, "if") == 0) {
-		cond = eval_condition(cs, text, len, &arch);
+		cond = eval_condition(cs, text, len, line, &arch);
 	} else {
 		struct lexer lx;
 		struct token t;
@@ -961,7 +965,7 @@ static void do_if(struct c_scan *cs, struct source *s, const char *kw, const cha
 	cs->why_pending = NULL;
 }
 
-static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_t len)
+static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_t len, int line)
 {
 	struct frame *f = &s->stack[s->depth - 1];
 	memset(&s->skipped, 0, sizeof s->skipped);
@@ -973,7 +977,7 @@ static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_
 	int arch;
 	free(cs->why_pending);
 	cs->why_pending = NULL;
-	enum tri cond = eval_condition(cs, text, len, &arch);
+	enum tri cond = eval_condition(cs, text, len, line, &arch);
 	if (cs->why_pending) {
 		free(f->why);
 		f->why = cs->why_pending;
@@ -1267,7 +1271,7 @@ static void handle_directive(struct c_scan *cs, struct source *s, const struct t
 			return;
 		}
 		if (!strcmp(kw, "elif"))
-			do_elif(cs, s, text, len);
+			do_elif(cs, s, text, len, name.line);
 		else if (!strcmp(kw, "else"))
 			do_else(s);
 		else if (!strcmp(kw, "endif"))

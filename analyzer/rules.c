@@ -102,6 +102,9 @@ static const struct rule_info rules[] = {
 	{ RULE_INPUT, SEV_WARNING,
 	  "a file archport could not read or scan (binary, too large, unreadable)",
 	  "check the file: archport could not read it as source" },
+	{ RULE_LIMIT, SEV_WARNING,
+	  "an #if expression, cfg predicate or Rust syntax tree nested deeper than archport follows: that part is left undecided or unscanned",
+	  "flatten the nesting (generated code?): archport follows 256 levels in #if and cfg, 1000 in Rust syntax" },
 };
 
 const struct rule_info *rule_all(size_t *count)

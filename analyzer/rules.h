@@ -36,6 +36,7 @@ const char *rule_doc(const char *id);
 #define RULE_BUILD_MARCH      "build/x86-march"
 #define RULE_BUILD_NASM       "build/nasm"
 #define RULE_INPUT            "input/unreadable"
+#define RULE_LIMIT            "input/limit"
 #define RULE_CLANG_ERROR      "c/clang-error"
 #define RULE_RUNTIME_HAZARD   "c/runtime-hazard"
 #define RULE_TARGET_BUILD     "build/target-error"

@@ -136,7 +136,11 @@ static void read_attribute(struct rust_file *rf, TSNode item, struct item_attrs 
 	const char *s = rust_node_text(rf, attr, &n), *args;
 	attr_parts(s, n, &name_n, &args, &args_n);
 	if (mem_eq(s, name_n, "cfg") && args) {
-		a->cfg = tri_and(a->cfg, rust_cfg_eval(&rf->env, args, args_n));
+		int too_deep = 0;
+		a->cfg = tri_and(a->cfg, rust_cfg_eval_depth(&rf->env, args, args_n, &too_deep));
+		if (too_deep)
+			rust_report(rf, RULE_LIMIT, SEV_WARNING, TRI_TRUE, ts_node_start_byte(attr), ts_node_start_byte(attr),
+				    "none", "cfg predicate nested deeper than 256 levels: the item is left undecided");
 		a->host_off |= rust_cfg_eval(&rf->host_env, args, args_n) == TRI_FALSE;
 		a->cfg_src = args;
 		a->cfg_n = args_n;
@@ -674,7 +678,24 @@ static int attrs_cover_node(const char *type)
 	return 0;
 }
 
+static void visit_children(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir);
+
+/* The walk recurses once per syntax level: past RUST_MAX_NESTING the
+ * subtree is skipped, with one warning per file, instead of a stack overflow. */
 static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir)
+{
+	if (rf->nesting >= RUST_MAX_NESTING) {
+		if (!rf->nesting_reported++)
+			rust_report(rf, RULE_LIMIT, SEV_WARNING, TRI_TRUE, ts_node_start_byte(node), ts_node_start_byte(node),
+				    "none", "Rust code nested deeper than 1000 syntax levels: what is below this point is not scanned");
+		return;
+	}
+	rf->nesting++;
+	visit_children(rf, node, reach, mod_dir);
+	rf->nesting--;
+}
+
+static void visit_children(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir)
 {
 	struct item_attrs a = { .cfg = TRI_TRUE };
 	/* ts_node_parent walks down from the root: compare with it instead */
