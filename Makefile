@@ -106,6 +106,7 @@ test-python: all build/asan/archport
 	python3 tests/test_cli.py --archport build/asan/archport
 	python3 tests/test_badinput.py --archport bin/archport
 	python3 tests/test_badinput.py --archport build/asan/archport
+	python3 tests/test_limits.py --archport build/asan/archport
 	python3 tests/test_untrusted.py --archport build/asan/archport
 	python3 tests/test_verify.py --archport build/asan/archport --fixtures none
 	python3 tests/test_port.py --archport build/asan/archport --targets aarch64
