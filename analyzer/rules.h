@@ -37,6 +37,7 @@ const char *rule_doc(const char *id);
 #define RULE_BUILD_NASM       "build/nasm"
 #define RULE_INPUT            "input/unreadable"
 #define RULE_LIMIT            "input/limit"
+#define RULE_PARSE            "input/parse-error"
 #define RULE_CLANG_ERROR      "c/clang-error"
 #define RULE_RUNTIME_HAZARD   "c/runtime-hazard"
 #define RULE_TARGET_BUILD     "build/target-error"

@@ -155,6 +155,24 @@ def _macro_chain(ctx: bad.Context):
     return f"{n} links in {r.seconds:.2f} s, peak RSS of the children so far {max(peak, before) / 1024:.0f} MiB"
 
 
+@bad.case("rust-truncated")
+def _rust_truncated(ctx: bad.Context):
+    """A .rs file cut off mid-function, and one with a broken item between two good ones."""
+    d = rust_tree(ctx, "rust-truncated", "pub fn broken( { let x = ;\n}\n")
+    (d / "src" / "cut.rs").write_text('pub fn g() { unsafe { core::arch::asm!("cpuid") } }\npub fn h() -> u32 {\n    let x = 1;\n    x +\n')
+    with open(d / "src" / "lib.rs", "a") as f:
+        f.write("pub mod cut;\n")
+    r = ctx.scan(d)
+    if r.returncode != expected_exit(r):
+        raise bad.Failure(f"scan exit {r.returncode}, expected {expected_exit(r)}")
+    r.expect_finding("input/parse-error", "src/lib.rs", 1)
+    r.expect_finding("input/parse-error", "src/cut.rs", 2)
+    r.expect_finding("rust/asm-x86", "src/lib.rs", 5)    # after the broken item
+    r.expect_finding("rust/asm-x86", "src/cut.rs", 1)    # before the cut
+    run_stub(ctx, d)
+    return "; ".join(f"{f['file']}:{f['line']}: {f['message']}" for f in r.findings("input/parse-error"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="archport on inputs nested or chained beyond real code.")
     parser.add_argument("--archport", default=str(bad.REPO / "bin" / "archport"))
