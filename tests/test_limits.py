@@ -173,6 +173,21 @@ def _rust_truncated(ctx: bad.Context):
     return "; ".join(f"{f['file']}:{f['line']}: {f['message']}" for f in r.findings("input/parse-error"))
 
 
+@bad.case("build-200000-else-and-not")
+def _build_conditions(ctx: bad.Context):
+    """A Makefile line of 200,000 `else` and a CMake if() of 200,000 NOT (both overflowed the stack)."""
+    d = c_tree(ctx, "build-conditions", "int unused;\n")
+    (d / "Makefile").write_text("ifeq ($(ARCH),x86_64)\nCFLAGS += -mavx2\n" + "else " * 200000 + "ifeq (a,b)\nX = 1\nendif\n")
+    (d / "CMakeLists.txt").write_text("cmake_minimum_required(VERSION 3.10)\nproject(p C)\nif(" + "NOT " * 200000
+                                      + "WIN32)\nadd_compile_options(-mavx2)\nendif()\n")
+    r = ctx.scan(d)
+    if r.returncode != expected_exit(r):
+        raise bad.Failure(f"scan exit {r.returncode}, expected {expected_exit(r)}")
+    r.expect_finding("build/x86-flag", "CMakeLists.txt", 4)   # undecided, still reported
+    r.expect_finding("c/asm-x86", "src/main.c", 3)
+    run_stub(ctx, d)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="archport on inputs nested or chained beyond real code.")
     parser.add_argument("--archport", default=str(bad.REPO / "bin" / "archport"))
