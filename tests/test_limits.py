@@ -155,6 +155,18 @@ def _macro_chain(ctx: bad.Context):
     return f"{n} links in {r.seconds:.2f} s, peak RSS of the children so far {max(peak, before) / 1024:.0f} MiB"
 
 
+@bad.case("rust-use-tree-50000-groups")
+def _rust_use_groups(ctx: bad.Context):
+    """`use std::{a::{a::{...}}}` 50,000 groups deep (read leaf by leaf; past 8 groups it read out of bounds)."""
+    lib = "use std::{" + nest("a::{", "b", "}", 50000) + "};\n"
+    d = rust_tree(ctx, "rust-use-groups", lib)
+    r = ctx.scan(d)
+    if r.returncode != expected_exit(r):
+        raise bad.Failure(f"scan exit {r.returncode}, expected {expected_exit(r)}")
+    r.expect_finding("rust/asm-x86", "src/lib.rs", 4)
+    run_stub(ctx, d)
+
+
 @bad.case("rust-truncated")
 def _rust_truncated(ctx: bad.Context):
     """A .rs file cut off mid-function, and one with a broken item between two good ones."""
