@@ -131,3 +131,8 @@ const char *rule_doc(const char *id)
 			return rd_docs[i].text;
 	return NULL;
 }
+
+int rule_is_input(const char *id)
+{
+	return strncmp(id, "input/", 6) == 0;
+}

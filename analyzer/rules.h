@@ -17,6 +17,8 @@ const struct rule_info *rule_find(const char *id);
 const struct rule_info *rule_all(size_t *count);
 /* The embedded markdown page for a rule, or NULL. */
 const char *rule_doc(const char *id);
+/* input/...: says what archport could not read, whether the target compiles the file or not. */
+int rule_is_input(const char *id);
 
 #define RULE_ASM_X86          "c/asm-x86"
 #define RULE_ASM_CONSTRAINT   "c/asm-constraint"
