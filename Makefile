@@ -55,6 +55,58 @@ test-rust: all
 graded: test-rust
 # End of the Rust front end block.
 
+# libFuzzer targets (tests/fuzz/): the C lexer, the #if evaluator, the Rust
+# cfg evaluator, linked with the library objects built by clang-19 under
+# ASan/UBSan. The seed corpus is made from fixtures/ (scripts/fuzz_corpus.py).
+# `make fuzz` runs each FUZZ_TIME seconds; `make check` runs fuzz-check.
+FUZZ_CC = clang-19
+FUZZ_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS = lex pp_expr rust_cfg
+FUZZ_TIME ?= 300
+FUZZ_CHECK_TIME ?= 15
+FUZZ_OBJS = $(patsubst build/obj/%,build/fuzz/obj/%,$(OBJS))
+FUZZ_BINS = $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+.PHONY: fuzz fuzz-check fuzz-build fuzz-corpus
+
+build/fuzz/obj/%.o: %.c $(HEADERS)
+	@mkdir -p build/fuzz/obj
+	$(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) -c $< -o $@
+
+build/fuzz/obj/ruledata.o: build/ruledata.c analyzer/ruledata.h
+	@mkdir -p build/fuzz/obj
+	$(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) -c $< -o $@
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) $(TS_RUST_LIB)
+	$(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer $(CPPFLAGS) -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+
+fuzz-corpus:
+	rm -rf build/fuzz-corpus
+	python3 scripts/fuzz_corpus.py fixtures build/fuzz-corpus
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target runs on a scratch copy of its seeds (what it finds is kept in
+# build/fuzz-corpus/<target>.found); a crash fails the run and leaves
+# build/fuzz/crash-* to reproduce with `build/fuzz/fuzz_<target> FILE`.
+define run_fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz-corpus/$$t.found; \
+		echo "fuzz $$t for $(1) s"; \
+		build/fuzz/fuzz_$$t -max_total_time=$(1) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix=build/fuzz/ -print_final_stats=1 \
+			build/fuzz-corpus/$$t.found build/fuzz-corpus/$$t 2>build/fuzz/$$t.log || \
+			{ tail -40 build/fuzz/$$t.log; exit 1; }; \
+		grep -E "stat::number_of_executed_units|stat::peak_rss_mb" build/fuzz/$$t.log | sed "s/^/  $$t /"; \
+	done
+endef
+
+fuzz: fuzz-build fuzz-corpus
+	$(call run_fuzz,$(FUZZ_TIME))
+
+fuzz-check: fuzz-build fuzz-corpus
+	$(call run_fuzz,$(FUZZ_CHECK_TIME))
+# End of the libFuzzer block.
+
 setup:
 	@sh scripts/setup.sh
 
@@ -107,6 +159,7 @@ test-python: all build/asan/archport
 	python3 tests/test_suppress.py --archport build/asan/archport
 	python3 tests/test_badinput.py --archport bin/archport
 	python3 tests/test_badinput.py --archport build/asan/archport
+	python3 tests/test_limits.py --archport build/asan/archport
 	python3 tests/test_untrusted.py --archport build/asan/archport
 	python3 tests/test_verify.py --archport build/asan/archport --fixtures none
 	python3 tests/test_port.py --archport build/asan/archport --targets aarch64
@@ -115,6 +168,7 @@ test-python: all build/asan/archport
 check: setup all build/asan/archport
 	python3 scripts/check_tree.py
 	$(MAKE) unit
+	$(MAKE) fuzz-check
 	$(MAKE) test-python
 	$(MAKE) graded
 

@@ -247,6 +247,8 @@ static enum tri cm_not(struct cmake_expr *e, int depth)
 	size_t n = cm_peek(e, &w);
 	if (mem_eq(w, n, "NOT")) {
 		cm_token(e, &w);
+		if (depth > 32)   /* NOT NOT NOT ...: as deep as parentheses may go */
+			return TRI_UNKNOWN;
 		enum tri r = cm_not(e, depth + 1);
 		return tri_not(r);
 	}

@@ -155,7 +155,8 @@ static int word_is(const char *s, size_t n, const char *w)
 	return n >= m && strncasecmp(s, w, m) == 0 && (n == m || !isalnum((unsigned char)s[m]) || s[m] == '(');
 }
 
-static enum cond_op make_cond(const char *s, size_t n, const char **kw, size_t *skip)
+/* ifeq/ifneq/ifdef/ifndef opening a Make conditional. */
+static int make_open(const char *s, size_t n, const char **kw, size_t *skip)
 {
 	static const char *const opens[] = { "ifeq", "ifneq", "ifdef", "ifndef" };
 	for (size_t i = 0; i < 4; i++)
@@ -163,8 +164,15 @@ static enum cond_op make_cond(const char *s, size_t n, const char **kw, size_t *
 						s[strlen(opens[i])] == '(' || s[strlen(opens[i])] == '\t')) {
 			*kw = opens[i];
 			*skip = strlen(opens[i]);
-			return C_OPEN;
+			return 1;
 		}
+	return 0;
+}
+
+static enum cond_op make_cond(const char *s, size_t n, const char **kw, size_t *skip)
+{
+	if (make_open(s, n, kw, skip))
+		return C_OPEN;
 	if (word_is(s, n, "else")) {
 		const char *rest = s + 4;
 		size_t rn = n - 4;
@@ -172,7 +180,7 @@ static enum cond_op make_cond(const char *s, size_t n, const char **kw, size_t *
 			rest++;
 			rn--;
 		}
-		if (rn && make_cond(rest, rn, kw, skip) == C_OPEN) {
+		if (rn && make_open(rest, rn, kw, skip)) {   /* `else ifeq`: one level, never `else else ...` */
 			*skip += (size_t)(rest - s);
 			return C_ELSE_IF;
 		}

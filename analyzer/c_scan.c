@@ -110,10 +110,20 @@ static const char *build_reason(const struct source *s, enum tri branch)
 
 /* ---- macros ---- */
 
-static void free_evidence(struct evidence *e)
+struct evidence *evidence_copy(const struct evidence *ev)
+{
+	struct evidence *copy = xmalloc(sizeof *copy);
+	*copy = *ev;
+	copy->what = xstrdup(ev->what);
+	copy->via = ev->via ? xstrdup(ev->via) : NULL;
+	return copy;
+}
+
+void evidence_free(struct evidence *e)
 {
 	if (e) {
 		free(e->what);
+		free(e->via);
 		free(e);
 	}
 }
@@ -124,7 +134,7 @@ void free_macro(void *p)
 	if (!m)
 		return;
 	free(m->body);
-	free_evidence(m->x86);
+	evidence_free(m->x86);
 	free(m->x86_name);
 	free(m->params);
 	free(m);
@@ -260,11 +270,15 @@ static int env_is_arch_name(void *self, const char *name, size_t n)
  * the value becomes undecidable once every arch name is taken as unknown.
  * (`defined(__clang__) && defined(__ARM_FEATURE_CRC32)` is false under gcc
  * on every architecture.) */
-static enum tri eval_condition(struct c_scan *cs, const char *text, size_t len, int *arch)
+static enum tri eval_condition(struct c_scan *cs, const char *text, size_t len, int line, int *arch)
 {
-	struct pp_env env = { env_defined, env_body, env_has_include, env_is_arch_name, cs, 0 };
+	struct pp_env env = { env_defined, env_body, env_has_include, env_is_arch_name, cs, 0, 0 };
 	enum tri r = pp_eval(&env, text, len);
 	*arch = env.touched_arch;
+	if (env.too_deep && !cs->silent && cs->em.out)   /* a header's own scan reports its lines */
+		emit(&cs->em, RULE_LIMIT, SEV_WARNING, line, 1, line, 1, "none",
+		     "#if expression nested deeper than %d levels: left undecided, both arms are scanned",
+		     PP_MAX_DEPTH);
 	if (*arch && r != TRI_UNKNOWN) {
 		cs->arch_blind = 1;
 		*arch = pp_eval(&env, text, len) == TRI_UNKNOWN;
@@ -286,12 +300,8 @@ static void fill_location(struct evidence *e, const struct token *t)
 static void report(struct c_scan *cs, struct source *s, const struct evidence *ev)
 {
 	if (s->body_of) {
-		if (!s->body_of->x86) {
-			struct evidence *copy = xmalloc(sizeof *copy);
-			*copy = *ev;
-			copy->what = xstrdup(ev->what);
-			s->body_of->x86 = copy;
-		}
+		if (!s->body_of->x86)
+			s->body_of->x86 = evidence_copy(ev);
 		return;
 	}
 	if (cs->silent || !cs->em.out)
@@ -332,7 +342,7 @@ static void report(struct c_scan *cs, struct source *s, const struct evidence *e
 static void report_at(struct c_scan *cs, struct source *s, const struct token *at, const char *rule,
 		      enum severity sev, const char *fix, char *what)
 {
-	struct evidence ev = { rule, sev, fix, what, 0, 0, 0, 0 };
+	struct evidence ev = { rule, sev, fix, what, 0, 0, 0, 0, NULL, 0 };
 	fill_location(&ev, at);
 	report(cs, s, &ev);
 	free(what);
@@ -636,6 +646,21 @@ static void check_missing(struct c_scan *cs, struct source *s, const struct toke
 			    (int)t->len, t->p, md->file, md->line, cs->k->target));
 }
 
+/* "`M2` (defined at f.h:3)", and how the chain is told at a use. */
+static char *macro_site(const struct token *t, const struct macro *m)
+{
+	return xasprintf("`%.*s` (defined at %s:%d)", (int)t->len, t->p, m->def_file, m->def_line);
+}
+
+static char *chain_words(const struct evidence *x86)
+{
+	if (!x86->links)
+		return xstrdup("");
+	if (x86->links == 1)
+		return xasprintf(" through macro %s", x86->via);
+	return xasprintf(" through macro %s and %d more", x86->via, x86->links - 1);
+}
+
 static void check_x86_macro_use(struct c_scan *cs, struct source *s, const struct token *t,
 				const struct macro *m)
 {
@@ -648,9 +673,19 @@ static void check_x86_macro_use(struct c_scan *cs, struct source *s, const struc
 		if (!tok_punct(&next, '('))
 			return;
 	}
-	report_at(cs, s, t, m->x86->rule, m->x86->severity, m->x86->fix,
-		  xasprintf("macro `%.*s` (defined at %s:%d) expands to x86 code: %s", (int)t->len, t->p,
-			    m->def_file, m->def_line, m->x86->what));
+	const struct evidence *x = m->x86;
+	if (s->body_of) {   /* one more link: the root cause and its first macro, not a nested message */
+		struct evidence ev = { x->rule, x->severity, x->fix, x->what, 0, 0, 0, 0, macro_site(t, m), x->links + 1 };
+		fill_location(&ev, t);
+		report(cs, s, &ev);
+		free(ev.via);
+		return;
+	}
+	char *site = macro_site(t, m), *chain = chain_words(x);
+	report_at(cs, s, t, x->rule, x->severity, x->fix,
+		  xasprintf("macro %s expands to x86 code%s: %s", site, chain, x->what));
+	free(site);
+	free(chain);
 }
 
 static int next_is_paren(struct c_scan *cs, struct source *s)
@@ -1025,7 +1060,7 @@ static void do_if(struct c_scan *cs, struct source *s, const char *kw, const cha
 	free(cs->why_pending);
 	cs->why_pending = NULL;
 	if (strcmp(kw, "if") == 0) {
-		cond = eval_condition(cs, text, len, &arch);
+		cond = eval_condition(cs, text, len, line, &arch);
 	} else {
 		struct lexer lx;
 		struct token t;
@@ -1048,7 +1083,7 @@ static void do_if(struct c_scan *cs, struct source *s, const char *kw, const cha
 	cs->why_pending = NULL;
 }
 
-static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_t len)
+static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_t len, int line)
 {
 	struct frame *f = &s->stack[s->depth - 1];
 	memset(&s->skipped, 0, sizeof s->skipped);
@@ -1060,7 +1095,7 @@ static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_
 	int arch;
 	free(cs->why_pending);
 	cs->why_pending = NULL;
-	enum tri cond = eval_condition(cs, text, len, &arch);
+	enum tri cond = eval_condition(cs, text, len, line, &arch);
 	if (cs->why_pending) {
 		free(f->why);
 		f->why = cs->why_pending;
@@ -1358,7 +1393,7 @@ static void handle_directive(struct c_scan *cs, struct source *s, const struct t
 			return;
 		}
 		if (!strcmp(kw, "elif"))
-			do_elif(cs, s, text, len);
+			do_elif(cs, s, text, len, name.line);
 		else if (!strcmp(kw, "else"))
 			do_else(s);
 		else if (!strcmp(kw, "endif"))

@@ -14,7 +14,16 @@ struct evidence {
 	const char *fix;
 	char *what;
 	int line, col, end_line, end_col;
+	/* Through macros: the x86 code is `what`, reached through the macro
+	 * `via` names ("`M2` (defined at f.h:3)") and `links` - 1 more. Kept
+	 * apart from `what` so that a chain of N macros costs O(N), not a
+	 * message that grows by one link per macro. */
+	char *via;
+	int links;
 };
+/* A heap copy of ev, its strings duplicated. */
+struct evidence *evidence_copy(const struct evidence *ev);
+void evidence_free(struct evidence *ev);
 
 struct c_scan {
 	const struct tree_index *ix;

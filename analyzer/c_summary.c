@@ -57,12 +57,7 @@ static struct macro *copy_macro(const struct macro *m)
 	struct macro *c = xmalloc(sizeof *c);
 	*c = *m;
 	c->body = m->body ? xstrdup(m->body) : NULL;
-	c->x86 = NULL;
-	if (m->x86) {
-		c->x86 = xmalloc(sizeof *c->x86);
-		*c->x86 = *m->x86;
-		c->x86->what = xstrdup(m->x86->what);
-	}
+	c->x86 = m->x86 ? evidence_copy(m->x86) : NULL;
 	c->x86_name = m->x86_name ? xstrdup(m->x86_name) : NULL;
 	c->params = m->params ? xstrdup(m->params) : NULL;
 	return c;

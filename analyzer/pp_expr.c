@@ -270,7 +270,19 @@ static void expand_text(struct expander *x, const char *text, size_t len, int de
 struct parser {
 	struct items *it;
 	int error;
+	int depth, too_deep;
 };
+
+/* One nesting level more; past PP_MAX_DEPTH the rest of the expression is
+ * skipped (pos to the end) so that no caller recurses any further. */
+static int enter(struct parser *p)
+{
+	if (++p->depth <= PP_MAX_DEPTH)
+		return 1;
+	p->too_deep = p->error = 1;
+	p->it->pos = p->it->len;
+	return 0;
+}
 
 static const struct item *peek(struct parser *p)
 {
@@ -315,7 +327,10 @@ static struct value parse_primary(struct parser *p)
 	}
 	if (peek_op(p, "(")) {
 		p->it->pos++;
+		if (!enter(p))
+			return unknown();
 		struct value v = parse_cond(p);
+		p->depth--;
 		if (peek_op(p, ")"))
 			p->it->pos++;
 		else
@@ -334,7 +349,10 @@ static struct value parse_unary(struct parser *p)
 		if (!peek_op(p, ops[k]))
 			continue;
 		p->it->pos++;
+		if (!enter(p))
+			return unknown();
 		struct value v = parse_unary(p);
+		p->depth--;
 		if (!v.known)
 			return v;
 		struct value r = v;
@@ -460,12 +478,15 @@ static struct value parse_cond(struct parser *p)
 	if (!peek_op(p, "?"))
 		return c;
 	p->it->pos++;
+	if (!enter(p))
+		return unknown();
 	struct value a = parse_cond(p);
 	if (peek_op(p, ":"))
 		p->it->pos++;
 	else
 		p->error = 1;
 	struct value b = parse_cond(p);
+	p->depth--;
 	if (c.known)
 		return c.v ? a : b;
 	if (a.known && b.known && a.v == b.v)
@@ -479,10 +500,11 @@ enum tri pp_eval(struct pp_env *env, const char *expr, size_t len)
 	struct expander x = { env, &it, {{0}}, 0, MAX_ITEMS };
 	env->touched_arch = 0;
 	expand_text(&x, expr, len, 0);
-	struct parser p = { &it, 0 };
+	struct parser p = { &it, 0, 0, 0 };
 	struct value v = parse_cond(&p);
 	if (it.pos != it.len)
 		p.error = 1;
+	env->too_deep = p.too_deep;
 	free(it.v);
 	if (p.error || !v.known)
 		return TRI_UNKNOWN;

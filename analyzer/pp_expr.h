@@ -25,7 +25,12 @@ struct pp_env {
 	int (*is_arch_name)(void *self, const char *name, size_t n);
 	void *self;
 	int touched_arch;   /* out: the expression consulted an arch selector */
+	int too_deep;       /* out: nested deeper than PP_MAX_DEPTH, left undecided */
 };
+
+/* Nesting (parentheses, unary operators, ?:) the parser follows before it
+ * gives up: far beyond any real #if, far below what overflows a stack. */
+#define PP_MAX_DEPTH 256
 
 /* Evaluates `expr` (the text after #if/#elif). Returns TRI_TRUE when known
  * non-zero, TRI_FALSE when known zero, TRI_UNKNOWN otherwise. */

@@ -111,6 +111,12 @@ static const struct rule_info rules[] = {
 	{ RULE_INPUT, SEV_WARNING,
 	  "a file archport could not read or scan (binary, too large, unreadable)",
 	  "check the file: archport could not read it as source" },
+	{ RULE_LIMIT, SEV_WARNING,
+	  "an #if expression, cfg predicate or Rust syntax tree nested deeper than archport follows: that part is left undecided or unscanned",
+	  "flatten the nesting (generated code?): archport follows 256 levels in #if and cfg, 1000 in Rust syntax" },
+	{ RULE_PARSE, SEV_WARNING,
+	  "a region of a .rs file that does not parse (truncated, unfinished, or not Rust): its items may be scanned only in part",
+	  "fix the syntax at that line (does rustc accept the file?), then scan again" },
 };
 
 const struct rule_info *rule_all(size_t *count)
@@ -133,4 +139,9 @@ const char *rule_doc(const char *id)
 		if (strcmp(rd_docs[i].rule, id) == 0)
 			return rd_docs[i].text;
 	return NULL;
+}
+
+int rule_is_input(const char *id)
+{
+	return strncmp(id, "input/", 6) == 0;
 }

@@ -17,6 +17,8 @@ const struct rule_info *rule_find(const char *id);
 const struct rule_info *rule_all(size_t *count);
 /* The embedded markdown page for a rule, or NULL. */
 const char *rule_doc(const char *id);
+/* input/...: says what archport could not read, whether the target compiles the file or not. */
+int rule_is_input(const char *id);
 
 #define RULE_ASM_X86          "c/asm-x86"
 #define RULE_ASM_CONSTRAINT   "c/asm-constraint"
@@ -36,6 +38,8 @@ const char *rule_doc(const char *id);
 #define RULE_BUILD_MARCH      "build/x86-march"
 #define RULE_BUILD_NASM       "build/nasm"
 #define RULE_INPUT            "input/unreadable"
+#define RULE_LIMIT            "input/limit"
+#define RULE_PARSE            "input/parse-error"
 #define RULE_CLANG_ERROR      "c/clang-error"
 #define RULE_RUNTIME_HAZARD   "c/runtime-hazard"
 #define RULE_TARGET_BUILD     "build/target-error"

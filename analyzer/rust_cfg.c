@@ -53,6 +53,8 @@ struct cursor {
 	const char *s, *end;
 	const struct rust_cfg_env *env;
 	int bad;                 /* syntax archport does not understand */
+	int depth;               /* all/any/not levels open */
+	int too_deep;
 };
 
 static void skip_space(struct cursor *c)
@@ -154,6 +156,15 @@ static enum tri list(struct cursor *c, enum tri unit)
 	return acc;
 }
 
+/* One level more; past PP_MAX_DEPTH the predicate is undecided (bad). */
+static int enter(struct cursor *c)
+{
+	if (++c->depth <= PP_MAX_DEPTH)
+		return 1;
+	c->bad = c->too_deep = 1;
+	return 0;
+}
+
 static enum tri predicate(struct cursor *c)
 {
 	const char *w;
@@ -162,17 +173,25 @@ static enum tri predicate(struct cursor *c)
 		c->bad = 1;
 		return TRI_UNKNOWN;
 	}
-	if (mem_eq(w, n, "all"))
-		return list(c, TRI_TRUE);
-	if (mem_eq(w, n, "any"))
-		return list(c, TRI_FALSE);
-	if (mem_eq(w, n, "not")) {
+	int nests = mem_eq(w, n, "all") || mem_eq(w, n, "any") || mem_eq(w, n, "not");
+	if (nests && !enter(c))
+		return TRI_UNKNOWN;
+	enum tri v = TRI_UNKNOWN;
+	if (mem_eq(w, n, "all")) {
+		v = list(c, TRI_TRUE);
+	} else if (mem_eq(w, n, "any")) {
+		v = list(c, TRI_FALSE);
+	} else if (mem_eq(w, n, "not")) {
 		if (!accept(c, '('))
 			c->bad = 1;
-		enum tri v = c->bad ? TRI_UNKNOWN : predicate(c);
+		v = c->bad ? TRI_UNKNOWN : predicate(c);
 		if (!accept(c, ')'))
 			c->bad = 1;
-		return tri_not(v);
+		v = tri_not(v);
+	}
+	if (nests) {
+		c->depth--;
+		return v;
 	}
 	if (accept(c, '=')) {
 		const char *v = c->s;
@@ -182,10 +201,17 @@ static enum tri predicate(struct cursor *c)
 	return bare_name(w, n);
 }
 
-enum tri rust_cfg_eval(const struct rust_cfg_env *env, const char *s, size_t n)
+enum tri rust_cfg_eval_depth(const struct rust_cfg_env *env, const char *s, size_t n, int *too_deep)
 {
-	struct cursor c = { s, s + n, env, 0 };
+	struct cursor c = { s, s + n, env, 0, 0, 0 };
 	enum tri v = predicate(&c);
 	skip_space(&c);
+	if (too_deep)
+		*too_deep = c.too_deep;
 	return c.bad || c.s != c.end ? TRI_UNKNOWN : v;
+}
+
+enum tri rust_cfg_eval(const struct rust_cfg_env *env, const char *s, size_t n)
+{
+	return rust_cfg_eval_depth(env, s, n, NULL);
 }

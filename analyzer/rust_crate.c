@@ -43,7 +43,7 @@ static void downgrade(struct file_scan *r, int unknown)
 {
 	for (size_t j = 0; j < r->findings.len; j++) {
 		struct finding *fd = &r->findings.items[j];
-		if (fd->severity == SEV_NOTE || !strcmp(fd->rule, RULE_INPUT))
+		if (fd->severity == SEV_NOTE || rule_is_input(fd->rule))   /* about the scan, not the port */
 			continue;
 		if (unknown && fd->severity != SEV_ERROR)
 			continue;

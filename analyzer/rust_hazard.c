@@ -572,18 +572,53 @@ static const char *const exec_methods[] = { "make_exec", "map_exec", NULL };
 static const char *const icache_flushes[] = { "__clear_cache", "clear_cache", "__builtin___clear_cache",
 	"flush_icache", "sys_icache_invalidate", "FlushInstructionCache", NULL };
 
+/* What a walk step says: go into the node's children, skip them, or stop. */
+enum walk_step { WALK_SKIP, WALK_DESCEND, WALK_STOP };
+
+/* Pre-order over `root` and all its children (named or not) with a cursor,
+ * not recursion: a subtree 50,000 levels deep costs no stack. Returns 1
+ * when `step` stopped the walk. */
+static int walk_subtree(TSNode root, enum walk_step (*step)(void *ctx, TSNode n), void *ctx)
+{
+	TSTreeCursor c = ts_tree_cursor_new(root);
+	int stopped = 0;
+	for (;;) {
+		enum walk_step w = step(ctx, ts_tree_cursor_current_node(&c));
+		if (w == WALK_STOP) {
+			stopped = 1;
+			break;
+		}
+		if (w == WALK_DESCEND && ts_tree_cursor_goto_first_child(&c))
+			continue;
+		while (!ts_tree_cursor_goto_next_sibling(&c))
+			if (!ts_tree_cursor_goto_parent(&c))
+				goto done;   /* back at root: the cursor never leaves it */
+	}
+done:
+	ts_tree_cursor_delete(&c);
+	return stopped;
+}
+
+struct mention {
+	const struct rust_file *rf;
+	const char *const *words;
+};
+
+static enum walk_step mention_step(void *ctx, TSNode n)
+{
+	const struct mention *m = ctx;
+	if (ts_node_child_count(n) != 0)
+		return WALK_DESCEND;
+	size_t len;
+	const char *s = rust_node_text(m->rf, n, &len);
+	return (type_is(n, "identifier") || type_is(n, "field_identifier")) && in_list(s, len, m->words) ? WALK_STOP
+													 : WALK_SKIP;
+}
+
 static int mentions(const struct rust_file *rf, TSNode n, const char *const *words)
 {
-	uint32_t count = ts_node_child_count(n);
-	if (count == 0) {
-		size_t len;
-		const char *s = rust_node_text(rf, n, &len);
-		return (type_is(n, "identifier") || type_is(n, "field_identifier")) && in_list(s, len, words);
-	}
-	for (uint32_t i = 0; i < count; i++)
-		if (mentions(rf, ts_node_child(n, i), words))
-			return 1;
-	return 0;
+	struct mention m = { rf, words };
+	return walk_subtree(n, mention_step, &m);
 }
 
 static void offer_exec(struct rust_file *rf, TSNode at, const char *what, size_t n, enum tri reach)
@@ -840,23 +875,26 @@ static const char *macro_name(const struct rust_file *rf, TSNode mac, size_t *n)
 
 /* An x86 string in a subtree, outside cfg!() (which in a build script
  * tests the build machine, not the target). */
-static int has_x86_string(const struct rust_file *rf, TSNode n)
+static enum walk_step x86_string_step(void *ctx, TSNode n)
 {
+	const struct rust_file *rf = ctx;
 	size_t mn, ws, wn;
 	if (type_is(n, "macro_invocation")) {
 		const char *name = macro_name(rf, n, &mn);
 		if (mem_eq(name, mn, "cfg"))
-			return 0;
+			return WALK_SKIP;
 	}
 	if (is_string(n)) {
 		size_t bn;
 		const char *b = literal_body(rf, n, &bn);
-		return x86_literal(rf, b, bn, &ws, &wn) != XW_NONE;
+		return x86_literal(rf, b, bn, &ws, &wn) != XW_NONE ? WALK_STOP : WALK_SKIP;
 	}
-	for (uint32_t i = 0; i < ts_node_child_count(n); i++)
-		if (has_x86_string(rf, ts_node_child(n, i)))
-			return 1;
-	return 0;
+	return WALK_DESCEND;
+}
+
+static int has_x86_string(const struct rust_file *rf, TSNode n)
+{
+	return walk_subtree(n, x86_string_step, (void *)rf);
 }
 
 static const char *const compare_methods[] = { "starts_with", "ends_with", "contains", "eq", "ne", "strip_prefix",
@@ -1009,7 +1047,8 @@ static void path_identifier(struct rust_file *rf, struct path_scan *ps, TSNode l
 	t.s = rust_node_text(rf, leaf, &t.n);
 	if (ps->prev == PL_COLONS && ps->root) {
 		/* the path goes on */
-	} else if ((ps->prev == PL_OPEN || ps->prev == PL_COMMA) && ps->depth > 0 && ps->group_root[ps->depth - 1]) {
+	} else if ((ps->prev == PL_OPEN || ps->prev == PL_COMMA) && ps->depth > 0 && ps->depth <= MAX_GROUPS &&
+		   ps->group_root[ps->depth - 1]) {   /* groups past MAX_GROUPS keep no root */
 		ps->root = ps->group_root[ps->depth - 1];
 		ps->root_n = ps->group_root_n[ps->depth - 1];
 	} else {
@@ -1050,32 +1089,36 @@ static void path_punct(struct rust_file *rf, struct path_scan *ps, TSNode leaf)
 	}
 }
 
-static void scan_leaves(struct rust_file *rf, struct path_scan *ps, TSNode n)
+struct leaf_scan {
+	struct rust_file *rf;
+	struct path_scan ps;
+};
+
+static enum walk_step leaf_step(void *ctx, TSNode n)
 {
+	struct leaf_scan *ls = ctx;
+	struct rust_file *rf = ls->rf;
 	if (is_string(n)) {
 		if (rf->is_build_script)
-			check_build_literal(rf, n, ps->reach);
-		ps->prev = PL_OTHER;
-		return;
+			check_build_literal(rf, n, ls->ps.reach);
+		ls->ps.prev = PL_OTHER;
+		return WALK_SKIP;
 	}
 	if (type_is(n, "macro_invocation") && rf->is_build_script && !is_if_condition(n))
-		check_build_cfg(rf, n, ps->reach);
-	uint32_t count = ts_node_child_count(n);
-	if (count == 0) {
-		if (is_identifier_leaf(n))
-			path_identifier(rf, ps, n);
-		else
-			path_punct(rf, ps, n);
-		return;
-	}
-	for (uint32_t i = 0; i < count; i++)
-		scan_leaves(rf, ps, ts_node_child(n, i));
+		check_build_cfg(rf, n, ls->ps.reach);
+	if (ts_node_child_count(n) != 0)
+		return WALK_DESCEND;
+	if (is_identifier_leaf(n))
+		path_identifier(rf, &ls->ps, n);
+	else
+		path_punct(rf, &ls->ps, n);
+	return WALK_SKIP;
 }
 
 static void scan_path_node(struct rust_file *rf, TSNode n, enum tri reach)
 {
-	struct path_scan ps = { .reach = reach };
-	scan_leaves(rf, &ps, n);
+	struct leaf_scan ls = { rf, { .reach = reach } };
+	walk_subtree(n, leaf_step, &ls);
 }
 
 /* ---- the walk's entry points ---- */

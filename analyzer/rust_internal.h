@@ -28,6 +28,8 @@ struct rust_file {
 	int is_build_script;        /* a crate's build.rs: runs on the build host */
 	struct rust_hazards *hz;    /* rust_hazard.c's per-file state */
 	int inline_depth;           /* inside `mod x { ... }` bodies */
+	int nesting;              /* visit() levels open, bounded by RUST_MAX_NESTING */
+	int nesting_reported;     /* the input/limit warning is given once per file */
 	TSNode root_node;           /* the file's syntax tree */
 	int in_cfg_macro;           /* inside `if cfg!(pred) { ... }`, pred off */
 	int foreign_arch_use;       /* names core::arch::aarch64 (target x86_64) */
@@ -45,6 +47,10 @@ struct rust_file {
 
 /* Attributes of the item that follows them. */
 #define MAX_PATH_ARMS 8
+/* Syntax tree levels the walk follows (each costs stack): far beyond real
+ * code, far below an overflow, also under AddressSanitizer. */
+#define RUST_MAX_NESTING 1000
+
 struct item_attrs {
 	enum tri cfg;
 	struct {

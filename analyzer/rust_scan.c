@@ -137,7 +137,11 @@ static void read_attribute(struct rust_file *rf, TSNode item, struct item_attrs 
 	const char *s = rust_node_text(rf, attr, &n), *args;
 	attr_parts(s, n, &name_n, &args, &args_n);
 	if (mem_eq(s, name_n, "cfg") && args) {
-		a->cfg = tri_and(a->cfg, rust_cfg_eval(&rf->env, args, args_n));
+		int too_deep = 0;
+		a->cfg = tri_and(a->cfg, rust_cfg_eval_depth(&rf->env, args, args_n, &too_deep));
+		if (too_deep)
+			rust_report(rf, RULE_LIMIT, SEV_WARNING, TRI_TRUE, ts_node_start_byte(attr), ts_node_start_byte(attr),
+				    "none", "cfg predicate nested deeper than 256 levels: the item is left undecided");
 		a->host_off |= rust_cfg_eval(&rf->host_env, args, args_n) == TRI_FALSE;
 		a->cfg_src = args;
 		a->cfg_n = args_n;
@@ -887,7 +891,24 @@ static int attrs_cover_node(const char *type)
 	return 0;
 }
 
+static void visit_children(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir);
+
+/* The walk recurses once per syntax level: past RUST_MAX_NESTING the
+ * subtree is skipped, with one warning per file, instead of a stack overflow. */
 static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir)
+{
+	if (rf->nesting >= RUST_MAX_NESTING) {
+		if (!rf->nesting_reported++)
+			rust_report(rf, RULE_LIMIT, SEV_WARNING, TRI_TRUE, ts_node_start_byte(node), ts_node_start_byte(node),
+				    "none", "Rust code nested deeper than 1000 syntax levels: what is below this point is not scanned");
+		return;
+	}
+	rf->nesting++;
+	visit_children(rf, node, reach, mod_dir);
+	rf->nesting--;
+}
+
+static void visit_children(struct rust_file *rf, TSNode node, enum tri reach, const char *mod_dir)
 {
 	struct item_attrs a = { .cfg = TRI_TRUE };
 	/* ts_node_parent walks down from the root: compare with it instead */
@@ -915,6 +936,48 @@ static void visit(struct rust_file *rf, TSNode node, enum tri reach, const char 
 			a.cfg = TRI_TRUE;
 		}
 	}
+}
+
+/* ---- what tree-sitter could not parse ---- */
+
+#define MAX_PARSE_REPORTS 20   /* per file: a binary or a wrong language gives thousands */
+
+static void report_parse_error(struct rust_file *rf, TSNode n)
+{
+	int missing = ts_node_is_missing(n), last, col;
+	uint32_t start = ts_node_start_byte(n), end = ts_node_end_byte(n);
+	position(rf, end, &last, &col);
+	char *msg = missing ? xasprintf("`%s` is missing here (a truncated or unfinished file?): the item around it is "
+					"read as far as tree-sitter could parse it", ts_node_type(n))
+			    : xasprintf("Rust code tree-sitter could not parse (to line %d): the items in it may be "
+					"scanned only in part", last);
+	rust_report(rf, RULE_PARSE, SEV_WARNING, TRI_TRUE, start, start, "none", msg);
+	free(msg);
+}
+
+/* Reports each ERROR region (not what it contains) and each MISSING token,
+ * in file order, with a cursor: no recursion over a tree of any depth. */
+static void report_parse_errors(struct rust_file *rf, TSNode root)
+{
+	if (!ts_node_has_error(root))
+		return;
+	TSTreeCursor c = ts_tree_cursor_new(root);
+	int reported = 0, descend = 1;
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&c);
+		int bad = ts_node_is_missing(n) || !strcmp(ts_node_type(n), "ERROR");
+		if (bad && reported++ < MAX_PARSE_REPORTS)
+			report_parse_error(rf, n);
+		if (descend && !bad && ts_node_has_error(n) && ts_tree_cursor_goto_first_child(&c))
+			continue;
+		descend = 1;
+		if (ts_tree_cursor_goto_next_sibling(&c))
+			continue;
+		if (!ts_tree_cursor_goto_parent(&c))
+			break;
+		descend = 0;   /* back up: the parent's children are done, go on with its siblings */
+	}
+	ts_tree_cursor_delete(&c);
 }
 
 /* ---- per-file set-up ---- */
@@ -962,6 +1025,7 @@ void scan_rust(const struct tree_index *ix, int file_index, const struct textfil
 	rf.is_build_script = !strcmp(slash ? slash + 1 : f->rel, "build.rs");
 	rust_hazards_begin(&rf);
 	rf.root_node = ts_tree_root_node(tree);
+	report_parse_errors(&rf, rf.root_node);
 	visit(&rf, rf.root_node, TRI_TRUE, mod_dir);
 	rust_hazards_end(&rf);
 	rust_facts_end(&rf);

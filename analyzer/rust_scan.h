@@ -73,6 +73,8 @@ void rust_cfg_free(struct rust_cfg_env *env);
 /* Evaluates a cfg predicate, `target_arch = "x86_64"` or `all(unix, not(test))`:
  * TRI_UNKNOWN for custom cfgs and anything archport cannot decide. */
 enum tri rust_cfg_eval(const struct rust_cfg_env *env, const char *s, size_t n);
+/* The same; *too_deep says it gave up past PP_MAX_DEPTH levels (undecided). */
+enum tri rust_cfg_eval_depth(const struct rust_cfg_env *env, const char *s, size_t n, int *too_deep);
 /* rustc's arch name for archport's target. */
 const char *rust_target_arch(const char *target);
 

@@ -149,7 +149,7 @@ static void downgrade_to_notes(struct file_scan *r, const char *why)
 {
 	for (size_t j = 0; j < r->findings.len; j++) {
 		struct finding *fd = &r->findings.items[j];
-		if (fd->severity == SEV_NOTE || !strcmp(fd->rule, RULE_INPUT))
+		if (fd->severity == SEV_NOTE || rule_is_input(fd->rule))   /* about the scan, not the port */
 			continue;
 		char *m = xasprintf("%s (%s)", fd->message, why);
 		free(fd->message);

@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential make pkg-config git python3 python3-jsonschema check
 gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu g++-aarch64-linux-gnu g++-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-riscv64-cross
-qemu-user libclang-19-dev clang-19 cmake ripgrep time valgrind libsimde-dev bear patch meson ninja-build"
+qemu-user libclang-19-dev clang-19 libclang-rt-19-dev cmake ripgrep time valgrind libsimde-dev bear patch meson ninja-build"
 # Rust front end: Debian's rustc/cargo (1.63, /usr/bin), the aarch64 std through arm64
 # multiarch, tree-sitter for parsing, npm to fetch the grammar (nodesource's nodejs
 # already brings npm; Debian's npm package would conflict with it).

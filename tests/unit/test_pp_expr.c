@@ -1,6 +1,7 @@
 /* The #if evaluator (pp_expr.h) with a fake environment. Expected values
  * follow C11 6.10.1 (and what gcc -E does with the same lines); where the
  * value depends on a macro archport cannot decide, the answer is UNKNOWN. */
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "pp_expr.h"
@@ -88,7 +89,7 @@ static int fake_is_arch(void *self, const char *name, size_t n)
 
 static struct pp_env make_env(void)
 {
-	struct pp_env env = { fake_defined, fake_body, fake_has_include, fake_is_arch, NULL, 0 };
+	struct pp_env env = { fake_defined, fake_body, fake_has_include, fake_is_arch, NULL, 0, 0 };
 	return env;
 }
 
@@ -351,6 +352,45 @@ START_TEST(touched_arch)
 }
 END_TEST
 
+/* `open` repeated n times, then `mid`, then `close` n times. */
+static char *nested(const char *open, const char *mid, const char *close, size_t n)
+{
+	size_t lo = strlen(open), lc = strlen(close), lm = strlen(mid);
+	char *s = malloc(n * (lo + lc) + lm + 1), *p = s;
+	for (size_t i = 0; i < n; i++, p += lo)
+		memcpy(p, open, lo);
+	memcpy(p, mid, lm);
+	p += lm;
+	for (size_t i = 0; i < n; i++, p += lc)
+		memcpy(p, close, lc);
+	*p = '\0';
+	return s;
+}
+
+/* Nesting past PP_MAX_DEPTH is undecided and flagged, never a stack overflow;
+ * within it, the value is exact. */
+static void check_depth(const char *open, const char *mid, const char *close, size_t n, enum tri want)
+{
+	struct pp_env env = make_env();
+	char *e = nested(open, mid, close, n);
+	enum tri got = pp_eval(&env, e, strlen(e));
+	ck_assert_msg(got == want, "%zu x %s: %s, expected %s", n, open, tri_name(got), tri_name(want));
+	ck_assert_int_eq(env.too_deep, n > PP_MAX_DEPTH);
+	free(e);
+}
+
+START_TEST(depth_is_bounded)
+{
+	check_depth("(", "1", ")", 100, TRI_TRUE);
+	check_depth("(", "1", ")", 100000, TRI_UNKNOWN);
+	check_depth("!", "0", "", 200, TRI_FALSE);     /* an even number of ! */
+	check_depth("!", "0", "", 100000, TRI_UNKNOWN);
+	check_depth("- ", "1", "", 100000, TRI_UNKNOWN);
+	check_depth("1 ? ", "1", " : 0", 100, TRI_TRUE);
+	check_depth("1 ? ", "1", " : 0", 50000, TRI_UNKNOWN);
+}
+END_TEST
+
 START_TEST(char_constants)
 {
 	EV("'a' == 97", TRI_TRUE);
@@ -430,6 +470,7 @@ Suite *pp_expr_suite(void)
 	tcase_add_test(tc, three_valued_and_or);
 	tcase_add_test(tc, short_circuit_hides_division_by_zero);
 	tcase_add_test(tc, touched_arch);
+	tcase_add_test(tc, depth_is_bounded);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("macros");
