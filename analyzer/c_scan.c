@@ -6,6 +6,7 @@
  * compiled: an x86 arm, #if 0) or UNKNOWN (depends on a macro archport
  * cannot decide). Errors in UNKNOWN regions are reported as warnings;
  * x86 code in FALSE regions becomes one c/gated-x86 note per arm. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct frame {
 	char *why;              /* what the build says about a macro it tests */
 	char **defines;         /* names the arms #define */
 	size_t ndefines, cap;
+	unsigned long arm_id;   /* this arm, unique in the whole scan (see arm_is_open) */
 };
 
 /* One token stream: a file (with its conditional stack) or a macro body. */
@@ -153,6 +155,35 @@ static struct macro *local_macro(const struct c_scan *cs, const char *name, size
 	return strmap_value(&cs->macros, name, n);
 }
 
+static int arm_is_open(const struct source *s, unsigned long id)
+{
+	for (size_t i = s ? s->depth : 0; i-- > 0;)
+		if (s->stack[i].arm_id == id)
+			return 1;
+	return 0;
+}
+
+/* Whether m is defined where the condition being read is (see
+ * struct macro's certain_in_arm). */
+static enum tri macro_defined_here(const struct c_scan *cs, const struct macro *m)
+{
+	if (m->defined == TRI_UNKNOWN && m->certain_in_arm && arm_is_open(cs->cond_source, m->certain_in_arm))
+		return m->certain;
+	return m->defined;
+}
+
+/* The innermost undecided arm around the current line, when every arm
+ * inside it is taken (0 when there is none). */
+static unsigned long certainty_arm(const struct source *s)
+{
+	for (size_t i = s->depth; i-- > 0;) {
+		if (s->stack[i].branch == TRI_TRUE)
+			continue;
+		return s->stack[i].branch == TRI_UNKNOWN ? s->stack[i].arm_id : 0;
+	}
+	return 0;
+}
+
 /* Is a macro not defined in this translation unit defined elsewhere in
  * the tree? Then its value is unknown here. Names only this TU's files
  * define are decided by the sequence. */
@@ -201,7 +232,7 @@ static enum tri env_defined(void *self, const char *name, size_t n)
 		return cplusplus_defined(cs);
 	struct macro *m = local_macro(cs, name, n);
 	if (m)
-		return m->defined;
+		return macro_defined_here(cs, m);
 	if (strmap_has(&cs->k->macros, name, n))
 		return TRI_TRUE;
 	struct macro_decision d;
@@ -222,7 +253,7 @@ static const char *env_body(void *self, const char *name, size_t n, int *functio
 	struct macro *m = local_macro(cs, name, n);
 	if (m) {
 		*function_like = m->function_like;
-		return m->defined == TRI_TRUE ? (m->body ? m->body : "") : NULL;
+		return macro_defined_here(cs, m) == TRI_TRUE ? (m->body ? m->body : "") : NULL;
 	}
 	*function_like = 0;
 	const char *body = strmap_value(&cs->k->macros, name, n);
@@ -994,6 +1025,15 @@ static void handle_code_token(struct c_scan *cs, struct source *s, const struct 
 
 /* ---- directives ---- */
 
+/* Arm ids are unique across every scan of the run (threads, headers'
+ * summaries replayed into other files), so that an id kept in a macro
+ * never matches an arm of another file. */
+static unsigned long new_arm_id(void)
+{
+	static atomic_ulong next = 1;
+	return atomic_fetch_add(&next, 1);
+}
+
 static void push_frame(struct source *s, enum tri branch, int line)
 {
 	memset(&s->skipped, 0, sizeof s->skipped);
@@ -1004,6 +1044,7 @@ static void push_frame(struct source *s, enum tri branch, int line)
 	f->branch = branch;
 	f->taken = branch;
 	f->line = line;
+	f->arm_id = new_arm_id();
 	s->depth++;
 }
 
@@ -1059,6 +1100,7 @@ static void do_if(struct c_scan *cs, struct source *s, const char *kw, const cha
 	int arch = 0;
 	free(cs->why_pending);
 	cs->why_pending = NULL;
+	cs->cond_source = s;
 	if (strcmp(kw, "if") == 0) {
 		cond = eval_condition(cs, text, len, line, &arch);
 	} else {
@@ -1074,6 +1116,7 @@ static void do_if(struct c_scan *cs, struct source *s, const char *kw, const cha
 				cond = tri_not(cond);
 		}
 	}
+	cs->cond_source = NULL;
 	push_frame(s, cond, line);
 	struct frame *f = &s->stack[s->depth - 1];
 	f->arch_only = 1;
@@ -1095,7 +1138,9 @@ static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_
 	int arch;
 	free(cs->why_pending);
 	cs->why_pending = NULL;
+	cs->cond_source = s;
 	enum tri cond = eval_condition(cs, text, len, line, &arch);
+	cs->cond_source = NULL;
 	if (cs->why_pending) {
 		free(f->why);
 		f->why = cs->why_pending;
@@ -1103,6 +1148,7 @@ static void do_elif(struct c_scan *cs, struct source *s, const char *text, size_
 	}
 	note_arm(f, cond, arch);
 	f->branch = tri_and(cond, tri_not(f->taken));
+	f->arm_id = new_arm_id();
 	if (cond == TRI_TRUE)
 		f->taken = f->taken == TRI_FALSE ? TRI_TRUE : TRI_UNKNOWN;
 	else if (cond == TRI_UNKNOWN && f->taken == TRI_FALSE)
@@ -1119,6 +1165,7 @@ static void do_else(struct source *s)
 	f->noted = 0;
 	f->has_else = 1;
 	f->branch = f->parent == TRI_FALSE ? TRI_FALSE : tri_not(f->taken);
+	f->arm_id = new_arm_id();
 	free(f->cond);
 	f->cond = xstrdup("#else");
 }
@@ -1224,6 +1271,10 @@ static void do_define(struct c_scan *cs, struct source *s, const char *text, siz
 	struct macro *m = xcalloc(1, sizeof *m);
 	e->value = m;
 	m->defined = r;
+	if (r == TRI_UNKNOWN) {
+		m->certain_in_arm = certainty_arm(s);
+		m->certain = TRI_TRUE;
+	}
 	m->arch_dependent = is_arch_context(s);
 	m->def_file = s->rel;
 	m->def_line = line;
@@ -1257,6 +1308,10 @@ static void do_undef(struct c_scan *cs, struct source *s, const char *text, size
 	free_macro(e->value);
 	struct macro *m = xcalloc(1, sizeof *m);
 	m->defined = r == TRI_TRUE ? TRI_FALSE : TRI_UNKNOWN;
+	if (r == TRI_UNKNOWN) {
+		m->certain_in_arm = certainty_arm(s);
+		m->certain = TRI_FALSE;
+	}
 	e->value = m;
 	record_op(cs, OP_UNDEF, name.p, name.len, m, NULL, 0);
 }
@@ -1398,8 +1453,10 @@ static void handle_directive(struct c_scan *cs, struct source *s, const struct t
 			do_else(s);
 		else if (!strcmp(kw, "endif"))
 			do_endif(cs, s);
-		else   /* #elifdef: C23, treat the arm as undecidable */
+		else {   /* #elifdef: C23, treat the arm as undecidable */
 			s->stack[s->depth - 1].branch = tri_and(TRI_UNKNOWN, tri_not(s->stack[s->depth - 1].taken));
+			s->stack[s->depth - 1].arm_id = new_arm_id();
+		}
 		return;
 	}
 	if (!strcmp(kw, "define"))

@@ -25,6 +25,8 @@ struct evidence {
 struct evidence *evidence_copy(const struct evidence *ev);
 void evidence_free(struct evidence *ev);
 
+struct source;
+
 struct c_scan {
 	const struct tree_index *ix;
 	const struct knowledge *k;
@@ -42,6 +44,7 @@ struct c_scan {
 	struct summary *recording;            /* summarizing a header: its effects */
 	struct c_scan *summarizing_for;       /* the scan that asked for it */
 	char *why_pending;        /* a build decision the condition being read used */
+	const struct source *cond_source;   /* the file whose #if is being read */
 	const char *lex_problem;
 	int lex_problem_line, unclosed_line, unbalanced_line;
 };

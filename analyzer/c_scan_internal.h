@@ -23,6 +23,14 @@ struct macro {
 	 * two files may each define their own CPU_RELAX. */
 	const char *def_file;
 	int def_line;
+	/* Defined (or #undef'd) in a region archport cannot decide, `defined`
+	 * is UNKNOWN. Yet inside the innermost undecided arm around the
+	 * directive, with only taken arms between, the directive certainly ran:
+	 * a condition read later in that same arm, still open, sees `certain`
+	 * (xxhash.h sets XXH_VECTOR under `#if XXH_IMPLEMENTATION` and tests
+	 * it further down under the same #if). 0: no such arm. */
+	unsigned long certain_in_arm;
+	enum tri certain;
 };
 
 struct missing_def {

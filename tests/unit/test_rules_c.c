@@ -657,6 +657,44 @@ START_TEST(macro_defined_by_the_build_under_an_undecidable_condition_is_a_warnin
 }
 END_TEST
 
+/* A macro defined under a condition archport cannot decide is certain
+ * further down inside that same #if (xxhash.h sets XXH_VECTOR under
+ * XXH_IMPLEMENTATION and tests it below, under the same #if), and only
+ * there. Checked with aarch64-linux-gnu-gcc: a file that defines
+ * LIB_IMPLEMENTATION and includes vec.h compiles (LIB_VEC is 0 there);
+ * one that includes fast.h fails at <emmintrin.h>. */
+START_TEST(macro_defined_in_an_undecided_arm_is_certain_inside_it)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "config.c", "#define LIB_IMPLEMENTATION\n");
+	tree_file(&t, "vec.h",
+		  "#if defined(LIB_IMPLEMENTATION)\n"
+		  "#  if defined(__SSE2__)\n"
+		  "#    define LIB_VEC 2\n"
+		  "#  else\n"
+		  "#    define LIB_VEC 0\n"
+		  "#  endif\n"
+		  "#  if LIB_VEC == 2\n"
+		  "#    include <emmintrin.h>\n"
+		  "#  endif\n"
+		  "#endif\n");
+	tree_file(&t, "fast.h",
+		  "#if defined(LIB_IMPLEMENTATION)\n"
+		  "#  define LIB_FAST 1\n"
+		  "#endif\n"
+		  "#if LIB_FAST\n"
+		  "#  include <emmintrin.h>\n"
+		  "#endif\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "c/gated-x86", "note", "vec.h", 8);
+	EXPECT_NO_FINDING(&r, NULL, "warning", "vec.h");
+	EXPECT_FINDING(&r, "c/header-x86", "warning", "fast.h", 5);
+	done(&t, &r);
+}
+END_TEST
+
 START_TEST(macro_defined_in_the_same_file_is_decided)
 {
 	struct tmptree t;
@@ -1074,6 +1112,7 @@ Suite *rules_c_suite(void)
 	tcase_add_test(tc, macro_defined_in_another_file_is_a_warning);
 	tcase_add_test(tc, macro_defined_by_the_build_under_an_undecidable_condition_is_a_warning);
 	tcase_add_test(tc, macro_defined_in_the_same_file_is_decided);
+	tcase_add_test(tc, macro_defined_in_an_undecided_arm_is_certain_inside_it);
 	tcase_add_test(tc, macro_defined_nowhere_is_false);
 	tcase_add_test(tc, has_builtin_ia32_is_false_off_x86);
 	suite_add_tcase(s, tc);
