@@ -85,14 +85,33 @@ static size_t matching(const struct toks *t, size_t open, char o, char c)
 	return stub_matching(t->v, t->n, open, o, c);
 }
 
+/* `extern "C" {` (or "C++"): a linkage block is no unit of its own; the
+ * declarations inside it are. Gating the block whole would take its
+ * `#ifdef __cplusplus` halves apart (simdcomp's headers). */
+static int opens_linkage_block(const struct c_file *f, size_t i)
+{
+	return i >= 2 && tok_punct(&f->t.v[i], '{') && f->t.v[i - 1].kind == T_STRING &&
+	       tok_is(&f->t.v[i - 2], "extern");
+}
+
 static void find_units(struct c_file *f)
 {
-	size_t start = 0;
+	size_t start = 0, linkage_depth = 0;
 	for (size_t i = 0; i < f->t.n; i++) {
 		const struct token *t = &f->t.v[i];
 		int end_unit = 0;
 		size_t last = i, open = 0;
 		int fn = 0;
+		if (opens_linkage_block(f, i)) {
+			linkage_depth++;
+			start = i + 1;
+			continue;
+		}
+		if (linkage_depth && i == start && tok_punct(t, '}')) {   /* the block's end */
+			linkage_depth--;
+			start = i + 1;
+			continue;
+		}
 		if (tok_punct(t, '{')) {
 			fn = i > start && tok_punct(&f->t.v[i - 1], ')');
 			open = i;
@@ -148,6 +167,48 @@ static int owns_lines(const struct c_file *f, size_t first, size_t last)
 		p++;
 	}
 	return 1;
+}
+
+/* The conditional directive a line holds: +1 opens (#if, #ifdef,
+ * #ifndef), -1 closes (#endif), 0 an arm in between (#elif, #else), 2
+ * none. */
+static int conditional_kind(const char *line)
+{
+	const char *p = line;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p++ != '#')
+		return 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t n = 0;
+	while (isalpha((unsigned char)p[n]))
+		n++;
+	if (mem_eq(p, n, "if") || mem_eq(p, n, "ifdef") || mem_eq(p, n, "ifndef"))
+		return 1;
+	if (mem_eq(p, n, "endif"))
+		return -1;
+	if (mem_eq(p, n, "elif") || mem_eq(p, n, "else") || mem_eq(p, n, "elifdef") || mem_eq(p, n, "elifndef"))
+		return 0;
+	return 2;
+}
+
+/* Are lines [first, last] (1-based) whole conditionals: every #if they
+ * open closed inside them, no arm or #endif of an #if outside? Gating
+ * lines that are not would move code into or out of the surrounding
+ * arms and change the x86 build. */
+static int conditionals_balanced(const struct file_patch *fp, int first, int last)
+{
+	int depth = 0;
+	for (int l = first; l <= last && l >= 1 && (size_t)l <= fp->nlines; l++) {
+		int k = conditional_kind(fp->lines[l - 1]);
+		if (k == 2)
+			continue;
+		if (k <= 0 && depth == 0)
+			return 0;
+		depth += k == 1 ? 1 : k == -1 ? -1 : 0;
+	}
+	return depth == 0;
 }
 
 /* The whole lines of tokens [first, last], without the final newline. */
@@ -786,7 +847,7 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 		if (stub_define_at(c, fp, (size_t)fd->line - 1))
 			continue;
 		const struct unit *u = unit_at(&f, fd->line);
-		if (!u || done[u - f.units])
+		if (!u || done[u - f.units] || !conditionals_balanced(fp, u->first_line, u->last_line))
 			continue;
 		done[u - f.units] = 1;
 		if (u->is_function)

@@ -43,6 +43,7 @@ TRIPLES = {"aarch64": "aarch64-linux-gnu", "riscv64": "riscv64-linux-gnu"}
 # Fixtures whose own test calls code that only exists as a trap on the
 # target; the test run must then stop on the trap.
 STUBBED_PATHS = {
+    "bitpack-sse": "packing and unpacking are SSE2 code; their twins trap",
     "coro-x86": "the context switch is x86 assembly; its aarch64 twin traps",
     "portio-x86": "port I/O has no aarch64 equivalent; the twin traps",
     "fenv-lite": "the x87/SSE control-word functions are stubbed to trap",
