@@ -38,6 +38,10 @@ struct c_scan {
 	struct strmap declared;   /* names the code declares itself */
 	struct strmap missing;    /* name -> struct missing_def (c/arch-chain) */
 	struct strmap in_tu;      /* file indexes already read in this TU */
+	/* x86 header name -> the cause (struct finding) of its #include in
+	 * this file, which the intrinsics and types it declares share */
+	struct strmap x86_headers;
+	const char *first_x86_header;   /* the cause of the first one */
 	struct file_scan *result; /* include references go here (may be NULL) */
 	struct summary *recording;            /* summarizing a header: its effects */
 	struct c_scan *summarizing_for;       /* the scan that asked for it */

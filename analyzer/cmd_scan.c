@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "causes.h"
 #include "commands.h"
 #include "suppress.h"
 #include "deep_clang.h"
@@ -153,7 +154,7 @@ static int deep_pass(const struct knowledge *k, const char *root, const char *co
 /* Scans one root; findings get `prefix/` when several roots were given. */
 static int scan_root(const struct knowledge *k, const char *root, const char *prefix, int jobs, int notes,
 		     const char *compile_commands, struct finding_list *all, size_t *files, size_t *lines,
-		     size_t *suppressed)
+		     size_t *suppressed, struct strmap *dependents)
 {
 	struct tree_scan ts;
 	if (tree_scan_run_db(&ts, k, root, jobs, compile_commands) != 0)
@@ -172,16 +173,21 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 	}
 	int rc = deep_pass(k, root, compile_commands, jobs, &fast, ts.ix.arch);
 	*suppressed += suppress_inline(root, &fast);
+	causes_count_dependents(dependents, &ts.ix, &fast, prefix);
 	for (size_t j = 0; j < fast.len; j++) {
 		struct finding *f = &fast.items[j];
 		if (!notes && f->severity == SEV_NOTE)
 			continue;
 		char *file = prefixed(prefix, f->file);
-		char *saved = f->file;
+		char *cause_file = f->cause_file ? prefixed(prefix, f->cause_file) : NULL;
+		char *saved = f->file, *saved_cause_file = f->cause_file;
 		f->file = file;
+		f->cause_file = cause_file;
 		findings_add(all, f);
 		f->file = saved;
+		f->cause_file = saved_cause_file;
 		free(file);
+		free(cause_file);
 	}
 	findings_free(&fast);
 	tree_scan_free(&ts);
@@ -254,10 +260,11 @@ int cmd_scan(int argc, char **argv)
 	}
 	struct finding_list all = {0};
 	size_t files = 0, lines = 0, suppressed = 0;
+	struct strmap dependents = {0};
 	int io_error = 0;
 	for (size_t i = 0; i < o.npaths; i++)
 		if (scan_root(k, o.paths[i], o.npaths > 1 ? o.paths[i] : NULL, o.jobs, o.notes, o.compile_commands,
-			      &all, &files, &lines, &suppressed) != 0)
+			      &all, &files, &lines, &suppressed, &dependents) != 0)
 			io_error = 1;
 	size_t known = 0;
 	struct baseline base;
@@ -268,14 +275,18 @@ int cmd_scan(int argc, char **argv)
 		baseline_free(&base);
 	}
 	findings_sort(&all);
+	struct cause_list causes;
+	causes_build(&causes, &all, &dependents);
+	strmap_free(&dependents, NULL);
 	struct report r = { ARCHPORT_VERSION, k->target, o.npaths == 1 ? o.paths[0] : ".", files, lines, &all,
 			    !strcmp(o.format, "text") && !o.output && isatty(1) && !getenv("NO_COLOR"), suppressed,
-			    known, o.baseline != NULL };
+			    known, o.baseline != NULL, &causes };
 	if (write_report(&o, &r) != 0)
 		io_error = 1;
 	int found = 0;
 	for (size_t i = 0; i < all.len; i++)
 		found |= o.fail_on != SEV_NEVER && (int)all.items[i].severity >= o.fail_on;
+	causes_free(&causes);
 	findings_free(&all);
 	knowledge_free(k);
 	free(o.paths);

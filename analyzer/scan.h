@@ -87,6 +87,8 @@ struct emitter {
 	const char *src, *end;
 	int cached_line;          /* line-start cache: findings come in order */
 	const char *cached_p;
+	/* given to what emit adds while set (struct finding's cause) */
+	const char *cause, *cause_file;
 };
 void emit(struct emitter *em, const char *rule, enum severity sev, int line, int col,
 	  int end_line, int end_col, const char *fix, const char *fmt, ...)

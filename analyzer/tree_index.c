@@ -20,7 +20,8 @@ void emit(struct emitter *em, const char *rule, enum severity sev, int line, int
 	if (n > 0)
 		vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	struct finding f = { rule, sev, (char *)em->rel, line, col, end_line, end_col, msg, fix, NULL };
+	struct finding f = { rule, sev, (char *)em->rel, line, col, end_line, end_col, msg, fix, NULL,
+			     (char *)em->cause, (char *)em->cause_file };
 	/* the source line for carets: find it by counting lines */
 	if (em->src && line > 0) {
 		const char *p = em->src;
