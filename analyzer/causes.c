@@ -140,6 +140,59 @@ void causes_free(struct cause_list *l)
 	memset(l, 0, sizeof *l);
 }
 
+/* ---- tallies ---- */
+
+static char *tally_name(const struct finding *f, enum tally_by by)
+{
+	if (by == TALLY_RULE)
+		return xstrdup(f->rule);
+	const char *slash = strchr(f->file, '/');
+	return slash ? xstrndup(f->file, (size_t)(slash - f->file)) : xstrdup(".");
+}
+
+static int compare_tallies(const void *pa, const void *pb)
+{
+	const struct tally *a = pa, *b = pb;
+	int c;
+	if ((c = compare_sizes(a->errors, b->errors)) || (c = compare_sizes(a->warnings, b->warnings)) ||
+	    (c = compare_sizes(a->notes, b->notes)))
+		return c;
+	return strcmp(a->name, b->name);
+}
+
+void tally_findings(struct tally_list *out, const struct finding_list *findings, enum tally_by by)
+{
+	struct strmap index = {0};   /* name -> index + 1 */
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < findings->len; i++) {
+		const struct finding *f = &findings->items[i];
+		char *name = tally_name(f, by);
+		struct strmap_entry *e = strmap_get(&index, name, strlen(name), 1);
+		if (!e->value) {
+			GROW(out->items, out->len, out->cap);
+			out->items[out->len] = (struct tally){ name, 0, 0, 0 };
+			e->value = (void *)(uintptr_t)++out->len;
+		} else {
+			free(name);
+		}
+		struct tally *t = &out->items[(uintptr_t)e->value - 1];
+		t->errors += f->severity == SEV_ERROR;
+		t->warnings += f->severity == SEV_WARNING;
+		t->notes += f->severity == SEV_NOTE;
+	}
+	strmap_free(&index, NULL);
+	if (out->len)
+		qsort(out->items, out->len, sizeof *out->items, compare_tallies);
+}
+
+void tally_free(struct tally_list *t)
+{
+	for (size_t i = 0; i < t->len; i++)
+		free(t->items[i].name);
+	free(t->items);
+	memset(t, 0, sizeof *t);
+}
+
 /* ---- what depends on a file ---- */
 
 /* Tree files that #include `file`, directly or through other headers. */

@@ -56,6 +56,20 @@ void causes_free(struct cause_list *l);
 /* The cause of finding `i`. */
 const struct cause *cause_of(const struct cause_list *l, size_t i);
 
+/* Errors, warnings and notes of one rule or one top-level directory, for
+ * the summaries of the reports. */
+struct tally {
+	char *name;     /* the rule id, or the directory ("." for files at the root) */
+	size_t errors, warnings, notes;
+};
+struct tally_list {
+	struct tally *items;   /* most errors first, then warnings, notes, name */
+	size_t len, cap;
+};
+enum tally_by { TALLY_RULE, TALLY_DIRECTORY };
+void tally_findings(struct tally_list *out, const struct finding_list *findings, enum tally_by by);
+void tally_free(struct tally_list *t);
+
 /* For every root file of `findings` (cause_file, else file) not yet in
  * `out`: how many files of the tree depend on it, keyed by its name with
  * `prefix/` (NULL: none) as the report names it. Values are counts cast to

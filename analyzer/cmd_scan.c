@@ -21,6 +21,9 @@ struct scan_options {
 	int notes;
 	const char *compile_commands;   /* --compile-commands FILE, or NULL */
 	const char *baseline;           /* --baseline FILE: a previous JSON report */
+	const char *color;              /* --color auto|always|never */
+	int show_notes;                 /* --show-notes, -v */
+	int quiet;                      /* --quiet, -q */
 };
 
 static void usage_scan(FILE *out)
@@ -29,7 +32,8 @@ static void usage_scan(FILE *out)
 		     "                     [--format text|json|sarif|markdown|html] [-o FILE] [-j N]\n"
 		     "                     [--fail-on error|warning|note|never] [--no-notes]\n"
 		     "                     [--compile-commands FILE | --build-commands FILE]\n"
-		     "                     [--baseline REPORT.json]\n");
+		     "                     [--baseline REPORT.json] [--show-notes | -v] [--quiet | -q]\n"
+		     "                     [--color auto|always|never]\n");
 }
 
 static void help_scan(void)
@@ -46,6 +50,11 @@ static void help_scan(void)
 	      "  --fail-on S             exit 1 when a finding at or above S is found (default error;\n"
 	      "                          never: always 0)\n"
 	      "  --no-notes              leave out notes (x86 code already gated for the target)\n"
+	      "  --show-notes, -v        text: list the notes too (by default they are only counted)\n"
+	      "  --verbose               the same option\n"
+	      "  --quiet, -q             text: print only the totals line (the exit status is the same)\n"
+	      "  --color WHEN            text: ANSI colour auto (default: when standard output is a\n"
+	      "                          terminal and NO_COLOR is unset), always or never\n"
 	      "  --compile-commands FILE a compile database (bear -- make, or CMake's\n"
 	      "                          CMAKE_EXPORT_COMPILE_COMMANDS): its -D/-U decide each file's\n"
 	      "                          macros, and libclang parses every unit for the target;\n"
@@ -104,8 +113,20 @@ static int parse_scan_args(int argc, char **argv, struct scan_options *o)
 			o->compile_commands = v;
 		} else if (!strcmp(a, "--baseline") && v) {
 			o->baseline = v;
+		} else if (!strcmp(a, "--color") && v) {
+			if (strcmp(v, "auto") && strcmp(v, "always") && strcmp(v, "never")) {
+				fprintf(stderr, "archport scan: --color takes auto, always or never\n");
+				return 2;
+			}
+			o->color = v;
 		} else if (!strcmp(a, "--no-notes")) {
 			o->notes = 0;
+			takes = 0;
+		} else if (!strcmp(a, "--show-notes") || !strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			o->show_notes = 1;
+			takes = 0;
+		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+			o->quiet = 1;
 			takes = 0;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			help_scan();
@@ -239,6 +260,17 @@ static int write_report(const struct scan_options *o, const struct report *r)
 	return rc;
 }
 
+/* --color auto: a terminal, and no NO_COLOR (https://no-color.org). */
+static int wants_color(const struct scan_options *o)
+{
+	if (strcmp(o->format, "text") || !strcmp(o->color, "never"))
+		return 0;
+	if (!strcmp(o->color, "always"))
+		return 1;
+	const char *no_color = getenv("NO_COLOR");
+	return (!o->output || !strcmp(o->output, "-")) && isatty(1) && !(no_color && *no_color);
+}
+
 static int default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -247,7 +279,8 @@ static int default_jobs(void)
 
 int cmd_scan(int argc, char **argv)
 {
-	struct scan_options o = { NULL, 0, "aarch64", "text", NULL, default_jobs(), SEV_ERROR, 1, NULL, NULL };
+	struct scan_options o = { NULL, 0, "aarch64", "text", NULL, default_jobs(), SEV_ERROR, 1, NULL, NULL, "auto",
+				  0, 0 };
 	int rc = parse_scan_args(argc, argv, &o);
 	if (rc) {
 		free(o.paths);
@@ -279,8 +312,7 @@ int cmd_scan(int argc, char **argv)
 	causes_build(&causes, &all, &dependents);
 	strmap_free(&dependents, NULL);
 	struct report r = { ARCHPORT_VERSION, k->target, o.npaths == 1 ? o.paths[0] : ".", files, lines, &all,
-			    !strcmp(o.format, "text") && !o.output && isatty(1) && !getenv("NO_COLOR"), suppressed,
-			    known, o.baseline != NULL, &causes };
+			    wants_color(&o), suppressed, known, o.baseline != NULL, &causes, o.show_notes, o.quiet };
 	if (write_report(&o, &r) != 0)
 		io_error = 1;
 	int found = 0;

@@ -59,6 +59,8 @@ struct report {
 	size_t baseline_known;    /* dropped as already in the --baseline report */
 	int has_baseline;
 	const struct cause_list *causes;   /* the findings grouped by root cause (causes.h) */
+	int show_notes;           /* text format only: list notes too (--show-notes, -v) */
+	int quiet;                /* text format only: the totals line alone (--quiet) */
 };
 
 #include <stdio.h>
