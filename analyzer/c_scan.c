@@ -459,6 +459,13 @@ static void parse_asm(struct c_scan *cs, struct source *s)
 		s->has_pushed = 1;
 		return;
 	}
+	/* its instruction, constraint and clobber findings are one thing to fix */
+	char *cause = s->body_of || cs->em.cause ? NULL
+		      : xasprintf("%sasm statement at %s:%d", toplevel ? "top-level " : "inline ", s->rel, t.line);
+	if (cause) {
+		cs->em.cause = cause;
+		cs->em.cause_file = s->rel;
+	}
 	struct strbuf text = {0};
 	struct asm_part *parts = NULL;
 	size_t nparts = 0, cap = 0;
@@ -488,6 +495,10 @@ static void parse_asm(struct c_scan *cs, struct source *s)
 	}
 	/* basic asm (no operands) is assembler text: %rax is a register there */
 	check_template(cs, s, &text, parts, nparts, toplevel || section == 0);
+	if (cause) {
+		cs->em.cause = cs->em.cause_file = NULL;
+		free(cause);
+	}
 	sb_free(&text);
 	free(parts);
 }
