@@ -116,6 +116,8 @@ struct evidence *evidence_copy(const struct evidence *ev)
 	*copy = *ev;
 	copy->what = xstrdup(ev->what);
 	copy->via = ev->via ? xstrdup(ev->via) : NULL;
+	copy->cause = ev->cause ? xstrdup(ev->cause) : NULL;
+	copy->cause_file = ev->cause_file ? xstrdup(ev->cause_file) : NULL;
 	return copy;
 }
 
@@ -124,6 +126,8 @@ void evidence_free(struct evidence *e)
 	if (e) {
 		free(e->what);
 		free(e->via);
+		free(e->cause);
+		free(e->cause_file);
 		free(e);
 	}
 }
@@ -300,8 +304,13 @@ static void fill_location(struct evidence *e, const struct token *t)
 static void report(struct c_scan *cs, struct source *s, const struct evidence *ev)
 {
 	if (s->body_of) {
-		if (!s->body_of->x86)
-			s->body_of->x86 = evidence_copy(ev);
+		if (s->body_of->x86)
+			return;
+		struct evidence *x = s->body_of->x86 = evidence_copy(ev);
+		if (!x->cause && cs->em.cause) {   /* a root below the macro: its uses share it */
+			x->cause = xstrdup(cs->em.cause);
+			x->cause_file = xstrdup(cs->em.cause_file);
+		}
 		return;
 	}
 	if (cs->silent || !cs->em.out)
@@ -342,7 +351,7 @@ static void report(struct c_scan *cs, struct source *s, const struct evidence *e
 static void report_at(struct c_scan *cs, struct source *s, const struct token *at, const char *rule,
 		      enum severity sev, const char *fix, char *what)
 {
-	struct evidence ev = { rule, sev, fix, what, 0, 0, 0, 0, NULL, 0 };
+	struct evidence ev = { rule, sev, fix, what, 0, 0, 0, 0, NULL, 0, NULL, NULL };
 	fill_location(&ev, at);
 	report(cs, s, &ev);
 	free(what);
@@ -700,16 +709,19 @@ static void check_x86_macro_use(struct c_scan *cs, struct source *s, const struc
 	}
 	const struct evidence *x = m->x86;
 	if (s->body_of) {   /* one more link: the root cause and its first macro, not a nested message */
-		struct evidence ev = { x->rule, x->severity, x->fix, x->what, 0, 0, 0, 0, macro_site(t, m), x->links + 1 };
+		struct evidence ev = { x->rule, x->severity, x->fix, x->what, 0, 0, 0, 0, macro_site(t, m), x->links + 1,
+				       x->cause, x->cause_file };
 		fill_location(&ev, t);
 		report(cs, s, &ev);
 		free(ev.via);
 		return;
 	}
 	char *site = macro_site(t, m), *chain = chain_words(x);
-	char *cause = xasprintf("macro `%.*s` defined at %s:%d", (int)t->len, t->p, m->def_file, m->def_line);
+	char *cause = x->cause ? xstrdup(x->cause)
+		      : xasprintf("macro `%.*s` defined at %s:%d", (int)t->len, t->p, m->def_file, m->def_line);
 	report_caused(cs, s, t, x->rule, x->severity, x->fix,
-		      xasprintf("macro %s expands to x86 code%s: %s", site, chain, x->what), cause, m->def_file);
+		      xasprintf("macro %s expands to x86 code%s: %s", site, chain, x->what), cause,
+		      x->cause ? x->cause_file : m->def_file);
 	free(cause);
 	free(site);
 	free(chain);

@@ -20,6 +20,10 @@ struct evidence {
 	 * message that grows by one link per macro. */
 	char *via;
 	int links;
+	/* Where the x86 code is not the macro's own but comes from a root
+	 * further down (an #if chain with no arm for the target), that root:
+	 * struct finding's cause and cause_file; else NULL. */
+	char *cause, *cause_file;
 };
 /* A heap copy of ev, its strings duplicated. */
 struct evidence *evidence_copy(const struct evidence *ev);
