@@ -74,6 +74,18 @@ CAUSE_TREE = {
         b"static inline void nap(void) { __asm__ volatile(\"pause\"); }\n"
         b"#endif\n"),
 }
+# A crate another crate depends on (a Cargo path dependency) is fixed first,
+# though the dependent has more errors.
+CRATE_TREE = {
+    "Cargo.toml": b'[workspace]\nmembers = ["base", "app"]\n',
+    "base/Cargo.toml": b'[package]\nname = "base"\nversion = "0.1.0"\nedition = "2021"\n',
+    "base/src/lib.rs": b'pub fn relax() {\n    unsafe { core::arch::asm!("pause") }\n}\n',
+    "app/Cargo.toml": (b'[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n\n'
+                       b'[dependencies]\nbase = { path = "../base" }\n'),
+    "app/src/lib.rs": (b'pub fn stop() {\n    unsafe { core::arch::asm!("cli") }\n'
+                       b'    unsafe { core::arch::asm!("sti") }\n}\n'
+                       b'pub fn go() { base::relax() }\n'),
+}
 for _name in ("a", "b", "c"):
     CAUSE_TREE["src/%s.c" % _name] = (
         b'#include "../include/plat.h"\nvoid %s(void) { relax(); }\n'
@@ -124,6 +136,8 @@ class Scans:
         write_tree(os.path.join(tmp, "causes"), CAUSE_TREE)
         self.causes = {fmt: run(["scan", "causes", "--format", fmt], tmp)
                        for fmt in ("json", "markdown")}
+        write_tree(os.path.join(tmp, "crates"), CRATE_TREE)
+        self.crates = run(["scan", "crates", "--format", "json"], tmp)
 
     def causes_json(self):
         return json.loads(self.causes["json"].stdout.decode("utf-8"))
@@ -441,6 +455,16 @@ def test_cause_order(s):
           "causes: note-only causes are not last")
 
 
+def test_cause_order_crates(s):
+    doc = json.loads(s.crates.stdout.decode("utf-8"))
+    files = [c["root_file"] for c in doc["causes"]]
+    app = [f for f in doc["findings"] if f["file"] == "app/src/lib.rs"]
+    check(len(app) == 2 and files and files[0] == "base/src/lib.rs"
+          and doc["causes"][0]["blocks"] == 1,
+          "causes: the crate app depends on is not first: %r, app has %d findings"
+          % (doc["causes"], len(app)))
+
+
 def test_markdown_causes(s):
     md, doc = s.causes["markdown"].stdout.decode("utf-8"), s.causes_json()
     check(md.count("<details><summary>") == len(doc["causes"]) == md.count("</details>"),
@@ -629,7 +653,8 @@ TESTS = [test_json_contract, test_json_expected_findings, test_exit_status,
          test_target_riscv64, test_utf8_everywhere, test_sarif_schema,
          test_sarif_matches_json, test_sarif_output_file, test_empty_reports,
          test_markdown, test_html, test_cause_ids_resolve,
-         test_cause_header_and_intrinsics, test_cause_order, test_markdown_causes,
+         test_cause_header_and_intrinsics, test_cause_order, test_cause_order_crates,
+         test_markdown_causes,
          test_text_summary_and_notes, test_text_quiet, test_text_color]
 
 
