@@ -195,25 +195,15 @@ void tally_free(struct tally_list *t)
 
 /* ---- what depends on a file ---- */
 
-/* Tree files that #include `file`, directly or through other headers. */
+/* The translation units whose #includes reach `file`, but itself. */
 static size_t count_includers(const struct tree_index *ix, int file)
 {
-	size_t n = ix->walk->len, head = 0, tail = 0;
-	char *seen = xcalloc(n, 1);
-	int *queue = xcalloc(n, sizeof *queue);
-	queue[tail++] = file;
-	seen[file] = 1;
-	while (head < tail) {
-		const struct file_list *up = &ix->includers[queue[head++]];
-		for (size_t i = 0; i < up->len; i++)
-			if (!seen[up->v[i]]) {
-				seen[up->v[i]] = 1;
-				queue[tail++] = up->v[i];
-			}
-	}
-	free(seen);
-	free(queue);
-	return tail - 1;
+	int *roots = NULL, complete;
+	size_t n = index_tu_roots(ix, file, &roots, &complete), others = 0;
+	for (size_t i = 0; i < n; i++)
+		others += roots[i] != file;
+	free(roots);
+	return others;
 }
 
 static int manifest_index(const struct tree_index *ix, const char *rel)

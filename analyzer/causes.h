@@ -13,7 +13,8 @@
  *
  * Fix order: by worst severity (errors, then warnings, then notes); then by
  * how many tree files depend on the file the root is in (a header that
- * many files include, directly or through other headers, before them; a
+ * many translation units include, directly or through other headers
+ * (index_tu_roots), before them; a
  * crate others depend on by Cargo path dependencies before them); then by
  * error count, warning count and size; then by report order. */
 #ifndef ARCHPORT_CAUSES_H
