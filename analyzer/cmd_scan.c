@@ -157,6 +157,16 @@ static char *prefixed(const char *prefix, const char *rel)
 	return prefix ? xasprintf("%s/%s", prefix, rel) : xstrdup(rel);
 }
 
+/* A cause names its file relative to the root it was found in; with
+ * several roots, the report names it under `prefix/`, and so must the cause. */
+static char *prefixed_cause(const char *prefix, const struct finding *f)
+{
+	const char *at = prefix && f->cause_file ? strstr(f->cause, f->cause_file) : NULL;
+	if (!at)
+		return xstrdup(f->cause);
+	return xasprintf("%.*s%s/%s", (int)(at - f->cause), f->cause, prefix, at);
+}
+
 /* With a compile database (in the root, or --compile-commands), the libclang
  * pass runs too and wins where the two disagree (deep_merge). */
 static int deep_pass(const struct knowledge *k, const char *root, const char *compile_commands, int jobs,
@@ -201,13 +211,14 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 			continue;
 		char *file = prefixed(prefix, f->file);
 		char *cause_file = f->cause_file ? prefixed(prefix, f->cause_file) : NULL;
-		char *saved = f->file, *saved_cause_file = f->cause_file;
-		f->file = file;
-		f->cause_file = cause_file;
-		findings_add(all, f);
-		f->file = saved;
-		f->cause_file = saved_cause_file;
+		char *cause = f->cause ? prefixed_cause(prefix, f) : NULL;
+		struct finding named = *f;
+		named.file = file;
+		named.cause = cause;
+		named.cause_file = cause_file;
+		findings_add(all, &named);
 		free(file);
+		free(cause);
 		free(cause_file);
 	}
 	findings_free(&fast);

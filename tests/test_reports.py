@@ -138,6 +138,7 @@ class Scans:
                        for fmt in ("json", "markdown")}
         write_tree(os.path.join(tmp, "crates"), CRATE_TREE)
         self.crates = run(["scan", "crates", "--format", "json"], tmp)
+        self.two_roots = run(["scan", "causes", "crates", "--format", "json"], tmp)
 
     def causes_json(self):
         return json.loads(self.causes["json"].stdout.decode("utf-8"))
@@ -465,6 +466,18 @@ def test_cause_order_crates(s):
           % (doc["causes"], len(app)))
 
 
+def test_causes_two_roots(s):
+    """With two roots, causes name their files under the root's name."""
+    doc = json.loads(s.two_roots.stdout.decode("utf-8"))
+    by_id = causes_by_id(doc)
+    check(all(f["cause"] in by_id for f in doc["findings"]), "two roots: unresolved cause")
+    first = doc["causes"][0]
+    check(first["root_file"] == "causes/include/plat.h" and "causes/include/plat.h" in first["title"]
+          and first["blocks"] == 3, "two roots: first cause %r" % first)
+    check(any(c["root_file"] == "crates/base/src/lib.rs" and c["blocks"] == 1 for c in doc["causes"]),
+          "two roots: the crate cause lost its dependents")
+
+
 def test_markdown_causes(s):
     md, doc = s.causes["markdown"].stdout.decode("utf-8"), s.causes_json()
     check(md.count("<details><summary>") == len(doc["causes"]) == md.count("</details>"),
@@ -654,7 +667,7 @@ TESTS = [test_json_contract, test_json_expected_findings, test_exit_status,
          test_sarif_matches_json, test_sarif_output_file, test_empty_reports,
          test_markdown, test_html, test_cause_ids_resolve,
          test_cause_header_and_intrinsics, test_cause_order, test_cause_order_crates,
-         test_markdown_causes,
+         test_causes_two_roots, test_markdown_causes,
          test_text_summary_and_notes, test_text_quiet, test_text_color]
 
 
