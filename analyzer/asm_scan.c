@@ -77,7 +77,7 @@ void scan_asm(const struct tree_index *ix, int file_index, const struct textfile
 	struct asm_file af = { ix->k, { { 0 } } };
 	if (f->kind == FK_NASM)
 		return;   /* nasm syntax: the build rule build/nasm covers it */
-	struct emitter em = { out, f->rel, tf->data, tf->data + tf->len, 0, NULL };
+	struct emitter em = { out, f->rel, tf->data, tf->data + tf->len, 0, NULL, NULL, NULL };
 	if (f->kind == FK_ASM_CPP) {
 		struct c_scan cs;
 		c_scan_init(&cs, ix, file_index, out);   /* #error and #include findings */

@@ -118,6 +118,8 @@ struct evidence *evidence_copy(const struct evidence *ev)
 	*copy = *ev;
 	copy->what = xstrdup(ev->what);
 	copy->via = ev->via ? xstrdup(ev->via) : NULL;
+	copy->cause = ev->cause ? xstrdup(ev->cause) : NULL;
+	copy->cause_file = ev->cause_file ? xstrdup(ev->cause_file) : NULL;
 	return copy;
 }
 
@@ -126,6 +128,8 @@ void evidence_free(struct evidence *e)
 	if (e) {
 		free(e->what);
 		free(e->via);
+		free(e->cause);
+		free(e->cause_file);
 		free(e);
 	}
 }
@@ -331,8 +335,13 @@ static void fill_location(struct evidence *e, const struct token *t)
 static void report(struct c_scan *cs, struct source *s, const struct evidence *ev)
 {
 	if (s->body_of) {
-		if (!s->body_of->x86)
-			s->body_of->x86 = evidence_copy(ev);
+		if (s->body_of->x86)
+			return;
+		struct evidence *x = s->body_of->x86 = evidence_copy(ev);
+		if (!x->cause && cs->em.cause) {   /* a root below the macro: its uses share it */
+			x->cause = xstrdup(cs->em.cause);
+			x->cause_file = xstrdup(cs->em.cause_file);
+		}
 		return;
 	}
 	if (cs->silent || !cs->em.out)
@@ -373,10 +382,22 @@ static void report(struct c_scan *cs, struct source *s, const struct evidence *e
 static void report_at(struct c_scan *cs, struct source *s, const struct token *at, const char *rule,
 		      enum severity sev, const char *fix, char *what)
 {
-	struct evidence ev = { rule, sev, fix, what, 0, 0, 0, 0, NULL, 0 };
+	struct evidence ev = { rule, sev, fix, what, 0, 0, 0, 0, NULL, 0, NULL, NULL };
 	fill_location(&ev, at);
 	report(cs, s, &ev);
 	free(what);
+}
+
+/* report_at for a finding whose root cause is known (struct finding's
+ * cause): `cause` names it, `cause_file` is the tree file it is in. */
+static void report_caused(struct c_scan *cs, struct source *s, const struct token *at, const char *rule,
+			  enum severity sev, const char *fix, char *what, const char *cause,
+			  const char *cause_file)
+{
+	cs->em.cause = cause;
+	cs->em.cause_file = cause_file;
+	report_at(cs, s, at, rule, sev, fix, what);
+	cs->em.cause = cs->em.cause_file = NULL;
 }
 
 /* ---- inline asm ---- */
@@ -478,6 +499,13 @@ static void parse_asm(struct c_scan *cs, struct source *s)
 		s->has_pushed = 1;
 		return;
 	}
+	/* its instruction, constraint and clobber findings are one thing to fix */
+	char *cause = s->body_of || cs->em.cause ? NULL
+		      : xasprintf("%sasm statement at %s:%d", toplevel ? "top-level " : "inline ", s->rel, t.line);
+	if (cause) {
+		cs->em.cause = cause;
+		cs->em.cause_file = s->rel;
+	}
 	struct strbuf text = {0};
 	struct asm_part *parts = NULL;
 	size_t nparts = 0, cap = 0;
@@ -507,6 +535,10 @@ static void parse_asm(struct c_scan *cs, struct source *s)
 	}
 	/* basic asm (no operands) is assembler text: %rax is a register there */
 	check_template(cs, s, &text, parts, nparts, toplevel || section == 0);
+	if (cause) {
+		cs->em.cause = cs->em.cause_file = NULL;
+		free(cause);
+	}
 	sb_free(&text);
 	free(parts);
 }
@@ -672,9 +704,11 @@ static void check_missing(struct c_scan *cs, struct source *s, const struct toke
 		return;
 	if (!s->body_of && reach(s) != TRI_FALSE)
 		md->reported = 1;
-	report_at(cs, s, t, RULE_ARCH_CHAIN, SEV_ERROR, "port",
-		  xasprintf("`%.*s` is defined only in the #if chain at %s:%d, which has no arm for %s",
-			    (int)t->len, t->p, md->file, md->line, cs->k->target));
+	char *cause = xasprintf("#if chain at %s:%d with no arm for %s", md->file, md->line, cs->k->target);
+	report_caused(cs, s, t, RULE_ARCH_CHAIN, SEV_ERROR, "port",
+		      xasprintf("`%.*s` is defined only in the #if chain at %s:%d, which has no arm for %s",
+				(int)t->len, t->p, md->file, md->line, cs->k->target), cause, md->file);
+	free(cause);
 }
 
 /* "`M2` (defined at f.h:3)", and how the chain is told at a use. */
@@ -706,15 +740,20 @@ static void check_x86_macro_use(struct c_scan *cs, struct source *s, const struc
 	}
 	const struct evidence *x = m->x86;
 	if (s->body_of) {   /* one more link: the root cause and its first macro, not a nested message */
-		struct evidence ev = { x->rule, x->severity, x->fix, x->what, 0, 0, 0, 0, macro_site(t, m), x->links + 1 };
+		struct evidence ev = { x->rule, x->severity, x->fix, x->what, 0, 0, 0, 0, macro_site(t, m), x->links + 1,
+				       x->cause, x->cause_file };
 		fill_location(&ev, t);
 		report(cs, s, &ev);
 		free(ev.via);
 		return;
 	}
 	char *site = macro_site(t, m), *chain = chain_words(x);
-	report_at(cs, s, t, x->rule, x->severity, x->fix,
-		  xasprintf("macro %s expands to x86 code%s: %s", site, chain, x->what));
+	char *cause = x->cause ? xstrdup(x->cause)
+		      : xasprintf("macro `%.*s` defined at %s:%d", (int)t->len, t->p, m->def_file, m->def_line);
+	report_caused(cs, s, t, x->rule, x->severity, x->fix,
+		      xasprintf("macro %s expands to x86 code%s: %s", site, chain, x->what), cause,
+		      x->cause ? x->cause_file : m->def_file);
+	free(cause);
 	free(site);
 	free(chain);
 }
@@ -761,10 +800,22 @@ static void check_knowledge(struct c_scan *cs, struct source *s, const struct to
 		s->body_of->x86_name = xstrndup(t->p, t->len);
 }
 
+/* The x86 header #include this file's use of an x86 name comes from: the
+ * one that declares it, else the first (it may include the other). */
+static const char *header_cause(const struct c_scan *cs, const struct source *s, const struct x86_name *x)
+{
+	if (s->body_of)
+		return NULL;
+	const char *c = x && x->header ? strmap_value(&cs->x86_headers, x->header, strlen(x->header)) : NULL;
+	return c ? c : cs->first_x86_header;
+}
+
 static void report_x86_name(struct c_scan *cs, struct source *s, const struct token *t,
 			    const struct x86_name *x, int builtin)
 {
 	int n = (int)t->len;
+	cs->em.cause = header_cause(cs, s, x);
+	cs->em.cause_file = cs->em.cause ? cs->em.rel : NULL;
 	if (x && (x->kinds & X86_TYPE))
 		report_at(cs, s, t, RULE_VECTOR_TYPE, SEV_ERROR, "gate",
 			  xasprintf("x86-only type `%.*s` (%s) does not exist on %s", n, t->p,
@@ -777,6 +828,7 @@ static void report_x86_name(struct c_scan *cs, struct source *s, const struct to
 	else if (x && (x->kinds & X86_PORT_IO) && next_is_paren(cs, s))
 		report_at(cs, s, t, RULE_PORT_IO, SEV_ERROR, "gate",
 			  xasprintf("x86 port I/O `%.*s` (sys/io.h) does not exist on %s", n, t->p, cs->k->target));
+	cs->em.cause = cs->em.cause_file = NULL;
 }
 
 static int maybe_builtin(const struct token *t)
@@ -1368,6 +1420,24 @@ static void check_arch_dir_include(struct c_scan *cs, struct source *s, const ch
 	}
 }
 
+/* An x86 header included by the file being scanned is the root cause of
+ * the x86 names it declares there. */
+static void report_x86_header(struct c_scan *cs, struct source *s, const char *name, const struct token *at)
+{
+	char *cause = xasprintf("x86 header <%s> included at %s:%d", name, s->rel, at->line);
+	report_caused(cs, s, at, RULE_HEADER, SEV_ERROR, "gate",
+		      xasprintf("x86-only header <%s> does not exist on %s", name, cs->k->target), cause, s->rel);
+	struct strmap_entry *e = cs->silent || s->body_of || reach(s) == TRI_FALSE ? NULL
+				 : strmap_get(&cs->x86_headers, name, strlen(name), 1);
+	if (!e || e->value) {
+		free(cause);
+		return;
+	}
+	e->value = cause;
+	if (!cs->first_x86_header)
+		cs->first_x86_header = cause;
+}
+
 static void do_include(struct c_scan *cs, struct source *s, const char *text, size_t len,
 		       const struct token *at)
 {
@@ -1376,11 +1446,8 @@ static void do_include(struct c_scan *cs, struct source *s, const char *text, si
 	if (!include_name(cs, text, len, name, sizeof name, &angled, 0))
 		return;
 	const char *origin = strmap_value(&cs->k->headers, name, strlen(name));
-	if (origin) {
-		struct token loc = *at;
-		report_at(cs, s, &loc, RULE_HEADER, SEV_ERROR, "gate",
-			  xasprintf("x86-only header <%s> does not exist on %s", name, cs->k->target));
-	}
+	if (origin)
+		report_x86_header(cs, s, name, at);
 	int idx = index_resolve_include(cs->ix, s->rel, name, strlen(name), angled);
 	if (idx < 0 && !angled && reach(s) != TRI_FALSE)
 		check_arch_dir_include(cs, s, name, at);
@@ -1400,8 +1467,12 @@ static void do_error(struct c_scan *cs, struct source *s, const char *text, size
 		len--;
 	if (s->depth && s->stack[s->depth - 1].has_else)
 		s->stack[s->depth - 1].else_errors = 1;
-	report_at(cs, s, at, RULE_ERROR_DIRECTIVE, SEV_ERROR, "port",
-		  xasprintf("#error %.*s is reached on %s", (int)(len > 120 ? 120 : len), text, cs->k->target));
+	/* one item, however many files reach it through the header it is in */
+	char *cause = xasprintf("#error reached on %s at %s:%d", cs->k->target, s->rel, at->line);
+	report_caused(cs, s, at, RULE_ERROR_DIRECTIVE, SEV_ERROR, "port",
+		      xasprintf("#error %.*s is reached on %s", (int)(len > 120 ? 120 : len), text, cs->k->target),
+		      cause, s->rel);
+	free(cause);
 }
 
 /* A token lexed from a directive's own text gets its place in the file. */
@@ -1543,6 +1614,7 @@ void c_scan_free(struct c_scan *cs)
 	strmap_free(&cs->declared, NULL);
 	strmap_free(&cs->missing, free_missing);
 	strmap_free(&cs->in_tu, NULL);
+	strmap_free(&cs->x86_headers, free);
 	free(cs->why_pending);
 }
 

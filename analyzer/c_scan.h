@@ -20,6 +20,10 @@ struct evidence {
 	 * message that grows by one link per macro. */
 	char *via;
 	int links;
+	/* Where the x86 code is not the macro's own but comes from a root
+	 * further down (an #if chain with no arm for the target), that root:
+	 * struct finding's cause and cause_file; else NULL. */
+	char *cause, *cause_file;
 };
 /* A heap copy of ev, its strings duplicated. */
 struct evidence *evidence_copy(const struct evidence *ev);
@@ -40,6 +44,10 @@ struct c_scan {
 	struct strmap declared;   /* names the code declares itself */
 	struct strmap missing;    /* name -> struct missing_def (c/arch-chain) */
 	struct strmap in_tu;      /* file indexes already read in this TU */
+	/* x86 header name -> the cause (struct finding) of its #include in
+	 * this file, which the intrinsics and types it declares share */
+	struct strmap x86_headers;
+	const char *first_x86_header;   /* the cause of the first one */
 	struct file_scan *result; /* include references go here (may be NULL) */
 	struct summary *recording;            /* summarizing a header: its effects */
 	struct c_scan *summarizing_for;       /* the scan that asked for it */

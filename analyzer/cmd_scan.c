@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "causes.h"
 #include "commands.h"
 #include "suppress.h"
 #include "deep_clang.h"
@@ -20,6 +21,9 @@ struct scan_options {
 	int notes;
 	const char *compile_commands;   /* --compile-commands FILE, or NULL */
 	const char *baseline;           /* --baseline FILE: a previous JSON report */
+	const char *color;              /* --color auto|always|never */
+	int show_notes;                 /* --show-notes, -v */
+	int quiet;                      /* --quiet, -q */
 };
 
 static void usage_scan(FILE *out)
@@ -28,7 +32,8 @@ static void usage_scan(FILE *out)
 		     "                     [--format text|json|sarif|markdown|html] [-o FILE] [-j N]\n"
 		     "                     [--fail-on error|warning|note|never] [--no-notes]\n"
 		     "                     [--compile-commands FILE | --build-commands FILE]\n"
-		     "                     [--baseline REPORT.json]\n");
+		     "                     [--baseline REPORT.json] [--show-notes | -v] [--quiet | -q]\n"
+		     "                     [--color auto|always|never]\n");
 }
 
 static void help_scan(void)
@@ -45,6 +50,11 @@ static void help_scan(void)
 	      "  --fail-on S             exit 1 when a finding at or above S is found (default error;\n"
 	      "                          never: always 0)\n"
 	      "  --no-notes              leave out notes (x86 code already gated for the target)\n"
+	      "  --show-notes, -v        text: list the notes too (by default they are only counted)\n"
+	      "  --verbose               the same option\n"
+	      "  --quiet, -q             text: print only the totals line (the exit status is the same)\n"
+	      "  --color WHEN            text: ANSI colour auto (default: when standard output is a\n"
+	      "                          terminal and NO_COLOR is unset), always or never\n"
 	      "  --compile-commands FILE a compile database (bear -- make, or CMake's\n"
 	      "                          CMAKE_EXPORT_COMPILE_COMMANDS): its -D/-U decide each file's\n"
 	      "                          macros, and libclang parses every unit for the target;\n"
@@ -103,8 +113,20 @@ static int parse_scan_args(int argc, char **argv, struct scan_options *o)
 			o->compile_commands = v;
 		} else if (!strcmp(a, "--baseline") && v) {
 			o->baseline = v;
+		} else if (!strcmp(a, "--color") && v) {
+			if (strcmp(v, "auto") && strcmp(v, "always") && strcmp(v, "never")) {
+				fprintf(stderr, "archport scan: --color takes auto, always or never\n");
+				return 2;
+			}
+			o->color = v;
 		} else if (!strcmp(a, "--no-notes")) {
 			o->notes = 0;
+			takes = 0;
+		} else if (!strcmp(a, "--show-notes") || !strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			o->show_notes = 1;
+			takes = 0;
+		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+			o->quiet = 1;
 			takes = 0;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			help_scan();
@@ -135,6 +157,16 @@ static char *prefixed(const char *prefix, const char *rel)
 	return prefix ? xasprintf("%s/%s", prefix, rel) : xstrdup(rel);
 }
 
+/* A cause names its file relative to the root it was found in; with
+ * several roots, the report names it under `prefix/`, and so must the cause. */
+static char *prefixed_cause(const char *prefix, const struct finding *f)
+{
+	const char *at = prefix && f->cause_file ? strstr(f->cause, f->cause_file) : NULL;
+	if (!at)
+		return xstrdup(f->cause);
+	return xasprintf("%.*s%s/%s", (int)(at - f->cause), f->cause, prefix, at);
+}
+
 /* With a compile database (in the root, or --compile-commands), the libclang
  * pass runs too and wins where the two disagree (deep_merge). */
 static int deep_pass(const struct knowledge *k, const char *root, const char *compile_commands, int jobs,
@@ -153,7 +185,7 @@ static int deep_pass(const struct knowledge *k, const char *root, const char *co
 /* Scans one root; findings get `prefix/` when several roots were given. */
 static int scan_root(const struct knowledge *k, const char *root, const char *prefix, int jobs, int notes,
 		     const char *compile_commands, struct finding_list *all, size_t *files, size_t *lines,
-		     size_t *suppressed)
+		     size_t *suppressed, struct strmap *dependents)
 {
 	struct tree_scan ts;
 	if (tree_scan_run_db(&ts, k, root, jobs, compile_commands) != 0)
@@ -172,16 +204,22 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 	}
 	int rc = deep_pass(k, root, compile_commands, jobs, &fast, ts.ix.arch);
 	*suppressed += suppress_inline(root, &fast);
+	causes_count_dependents(dependents, &ts.ix, &fast, prefix);
 	for (size_t j = 0; j < fast.len; j++) {
 		struct finding *f = &fast.items[j];
 		if (!notes && f->severity == SEV_NOTE)
 			continue;
 		char *file = prefixed(prefix, f->file);
-		char *saved = f->file;
-		f->file = file;
-		findings_add(all, f);
-		f->file = saved;
+		char *cause_file = f->cause_file ? prefixed(prefix, f->cause_file) : NULL;
+		char *cause = f->cause ? prefixed_cause(prefix, f) : NULL;
+		struct finding named = *f;
+		named.file = file;
+		named.cause = cause;
+		named.cause_file = cause_file;
+		findings_add(all, &named);
 		free(file);
+		free(cause);
+		free(cause_file);
 	}
 	findings_free(&fast);
 	tree_scan_free(&ts);
@@ -233,6 +271,17 @@ static int write_report(const struct scan_options *o, const struct report *r)
 	return rc;
 }
 
+/* --color auto: a terminal, and no NO_COLOR (https://no-color.org). */
+static int wants_color(const struct scan_options *o)
+{
+	if (strcmp(o->format, "text") || !strcmp(o->color, "never"))
+		return 0;
+	if (!strcmp(o->color, "always"))
+		return 1;
+	const char *no_color = getenv("NO_COLOR");
+	return (!o->output || !strcmp(o->output, "-")) && isatty(1) && !(no_color && *no_color);
+}
+
 static int default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -241,7 +290,8 @@ static int default_jobs(void)
 
 int cmd_scan(int argc, char **argv)
 {
-	struct scan_options o = { NULL, 0, "aarch64", "text", NULL, default_jobs(), SEV_ERROR, 1, NULL, NULL };
+	struct scan_options o = { NULL, 0, "aarch64", "text", NULL, default_jobs(), SEV_ERROR, 1, NULL, NULL, "auto",
+				  0, 0 };
 	int rc = parse_scan_args(argc, argv, &o);
 	if (rc) {
 		free(o.paths);
@@ -254,10 +304,11 @@ int cmd_scan(int argc, char **argv)
 	}
 	struct finding_list all = {0};
 	size_t files = 0, lines = 0, suppressed = 0;
+	struct strmap dependents = {0};
 	int io_error = 0;
 	for (size_t i = 0; i < o.npaths; i++)
 		if (scan_root(k, o.paths[i], o.npaths > 1 ? o.paths[i] : NULL, o.jobs, o.notes, o.compile_commands,
-			      &all, &files, &lines, &suppressed) != 0)
+			      &all, &files, &lines, &suppressed, &dependents) != 0)
 			io_error = 1;
 	size_t known = 0;
 	struct baseline base;
@@ -268,14 +319,17 @@ int cmd_scan(int argc, char **argv)
 		baseline_free(&base);
 	}
 	findings_sort(&all);
+	struct cause_list causes;
+	causes_build(&causes, &all, &dependents);
+	strmap_free(&dependents, NULL);
 	struct report r = { ARCHPORT_VERSION, k->target, o.npaths == 1 ? o.paths[0] : ".", files, lines, &all,
-			    !strcmp(o.format, "text") && !o.output && isatty(1) && !getenv("NO_COLOR"), suppressed,
-			    known, o.baseline != NULL };
+			    wants_color(&o), suppressed, known, o.baseline != NULL, &causes, o.show_notes, o.quiet };
 	if (write_report(&o, &r) != 0)
 		io_error = 1;
 	int found = 0;
 	for (size_t i = 0; i < all.len; i++)
 		found |= o.fail_on != SEV_NEVER && (int)all.items[i].severity >= o.fail_on;
+	causes_free(&causes);
 	findings_free(&all);
 	knowledge_free(k);
 	free(o.paths);

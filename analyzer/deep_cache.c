@@ -405,7 +405,7 @@ static int parse_finding(char *line, struct finding_list *out)
 		return -1;
 	struct finding f = { rule->id, (enum severity)sev, unescape(v[2], strlen(v[2])), atoi(v[3]), atoi(v[4]),
 			     atoi(v[5]), atoi(v[6]), unescape(v[8], strlen(v[8])), fix,
-			     v[9][0] == '=' ? unescape(v[9] + 1, strlen(v[9] + 1)) : NULL };
+			     v[9][0] == '=' ? unescape(v[9] + 1, strlen(v[9] + 1)) : NULL, NULL, NULL };
 	findings_add(out, &f);
 	return 0;
 }

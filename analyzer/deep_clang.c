@@ -345,7 +345,7 @@ void deep_add_finding(struct tu_state *st, const char *rule, enum severity sev, 
 		      unsigned line, unsigned col, const char *fix, char *message, char *source)
 {
 	struct finding f = { rule, sev, (char *)rel, (int)line, (int)col, (int)line, (int)col,
-			     message, fix, source };
+			     message, fix, source, NULL, NULL };
 	findings_add(&st->res->findings, &f);
 	free(message);
 	free(source);
@@ -998,13 +998,6 @@ static void index_deep(const struct finding_list *deep, struct strmap *broken, s
 	}
 }
 
-static void free_finding(struct finding *f)
-{
-	free(f->file);
-	free(f->message);
-	free(f->source_line);
-}
-
 void deep_merge(struct finding_list *fast, struct finding_list *deep, const struct strmap *covered)
 {
 	struct strmap broken = {0}, at = {0};
@@ -1016,7 +1009,7 @@ void deep_merge(struct finding_list *fast, struct finding_list *deep, const stru
 		int repeat = strmap_has(&at, key, strlen(key));
 		free(key);
 		if (repeat) {
-			free_finding(&f);
+			finding_free(&f);
 			continue;
 		}
 		size_t n = strlen(f.file);

@@ -11,6 +11,8 @@ void findings_add(struct finding_list *list, const struct finding *f)
 	d->file = xstrdup(f->file);
 	d->message = xstrdup(f->message);
 	d->source_line = f->source_line ? xstrdup(f->source_line) : NULL;
+	d->cause = f->cause ? xstrdup(f->cause) : NULL;
+	d->cause_file = f->cause_file ? xstrdup(f->cause_file) : NULL;
 	if (d->end_line < d->line) {
 		d->end_line = d->line;
 		d->end_column = d->column;
@@ -49,13 +51,19 @@ void findings_sort(struct finding_list *list)
 		qsort(list->items, list->len, sizeof *list->items, compare_findings);
 }
 
+void finding_free(struct finding *f)
+{
+	free(f->file);
+	free(f->message);
+	free(f->source_line);
+	free(f->cause);
+	free(f->cause_file);
+}
+
 void findings_free(struct finding_list *list)
 {
-	for (size_t i = 0; i < list->len; i++) {
-		free(list->items[i].file);
-		free(list->items[i].message);
-		free(list->items[i].source_line);
-	}
+	for (size_t i = 0; i < list->len; i++)
+		finding_free(&list->items[i]);
 	free(list->items);
 	list->items = NULL;
 	list->len = list->cap = 0;

@@ -15,6 +15,14 @@ struct finding {
 	char *message;        /* one sentence: what and why */
 	const char *fix;      /* short fix kind: "gate", "stub", "remove", "port", ... */
 	char *source_line;    /* the text of `line` (no newline), for carets; may be NULL */
+	/* The root this finding shares with others (causes.h), filled by the
+	 * front end that knows it: a phrase naming it ("x86 header
+	 * <immintrin.h> included at src/a.c:3", "macro `RELAX` defined at
+	 * include/relax.h:1"), and the tree file it is in, whose dependents
+	 * decide how early it must be fixed. NULL: causes.c groups by rule,
+	 * file and subject name instead. */
+	char *cause;
+	char *cause_file;
 };
 
 struct finding_list {
@@ -29,11 +37,15 @@ void findings_take(struct finding_list *dst, struct finding_list *src);
 /* Orders by severity (errors first), then file, line, column, rule. */
 void findings_sort(struct finding_list *list);
 void findings_free(struct finding_list *list);
+/* Frees the strings of one finding (for a list compacted in place). */
+void finding_free(struct finding *f);
 size_t findings_count(const struct finding_list *list, enum severity sev);
 
 const char *severity_name(enum severity sev);
 /* Returns -1 when `name` is not error|warning|note|never. */
 int severity_parse(const char *name);
+
+struct cause_list;
 
 /* What every report writer is given. */
 struct report {
@@ -46,6 +58,9 @@ struct report {
 	size_t suppressed;        /* dropped by `archport: ignore` comments */
 	size_t baseline_known;    /* dropped as already in the --baseline report */
 	int has_baseline;
+	const struct cause_list *causes;   /* the findings grouped by root cause (causes.h) */
+	int show_notes;           /* text format only: list notes too (--show-notes, -v) */
+	int quiet;                /* text format only: the totals line alone (--quiet) */
 };
 
 #include <stdio.h>

@@ -1,8 +1,10 @@
-/* The JSON report, schema archport-report/1 (SPEC.md). */
+/* The JSON report, schema archport-report/1 (SPEC.md), with the root
+ * causes (causes.h): a `cause` id per finding and a `causes` list. */
+#include "causes.h"
 #include "finding.h"
 #include "json_out.h"
 
-static void write_finding(FILE *out, const struct finding *f)
+static void write_finding(FILE *out, const struct finding *f, const struct cause *c)
 {
 	fputs("    {\"rule\": ", out);
 	json_write_string(out, f->rule);
@@ -13,7 +15,43 @@ static void write_finding(FILE *out, const struct finding *f)
 	json_write_string(out, f->message);
 	fputs(", \"fix\": ", out);
 	json_write_string(out, f->fix ? f->fix : "none");
+	if (c) {
+		fputs(", \"cause\": ", out);
+		json_write_string(out, c->id);
+	}
 	fputc('}', out);
+}
+
+static void write_cause(FILE *out, const struct cause *c, const struct finding *first)
+{
+	fputs("    {\"id\": ", out);
+	json_write_string(out, c->id);
+	fprintf(out, ", \"order\": %zu, \"rule\": ", c->order);
+	json_write_string(out, c->rule);
+	fprintf(out, ", \"severity\": \"%s\", \"title\": ", severity_name(c->severity));
+	json_write_string(out, c->title);
+	fputs(", \"root_file\": ", out);
+	json_write_string(out, c->file);
+	fprintf(out, ", \"blocks\": %zu, \"count\": %zu, \"errors\": %zu, \"warnings\": %zu, \"notes\": %zu, "
+		"\"files\": [", c->blocks, c->count, c->errors, c->warnings, c->notes);
+	for (size_t i = 0; i < c->nfiles; i++) {
+		if (i)
+			fputs(", ", out);
+		json_write_string(out, c->files[i]);
+	}
+	fputs("], \"first\": {\"file\": ", out);
+	json_write_string(out, first->file);
+	fprintf(out, ", \"line\": %d, \"column\": %d}}", first->line, first->column);
+}
+
+static void write_causes(FILE *out, const struct cause_list *causes, const struct finding_list *l)
+{
+	fputs(",\n \"causes\": [", out);
+	for (size_t i = 0; i < causes->len; i++) {
+		fputs(i ? ",\n" : "\n", out);
+		write_cause(out, &causes->items[i], &l->items[causes->items[i].findings[0]]);
+	}
+	fputs(causes->len ? "\n ]" : "]", out);
 }
 
 int report_json(FILE *out, const struct report *r)
@@ -35,8 +73,11 @@ int report_json(FILE *out, const struct report *r)
 	fputs(" \"findings\": [", out);
 	for (size_t i = 0; i < l->len; i++) {
 		fputs(i ? ",\n" : "\n", out);
-		write_finding(out, &l->items[i]);
+		write_finding(out, &l->items[i], r->causes ? cause_of(r->causes, i) : NULL);
 	}
-	fputs(l->len ? "\n ]}\n" : "]}\n", out);
+	fputs(l->len ? "\n ]" : "]", out);
+	if (r->causes)
+		write_causes(out, r->causes, l);
+	fputs("}\n", out);
 	return ferror(out) ? -1 : 0;
 }

@@ -1,20 +1,28 @@
 /* Markdown report (--format markdown): for pull-request comments, issues
- * and job summaries. GitHub-flavoured tables, one per severity. */
+ * and job summaries. The totals, errors and warnings by rule and by
+ * top-level directory, then the root causes in fix order (causes.h), each
+ * a collapsed <details> whose table lists its sites; causes that are only
+ * notes (already-ported code) come last under their own heading. */
 #include <string.h>
+#include "causes.h"
 #include "finding.h"
 #include "json_out.h"
 
-/* Writes untrusted text so it stays inside one table cell and renders as
- * literal text: '|' would end the cell, backticks and friends would start
- * code or emphasis, '<' could open raw HTML, a newline would end the row. */
-static void md_text(FILE *out, const char *s)
+/* Writes untrusted text so it renders as literal text. In a table cell
+ * (html_only 0): '|' would end the cell, backticks and friends would start
+ * code or emphasis, '<' could open raw HTML, a newline would end the row.
+ * In raw HTML such as a <summary> (html_only 1), markdown is not parsed,
+ * so only the HTML specials are escaped. */
+static void md_text_in(FILE *out, const char *s, int html_only)
 {
 	unsigned long cp;
 	size_t n;
 
 	while (s && (n = utf8_decode(s, &cp)) > 0) {
 		s += n;
-		if (cp == '<')
+		if (cp == '"' && html_only)
+			fputs("&quot;", out);
+		else if (cp == '<')
 			fputs("&lt;", out);
 		else if (cp == '>')
 			fputs("&gt;", out);
@@ -22,11 +30,16 @@ static void md_text(FILE *out, const char *s)
 			fputs("&amp;", out);
 		else if (cp < 0x20 || cp == 0x7F)
 			fputc(' ', out);
-		else if (cp < 0x80 && strchr("|`\\*_[]", (int)cp))
+		else if (cp < 0x80 && !html_only && strchr("|`\\*_[]", (int)cp))
 			fprintf(out, "\\%c", (int)cp);
 		else
 			utf8_write(out, cp);
 	}
+}
+
+static void md_text(FILE *out, const char *s)
+{
+	md_text_in(out, s, 0);
 }
 
 static size_t count_of(const struct finding_list *list, enum severity sev)
@@ -64,19 +77,70 @@ static void write_row(FILE *out, const struct finding *f)
 	fputs(" |\n", out);
 }
 
-static void write_section(FILE *out, const struct finding_list *list,
-			  enum severity sev, const char *title)
+static void write_tally(FILE *out, const struct finding_list *list, enum tally_by by, const char *title,
+			const char *column)
 {
-	size_t count = findings_count(list, sev);
-
-	if (count == 0)
-		return;
-	fprintf(out, "## %s (%zu)\n\n| File | Line | Rule | Problem | Fix |\n"
-		"|------|-----:|------|---------|-----|\n", title, count);
-	for (size_t i = 0; i < list->len; i++)
-		if (list->items[i].severity == sev)
-			write_row(out, &list->items[i]);
+	struct tally_list t;
+	tally_findings(&t, list, by);
+	fprintf(out, "## %s\n\n| %s | Errors | Warnings | Notes |\n|------|-------:|---------:|------:|\n", title,
+		column);
+	for (size_t i = 0; i < t.len; i++) {
+		fputs("| ", out);
+		md_text(out, t.items[i].name);
+		fprintf(out, "%s | %zu | %zu | %zu |\n", by == TALLY_DIRECTORY && strcmp(t.items[i].name, ".") ? "/" : "",
+			t.items[i].errors, t.items[i].warnings, t.items[i].notes);
+	}
 	fputc('\n', out);
+	tally_free(&t);
+}
+
+static void write_cause_summary(FILE *out, const struct cause *c)
+{
+	fprintf(out, "<details><summary>%zu. ", c->order);
+	md_text_in(out, c->title, 1);
+	const size_t counts[] = { c->errors, c->warnings, c->notes };
+	const char *const names[] = { "error", "warning", "note" };
+	const char *sep = ": ";
+	for (int i = 0; i < 3; i++)
+		if (counts[i]) {
+			fprintf(out, "%s%zu %s%s", sep, counts[i], names[i], counts[i] == 1 ? "" : "s");
+			sep = ", ";
+		}
+	if (c->nfiles > 1)
+		fprintf(out, " in %zu files", c->nfiles);
+	if (c->blocks)
+		fprintf(out, "; %zu file%s depend%s on it", c->blocks, c->blocks == 1 ? "" : "s", c->blocks == 1 ? "s" : "");
+	fputs(" [", out);
+	md_text_in(out, c->rule, 1);
+	fputs("]</summary>\n\n", out);
+}
+
+/* One cause: its summary line, and its sites in a table when opened. */
+static void write_cause(FILE *out, const struct cause *c, const struct finding_list *list)
+{
+	write_cause_summary(out, c);
+	fputs("| File | Line | Rule | Problem | Fix |\n|------|-----:|------|---------|-----|\n", out);
+	for (size_t i = 0; i < c->count; i++)
+		write_row(out, &list->items[c->findings[i]]);
+	fputs("\n</details>\n\n", out);
+}
+
+static void write_causes(FILE *out, const struct report *r)
+{
+	const struct cause_list *cl = r->causes;
+	size_t open = 0;
+	for (size_t i = 0; i < cl->len; i++)
+		open += cl->items[i].severity > SEV_NOTE;
+	if (open)
+		fprintf(out, "## Causes in fix order (%zu)\n\nWhat other files depend on first, then by errors; "
+			"open one for its sites.\n\n", open);
+	for (size_t i = 0; i < open; i++)
+		write_cause(out, &cl->items[i], r->findings);
+	if (cl->len > open)
+		fprintf(out, "## Already ported (%zu notes)\n\nx86 code the target does not compile.\n\n",
+			findings_count(r->findings, SEV_NOTE));
+	for (size_t i = open; i < cl->len; i++)
+		write_cause(out, &cl->items[i], r->findings);
 }
 
 int report_markdown(FILE *out, const struct report *r)
@@ -85,9 +149,9 @@ int report_markdown(FILE *out, const struct report *r)
 	if (!r->findings || r->findings->len == 0) {
 		fputs("No findings.\n", out);
 	} else {
-		write_section(out, r->findings, SEV_ERROR, "Errors");
-		write_section(out, r->findings, SEV_WARNING, "Warnings");
-		write_section(out, r->findings, SEV_NOTE, "Notes");
+		write_tally(out, r->findings, TALLY_RULE, "By rule", "Rule");
+		write_tally(out, r->findings, TALLY_DIRECTORY, "By top-level directory", "Directory");
+		write_causes(out, r);
 	}
 	if (r->tool_version) {
 		fputs("Generated by archport ", out);

@@ -370,13 +370,20 @@ static void report_use(struct rust_resolver *r, struct file_scan *out, size_t fi
 				    "(E0432/E0433/E0425)",
 				    u->path, cfg, x.gate->name ? x.gate->name : x.gate->path, where, x.gate->line,
 				    r->ix->k->target);
+	/* every use of one gated item or target-only dependency shares its cause */
+	char *cause = dep ? xasprintf("crate `%s`, a dependency only under [target.'%s'.dependencies] (%s:%d)",
+				      x.gate->name, x.gate->cfg ? x.gate->cfg : "?", where, x.gate->line)
+			  : xasprintf("`%s` gated out under %s at %s:%d", x.gate->name ? x.gate->name : x.gate->path,
+				      cfg, where, x.gate->line);
 	struct finding fd = { .rule = dep ? RULE_RUST_TARGET_DEP : RULE_RUST_GATED_USE,
 			      .severity = u->reach == TRI_TRUE ? SEV_ERROR : SEV_WARNING,
 			      .file = (char *)r->ix->walk->files[file].rel,
 			      .line = u->line, .column = u->col, .end_line = u->end_line, .end_column = u->end_col,
-			      .message = msg, .fix = "stub", .source_line = source_line(r, file, u->line) };
+			      .message = msg, .fix = "stub", .source_line = source_line(r, file, u->line),
+			      .cause = cause, .cause_file = (char *)where };
 	findings_add(&out->findings, &fd);
 	free(fd.source_line);
+	free(cause);
 	free(msg);
 	free(cfg);
 }

@@ -1005,7 +1005,7 @@ void scan_rust(const struct tree_index *ix, int file_index, const struct textfil
 {
 	const struct source_file *f = &ix->walk->files[file_index];
 	struct rust_file rf = { .ix = ix, .k = ix->k, .sf = f, .src = tf->data, .len = tf->len,
-				.em = { &out->findings, f->rel, tf->data, tf->data + tf->len, 0, NULL }, .out = out };
+				.em = { &out->findings, f->rel, tf->data, tf->data + tf->len, 0, NULL, NULL, NULL }, .out = out };
 	rf.root = xstrndup(f->path, strlen(f->path) - strlen(f->rel));
 	const char *slash = strrchr(f->rel, '/');
 	rf.dir = slash ? xstrndup(f->rel, (size_t)(slash - f->rel)) : xstrdup("");

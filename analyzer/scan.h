@@ -87,6 +87,8 @@ struct emitter {
 	const char *src, *end;
 	int cached_line;          /* line-start cache: findings come in order */
 	const char *cached_p;
+	/* given to what emit adds while set (struct finding's cause) */
+	const char *cause, *cause_file;
 };
 void emit(struct emitter *em, const char *rule, enum severity sev, int line, int col,
 	  int end_line, int end_col, const char *fix, const char *fmt, ...)
@@ -106,6 +108,11 @@ size_t index_add_build_define(struct tree_index *ix, const char *name, size_t n,
 int index_build_macro(const struct tree_index *ix, int file_index, const char *name, size_t n,
 		      struct macro_decision *d);
 void index_add_include_dir(struct tree_index *ix, const char *dir, size_t n);
+/* The translation units (non-header files) whose #includes reach `header`
+ * (walk index), in *out (caller frees); *complete is 0 when a header
+ * nothing includes (public API) was on the way, or the search gave up
+ * past 1024 files. Returns their count. */
+size_t index_tu_roots(const struct tree_index *ix, int header, int **out, int *complete);
 /* Do the build files name this file (by base name) only under conditions
  * that exclude the target? */
 int index_build_gated(const struct tree_index *ix, const char *rel);

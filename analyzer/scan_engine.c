@@ -25,7 +25,7 @@ struct job {
 void report_unreadable(struct finding_list *out, const char *rel, const char *why)
 {
 	fprintf(stderr, "archport: %s: %s\n", rel, why);
-	struct finding f = { RULE_INPUT, SEV_WARNING, (char *)rel, 1, 1, 1, 1, (char *)why, "none", NULL };
+	struct finding f = { RULE_INPUT, SEV_WARNING, (char *)rel, 1, 1, 1, 1, (char *)why, "none", NULL, NULL, NULL };
 	findings_add(out, &f);
 }
 

@@ -99,9 +99,7 @@ size_t suppress_inline(const char *root, struct finding_list *list)
 		}
 		if (readable && f->line > 0 && suppressed_here(&tf, f)) {
 			dropped++;
-			free(f->file);
-			free(f->message);
-			free(f->source_line);
+			finding_free(f);
 			loaded = NULL;   /* its name is gone */
 			continue;
 		}
@@ -239,9 +237,7 @@ size_t baseline_filter(struct baseline *b, struct finding_list *list)
 		if (e && (uintptr_t)e->value > 0) {
 			e->value = (void *)((uintptr_t)e->value - 1);
 			known++;
-			free(f->file);
-			free(f->message);
-			free(f->source_line);
+			finding_free(f);
 			continue;
 		}
 		list->items[kept++] = *f;

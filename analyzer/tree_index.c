@@ -20,7 +20,8 @@ void emit(struct emitter *em, const char *rule, enum severity sev, int line, int
 	if (n > 0)
 		vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	struct finding f = { rule, sev, (char *)em->rel, line, col, end_line, end_col, msg, fix, NULL };
+	struct finding f = { rule, sev, (char *)em->rel, line, col, end_line, end_col, msg, fix, NULL,
+			     (char *)em->cause, (char *)em->cause_file };
 	/* the source line for carets: find it by counting lines */
 	if (em->src && line > 0) {
 		const char *p = em->src;
@@ -220,7 +221,7 @@ static int file_lang(const struct tree_index *ix, int file_index)
 /* The translation units (non-header files) whose #includes reach a
  * header; *complete is 0 when a header nothing includes (public API) was
  * on the way, or the search gave up. Returns the count (caller frees). */
-static size_t tu_roots(const struct tree_index *ix, int header, int **out, int *complete)
+size_t index_tu_roots(const struct tree_index *ix, int header, int **out, int *complete)
 {
 	size_t n = ix->walk->len, head = 0, tail = 0, len = 0, cap = 0;
 	char *seen = xcalloc(n ? n : 1, 1);
@@ -264,7 +265,7 @@ static int decide_by_build_files(const struct tree_index *ix, int file_index, co
 	struct bm_file f = { file_index, file_lang(ix, file_index), NULL, 0, 1 };
 	int *roots = NULL;
 	if (any_scoped(ix, ds) && path_is_header(ix->walk->files[file_index].rel))
-		f.nroots = tu_roots(ix, file_index, &roots, &f.roots_complete);
+		f.nroots = index_tu_roots(ix, file_index, &roots, &f.roots_complete);
 	f.roots = roots;
 	int r = build_defines_decide(&ix->build_defines, ds->build, ds->nbuild, &f, ds->overridden, d);
 	free(roots);

@@ -5,7 +5,9 @@ Scans a small temporary tree with x86 constructs, hostile text (a '|', a
 <script> tag, backticks) and invalid UTF-8, in every format, then checks:
 SARIF against the OASIS 2.1.0 schema and against the JSON report; the JSON
 report against the SPEC contract; that HTML and markdown escape what they
-copy from the tree. Prints "N passed, M failed" last; exits 1 on failure.
+copy from the tree; the root causes (grouping, fix order, ids) on a second
+tree; the text report's summary, hidden notes, --quiet and --color.
+Prints "N passed, M failed" last; exits 1 on failure.
 """
 import html.parser
 import json
@@ -54,6 +56,41 @@ TREE = {
 }
 CLEAN_TREE = {"ok.c": b"int main(void) { return 0; }\n"}
 
+# Root causes: one x86 header whose intrinsics one file uses (one cause of
+# 1 + N findings), and a header with x86 asm that three files include (its
+# cause must come first: they depend on it), and a gated note.
+SIMD_LINE = (b"    _mm_storeu_ps(y, _mm_add_ps(_mm_loadu_ps(y),"
+             b" _mm_mul_ps(_mm_set1_ps(a), _mm_loadu_ps(x))));\n")
+CAUSE_TREE = {
+    "include/plat.h": (
+        b"#ifndef PLAT_H\n#define PLAT_H\n"
+        b"static inline void relax(void) { __asm__ volatile(\"pause\"); }\n"
+        b"#endif\n"),
+    "src/simd.c": (
+        b"#include <immintrin.h>\n"
+        b"void axpy(float *y, const float *x, float a) {\n" + SIMD_LINE + b"}\n"),
+    "src/gated.c": (
+        b"#if defined(__x86_64__)\n"
+        b"static inline void nap(void) { __asm__ volatile(\"pause\"); }\n"
+        b"#endif\n"),
+}
+# A crate another crate depends on (a Cargo path dependency) is fixed first,
+# though the dependent has more errors.
+CRATE_TREE = {
+    "Cargo.toml": b'[workspace]\nmembers = ["base", "app"]\n',
+    "base/Cargo.toml": b'[package]\nname = "base"\nversion = "0.1.0"\nedition = "2021"\n',
+    "base/src/lib.rs": b'pub fn relax() {\n    unsafe { core::arch::asm!("pause") }\n}\n',
+    "app/Cargo.toml": (b'[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n\n'
+                       b'[dependencies]\nbase = { path = "../base" }\n'),
+    "app/src/lib.rs": (b'pub fn stop() {\n    unsafe { core::arch::asm!("cli") }\n'
+                       b'    unsafe { core::arch::asm!("sti") }\n}\n'
+                       b'pub fn go() { base::relax() }\n'),
+}
+for _name in ("a", "b", "c"):
+    CAUSE_TREE["src/%s.c" % _name] = (
+        b'#include "../include/plat.h"\nvoid %s(void) { relax(); }\n'
+        % _name.encode())
+
 
 def write_tree(base, tree):
     for name, data in tree.items():
@@ -96,6 +133,15 @@ class Scans:
                             "-o", self.sarif_file], tmp)
         self.clean = {fmt: run(["scan", "clean", "--format", fmt], tmp)
                       for fmt in FORMATS}
+        write_tree(os.path.join(tmp, "causes"), CAUSE_TREE)
+        self.causes = {fmt: run(["scan", "causes", "--format", fmt], tmp)
+                       for fmt in ("json", "markdown")}
+        write_tree(os.path.join(tmp, "crates"), CRATE_TREE)
+        self.crates = run(["scan", "crates", "--format", "json"], tmp)
+        self.two_roots = run(["scan", "causes", "crates", "--format", "json"], tmp)
+
+    def causes_json(self):
+        return json.loads(self.causes["json"].stdout.decode("utf-8"))
 
     def text(self, fmt, clean=False):
         proc = (self.clean if clean else self.out)[fmt]
@@ -341,6 +387,167 @@ def test_empty_reports(s):
           "clean html: not an HTML page")
 
 
+# --- root causes -----------------------------------------------------------
+
+def causes_by_id(doc):
+    return {c["id"]: c for c in doc["causes"]}
+
+
+def members(doc, cause_id):
+    return [f for f in doc["findings"] if f["cause"] == cause_id]
+
+
+def test_cause_ids_resolve(s):
+    for doc in (s.json(), s.causes_json()):
+        by_id = causes_by_id(doc)
+        check(len(by_id) == len(doc["causes"]), "json: duplicate cause ids")
+        for f in doc["findings"]:
+            check(f.get("cause") in by_id, "json: finding without a known cause: %r" % f)
+        for c in doc["causes"]:
+            found = members(doc, c["id"])
+            check(c["count"] == len(found) and found,
+                  "json: cause %s counts %d, %d findings point to it"
+                  % (c["id"], c["count"], len(found)))
+            for sev in SEVERITIES:
+                check(c[sev + "s"] == sum(f["severity"] == sev for f in found),
+                      "json: cause %s %ss" % (c["id"], sev))
+            check(c["files"] == sorted(set(c["files"]), key=c["files"].index)
+                  and set(c["files"]) == {f["file"] for f in found},
+                  "json: cause %s files %r" % (c["id"], c["files"]))
+            first = c["first"]
+            check((first["file"], first["line"], first["column"])
+                  == (found[0]["file"], found[0]["line"], found[0]["column"]),
+                  "json: cause %s first %r" % (c["id"], first))
+        check([c["order"] for c in doc["causes"]]
+              == list(range(1, len(doc["causes"]) + 1)), "json: cause order")
+
+
+def test_cause_header_and_intrinsics(s):
+    """One cause: the #include <immintrin.h> and every intrinsic use of
+    the file, whose places the test finds in the source it wrote."""
+    doc = s.causes_json()
+    simd = [f for f in doc["findings"] if f["file"] == "src/simd.c"]
+    header = [f for f in simd if f["rule"] == "c/header-x86"]
+    check(len(header) == 1 and header[0]["line"] == 1,
+          "causes: want one c/header-x86 at src/simd.c:1, have %r" % header)
+    cause = causes_by_id(doc)[header[0]["cause"]]
+    check("immintrin.h" in cause["title"], "causes: title %r" % cause["title"])
+    want = {(3, m.start() + 1) for m in re.finditer(rb"_mm_\w+", SIMD_LINE)}
+    got = {(f["line"], f["column"]) for f in members(doc, cause["id"])
+           if f["rule"] == "c/intrinsic-x86"}
+    check(got == want, "causes: intrinsics of the header's cause %r, want %r"
+          % (sorted(got), sorted(want)))
+    check(cause["count"] == len(want) + 1 == len(simd),
+          "causes: count %d, want %d (1 header + %d intrinsics), file has %d"
+          % (cause["count"], len(want) + 1, len(want), len(simd)))
+
+
+def test_cause_order(s):
+    """The header three files include comes before the file with more errors."""
+    doc = s.causes_json()
+    first = doc["causes"][0]
+    check(first["root_file"] == "include/plat.h" and first["blocks"] == 3,
+          "causes: first cause %r, want include/plat.h with 3 dependents" % first)
+    simd = [c for c in doc["causes"] if c["root_file"] == "src/simd.c"]
+    check(simd and simd[0]["errors"] > first["errors"],
+          "causes: the test wants the header first despite fewer errors: %r" % simd)
+    notes = [c for c in doc["causes"] if c["severity"] == "note"]
+    check(notes and doc["causes"][-len(notes):] == notes,
+          "causes: note-only causes are not last")
+
+
+def test_cause_order_crates(s):
+    doc = json.loads(s.crates.stdout.decode("utf-8"))
+    files = [c["root_file"] for c in doc["causes"]]
+    app = [f for f in doc["findings"] if f["file"] == "app/src/lib.rs"]
+    check(len(app) == 2 and files and files[0] == "base/src/lib.rs"
+          and doc["causes"][0]["blocks"] == 1,
+          "causes: the crate app depends on is not first: %r, app has %d findings"
+          % (doc["causes"], len(app)))
+
+
+def test_causes_two_roots(s):
+    """With two roots, causes name their files under the root's name."""
+    doc = json.loads(s.two_roots.stdout.decode("utf-8"))
+    by_id = causes_by_id(doc)
+    check(all(f["cause"] in by_id for f in doc["findings"]), "two roots: unresolved cause")
+    first = doc["causes"][0]
+    check(first["root_file"] == "causes/include/plat.h" and "causes/include/plat.h" in first["title"]
+          and first["blocks"] == 3, "two roots: first cause %r" % first)
+    check(any(c["root_file"] == "crates/base/src/lib.rs" and c["blocks"] == 1 for c in doc["causes"]),
+          "two roots: the crate cause lost its dependents")
+
+
+def test_markdown_causes(s):
+    md, doc = s.causes["markdown"].stdout.decode("utf-8"), s.causes_json()
+    check(md.count("<details><summary>") == len(doc["causes"]) == md.count("</details>"),
+          "markdown: %d <details>, %d causes" % (md.count("<details>"), len(doc["causes"])))
+    titles = re.findall(r"<details><summary>(\d+)\. ([^<]*)</summary>", md)
+    check([int(n) for n, _ in titles] == [c["order"] for c in doc["causes"]],
+          "markdown: causes not in fix order")
+    check("immintrin.h" in md and "## By rule" in md and "## By top-level directory" in md,
+          "markdown: summary sections missing")
+
+
+# --- text -----------------------------------------------------------------
+
+def text_scan(s, *args, env=None):
+    proc = subprocess.run([BIN, "scan", "causes"] + list(args), cwd=s.tmp,
+                          capture_output=True, timeout=300, env=env)
+    return proc.stdout.decode("utf-8")
+
+
+def test_text_summary_and_notes(s):
+    doc = s.causes_json()
+    notes = doc["summary"]["notes"]
+    check(notes >= 1, "text: the cause tree should have a note")
+    out = text_scan(s)
+    lines = out.splitlines()
+    check(lines[0] == "Summary:", "text: the summary does not come first: %r" % lines[:2])
+    head = out.split("\n\n")[0]
+    for want in ("By rule:", "c/intrinsic-x86", "By top-level directory", "src/", "include/",
+                 "Fix first", "x86 header <immintrin.h>"):
+        check(want in head, "text: summary lacks %r:\n%s" % (want, head))
+    fix_lines = [l for l in head.splitlines() if re.match(r"\s+\d+\. ", l)]
+    check(fix_lines and "include/plat.h" in fix_lines[0],
+          "text: first cause is not the shared header: %r" % fix_lines[:1])
+    check(": note: " not in out, "text: notes listed by default")
+    check("%d note%s not listed" % (notes, "" if notes == 1 else "s") in out
+          and "--show-notes" in out, "text: no count of hidden notes")
+    errors = sum(": error: " in l for l in lines)
+    check(errors == doc["summary"]["errors"], "text: %d error lines, json %d"
+          % (errors, doc["summary"]["errors"]))
+    for flag in ("--show-notes", "-v", "--verbose"):
+        shown = text_scan(s, flag)
+        count = sum(": note: " in l for l in shown.splitlines())
+        check(count == notes and "not listed" not in shown,
+              "text %s: %d note lines, json %d" % (flag, count, notes))
+
+
+def test_text_quiet(s):
+    doc = s.causes_json()
+    for flag in ("--quiet", "-q"):
+        out = text_scan(s, flag)
+        summary = doc["summary"]
+        check(out.splitlines() == ["%d errors, %d warnings, %d note%s in %d files (%d lines) for aarch64"
+                                   % (summary["errors"], summary["warnings"], summary["notes"],
+                                      "" if summary["notes"] == 1 else "s", summary["files"],
+                                      summary["lines"])],
+              "text %s: %r" % (flag, out))
+
+
+def test_text_color(s):
+    env = dict(os.environ)
+    env.pop("NO_COLOR", None)
+    check("\033[" not in text_scan(s, "--color", "never", env=env), "--color never: ESC bytes")
+    check("\033[" not in text_scan(s, "--color=never", env=env), "--color=never: ESC bytes")
+    check("\033[" in text_scan(s, "--color", "always", env=env), "--color always: no ESC bytes")
+    check("\033[" not in text_scan(s, env=env), "--color auto to a pipe: ESC bytes")
+    bad = subprocess.run([BIN, "scan", "causes", "--color", "blue"], cwd=s.tmp,
+                         capture_output=True, timeout=60)
+    check(bad.returncode == 2 and b"--color" in bad.stderr, "--color blue: exit %d" % bad.returncode)
+
+
 # --- markdown -------------------------------------------------------------
 
 def split_cells(line):
@@ -458,7 +665,10 @@ def test_html(s):
 TESTS = [test_json_contract, test_json_expected_findings, test_exit_status,
          test_target_riscv64, test_utf8_everywhere, test_sarif_schema,
          test_sarif_matches_json, test_sarif_output_file, test_empty_reports,
-         test_markdown, test_html]
+         test_markdown, test_html, test_cause_ids_resolve,
+         test_cause_header_and_intrinsics, test_cause_order, test_cause_order_crates,
+         test_causes_two_roots, test_markdown_causes,
+         test_text_summary_and_notes, test_text_quiet, test_text_color]
 
 
 def main():

@@ -35,6 +35,7 @@ int main(void)
 	srunner_add_suite(sr, knowledge_suite());
 	srunner_add_suite(sr, scan_lib_suite());
 	srunner_add_suite(sr, build_macros_suite());
+	srunner_add_suite(sr, causes_suite());
 	srunner_add_suite(sr, rules_c_suite());
 	srunner_add_suite(sr, rules_asm_build_suite());
 	srunner_add_suite(sr, rules_rust_suite());

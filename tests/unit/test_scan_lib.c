@@ -288,10 +288,10 @@ END_TEST
 START_TEST(findings_order_and_severities)
 {
 	struct finding_list l = {0};
-	struct finding f1 = { RULE_GATED, SEV_NOTE, "a.c", 1, 1, 1, 2, "n", "none", NULL };
-	struct finding f2 = { RULE_ASM_X86, SEV_ERROR, "b.c", 9, 1, 9, 2, "e2", "gate", NULL };
-	struct finding f3 = { RULE_HEADER, SEV_ERROR, "b.c", 2, 5, 2, 6, "e1", "gate", NULL };
-	struct finding f4 = { RULE_BUILD_FLAG, SEV_WARNING, "Makefile", 3, 1, 3, 2, "w", "gate", NULL };
+	struct finding f1 = { RULE_GATED, SEV_NOTE, "a.c", 1, 1, 1, 2, "n", "none", NULL, NULL, NULL };
+	struct finding f2 = { RULE_ASM_X86, SEV_ERROR, "b.c", 9, 1, 9, 2, "e2", "gate", NULL, NULL, NULL };
+	struct finding f3 = { RULE_HEADER, SEV_ERROR, "b.c", 2, 5, 2, 6, "e1", "gate", NULL, NULL, NULL };
+	struct finding f4 = { RULE_BUILD_FLAG, SEV_WARNING, "Makefile", 3, 1, 3, 2, "w", "gate", NULL, NULL, NULL };
 	findings_add(&l, &f1);
 	findings_add(&l, &f2);
 	findings_add(&l, &f3);
