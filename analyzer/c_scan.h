@@ -48,6 +48,7 @@ struct c_scan {
 	 * this file, which the intrinsics and types it declares share */
 	struct strmap x86_headers;
 	const char *first_x86_header;   /* the cause of the first one */
+	char *file_x86_cause;     /* x86 names whose header comes through a tree header */
 	struct file_scan *result; /* include references go here (may be NULL) */
 	struct summary *recording;            /* summarizing a header: its effects */
 	struct c_scan *summarizing_for;       /* the scan that asked for it */

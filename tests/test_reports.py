@@ -86,6 +86,13 @@ CRATE_TREE = {
                        b'    unsafe { core::arch::asm!("sti") }\n}\n'
                        b'pub fn go() { base::relax() }\n'),
 }
+# x86 names whose header a tree header brings (simdcomp): the file's x86
+# code is one cause, not one per name.
+KERNEL_LINES = (b"    __m128i v = _mm_add_epi32(_mm_loadu_si128(p), _mm_set1_epi32(1));\n"
+                b"    _mm_storeu_si128(p, v);\n")
+CAUSE_TREE["include/vec.h"] = b"#include <emmintrin.h>\n"
+CAUSE_TREE["src/kernel.c"] = (b'#include "../include/vec.h"\n'
+                              b"void bump(__m128i *p) {\n" + KERNEL_LINES + b"}\n")
 for _name in ("a", "b", "c"):
     CAUSE_TREE["src/%s.c" % _name] = (
         b'#include "../include/plat.h"\nvoid %s(void) { relax(); }\n'
@@ -442,6 +449,23 @@ def test_cause_header_and_intrinsics(s):
           % (cause["count"], len(want) + 1, len(want), len(simd)))
 
 
+def test_cause_names_through_a_tree_header(s):
+    """Every x86 name of src/kernel.c (its header comes through
+    include/vec.h) is in one cause rooted at the file."""
+    doc = s.causes_json()
+    kernel = [f for f in doc["findings"] if f["file"] == "src/kernel.c"]
+    text = b"void bump(__m128i *p) {\n" + KERNEL_LINES
+    want = {(i + 2, m.start() + 1) for i, line in enumerate(text.split(b"\n"))
+            for m in re.finditer(rb"_mm_\w+|__m128i", line)}
+    got = {(f["line"], f["column"]) for f in kernel}
+    check(got == want, "causes: kernel.c findings at %r, want %r" % (sorted(got), sorted(want)))
+    ids = {f["cause"] for f in kernel}
+    check(len(ids) == 1, "causes: kernel.c's x86 names in %d causes, want 1" % len(ids))
+    cause = causes_by_id(doc)[ids.pop()]
+    check(cause["root_file"] == "src/kernel.c" and cause["count"] == len(want),
+          "causes: kernel.c cause %r" % cause)
+
+
 def test_cause_order(s):
     """The header three files include comes before the file with more errors."""
     doc = s.causes_json()
@@ -666,7 +690,8 @@ TESTS = [test_json_contract, test_json_expected_findings, test_exit_status,
          test_target_riscv64, test_utf8_everywhere, test_sarif_schema,
          test_sarif_matches_json, test_sarif_output_file, test_empty_reports,
          test_markdown, test_html, test_cause_ids_resolve,
-         test_cause_header_and_intrinsics, test_cause_order, test_cause_order_crates,
+         test_cause_header_and_intrinsics, test_cause_names_through_a_tree_header,
+         test_cause_order, test_cause_order_crates,
          test_causes_two_roots, test_markdown_causes,
          test_text_summary_and_notes, test_text_quiet, test_text_color]
 
