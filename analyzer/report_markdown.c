@@ -20,7 +20,7 @@ static void md_text(FILE *out, const char *s)
 			fputs("&gt;", out);
 		else if (cp == '&')
 			fputs("&amp;", out);
-		else if (cp < 0x20 || cp == 0x7F)
+		else if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))   /* C0, DEL and C1 controls */
 			fputc(' ', out);
 		else if (cp < 0x80 && strchr("|`\\*_[]", (int)cp))
 			fprintf(out, "\\%c", (int)cp);

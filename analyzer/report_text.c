@@ -3,6 +3,7 @@
 #include <string.h>
 #include "finding.h"
 #include "rules.h"
+#include "util.h"
 
 #define BOLD "\033[1m"
 #define RESET "\033[0m"
@@ -16,15 +17,37 @@ static const char *severity_colour(enum severity s)
 	}
 }
 
-/* Tabs keep their width under the caret so it lines up. */
+/* Names, messages and code from the tree with their control bytes as C
+ * escapes (\033, \n): a hostile file name or line cannot move the cursor,
+ * recolour the terminal or forge a line of the report. */
+static void put_safe(FILE *out, const char *s, size_t n, unsigned flags)
+{
+	struct strbuf sb = {0};
+	sb_add_escaped(&sb, s, n, flags);
+	fputs(sb.buf ? sb.buf : "", out);
+	sb_free(&sb);
+}
+
+static void puts_safe(FILE *out, const char *s)
+{
+	put_safe(out, s, strlen(s), 0);
+}
+
+/* Tabs keep their width under the caret so it lines up, and so do the
+ * escapes of control bytes. */
 static void write_caret(FILE *out, const struct finding *f, int color)
 {
 	const char *src = f->source_line;
 	size_t len = strlen(src);
-	fprintf(out, "%5d | %s\n      | ", f->line, src);
+	fprintf(out, "%5d | ", f->line);
+	put_safe(out, src, len, ESC_KEEP_TAB);
+	fputs("\n      | ", out);
 	int col = f->column > 0 ? f->column : 1;
-	for (int i = 1; i < col && (size_t)(i - 1) < len; i++)
-		fputc(src[i - 1] == '\t' ? '\t' : ' ', out);
+	struct strbuf before = {0};
+	sb_add_escaped(&before, src, (size_t)col - 1 < len ? (size_t)col - 1 : len, ESC_KEEP_TAB);
+	for (size_t i = 0; i < before.len; i++)
+		fputc(before.buf[i] == '\t' ? '\t' : ' ', out);
+	sb_free(&before);
 	int width = f->end_line == f->line && f->end_column > f->column ? f->end_column - f->column : 1;
 	if ((size_t)(col - 1 + width) > len)
 		width = len >= (size_t)col ? (int)(len - (size_t)col + 1) : 1;
@@ -43,13 +66,12 @@ int report_text(FILE *out, const struct report *r)
 	const struct finding_list *l = r->findings;
 	for (size_t i = 0; i < l->len; i++) {
 		const struct finding *f = &l->items[i];
-		if (r->color)
-			fprintf(out, BOLD "%s:%d:%d: " RESET "%s%s:" RESET " %s [" BOLD "%s" RESET "]\n",
-				f->file, f->line, f->column, severity_colour(f->severity),
-				severity_name(f->severity), f->message, f->rule);
-		else
-			fprintf(out, "%s:%d:%d: %s: %s [%s]\n", f->file, f->line, f->column,
-				severity_name(f->severity), f->message, f->rule);
+		fputs(r->color ? BOLD : "", out);
+		puts_safe(out, f->file);
+		fprintf(out, ":%d:%d: %s%s%s:%s ", f->line, f->column, r->color ? RESET : "",
+			r->color ? severity_colour(f->severity) : "", severity_name(f->severity), r->color ? RESET : "");
+		puts_safe(out, f->message);
+		fprintf(out, " [%s%s%s]\n", r->color ? BOLD : "", f->rule, r->color ? RESET : "");
 		if (f->source_line)
 			write_caret(out, f, r->color);
 		const struct rule_info *ri = f->severity > SEV_NOTE ? rule_find(f->rule) : NULL;
