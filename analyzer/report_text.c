@@ -20,17 +20,9 @@ static const char *severity_colour(enum severity s)
 /* Names, messages and code from the tree with their control bytes as C
  * escapes (\033, \n): a hostile file name or line cannot move the cursor,
  * recolour the terminal or forge a line of the report. */
-static void put_safe(FILE *out, const char *s, size_t n, unsigned flags)
-{
-	struct strbuf sb = {0};
-	sb_add_escaped(&sb, s, n, flags);
-	fputs(sb.buf ? sb.buf : "", out);
-	sb_free(&sb);
-}
-
 static void puts_safe(FILE *out, const char *s)
 {
-	put_safe(out, s, strlen(s), 0);
+	fput_escaped(out, s, strlen(s), 0);
 }
 
 /* Tabs keep their width under the caret so it lines up, and so do the
@@ -40,7 +32,7 @@ static void write_caret(FILE *out, const struct finding *f, int color)
 	const char *src = f->source_line;
 	size_t len = strlen(src);
 	fprintf(out, "%5d | ", f->line);
-	put_safe(out, src, len, ESC_KEEP_TAB);
+	fput_escaped(out, src, len, ESC_KEEP_TAB);
 	fputs("\n      | ", out);
 	int col = f->column > 0 ? f->column : 1;
 	struct strbuf before = {0};

@@ -142,6 +142,21 @@ void sb_add_escaped(struct strbuf *sb, const char *s, size_t n, unsigned flags)
 	}
 }
 
+void fput_escaped(FILE *out, const char *s, size_t n, unsigned flags)
+{
+	struct strbuf sb = {0};
+	sb_add_escaped(&sb, s, n, flags);
+	fputs(sb.buf ? sb.buf : "", out);
+	sb_free(&sb);
+}
+
+void warn_about(const char *who, const char *name, const char *what)
+{
+	fprintf(stderr, "%s: ", who);
+	fput_escaped(stderr, name, strlen(name), 0);
+	fprintf(stderr, ": %s\n", what);
+}
+
 int needs_git_quote(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

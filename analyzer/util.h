@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 void *xmalloc(size_t n);
@@ -34,6 +35,10 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(prin
  * the C1 controls (U+0080..U+009F) are escaped. ESC_KEEP_TAB: tabs pass. */
 enum { ESC_GIT = 1, ESC_KEEP_TAB = 2 };
 void sb_add_escaped(struct strbuf *sb, const char *s, size_t n, unsigned flags);
+/* s[0..n) written to `out` through sb_add_escaped(flags). */
+void fput_escaped(FILE *out, const char *s, size_t n, unsigned flags);
+/* "WHO: NAME: WHAT\n" on stderr, the name (from the tree) escaped. */
+void warn_about(const char *who, const char *name, const char *what);
 /* Whether sb_add_escaped(ESC_GIT) changes s[0..n): git quotes the path. */
 int needs_git_quote(const char *s, size_t n);
 char *sb_detach(struct strbuf *sb);   /* NUL-terminated, caller frees */

@@ -881,6 +881,11 @@ def _report_hostile_names(ctx: Context):
         raise Failure(f"the text report does not show the name escaped: {r.stdout[:200]!r}")
     js = ctx.scan(d)
     js.expect_finding(ASM_RULE, name, 1)
+    copy = ctx.root / "stub-work" / d.name
+    shutil.copytree(d, copy)
+    err = ctx.run(["stub", str(copy), "--write"]).stderr   # "wrote NAME" on stderr
+    if "\x1b" in err or "\nfake.c" in err or "e\\033[2Jx\\nfake.c" not in err:
+        raise Failure(f"`archport stub --write` does not name the file escaped on stderr: {err[:160]!r}")
     for fmt in ("sarif", "markdown", "html"):
         out = ctx.run(["scan", str(d), "--target", "aarch64", "--format", fmt]).stdout
         raw = [c for c in out if c < 0x20 and c not in (9, 10, 13)]
