@@ -102,20 +102,25 @@ static void push_op(struct op **ops, size_t *n, size_t *cap, enum op_kind kind, 
 	(*ops)[(*n)++] = (struct op){ kind, old, text, len };
 }
 
-static void push_text(struct op **ops, size_t *n, size_t *cap, const struct line_edit *e)
+/* The lines of an edit; in a CRLF file a "\r\n" the text brings (copied
+ * from a source) is one end, not a CR before the file's own "\r\n". */
+static void push_text(struct op **ops, size_t *n, size_t *cap, const struct file_patch *fp,
+		      const struct line_edit *e)
 {
 	const char *p = e->text, *end = e->text + e->len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		push_op(ops, n, cap, OP_ADD, 0, p, len);
+		int cr = fp->crlf_file && nl && len && p[len - 1] == '\r';
+		push_op(ops, n, cap, OP_ADD, 0, p, len - (size_t)cr);
 		p += len + (nl != NULL);
 	}
 }
 
 static struct op *build_ops(struct file_patch *fp, size_t *nops)
 {
-	qsort(fp->edits, fp->nedits, sizeof *fp->edits, compare_edits);
+	if (fp->nedits)   /* qsort(NULL, 0) is undefined */
+		qsort(fp->edits, fp->nedits, sizeof *fp->edits, compare_edits);
 	struct op *ops = NULL;
 	size_t n = 0, cap = 0, e = 0;
 	for (size_t line = 0; line <= fp->nlines; line++) {
@@ -124,7 +129,7 @@ static struct op *build_ops(struct file_patch *fp, size_t *nops)
 			/* the replaced line goes out before its replacement, as diff shows it */
 			if (fp->edits[e].replace && line < fp->nlines && !replaced)
 				push_op(&ops, &n, &cap, OP_DEL, line, NULL, 0);
-			push_text(&ops, &n, &cap, &fp->edits[e]);
+			push_text(&ops, &n, &cap, fp, &fp->edits[e]);
 			replaced |= fp->edits[e].replace;
 		}
 		if (line < fp->nlines && !replaced)

@@ -19,6 +19,7 @@ Suite *rust_resolve_suite(void);
 Suite *scan_lib_suite(void);
 Suite *build_diag_suite(void);
 Suite *build_macros_suite(void);
+Suite *patch_suite(void);
 
 /* The directory every test tree is created under (set by main). */
 extern char unit_tmp_base[256];
