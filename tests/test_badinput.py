@@ -747,11 +747,12 @@ def expect_patched(patch: bytes, *names: str) -> None:
 def stub_patch_and_write(ctx: Context, d: Path, *messages: str) -> tuple[bytes, dict[str, bytes]]:
     """`stub` then `stub --write` on copies of the tree `d`; returns the patch and the
     written tree after checking: exit 0, stderr names `messages`, `git apply --check`
-    and `patch -p1 --dry-run` accept the patch in a copy, git apply gives exactly the
-    tree --write gives, and no byte outside the patched lines changed."""
+    and `patch -p1 --dry-run` accept the patch in a copy, git apply and patch -p1 each
+    give exactly the tree --write gives, and no byte outside the patched lines changed."""
     work = ctx.root / "stub-work" / d.name
     shutil.copytree(d, work / "applied", symlinks=True)
     shutil.copytree(d, work / "written", symlinks=True)
+    shutil.copytree(d, work / "patched", symlinks=True)
     original = tree_files(d)
     r = ctx.run(["stub", str(d), "--target", "aarch64"])
     if r.returncode != 0:
@@ -766,16 +767,19 @@ def stub_patch_and_write(ctx: Context, d: Path, *messages: str) -> tuple[bytes, 
         p = run_tool(argv, work / "applied")
         if p.returncode != 0:
             raise Failure(f"`{' '.join(argv[:3])}` refuses the patch: {p.stderr.decode(errors='replace').strip()[:300]}")
-    p = run_tool(["git", "apply", str(patch)], work / "applied")
-    if p.returncode != 0:
-        raise Failure(f"git apply failed: {p.stderr.decode(errors='replace').strip()[:300]}")
+    for argv, copy in ((["git", "apply", str(patch)], "applied"), (["patch", "-s", "-p1", "-i", str(patch)], "patched")):
+        p = run_tool(argv, work / copy)
+        if p.returncode != 0:
+            raise Failure(f"`{argv[0]}` failed: {p.stderr.decode(errors='replace').strip()[:300]}")
     w = ctx.run(["stub", str(work / "written"), "--target", "aarch64", "--write"])
     if w.returncode != 0:
         raise Failure(f"stub --write exit {w.returncode}, expected 0{stderr_tail(w.stderr)}")
-    applied, written = tree_files(work / "applied"), tree_files(work / "written")
-    if applied != written:
-        differ = sorted(k for k in set(applied) | set(written) if applied.get(k) != written.get(k))
-        raise Failure(f"stub --write and the applied patch differ in {differ[:4]}")
+    written = tree_files(work / "written")
+    for copy, tool in (("applied", "git apply"), ("patched", "patch -p1")):   # the same tree as --write
+        applied = tree_files(work / copy)
+        if applied != written:
+            differ = sorted(k for k in set(applied) | set(written) if applied.get(k) != written.get(k))
+            raise Failure(f"stub --write and the patch applied by {tool} differ in {differ[:4]}")
     expect_kept_outside_hunks(original, written, r.stdout)
     return r.stdout, written
 
