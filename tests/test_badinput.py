@@ -817,10 +817,14 @@ def _stub_line_ends(ctx: Context):
     edited_last = b"int keep;\n" + ASM_LINE   # the unterminated last line is the one patched
     (d / "tail.c").write_bytes(edited_last)
     (d / "latin1.c").write_bytes(b"/* caf\xe9 */\n" + ASM_LINE + b"\n")
+    # a line the Makefile writer rewrites (the x86 option becomes a variable)
+    (d / "Makefile").write_bytes(b"CFLAGS = -O2 -msse4.2\r\nall: ok.o\r\n\t$(CC) $(CFLAGS) -c ok.c\r\n")
     patch, written = stub_patch_and_write(ctx, d)
-    expect_patched(patch, "crlf.c", "tail.c", "latin1.c")
+    expect_patched(patch, "crlf.c", "tail.c", "latin1.c", "Makefile")
     if patch.count(b"\\ No newline at end of file\n") < 2:
         raise Failure("the patch lacks git's `\\ No newline at end of file` marker for crlf.c and tail.c")
+    if any(not ln.endswith(b"\r\n") for ln in split_lines(written["Makefile"])):
+        raise Failure(f"the rewritten CRLF Makefile has a bare LF line: {written['Makefile'][:200]!r}")
     out = written["crlf.c"]
     if not out.endswith(b"\r\nint last;"):
         raise Failure(f"crlf.c's unedited last line gained or lost bytes: {out[-30:]!r}")
