@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -899,8 +900,12 @@ def _report_hostile_names(ctx: Context):
         raw = [c for c in out if c < 0x20 and c not in (9, 10, 13)]
         if raw:
             raise Failure(f"the {fmt} report holds raw control byte {raw[0]:#04x}")
-        if fmt == "sarif":
-            json.loads(out.decode("utf-8"))
+        if fmt == "sarif":   # the location is the name, percent-encoded
+            sarif = json.loads(out.decode("utf-8"))
+            uris = [loc["physicalLocation"]["artifactLocation"]["uri"]
+                    for res in sarif["runs"][0]["results"] for loc in res["locations"]]
+            if urllib.parse.unquote(uris[0]) != name or any(c in uris[0] for c in " \x1b\n"):
+                raise Failure(f"SARIF names the file as {uris[0]!r}")
     return None
 
 
