@@ -90,7 +90,7 @@ static int compare_edits(const void *pa, const void *pb)
 enum op_kind { OP_KEEP, OP_DEL, OP_ADD };
 struct op {
 	enum op_kind kind;
-	size_t old;          /* OP_KEEP / OP_DEL */
+	size_t old;          /* OP_KEEP / OP_DEL; OP_ADD: the line it replaces, or NO_LINE */
 	const char *text;    /* OP_ADD: the line, without '\n' */
 	size_t len;
 };
@@ -102,6 +102,8 @@ static void push_op(struct op **ops, size_t *n, size_t *cap, enum op_kind kind, 
 	(*ops)[(*n)++] = (struct op){ kind, old, text, len };
 }
 
+#define NO_LINE ((size_t)-1)
+
 /* The lines of an edit; in a CRLF file a "\r\n" the text brings (copied
  * from a source) is one end, not a CR before the file's own "\r\n". */
 static void push_text(struct op **ops, size_t *n, size_t *cap, const struct file_patch *fp,
@@ -112,7 +114,7 @@ static void push_text(struct op **ops, size_t *n, size_t *cap, const struct file
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		int cr = fp->crlf_file && nl && len && p[len - 1] == '\r';
-		push_op(ops, n, cap, OP_ADD, 0, p, len - (size_t)cr);
+		push_op(ops, n, cap, OP_ADD, e->replace && e->line < fp->nlines ? e->line : NO_LINE, p, len - (size_t)cr);
 		p += len + (nl != NULL);
 	}
 }
@@ -141,16 +143,23 @@ static struct op *build_ops(struct file_patch *fp, size_t *nops)
 
 /* The original's last line lacks '\n' and the new text gives it one (or
  * not): diff shows it as removed and added, with git's marker. */
-static int is_unterminated_last(const struct file_patch *fp, const struct op *op)
+static int is_unterminated(const struct file_patch *fp, size_t line)
 {
-	return !fp->final_newline && op->kind != OP_ADD && op->old == fp->nlines - 1;
+	return !fp->final_newline && line == fp->nlines - 1;
 }
 
-/* Each original line gets its own end back; a new line, or a last line
- * that gains an end, the file's usual one. */
+static int is_unterminated_last(const struct file_patch *fp, const struct op *op)
+{
+	return op->kind != OP_ADD && is_unterminated(fp, op->old);
+}
+
+/* Each original line gets its own end back, and so do the lines that
+ * replace it; a new line, or a last line that gains an end, gets the
+ * file's usual one. */
 static const char *op_eol(const struct file_patch *fp, const struct op *op)
 {
-	int crlf = op->kind == OP_ADD || is_unterminated_last(fp, op) ? fp->crlf_file : fp->crlf[op->old];
+	int own = op->old != NO_LINE && !is_unterminated(fp, op->old);
+	int crlf = own ? fp->crlf[op->old] : fp->crlf_file;
 	return crlf ? "\r\n" : "\n";
 }
 

@@ -56,6 +56,12 @@ START_TEST(new_lines_of_a_crlf_file_are_crlf)
 	expect_render(&fp, LIT("a\r\nX\r\nb\r\nc\r\n"));
 	expect_diff(&fp, "--- a/f.c\n+++ b/f.c\n@@ -1,3 +1,4 @@\n a\r\n+X\r\n b\r\n c\r\n");
 	patch_free(&fp);
+	/* mostly LF: a replaced CRLF line keeps its CRLF, a new line is LF */
+	patch_load(&fp, "f.c", LIT("a\nb\r\nc\nd\n"));
+	patch_replace(&fp, 1, "B\n");
+	patch_insert(&fp, 3, "X\n");
+	expect_render(&fp, LIT("a\nB\r\nc\nX\nd\n"));
+	patch_free(&fp);
 }
 END_TEST
 
