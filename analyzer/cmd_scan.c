@@ -239,35 +239,23 @@ static report_writer writer_for(const char *format)
 	return report_text;
 }
 
-/* Writes through a temporary file and renames it, so -o never leaves a
- * half-written report. */
+/* The report is made in memory, then written as write_output writes:
+ * -o never leaves a half-written report nor replaces a device, and a
+ * full disk or closed pipe is an error with a message. */
 static int write_report(const struct scan_options *o, const struct report *r)
 {
-	report_writer w = writer_for(o->format);
-	if (!o->output || !strcmp(o->output, "-"))
-		return w(stdout, r) == 0 && fflush(stdout) == 0 ? 0 : -1;
-	if (!strcmp(o->output, "/dev/null") || !strcmp(o->output, "/dev/stdout")) {
-		FILE *f = fopen(o->output, "w");
-		int rc = f && w(f, r) == 0 ? 0 : -1;
-		if (f && fclose(f) != 0)
-			rc = -1;
-		return rc;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		perror("archport: report");
+		return -1;
 	}
-	char *tmp = xasprintf("%s.tmp.%ld", o->output, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	int rc = -1;
-	if (f) {
-		rc = w(f, r);
-		if (fclose(f) != 0)
-			rc = -1;
-		if (rc == 0 && rename(tmp, o->output) != 0)
-			rc = -1;
-		if (rc != 0)
-			remove(tmp);
-	}
-	if (rc != 0)
-		perror(o->output);
-	free(tmp);
+	int rc = writer_for(o->format)(f, r);
+	if (fclose(f) != 0)
+		rc = -1;
+	rc = rc == 0 ? write_output(o->output, text, len) : -1;
+	free(text);
 	return rc;
 }
 

@@ -46,9 +46,14 @@ static void list_left(const char *root, const struct stub_options *o, const stru
 		if (left.len)
 			fprintf(stderr, "archport stub: %zu error%s left that no rule fixes (lines of the patched files):\n",
 				left.len, left.len == 1 ? "" : "s");
-		for (size_t i = 0; i < left.len; i++)
-			fprintf(stderr, "  %s:%d:%d: %s [%s]\n", left.items[i].file, left.items[i].line, left.items[i].column,
-				left.items[i].message, left.items[i].rule);
+		for (size_t i = 0; i < left.len; i++) {
+			const struct finding *f = &left.items[i];
+			fputs("  ", stderr);
+			fput_escaped(stderr, f->file, strlen(f->file), 0);
+			fprintf(stderr, ":%d:%d: ", f->line, f->column);
+			fput_escaped(stderr, f->message, strlen(f->message), 0);
+			fprintf(stderr, " [%s]\n", f->rule);
+		}
 		findings_free(&left);
 		tree_scan_free(&ts);
 	}

@@ -28,7 +28,7 @@ static void md_text_in(FILE *out, const char *s, int html_only)
 			fputs("&gt;", out);
 		else if (cp == '&')
 			fputs("&amp;", out);
-		else if (cp < 0x20 || cp == 0x7F)
+		else if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))   /* C0, DEL and C1 controls */
 			fputc(' ', out);
 		else if (cp < 0x80 && !html_only && strchr("|`\\*_[]", (int)cp))
 			fprintf(out, "\\%c", (int)cp);

@@ -7,6 +7,7 @@
 #include "causes.h"
 #include "finding.h"
 #include "rules.h"
+#include "util.h"
 
 #define BOLD "\033[1m"
 #define RESET "\033[0m"
@@ -20,15 +21,29 @@ static const char *severity_colour(enum severity s)
 	}
 }
 
-/* Tabs keep their width under the caret so it lines up. */
+/* Names, messages and code from the tree with their control bytes as C
+ * escapes (\033, \n): a hostile file name or line cannot move the cursor,
+ * recolour the terminal or forge a line of the report. */
+static void puts_safe(FILE *out, const char *s)
+{
+	fput_escaped(out, s, strlen(s), 0);
+}
+
+/* Tabs keep their width under the caret so it lines up, and so do the
+ * escapes of control bytes. */
 static void write_caret(FILE *out, const struct finding *f, int color)
 {
 	const char *src = f->source_line;
 	size_t len = strlen(src);
-	fprintf(out, "%5d | %s\n      | ", f->line, src);
+	fprintf(out, "%5d | ", f->line);
+	fput_escaped(out, src, len, ESC_KEEP_TAB);
+	fputs("\n      | ", out);
 	int col = f->column > 0 ? f->column : 1;
-	for (int i = 1; i < col && (size_t)(i - 1) < len; i++)
-		fputc(src[i - 1] == '\t' ? '\t' : ' ', out);
+	struct strbuf before = {0};
+	sb_add_escaped(&before, src, (size_t)col - 1 < len ? (size_t)col - 1 : len, ESC_KEEP_TAB);
+	for (size_t i = 0; i < before.len; i++)
+		fputc(before.buf[i] == '\t' ? '\t' : ' ', out);
+	sb_free(&before);
 	int width = f->end_line == f->line && f->end_column > f->column ? f->end_column - f->column : 1;
 	if ((size_t)(col - 1 + width) > len)
 		width = len >= (size_t)col ? (int)(len - (size_t)col + 1) : 1;
@@ -84,7 +99,9 @@ static void write_tally(FILE *out, const struct report *r, enum tally_by by, con
 			continue;
 		const char *slash = by == TALLY_DIRECTORY && strcmp(e->name, ".") ? "/" : "";
 		int pad = 28 - (int)(strlen(e->name) + strlen(slash));
-		fprintf(out, "  %s%s%*s ", e->name, slash, pad > 0 ? pad : 0, "");
+		fputs("  ", out);
+		puts_safe(out, e->name);
+		fprintf(out, "%s%*s ", slash, pad > 0 ? pad : 0, "");
 		write_counts(out, e->errors, e->warnings, r->color);
 		fputc('\n', out);
 		shown++;
@@ -96,13 +113,16 @@ static void write_tally(FILE *out, const struct report *r, enum tally_by by, con
 
 static void write_cause_line(FILE *out, const struct cause *c, int color)
 {
-	fprintf(out, "  %2zu. %s: ", c->order, c->title);
+	fprintf(out, "  %2zu. ", c->order);
+	puts_safe(out, c->title);
+	fputs(": ", out);
 	write_counts(out, c->errors, c->warnings, color);
 	if (c->nfiles > 1)
 		fprintf(out, " in %zu files", c->nfiles);
-	if (c->blocks)
-		fprintf(out, "; %zu file%s depend%s on %s", c->blocks, plural(c->blocks), c->blocks == 1 ? "s" : "",
-			c->file);
+	if (c->blocks) {
+		fprintf(out, "; %zu file%s depend%s on ", c->blocks, plural(c->blocks), c->blocks == 1 ? "s" : "");
+		puts_safe(out, c->file);
+	}
 	fprintf(out, " [%s]\n", c->rule);
 }
 
@@ -150,13 +170,12 @@ static void write_summary(FILE *out, const struct report *r)
 
 static void write_finding(FILE *out, const struct finding *f, int color)
 {
-	if (color)
-		fprintf(out, BOLD "%s:%d:%d: " RESET "%s%s:" RESET " %s [" BOLD "%s" RESET "]\n",
-			f->file, f->line, f->column, severity_colour(f->severity),
-			severity_name(f->severity), f->message, f->rule);
-	else
-		fprintf(out, "%s:%d:%d: %s: %s [%s]\n", f->file, f->line, f->column,
-			severity_name(f->severity), f->message, f->rule);
+	fputs(color ? BOLD : "", out);
+	puts_safe(out, f->file);
+	fprintf(out, ":%d:%d: %s%s%s:%s ", f->line, f->column, color ? RESET : "",
+		color ? severity_colour(f->severity) : "", severity_name(f->severity), color ? RESET : "");
+	puts_safe(out, f->message);
+	fprintf(out, " [%s%s%s]\n", color ? BOLD : "", f->rule, color ? RESET : "");
 	if (f->source_line)
 		write_caret(out, f, color);
 	const struct rule_info *ri = f->severity > SEV_NOTE ? rule_find(f->rule) : NULL;

@@ -24,7 +24,7 @@ struct job {
 
 void report_unreadable(struct finding_list *out, const char *rel, const char *why)
 {
-	fprintf(stderr, "archport: %s: %s\n", rel, why);
+	warn_about("archport", rel, why);
 	struct finding f = { RULE_INPUT, SEV_WARNING, (char *)rel, 1, 1, 1, 1, (char *)why, "none", NULL, NULL, NULL };
 	findings_add(out, &f);
 }
@@ -40,7 +40,7 @@ void scan_file(const struct tree_index *ix, size_t i, struct file_scan *r)
 		return;
 	}
 	if (tf.has_nul)
-		fprintf(stderr, "archport: %s: NUL bytes in a text file; read as spaces\n", f->rel);
+		warn_about("archport", f->rel, "NUL bytes in a text file; read as spaces (stub keeps them)");
 	for (size_t j = 0; tf.has_nul && j < tf.len; j++)
 		if (tf.data[j] == '\0')
 			tf.data[j] = ' ';

@@ -109,6 +109,62 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
+/* Bytes [i, i + 2) are UTF-8 for a C1 control, which terminals obey. */
+static int is_c1_control(const unsigned char *s, size_t n, size_t i)
+{
+	return i + 1 < n && s[i] == 0xc2 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f;
+}
+
+static int escaped_byte(const unsigned char *s, size_t n, size_t i, unsigned flags)
+{
+	unsigned char c = s[i];
+	if (c == '\t')
+		return !(flags & ESC_KEEP_TAB);
+	if (flags & ESC_GIT)
+		return c < 0x20 || c == '"' || c == '\\' || c >= 0x7f;
+	return c < 0x20 || c == 0x7f || is_c1_control(s, n, i) || (i > 0 && is_c1_control(s, n, i - 1));
+}
+
+void sb_add_escaped(struct strbuf *sb, const char *s, size_t n, unsigned flags)
+{
+	static const char named[] = "abtnvfr";   /* \a .. \r: bytes 7..13, as git writes them */
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = u[i];
+		if (!escaped_byte(u, n, i, flags))
+			sb_addc(sb, (char)c);
+		else if (c == '"' || c == '\\')
+			sb_addf(sb, "\\%c", c);
+		else if (c >= 7 && c <= 13)
+			sb_addf(sb, "\\%c", named[c - 7]);
+		else
+			sb_addf(sb, "\\%03o", c);
+	}
+}
+
+void fput_escaped(FILE *out, const char *s, size_t n, unsigned flags)
+{
+	struct strbuf sb = {0};
+	sb_add_escaped(&sb, s, n, flags);
+	fputs(sb.buf ? sb.buf : "", out);
+	sb_free(&sb);
+}
+
+void warn_about(const char *who, const char *name, const char *what)
+{
+	fprintf(stderr, "%s: ", who);
+	fput_escaped(stderr, name, strlen(name), 0);
+	fprintf(stderr, ": %s\n", what);
+}
+
+int needs_git_quote(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (escaped_byte((const unsigned char *)s, n, i, ESC_GIT))
+			return 1;
+	return 0;
+}
+
 char *sb_detach(struct strbuf *sb)
 {
 	char *s = sb->buf ? sb->buf : xstrdup("");
@@ -236,8 +292,11 @@ static int write_all(FILE *f, const char *data, size_t len)
 int write_output(const char *path, const char *data, size_t len)
 {
 	if (!path || !strcmp(path, "-")) {
-		fwrite(data ? data : "", 1, len, stdout);
-		return fflush(stdout) == 0 ? 0 : -1;
+		int ok = fwrite(data ? data : "", 1, len, stdout) == len;
+		if (fflush(stdout) == 0 && ok && !ferror(stdout))
+			return 0;
+		perror("archport: standard output");   /* a full disk or a closed pipe */
+		return -1;
 	}
 	if (is_special(path)) {
 		FILE *f = fopen(path, "w");

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 void *xmalloc(size_t n);
@@ -27,6 +28,19 @@ void sb_add(struct strbuf *sb, const char *s, size_t n);
 void sb_adds(struct strbuf *sb, const char *s);
 void sb_addc(struct strbuf *sb, char c);
 void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s[0..n) with each control byte as a C escape, the way git's
+ * quote_c_style writes them (\t, \n, \033, ...), so no byte of a hostile
+ * name reaches a terminal raw or splits a line. ESC_GIT: '"', '\\' and
+ * every byte >= 0x80 too, as git quotes a path; else UTF-8 passes and only
+ * the C1 controls (U+0080..U+009F) are escaped. ESC_KEEP_TAB: tabs pass. */
+enum { ESC_GIT = 1, ESC_KEEP_TAB = 2 };
+void sb_add_escaped(struct strbuf *sb, const char *s, size_t n, unsigned flags);
+/* s[0..n) written to `out` through sb_add_escaped(flags). */
+void fput_escaped(FILE *out, const char *s, size_t n, unsigned flags);
+/* "WHO: NAME: WHAT\n" on stderr, the name (from the tree) escaped. */
+void warn_about(const char *who, const char *name, const char *what);
+/* Whether sb_add_escaped(ESC_GIT) changes s[0..n): git quotes the path. */
+int needs_git_quote(const char *s, size_t n);
 char *sb_detach(struct strbuf *sb);   /* NUL-terminated, caller frees */
 void sb_reset(struct strbuf *sb);
 void sb_free(struct strbuf *sb);

@@ -39,7 +39,7 @@ static struct file_patch *patch_for(struct stub_ctx *c, const char *rel)
 		struct textfile tf;
 		char *why = NULL;
 		if (textfile_read(run->ts.walk.files[i].path, &tf, &why) != 0) {
-			fprintf(stderr, "archport stub: %s: %s\n", rel, why);
+			warn_about("archport stub", rel, why);
 			free(why);
 			return NULL;
 		}
@@ -238,8 +238,11 @@ static int write_file(const char *path, struct file_patch *fp)
 	size_t len;
 	char *text = patch_render(fp, &len);
 	int rc = write_atomically(path, text, len);
-	if (rc == 0)
-		fprintf(stderr, "archport stub: wrote %s\n", fp->rel);
+	if (rc == 0) {
+		fputs("archport stub: wrote ", stderr);
+		fput_escaped(stderr, fp->rel, strlen(fp->rel), 0);
+		fputc('\n', stderr);
+	}
 	free(text);
 	return rc;
 }

@@ -74,9 +74,10 @@ static size_t definitions_line(const struct file_patch *fp, int cmake)
 static void rewrite_line(struct file_patch *fp, int line, const struct flag_use *u, size_t n, int cmake)
 {
 	const char *s = fp->lines[line - 1];
+	size_t len = fp->lens[line - 1];
 	struct strbuf sb = {0};
 	size_t at = 0;
-	for (size_t col = 1; s[col - 1]; col++) {
+	for (size_t col = 1; col <= len; col++) {
 		for (size_t i = 0; i < n; i++) {
 			if (u[i].line != line || (size_t)u[i].col != col)
 				continue;
@@ -85,9 +86,9 @@ static void rewrite_line(struct file_patch *fp, int line, const struct flag_use 
 			at = col - 1 + strlen(u[i].opt);
 		}
 	}
-	sb_adds(&sb, s + at);
+	sb_add(&sb, s + at, len - at);
 	sb_addc(&sb, '\n');
-	patch_replace(fp, (size_t)line - 1, sb.buf);
+	patch_replace_bytes(fp, (size_t)line - 1, sb.buf, sb.len);
 	sb_free(&sb);
 }
 

@@ -799,7 +799,7 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 	struct c_file f = {0};
 	struct strbuf all = {0};
 	for (size_t i = 0; i < fp->nlines; i++) {
-		sb_adds(&all, fp->lines[i]);
+		patch_add_line(&all, fp, i);
 		sb_addc(&all, '\n');
 	}
 	f.data = all.buf ? all.buf : "";

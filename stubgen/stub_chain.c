@@ -134,7 +134,7 @@ static size_t stub_typedef_at(const struct stub_ctx *c, const struct file_patch 
 		return 1;
 	struct strbuf text = {0};
 	for (size_t k = l; k <= end; k++) {
-		sb_adds(&text, fp->lines[k]);
+		patch_add_line(&text, fp, k);
 		sb_addc(&text, '\n');
 	}
 	char *copy = stub_portable_copy(c->k, text.buf, text.len);
@@ -161,7 +161,7 @@ static void stub_definitions(const struct stub_ctx *c, const struct file_patch *
 			while (isalnum((unsigned char)*e) || *e == '_')
 				e++;
 			size_t last = l;
-			while (last + 1 < to && strlen(fp->lines[last]) && fp->lines[last][strlen(fp->lines[last]) - 1] == '\\')
+			while (last + 1 < to && fp->lens[last] && fp->lines[last][fp->lens[last] - 1] == '\\')
 				last++;
 			int x86 = 0;
 			for (size_t k = l; k <= last; k++)
@@ -171,8 +171,10 @@ static void stub_definitions(const struct stub_ctx *c, const struct file_patch *
 				sb_addf(out, "#define %.*s __builtin_trap()   /* TODO(archport) */\n",
 					(int)(close ? close + 1 - name : e - name), name);
 			} else if (!x86) {
-				for (size_t k = l; k <= last; k++)
-					sb_addf(out, "%s\n", fp->lines[k]);
+				for (size_t k = l; k <= last; k++) {
+					patch_add_line(out, fp, k);
+					sb_addc(out, '\n');
+				}
 			}
 			l = last;
 			continue;

@@ -334,9 +334,9 @@ static void apply_edits(struct file_patch *fp, struct medits *e)
 			sb_adds(&sb, e->v[i].text);
 			at = e->v[i].to;
 		}
-		sb_adds(&sb, s + at);
+		sb_add(&sb, s + at, fp->lens[line] - at);
 		sb_addc(&sb, '\n');
-		patch_replace(fp, line, sb.buf);
+		patch_replace_bytes(fp, line, sb.buf, sb.len);
 		sb_free(&sb);
 	}
 }

@@ -329,7 +329,7 @@ static int is_inner_doc(struct rs_file *rf, TSNode n)
 static TSNode comment_at_eol(struct rs_file *rf, uint32_t row)
 {
 	TSNode none = { 0 };
-	uint32_t eol = (uint32_t)(rf->line_start[row] + strlen(rf->fp->lines[row]));
+	uint32_t eol = (uint32_t)(rf->line_start[row] + rf->fp->lens[row]);
 	if (eol == 0)
 		return none;   /* a blank first line */
 	TSNode n = ts_node_descendant_for_byte_range(ts_tree_root_node(rf->tree), eol - 1, eol);
@@ -343,20 +343,32 @@ static TSNode comment_at_eol(struct rs_file *rf, uint32_t row)
 	return none;
 }
 
+/* line[0..len) with its `cut` bytes at `at` replaced by `text`, every
+ * other byte kept (a NUL too). */
+static void splice(struct strbuf *out, const char *line, size_t len, size_t at, size_t cut, const char *text)
+{
+	sb_add(out, line, at);
+	sb_adds(out, text);
+	sb_add(out, line + at + cut, len - at - cut);
+}
+
 /* Puts `text` at column `col` of line `row`: at its start, at its end, or
  * inside it (one splice per line). 0 when that line was rewritten already. */
 static int insert_at(struct rs_file *rf, uint32_t row, uint32_t col, const char *text)
 {
 	const char *line = rf->fp->lines[row];
-	size_t len = strlen(line);
+	size_t len = rf->fp->lens[row];
 	if (col >= len)   /* a blank line too */
 		sb_addf(&rf->post[row], "%s%s", len ? " " : "", text);
 	else if (col == 0)
 		sb_addf(&rf->pre[row], "%s ", text);
-	else if (rf->repl[row])
+	else if (rf->repl[row].len)
 		return 0;
-	else
-		rf->repl[row] = xasprintf("%.*s%s %s", (int)col, line, text, line + col);
+	else {
+		char *spaced = xasprintf("%s ", text);
+		splice(&rf->repl[row], line, len, col, 0, spaced);
+		free(spaced);
+	}
 	return 1;
 }
 
@@ -382,7 +394,7 @@ static int place_gate(struct rs_file *rf, TSNode head)
 			  : rs_is(parent, "source_file") ? 0 : ts_node_start_point(parent).row;
 	if (at.row == 0 || before >= at.row)
 		return 0;
-	uint32_t row = at.row - 1, col = (uint32_t)strlen(rf->fp->lines[row]);
+	uint32_t row = at.row - 1, col = (uint32_t)rf->fp->lens[row];
 	TSNode c = comment_at_eol(rf, row);
 	if (!ts_node_is_null(c)) {
 		if (ts_node_start_point(c).row < before || (!ts_node_is_null(prev) && ts_node_start_byte(c) < ts_node_end_byte(prev)))
@@ -668,22 +680,26 @@ static void fix_compile_error(struct rs_file *rf, uint32_t at)
 	for (uint32_t i = first; i < item; i++) {
 		TSNode a = rs_root_child(rf, i);
 		uint32_t row = ts_node_start_point(a).row;
-		if (!rs_is(a, "attribute_item") || row != ts_node_end_point(a).row || rf->repl[row])
+		if (!rs_is(a, "attribute_item") || row != ts_node_end_point(a).row || rf->repl[row].len)
 			continue;
 		const char *line = rf->fp->lines[row];
+		size_t len = rf->fp->lens[row];
 		static const char any[] = "not(any(";
 		char one[48];
 		snprintf(one, sizeof one, "not(target_arch = \"%s\")", rf->source);
 		const char *hit = strstr(line, one);
 		if (hit && strstr(line, "#[cfg(")) {
-			rf->repl[row] = xasprintf("%.*snot(any(target_arch = \"%s\", target_arch = \"%s\"))%s",
-						  (int)(hit - line), line, rf->source, rf->arch, hit + strlen(one));
+			char *both = xasprintf("not(any(target_arch = \"%s\", target_arch = \"%s\"))", rf->source, rf->arch);
+			splice(&rf->repl[row], line, len, (size_t)(hit - line), strlen(one), both);
+			free(both);
 			return;
 		}
 		hit = strstr(line, any);
 		const char *close = hit ? strstr(hit, "))") : NULL;
 		if (close && strstr(line, "#[cfg(") && strstr(hit, "target_arch") && !memchr(hit + 8, '(', (size_t)(close - hit - 8))) {
-			rf->repl[row] = xasprintf("%.*s, target_arch = \"%s\"%s", (int)(close - line), line, rf->arch, close);
+			char *arm = xasprintf(", target_arch = \"%s\"", rf->arch);
+			splice(&rf->repl[row], line, len, (size_t)(close - line), 0, arm);
+			free(arm);
 			return;
 		}
 	}
@@ -697,7 +713,7 @@ static void load(struct rs_file *rf)
 	rf->line_start = xcalloc(n + 1, sizeof *rf->line_start);
 	for (size_t i = 0; i < n; i++) {
 		rf->line_start[i] = sb.len;
-		sb_adds(&sb, rf->fp->lines[i]);
+		patch_add_line(&sb, rf->fp, i);
 		sb_addc(&sb, '\n');
 	}
 	rf->line_start[n] = sb.len;
@@ -717,12 +733,19 @@ static void flush(struct rs_file *rf)
 	if (rf->module_gated)
 		return;   /* the target compiles the twin module, not this file */
 	for (size_t i = 0; i < rf->fp->nlines; i++) {
-		if (!rf->pre[i].len && !rf->post[i].len && !rf->repl[i])
+		if (!rf->pre[i].len && !rf->post[i].len && !rf->repl[i].len)
 			continue;
-		char *t = xasprintf("%s%s%s\n", rf->pre[i].len ? rf->pre[i].buf : "",
-				    rf->repl[i] ? rf->repl[i] : rf->fp->lines[i], rf->post[i].len ? rf->post[i].buf : "");
-		patch_replace(rf->fp, i, t);
-		free(t);
+		struct strbuf t = { 0 };
+		const struct strbuf *line = rf->repl[i].len ? &rf->repl[i] : NULL;
+		sb_adds(&t, rf->pre[i].len ? rf->pre[i].buf : "");
+		if (line)
+			sb_add(&t, line->buf, line->len);
+		else
+			patch_add_line(&t, rf->fp, i);
+		sb_adds(&t, rf->post[i].len ? rf->post[i].buf : "");
+		sb_addc(&t, '\n');
+		patch_replace_bytes(rf->fp, i, t.buf, t.len);
+		sb_free(&t);
 	}
 	if (rf->tail.len)
 		patch_insert(rf->fp, rf->fp->nlines, rf->tail.buf);
@@ -733,7 +756,7 @@ static void release(struct rs_file *rf)
 	for (size_t i = 0; i <= rf->fp->nlines; i++) {
 		sb_free(&rf->pre[i]);
 		sb_free(&rf->post[i]);
-		free(rf->repl[i]);
+		sb_free(&rf->repl[i]);
 	}
 	free(rf->pre);
 	free(rf->post);

@@ -22,7 +22,7 @@ struct rs_file {
 	TSParser *parser;
 	TSTree *tree;
 	struct strbuf *pre, *post; /* per line: text added at its start, end */
-	char **repl;               /* per line: replacement text, or NULL */
+	struct strbuf *repl;       /* per line: replacement text, or empty */
 	struct strbuf tail;        /* twins appended at the end of the file */
 	uint32_t *gated;           /* start bytes of items already gated */
 	size_t ngated, gated_cap;

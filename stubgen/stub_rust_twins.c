@@ -321,13 +321,17 @@ int rs_gate_module(struct rs_file *rf)
 	}
 	const char *line = pf->lines[row];
 	size_t indent = strspn(line, " \t");
-	char *gated = xasprintf("%.*s" X86_CFG "%s\n", (int)indent, line, line + indent);
+	struct strbuf gated = { 0 };
+	sb_add(&gated, line, indent);
+	sb_adds(&gated, X86_CFG);
+	sb_add(&gated, line + indent, pf->lens[row] - indent);
+	sb_addc(&gated, '\n');
 	struct rust_decl twin = *d;
 	twin.file = -1;
 	twin.other_file = file;
 	twin_same_name_module(rf, prel, &twin);
-	patch_replace(pf, row, gated);
-	free(gated);
+	patch_replace_bytes(pf, row, gated.buf, gated.len);
+	sb_free(&gated);
 	free(key);
 	rf->module_gated = 1;
 	return 1;

@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -203,13 +204,20 @@ class Context:
         `prefix` runs the scanner through another command (to drop privileges),
         `binary` replaces the binary under test (a copy the other user can run).
         """
-        argv = [*(prefix or []), str(binary or self.archport), "scan", str(path),
-                "--target", "aarch64", "--format", "json", *extra]
+        return self.run(["scan", str(path), "--target", "aarch64", "--format", "json", *extra],
+                        timeout=timeout, prefix=prefix, binary=binary)
+
+    def run(self, args: list[str], timeout: float | None = None, prefix: list[str] | None = None,
+            binary: Path | None = None, stdout=subprocess.PIPE) -> ScanResult:
+        """Runs `archport ARGS...` (any command); fails the case on a crash, a sanitizer
+        report, a hang or an exit status other than 0, 1 or 2. `stdout` may be a file
+        to write to instead of a pipe (then the result has no stdout)."""
+        argv = [*(prefix or []), str(binary or self.archport), *args]
         limit = timeout or self.timeout
         start = time.monotonic()
         # A session of its own, so that a hang is ended with everything it started
         # (runuser forks the scanner as a child; killing runuser alone leaves it running).
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout,
                                 stderr=subprocess.PIPE, cwd=self.root, start_new_session=True)
         try:
             out, err = proc.communicate(timeout=limit)
@@ -230,7 +238,7 @@ class Context:
                 raise Failure(f"sanitizer report: {line.strip()}")
         if proc.returncode not in (0, 1, 2):
             raise Failure(f"exit status {proc.returncode}, expected 0, 1 or 2{stderr_tail(stderr)}")
-        return ScanResult(argv, proc.returncode, out, stderr, seconds)
+        return ScanResult(argv, proc.returncode, out or b"", stderr, seconds)
 
     def unprivileged(self) -> tuple[list[str], Path]:
         """A command prefix that runs as an unprivileged user, and a binary it may run.
@@ -620,6 +628,309 @@ def _long_line(ctx: Context):
     r.expect_good_file_scanned()
     r.expect_finding(ASM_RULE, "long.c", 2)
     r.expect_finding(ASM_RULE, "tail.c", 1)
+
+
+# ---------------------------------------------------------------------------
+# `archport stub` on bad trees: the printed patch must apply (git apply and
+# patch(1), which read names and line ends differently), `stub --write` must
+# give the same tree as applying it, and every byte of a line the patch does
+# not edit must come through: NUL, invalid UTF-8, CR, a missing final newline.
+
+#: A small crate, for the Rust writer: its x86 intrinsic call gets a cfg and a twin.
+CARGO_TOML = b'[package]\nname = "bytes"\nversion = "0.1.0"\nedition = "2021"\n'
+
+
+def run_tool(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """A git or patch command; its output is kept for the failure message."""
+    return subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=120)
+
+
+def tree_files(root: Path) -> dict[str, bytes]:
+    """Every regular file under `root` (but .git), by its path relative to root."""
+    files = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in filenames:
+            p = Path(dirpath) / name
+            files[str(p.relative_to(root))] = p.read_bytes()
+    return files
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """The lines of a file, each with its own end (b"\\n", b"\\r\\n" or none)."""
+    parts = data.split(b"\n")   # not splitlines(): a lone CR is no line end
+    return [p + b"\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def removed_lines(patch: bytes) -> dict[str, set[int]]:
+    """For each file of a unified diff, the 1-based old line numbers it removes.
+
+    Names are read back from the +++ lines: C-quoted ones are decoded as git
+    writes them (octal escapes are bytes), a trailing tab is dropped."""
+    removed: dict[str, set[int]] = {}
+    current, old = None, 0
+    for line in patch.split(b"\n"):
+        if line.startswith(b"+++ "):
+            current = decode_diff_name(line[4:])[2:]
+            removed.setdefault(current, set())
+        elif line.startswith(b"@@ "):
+            old = int(line.split(b" ")[1][1:].split(b",")[0])
+            old = max(old, 1)
+        elif current is not None and line.startswith(b"-") and not line.startswith(b"--- "):
+            removed[current].add(old)
+            old += 1
+        elif current is not None and line.startswith(b" "):
+            old += 1
+    return removed
+
+
+def decode_diff_name(raw: bytes) -> str:
+    """A ---/+++ name as git writes it, back to the file name (surrogateescape str)."""
+    if raw.endswith(b"\t"):
+        raw = raw[:-1]
+    if not raw.startswith(b'"'):
+        return raw.decode("utf-8", "surrogateescape")
+    out, i, body = bytearray(), 0, raw[1:-1]
+    names = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12, ord("r"): 13}
+    while i < len(body):
+        c = body[i]
+        if c != ord("\\"):
+            out.append(c)
+            i += 1
+        elif body[i + 1] in names:
+            out.append(names[body[i + 1]])
+            i += 2
+        elif body[i + 1] in b"01234567":
+            out.append(int(body[i + 1:i + 4], 8))
+            i += 4
+        else:
+            out.append(body[i + 1])
+            i += 2
+    return out.decode("utf-8", "surrogateescape")
+
+
+def expect_kept_outside_hunks(original: dict[str, bytes], written: dict[str, bytes],
+                              patch: bytes) -> None:
+    """Every line of every original file that the patch does not remove is in the
+    written file, byte for byte and in order; files the patch does not name are
+    unchanged."""
+    removed = removed_lines(patch)
+    for rel, before in original.items():
+        after = written.get(rel)
+        if after is None:
+            raise Failure(f"{rel!r} is gone after stub --write")
+        if rel not in removed:
+            if after != before:
+                raise Failure(f"{rel!r} changed though the patch does not name it")
+            continue
+        new_lines, at = split_lines(after), 0
+        for number, line in enumerate(split_lines(before), 1):
+            if number in removed[rel]:
+                continue
+            while at < len(new_lines) and new_lines[at] != line:
+                if not line.endswith(b"\n") and new_lines[at].rstrip(b"\r\n") == line:
+                    break   # the unterminated last line may gain an end
+                at += 1
+            if at == len(new_lines):
+                raise Failure(f"{rel!r}: line {number} {line[:60]!r} is not kept byte for byte")
+            at += 1
+
+
+def expect_patched(patch: bytes, *names: str) -> None:
+    """Fails unless the patch edits each of `names` (else a byte check proves nothing)."""
+    patched = removed_lines(patch)
+    missing = [n for n in names if n not in patched]
+    if missing:
+        raise Failure(f"the patch does not edit {missing[:3]} (it names {sorted(patched)[:5]})")
+
+
+def stub_patch_and_write(ctx: Context, d: Path, *messages: str) -> tuple[bytes, dict[str, bytes]]:
+    """`stub` then `stub --write` on copies of the tree `d`; returns the patch and the
+    written tree after checking: exit 0, stderr names `messages`, `git apply --check`
+    and `patch -p1 --dry-run` accept the patch in a copy, git apply and patch -p1 each
+    give exactly the tree --write gives, and no byte outside the patched lines changed."""
+    work = ctx.root / "stub-work" / d.name
+    shutil.copytree(d, work / "applied", symlinks=True)
+    shutil.copytree(d, work / "written", symlinks=True)
+    shutil.copytree(d, work / "patched", symlinks=True)
+    original = tree_files(d)
+    r = ctx.run(["stub", str(d), "--target", "aarch64"])
+    if r.returncode != 0:
+        raise Failure(f"stub exit {r.returncode}, expected 0{stderr_tail(r.stderr)}")
+    if not r.stdout:
+        raise Failure(f"stub printed no patch{stderr_tail(r.stderr)}")
+    for name in messages:
+        r.expect_message(name)
+    patch = work / "stub.patch"
+    patch.write_bytes(r.stdout)
+    for argv in (["git", "apply", "--check", str(patch)], ["patch", "-p1", "--dry-run", "-i", str(patch)]):
+        p = run_tool(argv, work / "applied")
+        if p.returncode != 0:
+            raise Failure(f"`{' '.join(argv[:3])}` refuses the patch: {p.stderr.decode(errors='replace').strip()[:300]}")
+    for argv, copy in ((["git", "apply", str(patch)], "applied"), (["patch", "-s", "-p1", "-i", str(patch)], "patched")):
+        p = run_tool(argv, work / copy)
+        if p.returncode != 0:
+            raise Failure(f"`{argv[0]}` failed: {p.stderr.decode(errors='replace').strip()[:300]}")
+    w = ctx.run(["stub", str(work / "written"), "--target", "aarch64", "--write"])
+    if w.returncode != 0:
+        raise Failure(f"stub --write exit {w.returncode}, expected 0{stderr_tail(w.stderr)}")
+    written = tree_files(work / "written")
+    for copy, tool in (("applied", "git apply"), ("patched", "patch -p1")):   # the same tree as --write
+        applied = tree_files(work / copy)
+        if applied != written:
+            differ = sorted(k for k in set(applied) | set(written) if applied.get(k) != written.get(k))
+            raise Failure(f"stub --write and the patch applied by {tool} differ in {differ[:4]}")
+    expect_kept_outside_hunks(original, written, r.stdout)
+    return r.stdout, written
+
+
+@case("stub-nul-bytes")
+def _stub_nul_bytes(ctx: Context):
+    """NUL bytes in edited and unedited lines of C and Rust: carried byte for byte."""
+    d = ctx.case_dir("stub-nul-bytes")
+    padding = b"".join(b"int pad%d;\n" % i for i in range(40))   # a few NULs in text, not a binary
+    nul_c = b"int a;\0\0int b;\n" + ASM_LINE + b" /* \0 */\nint c;\0\n" + padding
+    (d / "nul.c").write_bytes(nul_c)
+    (d / "Cargo.toml").write_bytes(CARGO_TOML)
+    (d / "src").mkdir()
+    lib_rs = (b'pub const S: &str = "a\0b";\n'
+              b'pub fn ticks() -> u64 { unsafe { core::arch::x86_64::_rdtsc() } } // "a\0b"\n'
+              b'pub fn two() -> u32 { 2 }\n')
+    (d / "src" / "lib.rs").write_bytes(lib_rs)
+    patch, written = stub_patch_and_write(ctx, d, "nul.c", "lib.rs")
+    expect_patched(patch, "nul.c", "src/lib.rs")
+    if b"int a;\0\0int b;\n" not in written["nul.c"] or b"int c;\0\n" not in written["nul.c"]:
+        raise Failure(f"nul.c lost its NUL bytes: {written['nul.c'][:80]!r}")
+    if b'"a\0b"' not in written["src/lib.rs"] or written["src/lib.rs"].count(b"\0") != 2:
+        raise Failure(f"lib.rs lost its NUL bytes: {written['src/lib.rs'][:120]!r}")
+    if b" /* \0 */" not in written["nul.c"]:
+        raise Failure("the edited asm line of nul.c lost its NUL")
+    return f"patch of {len(patch)} bytes applies and keeps every NUL"
+
+
+@case("stub-line-ends")
+def _stub_line_ends(ctx: Context):
+    """CRLF, a lone CR, invalid UTF-8 and no final newline: kept; new lines of a CRLF file are CRLF."""
+    d = ctx.case_dir("stub-line-ends")
+    crlf = b"#include <stdint.h>\r\nint lone = 1;\r/* cr */\r\n" + ASM_LINE + b"\r\nint bad\xff\xfe = 2;\r\nint last;"
+    (d / "crlf.c").write_bytes(crlf)
+    edited_last = b"int keep;\n" + ASM_LINE   # the unterminated last line is the one patched
+    (d / "tail.c").write_bytes(edited_last)
+    (d / "latin1.c").write_bytes(b"/* caf\xe9 */\n" + ASM_LINE + b"\n")
+    # a line the Makefile writer rewrites (the x86 option becomes a variable)
+    (d / "Makefile").write_bytes(b"CFLAGS = -O2 -msse4.2\r\nall: ok.o\r\n\t$(CC) $(CFLAGS) -c ok.c\r\n")
+    patch, written = stub_patch_and_write(ctx, d)
+    expect_patched(patch, "crlf.c", "tail.c", "latin1.c", "Makefile")
+    if patch.count(b"\\ No newline at end of file\n") < 2:
+        raise Failure("the patch lacks git's `\\ No newline at end of file` marker for crlf.c and tail.c")
+    if any(not ln.endswith(b"\r\n") for ln in split_lines(written["Makefile"])):
+        raise Failure(f"the rewritten CRLF Makefile has a bare LF line: {written['Makefile'][:200]!r}")
+    out = written["crlf.c"]
+    if not out.endswith(b"\r\nint last;"):
+        raise Failure(f"crlf.c's unedited last line gained or lost bytes: {out[-30:]!r}")
+    lines = split_lines(out)
+    bare = [ln for ln in lines[:-1] if not ln.endswith(b"\r\n")]
+    if bare:
+        raise Failure(f"crlf.c has lines ending in a bare LF after the patch: {bare[0][:60]!r}")
+    if b"int lone = 1;\r/* cr */\r\n" not in out or b"int bad\xff\xfe = 2;\r\n" not in out:
+        raise Failure("crlf.c lost its lone CR or its invalid UTF-8")
+    if b"caf\xe9" not in written["latin1.c"]:
+        raise Failure("latin1.c lost its Latin-1 byte")
+    return None
+
+
+#: File names git quotes (or, for the space, follows with a tab in ---/+++ lines).
+HOSTILE_NAMES = ["sp ace.c", 'q"uote.c', "t\tab.c", "back\\slash.c", "new\nline.c",
+                 "caf\u00e9.c", "lat\udce9in.c", "esc\x1b[31m.c", "del\x7f.c"]
+
+
+@case("stub-hostile-names")
+def _stub_hostile_names(ctx: Context):
+    """Names with spaces, quotes, tabs, backslashes, newlines, ESC, UTF-8 and Latin-1 bytes:
+    the patch names them as `git diff` does, and git apply and patch -p1 accept it."""
+    d = ctx.case_dir("stub-hostile-names")
+    for name in HOSTILE_NAMES:
+        (d / os.fsencode(name).decode("utf-8", "surrogateescape")).write_bytes(ASM_LINE + b"\n")
+    patch, written = stub_patch_and_write(ctx, d)
+    expect_patched(patch, *HOSTILE_NAMES)
+    # the oracle: git's own diff of the tree that stub --write made, against the original
+    repo = ctx.root / "stub-work" / d.name / "git"
+    shutil.copytree(d, repo)
+    for argv in (["git", "init", "-q"], ["git", "add", "-A"],
+                 ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "t"]):
+        if run_tool(argv, repo).returncode != 0:
+            raise Skip(f"`{' '.join(argv)}` failed")
+    for rel, data in written.items():
+        (repo / os.fsdecode(os.fsencode(rel))).write_bytes(data)
+    git = run_tool(["git", "-c", "core.quotePath=true", "diff", "--no-color"], repo).stdout
+    def headers(text: bytes) -> list[bytes]:
+        return sorted(ln for ln in text.split(b"\n") if ln.startswith((b"--- ", b"+++ ")))
+    if headers(patch) != headers(git):
+        ours = set(headers(patch)) - set(headers(git))
+        theirs = set(headers(git)) - set(headers(patch))
+        raise Failure(f"---/+++ lines differ from git diff's: ours {sorted(ours)[:3]}, git's {sorted(theirs)[:3]}")
+    return f"{len(HOSTILE_NAMES)} names quoted as git quotes them"
+
+
+@case("report-hostile-names")
+def _report_hostile_names(ctx: Context):
+    """ESC and newlines in a file name and its code: the text report escapes them; JSON,
+    SARIF, Markdown and HTML carry no raw control byte and JSON gives the name back."""
+    d = ctx.case_dir("report-hostile-names")
+    name = "e\x1b[2Jx\nfake.c:1:1: error: forged.c"
+    (d / name).write_bytes(b"void f(void) { __asm__(\"rdtsc\"); } /* \x1b]0;title\x07 */\n")
+    r = ctx.run(["scan", str(d), "--target", "aarch64"])
+    for bad in (b"\x1b", b"\x07"):
+        if bad in r.stdout:
+            raise Failure(f"the text report prints {bad!r} raw")
+    if b"\nfake.c" in r.stdout:
+        raise Failure("the newline of the file name starts a forged report line")
+    if b"e\\033[2Jx\\nfake.c" not in r.stdout:
+        raise Failure(f"the text report does not show the name escaped: {r.stdout[:200]!r}")
+    js = ctx.scan(d)
+    js.expect_finding(ASM_RULE, name, 1)
+    copy = ctx.root / "stub-work" / d.name
+    shutil.copytree(d, copy)
+    err = ctx.run(["stub", str(copy), "--write"]).stderr   # "wrote NAME" on stderr
+    if "\x1b" in err or "\nfake.c" in err or "e\\033[2Jx\\nfake.c" not in err:
+        raise Failure(f"`archport stub --write` does not name the file escaped on stderr: {err[:160]!r}")
+    for fmt in ("sarif", "markdown", "html"):
+        out = ctx.run(["scan", str(d), "--target", "aarch64", "--format", fmt]).stdout
+        raw = [c for c in out if c < 0x20 and c not in (9, 10, 13)]
+        if raw:
+            raise Failure(f"the {fmt} report holds raw control byte {raw[0]:#04x}")
+        if fmt == "sarif":   # the location is the name, percent-encoded
+            sarif = json.loads(out.decode("utf-8"))
+            uris = [loc["physicalLocation"]["artifactLocation"]["uri"]
+                    for res in sarif["runs"][0]["results"] for loc in res["locations"]]
+            if urllib.parse.unquote(uris[0]) != name or any(c in uris[0] for c in " \x1b\n"):
+                raise Failure(f"SARIF names the file as {uris[0]!r}")
+    return None
+
+
+@case("write-errors")
+def _write_errors(ctx: Context):
+    """stdout or -o on a full device: exit 2 with a message, and the device is left a device."""
+    full = Path("/dev/full")
+    if not full.is_char_device():
+        raise Skip("/dev/full is not a character device here")
+    d = ctx.case_dir("write-errors")
+    checks = [(["stub", str(d)], True, "standard output"), (["stub", str(d), "-o", str(full)], False, "/dev/full"),
+              (["scan", str(d)], True, "standard output"), (["scan", str(d), "-o", str(full)], False, "/dev/full"),
+              (["scan", str(d), "--format", "json", "-o", str(full)], False, "/dev/full")]
+    for args, to_stdout, what in checks:
+        if to_stdout:
+            with open(full, "wb") as sink:   # opened for writing only: never created or renamed
+                r = ctx.run(args, stdout=sink)
+        else:
+            r = ctx.run(args)
+        if r.returncode != 2:
+            raise Failure(f"`archport {' '.join(args)}` with output on /dev/full: exit {r.returncode}, expected 2")
+        r.expect_message(what)
+        if not full.is_char_device():
+            raise Failure(f"`archport {' '.join(args)}` replaced /dev/full")
+    return None
 
 
 @case("all-cases-in-one-tree")

@@ -42,6 +42,7 @@ int main(void)
 	srunner_add_suite(sr, rules_rust_reverse_suite());
 	srunner_add_suite(sr, rust_resolve_suite());
 	srunner_add_suite(sr, build_diag_suite());
+	srunner_add_suite(sr, patch_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -20,6 +20,7 @@ Suite *scan_lib_suite(void);
 Suite *build_diag_suite(void);
 Suite *build_macros_suite(void);
 Suite *causes_suite(void);
+Suite *patch_suite(void);
 
 /* The directory every test tree is created under (set by main). */
 extern char unit_tmp_base[256];
