@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "git.h"
 #include "rules.h"
 #include "rust_scan.h"
 #include "scan.h"
@@ -126,6 +127,8 @@ static int run_stub(struct stub_run *run, const char *root, const struct stub_op
 	*kp = k;
 	if (tree_scan_run_db(&run->ts, k, root, o->jobs > 0 ? o->jobs : 2, o->compile_commands) != 0)
 		return -1;
+	for (size_t i = 0; i < run->ts.walk.nproblems; i++)   /* what the patch leaves alone, and why */
+		fprintf(stderr, "archport stub: %s: %s\n", run->ts.walk.problems[i].path, run->ts.walk.problems[i].why);
 	size_t n = run->ts.walk.len;
 	run->patches = xcalloc(n ? n : 1, sizeof *run->patches);
 	struct stub_ctx c = { .o = o, .k = k, .root = root, .patch_for = patch_for, .run = run,
@@ -188,60 +191,48 @@ int stub_tree(const char *root, const struct stub_options *o, struct strbuf *pat
 	return rc;
 }
 
-/* Writes through a temporary file in the same directory and renames it
- * over the original, keeping its mode: a crash leaves the old file. */
-static int write_atomically(const char *path, const char *data, size_t len)
+/* Uncommitted work in the files --write would change: archport's edits
+ * would mix with it (`git diff` no longer shows the patch alone, and
+ * `git checkout` to undo it would lose that work). Staged changes are
+ * safe (the index keeps them), so what counts is a work-tree file that
+ * differs from the index, or one git does not track. */
+static int refuse_dirty(const char *root, const struct tree_edit *edits, size_t n)
+{
+	if (!git_inside_work_tree(root))
+		return 0;   /* not a checkout, or no git: nothing to lose track of */
+	const char **rels = xcalloc(n ? n : 1, sizeof *rels);
+	size_t nrels = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!edits[i].is_new)
+			rels[nrels++] = edits[i].rel;
+	char *list = NULL;
+	int dirty = nrels ? git_uncommitted(root, rels, nrels, &list) : 0;
+	if (dirty < 0)
+		fprintf(stderr, "archport stub: %s is a git checkout, but git could not say whether the files to change "
+			"have uncommitted changes; nothing was written (--force writes anyway)\n", root);
+	else if (dirty > 0)
+		fprintf(stderr, "archport stub: %d file%s to change ha%s uncommitted changes; nothing was written:\n%s"
+			"commit or stash them first (git stash), or pass --force to write anyway\n", dirty,
+			dirty == 1 ? "" : "s", dirty == 1 ? "s" : "ve", list);
+	free(list);
+	free(rels);
+	return dirty != 0;
+}
+
+/* The directory the walk's relative names start from: the root, or the
+ * directory of a single file given as the root. */
+static char *write_base(const char *root, const struct walk_result *w)
 {
 	struct stat st;
-	mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
-	char *tmp = xasprintf("%s.archport.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	int ok = fd >= 0;
-	for (size_t off = 0; ok && off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		ok = w > 0;
-		off += ok ? (size_t)w : 0;
-	}
-	ok = ok && fsync(fd) == 0;
-	if (fd >= 0 && close(fd) != 0)
-		ok = 0;
-	ok = ok && rename(tmp, path) == 0;
-	if (!ok) {
-		fprintf(stderr, "archport stub: %s: %s\n", path, strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	return ok ? 0 : -1;
-}
-
-/* mkdir -p for the directories of a new file (root/rel). */
-static int make_dirs(const char *root, const char *rel)
-{
-	char *path = xasprintf("%s/%s", root, rel);
-	int rc = 0;
-	for (char *p = path + strlen(root) + 1; rc == 0 && (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-			fprintf(stderr, "archport stub: %s: %s\n", path, strerror(errno));
-			rc = -1;
-		}
-		*p = '/';
-	}
-	free(path);
-	return rc;
-}
-
-static int write_file(const char *path, struct file_patch *fp)
-{
-	size_t len;
-	char *text = patch_render(fp, &len);
-	int rc = write_atomically(path, text, len);
-	if (rc == 0)
-		fprintf(stderr, "archport stub: wrote %s\n", fp->rel);
-	free(text);
-	return rc;
+	if (stat(root, &st) == 0 && S_ISDIR(st.st_mode))
+		return xstrdup(root);
+	char *dir = xstrdup(w->len ? w->files[0].path : root);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';
+	else
+		strcpy(dir, ".");
+	return dir;
 }
 
 int stub_write(const char *root, const struct stub_options *o)
@@ -249,21 +240,30 @@ int stub_write(const char *root, const struct stub_options *o)
 	struct stub_run run;
 	struct knowledge *k = NULL;
 	int rc = run_stub(&run, root, o, &k);
-	size_t written = 0;
-	for (size_t i = 0; rc == 0 && i < run.ts.walk.len; i++) {
-		struct file_patch *fp = run.patches[i];
-		if (fp && patch_has_edits(fp) && (written++, write_file(run.ts.walk.files[i].path, fp) != 0))
-			rc = -1;
+	size_t total = rc == 0 ? run.ts.walk.len + run.ncreated : 0, n = 0;
+	struct tree_edit *edits = xcalloc(total + 1, sizeof *edits);
+	for (size_t i = 0; i < total; i++) {   /* changed files, then new ones */
+		int is_new = i >= run.ts.walk.len;
+		struct file_patch *fp = is_new ? run.created[i - run.ts.walk.len] : run.patches[i];
+		if (!fp || !patch_has_edits(fp))
+			continue;
+		edits[n] = (struct tree_edit){ .rel = fp->rel, .is_new = is_new };
+		edits[n].text = patch_render(fp, &edits[n].len);
+		n++;
 	}
-	for (size_t i = 0; rc == 0 && i < run.ncreated; i++) {
-		char *path = xasprintf("%s/%s", root, run.created[i]->rel);
-		written++;
-		if (make_dirs(root, run.created[i]->rel) != 0 || write_file(path, run.created[i]) != 0)
-			rc = -1;
-		free(path);
-	}
-	if (rc == 0 && !written)
+	char *base = rc == 0 ? write_base(root, &run.ts.walk) : NULL;
+	if (rc == 0 && !n)
 		fprintf(stderr, "archport stub: nothing to change: no error for %s in %s\n", k->target, root);
+	else if (rc == 0 && !o->force && refuse_dirty(base, edits, n))
+		rc = -1;
+	else if (rc == 0)
+		rc = tree_write_all(base, edits, n);
+	for (size_t i = 0; i < n; i++) {
+		free(edits[i].text);
+		sb_free(&edits[i].orig);
+	}
+	free(edits);
+	free(base);
 	free_run(&run, k);
 	return rc;
 }

@@ -203,8 +203,17 @@ class Context:
         `prefix` runs the scanner through another command (to drop privileges),
         `binary` replaces the binary under test (a copy the other user can run).
         """
-        argv = [*(prefix or []), str(binary or self.archport), "scan", str(path),
-                "--target", "aarch64", "--format", "json", *extra]
+        return self.run(["scan", str(path), "--target", "aarch64", "--format", "json", *extra],
+                        timeout=timeout, prefix=prefix, binary=binary)
+
+    def stub(self, path: Path, *extra: str) -> ScanResult:
+        """Runs `archport stub PATH --target aarch64 EXTRA...` (e.g. `--write`), as `scan` does."""
+        return self.run(["stub", str(path), "--target", "aarch64", *extra])
+
+    def run(self, args: list[str], timeout: float | None = None,
+            prefix: list[str] | None = None, binary: Path | None = None) -> ScanResult:
+        """Runs `archport ARGS...`; fails the case on a crash, a sanitizer report or a hang."""
+        argv = [*(prefix or []), str(binary or self.archport), *args]
         limit = timeout or self.timeout
         start = time.monotonic()
         # A session of its own, so that a hang is ended with everything it started
@@ -637,6 +646,279 @@ def _combined(ctx: Context):
         r.expect_good_file_scanned(prefix=name + "/")
     r.expect_message("blob.c")
     return f"{len(dirs)} case trees scanned together in {r.seconds:.2f} s"
+
+
+# ---------------------------------------------------------------------------
+# `stub --write` on hostile trees: it never writes outside PATH or through a
+# symlink, keeps each file's owner, mode and hard links, writes all or
+# nothing, and refuses uncommitted work in a git checkout without --force.
+# These trees live outside cases/, so the combined scan above is unchanged.
+
+#: What `stub --write` puts before ok.c's asm line: the gate.
+GATE = b"#if defined(__x86_64__)"
+
+
+def write_case_dir(ctx: Context, name: str) -> Path:
+    """A directory for one --write case (outside cases/): `tree/` with ok.c, and room beside it."""
+    base = ctx.root / "write-cases" / name
+    (base / "tree").mkdir(parents=True)
+    (base / "tree" / GOOD_NAME).write_bytes(GOOD_SOURCE)
+    return base
+
+
+def snapshot(root: Path) -> dict[str, tuple]:
+    """Every entry under `root`, never following a symlink: kind, bytes or link target, owner, mode, links."""
+    entries = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            p = Path(dirpath) / name
+            st = os.lstat(p)
+            if p.is_symlink():
+                body = ("link", os.readlink(p))
+            elif p.is_dir():
+                body = ("dir", None)
+            else:
+                body = ("file", p.read_bytes())
+            entries[str(p.relative_to(root))] = (*body, st.st_uid, st.st_gid, st.st_mode, st.st_nlink)
+    return entries
+
+
+def expect_unchanged(before: dict, after: dict, where: str) -> None:
+    """Fails naming the first entries that appeared, went away or changed."""
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    if changed:
+        raise Failure(f"{where} changed: {changed[:4]}")
+
+
+def expect_exit(r: ScanResult, code: int) -> None:
+    if r.returncode != code:
+        raise Failure(f"exit status {r.returncode}, expected {code}{stderr_tail(r.stderr)}")
+
+
+def arch_dir_tree(base: Path) -> Path:
+    """tree/ as fixtures/arch-dir (arch/x86_64 picked by the Makefile, no aarch64 twin) plus ok.c to patch."""
+    tree = base / "tree"
+    shutil.copytree(REPO / "fixtures" / "arch-dir", tree, dirs_exist_ok=True)
+    return tree
+
+
+@case("write-symlink-out-of-tree")
+def _write_symlink_out(ctx: Context):
+    """`linkdir -> ../outside/dir` and `out.c -> ../outside/o.c` with x86 code: skipped
+    (reported once each), nothing outside written, the links stay links."""
+    base = write_case_dir(ctx, "write-symlink-out-of-tree")
+    tree, outside = base / "tree", base / "outside"
+    (outside / "dir").mkdir(parents=True)
+    (outside / "dir" / "inner.c").write_bytes(text_with_damage(b""))
+    (outside / "o.c").write_bytes(text_with_damage(b""))
+    os.symlink("../outside/dir", tree / "linkdir")
+    os.symlink("../outside/o.c", tree / "out.c")
+    before = snapshot(outside)
+    r = ctx.scan(tree)
+    r.expect_good_file_scanned()
+    for link in ("linkdir", "out.c"):
+        r.expect_message(link)
+        if len(r.findings(UNREADABLE_RULE, link)) != 1:
+            raise Failure(f"{link}: {len(r.findings(UNREADABLE_RULE, link))} {UNREADABLE_RULE} findings, expected 1")
+    stray = sorted({f["file"] for f in r.findings() if str(f.get("file", "")).startswith("linkdir/")})
+    if stray:
+        raise Failure(f"read through the symlink out of the tree: {stray}")
+    w = ctx.stub(tree, "--write")
+    expect_exit(w, 0)
+    w.expect_message("linkdir", "out.c")
+    expect_unchanged(before, snapshot(outside), "outside PATH")
+    for link, target in (("linkdir", "../outside/dir"), ("out.c", "../outside/o.c")):
+        if not (tree / link).is_symlink() or os.readlink(tree / link) != target:
+            raise Failure(f"{link} is no longer the symlink to {target}")
+    if GATE not in (tree / GOOD_NAME).read_bytes():
+        raise Failure(f"{GOOD_NAME} was not patched{stderr_tail(w.stderr)}")
+
+
+@case("write-in-tree-alias")
+def _write_alias(ctx: Context):
+    """`alias.c -> sub/real.c`: reported and patched once, through real.c, exactly as
+    a tree holding real.c alone; alias.c stays a symlink."""
+    base = write_case_dir(ctx, "write-in-tree-alias")
+    tree, alone = base / "tree", base / "alone"
+    for t in (tree, alone):
+        (t / "sub").mkdir(parents=True)
+        (t / "sub" / "real.c").write_bytes(text_with_damage(b""))
+    os.symlink("sub/real.c", tree / "alias.c")
+    r = ctx.scan(tree)
+    for rule_file in ("alias.c",):
+        if r.findings(ASM_RULE, rule_file):
+            raise Failure(f"{rule_file} reported besides its target sub/real.c")
+    if len(r.findings(ASM_RULE, "sub/real.c")) != 1:
+        raise Failure(f"sub/real.c: {len(r.findings(ASM_RULE, 'sub/real.c'))} {ASM_RULE} findings, expected 1")
+    diff = ctx.stub(tree)
+    expect_exit(diff, 0)
+    if b"alias.c" in diff.stdout or diff.stdout.count(b"+++ b/sub/real.c") != 1:
+        raise Failure("the patch does not change sub/real.c exactly once (or names alias.c)")
+    for t in (tree, alone):
+        expect_exit(ctx.stub(t, "--write"), 0)
+    if (tree / "sub" / "real.c").read_bytes() != (alone / "sub" / "real.c").read_bytes():
+        raise Failure("sub/real.c written through its alias differs from the same file stubbed alone (patched twice?)")
+    if not (tree / "alias.c").is_symlink() or os.readlink(tree / "alias.c") != "sub/real.c":
+        raise Failure("alias.c was replaced: no longer the symlink to sub/real.c")
+
+
+@case("write-symlinked-twin-dir")
+def _write_twin_through_link(ctx: Context):
+    """`src/arch/aarch64 -> ../../../elsewhere`: no twin is written through it; refused,
+    named, exit 2, and no file of the tree changed either (all or nothing)."""
+    base = write_case_dir(ctx, "write-symlinked-twin-dir")
+    tree = arch_dir_tree(base)
+    (base / "elsewhere").mkdir()
+    os.symlink("../../../elsewhere", tree / "src" / "arch" / "aarch64")
+    before, outside = snapshot(tree), snapshot(base / "elsewhere")
+    w = ctx.stub(tree, "--write")
+    expect_exit(w, 2)
+    w.expect_message("src/arch/aarch64")
+    if "symlink" not in w.stderr:
+        raise Failure(f"the message does not say the directory is a symlink{stderr_tail(w.stderr)}")
+    expect_unchanged(outside, snapshot(base / "elsewhere"), "the symlink's target outside PATH")
+    expect_unchanged(before, snapshot(tree), "the tree")
+
+
+@case("write-symlink-loops")
+def _write_loops(ctx: Context):
+    """`a.c <-> b.c` and `dir/loop -> ..`: --write ends, patches ok.c, leaves the links."""
+    base = write_case_dir(ctx, "write-symlink-loops")
+    tree = base / "tree"
+    os.symlink("b.c", tree / "a.c")
+    os.symlink("a.c", tree / "b.c")
+    (tree / "dir").mkdir()
+    os.symlink("..", tree / "dir" / "loop")
+    w = ctx.stub(tree, "--write")
+    expect_exit(w, 0)
+    if GATE not in (tree / GOOD_NAME).read_bytes():
+        raise Failure(f"{GOOD_NAME} was not patched{stderr_tail(w.stderr)}")
+    if [os.readlink(tree / n) for n in ("a.c", "b.c", "dir/loop")] != ["b.c", "a.c", ".."]:
+        raise Failure("a symlink was replaced")
+
+
+@case("write-keeps-owner-mode-links")
+def _write_owner(ctx: Context):
+    """ok.c owned by uid 1234, mode 0640, with a hard link outside PATH: after --write
+    (as root) the same inode, owner, mode and link count, and the link sees the patch.
+    The twins archport makes belong to their directory's owner, with the umask's mode."""
+    if os.geteuid() != 0:
+        raise Skip("needs root to give files to another user")
+    base = write_case_dir(ctx, "write-keeps-owner-mode-links")
+    tree = arch_dir_tree(base)
+    for p in [tree, *tree.rglob("*")]:
+        os.chown(p, 1234, 1234)
+    ok = tree / GOOD_NAME
+    ok.chmod(0o640)
+    os.link(ok, base / "ok-hardlink.c")
+    st = os.stat(ok)
+    w = ctx.stub(tree, "--write")
+    expect_exit(w, 0)
+    after = os.stat(ok)
+    got = (after.st_ino, after.st_uid, after.st_gid, after.st_mode & 0o7777, after.st_nlink)
+    want = (st.st_ino, 1234, 1234, 0o640, 2)
+    if got != want:
+        raise Failure(f"ok.c (inode, uid, gid, mode, links) {got}, expected {want}")
+    if GATE not in (base / "ok-hardlink.c").read_bytes():
+        raise Failure("the hard link outside PATH does not see the patch: ok.c was replaced, not written in place")
+    umask = os.umask(0)
+    os.umask(umask)
+    made = [tree / "src" / "arch" / "aarch64", tree / "src" / "arch" / "aarch64" / "cpu.c"]
+    for p, mode in zip(made, (0o777 & ~umask, 0o666 & ~umask)):
+        if not p.exists():
+            raise Failure(f"{p.relative_to(tree)} was not made{stderr_tail(w.stderr)}")
+        st = os.stat(p)
+        if (st.st_uid, st.st_gid, st.st_mode & 0o7777) != (1234, 1234, mode):
+            raise Failure(f"new {p.relative_to(tree)}: uid {st.st_uid} gid {st.st_gid} mode {st.st_mode & 0o7777:o}, "
+                          f"expected 1234 1234 {mode:o}")
+
+
+@case("write-parent-is-a-file")
+def _write_parent_file(ctx: Context):
+    """The twin directory's name is taken by a regular file: refused before anything is
+    written (exit 2, the message names it), the tree byte-identical."""
+    base = write_case_dir(ctx, "write-parent-is-a-file")
+    tree = arch_dir_tree(base)
+    (tree / "src" / "arch" / "aarch64").write_bytes(b"not a directory\n")
+    before = snapshot(tree)
+    w = ctx.stub(tree, "--write")
+    expect_exit(w, 2)
+    w.expect_message("src/arch/aarch64")
+    expect_unchanged(before, snapshot(tree), "the tree")
+
+
+@case("write-rollback")
+def _write_rollback(ctx: Context):
+    """The twin directory cannot be made at commit (its parent is immutable, `chattr +i`,
+    which root cannot write either) after ok.c was written: ok.c is rolled back, exit 2,
+    a message says so, and the tree is byte-identical."""
+    base = write_case_dir(ctx, "write-rollback")
+    tree = arch_dir_tree(base)
+    arch = tree / "src" / "arch"
+    if shutil.which("chattr") is None or run_quietly(["chattr", "+i", str(arch)]) != 0:
+        raise Skip("chattr +i is not available here")
+    try:
+        before = snapshot(tree)
+        w = ctx.stub(tree, "--write")
+        after = snapshot(tree)
+    finally:
+        run_quietly(["chattr", "-i", str(arch)])
+    expect_exit(w, 2)
+    w.expect_message("src/arch/aarch64")
+    if "rolled back" not in w.stderr:
+        raise Failure(f"no message says the written files were rolled back{stderr_tail(w.stderr)}")
+    expect_unchanged(before, after, "the tree after the rollback")
+
+
+def git(tree: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", *args], cwd=tree,
+                   check=True, capture_output=True)
+
+
+@case("write-dirty-git-tree")
+def _write_dirty(ctx: Context):
+    """A git checkout whose ok.c has uncommitted changes: --write refuses (exit 2, names
+    ok.c, says --force), changes nothing; --force writes; a clean checkout is written."""
+    if shutil.which("git") is None:
+        raise Skip("git is not installed")
+    base = write_case_dir(ctx, "write-dirty-git-tree")
+    tree = base / "tree"
+    git(tree, "init", "-q")
+    git(tree, "add", GOOD_NAME)
+    git(tree, "commit", "-qm", "x")
+    (tree / GOOD_NAME).write_bytes(GOOD_SOURCE + b"/* work in progress */\n")
+    before = snapshot(tree)
+    w = ctx.stub(tree, "--write")
+    expect_exit(w, 2)
+    w.expect_message(GOOD_NAME)
+    if "--force" not in w.stderr:
+        raise Failure(f"the refusal does not say how to proceed (--force){stderr_tail(w.stderr)}")
+    expect_unchanged(before, snapshot(tree), "the dirty tree")
+    expect_exit(ctx.stub(tree, "--write", "--force"), 0)
+    if GATE not in (tree / GOOD_NAME).read_bytes():
+        raise Failure("--force did not write ok.c")
+    git(tree, "checkout", "-q", "--", GOOD_NAME)
+    expect_exit(ctx.stub(tree, "--write"), 0)
+    if GATE not in (tree / GOOD_NAME).read_bytes():
+        raise Failure("a clean checkout was not written")
+
+
+@case("submodule-not-checked-out")
+def _submodule_empty(ctx: Context):
+    """A submodule that was never checked out (an empty directory): reported once by name."""
+    if shutil.which("git") is None:
+        raise Skip("git is not installed")
+    base = write_case_dir(ctx, "submodule-not-checked-out")
+    tree = base / "tree"
+    git(tree, "init", "-q")
+    git(tree, "add", GOOD_NAME)
+    (tree / "vendor" / "lib").mkdir(parents=True)
+    git(tree, "update-index", "--add", "--cacheinfo", "160000,1111111111111111111111111111111111111111,vendor/lib")
+    r = ctx.scan(tree)
+    r.expect_good_file_scanned()
+    r.expect_message("vendor/lib")
+    if len(r.findings(UNREADABLE_RULE, "vendor/lib")) != 1:
+        raise Failure(f"expected one {UNREADABLE_RULE} finding for vendor/lib{r.describe_findings()}")
 
 
 # ---------------------------------------------------------------------------
