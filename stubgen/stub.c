@@ -20,6 +20,7 @@ struct stub_run {
 	const char *root;
 	struct tree_scan ts;
 	struct file_patch **patches;   /* per walk file, loaded on demand */
+	struct tree_edit *read_as;     /* per walk file: what it held when loaded */
 	struct file_patch **created;   /* new files, in the order made */
 	size_t ncreated, created_cap;
 };
@@ -46,6 +47,8 @@ static struct file_patch *patch_for(struct stub_ctx *c, const char *rel)
 		}
 		run->patches[i] = xcalloc(1, sizeof *run->patches[i]);
 		patch_load(run->patches[i], rel, tf.data, tf.len);
+		run->read_as[i].read_len = tf.len;
+		run->read_as[i].read_hash = hash_bytes(tf.data, tf.len);
 		textfile_free(&tf);
 	}
 	return run->patches[i];
@@ -131,6 +134,7 @@ static int run_stub(struct stub_run *run, const char *root, const struct stub_op
 		fprintf(stderr, "archport stub: %s: %s\n", run->ts.walk.problems[i].path, run->ts.walk.problems[i].why);
 	size_t n = run->ts.walk.len;
 	run->patches = xcalloc(n ? n : 1, sizeof *run->patches);
+	run->read_as = xcalloc(n ? n : 1, sizeof *run->read_as);
 	struct stub_ctx c = { .o = o, .k = k, .root = root, .patch_for = patch_for, .run = run,
 			      .new_file = new_file, .ts = &run->ts };
 	c.c_files = xcalloc(n ? n : 1, sizeof *c.c_files);
@@ -167,6 +171,7 @@ static void free_run(struct stub_run *run, struct knowledge *k)
 			free(run->patches[i]);
 		}
 	free(run->patches);
+	free(run->read_as);
 	for (size_t i = 0; i < run->ncreated; i++) {
 		patch_free(run->created[i]);
 		free(run->created[i]);
@@ -247,7 +252,8 @@ int stub_write(const char *root, const struct stub_options *o)
 		struct file_patch *fp = is_new ? run.created[i - run.ts.walk.len] : run.patches[i];
 		if (!fp || !patch_has_edits(fp))
 			continue;
-		edits[n] = (struct tree_edit){ .rel = fp->rel, .is_new = is_new };
+		edits[n] = is_new ? (struct tree_edit){ .is_new = 1 } : run.read_as[i];
+		edits[n].rel = fp->rel;
 		edits[n].text = patch_render(fp, &edits[n].len);
 		n++;
 	}

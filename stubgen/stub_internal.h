@@ -107,6 +107,8 @@ struct tree_edit {
 	char *text;            /* the new content */
 	size_t len;
 	int is_new;
+	size_t read_len;       /* the original as the patch was made from it */
+	uint32_t read_hash;    /* (hash_bytes): a later change is not overwritten */
 	struct strbuf orig;    /* the original, read when staged */
 };
 /* Writes every edit or none: all are staged (new text and a backup of the

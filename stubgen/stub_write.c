@@ -147,10 +147,14 @@ static int stage_one(struct txn *t, struct tree_edit *e, size_t i, char **where,
 		int fd = dir < 0 ? -1 : openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		struct stat st;
 		int ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read_fd(fd, &e->orig) == 0;
-		if (!ok && dir >= 0) {
+		int same = ok && e->orig.len == e->read_len && hash_bytes(e->orig.buf ? e->orig.buf : "", e->orig.len) == e->read_hash;
+		if (!same && dir >= 0) {
 			*where = xstrdup(e->rel);
-			*why = fd < 0 ? blocked_why(dir, leaf, errno) : xstrdup("is not a regular file");
+			*why = fd < 0 ? blocked_why(dir, leaf, errno)
+			     : ok     ? xstrdup("changed while archport ran; run it again")
+				      : xstrdup("is not a regular file");
 		}
+		ok = same;
 		if (fd >= 0)
 			close(fd);
 		if (dir >= 0)
