@@ -53,15 +53,7 @@ char *git_output(const char *dir, const char *const *args, size_t *len)
 	}
 	close(fds[1]);
 	struct strbuf sb = {0};
-	char buf[65536];
-	ssize_t r;
-	while ((r = read(fds[0], buf, sizeof buf)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		sb_add(&sb, buf, (size_t)r);
-	}
+	sb_read_fd(&sb, fds[0]);   /* a read error: git's status says the rest */
 	close(fds[0]);
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

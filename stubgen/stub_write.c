@@ -27,34 +27,6 @@ struct txn {
 	size_t nmade, made_cap;
 };
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		off += (size_t)w;
-	}
-	return 0;
-}
-
-static int read_fd(int fd, struct strbuf *sb)
-{
-	char buf[65536];
-	for (;;) {
-		ssize_t r = read(fd, buf, sizeof buf);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			return 0;
-		sb_add(sb, buf, (size_t)r);
-	}
-}
-
 /* The owner a new file or directory gets: that of its directory when
  * running as root (so `sudo archport stub --write` leaves the tree its
  * owner's), else the caller (the kernel's default). */
@@ -146,7 +118,7 @@ static int stage_one(struct txn *t, struct tree_edit *e, size_t i, char **where,
 		int dir = open_parent(t, e->rel, 0, &leaf, where, why);
 		int fd = dir < 0 ? -1 : openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		struct stat st;
-		int ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read_fd(fd, &e->orig) == 0;
+		int ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && sb_read_fd(&e->orig, fd) == 0;
 		int same = ok && e->orig.len == e->read_len && hash_bytes(e->orig.buf ? e->orig.buf : "", e->orig.len) == e->read_hash;
 		if (!same && dir >= 0) {
 			*where = xstrdup(e->rel);
@@ -168,8 +140,8 @@ static int stage_one(struct txn *t, struct tree_edit *e, size_t i, char **where,
 		char *path = xasprintf("%s/%zu.%s", t->staging, i, copies[c].suffix);
 		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		struct strbuf back = {0};
-		int ok = fd >= 0 && write_all(fd, copies[c].data, copies[c].len) == 0 && fsync(fd) == 0 &&
-			 lseek(fd, 0, SEEK_SET) == 0 && read_fd(fd, &back) == 0 && back.len == copies[c].len &&
+		int ok = fd >= 0 && write_fd_all(fd, copies[c].data, copies[c].len) == 0 && fsync(fd) == 0 &&
+			 lseek(fd, 0, SEEK_SET) == 0 && sb_read_fd(&back, fd) == 0 && back.len == copies[c].len &&
 			 memcmp(back.buf ? back.buf : "", copies[c].data, back.len) == 0;
 		if (!ok) {
 			*where = path;
@@ -192,7 +164,7 @@ static int overwrite(struct txn *t, const char *rel, const char *data, size_t le
 	char *where = NULL;
 	int dir = open_parent(t, rel, 0, &leaf, &where, why);
 	int fd = dir < 0 ? -1 : openat(dir, leaf, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-	int ok = fd >= 0 && write_all(fd, data, len) == 0 && ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0;
+	int ok = fd >= 0 && write_fd_all(fd, data, len) == 0 && ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0;
 	if (!ok && !*why)
 		*why = xstrdup(strerror(errno));
 	if (fd >= 0 && close(fd) != 0 && ok) {
@@ -213,7 +185,7 @@ static int create(struct txn *t, const char *rel, const char *data, size_t len, 
 	char *where = NULL;
 	int dir = open_parent(t, rel, 1, &leaf, &where, why);
 	int fd = dir < 0 ? -1 : openat(dir, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-	int ok = fd >= 0 && own_like_parent(dir, fd) == 0 && write_all(fd, data, len) == 0 && fsync(fd) == 0;
+	int ok = fd >= 0 && own_like_parent(dir, fd) == 0 && write_fd_all(fd, data, len) == 0 && fsync(fd) == 0;
 	if (!ok && !*why)
 		*why = xstrdup(strerror(errno));
 	if (fd >= 0 && close(fd) != 0 && ok) {
