@@ -12,6 +12,7 @@
  * and the backup stays until the end. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include <unistd.h>
 #include "build_run.h"
 #include "stub_internal.h"
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
 struct txn {
 	int tree;              /* the root directory */
@@ -116,7 +119,7 @@ static int stage_one(struct txn *t, struct tree_edit *e, size_t i, char **where,
 	if (!e->is_new) {
 		const char *leaf;
 		int dir = open_parent(t, e->rel, 0, &leaf, where, why);
-		int fd = dir < 0 ? -1 : openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = dir < 0 ? -1 : openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		struct stat st;
 		int ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && sb_read_fd(&e->orig, fd) == 0;
 		int same = ok && e->orig.len == e->read_len && hash_bytes(e->orig.buf ? e->orig.buf : "", e->orig.len) == e->read_hash;
@@ -157,13 +160,27 @@ static int stage_one(struct txn *t, struct tree_edit *e, size_t i, char **where,
 	return 0;
 }
 
-/* Writes data into the existing file rel, in place (see the top). */
+/* *why, prefixed with the directory that stopped a write (if any). */
+static void name_where(char **why, char *where)
+{
+	if (where) {
+		char *w = xasprintf("%s: %s", where, *why);
+		free(*why);
+		*why = w;
+		free(where);
+	}
+}
+
+/* Writes data into the existing file rel, in place (see the top; no
+ * O_TRUNC: the file is cut to the new length after the write). Returns 0;
+ * -1 when the file was not opened; -2 when it was and may be half
+ * written. */
 static int overwrite(struct txn *t, const char *rel, const char *data, size_t len, char **why)
 {
 	const char *leaf;
 	char *where = NULL;
 	int dir = open_parent(t, rel, 0, &leaf, &where, why);
-	int fd = dir < 0 ? -1 : openat(dir, leaf, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = dir < 0 ? -1 : openat(dir, leaf, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	int ok = fd >= 0 && write_fd_all(fd, data, len) == 0 && ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0;
 	if (!ok && !*why)
 		*why = xstrdup(strerror(errno));
@@ -173,8 +190,8 @@ static int overwrite(struct txn *t, const char *rel, const char *data, size_t le
 	}
 	if (dir >= 0)
 		close(dir);
-	free(where);
-	return ok ? 0 : -1;
+	name_where(why, where);
+	return ok ? 0 : fd >= 0 ? -2 : -1;
 }
 
 /* Makes the new file rel (and its missing directories); never replaces
@@ -196,12 +213,7 @@ static int create(struct txn *t, const char *rel, const char *data, size_t len, 
 		unlinkat(dir, leaf, 0);
 	if (dir >= 0)
 		close(dir);
-	if (where) {   /* name the directory that stopped it */
-		char *w = xasprintf("%s: %s", where, *why);
-		free(*why);
-		*why = w;
-		free(where);
-	}
+	name_where(why, where);
 	return ok ? 0 : -1;
 }
 
@@ -246,13 +258,14 @@ static int commit(struct txn *t, struct tree_edit *edits, size_t n)
 			continue;
 		fprintf(stderr, "archport stub: cannot write %s: %s\n", e->rel, why);
 		free(why);
-		size_t failed = roll_back(t, edits, i);
+		size_t touched = i + (rc == -2);   /* a file opened for writing may be half written */
+		size_t failed = roll_back(t, edits, touched);
 		if (failed)
 			fprintf(stderr, "archport stub: rolled back %zu of %zu written files; the staging directory %s "
-				"keeps the originals\n", i - failed, i, t->staging);
+				"keeps the originals\n", touched - failed, touched, t->staging);
 		else
 			fprintf(stderr, "archport stub: rolled back the %zu file%s already written: the tree is as before\n",
-				i, i == 1 ? "" : "s");
+				touched, touched == 1 ? "" : "s");
 		return failed ? -2 : -1;
 	}
 	return 0;
@@ -282,6 +295,13 @@ int tree_write_all(const char *root, struct tree_edit *edits, size_t n)
 		free(where);
 		free(why);
 	}
+	/* Ctrl-C (or a hangup) between two files of the commit would leave
+	 * the tree half patched: such signals wait until it is done. */
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	for (size_t i = 0; i < sizeof stop_signals / sizeof *stop_signals; i++)
+		sigaddset(&stop, stop_signals[i]);
+	sigprocmask(SIG_BLOCK, &stop, &old);
 	if (rc == 0)
 		rc = commit(&t, edits, n);
 	for (size_t i = 0; rc == 0 && i < n; i++)
@@ -293,5 +313,6 @@ int tree_write_all(const char *root, struct tree_edit *edits, size_t n)
 	free(t.made_dirs);
 	build_job_release(&job);
 	close(t.tree);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc ? -1 : 0;
 }
