@@ -1,15 +1,12 @@
 /* The stub driver: scan the tree for the target, hand each file's errors
  * to its language's patch writer, create the target's twins of x86
  * architecture directories (stub_archdir.c), then print the edits as one
- * unified diff (new files from /dev/null) or write them, each file
- * atomically. */
-#include <errno.h>
-#include <fcntl.h>
+ * unified diff (new files from /dev/null) or write them, all or none
+ * (stub_write.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include "git.h"
 #include "rules.h"
 #include "rust_scan.h"
