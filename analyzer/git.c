@@ -134,7 +134,7 @@ int git_uncommitted(const char *dir, const char *const *rels, size_t n, char **o
 		if (blob[i])
 			tracked[ntracked++] = rels[i];
 		else {
-			sb_addf(&list, "%s (not committed)\n", rels[i]);
+			sb_addf(&list, "  %s (not committed)\n", rels[i]);
 			count++;
 		}
 	}
@@ -153,7 +153,7 @@ int git_uncommitted(const char *dir, const char *const *rels, size_t n, char **o
 			continue;
 		size_t idlen = strcspn(id, "\n");
 		if (strlen(blob[i]) != idlen || memcmp(blob[i], id, idlen) != 0) {
-			sb_addf(&list, "%s\n", tracked[t]);
+			sb_addf(&list, "  %s\n", tracked[t]);
 			count++;
 		}
 		id += idlen + (id[idlen] == '\n');

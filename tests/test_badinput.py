@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Robustness test: `archport scan` over trees of bad inputs.
+"""Robustness test: `archport scan` and `stub --write` over trees of bad inputs.
 
 A porting scanner is run by CI over whole repositories it has never seen: vendored
 blobs named `.c`, generated files of 100 MB, half-written sources, symlink farms,
@@ -14,6 +14,15 @@ x86 construct, runs `archport scan --format json` over it and checks:
     `input/unreadable` finding for it;
   * where a bad file is still text, the x86 construct placed in it before (or
     after) the damage is found, so a file is never silently dropped.
+
+The `write-*` cases run `archport stub --write` on hostile trees (symlinks out of
+the tree and loops, an in-tree alias, a twin directory that is a link or a file,
+a file of another owner with a second hard link, a commit that fails midway, a
+dirty git checkout) and check: no crash, the documented exit status, a message
+naming the path, nothing outside PATH changed (every entry beside the tree is
+hashed before and after, and the staging directory is gone from TMPDIR), links
+kept as links, owner/mode/inode/link count kept, and a refused or rolled-back
+run leaves the tree byte-identical.
 
 Run it against any build of the scanner, e.g. an AddressSanitizer one:
 
@@ -206,12 +215,12 @@ class Context:
         return self.run(["scan", str(path), "--target", "aarch64", "--format", "json", *extra],
                         timeout=timeout, prefix=prefix, binary=binary)
 
-    def stub(self, path: Path, *extra: str) -> ScanResult:
+    def stub(self, path: Path, *extra: str, env: dict[str, str] | None = None) -> ScanResult:
         """Runs `archport stub PATH --target aarch64 EXTRA...` (e.g. `--write`), as `scan` does."""
-        return self.run(["stub", str(path), "--target", "aarch64", *extra])
+        return self.run(["stub", str(path), "--target", "aarch64", *extra], env=env)
 
-    def run(self, args: list[str], timeout: float | None = None,
-            prefix: list[str] | None = None, binary: Path | None = None) -> ScanResult:
+    def run(self, args: list[str], timeout: float | None = None, prefix: list[str] | None = None,
+            binary: Path | None = None, env: dict[str, str] | None = None) -> ScanResult:
         """Runs `archport ARGS...`; fails the case on a crash, a sanitizer report or a hang."""
         argv = [*(prefix or []), str(binary or self.archport), *args]
         limit = timeout or self.timeout
@@ -219,7 +228,8 @@ class Context:
         # A session of its own, so that a hang is ended with everything it started
         # (runuser forks the scanner as a child; killing runuser alone leaves it running).
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, cwd=self.root, start_new_session=True)
+                                stderr=subprocess.PIPE, cwd=self.root, start_new_session=True,
+                                env=None if env is None else {**os.environ, **env})
         try:
             out, err = proc.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
@@ -695,6 +705,23 @@ def expect_exit(r: ScanResult, code: int) -> None:
         raise Failure(f"exit status {r.returncode}, expected {code}{stderr_tail(r.stderr)}")
 
 
+def write_tree(ctx: Context, base: Path, *extra: str, changes_outside: tuple[str, ...] = ()) -> ScanResult:
+    """`stub --write base/tree`; fails if anything beside the tree changed (but `changes_outside`)
+    or the staging directory is left in TMPDIR."""
+    tmp = base / "tmp"
+    tmp.mkdir(exist_ok=True)
+    def outside() -> dict:
+        return {k: v for k, v in snapshot(base).items()
+                if k != "tree" and not k.startswith(("tree/", "tmp")) and k not in changes_outside}
+    before = outside()
+    r = ctx.stub(base / "tree", "--write", *extra, env={"TMPDIR": str(tmp)})
+    expect_unchanged(before, outside(), "outside PATH")
+    left = sorted(p.name for p in tmp.iterdir())
+    if left:
+        raise Failure(f"left in TMPDIR: {left}")
+    return r
+
+
 def arch_dir_tree(base: Path) -> Path:
     """tree/ as fixtures/arch-dir (arch/x86_64 picked by the Makefile, no aarch64 twin) plus ok.c to patch."""
     tree = base / "tree"
@@ -713,7 +740,6 @@ def _write_symlink_out(ctx: Context):
     (outside / "o.c").write_bytes(text_with_damage(b""))
     os.symlink("../outside/dir", tree / "linkdir")
     os.symlink("../outside/o.c", tree / "out.c")
-    before = snapshot(outside)
     r = ctx.scan(tree)
     r.expect_good_file_scanned()
     for link in ("linkdir", "out.c"):
@@ -723,10 +749,9 @@ def _write_symlink_out(ctx: Context):
     stray = sorted({f["file"] for f in r.findings() if str(f.get("file", "")).startswith("linkdir/")})
     if stray:
         raise Failure(f"read through the symlink out of the tree: {stray}")
-    w = ctx.stub(tree, "--write")
+    w = write_tree(ctx, base)
     expect_exit(w, 0)
     w.expect_message("linkdir", "out.c")
-    expect_unchanged(before, snapshot(outside), "outside PATH")
     for link, target in (("linkdir", "../outside/dir"), ("out.c", "../outside/o.c")):
         if not (tree / link).is_symlink() or os.readlink(tree / link) != target:
             raise Failure(f"{link} is no longer the symlink to {target}")
@@ -754,8 +779,8 @@ def _write_alias(ctx: Context):
     expect_exit(diff, 0)
     if b"alias.c" in diff.stdout or diff.stdout.count(b"+++ b/sub/real.c") != 1:
         raise Failure("the patch does not change sub/real.c exactly once (or names alias.c)")
-    for t in (tree, alone):
-        expect_exit(ctx.stub(t, "--write"), 0)
+    expect_exit(write_tree(ctx, base), 0)
+    expect_exit(ctx.stub(alone, "--write"), 0)
     if (tree / "sub" / "real.c").read_bytes() != (alone / "sub" / "real.c").read_bytes():
         raise Failure("sub/real.c written through its alias differs from the same file stubbed alone (patched twice?)")
     if not (tree / "alias.c").is_symlink() or os.readlink(tree / "alias.c") != "sub/real.c":
@@ -770,13 +795,12 @@ def _write_twin_through_link(ctx: Context):
     tree = arch_dir_tree(base)
     (base / "elsewhere").mkdir()
     os.symlink("../../../elsewhere", tree / "src" / "arch" / "aarch64")
-    before, outside = snapshot(tree), snapshot(base / "elsewhere")
-    w = ctx.stub(tree, "--write")
+    before = snapshot(tree)
+    w = write_tree(ctx, base)
     expect_exit(w, 2)
     w.expect_message("src/arch/aarch64")
     if "symlink" not in w.stderr:
         raise Failure(f"the message does not say the directory is a symlink{stderr_tail(w.stderr)}")
-    expect_unchanged(outside, snapshot(base / "elsewhere"), "the symlink's target outside PATH")
     expect_unchanged(before, snapshot(tree), "the tree")
 
 
@@ -789,7 +813,7 @@ def _write_loops(ctx: Context):
     os.symlink("a.c", tree / "b.c")
     (tree / "dir").mkdir()
     os.symlink("..", tree / "dir" / "loop")
-    w = ctx.stub(tree, "--write")
+    w = write_tree(ctx, base)
     expect_exit(w, 0)
     if GATE not in (tree / GOOD_NAME).read_bytes():
         raise Failure(f"{GOOD_NAME} was not patched{stderr_tail(w.stderr)}")
@@ -812,7 +836,7 @@ def _write_owner(ctx: Context):
     ok.chmod(0o640)
     os.link(ok, base / "ok-hardlink.c")
     st = os.stat(ok)
-    w = ctx.stub(tree, "--write")
+    w = write_tree(ctx, base, changes_outside=("ok-hardlink.c",))
     expect_exit(w, 0)
     after = os.stat(ok)
     got = (after.st_ino, after.st_uid, after.st_gid, after.st_mode & 0o7777, after.st_nlink)
@@ -841,7 +865,7 @@ def _write_parent_file(ctx: Context):
     tree = arch_dir_tree(base)
     (tree / "src" / "arch" / "aarch64").write_bytes(b"not a directory\n")
     before = snapshot(tree)
-    w = ctx.stub(tree, "--write")
+    w = write_tree(ctx, base)
     expect_exit(w, 2)
     w.expect_message("src/arch/aarch64")
     expect_unchanged(before, snapshot(tree), "the tree")
@@ -859,7 +883,7 @@ def _write_rollback(ctx: Context):
         raise Skip("chattr +i is not available here")
     try:
         before = snapshot(tree)
-        w = ctx.stub(tree, "--write")
+        w = write_tree(ctx, base)
         after = snapshot(tree)
     finally:
         run_quietly(["chattr", "-i", str(arch)])
@@ -888,17 +912,17 @@ def _write_dirty(ctx: Context):
     git(tree, "commit", "-qm", "x")
     (tree / GOOD_NAME).write_bytes(GOOD_SOURCE + b"/* work in progress */\n")
     before = snapshot(tree)
-    w = ctx.stub(tree, "--write")
+    w = write_tree(ctx, base)
     expect_exit(w, 2)
     w.expect_message(GOOD_NAME)
     if "--force" not in w.stderr:
         raise Failure(f"the refusal does not say how to proceed (--force){stderr_tail(w.stderr)}")
     expect_unchanged(before, snapshot(tree), "the dirty tree")
-    expect_exit(ctx.stub(tree, "--write", "--force"), 0)
+    expect_exit(write_tree(ctx, base, "--force"), 0)
     if GATE not in (tree / GOOD_NAME).read_bytes():
         raise Failure("--force did not write ok.c")
     git(tree, "checkout", "-q", "--", GOOD_NAME)
-    expect_exit(ctx.stub(tree, "--write"), 0)
+    expect_exit(write_tree(ctx, base), 0)
     if GATE not in (tree / GOOD_NAME).read_bytes():
         raise Failure("a clean checkout was not written")
 
