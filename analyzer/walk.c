@@ -138,6 +138,14 @@ static char *link_in_tree(const char *real_root, const char *path, const char *r
 	return target;
 }
 
+/* A symlink stat(2) cannot follow: a loop is always said, a dangling
+ * link only where a source file was meant. */
+static void add_broken_link(struct walk_result *out, const char *rel, int err)
+{
+	if (classify_path(rel) != FK_NONE || err == ELOOP)
+		add_problem(out, rel, xstrdup(err == ELOOP ? "symlink loop; not followed" : "dangling symlink; not followed"));
+}
+
 /* A symlink whose target exists: a file inside the tree is taken under its
  * own name (an alias is scanned and patched once, through its target, and
  * the link stays a link); a directory inside the tree is walked under its
@@ -193,9 +201,7 @@ static void walk_entry(struct walker *wk, const char *rel)
 	}
 	int is_link = S_ISLNK(lst.st_mode);
 	if (is_link && stat(path, &st) != 0) {
-		if (classify_path(rel) != FK_NONE || errno == ELOOP)
-			add_problem(wk->out, rel, xasprintf(errno == ELOOP ? "symlink loop; not followed"
-						   : "dangling symlink; not followed"));
+		add_broken_link(wk->out, rel, errno);
 		free(path);
 		return;
 	}
@@ -289,9 +295,8 @@ static void git_entry(const char *root, const char *real_root, const char *rel, 
 	} else if (S_ISLNK(st.st_mode)) {
 		if (stat(path, &st) == 0)
 			add_link(root, real_root, rel, &st, out);
-		else if (classify_path(rel) != FK_NONE || errno == ELOOP)
-			add_problem(out, rel, xstrdup(errno == ELOOP ? "symlink loop; not followed"
-							: "dangling symlink; not followed"));
+		else
+			add_broken_link(out, rel, errno);
 	}
 	free(path);
 }

@@ -171,6 +171,19 @@ static void name_where(char **why, char *where)
 	}
 }
 
+/* Closes fd (if open) after a write that went `ok`: a close error (NFS,
+ * quotas) fails it too. Returns ok, with *why set when it is 0. */
+static int close_checked(int fd, int ok, char **why)
+{
+	if (!ok && !*why)
+		*why = xstrdup(strerror(errno));
+	if (fd >= 0 && close(fd) != 0 && ok) {
+		ok = 0;
+		*why = xstrdup(strerror(errno));
+	}
+	return ok;
+}
+
 /* Writes data into the existing file rel, in place (see the top; no
  * O_TRUNC: the file is cut to the new length after the write). Returns 0;
  * -1 when the file was not opened; -2 when it was and may be half
@@ -182,12 +195,7 @@ static int overwrite(struct txn *t, const char *rel, const char *data, size_t le
 	int dir = open_parent(t, rel, 0, &leaf, &where, why);
 	int fd = dir < 0 ? -1 : openat(dir, leaf, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	int ok = fd >= 0 && write_fd_all(fd, data, len) == 0 && ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0;
-	if (!ok && !*why)
-		*why = xstrdup(strerror(errno));
-	if (fd >= 0 && close(fd) != 0 && ok) {
-		ok = 0;
-		*why = xstrdup(strerror(errno));
-	}
+	ok = close_checked(fd, ok, why);
 	if (dir >= 0)
 		close(dir);
 	name_where(why, where);
@@ -203,12 +211,7 @@ static int create(struct txn *t, const char *rel, const char *data, size_t len, 
 	int dir = open_parent(t, rel, 1, &leaf, &where, why);
 	int fd = dir < 0 ? -1 : openat(dir, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
 	int ok = fd >= 0 && own_like_parent(dir, fd) == 0 && write_fd_all(fd, data, len) == 0 && fsync(fd) == 0;
-	if (!ok && !*why)
-		*why = xstrdup(strerror(errno));
-	if (fd >= 0 && close(fd) != 0 && ok) {
-		ok = 0;
-		*why = xstrdup(strerror(errno));
-	}
+	ok = close_checked(fd, ok, why);
 	if (!ok && fd >= 0)
 		unlinkat(dir, leaf, 0);
 	if (dir >= 0)
