@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "git.h"
@@ -123,18 +124,20 @@ static int index_blobs(const char *dir, const char *const *rels, size_t n, char 
 	return 0;
 }
 
-int git_uncommitted(const char *dir, const char *const *rels, size_t n, char **out)
+/* git_uncommitted for the files of one work tree, `top`; the list names
+ * them with `prefix` (top relative to the root). */
+static int uncommitted_in(const char *top, const char *prefix, const char *const *rels, size_t n,
+			  struct strbuf *list)
 {
-	struct strbuf list = {0};
 	char **blob = xcalloc(n ? n : 1, sizeof *blob);
 	const char **tracked = xcalloc(n ? n : 1, sizeof *tracked);
 	size_t ntracked = 0;
-	int count = index_blobs(dir, rels, n, blob);
+	int count = index_blobs(top, rels, n, blob);
 	for (size_t i = 0; count >= 0 && i < n; i++) {
 		if (blob[i])
 			tracked[ntracked++] = rels[i];
 		else {
-			sb_addf(&list, "  %s (not committed)\n", rels[i]);
+			sb_addf(list, "  %s%s (not committed)\n", prefix, rels[i]);
 			count++;
 		}
 	}
@@ -144,7 +147,7 @@ int git_uncommitted(const char *dir, const char *const *rels, size_t n, char **o
 	static const char *const hash[] = { GIT_ANY_OWNER, "hash-object", "--no-filters", "--" };
 	const char **argv = ntracked ? args_with(hash, sizeof hash / sizeof *hash, tracked, ntracked) : NULL;
 	size_t len = 0;
-	char *ids = count >= 0 && ntracked ? git_output(dir, argv, &len) : NULL;
+	char *ids = count >= 0 && ntracked ? git_output(top, argv, &len) : NULL;
 	if (ntracked && !ids)
 		count = -1;
 	const char *id = ids;
@@ -153,7 +156,7 @@ int git_uncommitted(const char *dir, const char *const *rels, size_t n, char **o
 			continue;
 		size_t idlen = strcspn(id, "\n");
 		if (strlen(blob[i]) != idlen || memcmp(blob[i], id, idlen) != 0) {
-			sb_addf(&list, "  %s\n", tracked[t]);
+			sb_addf(list, "  %s%s\n", prefix, tracked[t]);
 			count++;
 		}
 		id += idlen + (id[idlen] == '\n');
@@ -165,6 +168,55 @@ int git_uncommitted(const char *dir, const char *const *rels, size_t n, char **o
 	free(tracked);
 	free(argv);
 	free(ids);
+	return count;
+}
+
+/* How much of rel names the work tree that holds it: up to the deepest of
+ * its directories with a .git of its own (a submodule, whose files the
+ * superproject's index does not list); 0: dir's own. */
+static size_t work_tree_prefix(const char *dir, const char *rel)
+{
+	for (size_t k = strlen(rel); k-- > 0;) {
+		if (rel[k] != '/')
+			continue;
+		char *dotgit = xasprintf("%s/%.*s/.git", dir, (int)k, rel);
+		struct stat st;
+		int found = lstat(dotgit, &st) == 0;
+		free(dotgit);
+		if (found)
+			return k + 1;
+	}
+	return 0;
+}
+
+int git_uncommitted(const char *dir, const char *const *rels, size_t n, char **out)
+{
+	struct strbuf list = {0};
+	size_t *cut = xcalloc(n ? n : 1, sizeof *cut);
+	char *done = xcalloc(n ? n : 1, 1);
+	const char **group = xcalloc(n ? n : 1, sizeof *group);
+	for (size_t i = 0; i < n; i++)
+		cut[i] = work_tree_prefix(dir, rels[i]);
+	int count = 0;
+	for (size_t i = 0; count >= 0 && i < n; i++) {   /* each work tree once */
+		if (done[i])
+			continue;
+		size_t ng = 0;
+		for (size_t j = i; j < n; j++)
+			if (!done[j] && cut[j] == cut[i] && strncmp(rels[j], rels[i], cut[i]) == 0) {
+				done[j] = 1;
+				group[ng++] = rels[j] + cut[i];
+			}
+		char *prefix = xstrndup(rels[i], cut[i]);
+		char *top = cut[i] ? xasprintf("%s/%s", dir, prefix) : xstrdup(dir);
+		int c = uncommitted_in(top, prefix, group, ng, &list);
+		count = c < 0 ? -1 : count + c;
+		free(prefix);
+		free(top);
+	}
+	free(cut);
+	free(done);
+	free(group);
 	*out = sb_detach(&list);
 	return count;
 }

@@ -933,6 +933,37 @@ def _write_dirty(ctx: Context):
         raise Failure("a clean checkout was not written")
 
 
+@case("write-git-submodule")
+def _write_submodule(ctx: Context):
+    """A file with x86 code in a checked-out submodule: scanned and written when clean
+    (the superproject's index does not list it: that is no uncommitted change), refused
+    by name once it has uncommitted changes of its own."""
+    if shutil.which("git") is None:
+        raise Skip("git is not installed")
+    base = write_case_dir(ctx, "write-git-submodule")
+    tree, sub = base / "tree", base / "sub"
+    sub.mkdir()
+    (sub / "relax.c").write_bytes(text_with_damage(b""))
+    git(sub, "init", "-q")
+    git(sub, "add", "relax.c")
+    git(sub, "commit", "-qm", "x")
+    git(tree, "init", "-q")
+    git(tree, "add", GOOD_NAME)
+    git(tree, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "vendor/relax")
+    git(tree, "commit", "-qm", "y")
+    relax = tree / "vendor" / "relax" / "relax.c"
+    original = relax.read_bytes()
+    relax.write_bytes(original + b"/* work in progress */\n")
+    w = write_tree(ctx, base)
+    expect_exit(w, 2)
+    w.expect_message("vendor/relax/relax.c")
+    git(relax.parent, "checkout", "-q", "--", "relax.c")
+    w = write_tree(ctx, base)
+    expect_exit(w, 0)
+    if GATE not in relax.read_bytes() or GATE not in (tree / GOOD_NAME).read_bytes():
+        raise Failure(f"the submodule's file and ok.c were not both written{stderr_tail(w.stderr)}")
+
+
 @case("submodule-not-checked-out")
 def _submodule_empty(ctx: Context):
     """A submodule that was never checked out (an empty directory): reported once by name."""
