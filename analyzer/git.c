@@ -209,7 +209,8 @@ int git_uncommitted(const char *dir, const char *const *rels, size_t n, char **o
 			}
 		char *prefix = xstrndup(rels[i], cut[i]);
 		char *top = cut[i] ? xasprintf("%s/%s", dir, prefix) : xstrdup(dir);
-		int c = uncommitted_in(top, prefix, group, ng, &list);
+		/* no git, or not a checkout: no work to lose track of */
+		int c = git_inside_work_tree(top) ? uncommitted_in(top, prefix, group, ng, &list) : 0;
 		count = c < 0 ? -1 : count + c;
 		free(prefix);
 		free(top);

@@ -13,7 +13,9 @@ char *git_output(const char *dir, const char *const *args, size_t *len);
 int git_inside_work_tree(const char *dir);
 
 /* The files of rels[0..n) (relative to dir) whose work-tree bytes differ
- * from the index, or that git does not track, one per line in *out.
+ * from the index of their work tree (dir's, or a submodule's or nested
+ * checkout's), or that git does not track there, one per line in *out.
+ * Files in no work tree (or with no git installed) are not counted.
  * Returns the number of such files, or -1 when git could not tell. */
 int git_uncommitted(const char *dir, const char *const *rels, size_t n, char **out);
 

@@ -200,8 +200,6 @@ int stub_tree(const char *root, const struct stub_options *o, struct strbuf *pat
  * differs from the index, or one git does not track. */
 static int refuse_dirty(const char *root, const struct tree_edit *edits, size_t n)
 {
-	if (!git_inside_work_tree(root))
-		return 0;   /* not a checkout, or no git: nothing to lose track of */
 	const char **rels = xcalloc(n ? n : 1, sizeof *rels);
 	size_t nrels = 0;
 	for (size_t i = 0; i < n; i++)
@@ -210,8 +208,8 @@ static int refuse_dirty(const char *root, const struct tree_edit *edits, size_t 
 	char *list = NULL;
 	int dirty = nrels ? git_uncommitted(root, rels, nrels, &list) : 0;
 	if (dirty < 0)
-		fprintf(stderr, "archport stub: %s is a git checkout, but git could not say whether the files to change "
-			"have uncommitted changes; nothing was written (--force writes anyway)\n", root);
+		fprintf(stderr, "archport stub: %s is in a git checkout, but git could not say whether the files to "
+			"change have uncommitted changes; nothing was written (--force writes anyway)\n", root);
 	else if (dirty > 0)
 		fprintf(stderr, "archport stub: %d file%s to change ha%s uncommitted changes; nothing was written:\n%s"
 			"commit or stash them first (git stash), or pass --force to write anyway\n", dirty,

@@ -903,7 +903,8 @@ def git(tree: Path, *args: str) -> None:
 @case("write-dirty-git-tree")
 def _write_dirty(ctx: Context):
     """A git checkout whose ok.c has uncommitted changes: --write refuses (exit 2, names
-    ok.c, says --force), changes nothing; --force writes; a clean checkout is written.
+    ok.c, says --force), changes nothing; --force writes; a clean checkout is written,
+    and so is a dirty one when no git is installed (PATH without it).
     As root the checkout belongs to uid 1234, as under `sudo`, where git would refuse
     to look at it unasked: the check must not pass unseen there."""
     if shutil.which("git") is None:
@@ -931,6 +932,13 @@ def _write_dirty(ctx: Context):
     expect_exit(write_tree(ctx, base), 0)
     if GATE not in (tree / GOOD_NAME).read_bytes():
         raise Failure("a clean checkout was not written")
+    # without git to ask there is no check: written as in a plain directory
+    git(tree, "checkout", "-q", "--", GOOD_NAME)
+    (tree / GOOD_NAME).write_bytes(GOOD_SOURCE + b"/* work in progress */\n")
+    r = ctx.stub(tree, "--write", env={"PATH": str(base / "no-git-here")})
+    expect_exit(r, 0)
+    if GATE not in (tree / GOOD_NAME).read_bytes():
+        raise Failure(f"with no git installed, ok.c was not written{stderr_tail(r.stderr)}")
 
 
 @case("write-git-submodule")
