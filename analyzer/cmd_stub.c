@@ -1,4 +1,4 @@
-/* `archport stub [PATH] [--target T] [-o PATCH | --write] [--simde]` */
+/* `archport stub [PATH] [--target T] [-o PATCH | --write [--force]] [--simde]` */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,7 @@
 
 static void usage_stub(FILE *out)
 {
-	fputs("usage: archport stub [PATH] [--target aarch64|riscv64] [-o PATCH | --write] [--simde]\n", out);
+	fputs("usage: archport stub [PATH] [--target aarch64|riscv64] [-o PATCH | --write [--force]] [--simde]\n", out);
 }
 
 /* The errors a scan still finds in the tree as the patch leaves it: what
@@ -79,6 +79,8 @@ int cmd_stub(int argc, char **argv)
 			write = 1;
 		else if (!strcmp(a, "--simde"))
 			o.simde = 1;
+		else if (!strcmp(a, "--force"))
+			o.force = 1;
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage_stub(stdout);
 			return 0;

@@ -267,20 +267,6 @@ static char *entry_path(const struct deep_cache *c, uint64_t key)
 	return xasprintf("%s/%016llx.tu", c->dir, (unsigned long long)key);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Temporary file in the same directory, then rename(2): a reader sees the
  * old entry or the new one, never a mix, however many scans run. */
 static void write_atomically(const char *path, const struct strbuf *sb)
@@ -288,7 +274,7 @@ static void write_atomically(const char *path, const struct strbuf *sb)
 	char *tmp = xasprintf("%s.tmp-XXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd >= 0) {
-		int ok = write_all(fd, sb->buf, sb->len) == 0;
+		int ok = write_fd_all(fd, sb->buf, sb->len) == 0;
 		ok = close(fd) == 0 && ok;
 		if (!ok || rename(tmp, path) != 0)
 			unlink(tmp);

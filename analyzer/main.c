@@ -11,7 +11,7 @@ static void usage(FILE *out)
 	fputs("usage: archport <command> [options]\n\n"
 	      "  scan    [PATH...] [--target T] [--format F] [-o FILE] [-j N] [--fail-on S]\n"
 	      "          report every construct that breaks the target build\n"
-	      "  stub    [PATH] [--target T] [-o PATCH | --write] [--simde]\n"
+	      "  stub    [PATH] [--target T] [-o PATCH | --write [--force]] [--simde]\n"
 	      "          the patch that gates x86 code and adds target stubs\n"
 	      "  verify  [PATH] [--target T] [--build CMD] [--test CMD] [--patch FILE] [--keep]\n"
 	      "          build before/after the stub patch, compare objects, run tests under QEMU\n"

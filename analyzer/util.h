@@ -44,6 +44,11 @@ int needs_git_quote(const char *s, size_t n);
 char *sb_detach(struct strbuf *sb);   /* NUL-terminated, caller frees */
 void sb_reset(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
+/* Appends everything fd has left to read (EINTR retried); 0, or -1 on a
+ * read error. */
+int sb_read_fd(struct strbuf *sb, int fd);
+/* Writes all n bytes (EINTR and short writes retried); 0, or -1. */
+int write_fd_all(int fd, const char *p, size_t n);
 
 /* A hash map from byte strings to a pointer-sized value. Keys are copied. */
 struct strmap_entry {

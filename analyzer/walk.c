@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "git.h"
 #include "util.h"
 #include "walk.h"
 
@@ -116,6 +117,52 @@ static void add_file(struct walk_result *w, const char *root, const char *rel)
 	w->len++;
 }
 
+/* ---- symlinks ---- */
+
+/* Where the symlink `rel` leads, relative to the real root, or NULL when
+ * that is outside the tree (or in its .git directory), which archport
+ * neither reads nor writes: a problem says so, once. */
+static char *link_in_tree(const char *real_root, const char *path, const char *rel, struct walk_result *out)
+{
+	char *real = realpath(path, NULL);
+	size_t n = strlen(real_root);
+	const char *inside = NULL;
+	if (real && strncmp(real, real_root, n) == 0 && (real[n] == '/' || !real[n]))
+		inside = real[n] ? real + n + 1 : "";
+	if (inside && (strcmp(inside, ".git") == 0 || str_starts(inside, ".git/")))
+		inside = NULL;
+	char *target = inside ? xstrdup(inside) : NULL;
+	if (!inside)
+		add_problem(out, rel, xasprintf("symlink to %s, outside the tree; not followed", real ? real : "?"));
+	free(real);
+	return target;
+}
+
+/* A symlink stat(2) cannot follow: a loop is always said, a dangling
+ * link only where a source file was meant. */
+static void add_broken_link(struct walk_result *out, const char *rel, int err)
+{
+	if (classify_path(rel) != FK_NONE || err == ELOOP)
+		add_problem(out, rel, xstrdup(err == ELOOP ? "symlink loop; not followed" : "dangling symlink; not followed"));
+}
+
+/* A symlink whose target exists: a file inside the tree is taken under its
+ * own name (an alias is scanned and patched once, through its target, and
+ * the link stays a link); a directory inside the tree is walked under its
+ * real name, so the link is skipped. */
+static void add_link(const char *root, const char *real_root, const char *rel, const struct stat *st,
+		     struct walk_result *out)
+{
+	if (!S_ISDIR(st->st_mode) && (!S_ISREG(st->st_mode) || classify_path(rel) == FK_NONE))
+		return;
+	char *path = join(root, rel);
+	char *target = link_in_tree(real_root, path, rel, out);
+	if (target && S_ISREG(st->st_mode))
+		add_file(out, root, target);
+	free(target);
+	free(path);
+}
+
 /* ---- plain directory walk ---- */
 
 struct dir_id {
@@ -125,6 +172,7 @@ struct dir_id {
 
 struct walker {
 	const char *root;
+	const char *real_root;     /* the root with every symlink resolved */
 	struct walk_result *out;
 	struct dir_id *stack;      /* directories on the current path */
 	size_t depth, cap;
@@ -153,14 +201,16 @@ static void walk_entry(struct walker *wk, const char *rel)
 	}
 	int is_link = S_ISLNK(lst.st_mode);
 	if (is_link && stat(path, &st) != 0) {
-		if (classify_path(rel) != FK_NONE || errno == ELOOP)
-			add_problem(wk->out, rel, xasprintf(errno == ELOOP ? "symlink loop; not followed"
-						   : "dangling symlink; not followed"));
+		add_broken_link(wk->out, rel, errno);
 		free(path);
 		return;
 	}
-	if (!is_link)
-		st = lst;
+	if (is_link) {
+		add_link(wk->root, wk->real_root, rel, &st, wk->out);
+		free(path);
+		return;
+	}
+	st = lst;
 	if (S_ISDIR(st.st_mode)) {
 		if (dir_seen(wk->stack, wk->depth, &st))
 			add_problem(wk->out, rel, xstrdup("symlink loop (points to a parent directory); not followed"));
@@ -214,103 +264,99 @@ static void walk_dir(struct walker *wk, const char *rel, const struct stat *st)
 
 /* ---- git checkout ---- */
 
-/* Runs git with argv and returns its stdout (NULL when git fails). */
-static char *run_git(const char *dir, const char *const *args, size_t *len)
+/* A directory that git lists as one entry: a submodule. Its files are
+ * part of the build too, so they are walked; one that was never checked
+ * out (a clone without --recurse-submodules) is empty, and said so. */
+static void walk_submodule(const char *root, const char *real_root, const char *rel, const struct stat *st,
+			   struct walk_result *out)
 {
-	int fds[2];
-	if (pipe(fds) != 0)
-		return NULL;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return NULL;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-		dup2(fds[1], 1);
-		if (devnull >= 0)
-			dup2(devnull, 2);
-		close(fds[0]);
-		/* The tree is untrusted: its .git/config must not make git run a
-		 * program. ls-files would start core.fsmonitor's command; hooks
-		 * and the untracked cache are turned off too, and git takes no
-		 * optional locks (it never writes the index for us). */
-		static const char *const safe[] = { "git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
-			"-c", "core.untrackedCache=false", "-c", "core.splitIndex=false" };
-		const char *argv[32];
-		size_t i = 0, nsafe = sizeof safe / sizeof *safe;
-		for (; i < nsafe; i++)
-			argv[i] = safe[i];
-		argv[i++] = "-C";
-		argv[i++] = dir;
-		for (size_t a = 0; args[a] && i < 31; a++)
-			argv[i++] = args[a];
-		argv[i] = NULL;
-		setenv("GIT_OPTIONAL_LOCKS", "0", 1);
-		execvp("git", (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	struct strbuf sb = {0};
-	char buf[65536];
-	ssize_t r;
-	while ((r = read(fds[0], buf, sizeof buf)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		sb_add(&sb, buf, (size_t)r);
-	}
-	close(fds[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		sb_free(&sb);
-		return NULL;
-	}
-	*len = sb.len;
-	return sb_detach(&sb);
+	char *dotgit = xasprintf("%s/%s/.git", root, rel);
+	struct stat g;
+	if (lstat(dotgit, &g) != 0)
+		add_problem(out, rel, xstrdup("submodule not checked out (git submodule update --init); not scanned"));
+	free(dotgit);
+	struct walker wk = { root, real_root, out, NULL, 0, 0, NULL, 0, 0 };
+	walk_dir(&wk, rel, st);
+	free(wk.stack);
+	free(wk.seen);
 }
 
-static int walk_git(const char *root, struct walk_result *out)
+static void git_entry(const char *root, const char *real_root, const char *rel, struct walk_result *out)
+{
+	char *path = join(root, rel);
+	struct stat st;
+	if (lstat(path, &st) != 0) {
+		if (classify_path(rel) != FK_NONE)
+			add_problem(out, rel, xstrdup("tracked but missing from the work tree"));
+	} else if (S_ISREG(st.st_mode)) {
+		add_file(out, root, rel);
+	} else if (S_ISDIR(st.st_mode)) {
+		walk_submodule(root, real_root, rel, &st, out);
+	} else if (S_ISLNK(st.st_mode)) {
+		if (stat(path, &st) == 0)
+			add_link(root, real_root, rel, &st, out);
+		else
+			add_broken_link(out, rel, errno);
+	}
+	free(path);
+}
+
+static int walk_git(const char *root, const char *real_root, struct walk_result *out)
 {
 	static const char *const inside[] = { "rev-parse", "--is-inside-work-tree", NULL };
 	static const char *const ls[] = { "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".", NULL };
 	size_t len;
-	char *s = run_git(root, inside, &len);
+	char *s = git_output(root, inside, &len);
 	if (!s || strncmp(s, "true", 4) != 0) {
 		free(s);
 		return 0;
 	}
 	free(s);
-	char *list = run_git(root, ls, &len);
+	char *list = git_output(root, ls, &len);
 	if (!list)
 		return 0;
 	for (size_t i = 0; i < len;) {
 		const char *rel = list + i;
 		size_t n = strnlen(rel, len - i);
-		char *path = join(root, rel);
-		struct stat st;
-		int ok = lstat(path, &st) == 0;
-		if (ok && S_ISREG(st.st_mode)) {
-			add_file(out, root, rel);
-		} else if (ok && S_ISDIR(st.st_mode)) {
-			/* a submodule's checkout (git lists it as one entry): its
-			 * files are part of the build too, so walk them */
-			struct walker wk = { root, out, NULL, 0, 0, NULL, 0, 0 };
-			walk_dir(&wk, rel, &st);
-			free(wk.stack);
-			free(wk.seen);
-		} else if (classify_path(rel) != FK_NONE)
-			add_problem(out, rel, xstrdup(S_ISLNK(st.st_mode) ? "tracked symlink; not followed"
-						      : "tracked but missing from the work tree"));
-		free(path);
+		git_entry(root, real_root, rel, out);
 		i += n + 1;
 	}
 	free(list);
 	return 1;
+}
+
+/* An alias and its target give the same file twice: keep the first. */
+static void drop_duplicates(struct walk_result *w)
+{
+	struct strmap listed = {0};
+	size_t kept = 0;
+	for (size_t i = 0; i < w->len; i++) {
+		struct strmap_entry *e = strmap_get(&listed, w->files[i].rel, strlen(w->files[i].rel), 1);
+		if (e->value) {
+			free(w->files[i].path);
+			free(w->files[i].rel);
+			continue;
+		}
+		e->value = (void *)1;
+		w->files[kept++] = w->files[i];
+	}
+	w->len = kept;
+	strmap_free(&listed, NULL);
+}
+
+/* A single file: its own root (a symlink given by name is followed). */
+static void add_single_file(const char *root, struct walk_result *out)
+{
+	char *real = realpath(root, NULL);
+	const char *path = real ? real : root;
+	GROW(out->files, out->len, out->cap);
+	out->files[out->len].path = xstrdup(path);
+	out->files[out->len].rel = xstrdup(base_name(path));
+	out->files[out->len].kind = classify_path(path);
+	if (out->files[out->len].kind == FK_NONE)
+		out->files[out->len].kind = FK_C;
+	out->len++;
+	free(real);
 }
 
 int walk_tree(const char *root, struct walk_result *out)
@@ -321,25 +367,26 @@ int walk_tree(const char *root, struct walk_result *out)
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		if (S_ISREG(st.st_mode)) {   /* a single file: its own root */
-			GROW(out->files, out->len, out->cap);
-			out->files[out->len].path = xstrdup(root);
-			out->files[out->len].rel = xstrdup(base_name(root));
-			out->files[out->len].kind = classify_path(root);
-			if (out->files[out->len].kind == FK_NONE)
-				out->files[out->len].kind = FK_C;
-			out->len++;
+		if (S_ISREG(st.st_mode)) {
+			add_single_file(root, out);
 			return 0;
 		}
 		fprintf(stderr, "archport: %s: not a file or directory\n", root);
 		return -1;
 	}
-	if (getenv("ARCHPORT_NO_GIT") == NULL && walk_git(root, out))
-		return 0;
-	struct walker wk = { root, out, NULL, 0, 0, NULL, 0, 0 };
-	walk_dir(&wk, "", &st);
-	free(wk.stack);
-	free(wk.seen);
+	char *real_root = realpath(root, NULL);
+	if (!real_root) {
+		fprintf(stderr, "archport: %s: %s\n", root, strerror(errno));
+		return -1;
+	}
+	if (getenv("ARCHPORT_NO_GIT") != NULL || !walk_git(root, real_root, out)) {
+		struct walker wk = { root, real_root, out, NULL, 0, 0, NULL, 0, 0 };
+		walk_dir(&wk, "", &st);
+		free(wk.stack);
+		free(wk.seen);
+	}
+	drop_duplicates(out);
+	free(real_root);
 	return 0;
 }
 

@@ -1,5 +1,7 @@
 /* Finding the files to scan: in a git checkout the files git tracks,
- * elsewhere every file, never following a symlink into a loop. */
+ * elsewhere every file, never following a symlink out of the tree or into
+ * a loop; a file reached through a link in the tree is listed once, under
+ * its own name. */
 #ifndef ARCHPORT_WALK_H
 #define ARCHPORT_WALK_H
 

@@ -1,15 +1,13 @@
 /* The stub driver: scan the tree for the target, hand each file's errors
  * to its language's patch writer, create the target's twins of x86
  * architecture directories (stub_archdir.c), then print the edits as one
- * unified diff (new files from /dev/null) or write them, each file
- * atomically. */
-#include <errno.h>
-#include <fcntl.h>
+ * unified diff (new files from /dev/null) or write them, all or none
+ * (stub_write.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#include "git.h"
 #include "rules.h"
 #include "rust_scan.h"
 #include "scan.h"
@@ -19,6 +17,7 @@ struct stub_run {
 	const char *root;
 	struct tree_scan ts;
 	struct file_patch **patches;   /* per walk file, loaded on demand */
+	struct tree_edit *read_as;     /* per walk file: what it held when loaded */
 	struct file_patch **created;   /* new files, in the order made */
 	size_t ncreated, created_cap;
 };
@@ -45,6 +44,8 @@ static struct file_patch *patch_for(struct stub_ctx *c, const char *rel)
 		}
 		run->patches[i] = xcalloc(1, sizeof *run->patches[i]);
 		patch_load(run->patches[i], rel, tf.data, tf.len);
+		run->read_as[i].read_len = tf.len;
+		run->read_as[i].read_hash = hash_bytes(tf.data, tf.len);
 		textfile_free(&tf);
 	}
 	return run->patches[i];
@@ -126,8 +127,11 @@ static int run_stub(struct stub_run *run, const char *root, const struct stub_op
 	*kp = k;
 	if (tree_scan_run_db(&run->ts, k, root, o->jobs > 0 ? o->jobs : 2, o->compile_commands) != 0)
 		return -1;
+	for (size_t i = 0; i < run->ts.walk.nproblems; i++)   /* what the patch leaves alone, and why */
+		warn_about("archport stub", run->ts.walk.problems[i].path, run->ts.walk.problems[i].why);
 	size_t n = run->ts.walk.len;
 	run->patches = xcalloc(n ? n : 1, sizeof *run->patches);
+	run->read_as = xcalloc(n ? n : 1, sizeof *run->read_as);
 	struct stub_ctx c = { .o = o, .k = k, .root = root, .patch_for = patch_for, .run = run,
 			      .new_file = new_file, .ts = &run->ts };
 	c.c_files = xcalloc(n ? n : 1, sizeof *c.c_files);
@@ -164,6 +168,7 @@ static void free_run(struct stub_run *run, struct knowledge *k)
 			free(run->patches[i]);
 		}
 	free(run->patches);
+	free(run->read_as);
 	for (size_t i = 0; i < run->ncreated; i++) {
 		patch_free(run->created[i]);
 		free(run->created[i]);
@@ -188,63 +193,46 @@ int stub_tree(const char *root, const struct stub_options *o, struct strbuf *pat
 	return rc;
 }
 
-/* Writes through a temporary file in the same directory and renames it
- * over the original, keeping its mode: a crash leaves the old file. */
-static int write_atomically(const char *path, const char *data, size_t len)
+/* Uncommitted work in the files --write would change: archport's edits
+ * would mix with it (`git diff` no longer shows the patch alone, and
+ * `git checkout` to undo it would lose that work). Staged changes are
+ * safe (the index keeps them), so what counts is a work-tree file that
+ * differs from the index, or one git does not track. */
+static int refuse_dirty(const char *root, const struct tree_edit *edits, size_t n)
+{
+	const char **rels = xcalloc(n ? n : 1, sizeof *rels);
+	size_t nrels = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!edits[i].is_new)
+			rels[nrels++] = edits[i].rel;
+	char *list = NULL;
+	int dirty = nrels ? git_uncommitted(root, rels, nrels, &list) : 0;
+	if (dirty < 0)
+		fprintf(stderr, "archport stub: %s is in a git checkout, but git could not say whether the files to "
+			"change have uncommitted changes; nothing was written (--force writes anyway)\n", root);
+	else if (dirty > 0)
+		fprintf(stderr, "archport stub: %d file%s to change ha%s uncommitted changes; nothing was written:\n%s"
+			"commit or stash them first (git stash), or pass --force to write anyway\n", dirty,
+			dirty == 1 ? "" : "s", dirty == 1 ? "s" : "ve", list);
+	free(list);
+	free(rels);
+	return dirty != 0;
+}
+
+/* The directory the walk's relative names start from: the root, or the
+ * directory of a single file given as the root. */
+static char *write_base(const char *root, const struct walk_result *w)
 {
 	struct stat st;
-	mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
-	char *tmp = xasprintf("%s.archport.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	int ok = fd >= 0;
-	for (size_t off = 0; ok && off < len;) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		ok = w > 0;
-		off += ok ? (size_t)w : 0;
-	}
-	ok = ok && fsync(fd) == 0;
-	if (fd >= 0 && close(fd) != 0)
-		ok = 0;
-	ok = ok && rename(tmp, path) == 0;
-	if (!ok) {
-		fprintf(stderr, "archport stub: %s: %s\n", path, strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	return ok ? 0 : -1;
-}
-
-/* mkdir -p for the directories of a new file (root/rel). */
-static int make_dirs(const char *root, const char *rel)
-{
-	char *path = xasprintf("%s/%s", root, rel);
-	int rc = 0;
-	for (char *p = path + strlen(root) + 1; rc == 0 && (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-			fprintf(stderr, "archport stub: %s: %s\n", path, strerror(errno));
-			rc = -1;
-		}
-		*p = '/';
-	}
-	free(path);
-	return rc;
-}
-
-static int write_file(const char *path, struct file_patch *fp)
-{
-	size_t len;
-	char *text = patch_render(fp, &len);
-	int rc = write_atomically(path, text, len);
-	if (rc == 0) {
-		fputs("archport stub: wrote ", stderr);
-		fput_escaped(stderr, fp->rel, strlen(fp->rel), 0);
-		fputc('\n', stderr);
-	}
-	free(text);
-	return rc;
+	if (stat(root, &st) == 0 && S_ISDIR(st.st_mode))
+		return xstrdup(root);
+	char *dir = xstrdup(w->len ? w->files[0].path : root);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';
+	else
+		strcpy(dir, ".");
+	return dir;
 }
 
 int stub_write(const char *root, const struct stub_options *o)
@@ -252,21 +240,31 @@ int stub_write(const char *root, const struct stub_options *o)
 	struct stub_run run;
 	struct knowledge *k = NULL;
 	int rc = run_stub(&run, root, o, &k);
-	size_t written = 0;
-	for (size_t i = 0; rc == 0 && i < run.ts.walk.len; i++) {
-		struct file_patch *fp = run.patches[i];
-		if (fp && patch_has_edits(fp) && (written++, write_file(run.ts.walk.files[i].path, fp) != 0))
-			rc = -1;
+	size_t total = rc == 0 ? run.ts.walk.len + run.ncreated : 0, n = 0;
+	struct tree_edit *edits = xcalloc(total + 1, sizeof *edits);
+	for (size_t i = 0; i < total; i++) {   /* changed files, then new ones */
+		int is_new = i >= run.ts.walk.len;
+		struct file_patch *fp = is_new ? run.created[i - run.ts.walk.len] : run.patches[i];
+		if (!fp || !patch_has_edits(fp))
+			continue;
+		edits[n] = is_new ? (struct tree_edit){ .is_new = 1 } : run.read_as[i];
+		edits[n].rel = fp->rel;
+		edits[n].text = patch_render(fp, &edits[n].len);
+		n++;
 	}
-	for (size_t i = 0; rc == 0 && i < run.ncreated; i++) {
-		char *path = xasprintf("%s/%s", root, run.created[i]->rel);
-		written++;
-		if (make_dirs(root, run.created[i]->rel) != 0 || write_file(path, run.created[i]) != 0)
-			rc = -1;
-		free(path);
-	}
-	if (rc == 0 && !written)
+	char *base = rc == 0 ? write_base(root, &run.ts.walk) : NULL;
+	if (rc == 0 && !n)
 		fprintf(stderr, "archport stub: nothing to change: no error for %s in %s\n", k->target, root);
+	else if (rc == 0 && !o->force && refuse_dirty(base, edits, n))
+		rc = -1;
+	else if (rc == 0)
+		rc = tree_write_all(base, edits, n);
+	for (size_t i = 0; i < n; i++) {
+		free(edits[i].text);
+		sb_free(&edits[i].orig);
+	}
+	free(edits);
+	free(base);
 	free_run(&run, k);
 	return rc;
 }

@@ -10,6 +10,7 @@
 struct stub_options {
 	const char *target;   /* "aarch64" */
 	int simde;            /* route SSE intrinsics through SIMDe */
+	int force;            /* --write in a git checkout with uncommitted changes */
 	int jobs;
 	/* Errors the target build reported after an earlier patch (`port`),
 	 * files relative to the root: each is fixed like a scan finding at
@@ -26,8 +27,10 @@ struct stub_options {
  * Returns 0, or -1 after a message on stderr. Never writes to the tree. */
 int stub_tree(const char *root, const struct stub_options *o, struct strbuf *patch);
 
-/* Applies the same edits to the tree, each file through a temporary file
- * and rename(2). Returns 0, or -1 after a message (no file half-written). */
+/* Applies the same edits to the tree, all or none (stub_write.c), each
+ * changed file in place so that its owner, mode and hard links stay;
+ * refuses a git checkout whose files to change have uncommitted changes
+ * unless o->force. Returns 0, or -1 after a message. */
 int stub_write(const char *root, const struct stub_options *o);
 
 #endif

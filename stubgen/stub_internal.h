@@ -101,4 +101,20 @@ void arch_dirs_stub(struct stub_ctx *c, const struct arch_dirs *ad, const struct
 /* The twin of a C source or header of such a directory (stub_twin.c). */
 char *stub_twin_c(const struct knowledge *k, const char *from_rel, const char *data, size_t len, int header);
 
+/* One file `stub --write` changes or makes (stub_write.c). */
+struct tree_edit {
+	const char *rel;       /* relative to the root */
+	char *text;            /* the new content */
+	size_t len;
+	int is_new;
+	size_t read_len;       /* the original as the patch was made from it */
+	uint32_t read_hash;    /* (hash_bytes): a later change is not overwritten */
+	struct strbuf orig;    /* the original, read when staged */
+};
+/* Writes every edit or none: all are staged (new text and a backup of the
+ * original, checked) before the first is committed, and a failure rolls
+ * back those already written. Never writes through a symlink. Returns 0,
+ * or -1 after a message saying what happened to the tree. */
+int tree_write_all(const char *root, struct tree_edit *edits, size_t n);
+
 #endif

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Robustness test: `archport scan` over trees of bad inputs.
+"""Robustness test: `archport scan` and `stub --write` over trees of bad inputs.
 
 A porting scanner is run by CI over whole repositories it has never seen: vendored
 blobs named `.c`, generated files of 100 MB, half-written sources, symlink farms,
@@ -14,6 +14,15 @@ x86 construct, runs `archport scan --format json` over it and checks:
     `input/unreadable` finding for it;
   * where a bad file is still text, the x86 construct placed in it before (or
     after) the damage is found, so a file is never silently dropped.
+
+The `write-*` cases run `archport stub --write` on hostile trees (symlinks out of
+the tree and loops, an in-tree alias, a twin directory that is a link or a file,
+a file of another owner with a second hard link, a commit that fails midway, a
+dirty git checkout) and check: no crash, the documented exit status, a message
+naming the path, nothing outside PATH changed (every entry beside the tree is
+hashed before and after, and the staging directory is gone from TMPDIR), links
+kept as links, owner/mode/inode/link count kept, and a refused or rolled-back
+run leaves the tree byte-identical.
 
 Run it against any build of the scanner, e.g. an AddressSanitizer one:
 
@@ -207,8 +216,13 @@ class Context:
         return self.run(["scan", str(path), "--target", "aarch64", "--format", "json", *extra],
                         timeout=timeout, prefix=prefix, binary=binary)
 
+    def stub(self, path: Path, *extra: str, env: dict[str, str] | None = None) -> ScanResult:
+        """Runs `archport stub PATH --target aarch64 EXTRA...` (e.g. `--write`), as `scan` does."""
+        return self.run(["stub", str(path), "--target", "aarch64", *extra], env=env)
+
     def run(self, args: list[str], timeout: float | None = None, prefix: list[str] | None = None,
-            binary: Path | None = None, stdout=subprocess.PIPE) -> ScanResult:
+            binary: Path | None = None, stdout=subprocess.PIPE,
+            env: dict[str, str] | None = None) -> ScanResult:
         """Runs `archport ARGS...` (any command); fails the case on a crash, a sanitizer
         report, a hang or an exit status other than 0, 1 or 2. `stdout` may be a file
         to write to instead of a pipe (then the result has no stdout)."""
@@ -218,7 +232,8 @@ class Context:
         # A session of its own, so that a hang is ended with everything it started
         # (runuser forks the scanner as a child; killing runuser alone leaves it running).
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout,
-                                stderr=subprocess.PIPE, cwd=self.root, start_new_session=True)
+                                stderr=subprocess.PIPE, cwd=self.root, start_new_session=True,
+                                env=None if env is None else {**os.environ, **env})
         try:
             out, err = proc.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
@@ -948,6 +963,338 @@ def _combined(ctx: Context):
         r.expect_good_file_scanned(prefix=name + "/")
     r.expect_message("blob.c")
     return f"{len(dirs)} case trees scanned together in {r.seconds:.2f} s"
+
+
+# ---------------------------------------------------------------------------
+# `stub --write` on hostile trees: it never writes outside PATH or through a
+# symlink, keeps each file's owner, mode and hard links, writes all or
+# nothing, and refuses uncommitted work in a git checkout without --force.
+# These trees live outside cases/, so the combined scan above is unchanged.
+
+#: What `stub --write` puts before ok.c's asm line: the gate.
+GATE = b"#if defined(__x86_64__)"
+
+
+def write_case_dir(ctx: Context, name: str) -> Path:
+    """A directory for one --write case (outside cases/): `tree/` with ok.c, and room beside it."""
+    base = ctx.root / "write-cases" / name
+    (base / "tree").mkdir(parents=True)
+    (base / "tree" / GOOD_NAME).write_bytes(GOOD_SOURCE)
+    return base
+
+
+def snapshot(root: Path) -> dict[str, tuple]:
+    """Every entry under `root`, never following a symlink: kind, bytes or link target, owner, mode, links."""
+    entries = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            p = Path(dirpath) / name
+            st = os.lstat(p)
+            if p.is_symlink():
+                body = ("link", os.readlink(p))
+            elif p.is_dir():
+                body = ("dir", None)
+            else:
+                body = ("file", p.read_bytes())
+            entries[str(p.relative_to(root))] = (*body, st.st_uid, st.st_gid, st.st_mode, st.st_nlink)
+    return entries
+
+
+def expect_unchanged(before: dict, after: dict, where: str) -> None:
+    """Fails naming the first entries that appeared, went away or changed."""
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    if changed:
+        raise Failure(f"{where} changed: {changed[:4]}")
+
+
+def expect_exit(r: ScanResult, code: int) -> None:
+    if r.returncode != code:
+        raise Failure(f"exit status {r.returncode}, expected {code}{stderr_tail(r.stderr)}")
+
+
+def write_tree(ctx: Context, base: Path, *extra: str, changes_outside: tuple[str, ...] = ()) -> ScanResult:
+    """`stub --write base/tree`; fails if anything beside the tree changed (but `changes_outside`)
+    or the staging directory is left in TMPDIR."""
+    tmp = base / "tmp"
+    tmp.mkdir(exist_ok=True)
+    def outside() -> dict:
+        return {k: v for k, v in snapshot(base).items()
+                if k != "tree" and not k.startswith(("tree/", "tmp")) and k not in changes_outside}
+    before = outside()
+    r = ctx.stub(base / "tree", "--write", *extra, env={"TMPDIR": str(tmp)})
+    expect_unchanged(before, outside(), "outside PATH")
+    left = sorted(p.name for p in tmp.iterdir())
+    if left:
+        raise Failure(f"left in TMPDIR: {left}")
+    return r
+
+
+def arch_dir_tree(base: Path) -> Path:
+    """tree/ as fixtures/arch-dir (arch/x86_64 picked by the Makefile, no aarch64 twin) plus ok.c to patch."""
+    tree = base / "tree"
+    shutil.copytree(REPO / "fixtures" / "arch-dir", tree, dirs_exist_ok=True)
+    return tree
+
+
+@case("write-symlink-out-of-tree")
+def _write_symlink_out(ctx: Context):
+    """`linkdir -> ../outside/dir` and `out.c -> ../outside/o.c` with x86 code: skipped
+    (reported once each), nothing outside written, the links stay links."""
+    base = write_case_dir(ctx, "write-symlink-out-of-tree")
+    tree, outside = base / "tree", base / "outside"
+    (outside / "dir").mkdir(parents=True)
+    (outside / "dir" / "inner.c").write_bytes(text_with_damage(b""))
+    (outside / "o.c").write_bytes(text_with_damage(b""))
+    os.symlink("../outside/dir", tree / "linkdir")
+    os.symlink("../outside/o.c", tree / "out.c")
+    r = ctx.scan(tree)
+    r.expect_good_file_scanned()
+    for link in ("linkdir", "out.c"):
+        r.expect_message(link)
+        if len(r.findings(UNREADABLE_RULE, link)) != 1:
+            raise Failure(f"{link}: {len(r.findings(UNREADABLE_RULE, link))} {UNREADABLE_RULE} findings, expected 1")
+    stray = sorted({f["file"] for f in r.findings() if str(f.get("file", "")).startswith("linkdir/")})
+    if stray:
+        raise Failure(f"read through the symlink out of the tree: {stray}")
+    w = write_tree(ctx, base)
+    expect_exit(w, 0)
+    w.expect_message("linkdir", "out.c")
+    for link, target in (("linkdir", "../outside/dir"), ("out.c", "../outside/o.c")):
+        if not (tree / link).is_symlink() or os.readlink(tree / link) != target:
+            raise Failure(f"{link} is no longer the symlink to {target}")
+    if GATE not in (tree / GOOD_NAME).read_bytes():
+        raise Failure(f"{GOOD_NAME} was not patched{stderr_tail(w.stderr)}")
+
+
+@case("write-in-tree-alias")
+def _write_alias(ctx: Context):
+    """`alias.c -> sub/real.c`: reported and patched once, through real.c, exactly as
+    a tree holding real.c alone; alias.c stays a symlink."""
+    base = write_case_dir(ctx, "write-in-tree-alias")
+    tree, alone = base / "tree", base / "alone"
+    for t in (tree, alone):
+        (t / "sub").mkdir(parents=True)
+        (t / "sub" / "real.c").write_bytes(text_with_damage(b""))
+    os.symlink("sub/real.c", tree / "alias.c")
+    r = ctx.scan(tree)
+    for rule_file in ("alias.c",):
+        if r.findings(ASM_RULE, rule_file):
+            raise Failure(f"{rule_file} reported besides its target sub/real.c")
+    if len(r.findings(ASM_RULE, "sub/real.c")) != 1:
+        raise Failure(f"sub/real.c: {len(r.findings(ASM_RULE, 'sub/real.c'))} {ASM_RULE} findings, expected 1")
+    diff = ctx.stub(tree)
+    expect_exit(diff, 0)
+    if b"alias.c" in diff.stdout or diff.stdout.count(b"+++ b/sub/real.c") != 1:
+        raise Failure("the patch does not change sub/real.c exactly once (or names alias.c)")
+    expect_exit(write_tree(ctx, base), 0)
+    expect_exit(ctx.stub(alone, "--write"), 0)
+    if (tree / "sub" / "real.c").read_bytes() != (alone / "sub" / "real.c").read_bytes():
+        raise Failure("sub/real.c written through its alias differs from the same file stubbed alone (patched twice?)")
+    if not (tree / "alias.c").is_symlink() or os.readlink(tree / "alias.c") != "sub/real.c":
+        raise Failure("alias.c was replaced: no longer the symlink to sub/real.c")
+
+
+@case("write-symlinked-twin-dir")
+def _write_twin_through_link(ctx: Context):
+    """`src/arch/aarch64 -> ../../../elsewhere`: no twin is written through it; refused,
+    named, exit 2, and no file of the tree changed either (all or nothing)."""
+    base = write_case_dir(ctx, "write-symlinked-twin-dir")
+    tree = arch_dir_tree(base)
+    (base / "elsewhere").mkdir()
+    os.symlink("../../../elsewhere", tree / "src" / "arch" / "aarch64")
+    before = snapshot(tree)
+    w = write_tree(ctx, base)
+    expect_exit(w, 2)
+    w.expect_message("src/arch/aarch64")
+    if "symlink" not in w.stderr:
+        raise Failure(f"the message does not say the directory is a symlink{stderr_tail(w.stderr)}")
+    expect_unchanged(before, snapshot(tree), "the tree")
+
+
+@case("write-symlink-loops")
+def _write_loops(ctx: Context):
+    """`a.c <-> b.c` and `dir/loop -> ..`: --write ends, patches ok.c, leaves the links."""
+    base = write_case_dir(ctx, "write-symlink-loops")
+    tree = base / "tree"
+    os.symlink("b.c", tree / "a.c")
+    os.symlink("a.c", tree / "b.c")
+    (tree / "dir").mkdir()
+    os.symlink("..", tree / "dir" / "loop")
+    w = write_tree(ctx, base)
+    expect_exit(w, 0)
+    if GATE not in (tree / GOOD_NAME).read_bytes():
+        raise Failure(f"{GOOD_NAME} was not patched{stderr_tail(w.stderr)}")
+    if [os.readlink(tree / n) for n in ("a.c", "b.c", "dir/loop")] != ["b.c", "a.c", ".."]:
+        raise Failure("a symlink was replaced")
+
+
+@case("write-keeps-owner-mode-links")
+def _write_owner(ctx: Context):
+    """ok.c owned by uid 1234, mode 0640, with a hard link outside PATH: after --write
+    (as root) the same inode, owner, mode and link count, and the link sees the patch.
+    The twins archport makes belong to their directory's owner, with the umask's mode."""
+    if os.geteuid() != 0:
+        raise Skip("needs root to give files to another user")
+    base = write_case_dir(ctx, "write-keeps-owner-mode-links")
+    tree = arch_dir_tree(base)
+    for p in [tree, *tree.rglob("*")]:
+        os.chown(p, 1234, 1234)
+    ok = tree / GOOD_NAME
+    ok.chmod(0o640)
+    os.link(ok, base / "ok-hardlink.c")
+    st = os.stat(ok)
+    w = write_tree(ctx, base, changes_outside=("ok-hardlink.c",))
+    expect_exit(w, 0)
+    after = os.stat(ok)
+    got = (after.st_ino, after.st_uid, after.st_gid, after.st_mode & 0o7777, after.st_nlink)
+    want = (st.st_ino, 1234, 1234, 0o640, 2)
+    if got != want:
+        raise Failure(f"ok.c (inode, uid, gid, mode, links) {got}, expected {want}")
+    if GATE not in (base / "ok-hardlink.c").read_bytes():
+        raise Failure("the hard link outside PATH does not see the patch: ok.c was replaced, not written in place")
+    umask = os.umask(0)
+    os.umask(umask)
+    made = [tree / "src" / "arch" / "aarch64", tree / "src" / "arch" / "aarch64" / "cpu.c"]
+    for p, mode in zip(made, (0o777 & ~umask, 0o666 & ~umask)):
+        if not p.exists():
+            raise Failure(f"{p.relative_to(tree)} was not made{stderr_tail(w.stderr)}")
+        st = os.stat(p)
+        if (st.st_uid, st.st_gid, st.st_mode & 0o7777) != (1234, 1234, mode):
+            raise Failure(f"new {p.relative_to(tree)}: uid {st.st_uid} gid {st.st_gid} mode {st.st_mode & 0o7777:o}, "
+                          f"expected 1234 1234 {mode:o}")
+
+
+@case("write-parent-is-a-file")
+def _write_parent_file(ctx: Context):
+    """The twin directory's name is taken by a regular file: refused before anything is
+    written (exit 2, the message names it), the tree byte-identical."""
+    base = write_case_dir(ctx, "write-parent-is-a-file")
+    tree = arch_dir_tree(base)
+    (tree / "src" / "arch" / "aarch64").write_bytes(b"not a directory\n")
+    before = snapshot(tree)
+    w = write_tree(ctx, base)
+    expect_exit(w, 2)
+    w.expect_message("src/arch/aarch64")
+    expect_unchanged(before, snapshot(tree), "the tree")
+
+
+@case("write-rollback")
+def _write_rollback(ctx: Context):
+    """The twin directory cannot be made at commit (its parent is immutable, `chattr +i`,
+    which root cannot write either) after ok.c was written: ok.c is rolled back, exit 2,
+    a message says so, and the tree is byte-identical."""
+    base = write_case_dir(ctx, "write-rollback")
+    tree = arch_dir_tree(base)
+    arch = tree / "src" / "arch"
+    if shutil.which("chattr") is None or run_quietly(["chattr", "+i", str(arch)]) != 0:
+        raise Skip("chattr +i is not available here")
+    try:
+        before = snapshot(tree)
+        w = write_tree(ctx, base)
+        after = snapshot(tree)
+    finally:
+        run_quietly(["chattr", "-i", str(arch)])
+    expect_exit(w, 2)
+    w.expect_message("src/arch/aarch64")
+    if "rolled back" not in w.stderr:
+        raise Failure(f"no message says the written files were rolled back{stderr_tail(w.stderr)}")
+    expect_unchanged(before, after, "the tree after the rollback")
+
+
+def git(tree: Path, *args: str) -> None:
+    """git in `tree`, whoever owns it (the dirty-tree case gives it to another user)."""
+    subprocess.run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "-c", "safe.directory=*",
+                    *args], cwd=tree, check=True, capture_output=True)
+
+
+@case("write-dirty-git-tree")
+def _write_dirty(ctx: Context):
+    """A git checkout whose ok.c has uncommitted changes: --write refuses (exit 2, names
+    ok.c, says --force), changes nothing; --force writes; a clean checkout is written,
+    and so is a dirty one when no git is installed (PATH without it).
+    As root the checkout belongs to uid 1234, as under `sudo`, where git would refuse
+    to look at it unasked: the check must not pass unseen there."""
+    if shutil.which("git") is None:
+        raise Skip("git is not installed")
+    base = write_case_dir(ctx, "write-dirty-git-tree")
+    tree = base / "tree"
+    git(tree, "init", "-q")
+    git(tree, "add", GOOD_NAME)
+    git(tree, "commit", "-qm", "x")
+    (tree / GOOD_NAME).write_bytes(GOOD_SOURCE + b"/* work in progress */\n")
+    if os.geteuid() == 0:
+        for p in [tree, *tree.rglob("*")]:
+            os.chown(p, 1234, 1234, follow_symlinks=False)
+    before = snapshot(tree)
+    w = write_tree(ctx, base)
+    expect_exit(w, 2)
+    w.expect_message(GOOD_NAME)
+    if "--force" not in w.stderr:
+        raise Failure(f"the refusal does not say how to proceed (--force){stderr_tail(w.stderr)}")
+    expect_unchanged(before, snapshot(tree), "the dirty tree")
+    expect_exit(write_tree(ctx, base, "--force"), 0)
+    if GATE not in (tree / GOOD_NAME).read_bytes():
+        raise Failure("--force did not write ok.c")
+    git(tree, "checkout", "-q", "--", GOOD_NAME)
+    expect_exit(write_tree(ctx, base), 0)
+    if GATE not in (tree / GOOD_NAME).read_bytes():
+        raise Failure("a clean checkout was not written")
+    # without git to ask there is no check: written as in a plain directory
+    git(tree, "checkout", "-q", "--", GOOD_NAME)
+    (tree / GOOD_NAME).write_bytes(GOOD_SOURCE + b"/* work in progress */\n")
+    r = ctx.stub(tree, "--write", env={"PATH": str(base / "no-git-here")})
+    expect_exit(r, 0)
+    if GATE not in (tree / GOOD_NAME).read_bytes():
+        raise Failure(f"with no git installed, ok.c was not written{stderr_tail(r.stderr)}")
+
+
+@case("write-git-submodule")
+def _write_submodule(ctx: Context):
+    """A file with x86 code in a checked-out submodule: scanned and written when clean
+    (the superproject's index does not list it: that is no uncommitted change), refused
+    by name once it has uncommitted changes of its own."""
+    if shutil.which("git") is None:
+        raise Skip("git is not installed")
+    base = write_case_dir(ctx, "write-git-submodule")
+    tree, sub = base / "tree", base / "sub"
+    sub.mkdir()
+    (sub / "relax.c").write_bytes(text_with_damage(b""))
+    git(sub, "init", "-q")
+    git(sub, "add", "relax.c")
+    git(sub, "commit", "-qm", "x")
+    git(tree, "init", "-q")
+    git(tree, "add", GOOD_NAME)
+    git(tree, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "vendor/relax")
+    git(tree, "commit", "-qm", "y")
+    relax = tree / "vendor" / "relax" / "relax.c"
+    original = relax.read_bytes()
+    relax.write_bytes(original + b"/* work in progress */\n")
+    w = write_tree(ctx, base)
+    expect_exit(w, 2)
+    w.expect_message("vendor/relax/relax.c")
+    git(relax.parent, "checkout", "-q", "--", "relax.c")
+    w = write_tree(ctx, base)
+    expect_exit(w, 0)
+    if GATE not in relax.read_bytes() or GATE not in (tree / GOOD_NAME).read_bytes():
+        raise Failure(f"the submodule's file and ok.c were not both written{stderr_tail(w.stderr)}")
+
+
+@case("submodule-not-checked-out")
+def _submodule_empty(ctx: Context):
+    """A submodule that was never checked out (an empty directory): reported once by name."""
+    if shutil.which("git") is None:
+        raise Skip("git is not installed")
+    base = write_case_dir(ctx, "submodule-not-checked-out")
+    tree = base / "tree"
+    git(tree, "init", "-q")
+    git(tree, "add", GOOD_NAME)
+    (tree / "vendor" / "lib").mkdir(parents=True)
+    git(tree, "update-index", "--add", "--cacheinfo", "160000,1111111111111111111111111111111111111111,vendor/lib")
+    r = ctx.scan(tree)
+    r.expect_good_file_scanned()
+    r.expect_message("vendor/lib")
+    if len(r.findings(UNREADABLE_RULE, "vendor/lib")) != 1:
+        raise Failure(f"expected one {UNREADABLE_RULE} finding for vendor/lib{r.describe_findings()}")
 
 
 # ---------------------------------------------------------------------------
