@@ -313,7 +313,7 @@ static void report(struct c_scan *cs, struct source *s, const struct evidence *e
 			return;
 		f->noted = 1;
 		const char *why = build_reason(s, TRI_FALSE);
-		emit(&cs->em, RULE_GATED, SEV_NOTE, ev->line, ev->col, ev->end_line, ev->end_col,
+		emit(&cs->em, cs->k->source->rule_gated, SEV_NOTE, ev->line, ev->col, ev->end_line, ev->end_col,
 		     "none", "%s; not compiled for %s (the #if at line %d%s%s)", ev->what, cs->k->target, f->line,
 		     why ? "; " : "", why ? why : "");
 		return;
@@ -376,7 +376,7 @@ static void check_template(struct c_scan *cs, struct source *s, struct strbuf *t
 	size_t i = nparts - 1;
 	while (i > 0 && parts[i].offset > issue.offset)
 		i--;
-	report_at(cs, s, &parts[i].tok, RULE_ASM_X86, SEV_ERROR, "gate",
+	report_at(cs, s, &parts[i].tok, cs->k->source->rule_asm, SEV_ERROR, "gate",
 		  xasprintf("%s in %sasm is not valid on %s", issue.what,
 			    s->brace_depth == 0 && !s->body_of ? "top-level " : "inline ", cs->k->target));
 }
@@ -415,8 +415,8 @@ static void check_clobber(struct c_scan *cs, struct source *s, const struct toke
 		name++;
 	if (!*done && strmap_has(&cs->k->bad_registers, name, strlen(name))) {
 		report_at(cs, s, t, RULE_ASM_CLOBBER, SEV_ERROR, "gate",
-			  xasprintf("x86 register `%s` in an asm clobber list: unknown register name on %s",
-				    name, cs->k->target));
+			  xasprintf("%s register `%s` in an asm clobber list: unknown register name on %s",
+				    cs->k->source->name, name, cs->k->target));
 		*done = 1;
 	}
 	sb_free(&v);
@@ -683,7 +683,7 @@ static void check_x86_macro_use(struct c_scan *cs, struct source *s, const struc
 	}
 	char *site = macro_site(t, m), *chain = chain_words(x);
 	report_at(cs, s, t, x->rule, x->severity, x->fix,
-		  xasprintf("macro %s expands to x86 code%s: %s", site, chain, x->what));
+		  xasprintf("macro %s expands to %s code%s: %s", site, cs->k->source->name, chain, x->what));
 	free(site);
 	free(chain);
 }
@@ -704,10 +704,12 @@ static void report_x86_name(struct c_scan *cs, struct source *s, const struct to
 static void check_knowledge(struct c_scan *cs, struct source *s, const struct token *t)
 {
 	const struct x86_name *x = knowledge_name(cs->k, t->p, t->len);
-	int builtin = t->len > 15 && memcmp(t->p, "__builtin_ia32_", 15) == 0;
-	int cpu_builtin = tok_is(t, "__builtin_cpu_supports") || tok_is(t, "__builtin_cpu_is") ||
-			  tok_is(t, "__builtin_cpu_init");
-	if (cs->k->target_is_x86 || (!x && !builtin && !cpu_builtin))
+	const char *prefix = cs->k->source->builtin_prefix;
+	int builtin = t->len > strlen(prefix) && memcmp(t->p, prefix, strlen(prefix)) == 0;
+	int cpu_builtin = !cs->k->target_is_x86 &&   /* x86's CPU builtins; x86_64 has them itself */
+			  (tok_is(t, "__builtin_cpu_supports") || tok_is(t, "__builtin_cpu_is") ||
+			   tok_is(t, "__builtin_cpu_init"));
+	if (!x && !builtin && !cpu_builtin)
 		return;
 	int local = is_declared(cs, t);
 	int n = (int)t->len;
@@ -735,12 +737,12 @@ static void report_x86_name(struct c_scan *cs, struct source *s, const struct to
 {
 	int n = (int)t->len;
 	if (x && (x->kinds & X86_TYPE))
-		report_at(cs, s, t, RULE_VECTOR_TYPE, SEV_ERROR, "gate",
-			  xasprintf("x86-only type `%.*s` (%s) does not exist on %s", n, t->p,
+		report_at(cs, s, t, cs->k->source->rule_type, SEV_ERROR, "gate",
+			  xasprintf("%s-only type `%.*s` (%s) does not exist on %s", cs->k->source->name, n, t->p,
 				    x->header ? x->header : "x86 headers", cs->k->target));
 	else if ((x && (x->kinds & X86_INTRINSIC)) || builtin)
-		report_at(cs, s, t, RULE_INTRINSIC, SEV_ERROR, "gate",
-			  xasprintf("x86 intrinsic `%.*s`%s%s%s is not available on %s", n, t->p,
+		report_at(cs, s, t, cs->k->source->rule_intrinsic, SEV_ERROR, "gate",
+			  xasprintf("%s intrinsic `%.*s`%s%s%s is not available on %s", cs->k->source->name, n, t->p,
 				    x && x->header ? " (" : "", x && x->header ? x->header : "",
 				    x && x->header ? ")" : "", cs->k->target));
 	else if (x && (x->kinds & X86_PORT_IO) && next_is_paren(cs, s))
@@ -1323,8 +1325,8 @@ static void do_include(struct c_scan *cs, struct source *s, const char *text, si
 	const char *origin = strmap_value(&cs->k->headers, name, strlen(name));
 	if (origin) {
 		struct token loc = *at;
-		report_at(cs, s, &loc, RULE_HEADER, SEV_ERROR, "gate",
-			  xasprintf("x86-only header <%s> does not exist on %s", name, cs->k->target));
+		report_at(cs, s, &loc, cs->k->source->rule_header, SEV_ERROR, "gate",
+			  xasprintf("%s-only header <%s> does not exist on %s", cs->k->source->name, name, cs->k->target));
 	}
 	int idx = index_resolve_include(cs->ix, s->rel, name, strlen(name), angled);
 	if (idx < 0 && !angled && reach(s) != TRI_FALSE)

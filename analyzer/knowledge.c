@@ -3,6 +3,7 @@
 #include <string.h>
 #include "knowledge.h"
 #include "ruledata.h"
+#include "rules.h"
 #include "rust_arch.h"
 
 /* Names that select x86 code in #if conditions (compiler-predefined on
@@ -18,6 +19,19 @@ static const char *const x86_arch_macros[] = {
  * riscv64 compilers say "unknown type name"; checked with both). */
 static const char *const x86_keyword_types[] = {
 	"__float80", "__float128", "__seg_fs", "__seg_gs",
+};
+
+static const struct source_arch x86_source = {
+	"x86", "__x86_64__", "__builtin_ia32_",
+	RULE_ASM_X86, RULE_INTRINSIC, RULE_VECTOR_TYPE, RULE_HEADER, RULE_ASM_FILE, RULE_GATED,
+};
+
+/* NEON/ACLE types are reported with the intrinsics: one rule for the
+ * arm_neon.h vocabulary. */
+static const struct source_arch aarch64_source = {
+	"aarch64", "__aarch64__", "__builtin_aarch64_",
+	RULE_ASM_AARCH64, RULE_INTRINSIC_ARM, RULE_INTRINSIC_ARM, RULE_HEADER_ARM,
+	RULE_ASM_FILE_AARCH64, RULE_GATED_AARCH64,
 };
 
 static const char *table_target_cell(const struct rd_table *t, size_t row, const char *target)
@@ -113,9 +127,9 @@ static void load_context_registers(struct knowledge *k)
 	}
 }
 
-static void load_all_mnemonics(struct knowledge *k)
+static void load_all_mnemonics(struct knowledge *k, const char *table)
 {
-	const struct rd_table *t = rd_find("x86/mnemonics");
+	const struct rd_table *t = rd_find(table);
 	if (!t)
 		return;
 	int mc = rd_column(t, "mnemonic");
@@ -127,9 +141,9 @@ static void load_all_mnemonics(struct knowledge *k)
 	}
 }
 
-static void load_all_registers(struct knowledge *k)
+static void load_all_registers(struct knowledge *k, const char *table)
 {
-	const struct rd_table *t = rd_find("x86/registers");
+	const struct rd_table *t = rd_find(table);
 	if (!t)
 		return;
 	int nc = rd_column(t, "name"), cc = rd_column(t, "class");
@@ -179,6 +193,33 @@ static void load_rust_tables(struct knowledge *k)
 		const char *n = rd_cell(t, r, (size_t)nc);
 		strmap_get(&k->x86_state_fields, n, strlen(n), 1)->value = (void *)rd_cell(t, r, (size_t)sc);
 	}
+}
+
+/* rules/aarch64/names.tsv: the kind column says intrinsic or type. */
+static void load_aarch64_names(struct knowledge *k)
+{
+	const struct rd_table *t = rd_find("aarch64/names");
+	int nc = t ? rd_column(t, "name") : -1, kc = t ? rd_column(t, "kind") : -1;
+	int hc = t ? rd_column(t, "header") : -1;
+	for (size_t r = 0; nc >= 0 && kc >= 0 && hc >= 0 && r < t->nrows; r++) {
+		const char *own = table_target_cell(t, r, k->target);
+		if (own && strcmp(own, "target-too") == 0)
+			continue;   /* x86 declares it too (__crc32d, uint8_t) */
+		add_name(k, rd_cell(t, r, (size_t)nc), strcmp(rd_cell(t, r, (size_t)kc), "type") ? X86_INTRINSIC : X86_TYPE,
+			 rd_cell(t, r, (size_t)hc));
+	}
+}
+
+/* The reverse port: the same maps, filled with what only aarch64 has and
+ * the x86_64 gcc and as reject. */
+static void load_aarch64_source(struct knowledge *k)
+{
+	load_aarch64_names(k);
+	load_bad(&k->headers, "aarch64/headers", "header", NULL, k->target, "missing");
+	load_bad(&k->bad_mnemonics, "aarch64/mnemonics", "mnemonic", NULL, k->target, "unknown");
+	load_bad(&k->bad_registers, "aarch64/registers", "name", NULL, k->target, "error");
+	load_all_mnemonics(k, "aarch64/mnemonics");
+	load_all_registers(k, "aarch64/registers");
 }
 
 const char *knowledge_x86_register_class(const struct knowledge *k, const char *s, size_t n)
@@ -300,6 +341,7 @@ struct knowledge *knowledge_load(const char *target)
 		free(k);
 		return NULL;
 	}
+	k->source = k->target_is_x86 ? &aarch64_source : &x86_source;
 	load_macros(k);
 	load_register_set(k);
 	k->rust_arch = rust_arch_load();
@@ -319,9 +361,11 @@ struct knowledge *knowledge_load(const char *target)
 		load_bad(&k->bad_constraints, "x86/constraints", "constraint", NULL, k->target, "error");
 		load_bad(&k->bad_mflags, "x86/mflags", "option", NULL, k->target, "unknown");
 		load_bad(&k->bad_march, "x86/march", "value", "option", k->target, "invalid");
-		load_all_mnemonics(k);
-		load_all_registers(k);
+		load_all_mnemonics(k, "x86/mnemonics");
+		load_all_registers(k, "x86/registers");
 		load_rust_tables(k);
+	} else {
+		load_aarch64_source(k);
 	}
 	return k;
 }

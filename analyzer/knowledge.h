@@ -10,6 +10,20 @@ struct rust_arch;
 
 enum attr_verdict { ATTR_OK, ATTR_IGNORED, ATTR_ERROR };
 
+/* The architecture a port starts from, whose code the scanners look for:
+ * x86 when the target is aarch64 or riscv64, aarch64 when the target is
+ * x86_64 (the reverse port). Its constructs are reported under its own
+ * rule ids; the knowledge maps below hold its names, headers, mnemonics
+ * and registers (the X86_* kinds and x86_* maps stand for "the source
+ * arch's" in the reverse port). */
+struct source_arch {
+	const char *name;            /* "x86", "aarch64": for messages */
+	const char *gate_macro;      /* "__x86_64__", "__aarch64__": what a gate tests */
+	const char *builtin_prefix;  /* "__builtin_ia32_", "__builtin_aarch64_" */
+	const char *rule_asm, *rule_intrinsic, *rule_type, *rule_header;
+	const char *rule_asm_file, *rule_gated;
+};
+
 /* Kinds of x86 identifier (bit mask). */
 enum {
 	X86_INTRINSIC = 1 << 0,
@@ -55,6 +69,7 @@ struct knowledge {
 	const char *target;          /* "aarch64" */
 	const char *triple;
 	int target_is_x86;
+	const struct source_arch *source;   /* whose code the port starts from */
 	enum attr_verdict x86_target_attr, x86_pragma_target;
 	struct strmap macros;        /* predefined by the target gcc */
 	struct strmap names;         /* identifier -> struct x86_name */

@@ -14,6 +14,9 @@ versions, then a header line of column names, then sorted tab-separated rows
                                             directory; exit 1 with a diff
                                             summary if rules/ is out of date
     python3 scripts/gen_rules.py --out DIR  write the files below DIR instead
+    python3 scripts/gen_rules.py --only aarch64
+                                            only rules/aarch64/ (the reverse
+                                            port's tables; with --check too)
 
 Compiler and assembler runs are batched (one run per target over a file with
 one probe per line or per function, errors mapped back by line number) except
@@ -99,7 +102,7 @@ def version(tool):
 
 
 def package_version(package):
-    out = output_of(["dpkg-query", "-W", "-f=${Version}", package])
+    out = output_of(["dpkg-query", "-W", "-f=${Version}", host_package(package)])
     return "%s %s" % (package, out.strip())
 
 
@@ -575,6 +578,7 @@ def gen_intrinsics(out, work, header_sets):
 TARGET_INTRINSIC_HEADERS = {
     "aarch64": ["arm_acle.h", "arm_neon.h", "arm_fp16.h", "arm_bf16.h", "arm_sve.h"],
     "riscv64": [],
+    "x86_64": ["x86intrin.h", "immintrin.h", "cpuid.h"],
 }
 
 
@@ -650,7 +654,7 @@ def gen_types(out, work, header_sets):
 
 
 def dpkg_files(package):
-    return output_of(["dpkg", "-L", package]).splitlines()
+    return output_of(["dpkg", "-L", host_package(package)]).splitlines()
 
 
 def dpkg_owner(path):
@@ -1619,13 +1623,279 @@ def gen_rust(out, work):
     gen_rust_asm_mnemonics(out, work)
 
 
+# ------------------------------------ aarch64 knowledge (the reverse port)
+#
+# For `--target x86_64` the roles swap: the tree's code is aarch64 and the
+# host gcc and as are the target. These tables list what only aarch64 has,
+# each verified with aarch64-linux-gnu-gcc/-as and with the host tools.
+
+A64 = CROSS[0]
+A64_LIBOPCODES = "/usr/lib/x86_64-linux-gnu/libopcodes-2.40-arm64.so"
+A64_MULTIARCH = "/usr/include/aarch64-linux-gnu"
+# The packages of aarch64's own headers: gcc's (the cross libgcc-dev) and the
+# architecture-specific part of glibc's and the kernel's, i.e. what the
+# native arm64 packages put below the multiarch directory (the cross
+# sysroot mixes those with arch-independent ones such as drm/*.h).
+A64_HEADER_PACKAGES = (("libgcc-12-dev-arm64-cross", "gcc"), ("libc6-dev:arm64", "glibc"),
+                       ("linux-libc-dev:arm64", "linux"))
+A64_INTRINSIC_HEADERS = TARGET_INTRINSIC_HEADERS["aarch64"]
+# The x86 headers whose names count as the host's own (ia32intrin.h declares
+# __crc32b too), plus the C headers every program has.
+X86_OWN_HEADERS = ["x86intrin.h", "immintrin.h", "cpuid.h", "stdint.h", "stddef.h"]
+
+
+def scratch_object(work, name):
+    """An output file in the scratch directory: never /dev/null (a failing
+    compiler running as root would delete it)."""
+    return os.path.join(work.path, name + ".o")
+
+
+def host_package(package):
+    """The package name dpkg accepts: `libc6-dev` is ambiguous when the
+    arm64 instance is installed too, so the host's is named by arch."""
+    status, out, _ = run(["dpkg-query", "-W", "-f=${Package}:${Architecture}\n", package])
+    instances = out.split()
+    if status == 0 and len(instances) > 1:
+        return package + ":amd64"
+    return package
+
+
+def gen_a64_headers(out, work):
+    """rules/aarch64/headers.tsv: headers the aarch64 gcc finds (arm_neon.h,
+    arm_acle.h, arm_sve.h, asm/sve_context.h, ...) that the x86_64 gcc does
+    not: including one stops the x86_64 build."""
+    host_path = include_search_path(X86)
+    a64_path = include_search_path(A64)
+    rows = {}
+    for package, origin in A64_HEADER_PACKAGES:
+        for path in sorted(dpkg_files(package)):
+            for root in (gcc_include_dir(A64), A64_MULTIARCH):
+                if path.startswith(root + "/") and path.endswith(".h") and root in a64_path:
+                    rel = os.path.relpath(path, root)
+                    if not rel.startswith(("bits/", "gnu/")) and not header_present(rel, host_path):
+                        rows.setdefault(rel, (rel, origin, "missing"))
+    comments = [
+        "aarch64's own headers: those `dpkg -L` of %s" % ", ".join(p for p, _ in A64_HEADER_PACKAGES),
+        "puts below %s (gcc) or %s (glibc, linux)," % (gcc_include_dir(A64), A64_MULTIARCH),
+        "path relative to it, that no directory of the x86_64 gcc's <...> search",
+        "list has (%s); bits/ and gnu/ internals skipped." % " ".join(host_path),
+        "Both directories are in the aarch64 gcc's search list: %s." % " ".join(a64_path),
+        "x86_64: missing (every row).",
+    ] + [package_version(p) for p, _ in A64_HEADER_PACKAGES] + ["%s: %s" % (X86.gcc, version(X86.gcc))]
+    out.tsv("aarch64/headers.tsv", comments, ["header", "origin", "x86_64"], rows.values())
+
+
+def acle_public(name):
+    """ACLE and NEON names a program calls: vaddq_u8, __crc32d, __arm_rsr64.
+    Internal helpers start with __aarch64_, _GCC_ or two underscores and an
+    upper-case letter."""
+    return not re.match(r"__aarch64_|_GCC_|__[A-Z]|_[A-Z]", name)
+
+
+def a64_header_texts(work):
+    """(header, Header of its text, Header of its aarch64 preprocessed text):
+    the text counts every #if branch, the preprocessed text the functions
+    that helper macros define (_GCC_ARM_ACLE_DATA_FN (clz, ...) -> __clz)."""
+    directory = gcc_include_dir(A64)
+    result = []
+    for name in A64_INTRINSIC_HEADERS:
+        src = work.write("a64_%s.c" % name.replace(".", "_"), "#include <%s>\n" % name)
+        status, text, err = run([A64.gcc, "-E", "-P", src])
+        if status != 0:
+            sys.exit("gen_rules: %s -E %s failed:\n%s" % (A64.gcc, name, err))
+        path = work.write("a64_%s.i" % name.replace(".", "_"), text)
+        result.append((name, Header(os.path.join(directory, name)), Header(path)))
+    return result
+
+
+def compiles_per_line(work, target, prelude, lines, name):
+    """Which probe lines `target`'s gcc compiles: one file, errors mapped
+    back by line number."""
+    src = work.write(name + ".c", "".join("#include <%s>\n" % h for h in prelude) + "\n".join(lines) + "\n")
+    _, _, err = run([target.gcc] + GCC_DIAG + ["-c", "-o", scratch_object(work, name), src])
+    bad = errors_by_line(err)
+    first = len(prelude) + 1
+    return [first + i not in bad for i in range(len(lines))]
+
+
+def a64_type_candidates(texts):
+    """Type name candidates: every identifier ending in _t in the ACLE
+    headers' text (int8x16x2_t is built into gcc, not typedef'd there) and
+    in the strings of the aarch64 cc1 starting with sv (svfloat32_t comes
+    from `#pragma GCC aarch64 "arm_sve.h"`), with the SVE tuple forms x2-x4."""
+    names = set()
+    for _, raw, _ in texts:
+        names |= set(re.findall(r"\b[a-z]\w*_t\b", raw.text))
+    cc1 = output_of([A64.gcc, "-print-prog-name=cc1"]).strip()
+    for s in output_of(["strings", "-n", "4", cc1]).split("\n"):
+        if re.fullmatch(r"sv[a-z0-9]+_t", s):
+            names |= {s} | {s[:-2] + "x%d_t" % n for n in (2, 3, 4)}
+    return sorted(names)
+
+
+def gen_a64_names(out, work):
+    """rules/aarch64/names.tsv: the ACLE/NEON intrinsics (vaddq_u8, __crc32d),
+    the vector and SVE types (uint8x16_t, svfloat32_t) and the
+    __builtin_aarch64_* builtins the aarch64 gcc's headers use; x86_64 marks
+    the names the host's x86 headers declare too (target-too) or not (aarch64-only)."""
+    texts = a64_header_texts(work)
+    found = {}
+    for header, raw, pre in texts:
+        for h in (raw, pre):
+            for fn in h.functions:
+                if acle_public(fn):
+                    found.setdefault(fn, ("function", header))
+            for mac in h.function_macros:
+                if acle_public(mac) and mac not in h.undefined:
+                    found.setdefault(mac, ("macro", header))
+        for b in sorted(set(re.findall(r"\b__builtin_aarch64_\w+", raw.text))):
+            found.setdefault(b, ("builtin", header))
+    candidates = a64_type_candidates(texts)
+    prelude = A64_INTRINSIC_HEADERS
+    on_a64 = compiles_per_line(work, A64, prelude, ["%s *archport_probe_%d;" % (n, i)
+                                                   for i, n in enumerate(candidates)], "a64_types")
+    on_x86 = compiles_per_line(work, X86, X86_OWN_HEADERS, ["%s *archport_probe_%d;" % (n, i)
+                                                          for i, n in enumerate(candidates)], "x86_types")
+    x86_too = {n for n, ok in zip(candidates, on_x86) if ok}
+    for n, ok in zip(candidates, on_a64):
+        if ok:
+            found[n] = ("type", "arm_sve.h" if n.startswith("sv") else "arm_neon.h")
+    x86_names = target_intrinsic_names(work, X86) | x86_too
+    comments = [
+        "Names declared by the aarch64 gcc's ACLE headers (%s in %s)," % (" ".join(A64_INTRINSIC_HEADERS),
+                                                                          gcc_include_dir(A64)),
+        "read as text (every #if branch) and as `%s -E -P` output (functions that" % A64.gcc,
+        "helper macros define: __clz, __rev16). kind: function (inline definition or",
+        "prototype), macro (#define NAME(...)), builtin (a __builtin_aarch64_* the",
+        "headers call), type. Internal helpers (__aarch64_*, _GCC_*, __[A-Z]*) skipped.",
+        "Types: identifiers ending in _t in those headers and `strings` of the",
+        "aarch64 cc1 matching sv*_t (plus their x2/x3/x4 tuple forms), kept when",
+        "`NAME *p;` compiles with the aarch64 gcc after including the ACLE headers.",
+        "SVE functions are built inside gcc by `#pragma GCC aarch64 \"arm_sve.h\"` from",
+        "base names and suffixes and are not listed (their types are).",
+        "x86_64: target-too when the host gcc declares the name as well (in the -E -dD",
+        "output of %s, or `NAME *p;` compiles with %s),"
+        % (" ".join(TARGET_INTRINSIC_HEADERS["x86_64"]), " ".join(X86_OWN_HEADERS)),
+        "else aarch64-only.",
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    rows = [(n, k, h, "target-too" if n in x86_names else "aarch64-only") for n, (k, h) in found.items()]
+    out.tsv("aarch64/names.tsv", comments, ["name", "kind", "header", "x86_64"], rows)
+
+
+def a64_word_candidates():
+    """Lower-case words (and their tails) in `strings` of the aarch64
+    assembler and libopcodes, as gas_mnemonic_candidates does for x86."""
+    words = set()
+    for binary in (shutil.which(A64.assembler) or A64.assembler, A64_LIBOPCODES):
+        real = os.path.realpath(binary)
+        for s in output_of(["strings", "-n", "2", real]).split("\n"):
+            for m in re.findall(r"[a-z][a-z0-9_]{1,31}", s):
+                words |= {m[i:] for i in range(len(m) - 1) if m[i].isalpha()}
+    return words
+
+
+def assemble_lines(work, target, lines, name, flags=()):
+    """{line index: first error} from assembling one line per probe."""
+    path = work.write(name + ".s", "\n".join(lines) + "\n")
+    _, _, err = run([target.assembler] + list(flags) + ["-o", scratch_object(work, name), path])
+    errors = errors_by_line(err)
+    return {i: errors[i + 1] for i in range(len(lines)) if i + 1 in errors}
+
+
+def gen_a64_mnemonics(out, work):
+    """rules/aarch64/mnemonics.tsv: every mnemonic aarch64 GNU as knows, and
+    whether x86_64 GNU as knows the same word (add, mov, ret, nop: then only
+    aarch64 operands make the statement aarch64 code)."""
+    cands = sorted(w for w in a64_word_candidates() if "_" not in w and len(w) <= 16)
+    a64_errors = assemble_lines(work, A64, cands, "a64_mnemonics")
+    mnemonics = [c for i, c in enumerate(cands) if not a64_errors.get(i, "").startswith("unknown mnemonic")]
+    x86_errors = assemble_lines(work, X86, mnemonics, "x86_of_a64_mnemonics", ["--64"])
+    rows = [(m, "unknown" if x86_errors.get(i, "").startswith("no such instruction") else "known")
+            for i, m in enumerate(mnemonics)]
+    comments = [
+        "Candidates: lower-case words (and their tails) in `strings` of",
+        "%s and %s." % (os.path.realpath(shutil.which(A64.assembler)), A64_LIBOPCODES),
+        "Each alone on a line, assembled by `%s`: kept unless it says" % A64.assembler,
+        "'unknown mnemonic' (an operand error means the mnemonic exists).",
+        "x86_64: the kept words assembled alone by `%s --64`: unknown = 'no such" % X86.assembler,
+        "instruction', known = any other outcome (add: operand count mismatch).",
+        "%s: %s" % (A64.assembler, version(A64.assembler)), "%s: %s" % (X86.assembler, version(X86.assembler)),
+    ]
+    out.tsv("aarch64/mnemonics.tsv", comments, ["mnemonic", "x86_64"], rows)
+
+
+def a64_register_candidates():
+    """General, vector, SVE and predicate registers by pattern."""
+    regs = [("x%d" % n, "gpr") for n in range(31)] + [("w%d" % n, "gpr") for n in range(31)]
+    regs += [(r, "gpr") for r in ("sp", "wsp", "xzr", "wzr", "fp", "lr", "ip0", "ip1")]
+    regs += [("%s%d" % (p, n), "fp") for p in "vbhsdq" for n in range(32)]
+    regs += [("z%d" % n, "sve") for n in range(32)] + [("p%d" % n, "sve") for n in range(16)]
+    return regs
+
+
+def gen_a64_registers(out, work):
+    """rules/aarch64/registers.tsv: aarch64 register names (`NAME .req`-able)
+    and system registers (`mrs x0, NAME` or `msr NAME, x0` assembles) and
+    PSTATE fields (`msr NAME, #1`), with the host gcc's verdict on each as an
+    asm clobber."""
+    regs = a64_register_candidates()
+    errors = assemble_lines(work, A64, ["archport_alias_%d .req %s" % (i, n) for i, (n, _) in enumerate(regs)],
+                            "a64_gprs", ["--fatal-warnings"])
+    keep = [(n, c) for i, (n, c) in enumerate(regs) if i not in errors]
+    words = sorted(w for w in a64_word_candidates() if re.fullmatch(r"[a-z][a-z0-9_]*", w))
+    for form, cls in (("mrs x0, %s", "sysreg"), ("msr %s, x0", "sysreg"), ("msr %s, #1", "pstate")):
+        errs = assemble_lines(work, A64, [form % w for w in words], "a64_sysregs")
+        keep += [(w, cls) for i, w in enumerate(words) if i not in errs]
+    seen, rows_in = set(), []
+    for n, c in keep:   # first class wins: x0 is a gpr, not a sysreg
+        if n not in seen:
+            seen.add(n)
+            rows_in.append((n, c))
+    clobbers = clobber_probe_to(work, X86, [n for n, _ in rows_in])
+    rows = [(n, c, "error" if clobbers[n] else "ok") for n, c in rows_in]
+    comments = [
+        "Candidates: x0-x30 w0-w30 sp wsp xzr wzr fp lr ip0 ip1, v/b/h/s/d/q0-31,",
+        "z0-31 p0-15 (class gpr, fp, sve): kept if `ALIAS .req NAME` assembles with",
+        "`%s --fatal-warnings`; and the lower-case words of `strings` of" % A64.assembler,
+        "%s and %s kept as sysreg" % (os.path.realpath(shutil.which(A64.assembler)), A64_LIBOPCODES),
+        "when `mrs x0, NAME` or `msr NAME, x0` assembles (encoded forms s3_0_c1_c0_0",
+        "are accepted for any digits and not listed), as pstate when `msr NAME, #1` does.",
+        "x86_64: `asm volatile(\"\" ::: \"NAME\")` compiled by the host gcc: error or ok.",
+        "%s: %s" % (A64.assembler, version(A64.assembler)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/registers.tsv", comments, ["name", "class", "x86_64"], rows)
+
+
+def clobber_probe_to(work, target, names):
+    """clobber_probe with the object in the scratch directory."""
+    src = "".join('void f%d(void) { __asm__ volatile ("" ::: "%s"); }\n' % (i, n)
+                  for i, n in enumerate(names))
+    path = work.write("a64_clobbers.%s.c" % target.name, src)
+    _, _, err = run([target.gcc] + GCC_DIAG + ["-O2", "-c", "-o", scratch_object(work, "a64_clobbers"), path])
+    errors = errors_by_line(err)
+    return {n: errors.get(i + 1) for i, n in enumerate(names)}
+
+
+def gen_aarch64(out, work):
+    """The reverse-port tables (rules/aarch64/)."""
+    gen_a64_headers(out, work)
+    gen_a64_names(out, work)
+    gen_a64_mnemonics(out, work)
+    gen_a64_registers(out, work)
+
+
 # ------------------------------------------------------------------ main
 
-def generate(directory, verbose=True):
-    """Write every generated file below directory; return their paths."""
+def generate(directory, verbose=True, only=None):
+    """Write every generated file below directory; return their paths.
+    only="aarch64": just the reverse-port tables (rules/aarch64/)."""
     out = Output(directory, verbose)
     work = Workdir()
     try:
+        if only == "aarch64":
+            gen_aarch64(out, work)
+            return out.written
         gen_targets(out, work)
         gen_macros(out, work)
         header_sets = x86_header_sets()
@@ -1641,16 +1911,17 @@ def generate(directory, verbose=True):
         gen_target_registers(out, work)
         gen_portio(out, work)
         gen_rust(out, work)
+        gen_aarch64(out, work)
     finally:
         work.close()
     return out.written
 
 
-def check(rules_dir):
+def check(rules_dir, only=None):
     """Regenerate into a temporary directory and compare with rules_dir."""
     tmp = tempfile.mkdtemp(prefix="gen_rules.check.")
     try:
-        written = generate(tmp, verbose=False)
+        written = generate(tmp, verbose=False, only=only)
         stale = []
         for rel in written:
             with open(os.path.join(tmp, rel), encoding="utf-8") as f:
@@ -1685,12 +1956,14 @@ def main():
                         help="regenerate to a temporary directory and exit 1 if rules/ differs")
     parser.add_argument("--out", default=os.path.join(ROOT, "rules"),
                         help="directory to write (default: rules/ of the repository)")
+    parser.add_argument("--only", choices=["aarch64"],
+                        help="only the reverse-port tables (rules/aarch64/)")
     args = parser.parse_args()
     start = time.time()
     if args.check:
-        status = check(args.out)
+        status = check(args.out, args.only)
     else:
-        generate(args.out)
+        generate(args.out, only=args.only)
         status = 0
     print("gen_rules: %.1fs" % (time.time() - start))
     return status
