@@ -215,7 +215,8 @@ static int scan_flag_warnings(struct port *p)
 }
 
 /* The option a driver error names: "unrecognized command-line option
- * '-msse4'", "unknown value 'native' for '-march'" (-march=native). */
+ * '-msse4'", "unknown value 'native' for '-march'" (-march=native), x86
+ * gcc's "bad value 'armv8-a+crc' for '-march=' switch". */
 static char *rejected_option(const char *msg)
 {
 	const char *q1 = strchr(msg, '\''), *e1 = q1 ? strchr(q1 + 1, '\'') : NULL;
@@ -224,6 +225,8 @@ static char *rejected_option(const char *msg)
 	const char *q2 = strchr(e1 + 1, '\''), *e2 = q2 ? strchr(q2 + 1, '\'') : NULL;
 	if (strstr(msg, "unknown value") && e2)
 		return xasprintf("%.*s=%.*s", (int)(e2 - q2 - 1), q2 + 1, (int)(e1 - q1 - 1), q1 + 1);
+	if (strstr(msg, "bad value") && e2 && e2 > q2 + 1 && e2[-1] == '=')
+		return xasprintf("%.*s%.*s", (int)(e2 - q2 - 1), q2 + 1, (int)(e1 - q1 - 1), q1 + 1);
 	return q1[1] == '-' ? xstrndup(q1 + 1, (size_t)(e1 - q1 - 1)) : NULL;
 }
 

@@ -288,7 +288,7 @@ static char *macro_twin(const struct stub_ctx *c, const char *line)
 	}
 	char *tmpl = body_template(line);
 	const char *kind = NULL;
-	const char *target = tmpl ? idiom_for(tmpl, c->k->target, &kind) : NULL;
+	const char *target = tmpl ? idiom_for("x86", tmpl, c->k->target, &kind) : NULL;
 	if (target && !strcmp(kind, "none")) {
 		const char *q = strchr(line, '"'), *e = strchr(q + 1, '"');
 		char *twin = xasprintf("%.*s\"%s\"%s   /* archport: %s */\n", (int)(q - line), line, target, e + 1,
@@ -357,7 +357,7 @@ static void gate_macro_at(struct stub_ctx *c, struct file_patch *fp, size_t l)
 		last++;
 	char *whole = logical_line(fp, l, last);
 	char *twin = macro_twin(c, whole);
-	gate_lines(fp, l, last, twin);
+	gate_lines(c->k, fp, l, last, twin);
 	free(twin);
 	free(whole);
 }

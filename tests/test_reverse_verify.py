@@ -20,8 +20,13 @@ Cases, each on a private copy of a fixture (verify must not touch its PATH):
     constant of stage2 makes stage2's aarch64 object differ (exit 1);
   * `archport port --target x86_64`: exit 0, says the aarch64 objects are
     identical, and its patch applies and passes `verify --patch`.
-  * fixtures/aarch64-hyp (C, make), when it is there: the same steps with
-    aarch64-linux-gnu-gcc as the reference.
+  * fixtures/aarch64-hyp (C, make): `archport stub --simde`'s patch gates
+    under `#if defined(__aarch64__)` only, with the idioms (`dmb ish` ->
+    mfence, `mrs cntvct_el0` -> rdtsc), SIMDe's NEON header and ud2 traps;
+    `port --simde` (the Makefile's -march=armv8-a+crc is learnt from x86_64
+    gcc) and verify of its patch with aarch64-linux-gnu-gcc as the
+    reference: aarch64 objects identical (read by the harness), x86_64
+    test executables that ran natively and passed.
 
 Output: `ok - NAME` / `not ok - NAME: WHY` per case and `N passed, M failed[,
 K skipped]` last; exit 1 when a case failed. Python standard library only.
@@ -152,40 +157,95 @@ def case_rust_hyp_constant(ctx: Context) -> None:
     r.expect("aarch64 objects", "FAIL", "stage2")
 
 
+def port_patch(ctx: Context, tree: Path, *extra: str) -> Path:
+    """`archport port --target x86_64` on tree: exit 0, the aarch64 objects
+    compared identical, a non-empty patch (the tree does not build for
+    x86_64 as it is). Returns the patch file."""
+    patch = ctx.case_dir() / "port.patch"
+    env = dict(os.environ, TMPDIR=str(patch.parent))
+    p = subprocess.run([str(ctx.archport), "port", "--target", "x86_64", str(tree), "-o", str(patch), *extra],
+                       capture_output=True, text=True, errors="replace", timeout=ctx.timeout, env=env)
+    if p.returncode != 0:
+        raise Failure(f"port exit {p.returncode}: {p.stderr[-600:]}")
+    if "aarch64 objects are identical" not in p.stderr:
+        raise Failure(f"port did not compare the aarch64 objects: {p.stderr[-600:]}")
+    if not patch.read_text():
+        raise Failure("port wrote an empty patch for a tree that does not build for x86_64")
+    return patch
+
+
 def case_port(name: str):
     def run(ctx: Context) -> str:
-        if not (FIXTURES / name).is_dir():
-            raise Skip(f"fixtures/{name} is not in this tree")
         tree = ctx.fixture(name)
-        patch = ctx.case_dir() / "port.patch"
-        env = dict(os.environ, TMPDIR=str(patch.parent))
-        p = subprocess.run([str(ctx.archport), "port", "--target", "x86_64", str(tree), "-o", str(patch)],
-                           capture_output=True, text=True, errors="replace", timeout=ctx.timeout, env=env)
-        if p.returncode != 0:
-            raise Failure(f"port exit {p.returncode}: {p.stderr[-600:]}")
-        if "aarch64 objects are identical" not in p.stderr:
-            raise Failure(f"port did not compare the aarch64 objects: {p.stderr[-600:]}")
-        if not patch.read_text():
-            raise Failure("port wrote an empty patch for a tree that does not build for x86_64")
-        r = ctx.verify(tree, "--target", "x86_64", "--patch", str(patch))
+        r = ctx.verify(tree, "--target", "x86_64", "--patch", str(port_patch(ctx, tree)))
         expect_reverse_table(r)
         return r.row("aarch64 objects")[2]
     return run
 
 
+def need_fixture(name: str) -> None:
+    if not (FIXTURES / name).is_dir():
+        raise Skip(f"fixtures/{name} is not in this tree")
+
+
+def check_native_test_binaries(scratch: Path) -> None:
+    """The make tree's test executables are x86_64 and ran without QEMU."""
+    log = (scratch / "logs" / "tests.log").read_text(errors="replace")
+    runs = [ln for ln in log.splitlines() if ln.startswith("$ ")]
+    if not runs or any("qemu" in ln for ln in runs):
+        raise Failure(f"the tests did not run natively: {runs}")
+    for ln in runs:
+        exe = scratch / "tree" / ln.split()[-1]
+        if elf_kind(exe) is None or elf_kind(exe)[1] != EM_X86_64:
+            raise Failure(f"{exe.name} is not an x86_64 executable: {elf_kind(exe)}")
+
+
 def case_c_fixture(name: str):
+    """The C tree needs the build in the loop (its Makefile's -march=armv8-a+crc
+    is found by x86_64 gcc, not by the scan) and SIMDe for its NEON code:
+    port's patch, verified with the aarch64 objects and x86_64 tests read
+    by this harness."""
     def run(ctx: Context) -> str:
-        if not (FIXTURES / name).is_dir():
-            raise Skip(f"fixtures/{name} is not in this tree")
-        r = ctx.verify(ctx.fixture(name), "--target", "x86_64", "--keep")
+        need_fixture(name)
+        tree = ctx.fixture(name)
+        patch = port_patch(ctx, tree, "--simde")
+        r = ctx.verify(tree, "--target", "x86_64", "--simde", "--patch", str(patch), "--keep")
         expect_reverse_table(r)
         r.expect("aarch64 build, before", "ok", "CC=aarch64-linux-gnu-gcc")
         r.expect("x86_64 build", "ok", "CC=gcc")
+        r.expect("tests", "ok", "passed")
         scratch = kept_scratch(r)
         n = check_aarch64_objects(scratch, "")
+        check_native_test_binaries(scratch)
         shutil.rmtree(scratch)
         return f"{n} aarch64 objects identical; tests: {r.row('tests')[2]}"
     return run
+
+
+def case_c_stub_text(ctx: Context) -> None:
+    """What `archport stub --target x86_64 --simde` writes for aarch64-hyp:
+    aarch64 code gated under __aarch64__ (never an x86 guard), the idioms
+    of rules/idioms.tsv read backwards, SIMDe's NEON header, ud2 traps for
+    the vector table's global symbols."""
+    need_fixture("aarch64-hyp")
+    p = subprocess.run([str(ctx.archport), "stub", "--target", "x86_64", "--simde", str(FIXTURES / "aarch64-hyp")],
+                       capture_output=True, text=True, errors="replace", timeout=ctx.timeout)
+    if p.returncode != 0:
+        raise Failure(f"stub exit {p.returncode}: {p.stderr[-400:]}")
+    added = [ln[1:] for ln in p.stdout.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+    gates = [ln for ln in added if ln.startswith("#if")]
+    if not gates or any(g != "#if defined(__aarch64__)" for g in gates):
+        raise Failure(f"gates: {sorted(set(gates))}")
+    wanted = {
+        "dmb ish -> mfence": r'__asm__ volatile\("mfence" ::: "memory"\); /\* archport: dmb ish \*/',
+        "cntvct_el0 -> rdtsc": r"v = \(__typeof__\(v\)\)__builtin_ia32_rdtsc\(\);",
+        "SIMDe NEON": r"#include <simde/arm/neon\.h>",
+        "ud2 trap of hyp_vectors": r"^\tud2$",
+        "trap twin with a TODO": r"__builtin_trap\(\);   /\* TODO\(archport\): port hyp_read_hcr to x86_64",
+    }
+    missing = [what for what, rx in wanted.items() if not any(re.search(rx, ln) for ln in added)]
+    if missing:
+        raise Failure(f"the patch lacks: {', '.join(missing)}\n{p.stdout[:3000]}")
 
 
 CASES = [
@@ -193,9 +253,9 @@ CASES = [
     ("rust-hyp: a patch that appends a comment keeps the aarch64 objects identical", case_rust_hyp_comment),
     ("rust-hyp: a patch that changes a constant makes the aarch64 object differ", case_rust_hyp_constant),
     ("rust-hyp: port --target x86_64, and verify of its patch", case_port("rust-hyp")),
-    ("aarch64-hyp: aarch64 objects identical, x86_64 builds and its tests run natively",
+    ("aarch64-hyp: the stub's gates, idioms, SIMDe header and traps", case_c_stub_text),
+    ("aarch64-hyp: port --simde, aarch64 objects identical, x86_64 builds and its tests run natively",
      case_c_fixture("aarch64-hyp")),
-    ("aarch64-hyp: port --target x86_64, and verify of its patch", case_port("aarch64-hyp")),
 ]
 
 
