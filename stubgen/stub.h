@@ -26,6 +26,12 @@ struct stub_options {
  * Returns 0, or -1 after a message on stderr. Never writes to the tree. */
 int stub_tree(const char *root, const struct stub_options *o, struct strbuf *patch);
 
+struct knowledge;
+/* With --simde, the source arch's intrinsics and vector types compile on
+ * the target through SIMDe (its header replaces the source's): the stub
+ * leaves their uses as they are. */
+int stub_simde_covers(const struct knowledge *k, const struct stub_options *o, const struct finding *f);
+
 /* Applies the same edits to the tree, each file through a temporary file
  * and rename(2). Returns 0, or -1 after a message (no file half-written). */
 int stub_write(const char *root, const struct stub_options *o);

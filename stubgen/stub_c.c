@@ -646,11 +646,10 @@ static int is_include_directive(const char *text)
 	return strncmp(text, "include", 7) == 0;
 }
 
-/* With SIMDe, intrinsics and vector types compile on the target. */
-static int simde_covers(const struct stub_ctx *c, const struct finding *fd)
+int stub_simde_covers(const struct knowledge *k, const struct stub_options *o, const struct finding *fd)
 {
-	const struct source_arch *src = c->k->source;
-	return c->o->simde && (!strcmp(fd->rule, src->rule_intrinsic) || !strcmp(fd->rule, src->rule_type)) &&
+	const struct source_arch *src = k->source;
+	return o->simde && (!strcmp(fd->rule, src->rule_intrinsic) || !strcmp(fd->rule, src->rule_type)) &&
 	       !strstr(fd->message, "__builtin_");
 }
 
@@ -795,7 +794,7 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 		}
 		if (!strcmp(fd->rule, RULE_TARGET_ATTR) && stub_pragma(c, fp, fd->line))
 			continue;
-		if (simde_covers(c, fd))
+		if (stub_simde_covers(c->k, c->o, fd))
 			continue;
 		if (stub_define_at(c, fp, (size_t)fd->line - 1))
 			continue;
