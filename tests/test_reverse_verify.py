@@ -26,7 +26,10 @@ Cases, each on a private copy of a fixture (verify must not touch its PATH):
     `port --simde` (the Makefile's -march=armv8-a+crc is learnt from x86_64
     gcc) and verify of its patch with aarch64-linux-gnu-gcc as the
     reference: aarch64 objects identical (read by the harness), x86_64
-    test executables that ran natively and passed.
+    test executables that ran natively and passed;
+  * a small make tree with an `#if defined(__aarch64__) ... #else #error`
+    chain and a `dmb ish` macro: the stub's `#elif defined(__x86_64__)` arm
+    and mfence twin pass every step.
 
 Output: `ok - NAME` / `not ok - NAME: WHY` per case and `N passed, M failed[,
 K skipped]` last; exit 1 when a case failed. Python standard library only.
@@ -250,12 +253,67 @@ def case_c_stub_text(ctx: Context) -> None:
         raise Failure(f"the patch lacks: {', '.join(missing)}\n{p.stdout[:3000]}")
 
 
+CHAIN_H = """#ifndef BAR_H
+#define BAR_H
+#if defined(__aarch64__)
+#define CACHE_LINE 64
+typedef unsigned long word_t;
+static inline void relax(void)
+{
+	__asm__ volatile("yield");
+}
+#else
+#error "unsupported architecture"
+#endif
+
+#define barrier() __asm__ volatile("dmb ish" ::: "memory")
+#endif
+"""
+CHAIN_TEST = """#include "bar.h"
+static word_t spin(word_t n)
+{
+	word_t i;
+	for (i = 0; i < n; i++)
+		barrier();
+	return i + CACHE_LINE;
+}
+int main(void)
+{
+	return spin(3) == 67 ? 0 : 1;
+}
+"""
+
+
+def case_c_chain(ctx: Context) -> None:
+    """An `#if defined(__aarch64__) ... #else #error` chain gets an
+    `#elif defined(__x86_64__)` arm made from the aarch64 one, a macro with
+    `dmb ish` an mfence twin: the stub's own patch passes every step."""
+    tree = ctx.case_dir() / "chain"
+    tree.mkdir()
+    (tree / "bar.h").write_text(CHAIN_H)
+    (tree / "test_bar.c").write_text(CHAIN_TEST)
+    (tree / "Makefile").write_text("CFLAGS = -O2 -g\nall: test_bar\ntest_bar: test_bar.o\n\t$(CC) $(CFLAGS) -o $@ $^\n")
+    r = ctx.verify(tree, "--target", "x86_64", "--keep")
+    expect_reverse_table(r)
+    r.expect("aarch64 objects", "ok", "1 object identical")
+    r.expect("tests", "ok", "1/1 passed")
+    scratch = kept_scratch(r)
+    check_aarch64_objects(scratch, "")
+    check_native_test_binaries(scratch)
+    header = (scratch / "tree" / "bar.h").read_text()
+    for want in ("#elif defined(__x86_64__)", '__asm__ volatile("mfence" ::: "memory")'):
+        if want not in header:
+            raise Failure(f"the patched bar.h lacks {want}:\n{header}")
+    shutil.rmtree(scratch)
+
+
 CASES = [
     ("rust-hyp: aarch64 objects identical, x86_64 builds and its tests run natively", case_rust_hyp),
     ("rust-hyp: a patch that appends a comment keeps the aarch64 objects identical", case_rust_hyp_comment),
     ("rust-hyp: a patch that changes a constant makes the aarch64 object differ", case_rust_hyp_constant),
     ("rust-hyp: port --target x86_64, and verify of its patch", case_port("rust-hyp")),
     ("aarch64-hyp: the stub's gates, idioms, SIMDe header and traps", case_c_stub_text),
+    ("a chain with #else #error and a dmb macro: an x86_64 arm and an mfence twin", case_c_chain),
     ("aarch64-hyp: port --simde, aarch64 objects identical, x86_64 builds and its tests run natively",
      case_c_fixture("aarch64-hyp")),
 ]
