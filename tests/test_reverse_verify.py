@@ -35,6 +35,7 @@ Output: `ok - NAME` / `not ok - NAME: WHY` per case and `N passed, M failed[,
 K skipped]` last; exit 1 when a case failed. Python standard library only.
 
     python3 tests/test_reverse_verify.py --archport bin/archport
+    python3 tests/test_reverse_verify.py --archport build/asan/archport   (make test-python)
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_verify import FIXTURES, REPO, Context, Failure, Skip, run_cases, unified_diff  # noqa: E402
+from test_verify import FIXTURES, REPO, SANITIZER_MARKERS, Context, Failure, Skip, run_cases, unified_diff  # noqa: E402
 
 EM_AARCH64, EM_X86_64 = 183, 62
 ET_REL, ET_EXEC, ET_DYN = 1, 2, 3
@@ -160,6 +161,12 @@ def case_rust_hyp_constant(ctx: Context) -> None:
     r.expect("aarch64 objects", "FAIL", "stage2")
 
 
+def expect_clean_stderr(p: subprocess.CompletedProcess) -> None:
+    for marker in SANITIZER_MARKERS:
+        if marker in p.stderr:
+            raise Failure(f"sanitizer report on stderr:\n{p.stderr[-2000:]}")
+
+
 def port_patch(ctx: Context, tree: Path, *extra: str) -> Path:
     """`archport port --target x86_64` on tree: exit 0, the aarch64 objects
     compared identical, a non-empty patch (the tree does not build for
@@ -168,6 +175,7 @@ def port_patch(ctx: Context, tree: Path, *extra: str) -> Path:
     env = dict(os.environ, TMPDIR=str(patch.parent))
     p = subprocess.run([str(ctx.archport), "port", "--target", "x86_64", str(tree), "-o", str(patch), *extra],
                        capture_output=True, text=True, errors="replace", timeout=ctx.timeout, env=env)
+    expect_clean_stderr(p)
     if p.returncode != 0:
         raise Failure(f"port exit {p.returncode}: {p.stderr[-600:]}")
     if "aarch64 objects are identical" not in p.stderr:
@@ -233,6 +241,7 @@ def case_c_stub_text(ctx: Context) -> None:
     need_fixture("aarch64-hyp")
     p = subprocess.run([str(ctx.archport), "stub", "--target", "x86_64", "--simde", str(FIXTURES / "aarch64-hyp")],
                        capture_output=True, text=True, errors="replace", timeout=ctx.timeout)
+    expect_clean_stderr(p)
     if p.returncode != 0:
         raise Failure(f"stub exit {p.returncode}: {p.stderr[-400:]}")
     if "left that no rule fixes" in p.stderr:   # SIMDe covers the NEON uses
