@@ -464,10 +464,25 @@ static const char *tree_rel(const struct port *p, const char *file)
 }
 
 
+/* A rustc error that follows from an item gated away on the target
+ * ("unresolved import", "failed to resolve", "cannot find": E0432, E0433,
+ * E0412, E0425): in the unpatched tree the scan's own findings (a gated
+ * module's twin) fix its cause, and gating its line as well would replace
+ * working code with todo!(). Round 0 leaves it to the patched build, which
+ * reports it again if it remains. */
+static int rust_resolution_error(const struct diag *d)
+{
+	static const char *const words[] = { "unresolved import", "failed to resolve", "cannot find" };
+	for (size_t i = 0; d->kind == DIAG_RUST && i < sizeof words / sizeof *words; i++)
+		if (strstr(d->message, words[i]))
+			return 1;
+	return 0;
+}
+
 /* New findings for the next round from the target build's errors;
  * returns how many. An `#error` becomes c/error-directive, which the stub
- * answers with an arm for the target. */
-static size_t learn_errors(struct port *p, const struct diag_list *d)
+ * answers with an arm for the target. `unpatched`: the errors of round 0. */
+static size_t learn_errors(struct port *p, const struct diag_list *d, int unpatched)
 {
 	size_t added = 0;
 	char *cc = build_tool(&p->job, 1, "gcc");
@@ -475,7 +490,8 @@ static size_t learn_errors(struct port *p, const struct diag_list *d)
 		if (!d->v[i].file && d->v[i].kind == DIAG_COMPILE)
 			added += confirm_flags(p, d->v[i].message);
 		const char *rel = tree_rel(p, d->v[i].file);
-		if (!rel || d->v[i].line <= 0 || d->v[i].kind == DIAG_FAILED || already_asked(p, rel, d->v[i].line, 0))
+		if (!rel || d->v[i].line <= 0 || d->v[i].kind == DIAG_FAILED || already_asked(p, rel, d->v[i].line, 0) ||
+		    (unpatched && rust_resolution_error(&d->v[i])))
 			continue;
 		int is_error_directive = !strncmp(d->v[i].message, "#error", 6);
 		char *msg = xasprintf("%s: %s", d->v[i].kind == DIAG_RUST ? "rustc" : cc, d->v[i].message);
@@ -559,7 +575,7 @@ static int round_once(struct port *p, int round)
 		read_target_errors(p, log, &p->left);
 	p->built = rc == 0;
 	size_t files = 0, errors = count_errors(p, &p->left, &files);
-	size_t fresh = p->built || !p->identical ? 0 : learn_errors(p, &p->left);
+	size_t fresh = p->built || !p->identical ? 0 : learn_errors(p, &p->left, 0);
 	fprintf(stderr, "round %d: patch %d file%s +%d -%d; %s objects ", round, ps.files, ps.files == 1 ? "" : "s",
 		ps.added, ps.removed, p->job.source->name);
 	if (nobj)
@@ -599,7 +615,7 @@ static int round_zero(struct port *p)
 	p->built = rc == 0;
 	p->identical = 1;   /* no patch: the source build is the learned one */
 	size_t files = 0, errors = count_errors(p, &p->left, &files);
-	size_t fresh = p->built ? 0 : learn_errors(p, &p->left);
+	size_t fresh = p->built ? 0 : learn_errors(p, &p->left, 1);
 	fprintf(stderr, "round 0: the tree as it is; %s build %s", p->job.target->name, p->built ? "ok" : "failed");
 	if (!p->built)
 		fprintf(stderr, ": %zu error%s in %zu file%s, %zu new to fix", errors,
