@@ -422,7 +422,7 @@ static void source_builds(struct verify *v)
 	if (stash(v, "after") != 0)
 		return;
 	if (v->steps[ST_SOURCE_BEFORE].res != OK || v->steps[ST_SOURCE_AFTER].res != OK)
-		step_set(v, ST_OBJECTS, SKIPPED, xasprintf("a %s build failed", v->job.source->name));
+		step_set(v, ST_OBJECTS, SKIPPED, xasprintf("one of the %s builds failed", v->job.source->name));
 	else {
 		char *before = objects_dir(v, "before"), *after = objects_dir(v, "after");
 		compare_step(v, before, after);

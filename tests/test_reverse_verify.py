@@ -27,9 +27,9 @@ Cases, each on a private copy of a fixture (verify must not touch its PATH):
     gcc) and verify of its patch with aarch64-linux-gnu-gcc as the
     reference: aarch64 objects identical (read by the harness), x86_64
     test executables that ran natively and passed;
-  * a small make tree with an `#if defined(__aarch64__) ... #else #error`
-    chain and a `dmb ish` macro: the stub's `#elif defined(__x86_64__)` arm
-    and mfence twin pass every step.
+  * a small tree (Make, and CMake with ctest) with an `#if
+    defined(__aarch64__) ... #else #error` chain and a `dmb ish` macro: the
+    stub's `#elif defined(__x86_64__)` arm and mfence twin pass every step.
 
 Output: `ok - NAME` / `not ok - NAME: WHY` per case and `N passed, M failed[,
 K skipped]` last; exit 1 when a case failed. Python standard library only.
@@ -293,27 +293,46 @@ int main(void)
 """
 
 
-def case_c_chain(ctx: Context) -> None:
+CHAIN_BUILD = {
+    "make": ("Makefile", "CFLAGS = -O2 -g\nall: test_bar\ntest_bar: test_bar.o\n\t$(CC) $(CFLAGS) -o $@ $^\n"),
+    "cmake": ("CMakeLists.txt", "cmake_minimum_required(VERSION 3.13)\nproject(bar C)\n"
+              "add_executable(test_bar test_bar.c)\nenable_testing()\nadd_test(NAME bar COMMAND test_bar)\n"),
+}
+
+
+def case_c_chain(system: str):
     """An `#if defined(__aarch64__) ... #else #error` chain gets an
     `#elif defined(__x86_64__)` arm made from the aarch64 one, a macro with
-    `dmb ish` an mfence twin: the stub's own patch passes every step."""
-    tree = ctx.case_dir() / "chain"
-    tree.mkdir()
-    (tree / "bar.h").write_text(CHAIN_H)
-    (tree / "test_bar.c").write_text(CHAIN_TEST)
-    (tree / "Makefile").write_text("CFLAGS = -O2 -g\nall: test_bar\ntest_bar: test_bar.o\n\t$(CC) $(CFLAGS) -o $@ $^\n")
-    r = ctx.verify(tree, "--target", "x86_64", "--keep")
-    expect_reverse_table(r)
-    r.expect("aarch64 objects", "ok", "1 object identical")
-    r.expect("tests", "ok", "1/1 passed")
-    scratch = kept_scratch(r)
-    check_aarch64_objects(scratch, "")
-    check_native_test_binaries(scratch)
+    `dmb ish` an mfence twin: the stub's own patch passes every step, with
+    Make (test executables run natively) or CMake (ctest with no emulator)."""
+    def run(ctx: Context) -> None:
+        tree = ctx.case_dir() / "chain"
+        tree.mkdir()
+        (tree / "bar.h").write_text(CHAIN_H)
+        (tree / "test_bar.c").write_text(CHAIN_TEST)
+        name, text = CHAIN_BUILD[system]
+        (tree / name).write_text(text)
+        r = ctx.verify(tree, "--target", "x86_64", "--keep")
+        expect_reverse_table(r)
+        r.expect("aarch64 build, before", "ok", f"{system}, CC=aarch64-linux-gnu-gcc")
+        r.expect("aarch64 objects", "ok", "1 object identical")
+        r.expect("tests", "ok", "1/1 passed")
+        scratch = kept_scratch(r)
+        check_aarch64_objects(scratch, "-build" if system == "cmake" else "")
+        if system == "make":
+            check_native_test_binaries(scratch)
+        elif "CROSSCOMPILING_EMULATOR" in (scratch / "logs" / "target.log").read_text(errors="replace"):
+            raise Failure("the x86_64 CMake build was configured with an emulator")
+        check_chain_header(scratch)
+        shutil.rmtree(scratch)
+    return run
+
+
+def check_chain_header(scratch: Path) -> None:
     header = (scratch / "tree" / "bar.h").read_text()
     for want in ("#elif defined(__x86_64__)", '__asm__ volatile("mfence" ::: "memory")'):
         if want not in header:
             raise Failure(f"the patched bar.h lacks {want}:\n{header}")
-    shutil.rmtree(scratch)
 
 
 CASES = [
@@ -322,7 +341,8 @@ CASES = [
     ("rust-hyp: a patch that changes a constant makes the aarch64 object differ", case_rust_hyp_constant),
     ("rust-hyp: port --target x86_64, and verify of its patch", case_port("rust-hyp")),
     ("aarch64-hyp: the stub's gates, idioms, SIMDe header and traps", case_c_stub_text),
-    ("a chain with #else #error and a dmb macro: an x86_64 arm and an mfence twin", case_c_chain),
+    ("make: a chain with #else #error and a dmb macro: an x86_64 arm and an mfence twin", case_c_chain("make")),
+    ("cmake: the same tree, ctest natively", case_c_chain("cmake")),
     ("aarch64-hyp: port --simde, aarch64 objects identical, x86_64 builds and its tests run natively",
      case_c_fixture("aarch64-hyp")),
 ]
