@@ -24,6 +24,7 @@ static const char *const x86_keyword_types[] = {
 static const struct source_arch x86_source = {
 	"x86", "__x86_64__", "__builtin_ia32_",
 	RULE_ASM_X86, RULE_INTRINSIC, RULE_VECTOR_TYPE, RULE_HEADER, RULE_ASM_FILE, RULE_GATED,
+	RULE_BUILD_FLAG, RULE_BUILD_MARCH,
 };
 
 /* NEON/ACLE types are reported with the intrinsics: one rule for the
@@ -31,7 +32,7 @@ static const struct source_arch x86_source = {
 static const struct source_arch aarch64_source = {
 	"aarch64", "__aarch64__", "__builtin_aarch64_",
 	RULE_ASM_AARCH64, RULE_INTRINSIC_ARM, RULE_INTRINSIC_ARM, RULE_HEADER_ARM,
-	RULE_ASM_FILE_AARCH64, RULE_GATED_AARCH64,
+	RULE_ASM_FILE_AARCH64, RULE_GATED_AARCH64, RULE_BUILD_FLAG_AARCH64, RULE_BUILD_MARCH_AARCH64,
 };
 
 static const char *table_target_cell(const struct rd_table *t, size_t row, const char *target)
@@ -218,6 +219,8 @@ static void load_aarch64_source(struct knowledge *k)
 	load_bad(&k->headers, "aarch64/headers", "header", NULL, k->target, "missing");
 	load_bad(&k->bad_mnemonics, "aarch64/mnemonics", "mnemonic", NULL, k->target, "unknown");
 	load_bad(&k->bad_registers, "aarch64/registers", "name", NULL, k->target, "error");
+	load_bad(&k->bad_mflags, "aarch64/mflags", "option", NULL, k->target, "unknown");
+	load_bad(&k->bad_march, "aarch64/march", "value", "option", k->target, "invalid");
 	load_all_mnemonics(k, "aarch64/mnemonics");
 	load_all_registers(k, "aarch64/registers");
 }

@@ -22,6 +22,7 @@ struct source_arch {
 	const char *builtin_prefix;  /* "__builtin_ia32_", "__builtin_aarch64_" */
 	const char *rule_asm, *rule_intrinsic, *rule_type, *rule_header;
 	const char *rule_asm_file, *rule_gated;
+	const char *rule_build_flag, *rule_build_march;
 };
 
 /* Kinds of x86 identifier (bit mask). */

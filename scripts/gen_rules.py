@@ -1877,12 +1877,71 @@ def clobber_probe_to(work, target, names):
     return {n: errors.get(i + 1) for i, n in enumerate(names)}
 
 
+def a64_cpu_values(work, option):
+    """The values the aarch64 gcc lists for -march=/-mcpu=/-mtune= when
+    given a bad one ('valid arguments are: ...')."""
+    empty = work.write("a64_empty.c", "")
+    _, _, err = run([A64.gcc] + GCC_DIAG + ["-%s=archport-invalid" % option, "-c", "-o",
+                                            scratch_object(work, "a64_empty"), empty])
+    m = re.search(r"valid arguments are: (.*)", err)
+    return sorted(v for v in (m.group(1).split() if m else []) if not v.startswith("archport"))
+
+
+def gen_a64_march(out, work):
+    """rules/aarch64/march.tsv: the aarch64 -march=/-mcpu=/-mtune= values and
+    whether x86_64 gcc accepts the same one (no: `bad value 'armv8-a' for
+    '-march=' switch`; x86 gcc reads -mcpu= as a deprecated -mtune=)."""
+    empty = work.write("x86_empty.c", "")
+    probes = [(v, o) for o in ("march", "mcpu", "mtune") for v in a64_cpu_values(work, o)]
+    jobs = [[X86.gcc] + GCC_DIAG + ["-%s=%s" % (o, v), "-c", "-o", scratch_object(work, "x86_march_%d" % i), empty]
+            for i, (v, o) in enumerate(probes)]
+    rows = [(v, o, "valid" if status == 0 and "error" not in err else "invalid")
+            for (v, o), (status, _, err) in zip(probes, run_many(jobs))]
+    comments = [
+        "aarch64 values for -march=, -mcpu= and -mtune=: the 'valid arguments' lists",
+        "of `%s -<option>=<bad> -c empty.c`." % A64.gcc,
+        "x86_64: `%s -<option>=<value> -c empty.c`, one compile each: valid if it" % X86.gcc,
+        "compiles without error, invalid otherwise. A value with +extensions",
+        "(armv8-a+crc) is looked up by the part before the first '+'.",
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/march.tsv", comments, ["value", "option", "x86_64"], rows)
+
+
+def gen_a64_mflags(out, work):
+    """rules/aarch64/mflags.tsv: the aarch64 gcc's -m options and whether
+    x86_64 gcc recognises each (-mstrict-align, -moutline-atomics: no;
+    -mgeneral-regs-only: x86 has it too)."""
+    help_text = output_of([A64.gcc, "--help=target"])
+    options = []
+    for line in help_text.splitlines():
+        m = re.match(r"  (-m[^\s<]+)", line)
+        if m and m.group(1) not in options and not re.match(r"-m(arch|cpu|tune)=", m.group(1)):
+            options.append(m.group(1))
+    args = {o: o + "x" if o.endswith("=") else o for o in options}
+    empty = work.write("x86_empty.c", "")
+    _, _, err = run([X86.gcc] + GCC_DIAG + ["-c", "-o", scratch_object(work, "x86_mflags"), empty]
+                    + [args[o] for o in options])
+    unknown = set(re.findall(r"unrecognized command-line option '([^']*)'", err))
+    rows = [(o, "unknown" if args[o] in unknown else "known") for o in options]
+    comments = [
+        "Every -m option printed by `%s --help=target` except -march=/-mcpu=/-mtune=" % A64.gcc,
+        "(aarch64/march.tsv has their values); '<...>' value hints dropped.",
+        "x86_64: all options given at once to `%s -c empty.c` ('=' options with" % X86.gcc,
+        "the value x): unknown = 'unrecognized command-line option', known = anything else.",
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/mflags.tsv", comments, ["option", "x86_64"], rows)
+
+
 def gen_aarch64(out, work):
     """The reverse-port tables (rules/aarch64/)."""
     gen_a64_headers(out, work)
     gen_a64_names(out, work)
     gen_a64_mnemonics(out, work)
     gen_a64_registers(out, work)
+    gen_a64_march(out, work)
+    gen_a64_mflags(out, work)
 
 
 # ------------------------------------------------------------------ main
