@@ -757,7 +757,7 @@ def gas_accepts(work, candidates):
     for mode, shapes in SHAPES.items():
         lines = [c + s for c in cands for s in shapes]
         path = work.write("mnemonics%s.s" % mode, "\n".join(lines) + "\n")
-        _, _, err = run([X86.assembler, mode, "-o", "/dev/null", path])
+        _, _, err = run([X86.assembler, mode, "-o", scratch_object(work, "mnemonics" + mode), path])
         errors = errors_by_line(err)
         for i, cand in enumerate(cands):
             for j in range(len(shapes)):
@@ -1810,16 +1810,17 @@ def gen_a64_mnemonics(out, work):
     cands = sorted(w for w in a64_word_candidates() if "_" not in w and len(w) <= 16)
     a64_errors = assemble_lines(work, A64, cands, "a64_mnemonics")
     mnemonics = [c for i, c in enumerate(cands) if not a64_errors.get(i, "").startswith("unknown mnemonic")]
-    x86_errors = assemble_lines(work, X86, mnemonics, "x86_of_a64_mnemonics", ["--64"])
-    rows = [(m, "unknown" if x86_errors.get(i, "").startswith("no such instruction") else "known")
-            for i, m in enumerate(mnemonics)]
+    x86_known = gas_accepts(work, mnemonics)
+    rows = [(m, "known" if m in x86_known else "unknown") for m in mnemonics]
     comments = [
         "Candidates: lower-case words (and their tails) in `strings` of",
         "%s and %s." % (os.path.realpath(shutil.which(A64.assembler)), A64_LIBOPCODES),
         "Each alone on a line, assembled by `%s`: kept unless it says" % A64.assembler,
         "'unknown mnemonic' (an operand error means the mnemonic exists).",
-        "x86_64: the kept words assembled alone by `%s --64`: unknown = 'no such" % X86.assembler,
-        "instruction', known = any other outcome (add: operand count mismatch).",
+        "x86_64: known when x86/mnemonics.tsv's test says x86 `%s` has the word:" % X86.assembler,
+        "it assembles with 0-4 operands in --64 or --32 mode, or fails for another",
+        "reason than no such instruction, operand count mismatch, invalid suffix",
+        "(`dsb` is `ds` with a suffix: unknown); else unknown.",
         "%s: %s" % (A64.assembler, version(A64.assembler)), "%s: %s" % (X86.assembler, version(X86.assembler)),
     ]
     out.tsv("aarch64/mnemonics.tsv", comments, ["mnemonic", "x86_64"], rows)

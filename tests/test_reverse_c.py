@@ -41,6 +41,7 @@ SNIPPETS = {
     "upper.c": 'void w(unsigned long v) { __asm__ volatile("msr HCR_EL2, %0" :: "r"(v)); }\n',
     "imm.c": 'long inc(long x)\n{\n\t__asm__("add %0, %0, #1" : "+r"(x));\n\treturn x;\n}\n',
     "wfi.c": 'void idle(void) { __asm__ volatile("wfi"); }\n',
+    "dsb.c": 'void sync(void)\n{\n\t__asm__ volatile("dsb sy" ::: "memory");\n}\n',
     "clobber.c": 'void c(void) { __asm__ volatile("" ::: "x19"); }\n',
     "acle.c": '#include <arm_acle.h>\nunsigned f(unsigned c, unsigned long d) { return __crc32cd(c, d); }\n',
     "sve.c": '#include <stdint.h>\nint lanes(void)\n{\n\tsvfloat32_t *p = 0;\n\treturn p != 0;\n}\n',
