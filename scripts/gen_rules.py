@@ -729,21 +729,24 @@ NOT_A_MNEMONIC = re.compile(
 X87_AND_SIZE_SUFFIXES = "bwlqst"
 
 
-def gas_mnemonic_candidates():
-    """Lower-case words in the x86 assembler binary and libopcodes, plus all
-    their tails: the linker merges string tails, so "add" may only be
-    stored as the end of "xadd"."""
+def binary_words(binaries, pattern):
+    """Words matching pattern in `strings` of the binaries, plus all their
+    tails of two or more characters starting with a letter: the linker
+    merges string tails, so "add" may only be stored as the end of "xadd"."""
     words = set()
-    for binary in (shutil.which(X86.assembler) or X86.assembler, LIBOPCODES):
+    for binary in binaries:
         real = os.path.realpath(binary)
         if not os.path.exists(real):
             continue
         for s in output_of(["strings", "-n", "2", real]).split("\n"):
-            for m in re.findall(r"[a-z][a-z0-9]{1,24}", s):
-                for i in range(len(m) - 1):
-                    if m[i].isalpha():
-                        words.add(m[i:])
+            for m in re.findall(pattern, s):
+                words |= {m[i:] for i in range(len(m) - 1) if m[i].isalpha()}
     return words
+
+
+def gas_mnemonic_candidates():
+    """Lower-case words in the x86 assembler binary and libopcodes."""
+    return binary_words((shutil.which(X86.assembler) or X86.assembler, LIBOPCODES), r"[a-z][a-z0-9]{1,24}")
 
 
 def gas_accepts(work, candidates):
@@ -841,7 +844,7 @@ def clobber_probe(work, target, names):
     src = "".join('void f%d(void) { __asm__ volatile ("" ::: "%s"); }\n' % (i, n)
                   for i, n in enumerate(names))
     path = work.write("clobbers.%s.c" % target.name, src)
-    _, _, err = run([target.gcc] + GCC_DIAG + ["-O2", "-c", "-o", "/dev/null", path])
+    _, _, err = run([target.gcc] + GCC_DIAG + ["-O2", "-c", "-o", scratch_object(work, "clobbers"), path])
     errors = errors_by_line(err)
     return {n: errors.get(i + 1) for i, n in enumerate(names)}
 
@@ -1784,15 +1787,9 @@ def gen_a64_names(out, work):
 
 
 def a64_word_candidates():
-    """Lower-case words (and their tails) in `strings` of the aarch64
-    assembler and libopcodes, as gas_mnemonic_candidates does for x86."""
-    words = set()
-    for binary in (shutil.which(A64.assembler) or A64.assembler, A64_LIBOPCODES):
-        real = os.path.realpath(binary)
-        for s in output_of(["strings", "-n", "2", real]).split("\n"):
-            for m in re.findall(r"[a-z][a-z0-9_]{1,31}", s):
-                words |= {m[i:] for i in range(len(m) - 1) if m[i].isalpha()}
-    return words
+    """Lower-case words (with underscores: system registers) in the
+    aarch64 assembler and libopcodes."""
+    return binary_words((shutil.which(A64.assembler) or A64.assembler, A64_LIBOPCODES), r"[a-z][a-z0-9_]{1,31}")
 
 
 def assemble_lines(work, target, lines, name, flags=()):
@@ -1853,7 +1850,7 @@ def gen_a64_registers(out, work):
         if n not in seen:
             seen.add(n)
             rows_in.append((n, c))
-    clobbers = clobber_probe_to(work, X86, [n for n, _ in rows_in])
+    clobbers = clobber_probe(work, X86, [n for n, _ in rows_in])
     rows = [(n, c, "error" if clobbers[n] else "ok") for n, c in rows_in]
     comments = [
         "Candidates: x0-x30 w0-w30 sp wsp xzr wzr fp lr ip0 ip1, v/b/h/s/d/q0-31,",
@@ -1866,16 +1863,6 @@ def gen_a64_registers(out, work):
         "%s: %s" % (A64.assembler, version(A64.assembler)), "%s: %s" % (X86.gcc, version(X86.gcc)),
     ]
     out.tsv("aarch64/registers.tsv", comments, ["name", "class", "x86_64"], rows)
-
-
-def clobber_probe_to(work, target, names):
-    """clobber_probe with the object in the scratch directory."""
-    src = "".join('void f%d(void) { __asm__ volatile ("" ::: "%s"); }\n' % (i, n)
-                  for i, n in enumerate(names))
-    path = work.write("a64_clobbers.%s.c" % target.name, src)
-    _, _, err = run([target.gcc] + GCC_DIAG + ["-O2", "-c", "-o", scratch_object(work, "a64_clobbers"), path])
-    errors = errors_by_line(err)
-    return {n: errors.get(i + 1) for i, n in enumerate(names)}
 
 
 def a64_cpu_values(work, option):
