@@ -385,7 +385,7 @@ static void check_constraint(struct c_scan *cs, struct source *s, const struct t
 {
 	struct strbuf v = {0};
 	string_literal_value(t, &v);
-	int aarch64 = strcmp(cs->k->target, "aarch64") == 0;
+	int aarch64 = strcmp(cs->k->target, "aarch64") == 0, from_aarch64 = cs->k->target_is_x86;
 	for (size_t i = 0; i < v.len && !*done; i++) {
 		if (v.buf[i] == '@')
 			break;   /* "=@cceq": a flag output, on x86 and aarch64 alike */
@@ -393,13 +393,17 @@ static void check_constraint(struct c_scan *cs, struct source *s, const struct t
 			i += v.buf[i] == 'U' ? 2 : 1;   /* aarch64's Ump, Uaa, Dz ... */
 			continue;
 		}
-		char key[3] = { v.buf[i], 0, 0 };
-		if (v.buf[i] == 'Y' && i + 1 < v.len)
+		char key[4] = { v.buf[i], 0, 0, 0 };
+		if (v.buf[i] == 'Y' && i + 1 < v.len && !from_aarch64)
 			key[1] = v.buf[i + 1];
+		if (v.buf[i] == 'U' && i + 2 < v.len && from_aarch64) {   /* aarch64's Upa, Ump */
+			memcpy(key + 1, v.buf + i + 1, 2);
+			i += 2;
+		}
 		if (strmap_has(&cs->k->bad_constraints, key, strlen(key))) {
 			report_at(cs, s, t, RULE_ASM_CONSTRAINT, SEV_ERROR, "gate",
-				  xasprintf("x86 register constraint \"%s\" in inline asm: %s has no such register class",
-					    key, cs->k->target));
+				  xasprintf("%s register constraint \"%s\" in inline asm: %s has no such register class",
+					    cs->k->source->name, key, cs->k->target));
 			*done = 1;
 		}
 	}

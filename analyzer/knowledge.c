@@ -220,6 +220,7 @@ static void load_aarch64_source(struct knowledge *k)
 	load_bad(&k->bad_mnemonics, "aarch64/mnemonics", "mnemonic", NULL, k->target, "unknown");
 	load_bad(&k->bad_registers, "aarch64/registers", "name", NULL, k->target, "error");
 	load_bad(&k->bad_mflags, "aarch64/mflags", "option", NULL, k->target, "unknown");
+	load_bad(&k->bad_constraints, "aarch64/constraints", "constraint", NULL, k->target, "error");
 	load_bad(&k->bad_march, "aarch64/march", "value", "option", k->target, "invalid");
 	load_all_mnemonics(k, "aarch64/mnemonics");
 	load_all_registers(k, "aarch64/registers");

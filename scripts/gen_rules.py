@@ -1922,6 +1922,69 @@ def gen_a64_mflags(out, work):
     out.tsv("aarch64/mflags.tsv", comments, ["option", "x86_64"], rows)
 
 
+# aarch64 machine constraints (gcc's documented AArch64 set: general
+# registers k, FP/SIMD w x y, SVE predicates Upa Upl; immediates I J K L M N
+# Y Z; memory Q Ump Uty Utv Dz-style ones are left out as gcc does not
+# document them). Each candidate is kept when the aarch64 gcc compiles it.
+A64_REGISTER_CONSTRAINTS = ["k", "w", "x", "y", "Upa", "Upl"]
+A64_IMMEDIATE_CONSTRAINTS = ["I", "J", "K", "L", "M", "N", "Y", "Z"]
+A64_MEMORY_CONSTRAINTS = ["Q", "Ump", "Utv", "Uty"]
+A64_OPERAND_TYPES = ["long", "double", "float __attribute__((vector_size(16)))", "__SVBool_t"]
+A64_IMMEDIATE_VALUES = ["1", "0", "0xff", "0.0", "4096"]
+
+
+def a64_constraint_probes(c):
+    """[(description, C source)] ways to use an aarch64 constraint."""
+    if c in A64_IMMEDIATE_CONSTRAINTS:
+        return [("constant %s" % v, 'void f(void) { __asm__ volatile ("" :: "%s"(%s)); }\n' % (c, v))
+                for v in A64_IMMEDIATE_VALUES]
+    if c in A64_MEMORY_CONSTRAINTS:
+        return [("memory %s" % t, 'void f(%s *p) { __asm__ volatile ("" :: "%s"(*p)); }\n' % (t, c))
+                for t in ("long", "float __attribute__((vector_size(16)))")]
+    return [("%s in+out" % t, '%s f(%s v) { __asm__ volatile ("" : "+%s"(v)); return v; }\n' % (t, t, c))
+            for t in A64_OPERAND_TYPES]
+
+
+def gen_a64_constraints(out, work):
+    """rules/aarch64/constraints.tsv: aarch64 asm operand constraints and
+    whether the x86_64 gcc compiles the same use ("w"(v), a SIMD register:
+    impossible constraint in 'asm')."""
+    candidates = A64_REGISTER_CONSTRAINTS + A64_IMMEDIATE_CONSTRAINTS + A64_MEMORY_CONSTRAINTS
+    chosen = {}
+    for c in candidates:
+        for i, (what, src) in enumerate(a64_constraint_probes(c)):
+            path = work.write("a64_constraint.c", "#include <arm_sve.h>\n" + src)
+            status, _, err = run([A64.gcc] + GCC_DIAG + ["-O2", "-march=armv8.2-a+sve", "-c", "-o",
+                                                         scratch_object(work, "a64_constraint"), path])
+            if status == 0 and "error:" not in err:
+                chosen[c] = (what, src)
+                break
+    kept = [c for c in candidates if c in chosen]
+    # x86 has no SVE type: its probe asks about the constraint with a long
+    jobs = [[X86.gcc] + GCC_DIAG + ["-O2", "-c", "-o", scratch_object(work, "x86_constraint_%d" % i),
+                                    work.write("x86_constraint_%d.c" % i, chosen[c][1].replace("__SVBool_t", "long"))]
+            for i, c in enumerate(kept)]
+    x86_letters = {c[0] for c in REGISTER_CONSTRAINTS + IMMEDIATE_CONSTRAINTS}
+    rows = [(c, "x86-too" if c[0] in x86_letters and len(c) == 1 or c[0] == "Y"
+             else "ok" if status == 0 and "error:" not in err else "error")
+            for c, (status, _, err) in zip(kept, run_many(jobs))]
+    dropped = [c for c in candidates if c not in chosen]
+    comments = [
+        "aarch64 machine constraints (gcc's documented AArch64 set). Each is used the",
+        "first way the aarch64 gcc (-O2 -march=armv8.2-a+sve, after #include <arm_sve.h>)",
+        "compiles cleanly: register constraints as \"+C\"(v) of a long, double, 16-byte",
+        "vector or SVE predicate; immediates as input of a constant; memory as \"C\"(*p):",
+    ] + ["  %s: %s" % (c, chosen[c][0]) for c in kept] + [
+        "Dropped (no probe the aarch64 gcc accepts): " + (" ".join(dropped) or "none"),
+        "x86_64: the same source compiled by `%s -O2 -c` (__SVBool_t, which x86" % X86.gcc,
+        "lacks, replaced by long): error if it fails, ok otherwise; x86-too when x86",
+        "gcc has a constraint of that name itself (x86/constraints.tsv's candidates",
+        "I J K L M N Q x y, the Y prefix): whether it compiles depends on the operand.",
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/constraints.tsv", comments, ["constraint", "x86_64"], rows)
+
+
 def gen_aarch64(out, work):
     """The reverse-port tables (rules/aarch64/)."""
     gen_a64_headers(out, work)
@@ -1930,6 +1993,7 @@ def gen_aarch64(out, work):
     gen_a64_registers(out, work)
     gen_a64_march(out, work)
     gen_a64_mflags(out, work)
+    gen_a64_constraints(out, work)
 
 
 # ------------------------------------------------------------------ main

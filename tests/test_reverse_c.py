@@ -41,6 +41,9 @@ SNIPPETS = {
     "upper.c": 'void w(unsigned long v) { __asm__ volatile("msr HCR_EL2, %0" :: "r"(v)); }\n',
     "imm.c": 'long inc(long x)\n{\n\t__asm__("add %0, %0, #1" : "+r"(x));\n\treturn x;\n}\n',
     "wfi.c": 'void idle(void) { __asm__ volatile("wfi"); }\n',
+    "simd.c": 'typedef unsigned char v16 __attribute__((vector_size(16)));\n'
+              'v16 add(v16 a, v16 b)\n{\n\t__asm__("add %0.16b, %1.16b, %2.16b" : "=w"(a) : "w"(a), "w"(b));\n'
+              '\treturn a;\n}\n',
     "dsb.c": 'void sync(void)\n{\n\t__asm__ volatile("dsb sy" ::: "memory");\n}\n',
     "clobber.c": 'void c(void) { __asm__ volatile("" ::: "x19"); }\n',
     "acle.c": '#include <arm_acle.h>\nunsigned f(unsigned c, unsigned long d) { return __crc32cd(c, d); }\n',
