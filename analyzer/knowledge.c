@@ -196,6 +196,19 @@ static void load_rust_tables(struct knowledge *k)
 	}
 }
 
+/* How many operands x86 as takes for each mnemonic aarch64 shares with it:
+ * `add x0, x1, x2` has one too many. */
+static void load_target_arity(struct knowledge *k)
+{
+	const struct rd_table *t = rd_find("aarch64/mnemonics");
+	int mc = t ? rd_column(t, "mnemonic") : -1, ac = t ? rd_column(t, "x86_operands") : -1;
+	for (size_t r = 0; mc >= 0 && ac >= 0 && r < t->nrows; r++) {
+		const char *m = rd_cell(t, r, (size_t)mc), *a = rd_cell(t, r, (size_t)ac);
+		if (strcmp(a, "-") != 0)
+			strmap_get(&k->target_arity, m, strlen(m), 1)->value = (void *)a;
+	}
+}
+
 /* rules/aarch64/names.tsv: the kind column says intrinsic or type. */
 static void load_aarch64_names(struct knowledge *k)
 {
@@ -223,6 +236,7 @@ static void load_aarch64_source(struct knowledge *k)
 	load_bad(&k->bad_constraints, "aarch64/constraints", "constraint", NULL, k->target, "error");
 	load_bad(&k->bad_march, "aarch64/march", "value", "option", k->target, "invalid");
 	load_all_mnemonics(k, "aarch64/mnemonics");
+	load_target_arity(k);
 	load_all_registers(k, "aarch64/registers");
 }
 
@@ -388,6 +402,7 @@ void knowledge_free(struct knowledge *k)
 	strmap_free(&k->headers, NULL);
 	strmap_free(&k->bad_mnemonics, NULL);
 	strmap_free(&k->x86_mnemonics, NULL);
+	strmap_free(&k->target_arity, NULL);
 	strmap_free(&k->bad_registers, NULL);
 	strmap_free(&k->x86_registers, NULL);
 	strmap_free(&k->x86_state_fields, NULL);

@@ -77,6 +77,7 @@ struct knowledge {
 	struct strmap headers;       /* header -> origin, missing on target */
 	struct strmap bad_mnemonics; /* x86 mnemonics unknown to the target as */
 	struct strmap x86_mnemonics; /* every x86 mnemonic (value: target knows it?) */
+	struct strmap target_arity;  /* reverse: mnemonic both know -> most operands x86 as takes ("2") */
 	struct strmap bad_registers; /* clobber names the target gcc rejects */
 	struct strmap x86_registers; /* every x86 register name -> its class */
 	struct strmap x86_state_fields; /* rules/rust/x86-state-fields.tsv: name -> strength */

@@ -1808,7 +1808,8 @@ def gen_a64_mnemonics(out, work):
     a64_errors = assemble_lines(work, A64, cands, "a64_mnemonics")
     mnemonics = [c for i, c in enumerate(cands) if not a64_errors.get(i, "").startswith("unknown mnemonic")]
     x86_known = gas_accepts(work, mnemonics)
-    rows = [(m, "known" if m in x86_known else "unknown") for m in mnemonics]
+    arity = x86_operand_counts(work, sorted(x86_known))
+    rows = [(m, "known", arity[m]) if m in x86_known else (m, "unknown", "-") for m in mnemonics]
     comments = [
         "Candidates: lower-case words (and their tails) in `strings` of",
         "%s and %s." % (os.path.realpath(shutil.which(A64.assembler)), A64_LIBOPCODES),
@@ -1818,9 +1819,25 @@ def gen_a64_mnemonics(out, work):
         "it assembles with 0-4 operands in --64 or --32 mode, or fails for another",
         "reason than no such instruction, operand count mismatch, invalid suffix",
         "(`dsb` is `ds` with a suffix: unknown); else unknown.",
+        "x86_operands (known rows): the most operands x86 `as --64` takes for the word,",
+        "i.e. the largest count of x86/mnemonics.tsv's 0-4 operand shapes whose error is",
+        "not 'number of operands mismatch' (add: 2; `add x0, x1, x2` has 3).",
         "%s: %s" % (A64.assembler, version(A64.assembler)), "%s: %s" % (X86.assembler, version(X86.assembler)),
     ]
-    out.tsv("aarch64/mnemonics.tsv", comments, ["mnemonic", "x86_64"], rows)
+    out.tsv("aarch64/mnemonics.tsv", comments, ["mnemonic", "x86_64", "x86_operands"], rows)
+
+
+def x86_operand_counts(work, mnemonics):
+    """mnemonic -> the most operands (as a string) x86 `as --64` takes."""
+    shapes = SHAPES["--64"]
+    lines = [m + s for m in mnemonics for s in shapes]
+    errors = assemble_lines(work, X86, lines, "x86_arity", ["--64"])
+    counts = {}
+    for i, m in enumerate(mnemonics):
+        ok = [n for n in range(len(shapes))
+              if not errors.get(i * len(shapes) + n, "").startswith("number of operands mismatch")]
+        counts[m] = str(max(ok)) if ok else "0"
+    return counts
 
 
 def a64_register_candidates():
