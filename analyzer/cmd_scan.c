@@ -211,12 +211,15 @@ static char *reverse_source_note(const struct knowledge *k, const struct scan_op
 	size_t files = 0, lines = 0, suppressed = 0;
 	for (size_t i = 0; forward && i < o->npaths; i++)
 		scan_root(forward, o->paths[i], NULL, o->jobs, 1, NULL, &x86, &files, &lines, &suppressed);
-	size_t n = code_findings(&x86);
+	size_t n = code_findings(&x86), gated = findings_count(&x86, SEV_NOTE);
 	knowledge_free(forward);
 	findings_free(&x86);
-	if (n)
+	if (n > gated)
 		return xasprintf("no %s code found: the tree's code is x86 (%zu x86 finding%s for aarch64), "
 				 "so it already targets %s", k->source->name, n, n == 1 ? "" : "s", k->target);
+	if (n)
+		return xasprintf("no %s code found: the tree's x86 code is gated by architecture (%zu note%s for "
+				 "aarch64), and %s builds its x86 arms", k->source->name, n, n == 1 ? "" : "s", k->target);
 	return xasprintf("no %s code found: nothing in the tree is specific to %s or x86, so it builds for %s "
 			 "as it is", k->source->name, k->source->name, k->target);
 }

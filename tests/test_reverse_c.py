@@ -13,7 +13,8 @@ would build the port:
     an error, and gcc compiles that file;
   * the -march= value archport reports in the Makefile is one gcc rejects;
   * a tree with no aarch64 code says so: an x86 tree "already targets
-    x86_64", a portable one "builds for x86_64 as it is";
+    x86_64", one whose x86 code is gated by architecture builds "its x86
+    arms", a portable one "builds for x86_64 as it is";
   * the forward scan (--target aarch64) of the aarch64 tree reports no error.
 Prints `ok - ...` / `not ok - ...` and `N passed, M failed` last.
 """
@@ -175,6 +176,10 @@ def main():
     note = x86["summary"].get("source_note", "")
     check("an x86 tree: 'no aarch64 code found', already targets x86_64",
           not x86["findings"] and "no aarch64 code found" in note and "already targets x86_64" in note, note)
+    shim = scan(archport, os.path.join(ROOT, "fixtures", "portable-sse-shim"))
+    note = shim["summary"].get("source_note", "")
+    check("a tree whose x86 code is gated: 'no aarch64 code found', its x86 arms build",
+          not shim["findings"] and "gated by architecture" in note, note)
     p = subprocess.run([archport, "scan", "--target", "x86_64", os.path.join(ROOT, "fixtures", "sync-x86")],
                        capture_output=True, text=True)
     check("the text report says it too, exit 0", p.returncode == 0 and "already targets x86_64" in p.stdout,
