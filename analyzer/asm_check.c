@@ -97,12 +97,14 @@ static int check_aarch64_operands(const struct knowledge *k, const char *s, size
 			i++;
 			continue;
 		}
-		size_t e = i;
+		size_t e = i, r;
 		while (e < n && (is_word_char(s[e])))
 			e++;
+		for (r = i; r < e && s[r] != '.'; r++)
+			;   /* v0.16b: the register before its arrangement */
 		char w[32];
-		if (lower_word(s + i, e - i, w, sizeof w) && strcmp(w, "sp") != 0 &&
-		    strmap_value(&k->x86_registers, w, e - i)) {
+		if (lower_word(s + i, r - i, w, sizeof w) && strcmp(w, "sp") != 0 &&
+		    strmap_value(&k->x86_registers, w, r - i)) {
 			set_issue(issue, base + i, e - i, "aarch64 register", s + i, e - i);
 			return 1;
 		}

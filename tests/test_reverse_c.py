@@ -47,6 +47,7 @@ SNIPPETS = {
               '\treturn a;\n}\n',
     "arity.c": 'long sum(long a, long b)\n{\n\tlong r;\n\t__asm__("add %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));\n'
                '\treturn r;\n}\nlong shift(long a)\n{\n\t__asm__("lsl %0, %0, 3" : "+r"(a));\n\treturn a;\n}\n',
+    "vmov.c": 'void copy(void)\n{\n\t__asm__ volatile("mov v0.16b, v1.16b" ::: "v0");\n}\n',
     "x86.c": 'long twice(long a)\n{\n\t__asm__("add %0, %0" : "+r"(a));\n\treturn a;\n}\n',
     "dsb.c": 'void sync(void)\n{\n\t__asm__ volatile("dsb sy" ::: "memory");\n}\n',
     "clobber.c": 'void c(void) { __asm__ volatile("" ::: "x19"); }\n',
