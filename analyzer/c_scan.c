@@ -502,16 +502,22 @@ static void parse_asm_label(struct c_scan *cs, struct source *s)
 
 /* ---- __attribute__((target(...))) and #pragma GCC target ---- */
 
-/* Returns the first x86-only item of a target("a,b") string, or NULL. */
+/* Returns the first source-arch item of a target("a,b") string, or NULL:
+ * an x86 feature, or (the reverse port) an aarch64 "+crc" extension or
+ * "arch=armv8-a+crc", looked up by the value before its extensions. */
 static char *x86_target_item(const struct knowledge *k, const char *spec)
 {
 	char *copy = xstrdup(spec), *save = NULL, *found = NULL;
 	for (char *item = strtok_r(copy, ",", &save); item && !found; item = strtok_r(NULL, ",", &save)) {
 		while (*item == ' ')
 			item++;
+		if (k->target_is_x86 && item[0] == '+') {
+			found = xstrdup(item);
+			break;
+		}
 		char *key;
-		if (str_starts(item, "arch=") || str_starts(item, "tune="))
-			key = xasprintf("m%s", item);
+		if (str_starts(item, "arch=") || str_starts(item, "tune=") || (k->target_is_x86 && str_starts(item, "cpu=")))
+			key = xasprintf("m%.*s", (int)strcspn(item, "+"), item);
 		else
 			key = xasprintf("-m%s", str_starts(item, "no-") ? item + 3 : item);
 		struct strmap_entry *e = strmap_get(key[0] == '-' ? (struct strmap *)&k->bad_mflags
@@ -539,7 +545,7 @@ static void check_target_spec(struct c_scan *cs, struct source *s, const struct 
 	enum severity sev = attr_severity(verdict);
 	if (item && sev != SEV_NEVER)
 		report_at(cs, s, at, RULE_TARGET_ATTR, sev, "gate",
-			  xasprintf("%s with x86 feature \"%s\": %s", construct, item,
+			  xasprintf("%s with %s feature \"%s\": %s", construct, cs->k->source->name, item,
 				    sev == SEV_ERROR ? "rejected by the target compiler"
 						     : "ignored by the target compiler"));
 	free(item);

@@ -196,6 +196,31 @@ static void load_rust_tables(struct knowledge *k)
 	}
 }
 
+static enum attr_verdict parse_verdict(const char *v)
+{
+	if (v && strcmp(v, "error") == 0)
+		return ATTR_ERROR;
+	if (v && strcmp(v, "ignored") == 0)
+		return ATTR_IGNORED;
+	return ATTR_OK;
+}
+
+/* How x86_64 gcc treats aarch64 target attributes and pragmas (the worst
+ * verdict of each construct's probes). */
+static void load_aarch64_attr_verdicts(struct knowledge *k)
+{
+	const struct rd_table *t = rd_find("aarch64/target-attr");
+	int cc = t ? rd_column(t, "construct") : -1, vc = t ? rd_column(t, k->target) : -1;
+	k->x86_target_attr = k->x86_pragma_target = ATTR_OK;
+	for (size_t r = 0; cc >= 0 && vc >= 0 && r < t->nrows; r++) {
+		enum attr_verdict v = parse_verdict(rd_cell(t, r, (size_t)vc));
+		enum attr_verdict *slot = strcmp(rd_cell(t, r, (size_t)cc), "pragma") ? &k->x86_target_attr
+										: &k->x86_pragma_target;
+		if (v > *slot)
+			*slot = v;
+	}
+}
+
 /* How many operands x86 as takes for each mnemonic aarch64 shares with it:
  * `add x0, x1, x2` has one too many. */
 static void load_target_arity(struct knowledge *k)
@@ -237,6 +262,7 @@ static void load_aarch64_source(struct knowledge *k)
 	load_bad(&k->bad_march, "aarch64/march", "value", "option", k->target, "invalid");
 	load_all_mnemonics(k, "aarch64/mnemonics");
 	load_target_arity(k);
+	load_aarch64_attr_verdicts(k);
 	load_all_registers(k, "aarch64/registers");
 }
 
@@ -307,15 +333,6 @@ static void load_macros(struct knowledge *k)
 		const char *n = rd_cell(t, r, (size_t)nc);
 		strmap_get(&k->macros, n, strlen(n), 1)->value = (void *)rd_cell(t, r, (size_t)vc);
 	}
-}
-
-static enum attr_verdict parse_verdict(const char *v)
-{
-	if (v && strcmp(v, "error") == 0)
-		return ATTR_ERROR;
-	if (v && strcmp(v, "ignored") == 0)
-		return ATTR_IGNORED;
-	return ATTR_OK;
 }
 
 static int load_target_row(struct knowledge *k, const char *target)

@@ -71,6 +71,7 @@ struct knowledge {
 	const char *triple;
 	int target_is_x86;
 	const struct source_arch *source;   /* whose code the port starts from */
+	/* the target gcc's verdict on the source arch's target("...") attributes and pragmas */
 	enum attr_verdict x86_target_attr, x86_pragma_target;
 	struct strmap macros;        /* predefined by the target gcc */
 	struct strmap names;         /* identifier -> struct x86_name */

@@ -2002,6 +2002,32 @@ def gen_a64_constraints(out, work):
     out.tsv("aarch64/constraints.tsv", comments, ["constraint", "x86_64"], rows)
 
 
+def gen_a64_target_attr(out, work):
+    """rules/aarch64/target-attr.tsv: how the x86_64 gcc treats aarch64
+    target attributes and pragmas (an extension, an architecture), as
+    targets.tsv records it for x86 ones on the other targets."""
+    probes = [("attribute", "+crc", '__attribute__((target("+crc"))) int f(void){return 0;}\n'),
+              ("attribute", "arch=armv8-a+crc", '__attribute__((target("arch=armv8-a+crc"))) int f(void){return 0;}\n'),
+              ("pragma", "+crc", '#pragma GCC target("+crc")\nint f(void){return 0;}\n')]
+    rows = []
+    for i, (construct, spec, src) in enumerate(probes):
+        a64 = run([A64.gcc] + GCC_DIAG + ["-c", "-o", scratch_object(work, "a64_attr"),
+                                          work.write("a64_attr_%d.c" % i, src)])
+        if a64[0] != 0:
+            sys.exit("gen_rules: %s rejects %s target(\"%s\"):\n%s" % (A64.gcc, construct, spec, a64[2]))
+        status, _, err = run([X86.gcc] + GCC_DIAG + ["-c", "-o", scratch_object(work, "x86_attr"),
+                                                     work.write("x86_attr_%d.c" % i, src)])
+        rows.append((construct, spec, "error" if status != 0 else "ignored" if "warning:" in err else "ok"))
+    comments = [
+        "aarch64 target attributes and pragmas, each compiled (`-c`) by the aarch64 gcc",
+        "(which must accept it) and by %s: error = rejected, ignored =" % X86.gcc,
+        "warning only, ok = clean. Probes:",
+    ] + ["  %s" % src.replace("\n", " ").strip() for _, _, src in probes] + [
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/target-attr.tsv", comments, ["construct", "spec", "x86_64"], rows)
+
+
 def gen_aarch64(out, work):
     """The reverse-port tables (rules/aarch64/)."""
     gen_a64_headers(out, work)
@@ -2011,6 +2037,7 @@ def gen_aarch64(out, work):
     gen_a64_march(out, work)
     gen_a64_mflags(out, work)
     gen_a64_constraints(out, work)
+    gen_a64_target_attr(out, work)
 
 
 # ------------------------------------------------------------------ main

@@ -48,6 +48,9 @@ SNIPPETS = {
     "arity.c": 'long sum(long a, long b)\n{\n\tlong r;\n\t__asm__("add %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));\n'
                '\treturn r;\n}\nlong shift(long a)\n{\n\t__asm__("lsl %0, %0, 3" : "+r"(a));\n\treturn a;\n}\n',
     "vmov.c": 'void copy(void)\n{\n\t__asm__ volatile("mov v0.16b, v1.16b" ::: "v0");\n}\n',
+    "attr.c": '__attribute__((target("+crc"))) int f(void) { return 0; }\n'
+              '__attribute__((target("arch=armv8.2-a+dotprod"))) int g(void) { return 0; }\n'
+              '__attribute__((target("cpu=cortex-a72"))) int h(void) { return 0; }\n',
     "x86.c": 'long twice(long a)\n{\n\t__asm__("add %0, %0" : "+r"(a));\n\treturn a;\n}\n',
     "dsb.c": 'void sync(void)\n{\n\t__asm__ volatile("dsb sy" ::: "memory");\n}\n',
     "clobber.c": 'void c(void) { __asm__ volatile("" ::: "x19"); }\n',
@@ -166,6 +169,17 @@ def main():
         check("snippets: the aarch64 arm of gated.c is a note",
               [f["rule"] for f in rep["findings"] if f["file"] == "gated.c"] == ["c/gated-aarch64"],
               [(f["line"], f["rule"]) for f in rep["findings"] if f["file"] == "gated.c"])
+
+        # gcc names no line for a bad pragma target ("cc1: error: attribute 'target'
+        # argument '+sve' is unknown"): the file fails, archport reports the pragma
+        pragma = os.path.join(tmp, "pragma")
+        os.mkdir(pragma)
+        with open(os.path.join(pragma, "p.c"), "w") as f:
+            f.write('#pragma GCC target("+sve")\nint i(void) { return 0; }\n')
+        p = subprocess.run(["gcc", "-c", "p.c", "-o", "p.o"], cwd=pragma, env=ENV, capture_output=True, text=True)
+        found = [(f["line"], f["rule"]) for f in scan(archport, pragma)["findings"] if f["severity"] == "error"]
+        check("#pragma GCC target(\"+sve\"): gcc fails, archport reports line 1",
+              p.returncode != 0 and found == [(1, "c/target-attribute")], (p.stderr[:200], found))
 
         portable = os.path.join(tmp, "portable")
         os.mkdir(portable)
