@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "asm_check.h"
 
@@ -96,12 +97,14 @@ static int check_aarch64_operands(const struct knowledge *k, const char *s, size
 			i++;
 			continue;
 		}
-		size_t e = i;
+		size_t e = i, r;
 		while (e < n && (is_word_char(s[e])))
 			e++;
+		for (r = i; r < e && s[r] != '.'; r++)
+			;   /* v0.16b: the register before its arrangement */
 		char w[32];
-		if (lower_word(s + i, e - i, w, sizeof w) && strcmp(w, "sp") != 0 &&
-		    strmap_value(&k->x86_registers, w, e - i)) {
+		if (lower_word(s + i, r - i, w, sizeof w) && strcmp(w, "sp") != 0 &&
+		    strmap_value(&k->x86_registers, w, r - i)) {
 			set_issue(issue, base + i, e - i, "aarch64 register", s + i, e - i);
 			return 1;
 		}
@@ -110,12 +113,44 @@ static int check_aarch64_operands(const struct knowledge *k, const char *s, size
 	return 0;
 }
 
-/* A mnemonic both assemblers know: source-arch code only if the operands are. */
-static int check_shared_mnemonic(const struct knowledge *k, const char *s, size_t n, size_t e, size_t base,
-				 enum asm_dialect d, struct asm_issue *issue)
+/* Operands of a statement: commas outside [], (), {}. */
+static int operand_count(const char *s, size_t n)
+{
+	int depth = 0, count = 0, any = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		depth += (c == '[' || c == '(' || c == '{') - (c == ']' || c == ')' || c == '}');
+		if (c == ',' && depth == 0)
+			count++;
+		else if (!isspace((unsigned char)c))
+			any = 1;
+	}
+	return any ? count + 1 : 0;
+}
+
+/* `add %0, %1, %2`: more operands than x86 as takes for the word. */
+static int check_aarch64_arity(const struct knowledge *k, const char *m, size_t mlen, const char *s, size_t n,
+			       size_t base, struct asm_issue *issue)
+{
+	const char *most = strmap_value(&k->target_arity, m, mlen);
+	int count = operand_count(s, n);
+	if (!most || count <= atoi(most))
+		return 0;
+	issue->offset = base;
+	issue->len = mlen;
+	snprintf(issue->what, sizeof issue->what, "aarch64 instruction `%.*s` with %d operands (x86 takes %.4s at most)",
+		 (int)(mlen > 16 ? 16 : mlen), m, count, most);
+	return 1;
+}
+
+/* A mnemonic both assemblers know (m, lower case, at s[i..e)): source-arch
+ * code only if the operands are. */
+static int check_shared_mnemonic(const struct knowledge *k, const char *m, const char *s, size_t n, size_t i,
+				 size_t e, size_t base, enum asm_dialect d, struct asm_issue *issue)
 {
 	if (k->target_is_x86)
-		return check_aarch64_operands(k, s + e, n - e, base + e, issue);
+		return check_aarch64_operands(k, s + e, n - e, base + e, issue) ||
+		       check_aarch64_arity(k, m, e - i, s + e, n - e, base + i, issue);
 	if (check_registers(k, s + e, n - e, base + e, d, issue))
 		return 1;
 	for (size_t j = e; j < n; j++)
@@ -167,7 +202,7 @@ static int check_statement(const struct knowledge *k, const char *s, size_t n, s
 	}
 	if (!strmap_value(&k->x86_mnemonics, m, mlen))
 		return 0;   /* not the source arch's at all: the target's own code */
-	return check_shared_mnemonic(k, s, n, e, base, d, issue);
+	return check_shared_mnemonic(k, m, s, n, i, e, base, d, issue);
 }
 
 /* Statement separators: newline and ';'. '#' starts an x86 comment (in

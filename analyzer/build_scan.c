@@ -368,20 +368,26 @@ static void check_flag(struct build_scan *bs, const char *w, size_t n, int line,
 	const struct knowledge *k = bs->ix->k;
 	char *word = xstrndup(w, n);
 	const char *eq = strchr(word, '=');
-	if (eq && (str_starts(word, "-march=") || str_starts(word, "-mtune="))) {
-		char *key = xasprintf("%.*s=%s", (int)(eq - word - 1), word + 1, eq + 1);
+	/* aarch64's -mcpu= names a CPU as -march= does (x86 gcc: a deprecated -mtune=) */
+	int cpu_option = str_starts(word, "-march=") || str_starts(word, "-mtune=") ||
+			 (k->target_is_x86 && str_starts(word, "-mcpu="));
+	if (eq && cpu_option) {
+		size_t base = strcspn(eq + 1, "+");   /* armv8-a+crc: the value before its extensions */
+		char *key = xasprintf("%.*s=%.*s", (int)(eq - word - 1), word + 1, (int)base, eq + 1);
 		if (strmap_has(&k->bad_march, key, strlen(key)))
-			report(bs, r, RULE_BUILD_MARCH, line, col, (int)n,
-			       xasprintf(strcmp(eq + 1, "native") ? "`%s` names an x86 CPU: the %s compiler rejects it"
-								   : "`%s`: the %s cross compiler rejects it (it means the build machine)",
-					 word, k->target));
+			report(bs, r, k->source->rule_build_march, line, col, (int)n,
+			       strcmp(eq + 1, "native")
+				       ? xasprintf("`%s` names an %s CPU: the %s compiler rejects it", word,
+						   k->source->name, k->target)
+				       : xasprintf("`%s`: the %s cross compiler rejects it (it means the build machine)",
+						   word, k->target));
 		free(key);
 	} else {
 		size_t keylen = eq ? (size_t)(eq - word) + 1 : n;
 		if (strmap_has(&k->bad_mflags, word, keylen))
-			report(bs, r, RULE_BUILD_FLAG, line, col, (int)n,
-			       xasprintf("x86 compiler option `%s` is unrecognized by the %s compiler", word,
-					 k->target));
+			report(bs, r, k->source->rule_build_flag, line, col, (int)n,
+			       xasprintf("%s compiler option `%s` is unrecognized by the %s compiler", k->source->name,
+					 word, k->target));
 	}
 	free(word);
 }

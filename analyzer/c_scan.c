@@ -385,7 +385,7 @@ static void check_constraint(struct c_scan *cs, struct source *s, const struct t
 {
 	struct strbuf v = {0};
 	string_literal_value(t, &v);
-	int aarch64 = strcmp(cs->k->target, "aarch64") == 0;
+	int aarch64 = strcmp(cs->k->target, "aarch64") == 0, from_aarch64 = cs->k->target_is_x86;
 	for (size_t i = 0; i < v.len && !*done; i++) {
 		if (v.buf[i] == '@')
 			break;   /* "=@cceq": a flag output, on x86 and aarch64 alike */
@@ -393,13 +393,17 @@ static void check_constraint(struct c_scan *cs, struct source *s, const struct t
 			i += v.buf[i] == 'U' ? 2 : 1;   /* aarch64's Ump, Uaa, Dz ... */
 			continue;
 		}
-		char key[3] = { v.buf[i], 0, 0 };
-		if (v.buf[i] == 'Y' && i + 1 < v.len)
+		char key[4] = { v.buf[i], 0, 0, 0 };
+		if (v.buf[i] == 'Y' && i + 1 < v.len && !from_aarch64)
 			key[1] = v.buf[i + 1];
+		if (v.buf[i] == 'U' && i + 2 < v.len && from_aarch64) {   /* aarch64's Upa, Ump */
+			memcpy(key + 1, v.buf + i + 1, 2);
+			i += 2;
+		}
 		if (strmap_has(&cs->k->bad_constraints, key, strlen(key))) {
 			report_at(cs, s, t, RULE_ASM_CONSTRAINT, SEV_ERROR, "gate",
-				  xasprintf("x86 register constraint \"%s\" in inline asm: %s has no such register class",
-					    key, cs->k->target));
+				  xasprintf("%s register constraint \"%s\" in inline asm: %s has no such register class",
+					    cs->k->source->name, key, cs->k->target));
 			*done = 1;
 		}
 	}
@@ -498,16 +502,22 @@ static void parse_asm_label(struct c_scan *cs, struct source *s)
 
 /* ---- __attribute__((target(...))) and #pragma GCC target ---- */
 
-/* Returns the first x86-only item of a target("a,b") string, or NULL. */
+/* Returns the first source-arch item of a target("a,b") string, or NULL:
+ * an x86 feature, or (the reverse port) an aarch64 "+crc" extension or
+ * "arch=armv8-a+crc", looked up by the value before its extensions. */
 static char *x86_target_item(const struct knowledge *k, const char *spec)
 {
 	char *copy = xstrdup(spec), *save = NULL, *found = NULL;
 	for (char *item = strtok_r(copy, ",", &save); item && !found; item = strtok_r(NULL, ",", &save)) {
 		while (*item == ' ')
 			item++;
+		if (k->target_is_x86 && item[0] == '+') {
+			found = xstrdup(item);
+			break;
+		}
 		char *key;
-		if (str_starts(item, "arch=") || str_starts(item, "tune="))
-			key = xasprintf("m%s", item);
+		if (str_starts(item, "arch=") || str_starts(item, "tune=") || (k->target_is_x86 && str_starts(item, "cpu=")))
+			key = xasprintf("m%.*s", (int)strcspn(item, "+"), item);
 		else
 			key = xasprintf("-m%s", str_starts(item, "no-") ? item + 3 : item);
 		struct strmap_entry *e = strmap_get(key[0] == '-' ? (struct strmap *)&k->bad_mflags
@@ -535,7 +545,7 @@ static void check_target_spec(struct c_scan *cs, struct source *s, const struct 
 	enum severity sev = attr_severity(verdict);
 	if (item && sev != SEV_NEVER)
 		report_at(cs, s, at, RULE_TARGET_ATTR, sev, "gate",
-			  xasprintf("%s with x86 feature \"%s\": %s", construct, item,
+			  xasprintf("%s with %s feature \"%s\": %s", construct, cs->k->source->name, item,
 				    sev == SEV_ERROR ? "rejected by the target compiler"
 						     : "ignored by the target compiler"));
 	free(item);

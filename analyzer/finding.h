@@ -46,6 +46,9 @@ struct report {
 	size_t suppressed;        /* dropped by `archport: ignore` comments */
 	size_t baseline_known;    /* dropped as already in the --baseline report */
 	int has_baseline;
+	/* The reverse port, when nothing was found: what the tree's code is
+	 * ("no aarch64 code found; ..."), so that 0 findings is never silent. */
+	const char *source_note;
 };
 
 #include <stdio.h>

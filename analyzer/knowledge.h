@@ -22,6 +22,7 @@ struct source_arch {
 	const char *builtin_prefix;  /* "__builtin_ia32_", "__builtin_aarch64_" */
 	const char *rule_asm, *rule_intrinsic, *rule_type, *rule_header;
 	const char *rule_asm_file, *rule_gated;
+	const char *rule_build_flag, *rule_build_march;
 };
 
 /* Kinds of x86 identifier (bit mask). */
@@ -70,12 +71,14 @@ struct knowledge {
 	const char *triple;
 	int target_is_x86;
 	const struct source_arch *source;   /* whose code the port starts from */
+	/* the target gcc's verdict on the source arch's target("...") attributes and pragmas */
 	enum attr_verdict x86_target_attr, x86_pragma_target;
 	struct strmap macros;        /* predefined by the target gcc */
 	struct strmap names;         /* identifier -> struct x86_name */
 	struct strmap headers;       /* header -> origin, missing on target */
 	struct strmap bad_mnemonics; /* x86 mnemonics unknown to the target as */
 	struct strmap x86_mnemonics; /* every x86 mnemonic (value: target knows it?) */
+	struct strmap target_arity;  /* reverse: mnemonic both know -> most operands x86 as takes ("2") */
 	struct strmap bad_registers; /* clobber names the target gcc rejects */
 	struct strmap x86_registers; /* every x86 register name -> its class */
 	struct strmap x86_state_fields; /* rules/rust/x86-state-fields.tsv: name -> strength */

@@ -62,6 +62,8 @@ int report_text(FILE *out, const struct report *r)
 		findings_count(l, SEV_WARNING), findings_count(l, SEV_WARNING) == 1 ? "" : "s",
 		findings_count(l, SEV_NOTE), findings_count(l, SEV_NOTE) == 1 ? "" : "s",
 		r->color ? RESET : "", r->files, r->lines, r->target);
+	if (r->source_note)
+		fprintf(out, "%s\n", r->source_note);
 	if (r->suppressed)
 		fprintf(out, "%zu finding%s suppressed by `archport: ignore` comments\n", r->suppressed,
 			r->suppressed == 1 ? "" : "s");

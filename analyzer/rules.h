@@ -65,5 +65,7 @@ int rule_is_input(const char *id);
 #define RULE_HEADER_ARM           "c/header-arm"
 #define RULE_GATED_AARCH64        "c/gated-aarch64"
 #define RULE_ASM_FILE_AARCH64     "asm/aarch64-file"
+#define RULE_BUILD_FLAG_AARCH64   "build/aarch64-flag"
+#define RULE_BUILD_MARCH_AARCH64  "build/aarch64-march"
 
 #endif

@@ -729,21 +729,24 @@ NOT_A_MNEMONIC = re.compile(
 X87_AND_SIZE_SUFFIXES = "bwlqst"
 
 
-def gas_mnemonic_candidates():
-    """Lower-case words in the x86 assembler binary and libopcodes, plus all
-    their tails: the linker merges string tails, so "add" may only be
-    stored as the end of "xadd"."""
+def binary_words(binaries, pattern):
+    """Words matching pattern in `strings` of the binaries, plus all their
+    tails of two or more characters starting with a letter: the linker
+    merges string tails, so "add" may only be stored as the end of "xadd"."""
     words = set()
-    for binary in (shutil.which(X86.assembler) or X86.assembler, LIBOPCODES):
+    for binary in binaries:
         real = os.path.realpath(binary)
         if not os.path.exists(real):
             continue
         for s in output_of(["strings", "-n", "2", real]).split("\n"):
-            for m in re.findall(r"[a-z][a-z0-9]{1,24}", s):
-                for i in range(len(m) - 1):
-                    if m[i].isalpha():
-                        words.add(m[i:])
+            for m in re.findall(pattern, s):
+                words |= {m[i:] for i in range(len(m) - 1) if m[i].isalpha()}
     return words
+
+
+def gas_mnemonic_candidates():
+    """Lower-case words in the x86 assembler binary and libopcodes."""
+    return binary_words((shutil.which(X86.assembler) or X86.assembler, LIBOPCODES), r"[a-z][a-z0-9]{1,24}")
 
 
 def gas_accepts(work, candidates):
@@ -757,7 +760,7 @@ def gas_accepts(work, candidates):
     for mode, shapes in SHAPES.items():
         lines = [c + s for c in cands for s in shapes]
         path = work.write("mnemonics%s.s" % mode, "\n".join(lines) + "\n")
-        _, _, err = run([X86.assembler, mode, "-o", "/dev/null", path])
+        _, _, err = run([X86.assembler, mode, "-o", scratch_object(work, "mnemonics" + mode), path])
         errors = errors_by_line(err)
         for i, cand in enumerate(cands):
             for j in range(len(shapes)):
@@ -841,7 +844,7 @@ def clobber_probe(work, target, names):
     src = "".join('void f%d(void) { __asm__ volatile ("" ::: "%s"); }\n' % (i, n)
                   for i, n in enumerate(names))
     path = work.write("clobbers.%s.c" % target.name, src)
-    _, _, err = run([target.gcc] + GCC_DIAG + ["-O2", "-c", "-o", "/dev/null", path])
+    _, _, err = run([target.gcc] + GCC_DIAG + ["-O2", "-c", "-o", scratch_object(work, "clobbers"), path])
     errors = errors_by_line(err)
     return {n: errors.get(i + 1) for i, n in enumerate(names)}
 
@@ -1784,15 +1787,9 @@ def gen_a64_names(out, work):
 
 
 def a64_word_candidates():
-    """Lower-case words (and their tails) in `strings` of the aarch64
-    assembler and libopcodes, as gas_mnemonic_candidates does for x86."""
-    words = set()
-    for binary in (shutil.which(A64.assembler) or A64.assembler, A64_LIBOPCODES):
-        real = os.path.realpath(binary)
-        for s in output_of(["strings", "-n", "2", real]).split("\n"):
-            for m in re.findall(r"[a-z][a-z0-9_]{1,31}", s):
-                words |= {m[i:] for i in range(len(m) - 1) if m[i].isalpha()}
-    return words
+    """Lower-case words (with underscores: system registers) in the
+    aarch64 assembler and libopcodes."""
+    return binary_words((shutil.which(A64.assembler) or A64.assembler, A64_LIBOPCODES), r"[a-z][a-z0-9_]{1,31}")
 
 
 def assemble_lines(work, target, lines, name, flags=()):
@@ -1810,19 +1807,37 @@ def gen_a64_mnemonics(out, work):
     cands = sorted(w for w in a64_word_candidates() if "_" not in w and len(w) <= 16)
     a64_errors = assemble_lines(work, A64, cands, "a64_mnemonics")
     mnemonics = [c for i, c in enumerate(cands) if not a64_errors.get(i, "").startswith("unknown mnemonic")]
-    x86_errors = assemble_lines(work, X86, mnemonics, "x86_of_a64_mnemonics", ["--64"])
-    rows = [(m, "unknown" if x86_errors.get(i, "").startswith("no such instruction") else "known")
-            for i, m in enumerate(mnemonics)]
+    x86_known = gas_accepts(work, mnemonics)
+    arity = x86_operand_counts(work, sorted(x86_known))
+    rows = [(m, "known", arity[m]) if m in x86_known else (m, "unknown", "-") for m in mnemonics]
     comments = [
         "Candidates: lower-case words (and their tails) in `strings` of",
         "%s and %s." % (os.path.realpath(shutil.which(A64.assembler)), A64_LIBOPCODES),
         "Each alone on a line, assembled by `%s`: kept unless it says" % A64.assembler,
         "'unknown mnemonic' (an operand error means the mnemonic exists).",
-        "x86_64: the kept words assembled alone by `%s --64`: unknown = 'no such" % X86.assembler,
-        "instruction', known = any other outcome (add: operand count mismatch).",
+        "x86_64: known when x86/mnemonics.tsv's test says x86 `%s` has the word:" % X86.assembler,
+        "it assembles with 0-4 operands in --64 or --32 mode, or fails for another",
+        "reason than no such instruction, operand count mismatch, invalid suffix",
+        "(`dsb` is `ds` with a suffix: unknown); else unknown.",
+        "x86_operands (known rows): the most operands x86 `as --64` takes for the word,",
+        "i.e. the largest count of x86/mnemonics.tsv's 0-4 operand shapes whose error is",
+        "not 'number of operands mismatch' (add: 2; `add x0, x1, x2` has 3).",
         "%s: %s" % (A64.assembler, version(A64.assembler)), "%s: %s" % (X86.assembler, version(X86.assembler)),
     ]
-    out.tsv("aarch64/mnemonics.tsv", comments, ["mnemonic", "x86_64"], rows)
+    out.tsv("aarch64/mnemonics.tsv", comments, ["mnemonic", "x86_64", "x86_operands"], rows)
+
+
+def x86_operand_counts(work, mnemonics):
+    """mnemonic -> the most operands (as a string) x86 `as --64` takes."""
+    shapes = SHAPES["--64"]
+    lines = [m + s for m in mnemonics for s in shapes]
+    errors = assemble_lines(work, X86, lines, "x86_arity", ["--64"])
+    counts = {}
+    for i, m in enumerate(mnemonics):
+        ok = [n for n in range(len(shapes))
+              if not errors.get(i * len(shapes) + n, "").startswith("number of operands mismatch")]
+        counts[m] = str(max(ok)) if ok else "0"
+    return counts
 
 
 def a64_register_candidates():
@@ -1852,7 +1867,7 @@ def gen_a64_registers(out, work):
         if n not in seen:
             seen.add(n)
             rows_in.append((n, c))
-    clobbers = clobber_probe_to(work, X86, [n for n, _ in rows_in])
+    clobbers = clobber_probe(work, X86, [n for n, _ in rows_in])
     rows = [(n, c, "error" if clobbers[n] else "ok") for n, c in rows_in]
     comments = [
         "Candidates: x0-x30 w0-w30 sp wsp xzr wzr fp lr ip0 ip1, v/b/h/s/d/q0-31,",
@@ -1867,14 +1882,150 @@ def gen_a64_registers(out, work):
     out.tsv("aarch64/registers.tsv", comments, ["name", "class", "x86_64"], rows)
 
 
-def clobber_probe_to(work, target, names):
-    """clobber_probe with the object in the scratch directory."""
-    src = "".join('void f%d(void) { __asm__ volatile ("" ::: "%s"); }\n' % (i, n)
-                  for i, n in enumerate(names))
-    path = work.write("a64_clobbers.%s.c" % target.name, src)
-    _, _, err = run([target.gcc] + GCC_DIAG + ["-O2", "-c", "-o", scratch_object(work, "a64_clobbers"), path])
-    errors = errors_by_line(err)
-    return {n: errors.get(i + 1) for i, n in enumerate(names)}
+def a64_cpu_values(work, option):
+    """The values the aarch64 gcc lists for -march=/-mcpu=/-mtune= when
+    given a bad one ('valid arguments are: ...')."""
+    empty = work.write("a64_empty.c", "")
+    _, _, err = run([A64.gcc] + GCC_DIAG + ["-%s=archport-invalid" % option, "-c", "-o",
+                                            scratch_object(work, "a64_empty"), empty])
+    m = re.search(r"valid arguments are: (.*)", err)
+    return sorted(v for v in (m.group(1).split() if m else []) if not v.startswith("archport"))
+
+
+def gen_a64_march(out, work):
+    """rules/aarch64/march.tsv: the aarch64 -march=/-mcpu=/-mtune= values and
+    whether x86_64 gcc accepts the same one (no: `bad value 'armv8-a' for
+    '-march=' switch`; x86 gcc reads -mcpu= as a deprecated -mtune=)."""
+    empty = work.write("x86_empty.c", "")
+    probes = [(v, o) for o in ("march", "mcpu", "mtune") for v in a64_cpu_values(work, o)]
+    jobs = [[X86.gcc] + GCC_DIAG + ["-%s=%s" % (o, v), "-c", "-o", scratch_object(work, "x86_march_%d" % i), empty]
+            for i, (v, o) in enumerate(probes)]
+    rows = [(v, o, "valid" if status == 0 and "error" not in err else "invalid")
+            for (v, o), (status, _, err) in zip(probes, run_many(jobs))]
+    comments = [
+        "aarch64 values for -march=, -mcpu= and -mtune=: the 'valid arguments' lists",
+        "of `%s -<option>=<bad> -c empty.c`." % A64.gcc,
+        "x86_64: `%s -<option>=<value> -c empty.c`, one compile each: valid if it" % X86.gcc,
+        "compiles without error, invalid otherwise. A value with +extensions",
+        "(armv8-a+crc) is looked up by the part before the first '+'.",
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/march.tsv", comments, ["value", "option", "x86_64"], rows)
+
+
+def gen_a64_mflags(out, work):
+    """rules/aarch64/mflags.tsv: the aarch64 gcc's -m options and whether
+    x86_64 gcc recognises each (-mstrict-align, -moutline-atomics: no;
+    -mgeneral-regs-only: x86 has it too)."""
+    help_text = output_of([A64.gcc, "--help=target"])
+    options = []
+    for line in help_text.splitlines():
+        m = re.match(r"  (-m[^\s<]+)", line)
+        if m and m.group(1) not in options and not re.match(r"-m(arch|cpu|tune)=", m.group(1)):
+            options.append(m.group(1))
+    args = {o: o + "x" if o.endswith("=") else o for o in options}
+    empty = work.write("x86_empty.c", "")
+    _, _, err = run([X86.gcc] + GCC_DIAG + ["-c", "-o", scratch_object(work, "x86_mflags"), empty]
+                    + [args[o] for o in options])
+    unknown = set(re.findall(r"unrecognized command-line option '([^']*)'", err))
+    rows = [(o, "unknown" if args[o] in unknown else "known") for o in options]
+    comments = [
+        "Every -m option printed by `%s --help=target` except -march=/-mcpu=/-mtune=" % A64.gcc,
+        "(aarch64/march.tsv has their values); '<...>' value hints dropped.",
+        "x86_64: all options given at once to `%s -c empty.c` ('=' options with" % X86.gcc,
+        "the value x): unknown = 'unrecognized command-line option', known = anything else.",
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/mflags.tsv", comments, ["option", "x86_64"], rows)
+
+
+# aarch64 machine constraints (gcc's documented AArch64 set: general
+# registers k, FP/SIMD w x y, SVE predicates Upa Upl; immediates I J K L M N
+# Y Z; memory Q Ump Uty Utv Dz-style ones are left out as gcc does not
+# document them). Each candidate is kept when the aarch64 gcc compiles it.
+A64_REGISTER_CONSTRAINTS = ["k", "w", "x", "y", "Upa", "Upl"]
+A64_IMMEDIATE_CONSTRAINTS = ["I", "J", "K", "L", "M", "N", "Y", "Z"]
+A64_MEMORY_CONSTRAINTS = ["Q", "Ump", "Utv", "Uty"]
+A64_OPERAND_TYPES = ["long", "double", "float __attribute__((vector_size(16)))", "__SVBool_t"]
+A64_IMMEDIATE_VALUES = ["1", "0", "0xff", "0.0", "4096"]
+
+
+def a64_constraint_probes(c):
+    """[(description, C source)] ways to use an aarch64 constraint."""
+    if c in A64_IMMEDIATE_CONSTRAINTS:
+        return [("constant %s" % v, 'void f(void) { __asm__ volatile ("" :: "%s"(%s)); }\n' % (c, v))
+                for v in A64_IMMEDIATE_VALUES]
+    if c in A64_MEMORY_CONSTRAINTS:
+        return [("memory %s" % t, 'void f(%s *p) { __asm__ volatile ("" :: "%s"(*p)); }\n' % (t, c))
+                for t in ("long", "float __attribute__((vector_size(16)))")]
+    return [("%s in+out" % t, '%s f(%s v) { __asm__ volatile ("" : "+%s"(v)); return v; }\n' % (t, t, c))
+            for t in A64_OPERAND_TYPES]
+
+
+def gen_a64_constraints(out, work):
+    """rules/aarch64/constraints.tsv: aarch64 asm operand constraints and
+    whether the x86_64 gcc compiles the same use ("w"(v), a SIMD register:
+    impossible constraint in 'asm')."""
+    candidates = A64_REGISTER_CONSTRAINTS + A64_IMMEDIATE_CONSTRAINTS + A64_MEMORY_CONSTRAINTS
+    chosen = {}
+    for c in candidates:
+        for i, (what, src) in enumerate(a64_constraint_probes(c)):
+            path = work.write("a64_constraint.c", "#include <arm_sve.h>\n" + src)
+            status, _, err = run([A64.gcc] + GCC_DIAG + ["-O2", "-march=armv8.2-a+sve", "-c", "-o",
+                                                         scratch_object(work, "a64_constraint"), path])
+            if status == 0 and "error:" not in err:
+                chosen[c] = (what, src)
+                break
+    kept = [c for c in candidates if c in chosen]
+    # x86 has no SVE type: its probe asks about the constraint with a long
+    jobs = [[X86.gcc] + GCC_DIAG + ["-O2", "-c", "-o", scratch_object(work, "x86_constraint_%d" % i),
+                                    work.write("x86_constraint_%d.c" % i, chosen[c][1].replace("__SVBool_t", "long"))]
+            for i, c in enumerate(kept)]
+    x86_letters = {c[0] for c in REGISTER_CONSTRAINTS + IMMEDIATE_CONSTRAINTS}
+    rows = [(c, "x86-too" if c[0] in x86_letters and len(c) == 1 or c[0] == "Y"
+             else "ok" if status == 0 and "error:" not in err else "error")
+            for c, (status, _, err) in zip(kept, run_many(jobs))]
+    dropped = [c for c in candidates if c not in chosen]
+    comments = [
+        "aarch64 machine constraints (gcc's documented AArch64 set). Each is used the",
+        "first way the aarch64 gcc (-O2 -march=armv8.2-a+sve, after #include <arm_sve.h>)",
+        "compiles cleanly: register constraints as \"+C\"(v) of a long, double, 16-byte",
+        "vector or SVE predicate; immediates as input of a constant; memory as \"C\"(*p):",
+    ] + ["  %s: %s" % (c, chosen[c][0]) for c in kept] + [
+        "Dropped (no probe the aarch64 gcc accepts): " + (" ".join(dropped) or "none"),
+        "x86_64: the same source compiled by `%s -O2 -c` (__SVBool_t, which x86" % X86.gcc,
+        "lacks, replaced by long): error if it fails, ok otherwise; x86-too when x86",
+        "gcc has a constraint of that name itself (x86/constraints.tsv's candidates",
+        "I J K L M N Q x y, the Y prefix): whether it compiles depends on the operand.",
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/constraints.tsv", comments, ["constraint", "x86_64"], rows)
+
+
+def gen_a64_target_attr(out, work):
+    """rules/aarch64/target-attr.tsv: how the x86_64 gcc treats aarch64
+    target attributes and pragmas (an extension, an architecture), as
+    targets.tsv records it for x86 ones on the other targets."""
+    probes = [("attribute", "+crc", '__attribute__((target("+crc"))) int f(void){return 0;}\n'),
+              ("attribute", "arch=armv8-a+crc", '__attribute__((target("arch=armv8-a+crc"))) int f(void){return 0;}\n'),
+              ("pragma", "+crc", '#pragma GCC target("+crc")\nint f(void){return 0;}\n')]
+    rows = []
+    for i, (construct, spec, src) in enumerate(probes):
+        a64 = run([A64.gcc] + GCC_DIAG + ["-c", "-o", scratch_object(work, "a64_attr"),
+                                          work.write("a64_attr_%d.c" % i, src)])
+        if a64[0] != 0:
+            sys.exit("gen_rules: %s rejects %s target(\"%s\"):\n%s" % (A64.gcc, construct, spec, a64[2]))
+        status, _, err = run([X86.gcc] + GCC_DIAG + ["-c", "-o", scratch_object(work, "x86_attr"),
+                                                     work.write("x86_attr_%d.c" % i, src)])
+        rows.append((construct, spec, "error" if status != 0 else "ignored" if "warning:" in err else "ok"))
+    comments = [
+        "aarch64 target attributes and pragmas, each compiled (`-c`) by the aarch64 gcc",
+        "(which must accept it) and by %s: error = rejected, ignored =" % X86.gcc,
+        "warning only, ok = clean. Probes:",
+    ] + ["  %s" % src.replace("\n", " ").strip() for _, _, src in probes] + [
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/target-attr.tsv", comments, ["construct", "spec", "x86_64"], rows)
 
 
 def gen_aarch64(out, work):
@@ -1883,6 +2034,10 @@ def gen_aarch64(out, work):
     gen_a64_names(out, work)
     gen_a64_mnemonics(out, work)
     gen_a64_registers(out, work)
+    gen_a64_march(out, work)
+    gen_a64_mflags(out, work)
+    gen_a64_constraints(out, work)
+    gen_a64_target_attr(out, work)
 
 
 # ------------------------------------------------------------------ main
