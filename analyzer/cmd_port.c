@@ -205,7 +205,7 @@ static int scan_flag_warnings(struct port *p)
 		for (size_t j = 0; j < ts.results[i].findings.len; j++) {
 			const struct finding *f = &ts.results[i].findings.items[j];
 			if (f->severity == SEV_WARNING && f->source_line &&
-			    (!strcmp(f->rule, RULE_BUILD_FLAG) || !strcmp(f->rule, RULE_BUILD_MARCH)))
+			    (!strcmp(f->rule, k->source->rule_build_flag) || !strcmp(f->rule, k->source->rule_build_march)))
 				findings_add(&p->flags, f);
 		}
 	}

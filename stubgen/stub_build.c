@@ -120,7 +120,9 @@ void stub_build_file(struct stub_ctx *c, struct file_patch *fp, int cmake)
 	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < c->nfindings; i++) {
 		const struct finding *fd = &c->findings[i];
-		if (strcmp(fd->rule, RULE_BUILD_FLAG) && strcmp(fd->rule, RULE_BUILD_MARCH))
+		/* the scan's findings, and port's "the target compiler rejects it" */
+		if (strcmp(fd->rule, c->k->source->rule_build_flag) && strcmp(fd->rule, c->k->source->rule_build_march) &&
+		    strcmp(fd->rule, RULE_BUILD_FLAG))
 			continue;
 		if (fd->line < 1 || (size_t)fd->line > fp->nlines)
 			continue;

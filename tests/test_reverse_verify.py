@@ -23,10 +23,11 @@ Cases, each on a private copy of a fixture (verify must not touch its PATH):
   * fixtures/aarch64-hyp (C, make): `archport stub --simde`'s patch gates
     under `#if defined(__aarch64__)` only, with the idioms (`dmb ish` ->
     mfence, `mrs cntvct_el0` -> rdtsc), SIMDe's NEON header and ud2 traps;
-    `port --simde` (the Makefile's -march=armv8-a+crc is learnt from x86_64
-    gcc) and verify of its patch with aarch64-linux-gnu-gcc as the
-    reference: aarch64 objects identical (read by the harness), x86_64
-    test executables that ran natively and passed;
+    verify of that patch with aarch64-linux-gnu-gcc as the reference:
+    aarch64 objects identical (read by the harness), x86_64 test
+    executables that ran natively and passed; without --simde the NEON
+    twin traps and the test fails (SIGILL); `port --simde` and verify of
+    its patch;
   * a small tree (Make, and CMake with ctest) with an `#if
     defined(__aarch64__) ... #else #error` chain and a `dmb ish` macro: the
     stub's `#elif defined(__x86_64__)` arm and mfence twin pass every step.
@@ -185,10 +186,11 @@ def port_patch(ctx: Context, tree: Path, *extra: str) -> Path:
     return patch
 
 
-def case_port(name: str):
+def case_port(name: str, *extra: str):
     def run(ctx: Context) -> str:
+        need_fixture(name)
         tree = ctx.fixture(name)
-        r = ctx.verify(tree, "--target", "x86_64", "--patch", str(port_patch(ctx, tree)))
+        r = ctx.verify(tree, "--target", "x86_64", *extra, "--patch", str(port_patch(ctx, tree, *extra)))
         expect_reverse_table(r)
         return r.row("aarch64 objects")[2]
     return run
@@ -212,15 +214,12 @@ def check_native_test_binaries(scratch: Path) -> None:
 
 
 def case_c_fixture(name: str):
-    """The C tree needs the build in the loop (its Makefile's -march=armv8-a+crc
-    is found by x86_64 gcc, not by the scan) and SIMDe for its NEON code:
-    port's patch, verified with the aarch64 objects and x86_64 tests read
-    by this harness."""
+    """`archport stub --simde`'s own patch (the scan finds the Makefile's
+    -march=armv8-a+crc, SIMDe takes the NEON code), verified with the
+    aarch64 objects and x86_64 tests read by this harness."""
     def run(ctx: Context) -> str:
         need_fixture(name)
-        tree = ctx.fixture(name)
-        patch = port_patch(ctx, tree, "--simde")
-        r = ctx.verify(tree, "--target", "x86_64", "--simde", "--patch", str(patch), "--keep")
+        r = ctx.verify(ctx.fixture(name), "--target", "x86_64", "--simde", "--keep")
         expect_reverse_table(r)
         r.expect("aarch64 build, before", "ok", "CC=aarch64-linux-gnu-gcc")
         r.expect("x86_64 build", "ok", "CC=gcc")
@@ -231,6 +230,18 @@ def case_c_fixture(name: str):
         shutil.rmtree(scratch)
         return f"{n} aarch64 objects identical; tests: {r.row('tests')[2]}"
     return run
+
+
+def case_c_no_simde(ctx: Context) -> None:
+    """Without --simde the NEON function's x86_64 twin traps: the tree
+    builds and links for x86_64, and the test that calls it dies of
+    SIGILL (__builtin_trap is ud2), which verify reports."""
+    need_fixture("aarch64-hyp")
+    r = ctx.verify(ctx.fixture("aarch64-hyp"), "--target", "x86_64")
+    r.expect_rc(1)
+    r.expect("aarch64 objects", "ok", "7 objects identical")
+    r.expect("x86_64 build", "ok")
+    r.expect("tests", "FAIL", "killed by signal 4")
 
 
 def case_c_stub_text(ctx: Context) -> None:
@@ -343,8 +354,10 @@ CASES = [
     ("aarch64-hyp: the stub's gates, idioms, SIMDe header and traps", case_c_stub_text),
     ("make: a chain with #else #error and a dmb macro: an x86_64 arm and an mfence twin", case_c_chain("make")),
     ("cmake: the same tree, ctest natively", case_c_chain("cmake")),
-    ("aarch64-hyp: port --simde, aarch64 objects identical, x86_64 builds and its tests run natively",
+    ("aarch64-hyp: stub --simde, aarch64 objects identical, x86_64 builds and its tests run natively",
      case_c_fixture("aarch64-hyp")),
+    ("aarch64-hyp without --simde: the NEON twin traps, the test that calls it fails", case_c_no_simde),
+    ("aarch64-hyp: port --simde, and verify of its patch", case_port("aarch64-hyp", "--simde")),
 ]
 
 
