@@ -305,8 +305,10 @@ int main(void)
 
 
 CHAIN_BUILD = {
-    "make": ("Makefile", "CFLAGS = -O2 -g\nall: test_bar\ntest_bar: test_bar.o\n\t$(CC) $(CFLAGS) -o $@ $^\n"),
+    "make": ("Makefile", "CFLAGS = -O2 -g -march=armv8-a+crc\nall: test_bar\n"
+             "test_bar: test_bar.o\n\t$(CC) $(CFLAGS) -o $@ $^\n"),
     "cmake": ("CMakeLists.txt", "cmake_minimum_required(VERSION 3.13)\nproject(bar C)\n"
+              "add_compile_options(-march=armv8-a+crc)\n"
               "add_executable(test_bar test_bar.c)\nenable_testing()\nadd_test(NAME bar COMMAND test_bar)\n"),
 }
 
@@ -314,8 +316,11 @@ CHAIN_BUILD = {
 def case_c_chain(system: str):
     """An `#if defined(__aarch64__) ... #else #error` chain gets an
     `#elif defined(__x86_64__)` arm made from the aarch64 one, a macro with
-    `dmb ish` an mfence twin: the stub's own patch passes every step, with
-    Make (test executables run natively) or CMake (ctest with no emulator)."""
+    `dmb ish` an mfence twin, the build file's -march=armv8-a+crc an
+    aarch64-only variable (gcc records the options in DW_AT_producer, so the
+    aarch64 objects are identical only if it is kept there): the stub's own
+    patch passes every step, with Make (test executables run natively) or
+    CMake (ctest with no emulator)."""
     def run(ctx: Context) -> None:
         tree = ctx.case_dir() / "chain"
         tree.mkdir()
