@@ -164,6 +164,7 @@ test-python: all build/asan/archport
 	python3 tests/test_verify.py --archport build/asan/archport --fixtures none
 	python3 tests/test_port.py --archport build/asan/archport --targets aarch64
 	python3 tests/test_verify.py --archport bin/archport
+	python3 tests/test_reverse_verify.py --archport build/asan/archport
 
 check: setup all build/asan/archport
 	python3 scripts/check_tree.py

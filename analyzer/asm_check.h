@@ -1,4 +1,5 @@
-/* Deciding whether assembly text is x86 code the target assembler rejects.
+/* Deciding whether assembly text is source-arch code (x86; aarch64 in the
+ * reverse port) the target assembler rejects.
  * Used for inline asm templates, top-level asm blocks and .S/.s files.
  * The verdicts come from rules/x86/mnemonics.tsv, which records what each
  * target's GNU as says about every x86 mnemonic. */

@@ -60,13 +60,13 @@ static void plain_lines(struct asm_file *af, const char *src, size_t len)
 }
 
 static void emit_issue(struct emitter *em, const struct first_issue *fi, enum severity sev,
-		       const char *target, const char *why)
+		       const struct knowledge *k, const char *why)
 {
 	if (!fi->count)
 		return;
-	emit(em, RULE_ASM_FILE, sev, fi->line, fi->col, fi->line, fi->col + fi->len,
-	     sev == SEV_NOTE ? "none" : "gate", "%s: %d x86 line%s %s %s", fi->what, fi->count,
-	     fi->count == 1 ? "" : "s", why, target);
+	emit(em, k->source->rule_asm_file, sev, fi->line, fi->col, fi->line, fi->col + fi->len,
+	     sev == SEV_NOTE ? "none" : "gate", "%s: %d %s line%s %s %s", fi->what, fi->count,
+	     k->source->name, fi->count == 1 ? "" : "s", why, k->target);
 }
 
 void scan_asm(const struct tree_index *ix, int file_index, const struct textfile *tf,
@@ -96,10 +96,10 @@ void scan_asm(const struct tree_index *ix, int file_index, const struct textfile
 									   : af.by_reach[TRI_UNKNOWN];
 		af.by_reach[TRI_TRUE].count = af.by_reach[TRI_UNKNOWN].count = 0;
 	}
-	emit_issue(&em, &af.by_reach[TRI_TRUE], SEV_ERROR, ix->k->target, "that the assembler rejects on");
-	emit_issue(&em, &af.by_reach[TRI_UNKNOWN], SEV_WARNING, ix->k->target,
+	emit_issue(&em, &af.by_reach[TRI_TRUE], SEV_ERROR, ix->k, "that the assembler rejects on");
+	emit_issue(&em, &af.by_reach[TRI_UNKNOWN], SEV_WARNING, ix->k,
 		   "under a condition archport cannot decide, rejected on");
 	if (!af.by_reach[TRI_TRUE].count)
-		emit_issue(&em, &af.by_reach[TRI_FALSE], SEV_NOTE, ix->k->target,
+		emit_issue(&em, &af.by_reach[TRI_FALSE], SEV_NOTE, ix->k,
 			   "not assembled (gated by #if or the build files) for");
 }

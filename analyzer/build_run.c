@@ -32,9 +32,19 @@ const struct arch *arch_named(const char *name)
 	return NULL;
 }
 
-int build_is_cross(const struct build_job *job)
+const struct arch *arch_source_of(const struct arch *target)
 {
-	return strcmp(job->target->name, HOST_ARCH) != 0;
+	return arch_named(strcmp(target->name, "x86_64") ? "x86_64" : "aarch64");
+}
+
+const struct arch *build_arch(const struct build_job *job, int target)
+{
+	return target ? job->target : job->source;
+}
+
+int build_is_cross(const struct build_job *job, int target)
+{
+	return strcmp(build_arch(job, target)->name, HOST_ARCH) != 0;
 }
 
 
@@ -423,8 +433,8 @@ void patch_stats(const char *path, struct patch_stats *ps)
 
 char *build_tool(const struct build_job *job, int target, const char *name)
 {
-	if (target && build_is_cross(job))
-		return xasprintf("%s-%s", job->target->triple, name);
+	if (build_is_cross(job, target))
+		return xasprintf("%s-%s", build_arch(job, target)->triple, name);
 	return xstrdup(name);
 }
 
@@ -446,7 +456,8 @@ void build_env(const struct build_job *job, struct cmd *c, int target, int scrub
 	char *cc = build_tool(job, target, "gcc");
 	sv_add(&c->env, xasprintf("CC=%s", cc));
 	free(cc);
-	sv_add(&c->env, xasprintf("ARCHPORT_ARCH=%s", target ? job->target->name : HOST_ARCH));
+	const struct arch *arch = build_arch(job, target);
+	sv_add(&c->env, xasprintf("ARCHPORT_ARCH=%s", arch->name));
 	/* the binutils of the build, for a --build command that names them */
 	static const char *const binutils[][2] = { { "CXX", "g++" }, { "AR", "ar" }, { "LD", "ld" },
 						   { "RANLIB", "ranlib" }, { "STRIP", "strip" } };
@@ -455,11 +466,11 @@ void build_env(const struct build_job *job, struct cmd *c, int target, int scrub
 		sv_add(&c->env, xasprintf("%s=%s", binutils[i][0], t));
 		free(t);
 	}
-	if (target && build_is_cross(job)) {
-		sv_add(&c->env, xasprintf("QEMU_LD_PREFIX=/usr/%s", job->target->triple));
-		sv_add(&c->env, xasprintf("QEMU_SET_ENV=" QEMU_LIBS, job->target->triple));
-		sv_add(&c->env, xasprintf("ARCHPORT_EMULATOR=qemu-%s -L /usr/%s -E " QEMU_LIBS, job->target->name,
-					  job->target->triple, job->target->triple));
+	if (build_is_cross(job, target)) {
+		sv_add(&c->env, xasprintf("QEMU_LD_PREFIX=/usr/%s", arch->triple));
+		sv_add(&c->env, xasprintf("QEMU_SET_ENV=" QEMU_LIBS, arch->triple));
+		sv_add(&c->env, xasprintf("ARCHPORT_EMULATOR=qemu-%s -L /usr/%s -E " QEMU_LIBS, arch->name,
+					  arch->triple, arch->triple));
 	}
 }
 
@@ -469,7 +480,7 @@ void make_argv(const struct build_job *job, int target, struct strvec *a)
 	sv_push(a, "make");
 	sv_push(a, "-k");
 	sv_add(a, xasprintf("-j%d", job->jobs));
-	if (!target || !build_is_cross(job)) {
+	if (!build_is_cross(job, target)) {
 		sv_push(a, "CC=gcc");
 		return;
 	}
@@ -479,7 +490,7 @@ void make_argv(const struct build_job *job, int target, struct strvec *a)
 	 * target's objects as well, and its flags stay. */
 	static const char *const tools[][2] = { { "CC", "gcc" }, { "CXX", "g++" } };
 	for (size_t i = 0; i < sizeof tools / sizeof *tools; i++)
-		sv_add(a, xasprintf("%s=%s-%s", tools[i][0], job->target->triple, tools[i][1]));
+		sv_add(a, xasprintf("%s=%s-%s", tools[i][0], build_arch(job, target)->triple, tools[i][1]));
 }
 
 /* cmake -S tree -B build with the compilers, and for a cross build the
@@ -489,13 +500,14 @@ static void cmake_configure_argv(const struct build_job *job, int target, struct
 	sv_push(a, "cmake");
 	sv_add(a, xasprintf("-S%s", job->tree));
 	sv_add(a, xasprintf("-B%s", job->build));
-	if (!target || !build_is_cross(job)) {
+	if (!build_is_cross(job, target)) {
 		sv_push(a, "-DCMAKE_C_COMPILER=gcc");
 		return;
 	}
-	const char *t = job->target->triple;
+	const struct arch *arch = build_arch(job, target);
+	const char *t = arch->triple;
 	sv_push(a, "-DCMAKE_SYSTEM_NAME=Linux");
-	sv_add(a, xasprintf("-DCMAKE_SYSTEM_PROCESSOR=%s", job->target->name));
+	sv_add(a, xasprintf("-DCMAKE_SYSTEM_PROCESSOR=%s", arch->name));
 	sv_add(a, xasprintf("-DCMAKE_C_COMPILER=%s-gcc", t));
 	sv_add(a, xasprintf("-DCMAKE_CXX_COMPILER=%s-g++", t));
 	sv_add(a, xasprintf("-DCMAKE_ASM_COMPILER=%s-gcc", t));
@@ -504,15 +516,15 @@ static void cmake_configure_argv(const struct build_job *job, int target, struct
 	sv_push(a, "-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY");
 	sv_push(a, "-DCMAKE_FIND_ROOT_PATH_MODE_INCLUDE=ONLY");
 	sv_push(a, "-DCMAKE_FIND_ROOT_PATH_MODE_PACKAGE=ONLY");
-	sv_add(a, xasprintf("-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-%s;-L;/usr/%s;-E;" QEMU_LIBS, job->target->name, t, t));
+	sv_add(a, xasprintf("-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-%s;-L;/usr/%s;-E;" QEMU_LIBS, arch->name, t, t));
 }
 
 /* Cargo's per-target variables: CARGO_TARGET_<TRIPLE>_<NAME>. */
-static char *cargo_var(const struct build_job *job, const char *name, const char *value)
+static char *cargo_var(const struct arch *arch, const char *name, const char *value)
 {
 	struct strbuf sb = {0};
 	sb_adds(&sb, "CARGO_TARGET_");
-	for (const char *p = job->target->rust; *p; p++)
+	for (const char *p = arch->rust; *p; p++)
 		sb_addc(&sb, *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p));
 	sb_addf(&sb, "_%s=%s", name, value);
 	return sb_detach(&sb);
@@ -529,13 +541,13 @@ void cargo_env(const struct build_job *job, int target, struct cmd *c)
 		sv_push(&c->env, "CARGO_INCREMENTAL=0");
 		sv_push(&c->env, "RUSTFLAGS=" RUST_COMPARE_FLAGS);
 	}
-	if (!target || !build_is_cross(job))
+	if (!build_is_cross(job, target))
 		return;
-	char *linker = build_tool(job, 1, "gcc");
-	char *runner = xasprintf("qemu-%s -L /usr/%s -E " QEMU_LIBS, job->target->name, job->target->triple,
-				 job->target->triple);
-	sv_add(&c->env, cargo_var(job, "LINKER", linker));
-	sv_add(&c->env, cargo_var(job, "RUNNER", runner));
+	const struct arch *arch = build_arch(job, target);
+	char *linker = build_tool(job, target, "gcc");
+	char *runner = xasprintf("qemu-%s -L /usr/%s -E " QEMU_LIBS, arch->name, arch->triple, arch->triple);
+	sv_add(&c->env, cargo_var(arch, "LINKER", linker));
+	sv_add(&c->env, cargo_var(arch, "RUNNER", runner));
 	free(linker);
 	free(runner);
 }
@@ -545,9 +557,9 @@ void cargo_argv(const struct build_job *job, int target, const char *what, struc
 	sv_add(a, xasprintf("%scargo", job->rust_bin));
 	sv_push(a, what);
 	sv_add(a, xasprintf("-j%d", job->jobs));
-	if (target && build_is_cross(job)) {
+	if (build_is_cross(job, target)) {
 		sv_push(a, "--target");
-		sv_push(a, job->target->rust);
+		sv_push(a, build_arch(job, target)->rust);
 	}
 }
 
@@ -610,8 +622,8 @@ char *build_summary(const struct build_job *job, int target)
 	char *cc = build_tool(job, target, "gcc");
 	char *s;
 	if (job->bs == BS_CARGO)
-		s = xasprintf("cargo build%s%s", target && build_is_cross(job) ? " --target " : "",
-			      target && build_is_cross(job) ? job->target->rust : "");
+		s = xasprintf("cargo build%s%s", build_is_cross(job, target) ? " --target " : "",
+			      build_is_cross(job, target) ? build_arch(job, target)->rust : "");
 	else
 		s = xasprintf("%s, CC=%s", buildsys_names[job->bs], cc);
 	free(cc);
@@ -750,10 +762,10 @@ int has_file(const char *dir, const char *name)
 
 /* Whether rustc has the target's standard library: without it a cross
  * build fails on `core`, which says nothing about the tree. */
-int rust_target_installed(const struct build_job *job, const char *bin, const char *log)
+int rust_target_installed(const struct build_job *job, int target, const char *bin, const char *log)
 {
 	struct cmd c = { .cwd = job->scratch, .log = log };
-	const char *args[] = { "--print", "target-libdir", "--target", job->target->rust };
+	const char *args[] = { "--print", "target-libdir", "--target", build_arch(job, target)->rust };
 	sv_add(&c.argv, xasprintf("%srustc", bin));
 	for (size_t i = 0; i < sizeof args / sizeof *args; i++)
 		sv_push(&c.argv, args[i]);
@@ -770,6 +782,23 @@ int rust_target_installed(const struct build_job *job, const char *bin, const ch
 	}
 	free(text);
 	return found;
+}
+
+/* Whether rustc from `bin` has the standard library of every cross side. */
+static int rust_sides_installed(const struct build_job *job, const char *bin, const char *log)
+{
+	for (int side = 0; side < 2; side++)
+		if (build_is_cross(job, side) && !rust_target_installed(job, side, bin, log))
+			return 0;
+	return 1;
+}
+
+void rust_choose_bin(struct build_job *job, const char *log)
+{
+	job->rust_bin = "";
+	if (!rust_sides_installed(job, "", log) && path_exists("/usr/bin/cargo") &&
+	    rust_sides_installed(job, "/usr/bin/", log))
+		job->rust_bin = "/usr/bin/";   /* Debian's toolchain has the cross sides' std */
 }
 
 /* A Makefile next to CMakeCache.txt was generated by CMake: the tree is a

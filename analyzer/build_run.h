@@ -29,7 +29,7 @@
 #define RUN_FAILED (-1)
 #define RUN_TIMEOUT (-2)
 
-/* Host builds are compared object by object: the objects rustc writes
+/* Source builds are compared object by object: the objects rustc writes
  * with -C save-temps, one codegen unit per crate, at -C opt-level=2 -g. */
 #define RUST_COMPARE_FLAGS "-C opt-level=2 -g -C codegen-units=1 -C save-temps"
 
@@ -40,13 +40,19 @@ struct arch {
 	int elf_machine;     /* e_machine of its executables */
 };
 const struct arch *arch_named(const char *name);
+/* The source of a port to `target`: x86_64, or aarch64 for the reverse
+ * port to x86_64. Its build is the reference that must stay identical. */
+const struct arch *arch_source_of(const struct arch *target);
 
 enum buildsys { BS_CUSTOM, BS_MAKE, BS_CMAKE, BS_CARGO };
 extern const char *const buildsys_names[];   /* "--build", "make", ... */
 
-/* One tree's builds: where, how, for which target. */
+/* One tree's builds: where, how, in which direction. The functions below
+ * that take `target` build for job->target when it is 1 and for
+ * job->source, the reference build, when it is 0; either side is native
+ * or cross (the reverse port's reference is the aarch64 cross build). */
 struct build_job {
-	const struct arch *target;
+	const struct arch *source, *target;
 	enum buildsys bs;
 	const char *build_cmd;   /* --build CMD (BS_CUSTOM) */
 	int jobs;
@@ -55,7 +61,9 @@ struct build_job {
 	const char *rust_bin;    /* cargo/rustc/rustdoc from "" (PATH) or "/usr/bin/" */
 	const char *const *wrapper;   /* the build runs under this (bear --output F --), or NULL */
 };
-int build_is_cross(const struct build_job *job);
+const struct arch *build_arch(const struct build_job *job, int target);
+/* Whether that side needs the cross compiler (and QEMU for its tests). */
+int build_is_cross(const struct build_job *job, int target);
 
 struct strvec {
 	char **v;            /* NULL-terminated */
@@ -100,7 +108,7 @@ struct patch_stats {
 };
 void patch_stats(const char *path, struct patch_stats *ps);
 
-/* The program `name` for the host (target 0) or the target: "gcc" or
+/* The program `name` for the source (target 0) or the target: "gcc" or
  * "aarch64-linux-gnu-gcc". */
 char *build_tool(const struct build_job *job, int target, const char *name);
 /* The environment every build and test gets (scrub_flags: drop the
@@ -110,12 +118,15 @@ void make_argv(const struct build_job *job, int target, struct strvec *a);
 void cargo_env(const struct build_job *job, int target, struct cmd *c);
 void cargo_argv(const struct build_job *job, int target, const char *what, struct strvec *a);
 void shell_argv(const char *script, struct strvec *a);
-/* Builds job->tree for the host (0) or the target (1); returns the first
+/* Builds job->tree for the source (0) or the target (1); returns the first
  * failing status. */
 int build_run(const struct build_job *job, int target, const char *log);
 char *build_summary(const struct build_job *job, int target);
-/* Whether rustc (from `bin`) has the target's standard library. */
-int rust_target_installed(const struct build_job *job, const char *bin, const char *log);
+/* Whether rustc (from `bin`) has the standard library of that side. */
+int rust_target_installed(const struct build_job *job, int target, const char *bin, const char *log);
+/* job->rust_bin: "" (PATH), or "/usr/bin/" when the toolchain on PATH (rustup's,
+ * say) lacks the standard library of a cross side that Debian's has. */
+void rust_choose_bin(struct build_job *job, const char *log);
 
 /* The build system of the tree at `path` (--system NAME, --build CMD in
  * job->build_cmd, else its files); -1 after a message naming `command`. */

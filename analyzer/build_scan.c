@@ -104,7 +104,8 @@ struct var_value {
 
 struct build_scan {
 	const struct tree_index *ix;
-	struct strmap x86_preds;     /* Make variables that are `$(filter x86_64 i386 ...,...)` */
+	struct strmap x86_preds;     /* Make variables that are `$(filter x86_64 i386 ...,...)` (or of
+				      * aarch64 words): the arch's name as value */
 	struct tree_index *wix;      /* writable in the index pass */
 	const struct source_file *file;
 	struct emitter em;
@@ -368,20 +369,26 @@ static void check_flag(struct build_scan *bs, const char *w, size_t n, int line,
 	const struct knowledge *k = bs->ix->k;
 	char *word = xstrndup(w, n);
 	const char *eq = strchr(word, '=');
-	if (eq && (str_starts(word, "-march=") || str_starts(word, "-mtune="))) {
-		char *key = xasprintf("%.*s=%s", (int)(eq - word - 1), word + 1, eq + 1);
+	/* aarch64's -mcpu= names a CPU as -march= does (x86 gcc: a deprecated -mtune=) */
+	int cpu_option = str_starts(word, "-march=") || str_starts(word, "-mtune=") ||
+			 (k->target_is_x86 && str_starts(word, "-mcpu="));
+	if (eq && cpu_option) {
+		size_t base = strcspn(eq + 1, "+");   /* armv8-a+crc: the value before its extensions */
+		char *key = xasprintf("%.*s=%.*s", (int)(eq - word - 1), word + 1, (int)base, eq + 1);
 		if (strmap_has(&k->bad_march, key, strlen(key)))
-			report(bs, r, RULE_BUILD_MARCH, line, col, (int)n,
-			       xasprintf(strcmp(eq + 1, "native") ? "`%s` names an x86 CPU: the %s compiler rejects it"
-								   : "`%s`: the %s cross compiler rejects it (it means the build machine)",
-					 word, k->target));
+			report(bs, r, k->source->rule_build_march, line, col, (int)n,
+			       strcmp(eq + 1, "native")
+				       ? xasprintf("`%s` names an %s CPU: the %s compiler rejects it", word,
+						   k->source->name, k->target)
+				       : xasprintf("`%s`: the %s cross compiler rejects it (it means the build machine)",
+						   word, k->target));
 		free(key);
 	} else {
 		size_t keylen = eq ? (size_t)(eq - word) + 1 : n;
 		if (strmap_has(&k->bad_mflags, word, keylen))
-			report(bs, r, RULE_BUILD_FLAG, line, col, (int)n,
-			       xasprintf("x86 compiler option `%s` is unrecognized by the %s compiler", word,
-					 k->target));
+			report(bs, r, k->source->rule_build_flag, line, col, (int)n,
+			       xasprintf("%s compiler option `%s` is unrecognized by the %s compiler", k->source->name,
+					 word, k->target));
 	}
 	free(word);
 }
@@ -856,9 +863,24 @@ static void check_word(struct build_scan *bs, const char *w, size_t n, int line,
 				 bs->ix->k->target));
 }
 
-/* `NAME = $(filter x86_64 i386 ...,...)` with only x86 words before the
- * comma: NAME is non-empty exactly when the build is for x86 (the stub's
- * archport_x86 is one). */
+/* Which arch a word of `$(CC) -dumpmachine` names (x86_64 for i686 too),
+ * or NULL. */
+static const char *machine_word_arch(const char *w, size_t n)
+{
+	static const char *const x86[] = { "x86_64", "i386", "i486", "i586", "i686", "amd64", "x86", NULL };
+	static const char *const aarch64[] = { "aarch64", "aarch64_be", "arm64", NULL };
+	for (int k = 0; x86[k]; k++)
+		if (word_is(w, n, x86[k]))
+			return "x86_64";
+	for (int k = 0; aarch64[k]; k++)
+		if (word_is(w, n, aarch64[k]))
+			return "aarch64";
+	return NULL;
+}
+
+/* `NAME = $(filter x86_64 i386 ...,...)` with only x86 words (or only
+ * aarch64 words) before the comma: NAME is non-empty exactly when the
+ * build is for that arch (the stub's archport_x86 and archport_aarch64). */
 static void note_x86_predicate(struct build_scan *bs, const char *s, size_t n)
 {
 	size_t i = 0;
@@ -877,28 +899,27 @@ static void note_x86_predicate(struct build_scan *bs, const char *s, size_t n)
 	p += 9;
 	const char *comma = memchr(p, ',', (size_t)(end - p));
 	int words = 0;
-	static const char *const x86[] = { "x86_64", "i386", "i486", "i586", "i686", "amd64", "x86", NULL };
+	const char *arch = NULL;
 	for (const char *w = p; comma && w < comma;) {
 		while (w < comma && *w == ' ')
 			w++;
 		const char *e = w;
 		while (e < comma && *e != ' ')
 			e++;
-		int known = 0;
-		for (int k = 0; x86[k] && e > w; k++)
-			known |= word_is(w, (size_t)(e - w), x86[k]);
-		if (e > w && !known)
+		const char *a = e > w ? machine_word_arch(w, (size_t)(e - w)) : NULL;
+		if (e > w && (!a || (arch && strcmp(a, arch))))
 			return;
+		arch = a ? a : arch;
 		words += e > w;
 		w = e;
 	}
 	if (comma && words)
-		strmap_get(&bs->x86_preds, s, name, 1);
+		strmap_get(&bs->x86_preds, s, name, 1)->value = (void *)arch;
 }
 
-/* Where `$(if $(PRED),THEN)` of an x86 predicate starts at s[i]: the
- * length of the prefix up to THEN, else 0. */
-static size_t x86_if_at(const struct build_scan *bs, const char *s, size_t n, size_t i)
+/* Where `$(if $(PRED),THEN)` of an arch predicate starts at s[i]: the
+ * length of the prefix up to THEN (*arch: the predicate's), else 0. */
+static size_t x86_if_at(const struct build_scan *bs, const char *s, size_t n, size_t i, const char **arch)
 {
 	if (n - i < 9 || strncmp(s + i, "$(if $(", 7))
 		return 0;
@@ -907,14 +928,15 @@ static size_t x86_if_at(const struct build_scan *bs, const char *s, size_t n, si
 		k++;
 	if (k + 1 >= n || s[k + 1] != ',' || !strmap_has(&bs->x86_preds, s + j, k - j))
 		return 0;
+	*arch = strmap_value(&bs->x86_preds, s + j, k - j);
 	return k + 2 - i;
 }
 
-/* The reach of words inside the THEN of an x86 `$(if ...)`: only an x86
- * build gets them. */
-static enum tri x86_only(const struct build_scan *bs, enum tri r)
+/* The reach of words inside the THEN of an `$(if ...)` of `arch`: only a
+ * build for that arch gets them. */
+static enum tri arch_only(const struct build_scan *bs, const char *arch, enum tri r)
 {
-	return bs->ix->k && !strcmp(bs->ix->k->target, "x86_64") ? r : TRI_FALSE;
+	return bs->ix->k && arch && !strcmp(bs->ix->k->target, arch) ? r : TRI_FALSE;
 }
 
 static void process_words(struct build_scan *bs, const struct line_ctx *lc, const char *s, size_t n,
@@ -922,9 +944,10 @@ static void process_words(struct build_scan *bs, const struct line_ctx *lc, cons
 {
 	const char *prev = NULL;
 	size_t pn = 0;
-	int depth = 0, gated_at = -1;   /* paren depth, and that of an open x86 $(if */
+	int depth = 0, gated_at = -1;   /* paren depth, and that of an open arch $(if */
+	const char *gated_arch = NULL;
 	for (size_t i = 0; i < n;) {
-		size_t skip = bs->x86_preds.len && gated_at < 0 ? x86_if_at(bs, s, n, i) : 0;
+		size_t skip = bs->x86_preds.len && gated_at < 0 ? x86_if_at(bs, s, n, i, &gated_arch) : 0;
 		if (skip) {
 			gated_at = ++depth;
 			i += skip;
@@ -947,7 +970,7 @@ static void process_words(struct build_scan *bs, const struct line_ctx *lc, cons
 		size_t j = i;
 		while (j < n && is_word_char(s[j]))
 			j++;
-		enum tri wr = gated_at >= 0 ? x86_only(bs, r) : r;
+		enum tri wr = gated_at >= 0 ? arch_only(bs, gated_arch, r) : r;
 		if (indexing)
 			index_word(bs, lc, bs->cmake_args, s + i, j - i, prev, pn, wr);
 		else

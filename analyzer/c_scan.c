@@ -353,7 +353,7 @@ static void report(struct c_scan *cs, struct source *s, const struct evidence *e
 			return;
 		f->noted = 1;
 		const char *why = build_reason(s, TRI_FALSE);
-		emit(&cs->em, RULE_GATED, SEV_NOTE, ev->line, ev->col, ev->end_line, ev->end_col,
+		emit(&cs->em, cs->k->source->rule_gated, SEV_NOTE, ev->line, ev->col, ev->end_line, ev->end_col,
 		     "none", "%s; not compiled for %s (the #if at line %d%s%s)", ev->what, cs->k->target, f->line,
 		     why ? "; " : "", why ? why : "");
 		return;
@@ -428,7 +428,7 @@ static void check_template(struct c_scan *cs, struct source *s, struct strbuf *t
 	size_t i = nparts - 1;
 	while (i > 0 && parts[i].offset > issue.offset)
 		i--;
-	report_at(cs, s, &parts[i].tok, RULE_ASM_X86, SEV_ERROR, "gate",
+	report_at(cs, s, &parts[i].tok, cs->k->source->rule_asm, SEV_ERROR, "gate",
 		  xasprintf("%s in %sasm is not valid on %s", issue.what,
 			    s->brace_depth == 0 && !s->body_of ? "top-level " : "inline ", cs->k->target));
 }
@@ -437,7 +437,7 @@ static void check_constraint(struct c_scan *cs, struct source *s, const struct t
 {
 	struct strbuf v = {0};
 	string_literal_value(t, &v);
-	int aarch64 = strcmp(cs->k->target, "aarch64") == 0;
+	int aarch64 = strcmp(cs->k->target, "aarch64") == 0, from_aarch64 = cs->k->target_is_x86;
 	for (size_t i = 0; i < v.len && !*done; i++) {
 		if (v.buf[i] == '@')
 			break;   /* "=@cceq": a flag output, on x86 and aarch64 alike */
@@ -445,13 +445,17 @@ static void check_constraint(struct c_scan *cs, struct source *s, const struct t
 			i += v.buf[i] == 'U' ? 2 : 1;   /* aarch64's Ump, Uaa, Dz ... */
 			continue;
 		}
-		char key[3] = { v.buf[i], 0, 0 };
-		if (v.buf[i] == 'Y' && i + 1 < v.len)
+		char key[4] = { v.buf[i], 0, 0, 0 };
+		if (v.buf[i] == 'Y' && i + 1 < v.len && !from_aarch64)
 			key[1] = v.buf[i + 1];
+		if (v.buf[i] == 'U' && i + 2 < v.len && from_aarch64) {   /* aarch64's Upa, Ump */
+			memcpy(key + 1, v.buf + i + 1, 2);
+			i += 2;
+		}
 		if (strmap_has(&cs->k->bad_constraints, key, strlen(key))) {
 			report_at(cs, s, t, RULE_ASM_CONSTRAINT, SEV_ERROR, "gate",
-				  xasprintf("x86 register constraint \"%s\" in inline asm: %s has no such register class",
-					    key, cs->k->target));
+				  xasprintf("%s register constraint \"%s\" in inline asm: %s has no such register class",
+					    cs->k->source->name, key, cs->k->target));
 			*done = 1;
 		}
 	}
@@ -467,8 +471,8 @@ static void check_clobber(struct c_scan *cs, struct source *s, const struct toke
 		name++;
 	if (!*done && strmap_has(&cs->k->bad_registers, name, strlen(name))) {
 		report_at(cs, s, t, RULE_ASM_CLOBBER, SEV_ERROR, "gate",
-			  xasprintf("x86 register `%s` in an asm clobber list: unknown register name on %s",
-				    name, cs->k->target));
+			  xasprintf("%s register `%s` in an asm clobber list: unknown register name on %s",
+				    cs->k->source->name, name, cs->k->target));
 		*done = 1;
 	}
 	sb_free(&v);
@@ -561,16 +565,22 @@ static void parse_asm_label(struct c_scan *cs, struct source *s)
 
 /* ---- __attribute__((target(...))) and #pragma GCC target ---- */
 
-/* Returns the first x86-only item of a target("a,b") string, or NULL. */
+/* Returns the first source-arch item of a target("a,b") string, or NULL:
+ * an x86 feature, or (the reverse port) an aarch64 "+crc" extension or
+ * "arch=armv8-a+crc", looked up by the value before its extensions. */
 static char *x86_target_item(const struct knowledge *k, const char *spec)
 {
 	char *copy = xstrdup(spec), *save = NULL, *found = NULL;
 	for (char *item = strtok_r(copy, ",", &save); item && !found; item = strtok_r(NULL, ",", &save)) {
 		while (*item == ' ')
 			item++;
+		if (k->target_is_x86 && item[0] == '+') {
+			found = xstrdup(item);
+			break;
+		}
 		char *key;
-		if (str_starts(item, "arch=") || str_starts(item, "tune="))
-			key = xasprintf("m%s", item);
+		if (str_starts(item, "arch=") || str_starts(item, "tune=") || (k->target_is_x86 && str_starts(item, "cpu=")))
+			key = xasprintf("m%.*s", (int)strcspn(item, "+"), item);
 		else
 			key = xasprintf("-m%s", str_starts(item, "no-") ? item + 3 : item);
 		struct strmap_entry *e = strmap_get(key[0] == '-' ? (struct strmap *)&k->bad_mflags
@@ -598,7 +608,7 @@ static void check_target_spec(struct c_scan *cs, struct source *s, const struct 
 	enum severity sev = attr_severity(verdict);
 	if (item && sev != SEV_NEVER)
 		report_at(cs, s, at, RULE_TARGET_ATTR, sev, "gate",
-			  xasprintf("%s with x86 feature \"%s\": %s", construct, item,
+			  xasprintf("%s with %s feature \"%s\": %s", construct, cs->k->source->name, item,
 				    sev == SEV_ERROR ? "rejected by the target compiler"
 						     : "ignored by the target compiler"));
 	free(item);
@@ -751,7 +761,7 @@ static void check_x86_macro_use(struct c_scan *cs, struct source *s, const struc
 	char *cause = x->cause ? xstrdup(x->cause)
 		      : xasprintf("macro `%.*s` defined at %s:%d", (int)t->len, t->p, m->def_file, m->def_line);
 	report_caused(cs, s, t, x->rule, x->severity, x->fix,
-		      xasprintf("macro %s expands to x86 code%s: %s", site, chain, x->what), cause,
+		      xasprintf("macro %s expands to %s code%s: %s", site, cs->k->source->name, chain, x->what), cause,
 		      x->cause ? x->cause_file : m->def_file);
 	free(cause);
 	free(site);
@@ -774,10 +784,12 @@ static void report_x86_name(struct c_scan *cs, struct source *s, const struct to
 static void check_knowledge(struct c_scan *cs, struct source *s, const struct token *t)
 {
 	const struct x86_name *x = knowledge_name(cs->k, t->p, t->len);
-	int builtin = t->len > 15 && memcmp(t->p, "__builtin_ia32_", 15) == 0;
-	int cpu_builtin = tok_is(t, "__builtin_cpu_supports") || tok_is(t, "__builtin_cpu_is") ||
-			  tok_is(t, "__builtin_cpu_init");
-	if (cs->k->target_is_x86 || (!x && !builtin && !cpu_builtin))
+	const char *prefix = cs->k->source->builtin_prefix;
+	int builtin = t->len > strlen(prefix) && memcmp(t->p, prefix, strlen(prefix)) == 0;
+	int cpu_builtin = !cs->k->target_is_x86 &&   /* x86's CPU builtins; x86_64 has them itself */
+			  (tok_is(t, "__builtin_cpu_supports") || tok_is(t, "__builtin_cpu_is") ||
+			   tok_is(t, "__builtin_cpu_init"));
+	if (!x && !builtin && !cpu_builtin)
 		return;
 	int local = is_declared(cs, t);
 	int n = (int)t->len;
@@ -824,12 +836,12 @@ static void report_x86_name(struct c_scan *cs, struct source *s, const struct to
 	cs->em.cause = header_cause(cs, s, x);
 	cs->em.cause_file = cs->em.cause ? cs->em.rel : NULL;
 	if (x && (x->kinds & X86_TYPE))
-		report_at(cs, s, t, RULE_VECTOR_TYPE, SEV_ERROR, "gate",
-			  xasprintf("x86-only type `%.*s` (%s) does not exist on %s", n, t->p,
+		report_at(cs, s, t, cs->k->source->rule_type, SEV_ERROR, "gate",
+			  xasprintf("%s-only type `%.*s` (%s) does not exist on %s", cs->k->source->name, n, t->p,
 				    x->header ? x->header : "x86 headers", cs->k->target));
 	else if ((x && (x->kinds & X86_INTRINSIC)) || builtin)
-		report_at(cs, s, t, RULE_INTRINSIC, SEV_ERROR, "gate",
-			  xasprintf("x86 intrinsic `%.*s`%s%s%s is not available on %s", n, t->p,
+		report_at(cs, s, t, cs->k->source->rule_intrinsic, SEV_ERROR, "gate",
+			  xasprintf("%s intrinsic `%.*s`%s%s%s is not available on %s", cs->k->source->name, n, t->p,
 				    x && x->header ? " (" : "", x && x->header ? x->header : "",
 				    x && x->header ? ")" : "", cs->k->target));
 	else if (x && (x->kinds & X86_PORT_IO) && next_is_paren(cs, s))
@@ -1431,9 +1443,10 @@ static void check_arch_dir_include(struct c_scan *cs, struct source *s, const ch
  * the x86 names it declares there. */
 static void report_x86_header(struct c_scan *cs, struct source *s, const char *name, const struct token *at)
 {
-	char *cause = xasprintf("x86 header <%s> included at %s:%d", name, s->rel, at->line);
-	report_caused(cs, s, at, RULE_HEADER, SEV_ERROR, "gate",
-		      xasprintf("x86-only header <%s> does not exist on %s", name, cs->k->target), cause, s->rel);
+	const char *arch = cs->k->source->name;
+	char *cause = xasprintf("%s header <%s> included at %s:%d", arch, name, s->rel, at->line);
+	report_caused(cs, s, at, cs->k->source->rule_header, SEV_ERROR, "gate",
+		      xasprintf("%s-only header <%s> does not exist on %s", arch, name, cs->k->target), cause, s->rel);
 	struct strmap_entry *e = cs->silent || s->body_of || reach(s) == TRI_FALSE ? NULL
 				 : strmap_get(&cs->x86_headers, name, strlen(name), 1);
 	if (!e || e->value) {

@@ -1,19 +1,22 @@
 /* `archport port`: the stub with the target build in the loop.
  *
  * On a scratch copy, never on the user's tree:
- *   learn    build the copy for the host under bear: the real compile
- *            commands, and the host objects every round is compared with;
+ *   learn    build the copy for the source under bear: the real compile
+ *            commands, and the source objects every round is compared with;
  *   round N  write the stub patch (the scan's findings plus the errors of
  *            the rounds before), apply it to a fresh copy, build it for the
- *            host and compare every object byte for byte, then build
+ *            source and compare every object byte for byte, then build
  *            another copy for the target and read what its compiler,
  *            assembler and linker say (build_diag.c). Each error that
  *            points into the tree becomes a build/target-error finding of
  *            the next round, fixed like a scan finding at its line.
  * The loop ends when the target build succeeds, when a round finds nothing
- * new to fix, when the x86_64 objects differ, or after --rounds rounds. The
+ * new to fix, when the source objects differ, or after --rounds rounds. The
  * patch of the last round goes to -o (or stdout); what is left is listed
  * with the compiler's own message.
+ *
+ * The source is the host, x86_64; in the reverse port (--target x86_64) it
+ * is aarch64, built with the cross compiler, and the target is native.
  *
  * Assembler errors of inline asm name gcc's temporary .s file: the failing
  * translation unit is compiled again from its recorded command with -S -g,
@@ -44,15 +47,15 @@ struct port {
 	struct build_job job;
 	struct stub_options so;
 	int rounds, keep, have_bear;
-	char *logs, *before, *patch_file, *host_db, *target_db;
-	char *tree_db;               /* host_db with PATH's paths, for the stub's scan */
+	char *logs, *before, *patch_file, *source_db, *target_db;
+	char *tree_db;               /* source_db with PATH's paths, for the stub's scan */
 	struct finding_list extra;   /* the target build's errors, for the stub */
 	struct finding_list flags;   /* the scan's undecided build-flag warnings */
 	struct strvec build_files;   /* Makefiles and CMake files of the tree, rel */
 	struct strbuf patch;         /* the last round's */
 	struct diag_list left;       /* what the last target build reported */
 	int built, identical;        /* the last round's verdicts */
-	size_t compared;             /* host objects the last round compared */
+	size_t compared;             /* source objects the last round compared */
 };
 
 static char *port_log(const struct port *p, const char *fmt, int round)
@@ -112,13 +115,13 @@ static size_t count_commands(const char *db)
 }
 
 
-/* The host build's commands name the scratch copy: the stub scans PATH,
+/* The source build's commands name the scratch copy: the stub scans PATH,
  * so its copy of them names PATH (the scratch path is a plain
  * mkdtemp name, never escaped in JSON). */
 static int retarget_database(struct port *p)
 {
 	char real[PATH_MAX];
-	char *text = read_all(p->host_db);
+	char *text = read_all(p->source_db);
 	if (!text || !realpath(p->path, real)) {
 		free(text);
 		return -1;
@@ -140,17 +143,18 @@ static int retarget_database(struct port *p)
 	return rc;
 }
 
-/* The host build of the pristine copy: its objects (moved to before/) are
- * what every round's host build must reproduce. */
+/* The source build of the pristine copy: its objects (moved to before/)
+ * are what every round's source build must reproduce. */
 static int learn(struct port *p)
 {
 	if (fresh_tree(p))
 		return -1;
-	char *log = port_log(p, "host-before", 0);
-	int rc = build_recorded(p, 0, p->host_db, log);
+	char *log = port_log(p, "source-before", 0);
+	int rc = build_recorded(p, 0, p->source_db, log);
 	if (rc != 0) {
 		char *why = first_error(log);
-		fprintf(stderr, "archport port: the host build fails before any patch: %s\n  log: %s\n", why, log);
+		fprintf(stderr, "archport port: the %s build fails before any patch: %s\n  log: %s\n",
+			p->job.source->name, why, log);
 		free(why);
 		free(log);
 		return -1;
@@ -158,14 +162,14 @@ static int learn(struct port *p)
 	free(log);
 	struct strvec objs = {0};
 	list_objects(objects_of(p), "", &objs);
-	size_t ncmds = count_commands(p->host_db);
+	size_t ncmds = count_commands(p->source_db);
 	if (ncmds && retarget_database(p) == 0)
 		p->so.compile_commands = p->tree_db;
 	fprintf(stderr, "archport port: learned the build: %s", buildsys_names[p->job.bs]);
 	if (p->job.bs != BS_CARGO)
 		fprintf(stderr, ", %zu compile command%s%s", ncmds, ncmds == 1 ? "" : "s",
 			p->have_bear ? "" : " (bear is not installed: no compile commands)");
-	fprintf(stderr, ", %zu host object%s\n", objs.len, objs.len == 1 ? "" : "s");
+	fprintf(stderr, ", %zu %s object%s\n", objs.len, p->job.source->name, objs.len == 1 ? "" : "s");
 	sv_free(&objs);
 	if (rename(objects_of(p), p->before) != 0) {
 		fprintf(stderr, "archport port: cannot move %s aside: %s\n", objects_of(p), strerror(errno));
@@ -201,7 +205,7 @@ static int scan_flag_warnings(struct port *p)
 		for (size_t j = 0; j < ts.results[i].findings.len; j++) {
 			const struct finding *f = &ts.results[i].findings.items[j];
 			if (f->severity == SEV_WARNING && f->source_line &&
-			    (!strcmp(f->rule, RULE_BUILD_FLAG) || !strcmp(f->rule, RULE_BUILD_MARCH)))
+			    (!strcmp(f->rule, k->source->rule_build_flag) || !strcmp(f->rule, k->source->rule_build_march)))
 				findings_add(&p->flags, f);
 		}
 	}
@@ -211,7 +215,8 @@ static int scan_flag_warnings(struct port *p)
 }
 
 /* The option a driver error names: "unrecognized command-line option
- * '-msse4'", "unknown value 'native' for '-march'" (-march=native). */
+ * '-msse4'", "unknown value 'native' for '-march'" (-march=native), x86
+ * gcc's "bad value 'armv8-a+crc' for '-march=' switch". */
 static char *rejected_option(const char *msg)
 {
 	const char *q1 = strchr(msg, '\''), *e1 = q1 ? strchr(q1 + 1, '\'') : NULL;
@@ -220,6 +225,8 @@ static char *rejected_option(const char *msg)
 	const char *q2 = strchr(e1 + 1, '\''), *e2 = q2 ? strchr(q2 + 1, '\'') : NULL;
 	if (strstr(msg, "unknown value") && e2)
 		return xasprintf("%.*s=%.*s", (int)(e2 - q2 - 1), q2 + 1, (int)(e1 - q1 - 1), q1 + 1);
+	if (strstr(msg, "bad value") && e2 && e2 > q2 + 1 && e2[-1] == '=')
+		return xasprintf("%.*s%.*s", (int)(e2 - q2 - 1), q2 + 1, (int)(e1 - q1 - 1), q1 + 1);
 	return q1[1] == '-' ? xstrndup(q1 + 1, (size_t)(e1 - q1 - 1)) : NULL;
 }
 
@@ -314,15 +321,16 @@ static int patched_tree(struct port *p, const char *log)
 	return 0;
 }
 
-/* The patched host build against the objects of `learn`. Returns 1 when
+/* The patched source build against the objects of `learn`. Returns 1 when
  * every object is identical, 0 when not (printed), -1 on a failure. */
-static int host_round(struct port *p, int round, size_t *nobjects)
+static int source_round(struct port *p, int round, size_t *nobjects)
 {
-	char *log = port_log(p, "host-%d", round);
+	char *log = port_log(p, "source-%d", round);
 	int rc = patched_tree(p, log) ? -1 : build_run(&p->job, 0, log);
 	if (rc != 0) {
 		char *why = first_error(log);
-		fprintf(stderr, "archport port: round %d: the patched host build fails: %s\n  log: %s\n", round, why, log);
+		fprintf(stderr, "archport port: round %d: the patched %s build fails: %s\n  log: %s\n", round,
+			p->job.source->name, why, log);
 		free(why);
 		free(log);
 		return -1;
@@ -334,7 +342,7 @@ static int host_round(struct port *p, int round, size_t *nobjects)
 	int same = !cmp.differ.len && !cmp.missing.len;
 	if (!same) {
 		char *names = some_names(cmp.differ.len ? &cmp.differ : &cmp.missing);
-		fprintf(stderr, "archport port: round %d: %s objects %s: %s\n", round, HOST_ARCH,
+		fprintf(stderr, "archport port: round %d: %s objects %s: %s\n", round, p->job.source->name,
 			cmp.differ.len ? "differ" : "are missing", names);
 		free(names);
 	}
@@ -456,10 +464,25 @@ static const char *tree_rel(const struct port *p, const char *file)
 }
 
 
+/* A rustc error that follows from an item gated away on the target
+ * ("unresolved import", "failed to resolve", "cannot find": E0432, E0433,
+ * E0412, E0425): in the unpatched tree the scan's own findings (a gated
+ * module's twin) fix its cause, and gating its line as well would replace
+ * working code with todo!(). Round 0 leaves it to the patched build, which
+ * reports it again if it remains. */
+static int rust_resolution_error(const struct diag *d)
+{
+	static const char *const words[] = { "unresolved import", "failed to resolve", "cannot find" };
+	for (size_t i = 0; d->kind == DIAG_RUST && i < sizeof words / sizeof *words; i++)
+		if (strstr(d->message, words[i]))
+			return 1;
+	return 0;
+}
+
 /* New findings for the next round from the target build's errors;
  * returns how many. An `#error` becomes c/error-directive, which the stub
- * answers with an arm for the target. */
-static size_t learn_errors(struct port *p, const struct diag_list *d)
+ * answers with an arm for the target. `unpatched`: the errors of round 0. */
+static size_t learn_errors(struct port *p, const struct diag_list *d, int unpatched)
 {
 	size_t added = 0;
 	char *cc = build_tool(&p->job, 1, "gcc");
@@ -467,7 +490,8 @@ static size_t learn_errors(struct port *p, const struct diag_list *d)
 		if (!d->v[i].file && d->v[i].kind == DIAG_COMPILE)
 			added += confirm_flags(p, d->v[i].message);
 		const char *rel = tree_rel(p, d->v[i].file);
-		if (!rel || d->v[i].line <= 0 || d->v[i].kind == DIAG_FAILED || already_asked(p, rel, d->v[i].line, 0))
+		if (!rel || d->v[i].line <= 0 || d->v[i].kind == DIAG_FAILED || already_asked(p, rel, d->v[i].line, 0) ||
+		    (unpatched && rust_resolution_error(&d->v[i])))
 			continue;
 		int is_error_directive = !strncmp(d->v[i].message, "#error", 6);
 		char *msg = xasprintf("%s: %s", d->v[i].kind == DIAG_RUST ? "rustc" : cc, d->v[i].message);
@@ -539,7 +563,7 @@ static int round_once(struct port *p, int round)
 	struct patch_stats ps;
 	patch_stats(p->patch_file, &ps);
 	size_t nobj = 0;
-	p->identical = host_round(p, round, &nobj);
+	p->identical = source_round(p, round, &nobj);
 	p->compared = nobj;
 	if (p->identical < 0)
 		return -1;
@@ -551,9 +575,9 @@ static int round_once(struct port *p, int round)
 		read_target_errors(p, log, &p->left);
 	p->built = rc == 0;
 	size_t files = 0, errors = count_errors(p, &p->left, &files);
-	size_t fresh = p->built || !p->identical ? 0 : learn_errors(p, &p->left);
+	size_t fresh = p->built || !p->identical ? 0 : learn_errors(p, &p->left, 0);
 	fprintf(stderr, "round %d: patch %d file%s +%d -%d; %s objects ", round, ps.files, ps.files == 1 ? "" : "s",
-		ps.added, ps.removed, HOST_ARCH);
+		ps.added, ps.removed, p->job.source->name);
 	if (nobj)
 		fprintf(stderr, "%s (%zu)", p->identical ? "identical" : "DIFFER", nobj);
 	else
@@ -589,9 +613,9 @@ static int round_zero(struct port *p)
 	if (rc != 0)
 		read_target_errors(p, log, &p->left);
 	p->built = rc == 0;
-	p->identical = 1;   /* no patch: the host build is the learned one */
+	p->identical = 1;   /* no patch: the source build is the learned one */
 	size_t files = 0, errors = count_errors(p, &p->left, &files);
-	size_t fresh = p->built ? 0 : learn_errors(p, &p->left);
+	size_t fresh = p->built ? 0 : learn_errors(p, &p->left, 1);
 	fprintf(stderr, "round 0: the tree as it is; %s build %s", p->job.target->name, p->built ? "ok" : "failed");
 	if (!p->built)
 		fprintf(stderr, ": %zu error%s in %zu file%s, %zu new to fix", errors,
@@ -608,15 +632,15 @@ static void print_left(const struct port *p)
 	if (p->built && p->identical) {
 		if (p->compared)
 			fprintf(stderr, "archport port: the %s build succeeds; %s objects are identical\n",
-				p->job.target->name, HOST_ARCH);
+				p->job.target->name, p->job.source->name);
 		else
 			fprintf(stderr, "archport port: the %s build succeeds; the %s build leaves no object files "
-				"to compare\n", p->job.target->name, HOST_ARCH);
+				"to compare\n", p->job.target->name, p->job.source->name);
 		return;
 	}
 	if (!p->identical)
 		fprintf(stderr, "archport port: the patch changes the %s build (a bug of archport: please report it)\n",
-			HOST_ARCH);
+			p->job.source->name);
 	size_t shown = 0;
 	for (size_t i = 0; i < p->left.len; i++) {
 		const struct diag *d = &p->left.v[i];
@@ -663,14 +687,16 @@ static int run_port(struct port *p)
 
 static void usage_port(FILE *out)
 {
-	fputs("usage: archport port [PATH] [--target aarch64|riscv64] [-o PATCH] [--rounds N] [--simde]\n"
-	      "                     [--build CMD] [--system make|cmake|cargo] [-j N] [--keep]\n"
+	fputs("usage: archport port [PATH] [--target aarch64|riscv64|x86_64] [-o PATCH] [--rounds N]\n"
+	      "                     [--simde] [--build CMD] [--system make|cmake|cargo] [-j N] [--keep]\n"
 	      "Writes the stub patch with the target build in the loop, on a scratch copy: learns the\n"
-	      "build (run under bear for the host), then, round by round, patches, checks that every\n"
-	      "host object stays byte-identical, cross-builds, and turns the compiler's errors into\n"
-	      "fixes for the next round. Runs the tree's build (never in PATH itself). Prints the last\n"
-	      "patch (or writes it to -o) and what is left. Exit status: 0 the target builds and the\n"
-	      "host objects are identical, 1 something is left, 2 usage or I/O error.\n", out);
+	      "build (run under bear for the source), then, round by round, patches, checks that every\n"
+	      "source object stays byte-identical, builds for the target, and turns the compiler's\n"
+	      "errors into fixes for the next round. The source is the host, x86_64; with --target\n"
+	      "x86_64 it is aarch64 (the cross compiler) and the target build is native. Runs the\n"
+	      "tree's build (never in PATH itself). Prints the last patch (or writes it to -o) and what\n"
+	      "is left. Exit status: 0 the target builds and the source objects are identical, 1\n"
+	      "something is left, 2 usage or I/O error.\n", out);
 }
 
 static int port_usage_error(const char *fmt, const char *what)
@@ -727,6 +753,7 @@ static int setup(struct port *p, int argc, char **argv)
 		p->path = ".";
 	if (!(p->job.target = arch_named(target)))
 		return port_usage_error("unknown target '%s' (aarch64, riscv64, x86_64)", target);
+	p->job.source = arch_source_of(p->job.target);
 	p->so.target = target;
 	p->so.jobs = p->job.jobs;
 	struct stat st;
@@ -737,15 +764,14 @@ static int setup(struct port *p, int argc, char **argv)
 	p->logs = xasprintf("%s/logs", p->job.scratch);
 	p->before = xasprintf("%s/before", p->job.scratch);
 	p->patch_file = xasprintf("%s/stub.patch", p->job.scratch);
-	p->host_db = xasprintf("%s/host-commands.json", p->job.scratch);
+	p->source_db = xasprintf("%s/source-commands.json", p->job.scratch);
 	p->target_db = xasprintf("%s/target-commands.json", p->job.scratch);
 	p->tree_db = xasprintf("%s/tree-commands.json", p->job.scratch);
 	if (mkdir(p->logs, 0755) != 0)
 		return port_usage_error("cannot make the log directory: %s", strerror(errno));
 	char *log = xasprintf("%s/rustc.log", p->logs);
-	if (p->job.bs == BS_CARGO && build_is_cross(&p->job) && !rust_target_installed(&p->job, "", log) &&
-	    rust_target_installed(&p->job, "/usr/bin/", log))
-		p->job.rust_bin = "/usr/bin/";   /* Debian's toolchain has the target's std */
+	if (p->job.bs == BS_CARGO)
+		rust_choose_bin(&p->job, log);
 	free(log);
 	return 0;
 }
@@ -753,7 +779,8 @@ static int setup(struct port *p, int argc, char **argv)
 static void port_free(struct port *p, int failed)
 {
 	if (p->job.scratch && p->keep)
-		fprintf(stderr, "archport port: kept %s (logs/, before/: the host objects)\n", p->job.scratch);
+		fprintf(stderr, "archport port: kept %s (logs/, before/: the %s objects)\n", p->job.scratch,
+			p->job.source->name);
 	else if (p->job.scratch && failed)
 		fprintf(stderr, "archport port: logs kept in %s\n", p->logs);
 	if (p->job.scratch && !p->keep) {
@@ -771,7 +798,7 @@ static void port_free(struct port *p, int failed)
 	free(p->logs);
 	free(p->before);
 	free(p->patch_file);
-	free(p->host_db);
+	free(p->source_db);
 	free(p->target_db);
 	free(p->tree_db);
 	build_job_release(&p->job);

@@ -204,7 +204,8 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 	}
 	int rc = deep_pass(k, root, compile_commands, jobs, &fast, ts.ix.arch);
 	*suppressed += suppress_inline(root, &fast);
-	causes_count_dependents(dependents, &ts.ix, &fast, prefix);
+	if (dependents)   /* NULL: a scan for a verdict only, no report */
+		causes_count_dependents(dependents, &ts.ix, &fast, prefix);
 	for (size_t j = 0; j < fast.len; j++) {
 		struct finding *f = &fast.items[j];
 		if (!notes && f->severity == SEV_NOTE)
@@ -224,6 +225,42 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 	findings_free(&fast);
 	tree_scan_free(&ts);
 	return rc;
+}
+
+/* Findings that say something about the tree's code (the input rules only say
+ * what archport could not read). */
+static size_t code_findings(const struct finding_list *l)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->len; i++)
+		n += !rule_is_input(l->items[i].rule);
+	return n;
+}
+
+/* The reverse port found nothing: scan the same roots as a forward port
+ * (x86 to aarch64) to tell an x86 tree, which already targets x86_64, from
+ * a portable one. Returns the sentence for the report, or NULL. */
+static char *reverse_source_note(const struct knowledge *k, const struct scan_options *o,
+				 const struct finding_list *all)
+{
+	if (!k->target_is_x86 || code_findings(all))
+		return NULL;
+	struct knowledge *forward = knowledge_load("aarch64");
+	struct finding_list x86 = {0};
+	size_t files = 0, lines = 0, suppressed = 0;
+	for (size_t i = 0; forward && i < o->npaths; i++)
+		scan_root(forward, o->paths[i], NULL, o->jobs, 1, NULL, &x86, &files, &lines, &suppressed, NULL);
+	size_t n = code_findings(&x86), gated = findings_count(&x86, SEV_NOTE);
+	knowledge_free(forward);
+	findings_free(&x86);
+	if (n > gated)
+		return xasprintf("no %s code found: the tree's code is x86 (%zu x86 finding%s for aarch64), "
+				 "so it already targets %s", k->source->name, n, n == 1 ? "" : "s", k->target);
+	if (n)
+		return xasprintf("no %s code found: the tree's x86 code is gated by architecture (%zu note%s for "
+				 "aarch64), and %s builds its x86 arms", k->source->name, n, n == 1 ? "" : "s", k->target);
+	return xasprintf("no %s code found: nothing in the tree is specific to %s or x86, so it builds for %s "
+			 "as it is", k->source->name, k->source->name, k->target);
 }
 
 static report_writer writer_for(const char *format)
@@ -310,10 +347,13 @@ int cmd_scan(int argc, char **argv)
 	struct cause_list causes;
 	causes_build(&causes, &all, &dependents);
 	strmap_free(&dependents, NULL);
+	char *source_note = io_error || known ? NULL : reverse_source_note(k, &o, &all);
 	struct report r = { ARCHPORT_VERSION, k->target, o.npaths == 1 ? o.paths[0] : ".", files, lines, &all,
-			    wants_color(&o), suppressed, known, o.baseline != NULL, &causes, o.show_notes, o.quiet };
+			    wants_color(&o), suppressed, known, o.baseline != NULL, &causes, o.show_notes, o.quiet,
+			    source_note };
 	if (write_report(&o, &r) != 0)
 		io_error = 1;
+	free(source_note);
 	int found = 0;
 	for (size_t i = 0; i < all.len; i++)
 		found |= o.fail_on != SEV_NEVER && (int)all.items[i].severity >= o.fail_on;

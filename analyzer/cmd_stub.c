@@ -12,7 +12,7 @@
 
 static void usage_stub(FILE *out)
 {
-	fputs("usage: archport stub [PATH] [--target aarch64|riscv64] [-o PATCH | --write [--force]] [--simde]\n", out);
+	fputs("usage: archport stub [PATH] [--target aarch64|riscv64|x86_64] [-o PATCH | --write [--force]] [--simde]\n", out);
 }
 
 /* The errors a scan still finds in the tree as the patch leaves it: what
@@ -40,7 +40,8 @@ static void list_left(const char *root, const struct stub_options *o, const stru
 		struct finding_list left = {0};
 		for (size_t i = 0; i < ts.walk.len; i++)
 			for (size_t j = 0; j < ts.results[i].findings.len; j++)
-				if (ts.results[i].findings.items[j].severity == SEV_ERROR)
+				if (ts.results[i].findings.items[j].severity == SEV_ERROR &&
+				    !stub_simde_covers(k, o, &ts.results[i].findings.items[j]))
 					findings_add(&left, &ts.results[i].findings.items[j]);
 		findings_sort(&left);
 		if (left.len)

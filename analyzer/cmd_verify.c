@@ -2,11 +2,15 @@
  *
  * Steps, one table line each:
  *   patch           `archport stub` on a pristine copy (or --patch FILE)
- *   host before     build the unpatched copy for the host
- *   host after      build a patched copy for the host
- *   host objects    every object of the two host builds, byte for byte
- *   target build    build a patched copy with the cross compiler
- *   tests           run the target's tests under qemu-user
+ *   source before   build the unpatched copy for the source of the port
+ *   source after    build a patched copy for the source
+ *   source objects  every object of the two source builds, byte for byte
+ *   target build    build a patched copy for the target
+ *   tests           run the target's tests (under qemu-user when cross)
+ *
+ * The source is the host, x86_64, and the target a cross compiler; in the
+ * reverse port (--target x86_64) the roles swap: the source is the aarch64
+ * cross build and the target builds and runs its tests natively.
  *
  * Every build happens in the same directory, <scratch>/tree (and
  * <scratch>/build for CMake and Cargo), because the compiler writes the
@@ -33,7 +37,7 @@
 #define TEST_TIMEOUT 300
 
 enum result { SKIPPED, OK, FAIL };
-enum step_id { ST_PATCH, ST_HOST_BEFORE, ST_HOST_AFTER, ST_OBJECTS, ST_TARGET, ST_TESTS, NSTEPS };
+enum step_id { ST_PATCH, ST_SOURCE_BEFORE, ST_SOURCE_AFTER, ST_OBJECTS, ST_TARGET, ST_TESTS, NSTEPS };
 
 struct step {
 	enum result res;
@@ -140,9 +144,9 @@ static void build_step(struct verify *v, enum step_id id, int target, const char
 	}
 }
 
-/* An object that changed, or that the patched host build no longer makes,
- * fails; a new object (a stub file compiled to nothing on the host) is
- * reported but allowed: the objects that existed stay identical. */
+/* An object that changed, or that the patched source build no longer
+ * makes, fails; a new object (a stub file compiled to nothing on the
+ * source) is reported but allowed: the objects that existed stay identical. */
 static void compare_step(struct verify *v, const char *before, const char *after)
 {
 	struct comparison cmp = {0};
@@ -256,7 +260,7 @@ static int run_one_test(const struct verify *v, const char *rel, const char *log
 {
 	struct cmd c = { .cwd = v->job.tree, .log = log, .timeout = v->test_timeout };
 	build_env(&v->job, &c, 1, 1);
-	if (build_is_cross(&v->job)) {
+	if (build_is_cross(&v->job, 1)) {
 		sv_add(&c.argv, xasprintf("qemu-%s", v->job.target->name));
 		sv_push(&c.argv, "-L");
 		sv_add(&c.argv, xasprintf("/usr/%s", v->job.target->triple));
@@ -404,7 +408,7 @@ static void skip_rest(struct verify *v, enum step_id from, const char *why)
 			step_set(v, (enum step_id)i, SKIPPED, xstrdup(why));
 }
 
-/* Where the objects of a stashed host build are. */
+/* Where the objects of a stashed source build are. */
 static char *objects_dir(const struct verify *v, const char *name)
 {
 	if (v->job.bs == BS_CMAKE || v->job.bs == BS_CARGO)
@@ -412,13 +416,13 @@ static char *objects_dir(const struct verify *v, const char *name)
 	return xasprintf("%s/%s", v->job.scratch, name);
 }
 
-static void host_builds(struct verify *v)
+static void source_builds(struct verify *v)
 {
-	build_step(v, ST_HOST_AFTER, 0, "host-after");
+	build_step(v, ST_SOURCE_AFTER, 0, "source-after");
 	if (stash(v, "after") != 0)
 		return;
-	if (v->steps[ST_HOST_BEFORE].res != OK || v->steps[ST_HOST_AFTER].res != OK)
-		step_set(v, ST_OBJECTS, SKIPPED, xstrdup("a host build failed"));
+	if (v->steps[ST_SOURCE_BEFORE].res != OK || v->steps[ST_SOURCE_AFTER].res != OK)
+		step_set(v, ST_OBJECTS, SKIPPED, xasprintf("one of the %s builds failed", v->job.source->name));
 	else {
 		char *before = objects_dir(v, "before"), *after = objects_dir(v, "after");
 		compare_step(v, before, after);
@@ -427,25 +431,33 @@ static void host_builds(struct verify *v)
 	}
 }
 
-/* The toolchain on PATH (rustup's, say) may lack the target's standard
- * library that Debian's /usr/bin/rustc has (libstd-rust-dev:arm64): then
- * Debian's cargo, rustc and rustdoc build both sides, host and target. */
+/* The toolchain on PATH (rustup's, say) may lack the standard library of
+ * a cross side that Debian's /usr/bin/rustc has (libstd-rust-dev:arm64):
+ * then Debian's cargo, rustc and rustdoc build both sides. */
 static void choose_rust(struct verify *v)
 {
 	char *log = log_path(v, "rustc");
-	v->job.rust_bin = "";
-	if (build_is_cross(&v->job) && !rust_target_installed(&v->job, "", log) && path_exists("/usr/bin/cargo") &&
-	    rust_target_installed(&v->job, "/usr/bin/", log))
-		v->job.rust_bin = "/usr/bin/";
+	rust_choose_bin(&v->job, log);
 	free(log);
 }
 
-static int rust_installed(const struct verify *v)
+/* A cross side without its Rust standard library would fail on `core`,
+ * which says nothing about the tree: the steps from `from` on are skipped
+ * with the reason. Returns 1 then. */
+static int rust_missing(struct verify *v, int target, enum step_id from)
 {
+	if (v->job.bs != BS_CARGO || !build_is_cross(&v->job, target))
+		return 0;
 	char *log = log_path(v, "rustc");
-	int yes = rust_target_installed(&v->job, v->job.rust_bin, log);
+	int yes = rust_target_installed(&v->job, target, v->job.rust_bin, log);
 	free(log);
-	return yes;
+	if (yes)
+		return 0;
+	const char *rust = build_arch(&v->job, target)->rust;
+	char *why = xasprintf("Rust target %s is not installed (rustup target add %s)", rust, rust);
+	skip_rest(v, from, why);
+	free(why);
+	return 1;
 }
 
 /* Returns -1 on an I/O error that stops the run (already reported). */
@@ -455,28 +467,25 @@ static int run_steps(struct verify *v)
 		return -1;
 	get_patch(v);
 	if (v->steps[ST_PATCH].res != OK) {
-		skip_rest(v, ST_HOST_BEFORE, "no patch");
+		skip_rest(v, ST_SOURCE_BEFORE, "no patch");
 		return 0;
 	}
 	if (v->job.bs == BS_CARGO)
 		choose_rust(v);
-	build_step(v, ST_HOST_BEFORE, 0, "host-before");
+	if (rust_missing(v, 0, ST_SOURCE_BEFORE))
+		return 0;
+	build_step(v, ST_SOURCE_BEFORE, 0, "source-before");
 	if (stash(v, "before") || fresh_tree(v))
 		return -1;
 	if (apply_patch(v)) {
-		skip_rest(v, ST_HOST_BEFORE + 1, "the patch does not apply");
+		skip_rest(v, ST_SOURCE_BEFORE + 1, "the patch does not apply");
 		return 0;
 	}
-	host_builds(v);
+	source_builds(v);
 	if (fresh_tree(v) || apply_patch(v))
 		return -1;
-	if (v->job.bs == BS_CARGO && build_is_cross(&v->job) && !rust_installed(v)) {
-		char *why = xasprintf("Rust target %s is not installed (rustup target add %s)", v->job.target->rust,
-				      v->job.target->rust);
-		skip_rest(v, ST_TARGET, why);
-		free(why);
+	if (rust_missing(v, 1, ST_TARGET))
 		return 0;
-	}
 	build_step(v, ST_TARGET, 1, "target");
 	if (v->steps[ST_TARGET].res != OK)
 		skip_rest(v, ST_TESTS, "the target build failed");
@@ -492,10 +501,12 @@ static void usage_verify(FILE *out)
 	fputs("usage: archport verify [PATH] [--target aarch64|riscv64|x86_64] [--build CMD] [--test CMD]\n"
 	      "                       [--patch FILE] [--system make|cmake|cargo] [--simde] [--keep] [-j N]\n"
 	      "                       [--test-timeout SECONDS]\n"
-	      "Builds scratch copies of PATH for the host before and after `archport stub`'s patch\n"
+	      "Builds scratch copies of PATH for the source before and after `archport stub`'s patch\n"
 	      "(or --patch FILE), compares the objects byte for byte, builds for the target and runs\n"
-	      "the tests under qemu-user. It runs the tree's build and tests, in its scratch copy only:\n"
-	      "use it on trees whose build you would run yourself.\n"
+	      "the tests (under qemu-user when cross). The source is the host, x86_64; with --target\n"
+	      "x86_64 it is aarch64, built with the cross compiler, and the tests run natively.\n"
+	      "It runs the tree's build and tests, in its scratch copy only: use it on trees whose\n"
+	      "build you would run yourself.\n"
 	      "Exit status: 0 all steps passed, 1 a step failed, 2 usage.\n", out);
 }
 
@@ -558,6 +569,7 @@ static int parse_args(int argc, char **argv, struct verify *v)
 		v->path = ".";
 	if (!(v->job.target = arch_named(target)))
 		return usage_error("unknown target '%s' (aarch64, riscv64, x86_64)", target);
+	v->job.source = arch_source_of(v->job.target);
 	struct stat st;
 	if (stat(v->path, &st) != 0 || !S_ISDIR(st.st_mode))
 		return usage_error("%s: no such directory", v->path);
@@ -579,16 +591,23 @@ static int make_scratch(struct verify *v)
 	return 0;
 }
 
+/* "host" for a native source build, else its arch ("aarch64 build, before"). */
+static const char *source_title(const struct verify *v)
+{
+	return build_is_cross(&v->job, 0) ? v->job.source->name : "host";
+}
+
 static const char *step_title(const struct verify *v, int id, char *buf, size_t n)
 {
 	switch (id) {
 	case ST_PATCH: return "patch";
-	case ST_HOST_BEFORE: return "host build, before";
-	case ST_HOST_AFTER: return "host build, after";
-	case ST_OBJECTS: snprintf(buf, n, "%s objects", HOST_ARCH); return buf;
+	case ST_SOURCE_BEFORE: snprintf(buf, n, "%s build, before", source_title(v)); return buf;
+	case ST_SOURCE_AFTER: snprintf(buf, n, "%s build, after", source_title(v)); return buf;
+	case ST_OBJECTS: snprintf(buf, n, "%s objects", v->job.source->name); return buf;
 	case ST_TARGET: snprintf(buf, n, "%s build", v->job.target->name); return buf;
 	default:
-		snprintf(buf, n, build_is_cross(&v->job) ? "tests under qemu-%s" : "tests (native, %s)", v->job.target->name);
+		snprintf(buf, n, build_is_cross(&v->job, 1) ? "tests under qemu-%s" : "tests (native, %s)",
+			 v->job.target->name);
 		return buf;
 	}
 }
@@ -619,8 +638,8 @@ static int print_table(const struct verify *v)
 static void clean_up(const struct verify *v, int failed)
 {
 	if (v->keep) {
-		fprintf(stderr, "archport verify: kept %s (before/, after/: host builds; tree/: target build; logs/)\n",
-			v->job.scratch);
+		fprintf(stderr, "archport verify: kept %s (before/, after/: %s builds; tree/: target build; logs/)\n",
+			v->job.scratch, v->job.source->name);
 		return;
 	}
 	if (!failed) {

@@ -439,9 +439,9 @@ static const char *rule_for_name(const struct knowledge *k, const char *name, si
 	if (!x)
 		return NULL;
 	if (x->kinds & X86_INTRINSIC)
-		return RULE_INTRINSIC;
+		return k->source->rule_intrinsic;
 	if (x->kinds & X86_TYPE)
-		return RULE_VECTOR_TYPE;
+		return k->source->rule_type;
 	if (x->kinds & X86_CONTEXT_REG)
 		return RULE_CONTEXT_REG;
 	return x->kinds & X86_PORT_IO ? RULE_PORT_IO : NULL;
@@ -453,7 +453,7 @@ static const char *classify(const struct knowledge *k, const char *msg, const ch
 	char name[256];
 	size_t n = quoted_name(msg, name, sizeof name);
 	if (strstr(msg, "file not found"))
-		return n && strmap_has(&k->headers, name, n) ? RULE_HEADER : RULE_CLANG_ERROR;
+		return n && strmap_has(&k->headers, name, n) ? k->source->rule_header : RULE_CLANG_ERROR;
 	if (is_error_directive(text))
 		return RULE_ERROR_DIRECTIVE;
 	if (strstr(msg, "invalid output constraint") || strstr(msg, "invalid input constraint"))
@@ -461,7 +461,7 @@ static const char *classify(const struct knowledge *k, const char *msg, const ch
 	if (strstr(msg, "unknown register name"))
 		return RULE_ASM_CLOBBER;
 	if (strstr(msg, "builtin is not supported on this target"))
-		return RULE_INTRINSIC;
+		return k->source->rule_intrinsic;
 	const char *by_name = rule_for_name(k, name, n);
 	return by_name ? by_name : RULE_CLANG_ERROR;
 }
@@ -490,9 +490,9 @@ static void outside_error(struct tu_state *st, CXFile f, unsigned line, const ch
 	int known = name && strmap_has(&st->run->k->headers, name, strlen(name));
 	if (known || x86_error) {
 		st->fatal = 1;
-		deep_add_finding(st, RULE_HEADER, SEV_ERROR, s->rel, s->line, s->col, "gate",
-				 xasprintf("<%s> is an x86 header, not available on %s (clang: %s)",
-					   name ? name : "?", st->run->k->target, msg), src);
+		deep_add_finding(st, st->run->k->source->rule_header, SEV_ERROR, s->rel, s->line, s->col, "gate",
+				 xasprintf("<%s> is an %s header, not available on %s (clang: %s)", name ? name : "?",
+					   st->run->k->source->name, st->run->k->target, msg), src);
 	} else {
 		deep_add_finding(st, RULE_CLANG_ERROR, SEV_ERROR, s->rel, s->line, s->col, "port",
 				 xasprintf("in a header included here: %s", msg), src);
@@ -683,7 +683,7 @@ static void check_asm(struct tu_state *st, CXCursor c, const char *rel, CXFile f
 	char *text = asm_template(st->tu, c);
 	struct asm_issue issue;
 	if (text && asm_check_text(st->run->k, text, strlen(text), ASM_TEMPLATE, &issue))
-		deep_add_finding(st, RULE_ASM_X86, SEV_ERROR, rel, line, col, "gate",
+		deep_add_finding(st, st->run->k->source->rule_asm, SEV_ERROR, rel, line, col, "gate",
 				 xasprintf("%s in %sasm is not valid on %s", issue.what,
 					   top_level ? "top-level " : "inline ", st->run->k->target),
 				 deep_line_text(st->tu, f, line));

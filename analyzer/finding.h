@@ -61,6 +61,9 @@ struct report {
 	const struct cause_list *causes;   /* the findings grouped by root cause (causes.h) */
 	int show_notes;           /* text format only: list notes too (--show-notes, -v) */
 	int quiet;                /* text format only: the totals line alone (--quiet) */
+	/* The reverse port, when nothing was found: what the tree's code is
+	 * ("no aarch64 code found; ..."), so that 0 findings is never silent. */
+	const char *source_note;
 };
 
 #include <stdio.h>

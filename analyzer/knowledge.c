@@ -3,6 +3,7 @@
 #include <string.h>
 #include "knowledge.h"
 #include "ruledata.h"
+#include "rules.h"
 #include "rust_arch.h"
 
 /* Names that select x86 code in #if conditions (compiler-predefined on
@@ -18,6 +19,20 @@ static const char *const x86_arch_macros[] = {
  * riscv64 compilers say "unknown type name"; checked with both). */
 static const char *const x86_keyword_types[] = {
 	"__float80", "__float128", "__seg_fs", "__seg_gs",
+};
+
+static const struct source_arch x86_source = {
+	"x86", "__x86_64__", "__builtin_ia32_",
+	RULE_ASM_X86, RULE_INTRINSIC, RULE_VECTOR_TYPE, RULE_HEADER, RULE_ASM_FILE, RULE_GATED,
+	RULE_BUILD_FLAG, RULE_BUILD_MARCH,
+};
+
+/* NEON/ACLE types are reported with the intrinsics: one rule for the
+ * arm_neon.h vocabulary. */
+static const struct source_arch aarch64_source = {
+	"aarch64", "__aarch64__", "__builtin_aarch64_",
+	RULE_ASM_AARCH64, RULE_INTRINSIC_ARM, RULE_INTRINSIC_ARM, RULE_HEADER_ARM,
+	RULE_ASM_FILE_AARCH64, RULE_GATED_AARCH64, RULE_BUILD_FLAG_AARCH64, RULE_BUILD_MARCH_AARCH64,
 };
 
 static const char *table_target_cell(const struct rd_table *t, size_t row, const char *target)
@@ -113,9 +128,9 @@ static void load_context_registers(struct knowledge *k)
 	}
 }
 
-static void load_all_mnemonics(struct knowledge *k)
+static void load_all_mnemonics(struct knowledge *k, const char *table)
 {
-	const struct rd_table *t = rd_find("x86/mnemonics");
+	const struct rd_table *t = rd_find(table);
 	if (!t)
 		return;
 	int mc = rd_column(t, "mnemonic");
@@ -127,9 +142,9 @@ static void load_all_mnemonics(struct knowledge *k)
 	}
 }
 
-static void load_all_registers(struct knowledge *k)
+static void load_all_registers(struct knowledge *k, const char *table)
 {
-	const struct rd_table *t = rd_find("x86/registers");
+	const struct rd_table *t = rd_find(table);
 	if (!t)
 		return;
 	int nc = rd_column(t, "name"), cc = rd_column(t, "class");
@@ -179,6 +194,76 @@ static void load_rust_tables(struct knowledge *k)
 		const char *n = rd_cell(t, r, (size_t)nc);
 		strmap_get(&k->x86_state_fields, n, strlen(n), 1)->value = (void *)rd_cell(t, r, (size_t)sc);
 	}
+}
+
+static enum attr_verdict parse_verdict(const char *v)
+{
+	if (v && strcmp(v, "error") == 0)
+		return ATTR_ERROR;
+	if (v && strcmp(v, "ignored") == 0)
+		return ATTR_IGNORED;
+	return ATTR_OK;
+}
+
+/* How x86_64 gcc treats aarch64 target attributes and pragmas (the worst
+ * verdict of each construct's probes). */
+static void load_aarch64_attr_verdicts(struct knowledge *k)
+{
+	const struct rd_table *t = rd_find("aarch64/target-attr");
+	int cc = t ? rd_column(t, "construct") : -1, vc = t ? rd_column(t, k->target) : -1;
+	k->x86_target_attr = k->x86_pragma_target = ATTR_OK;
+	for (size_t r = 0; cc >= 0 && vc >= 0 && r < t->nrows; r++) {
+		enum attr_verdict v = parse_verdict(rd_cell(t, r, (size_t)vc));
+		enum attr_verdict *slot = strcmp(rd_cell(t, r, (size_t)cc), "pragma") ? &k->x86_target_attr
+										: &k->x86_pragma_target;
+		if (v > *slot)
+			*slot = v;
+	}
+}
+
+/* How many operands x86 as takes for each mnemonic aarch64 shares with it:
+ * `add x0, x1, x2` has one too many. */
+static void load_target_arity(struct knowledge *k)
+{
+	const struct rd_table *t = rd_find("aarch64/mnemonics");
+	int mc = t ? rd_column(t, "mnemonic") : -1, ac = t ? rd_column(t, "x86_operands") : -1;
+	for (size_t r = 0; mc >= 0 && ac >= 0 && r < t->nrows; r++) {
+		const char *m = rd_cell(t, r, (size_t)mc), *a = rd_cell(t, r, (size_t)ac);
+		if (strcmp(a, "-") != 0)
+			strmap_get(&k->target_arity, m, strlen(m), 1)->value = (void *)a;
+	}
+}
+
+/* rules/aarch64/names.tsv: the kind column says intrinsic or type. */
+static void load_aarch64_names(struct knowledge *k)
+{
+	const struct rd_table *t = rd_find("aarch64/names");
+	int nc = t ? rd_column(t, "name") : -1, kc = t ? rd_column(t, "kind") : -1;
+	int hc = t ? rd_column(t, "header") : -1;
+	for (size_t r = 0; nc >= 0 && kc >= 0 && hc >= 0 && r < t->nrows; r++) {
+		const char *own = table_target_cell(t, r, k->target);
+		if (own && strcmp(own, "target-too") == 0)
+			continue;   /* x86 declares it too (__crc32d, uint8_t) */
+		add_name(k, rd_cell(t, r, (size_t)nc), strcmp(rd_cell(t, r, (size_t)kc), "type") ? X86_INTRINSIC : X86_TYPE,
+			 rd_cell(t, r, (size_t)hc));
+	}
+}
+
+/* The reverse port: the same maps, filled with what only aarch64 has and
+ * the x86_64 gcc and as reject. */
+static void load_aarch64_source(struct knowledge *k)
+{
+	load_aarch64_names(k);
+	load_bad(&k->headers, "aarch64/headers", "header", NULL, k->target, "missing");
+	load_bad(&k->bad_mnemonics, "aarch64/mnemonics", "mnemonic", NULL, k->target, "unknown");
+	load_bad(&k->bad_registers, "aarch64/registers", "name", NULL, k->target, "error");
+	load_bad(&k->bad_mflags, "aarch64/mflags", "option", NULL, k->target, "unknown");
+	load_bad(&k->bad_constraints, "aarch64/constraints", "constraint", NULL, k->target, "error");
+	load_bad(&k->bad_march, "aarch64/march", "value", "option", k->target, "invalid");
+	load_all_mnemonics(k, "aarch64/mnemonics");
+	load_target_arity(k);
+	load_aarch64_attr_verdicts(k);
+	load_all_registers(k, "aarch64/registers");
 }
 
 const char *knowledge_x86_register_class(const struct knowledge *k, const char *s, size_t n)
@@ -250,15 +335,6 @@ static void load_macros(struct knowledge *k)
 	}
 }
 
-static enum attr_verdict parse_verdict(const char *v)
-{
-	if (v && strcmp(v, "error") == 0)
-		return ATTR_ERROR;
-	if (v && strcmp(v, "ignored") == 0)
-		return ATTR_IGNORED;
-	return ATTR_OK;
-}
-
 static int load_target_row(struct knowledge *k, const char *target)
 {
 	const struct rd_table *t = rd_find("targets");
@@ -300,6 +376,7 @@ struct knowledge *knowledge_load(const char *target)
 		free(k);
 		return NULL;
 	}
+	k->source = k->target_is_x86 ? &aarch64_source : &x86_source;
 	load_macros(k);
 	load_register_set(k);
 	k->rust_arch = rust_arch_load();
@@ -319,9 +396,11 @@ struct knowledge *knowledge_load(const char *target)
 		load_bad(&k->bad_constraints, "x86/constraints", "constraint", NULL, k->target, "error");
 		load_bad(&k->bad_mflags, "x86/mflags", "option", NULL, k->target, "unknown");
 		load_bad(&k->bad_march, "x86/march", "value", "option", k->target, "invalid");
-		load_all_mnemonics(k);
-		load_all_registers(k);
+		load_all_mnemonics(k, "x86/mnemonics");
+		load_all_registers(k, "x86/registers");
 		load_rust_tables(k);
+	} else {
+		load_aarch64_source(k);
 	}
 	return k;
 }
@@ -340,6 +419,7 @@ void knowledge_free(struct knowledge *k)
 	strmap_free(&k->headers, NULL);
 	strmap_free(&k->bad_mnemonics, NULL);
 	strmap_free(&k->x86_mnemonics, NULL);
+	strmap_free(&k->target_arity, NULL);
 	strmap_free(&k->bad_registers, NULL);
 	strmap_free(&k->x86_registers, NULL);
 	strmap_free(&k->x86_state_fields, NULL);

@@ -10,6 +10,21 @@ struct rust_arch;
 
 enum attr_verdict { ATTR_OK, ATTR_IGNORED, ATTR_ERROR };
 
+/* The architecture a port starts from, whose code the scanners look for:
+ * x86 when the target is aarch64 or riscv64, aarch64 when the target is
+ * x86_64 (the reverse port). Its constructs are reported under its own
+ * rule ids; the knowledge maps below hold its names, headers, mnemonics
+ * and registers (the X86_* kinds and x86_* maps stand for "the source
+ * arch's" in the reverse port). */
+struct source_arch {
+	const char *name;            /* "x86", "aarch64": for messages */
+	const char *gate_macro;      /* "__x86_64__", "__aarch64__": what a gate tests */
+	const char *builtin_prefix;  /* "__builtin_ia32_", "__builtin_aarch64_" */
+	const char *rule_asm, *rule_intrinsic, *rule_type, *rule_header;
+	const char *rule_asm_file, *rule_gated;
+	const char *rule_build_flag, *rule_build_march;
+};
+
 /* Kinds of x86 identifier (bit mask). */
 enum {
 	X86_INTRINSIC = 1 << 0,
@@ -55,12 +70,15 @@ struct knowledge {
 	const char *target;          /* "aarch64" */
 	const char *triple;
 	int target_is_x86;
+	const struct source_arch *source;   /* whose code the port starts from */
+	/* the target gcc's verdict on the source arch's target("...") attributes and pragmas */
 	enum attr_verdict x86_target_attr, x86_pragma_target;
 	struct strmap macros;        /* predefined by the target gcc */
 	struct strmap names;         /* identifier -> struct x86_name */
 	struct strmap headers;       /* header -> origin, missing on target */
 	struct strmap bad_mnemonics; /* x86 mnemonics unknown to the target as */
 	struct strmap x86_mnemonics; /* every x86 mnemonic (value: target knows it?) */
+	struct strmap target_arity;  /* reverse: mnemonic both know -> most operands x86 as takes ("2") */
 	struct strmap bad_registers; /* clobber names the target gcc rejects */
 	struct strmap x86_registers; /* every x86 register name -> its class */
 	struct strmap x86_state_fields; /* rules/rust/x86-state-fields.tsv: name -> strength */

@@ -81,9 +81,15 @@ static void write_header(FILE *out, const struct report *r)
 	fprintf(out, "</p>\n<table class=\"summary\">\n<tr><th>Files</th>"
 		"<th>Lines</th><th>Errors</th><th>Warnings</th><th>Notes</th></tr>\n"
 		"<tr><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td>"
-		"</tr>\n</table>\n</header>\n", r->files, r->lines,
+		"</tr>\n</table>\n", r->files, r->lines,
 		count_of(r->findings, SEV_ERROR), count_of(r->findings, SEV_WARNING),
 		count_of(r->findings, SEV_NOTE));
+	if (r->source_note) {
+		fputs("<p>", out);
+		html_text(out, r->source_note);
+		fputs("</p>\n", out);
+	}
+	fputs("</header>\n", out);
 }
 
 static const char *file_of(const struct finding *f)

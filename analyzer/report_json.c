@@ -69,6 +69,10 @@ int report_json(FILE *out, const struct report *r)
 		findings_count(l, SEV_NOTE), r->suppressed);
 	if (r->has_baseline)
 		fprintf(out, ", \"baseline\": %zu", r->baseline_known);
+	if (r->source_note) {
+		fputs(", \"source_note\": ", out);
+		json_write_string(out, r->source_note);
+	}
 	fputs("},\n", out);
 	fputs(" \"findings\": [", out);
 	for (size_t i = 0; i < l->len; i++) {

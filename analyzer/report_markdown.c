@@ -59,6 +59,10 @@ static void write_summary(FILE *out, const struct report *r)
 		count_of(r->findings, SEV_ERROR),
 		count_of(r->findings, SEV_WARNING),
 		count_of(r->findings, SEV_NOTE));
+	if (r->source_note) {
+		md_text(out, r->source_note);
+		fputs("\n\n", out);
+	}
 }
 
 static void write_row(FILE *out, const struct finding *f)

@@ -211,6 +211,8 @@ int report_text(FILE *out, const struct report *r)
 		if (r->show_notes || l->items[i].severity != SEV_NOTE)
 			write_finding(out, &l->items[i], r->color);
 	write_totals(out, r);
+	if (r->source_note)
+		fprintf(out, "%s\n", r->source_note);
 	write_afterword(out, r);
 	return ferror(out) ? -1 : 0;
 }

@@ -59,5 +59,13 @@ int rule_is_input(const char *id);
 #define RULE_RUST_ASM_AARCH64     "rust/asm-aarch64"
 #define RULE_RUST_ARCH_AARCH64    "rust/arch-aarch64"
 #define RULE_RUST_AARCH64_REGISTERS "rust/aarch64-registers"
+/* the reverse port (--target x86_64): aarch64 code in C, headers, .S files */
+#define RULE_ASM_AARCH64          "c/asm-aarch64"
+#define RULE_INTRINSIC_ARM        "c/intrinsic-arm"
+#define RULE_HEADER_ARM           "c/header-arm"
+#define RULE_GATED_AARCH64        "c/gated-aarch64"
+#define RULE_ASM_FILE_AARCH64     "asm/aarch64-file"
+#define RULE_BUILD_FLAG_AARCH64   "build/aarch64-flag"
+#define RULE_BUILD_MARCH_AARCH64  "build/aarch64-march"
 
 #endif

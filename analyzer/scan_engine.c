@@ -145,7 +145,7 @@ void scan_index_tree(struct tree_index *ix, const struct walk_result *w)
 	index_finish(ix);
 }
 
-static void downgrade_to_notes(struct file_scan *r, const char *why)
+static void downgrade_to_notes(const struct knowledge *k, struct file_scan *r, const char *why)
 {
 	for (size_t j = 0; j < r->findings.len; j++) {
 		struct finding *fd = &r->findings.items[j];
@@ -155,7 +155,7 @@ static void downgrade_to_notes(struct file_scan *r, const char *why)
 		free(fd->message);
 		fd->message = m;
 		fd->severity = SEV_NOTE;
-		fd->rule = RULE_GATED;
+		fd->rule = k->source->rule_gated;
 	}
 }
 
@@ -208,10 +208,10 @@ void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *
 	if (!gated)
 		return;
 	if (arch_dirs_contains(ix->arch, ix->walk->files[i].rel)) {
-		downgrade_to_notes(r, "the build picks this directory by architecture, on x86 only");
+		downgrade_to_notes(ix->k, r, "the build picks this directory by architecture, on x86 only");
 		return;
 	}
-	downgrade_to_notes(r, path_is_header(ix->walk->files[i].rel)
+	downgrade_to_notes(ix->k, r, path_is_header(ix->walk->files[i].rel)
 			      ? "only code gated out for this target includes this header"
 			      : "the build compiles this file only for other architectures or systems");
 }

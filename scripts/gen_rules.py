@@ -14,6 +14,9 @@ versions, then a header line of column names, then sorted tab-separated rows
                                             directory; exit 1 with a diff
                                             summary if rules/ is out of date
     python3 scripts/gen_rules.py --out DIR  write the files below DIR instead
+    python3 scripts/gen_rules.py --only aarch64
+                                            only rules/aarch64/ (the reverse
+                                            port's tables; with --check too)
 
 Compiler and assembler runs are batched (one run per target over a file with
 one probe per line or per function, errors mapped back by line number) except
@@ -99,7 +102,7 @@ def version(tool):
 
 
 def package_version(package):
-    out = output_of(["dpkg-query", "-W", "-f=${Version}", package])
+    out = output_of(["dpkg-query", "-W", "-f=${Version}", host_package(package)])
     return "%s %s" % (package, out.strip())
 
 
@@ -575,6 +578,7 @@ def gen_intrinsics(out, work, header_sets):
 TARGET_INTRINSIC_HEADERS = {
     "aarch64": ["arm_acle.h", "arm_neon.h", "arm_fp16.h", "arm_bf16.h", "arm_sve.h"],
     "riscv64": [],
+    "x86_64": ["x86intrin.h", "immintrin.h", "cpuid.h"],
 }
 
 
@@ -650,7 +654,7 @@ def gen_types(out, work, header_sets):
 
 
 def dpkg_files(package):
-    return output_of(["dpkg", "-L", package]).splitlines()
+    return output_of(["dpkg", "-L", host_package(package)]).splitlines()
 
 
 def dpkg_owner(path):
@@ -725,21 +729,24 @@ NOT_A_MNEMONIC = re.compile(
 X87_AND_SIZE_SUFFIXES = "bwlqst"
 
 
-def gas_mnemonic_candidates():
-    """Lower-case words in the x86 assembler binary and libopcodes, plus all
-    their tails: the linker merges string tails, so "add" may only be
-    stored as the end of "xadd"."""
+def binary_words(binaries, pattern):
+    """Words matching pattern in `strings` of the binaries, plus all their
+    tails of two or more characters starting with a letter: the linker
+    merges string tails, so "add" may only be stored as the end of "xadd"."""
     words = set()
-    for binary in (shutil.which(X86.assembler) or X86.assembler, LIBOPCODES):
+    for binary in binaries:
         real = os.path.realpath(binary)
         if not os.path.exists(real):
             continue
         for s in output_of(["strings", "-n", "2", real]).split("\n"):
-            for m in re.findall(r"[a-z][a-z0-9]{1,24}", s):
-                for i in range(len(m) - 1):
-                    if m[i].isalpha():
-                        words.add(m[i:])
+            for m in re.findall(pattern, s):
+                words |= {m[i:] for i in range(len(m) - 1) if m[i].isalpha()}
     return words
+
+
+def gas_mnemonic_candidates():
+    """Lower-case words in the x86 assembler binary and libopcodes."""
+    return binary_words((shutil.which(X86.assembler) or X86.assembler, LIBOPCODES), r"[a-z][a-z0-9]{1,24}")
 
 
 def gas_accepts(work, candidates):
@@ -753,7 +760,7 @@ def gas_accepts(work, candidates):
     for mode, shapes in SHAPES.items():
         lines = [c + s for c in cands for s in shapes]
         path = work.write("mnemonics%s.s" % mode, "\n".join(lines) + "\n")
-        _, _, err = run([X86.assembler, mode, "-o", "/dev/null", path])
+        _, _, err = run([X86.assembler, mode, "-o", scratch_object(work, "mnemonics" + mode), path])
         errors = errors_by_line(err)
         for i, cand in enumerate(cands):
             for j in range(len(shapes)):
@@ -837,7 +844,7 @@ def clobber_probe(work, target, names):
     src = "".join('void f%d(void) { __asm__ volatile ("" ::: "%s"); }\n' % (i, n)
                   for i, n in enumerate(names))
     path = work.write("clobbers.%s.c" % target.name, src)
-    _, _, err = run([target.gcc] + GCC_DIAG + ["-O2", "-c", "-o", "/dev/null", path])
+    _, _, err = run([target.gcc] + GCC_DIAG + ["-O2", "-c", "-o", scratch_object(work, "clobbers"), path])
     errors = errors_by_line(err)
     return {n: errors.get(i + 1) for i, n in enumerate(names)}
 
@@ -1619,13 +1626,431 @@ def gen_rust(out, work):
     gen_rust_asm_mnemonics(out, work)
 
 
+# ------------------------------------ aarch64 knowledge (the reverse port)
+#
+# For `--target x86_64` the roles swap: the tree's code is aarch64 and the
+# host gcc and as are the target. These tables list what only aarch64 has,
+# each verified with aarch64-linux-gnu-gcc/-as and with the host tools.
+
+A64 = CROSS[0]
+A64_LIBOPCODES = "/usr/lib/x86_64-linux-gnu/libopcodes-2.40-arm64.so"
+A64_MULTIARCH = "/usr/include/aarch64-linux-gnu"
+# The packages of aarch64's own headers: gcc's (the cross libgcc-dev) and the
+# architecture-specific part of glibc's and the kernel's, i.e. what the
+# native arm64 packages put below the multiarch directory (the cross
+# sysroot mixes those with arch-independent ones such as drm/*.h).
+A64_HEADER_PACKAGES = (("libgcc-12-dev-arm64-cross", "gcc"), ("libc6-dev:arm64", "glibc"),
+                       ("linux-libc-dev:arm64", "linux"))
+A64_INTRINSIC_HEADERS = TARGET_INTRINSIC_HEADERS["aarch64"]
+# The x86 headers whose names count as the host's own (ia32intrin.h declares
+# __crc32b too), plus the C headers every program has.
+X86_OWN_HEADERS = ["x86intrin.h", "immintrin.h", "cpuid.h", "stdint.h", "stddef.h"]
+
+
+def scratch_object(work, name):
+    """An output file in the scratch directory: never /dev/null (a failing
+    compiler running as root would delete it)."""
+    return os.path.join(work.path, name + ".o")
+
+
+def host_package(package):
+    """The package name dpkg accepts: `libc6-dev` is ambiguous when the
+    arm64 instance is installed too, so the host's is named by arch."""
+    status, out, _ = run(["dpkg-query", "-W", "-f=${Package}:${Architecture}\n", package])
+    instances = out.split()
+    if status == 0 and len(instances) > 1:
+        return package + ":amd64"
+    return package
+
+
+def gen_a64_headers(out, work):
+    """rules/aarch64/headers.tsv: headers the aarch64 gcc finds (arm_neon.h,
+    arm_acle.h, arm_sve.h, asm/sve_context.h, ...) that the x86_64 gcc does
+    not: including one stops the x86_64 build."""
+    host_path = include_search_path(X86)
+    a64_path = include_search_path(A64)
+    rows = {}
+    for package, origin in A64_HEADER_PACKAGES:
+        for path in sorted(dpkg_files(package)):
+            for root in (gcc_include_dir(A64), A64_MULTIARCH):
+                if path.startswith(root + "/") and path.endswith(".h") and root in a64_path:
+                    rel = os.path.relpath(path, root)
+                    if not rel.startswith(("bits/", "gnu/")) and not header_present(rel, host_path):
+                        rows.setdefault(rel, (rel, origin, "missing"))
+    comments = [
+        "aarch64's own headers: those `dpkg -L` of %s" % ", ".join(p for p, _ in A64_HEADER_PACKAGES),
+        "puts below %s (gcc) or %s (glibc, linux)," % (gcc_include_dir(A64), A64_MULTIARCH),
+        "path relative to it, that no directory of the x86_64 gcc's <...> search",
+        "list has (%s); bits/ and gnu/ internals skipped." % " ".join(host_path),
+        "Both directories are in the aarch64 gcc's search list: %s." % " ".join(a64_path),
+        "x86_64: missing (every row).",
+    ] + [package_version(p) for p, _ in A64_HEADER_PACKAGES] + ["%s: %s" % (X86.gcc, version(X86.gcc))]
+    out.tsv("aarch64/headers.tsv", comments, ["header", "origin", "x86_64"], rows.values())
+
+
+def acle_public(name):
+    """ACLE and NEON names a program calls: vaddq_u8, __crc32d, __arm_rsr64.
+    Internal helpers start with __aarch64_, _GCC_ or two underscores and an
+    upper-case letter."""
+    return not re.match(r"__aarch64_|_GCC_|__[A-Z]|_[A-Z]", name)
+
+
+def a64_header_texts(work):
+    """(header, Header of its text, Header of its aarch64 preprocessed text):
+    the text counts every #if branch, the preprocessed text the functions
+    that helper macros define (_GCC_ARM_ACLE_DATA_FN (clz, ...) -> __clz)."""
+    directory = gcc_include_dir(A64)
+    result = []
+    for name in A64_INTRINSIC_HEADERS:
+        src = work.write("a64_%s.c" % name.replace(".", "_"), "#include <%s>\n" % name)
+        status, text, err = run([A64.gcc, "-E", "-P", src])
+        if status != 0:
+            sys.exit("gen_rules: %s -E %s failed:\n%s" % (A64.gcc, name, err))
+        path = work.write("a64_%s.i" % name.replace(".", "_"), text)
+        result.append((name, Header(os.path.join(directory, name)), Header(path)))
+    return result
+
+
+def compiles_per_line(work, target, prelude, lines, name):
+    """Which probe lines `target`'s gcc compiles: one file, errors mapped
+    back by line number."""
+    src = work.write(name + ".c", "".join("#include <%s>\n" % h for h in prelude) + "\n".join(lines) + "\n")
+    _, _, err = run([target.gcc] + GCC_DIAG + ["-c", "-o", scratch_object(work, name), src])
+    bad = errors_by_line(err)
+    first = len(prelude) + 1
+    return [first + i not in bad for i in range(len(lines))]
+
+
+def a64_type_candidates(texts):
+    """Type name candidates: every identifier ending in _t in the ACLE
+    headers' text (int8x16x2_t is built into gcc, not typedef'd there) and
+    in the strings of the aarch64 cc1 starting with sv (svfloat32_t comes
+    from `#pragma GCC aarch64 "arm_sve.h"`), with the SVE tuple forms x2-x4."""
+    names = set()
+    for _, raw, _ in texts:
+        names |= set(re.findall(r"\b[a-z]\w*_t\b", raw.text))
+    cc1 = output_of([A64.gcc, "-print-prog-name=cc1"]).strip()
+    for s in output_of(["strings", "-n", "4", cc1]).split("\n"):
+        if re.fullmatch(r"sv[a-z0-9]+_t", s):
+            names |= {s} | {s[:-2] + "x%d_t" % n for n in (2, 3, 4)}
+    return sorted(names)
+
+
+def gen_a64_names(out, work):
+    """rules/aarch64/names.tsv: the ACLE/NEON intrinsics (vaddq_u8, __crc32d),
+    the vector and SVE types (uint8x16_t, svfloat32_t) and the
+    __builtin_aarch64_* builtins the aarch64 gcc's headers use; x86_64 marks
+    the names the host's x86 headers declare too (target-too) or not (aarch64-only)."""
+    texts = a64_header_texts(work)
+    found = {}
+    for header, raw, pre in texts:
+        for h in (raw, pre):
+            for fn in h.functions:
+                if acle_public(fn):
+                    found.setdefault(fn, ("function", header))
+            for mac in h.function_macros:
+                if acle_public(mac) and mac not in h.undefined:
+                    found.setdefault(mac, ("macro", header))
+        for b in sorted(set(re.findall(r"\b__builtin_aarch64_\w+", raw.text))):
+            found.setdefault(b, ("builtin", header))
+    candidates = a64_type_candidates(texts)
+    prelude = A64_INTRINSIC_HEADERS
+    on_a64 = compiles_per_line(work, A64, prelude, ["%s *archport_probe_%d;" % (n, i)
+                                                   for i, n in enumerate(candidates)], "a64_types")
+    on_x86 = compiles_per_line(work, X86, X86_OWN_HEADERS, ["%s *archport_probe_%d;" % (n, i)
+                                                          for i, n in enumerate(candidates)], "x86_types")
+    x86_too = {n for n, ok in zip(candidates, on_x86) if ok}
+    for n, ok in zip(candidates, on_a64):
+        if ok:
+            found[n] = ("type", "arm_sve.h" if n.startswith("sv") else "arm_neon.h")
+    x86_names = target_intrinsic_names(work, X86) | x86_too
+    comments = [
+        "Names declared by the aarch64 gcc's ACLE headers (%s in %s)," % (" ".join(A64_INTRINSIC_HEADERS),
+                                                                          gcc_include_dir(A64)),
+        "read as text (every #if branch) and as `%s -E -P` output (functions that" % A64.gcc,
+        "helper macros define: __clz, __rev16). kind: function (inline definition or",
+        "prototype), macro (#define NAME(...)), builtin (a __builtin_aarch64_* the",
+        "headers call), type. Internal helpers (__aarch64_*, _GCC_*, __[A-Z]*) skipped.",
+        "Types: identifiers ending in _t in those headers and `strings` of the",
+        "aarch64 cc1 matching sv*_t (plus their x2/x3/x4 tuple forms), kept when",
+        "`NAME *p;` compiles with the aarch64 gcc after including the ACLE headers.",
+        "SVE functions are built inside gcc by `#pragma GCC aarch64 \"arm_sve.h\"` from",
+        "base names and suffixes and are not listed (their types are).",
+        "x86_64: target-too when the host gcc declares the name as well (in the -E -dD",
+        "output of %s, or `NAME *p;` compiles with %s),"
+        % (" ".join(TARGET_INTRINSIC_HEADERS["x86_64"]), " ".join(X86_OWN_HEADERS)),
+        "else aarch64-only.",
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    rows = [(n, k, h, "target-too" if n in x86_names else "aarch64-only") for n, (k, h) in found.items()]
+    out.tsv("aarch64/names.tsv", comments, ["name", "kind", "header", "x86_64"], rows)
+
+
+def a64_word_candidates():
+    """Lower-case words (with underscores: system registers) in the
+    aarch64 assembler and libopcodes."""
+    return binary_words((shutil.which(A64.assembler) or A64.assembler, A64_LIBOPCODES), r"[a-z][a-z0-9_]{1,31}")
+
+
+def assemble_lines(work, target, lines, name, flags=()):
+    """{line index: first error} from assembling one line per probe."""
+    path = work.write(name + ".s", "\n".join(lines) + "\n")
+    _, _, err = run([target.assembler] + list(flags) + ["-o", scratch_object(work, name), path])
+    errors = errors_by_line(err)
+    return {i: errors[i + 1] for i in range(len(lines)) if i + 1 in errors}
+
+
+def gen_a64_mnemonics(out, work):
+    """rules/aarch64/mnemonics.tsv: every mnemonic aarch64 GNU as knows, and
+    whether x86_64 GNU as knows the same word (add, mov, ret, nop: then only
+    aarch64 operands make the statement aarch64 code)."""
+    cands = sorted(w for w in a64_word_candidates() if "_" not in w and len(w) <= 16)
+    a64_errors = assemble_lines(work, A64, cands, "a64_mnemonics")
+    mnemonics = [c for i, c in enumerate(cands) if not a64_errors.get(i, "").startswith("unknown mnemonic")]
+    x86_known = gas_accepts(work, mnemonics)
+    arity = x86_operand_counts(work, sorted(x86_known))
+    rows = [(m, "known", arity[m]) if m in x86_known else (m, "unknown", "-") for m in mnemonics]
+    comments = [
+        "Candidates: lower-case words (and their tails) in `strings` of",
+        "%s and %s." % (os.path.realpath(shutil.which(A64.assembler)), A64_LIBOPCODES),
+        "Each alone on a line, assembled by `%s`: kept unless it says" % A64.assembler,
+        "'unknown mnemonic' (an operand error means the mnemonic exists).",
+        "x86_64: known when x86/mnemonics.tsv's test says x86 `%s` has the word:" % X86.assembler,
+        "it assembles with 0-4 operands in --64 or --32 mode, or fails for another",
+        "reason than no such instruction, operand count mismatch, invalid suffix",
+        "(`dsb` is `ds` with a suffix: unknown); else unknown.",
+        "x86_operands (known rows): the most operands x86 `as --64` takes for the word,",
+        "i.e. the largest count of x86/mnemonics.tsv's 0-4 operand shapes whose error is",
+        "not 'number of operands mismatch' (add: 2; `add x0, x1, x2` has 3).",
+        "%s: %s" % (A64.assembler, version(A64.assembler)), "%s: %s" % (X86.assembler, version(X86.assembler)),
+    ]
+    out.tsv("aarch64/mnemonics.tsv", comments, ["mnemonic", "x86_64", "x86_operands"], rows)
+
+
+def x86_operand_counts(work, mnemonics):
+    """mnemonic -> the most operands (as a string) x86 `as --64` takes."""
+    shapes = SHAPES["--64"]
+    lines = [m + s for m in mnemonics for s in shapes]
+    errors = assemble_lines(work, X86, lines, "x86_arity", ["--64"])
+    counts = {}
+    for i, m in enumerate(mnemonics):
+        ok = [n for n in range(len(shapes))
+              if not errors.get(i * len(shapes) + n, "").startswith("number of operands mismatch")]
+        counts[m] = str(max(ok)) if ok else "0"
+    return counts
+
+
+def a64_register_candidates():
+    """General, vector, SVE and predicate registers by pattern."""
+    regs = [("x%d" % n, "gpr") for n in range(31)] + [("w%d" % n, "gpr") for n in range(31)]
+    regs += [(r, "gpr") for r in ("sp", "wsp", "xzr", "wzr", "fp", "lr", "ip0", "ip1")]
+    regs += [("%s%d" % (p, n), "fp") for p in "vbhsdq" for n in range(32)]
+    regs += [("z%d" % n, "sve") for n in range(32)] + [("p%d" % n, "sve") for n in range(16)]
+    return regs
+
+
+def gen_a64_registers(out, work):
+    """rules/aarch64/registers.tsv: aarch64 register names (`NAME .req`-able)
+    and system registers (`mrs x0, NAME` or `msr NAME, x0` assembles) and
+    PSTATE fields (`msr NAME, #1`), with the host gcc's verdict on each as an
+    asm clobber."""
+    regs = a64_register_candidates()
+    errors = assemble_lines(work, A64, ["archport_alias_%d .req %s" % (i, n) for i, (n, _) in enumerate(regs)],
+                            "a64_gprs", ["--fatal-warnings"])
+    keep = [(n, c) for i, (n, c) in enumerate(regs) if i not in errors]
+    words = sorted(w for w in a64_word_candidates() if re.fullmatch(r"[a-z][a-z0-9_]*", w))
+    for form, cls in (("mrs x0, %s", "sysreg"), ("msr %s, x0", "sysreg"), ("msr %s, #1", "pstate")):
+        errs = assemble_lines(work, A64, [form % w for w in words], "a64_sysregs")
+        keep += [(w, cls) for i, w in enumerate(words) if i not in errs]
+    seen, rows_in = set(), []
+    for n, c in keep:   # first class wins: x0 is a gpr, not a sysreg
+        if n not in seen:
+            seen.add(n)
+            rows_in.append((n, c))
+    clobbers = clobber_probe(work, X86, [n for n, _ in rows_in])
+    rows = [(n, c, "error" if clobbers[n] else "ok") for n, c in rows_in]
+    comments = [
+        "Candidates: x0-x30 w0-w30 sp wsp xzr wzr fp lr ip0 ip1, v/b/h/s/d/q0-31,",
+        "z0-31 p0-15 (class gpr, fp, sve): kept if `ALIAS .req NAME` assembles with",
+        "`%s --fatal-warnings`; and the lower-case words of `strings` of" % A64.assembler,
+        "%s and %s kept as sysreg" % (os.path.realpath(shutil.which(A64.assembler)), A64_LIBOPCODES),
+        "when `mrs x0, NAME` or `msr NAME, x0` assembles (encoded forms s3_0_c1_c0_0",
+        "are accepted for any digits and not listed), as pstate when `msr NAME, #1` does.",
+        "x86_64: `asm volatile(\"\" ::: \"NAME\")` compiled by the host gcc: error or ok.",
+        "%s: %s" % (A64.assembler, version(A64.assembler)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/registers.tsv", comments, ["name", "class", "x86_64"], rows)
+
+
+def a64_cpu_values(work, option):
+    """The values the aarch64 gcc lists for -march=/-mcpu=/-mtune= when
+    given a bad one ('valid arguments are: ...')."""
+    empty = work.write("a64_empty.c", "")
+    _, _, err = run([A64.gcc] + GCC_DIAG + ["-%s=archport-invalid" % option, "-c", "-o",
+                                            scratch_object(work, "a64_empty"), empty])
+    m = re.search(r"valid arguments are: (.*)", err)
+    return sorted(v for v in (m.group(1).split() if m else []) if not v.startswith("archport"))
+
+
+def gen_a64_march(out, work):
+    """rules/aarch64/march.tsv: the aarch64 -march=/-mcpu=/-mtune= values and
+    whether x86_64 gcc accepts the same one (no: `bad value 'armv8-a' for
+    '-march=' switch`; x86 gcc reads -mcpu= as a deprecated -mtune=)."""
+    empty = work.write("x86_empty.c", "")
+    probes = [(v, o) for o in ("march", "mcpu", "mtune") for v in a64_cpu_values(work, o)]
+    jobs = [[X86.gcc] + GCC_DIAG + ["-%s=%s" % (o, v), "-c", "-o", scratch_object(work, "x86_march_%d" % i), empty]
+            for i, (v, o) in enumerate(probes)]
+    rows = [(v, o, "valid" if status == 0 and "error" not in err else "invalid")
+            for (v, o), (status, _, err) in zip(probes, run_many(jobs))]
+    comments = [
+        "aarch64 values for -march=, -mcpu= and -mtune=: the 'valid arguments' lists",
+        "of `%s -<option>=<bad> -c empty.c`." % A64.gcc,
+        "x86_64: `%s -<option>=<value> -c empty.c`, one compile each: valid if it" % X86.gcc,
+        "compiles without error, invalid otherwise. A value with +extensions",
+        "(armv8-a+crc) is looked up by the part before the first '+'.",
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/march.tsv", comments, ["value", "option", "x86_64"], rows)
+
+
+def gen_a64_mflags(out, work):
+    """rules/aarch64/mflags.tsv: the aarch64 gcc's -m options and whether
+    x86_64 gcc recognises each (-mstrict-align, -moutline-atomics: no;
+    -mgeneral-regs-only: x86 has it too)."""
+    help_text = output_of([A64.gcc, "--help=target"])
+    options = []
+    for line in help_text.splitlines():
+        m = re.match(r"  (-m[^\s<]+)", line)
+        if m and m.group(1) not in options and not re.match(r"-m(arch|cpu|tune)=", m.group(1)):
+            options.append(m.group(1))
+    args = {o: o + "x" if o.endswith("=") else o for o in options}
+    empty = work.write("x86_empty.c", "")
+    _, _, err = run([X86.gcc] + GCC_DIAG + ["-c", "-o", scratch_object(work, "x86_mflags"), empty]
+                    + [args[o] for o in options])
+    unknown = set(re.findall(r"unrecognized command-line option '([^']*)'", err))
+    rows = [(o, "unknown" if args[o] in unknown else "known") for o in options]
+    comments = [
+        "Every -m option printed by `%s --help=target` except -march=/-mcpu=/-mtune=" % A64.gcc,
+        "(aarch64/march.tsv has their values); '<...>' value hints dropped.",
+        "x86_64: all options given at once to `%s -c empty.c` ('=' options with" % X86.gcc,
+        "the value x): unknown = 'unrecognized command-line option', known = anything else.",
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/mflags.tsv", comments, ["option", "x86_64"], rows)
+
+
+# aarch64 machine constraints (gcc's documented AArch64 set: general
+# registers k, FP/SIMD w x y, SVE predicates Upa Upl; immediates I J K L M N
+# Y Z; memory Q Ump Uty Utv Dz-style ones are left out as gcc does not
+# document them). Each candidate is kept when the aarch64 gcc compiles it.
+A64_REGISTER_CONSTRAINTS = ["k", "w", "x", "y", "Upa", "Upl"]
+A64_IMMEDIATE_CONSTRAINTS = ["I", "J", "K", "L", "M", "N", "Y", "Z"]
+A64_MEMORY_CONSTRAINTS = ["Q", "Ump", "Utv", "Uty"]
+A64_OPERAND_TYPES = ["long", "double", "float __attribute__((vector_size(16)))", "__SVBool_t"]
+A64_IMMEDIATE_VALUES = ["1", "0", "0xff", "0.0", "4096"]
+
+
+def a64_constraint_probes(c):
+    """[(description, C source)] ways to use an aarch64 constraint."""
+    if c in A64_IMMEDIATE_CONSTRAINTS:
+        return [("constant %s" % v, 'void f(void) { __asm__ volatile ("" :: "%s"(%s)); }\n' % (c, v))
+                for v in A64_IMMEDIATE_VALUES]
+    if c in A64_MEMORY_CONSTRAINTS:
+        return [("memory %s" % t, 'void f(%s *p) { __asm__ volatile ("" :: "%s"(*p)); }\n' % (t, c))
+                for t in ("long", "float __attribute__((vector_size(16)))")]
+    return [("%s in+out" % t, '%s f(%s v) { __asm__ volatile ("" : "+%s"(v)); return v; }\n' % (t, t, c))
+            for t in A64_OPERAND_TYPES]
+
+
+def gen_a64_constraints(out, work):
+    """rules/aarch64/constraints.tsv: aarch64 asm operand constraints and
+    whether the x86_64 gcc compiles the same use ("w"(v), a SIMD register:
+    impossible constraint in 'asm')."""
+    candidates = A64_REGISTER_CONSTRAINTS + A64_IMMEDIATE_CONSTRAINTS + A64_MEMORY_CONSTRAINTS
+    chosen = {}
+    for c in candidates:
+        for i, (what, src) in enumerate(a64_constraint_probes(c)):
+            path = work.write("a64_constraint.c", "#include <arm_sve.h>\n" + src)
+            status, _, err = run([A64.gcc] + GCC_DIAG + ["-O2", "-march=armv8.2-a+sve", "-c", "-o",
+                                                         scratch_object(work, "a64_constraint"), path])
+            if status == 0 and "error:" not in err:
+                chosen[c] = (what, src)
+                break
+    kept = [c for c in candidates if c in chosen]
+    # x86 has no SVE type: its probe asks about the constraint with a long
+    jobs = [[X86.gcc] + GCC_DIAG + ["-O2", "-c", "-o", scratch_object(work, "x86_constraint_%d" % i),
+                                    work.write("x86_constraint_%d.c" % i, chosen[c][1].replace("__SVBool_t", "long"))]
+            for i, c in enumerate(kept)]
+    x86_letters = {c[0] for c in REGISTER_CONSTRAINTS + IMMEDIATE_CONSTRAINTS}
+    rows = [(c, "x86-too" if c[0] in x86_letters and len(c) == 1 or c[0] == "Y"
+             else "ok" if status == 0 and "error:" not in err else "error")
+            for c, (status, _, err) in zip(kept, run_many(jobs))]
+    dropped = [c for c in candidates if c not in chosen]
+    comments = [
+        "aarch64 machine constraints (gcc's documented AArch64 set). Each is used the",
+        "first way the aarch64 gcc (-O2 -march=armv8.2-a+sve, after #include <arm_sve.h>)",
+        "compiles cleanly: register constraints as \"+C\"(v) of a long, double, 16-byte",
+        "vector or SVE predicate; immediates as input of a constant; memory as \"C\"(*p):",
+    ] + ["  %s: %s" % (c, chosen[c][0]) for c in kept] + [
+        "Dropped (no probe the aarch64 gcc accepts): " + (" ".join(dropped) or "none"),
+        "x86_64: the same source compiled by `%s -O2 -c` (__SVBool_t, which x86" % X86.gcc,
+        "lacks, replaced by long): error if it fails, ok otherwise; x86-too when x86",
+        "gcc has a constraint of that name itself (x86/constraints.tsv's candidates",
+        "I J K L M N Q x y, the Y prefix): whether it compiles depends on the operand.",
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/constraints.tsv", comments, ["constraint", "x86_64"], rows)
+
+
+def gen_a64_target_attr(out, work):
+    """rules/aarch64/target-attr.tsv: how the x86_64 gcc treats aarch64
+    target attributes and pragmas (an extension, an architecture), as
+    targets.tsv records it for x86 ones on the other targets."""
+    probes = [("attribute", "+crc", '__attribute__((target("+crc"))) int f(void){return 0;}\n'),
+              ("attribute", "arch=armv8-a+crc", '__attribute__((target("arch=armv8-a+crc"))) int f(void){return 0;}\n'),
+              ("pragma", "+crc", '#pragma GCC target("+crc")\nint f(void){return 0;}\n')]
+    rows = []
+    for i, (construct, spec, src) in enumerate(probes):
+        a64 = run([A64.gcc] + GCC_DIAG + ["-c", "-o", scratch_object(work, "a64_attr"),
+                                          work.write("a64_attr_%d.c" % i, src)])
+        if a64[0] != 0:
+            sys.exit("gen_rules: %s rejects %s target(\"%s\"):\n%s" % (A64.gcc, construct, spec, a64[2]))
+        status, _, err = run([X86.gcc] + GCC_DIAG + ["-c", "-o", scratch_object(work, "x86_attr"),
+                                                     work.write("x86_attr_%d.c" % i, src)])
+        rows.append((construct, spec, "error" if status != 0 else "ignored" if "warning:" in err else "ok"))
+    comments = [
+        "aarch64 target attributes and pragmas, each compiled (`-c`) by the aarch64 gcc",
+        "(which must accept it) and by %s: error = rejected, ignored =" % X86.gcc,
+        "warning only, ok = clean. Probes:",
+    ] + ["  %s" % src.replace("\n", " ").strip() for _, _, src in probes] + [
+        "%s: %s" % (A64.gcc, version(A64.gcc)), "%s: %s" % (X86.gcc, version(X86.gcc)),
+    ]
+    out.tsv("aarch64/target-attr.tsv", comments, ["construct", "spec", "x86_64"], rows)
+
+
+def gen_aarch64(out, work):
+    """The reverse-port tables (rules/aarch64/)."""
+    gen_a64_headers(out, work)
+    gen_a64_names(out, work)
+    gen_a64_mnemonics(out, work)
+    gen_a64_registers(out, work)
+    gen_a64_march(out, work)
+    gen_a64_mflags(out, work)
+    gen_a64_constraints(out, work)
+    gen_a64_target_attr(out, work)
+
+
 # ------------------------------------------------------------------ main
 
-def generate(directory, verbose=True):
-    """Write every generated file below directory; return their paths."""
+def generate(directory, verbose=True, only=None):
+    """Write every generated file below directory; return their paths.
+    only="aarch64": just the reverse-port tables (rules/aarch64/)."""
     out = Output(directory, verbose)
     work = Workdir()
     try:
+        if only == "aarch64":
+            gen_aarch64(out, work)
+            return out.written
         gen_targets(out, work)
         gen_macros(out, work)
         header_sets = x86_header_sets()
@@ -1641,16 +2066,17 @@ def generate(directory, verbose=True):
         gen_target_registers(out, work)
         gen_portio(out, work)
         gen_rust(out, work)
+        gen_aarch64(out, work)
     finally:
         work.close()
     return out.written
 
 
-def check(rules_dir):
+def check(rules_dir, only=None):
     """Regenerate into a temporary directory and compare with rules_dir."""
     tmp = tempfile.mkdtemp(prefix="gen_rules.check.")
     try:
-        written = generate(tmp, verbose=False)
+        written = generate(tmp, verbose=False, only=only)
         stale = []
         for rel in written:
             with open(os.path.join(tmp, rel), encoding="utf-8") as f:
@@ -1685,12 +2111,14 @@ def main():
                         help="regenerate to a temporary directory and exit 1 if rules/ differs")
     parser.add_argument("--out", default=os.path.join(ROOT, "rules"),
                         help="directory to write (default: rules/ of the repository)")
+    parser.add_argument("--only", choices=["aarch64"],
+                        help="only the reverse-port tables (rules/aarch64/)")
     args = parser.parse_args()
     start = time.time()
     if args.check:
-        status = check(args.out)
+        status = check(args.out, args.only)
     else:
-        generate(args.out)
+        generate(args.out, only=args.only)
         status = 0
     print("gen_rules: %.1fs" % (time.time() - start))
     return status

@@ -27,6 +27,12 @@ struct stub_options {
  * Returns 0, or -1 after a message on stderr. Never writes to the tree. */
 int stub_tree(const char *root, const struct stub_options *o, struct strbuf *patch);
 
+struct knowledge;
+/* With --simde, the source arch's intrinsics and vector types compile on
+ * the target through SIMDe (its header replaces the source's): the stub
+ * leaves their uses as they are. */
+int stub_simde_covers(const struct knowledge *k, const struct stub_options *o, const struct finding *f);
+
 /* Applies the same edits to the tree, all or none (stub_write.c), each
  * changed file in place so that its owner, mode and hard links stay;
  * refuses a git checkout whose files to change have uncommitted changes

@@ -117,6 +117,6 @@ void stub_asm_file(struct stub_ctx *c, struct file_patch *fp)
 	if (n < 2 || strcmp(rel + n - 2, ".S") != 0 || fp->nlines == 0)
 		return;
 	char *twin = stub_asm_twin(c->k->target, fp->lines, fp->nlines);
-	gate_lines(fp, 0, fp->nlines - 1, twin);
+	gate_lines(c->k, fp, 0, fp->nlines - 1, twin);
 	free(twin);
 }

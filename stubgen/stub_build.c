@@ -2,7 +2,8 @@
  * option when the compiler targets x86 and nothing otherwise. The x86
  * build sees the same options; the target build sees none. Make decides
  * with `$(CC) -dumpmachine` (lazily, so a CC set later or on the command
- * line counts), CMake with CMAKE_SYSTEM_PROCESSOR after project(). */
+ * line counts), CMake with CMAKE_SYSTEM_PROCESSOR after project(). In the
+ * reverse port the same is done for aarch64 options (-march=armv8-a+crc). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,30 @@ static int option_char(char ch)
 		 ch == ';' || ch == '\0');
 }
 
+/* How a build file tells the source arch's compiler: the first word of
+ * `gcc -dumpmachine`, CMAKE_SYSTEM_PROCESSOR. */
+struct build_arch_test {
+	const char *upper, *lower;   /* ARCHPORT_X86_..., archport_x86 */
+	const char *make_words, *cmake_regex;
+};
+
+static const struct build_arch_test x86_test = {
+	"X86", "x86", "x86_64 i386 i486 i586 i686", "^(x86_64|AMD64|amd64|i[3-6]86|x86)$",
+};
+static const struct build_arch_test aarch64_test = {
+	"AARCH64", "aarch64", "aarch64 aarch64_be", "^(aarch64|arm64|ARM64)$",
+};
+
+static const struct build_arch_test *source_test(const struct knowledge *k)
+{
+	return k->target_is_x86 ? &aarch64_test : &x86_test;
+}
+
 /* ARCHPORT_X86_msse4_2 for -msse4.2 */
-static char *variable_for(const char *opt, size_t n)
+static char *variable_for(const struct build_arch_test *bt, const char *opt, size_t n)
 {
 	struct strbuf sb = {0};
-	sb_adds(&sb, "ARCHPORT_X86_");
+	sb_addf(&sb, "ARCHPORT_%s_", bt->upper);
 	for (size_t i = 1; i < n; i++)
 		sb_addc(&sb, isalnum((unsigned char)opt[i]) ? opt[i] : '_');
 	return sb_detach(&sb);
@@ -30,13 +50,15 @@ struct flag_use {
 	char *opt, *var;
 };
 
-static void definitions(struct strbuf *sb, const struct flag_use *u, size_t n, int cmake)
+static void definitions(const struct build_arch_test *bt, struct strbuf *sb, const struct flag_use *u, size_t n,
+			int cmake)
 {
-	sb_adds(sb, "# archport: x86-only compiler options, kept for x86 builds only\n");
+	sb_addf(sb, "# archport: %s-only compiler options, kept for %s builds only\n", bt->lower, bt->lower);
 	if (cmake)
-		sb_adds(sb, "if(CMAKE_SYSTEM_PROCESSOR MATCHES \"^(x86_64|AMD64|amd64|i[3-6]86|x86)$\")\n");
+		sb_addf(sb, "if(CMAKE_SYSTEM_PROCESSOR MATCHES \"%s\")\n", bt->cmake_regex);
 	else
-		sb_adds(sb, "archport_x86 = $(filter x86_64 i386 i486 i586 i686,$(firstword $(subst -, ,$(shell $(CC) -dumpmachine))))\n");
+		sb_addf(sb, "archport_%s = $(filter %s,$(firstword $(subst -, ,$(shell $(CC) -dumpmachine))))\n",
+			bt->lower, bt->make_words);
 	for (size_t i = 0; i < n; i++) {
 		int seen = 0;
 		for (size_t k = 0; k < i; k++)
@@ -46,7 +68,7 @@ static void definitions(struct strbuf *sb, const struct flag_use *u, size_t n, i
 		if (cmake)
 			sb_addf(sb, "  set(%s \"%s\")\n", u[i].var, u[i].opt);
 		else
-			sb_addf(sb, "%s = $(if $(archport_x86),%s)\n", u[i].var, u[i].opt);
+			sb_addf(sb, "%s = $(if $(archport_%s),%s)\n", u[i].var, bt->lower, u[i].opt);
 	}
 	if (cmake) {
 		sb_adds(sb, "else()\n");
@@ -94,11 +116,14 @@ static void rewrite_line(struct file_patch *fp, int line, const struct flag_use 
 
 void stub_build_file(struct stub_ctx *c, struct file_patch *fp, int cmake)
 {
+	const struct build_arch_test *bt = source_test(c->k);
 	struct flag_use *u = NULL;
 	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < c->nfindings; i++) {
 		const struct finding *fd = &c->findings[i];
-		if (strcmp(fd->rule, RULE_BUILD_FLAG) && strcmp(fd->rule, RULE_BUILD_MARCH))
+		/* the scan's findings, and port's "the target compiler rejects it" */
+		if (strcmp(fd->rule, c->k->source->rule_build_flag) && strcmp(fd->rule, c->k->source->rule_build_march) &&
+		    strcmp(fd->rule, RULE_BUILD_FLAG))
 			continue;
 		if (fd->line < 1 || (size_t)fd->line > fp->nlines)
 			continue;
@@ -118,12 +143,12 @@ void stub_build_file(struct stub_ctx *c, struct file_patch *fp, int cmake)
 		u[n].line = fd->line;
 		u[n].col = fd->column;
 		u[n].opt = xstrndup(opt, len);
-		u[n].var = variable_for(opt, len);
+		u[n].var = variable_for(bt, opt, len);
 		n++;
 	}
 	if (n) {
 		struct strbuf defs = {0};
-		definitions(&defs, u, n, cmake);
+		definitions(bt, &defs, u, n, cmake);
 		patch_insert(fp, definitions_line(fp, cmake), defs.buf);
 		sb_free(&defs);
 		for (size_t i = 0; i < n; i++) {

@@ -228,9 +228,10 @@ const char *target_macro(const char *target)
 	return strcmp(target, "aarch64") == 0 ? "__aarch64__" : strcmp(target, "riscv64") == 0 ? "__riscv" : "__x86_64__";
 }
 
-void gate_lines(struct file_patch *fp, size_t first, size_t last, const char *twin)
+void gate_lines(const struct knowledge *k, struct file_patch *fp, size_t first, size_t last, const char *twin)
 {
-	char *head = xasprintf(X86_GUARD "#line %zu\n", first + 1);
+	char *head = k->target_is_x86 ? xasprintf(SOURCE_GUARD_FMT "#line %zu\n", k->source->gate_macro, first + 1)
+				       : xasprintf(X86_GUARD "#line %zu\n", first + 1);
 	char *tail = xasprintf("%s%s%s#endif\n#line %zu\n", twin ? "#else\n" : "", twin ? twin : "",
 			       twin && *twin && twin[strlen(twin) - 1] != '\n' ? "\n" : "", last + 2);
 	patch_insert(fp, first, head);
@@ -337,13 +338,18 @@ static int parse_asm_stmt(const struct c_file *f, size_t i, struct asm_stmt *a)
 	return a->tmpl != 0;
 }
 
-const char *idiom_for(const char *x86, const char *target, const char **kind)
+const char *idiom_column(const char *arch)
+{
+	return strcmp(arch, "x86_64") ? arch : "x86";
+}
+
+const char *idiom_for(const char *from, const char *tmpl, const char *to, const char **kind)
 {
 	const struct rd_table *t = rd_find("idioms");
-	int xc = t ? rd_column(t, "x86") : -1, tc = t ? rd_column(t, target) : -1;
+	int fc = t ? rd_column(t, idiom_column(from)) : -1, tc = t ? rd_column(t, idiom_column(to)) : -1;
 	int kc = t ? rd_column(t, "operands") : -1;
-	for (size_t r = 0; t && xc >= 0 && tc >= 0 && r < t->nrows; r++)
-		if (!strcmp(rd_cell(t, r, (size_t)xc), x86)) {
+	for (size_t r = 0; t && fc >= 0 && tc >= 0 && kc >= 0 && r < t->nrows; r++)
+		if (!strcmp(rd_cell(t, r, (size_t)fc), tmpl)) {
 			*kind = rd_cell(t, r, (size_t)kc);
 			return rd_cell(t, r, (size_t)tc);
 		}
@@ -354,7 +360,7 @@ const char *idiom_for(const char *x86, const char *target, const char **kind)
 static char *idiom_twin(const struct stub_ctx *c, const struct c_file *f, const struct asm_stmt *a)
 {
 	const char *kind = NULL;
-	const char *tmpl = idiom_for(a->text, c->k->target, &kind);
+	const char *tmpl = idiom_for(c->k->source->name, a->text, c->k->target, &kind);
 	if (!tmpl || !kind)
 		return NULL;
 	if (!strcmp(kind, "none")) {   /* same statement, the target's instruction */
@@ -371,7 +377,11 @@ static char *idiom_twin(const struct stub_ctx *c, const struct c_file *f, const 
 		return r;
 	}
 	struct strbuf sb = {0};
-	if (!strcmp(kind, "counter")) {   /* rdtsc: low/high halves of the target's counter */
+	if (!strcmp(kind, "counter") && c->k->target_is_x86) {   /* cntvct_el0 into its one output */
+		for (int i = 0; i < a->nout; i++)
+			sb_addf(&sb, "%s = (__typeof__(%s))__builtin_ia32_rdtsc(); ", a->out_expr[i], a->out_expr[i]);
+		sb_adds(&sb, "/* archport: TSC cycles, not counter ticks */");
+	} else if (!strcmp(kind, "counter")) {   /* rdtsc: low/high halves of the target's counter */
 		sb_addf(&sb, "{ unsigned long long archport_tsc_; __asm__ __volatile__(\"%s\" : \"=r\"(archport_tsc_)); ", tmpl);
 		for (int i = 0; i < a->nout; i++) {
 			const char *e = a->out_expr[i];
@@ -450,7 +460,7 @@ static int stub_statements(struct stub_ctx *c, struct file_patch *fp, const stru
 			x86 |= c->findings[j].line >= f->t.v[stmts[k].first].line &&
 			       c->findings[j].line <= f->t.v[stmts[k].last].line;
 		if (x86)
-			gate_lines(fp, (size_t)f->t.v[stmts[k].first].line - 1,
+			gate_lines(c->k, fp, (size_t)f->t.v[stmts[k].first].line - 1,
 				   (size_t)f->t.v[stmts[k].last].line - 1, twins[k]);
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -590,7 +600,7 @@ static void stub_function(struct stub_ctx *c, struct file_patch *fp, const struc
 		const char *text = lines_of(f, u->first, u->last, &len);
 		char *same = stub_declaration_twin(c->k, text, len, 0);
 		if (same) {
-			gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, same);
+			gate_lines(c->k, fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, same);
 			free(same);
 			return;
 		}
@@ -614,7 +624,7 @@ static void stub_function(struct stub_ctx *c, struct file_patch *fp, const struc
 				(int)f->t.v[name].len, f->t.v[name].p, c->k->target);
 		twin = sb_detach(&sb);
 	}
-	gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, twin);
+	gate_lines(c->k, fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, twin);
 	free(twin);
 }
 
@@ -642,30 +652,33 @@ static void stub_declaration(struct stub_ctx *c, struct file_patch *fp, const st
 	char *twin = NULL, *asm_text = toplevel_asm_text(f, u);
 	if (asm_text) {
 		twin = stub_asm_c_twin(c->k->target, asm_text);
-	} else if (only_rules(c, u, RULE_VECTOR_TYPE, RULE_TARGET_ATTR)) {   /* what a twin can resolve */
+	} else if (only_rules(c, u, c->k->source->rule_type, RULE_TARGET_ATTR)) {   /* what a twin can resolve */
 		size_t len;
 		const char *text = lines_of(f, u->first, u->last, &len);
 		int prototype = stub_is_function_declaration(&f->t.v[u->first], u->last - u->first + 1);
 		twin = stub_declaration_twin(c->k, text, len, !prototype);
 	}
-	gate_lines(fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, twin);
+	gate_lines(c->k, fp, (size_t)u->first_line - 1, (size_t)u->last_line - 1, twin);
 	free(twin);
 	free(asm_text);
 }
 
 /* ---- headers, with or without SIMDe ---- */
 
-static const char *simde_header(const char *x86)
+/* The SIMDe header that implements `hdr` on the target ("x86/sse4.2.h",
+ * "arm/neon.h"), or NULL. */
+static const char *simde_header(const char *hdr)
 {
 	static const char *const map[][2] = {
-		{ "mmintrin.h", "mmx.h" }, { "xmmintrin.h", "sse.h" }, { "emmintrin.h", "sse2.h" },
-		{ "pmmintrin.h", "sse3.h" }, { "tmmintrin.h", "ssse3.h" }, { "smmintrin.h", "sse4.1.h" },
-		{ "nmmintrin.h", "sse4.2.h" }, { "immintrin.h", "avx2.h" }, { "x86intrin.h", "avx2.h" },
-		{ "wmmintrin.h", "clmul.h" }, { "avxintrin.h", "avx.h" }, { "avx2intrin.h", "avx2.h" },
-		{ "fmaintrin.h", "fma.h" },
+		{ "arm_neon.h", "arm/neon.h" }, { "arm_sve.h", "arm/sve.h" },
+		{ "mmintrin.h", "x86/mmx.h" }, { "xmmintrin.h", "x86/sse.h" }, { "emmintrin.h", "x86/sse2.h" },
+		{ "pmmintrin.h", "x86/sse3.h" }, { "tmmintrin.h", "x86/ssse3.h" }, { "smmintrin.h", "x86/sse4.1.h" },
+		{ "nmmintrin.h", "x86/sse4.2.h" }, { "immintrin.h", "x86/avx2.h" }, { "x86intrin.h", "x86/avx2.h" },
+		{ "wmmintrin.h", "x86/clmul.h" }, { "avxintrin.h", "x86/avx.h" }, { "avx2intrin.h", "x86/avx2.h" },
+		{ "fmaintrin.h", "x86/fma.h" },
 	};
 	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-		if (!strcmp(x86, map[i][0]))
+		if (!strcmp(hdr, map[i][0]))
 			return map[i][1];
 	return NULL;
 }
@@ -676,8 +689,8 @@ static void stub_include(struct stub_ctx *c, struct file_patch *fp, int line)
 	const char *lt = strpbrk(text, "<\""), *gt = lt ? strpbrk(lt + 1, ">\"") : NULL;
 	char *hdr = lt && gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : NULL;
 	const char *simde = c->o->simde && hdr ? simde_header(hdr) : NULL;
-	char *twin = simde ? xasprintf("#define SIMDE_ENABLE_NATIVE_ALIASES\n#include <simde/x86/%s>\n", simde) : NULL;
-	gate_lines(fp, (size_t)line - 1, (size_t)line - 1, twin);
+	char *twin = simde ? xasprintf("#define SIMDE_ENABLE_NATIVE_ALIASES\n#include <simde/%s>\n", simde) : NULL;
+	gate_lines(c->k, fp, (size_t)line - 1, (size_t)line - 1, twin);
 	free(twin);
 	free(hdr);
 }
@@ -694,10 +707,10 @@ static int is_include_directive(const char *text)
 	return strncmp(text, "include", 7) == 0;
 }
 
-/* With SIMDe, intrinsics and vector types compile on the target. */
-static int simde_covers(const struct stub_ctx *c, const struct finding *fd)
+int stub_simde_covers(const struct knowledge *k, const struct stub_options *o, const struct finding *fd)
 {
-	return c->o->simde && (!strcmp(fd->rule, RULE_INTRINSIC) || !strcmp(fd->rule, RULE_VECTOR_TYPE)) &&
+	const struct source_arch *src = k->source;
+	return o->simde && (!strcmp(fd->rule, src->rule_intrinsic) || !strcmp(fd->rule, src->rule_type)) &&
 	       !strstr(fd->message, "__builtin_");
 }
 
@@ -755,7 +768,7 @@ static int pragma_operator_line(const char *p)
  * on aarch64, a warning on riscv64; gated as it is (the functions after
  * it are gated for their own x86 code), once however many findings it
  * has. */
-static int stub_pragma(struct file_patch *fp, int line)
+static int stub_pragma(const struct stub_ctx *c, struct file_patch *fp, int line)
 {
 	const char *p = fp->lines[line - 1];
 	while (*p == ' ' || *p == '\t')
@@ -765,7 +778,7 @@ static int stub_pragma(struct file_patch *fp, int line)
 	for (size_t e = 0; e < fp->nedits; e++)
 		if (fp->edits[e].line == (size_t)line - 1)
 			return 1;
-	gate_lines(fp, (size_t)line - 1, (size_t)line - 1, NULL);
+	gate_lines(c->k, fp, (size_t)line - 1, (size_t)line - 1, NULL);
 	return 1;
 }
 
@@ -826,7 +839,7 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 		}
 		/* a header the target compiler cannot find, as the scan or the
 		 * target build (archport port) says */
-		if (!strcmp(fd->rule, RULE_HEADER) ||
+		if (!strcmp(fd->rule, c->k->source->rule_header) ||
 		    (!strcmp(fd->rule, RULE_TARGET_BUILD) && fd->line > 0 && (size_t)fd->line <= fp->nlines &&
 		     is_include_directive(fp->lines[fd->line - 1]))) {
 			stub_include(c, fp, fd->line);
@@ -837,12 +850,12 @@ void stub_c_file(struct stub_ctx *c, struct file_patch *fp)
 			if (else_line >= 0)
 				stub_chain_arm(c, fp, (size_t)else_line, 1);
 			else
-				gate_lines(fp, (size_t)fd->line - 1, (size_t)fd->line - 1, NULL);
+				gate_lines(c->k, fp, (size_t)fd->line - 1, (size_t)fd->line - 1, NULL);
 			continue;
 		}
-		if (!strcmp(fd->rule, RULE_TARGET_ATTR) && stub_pragma(fp, fd->line))
+		if (!strcmp(fd->rule, RULE_TARGET_ATTR) && stub_pragma(c, fp, fd->line))
 			continue;
-		if (simde_covers(c, fd))
+		if (stub_simde_covers(c->k, c->o, fd))
 			continue;
 		if (stub_define_at(c, fp, (size_t)fd->line - 1))
 			continue;

@@ -201,14 +201,15 @@ static size_t chain_tail(const struct file_patch *fp, size_t if_line, int *has_e
 	return l;
 }
 
-/* The arm the target's stubs are made from: the x86_64 one when the chain
- * has it (its types are the 64-bit ones), else the first. *end: the line
- * of the next directive of the chain. */
-static size_t model_arm(const struct file_patch *fp, size_t if_line, size_t *end)
+/* The arm the target's stubs are made from: the source arch's 64-bit one
+ * (`gate`: __x86_64__, or __aarch64__ in the reverse port) when the chain
+ * has it, else the first. *end: the line of the next directive of the
+ * chain. */
+static size_t model_arm(const struct file_patch *fp, size_t if_line, const char *gate, size_t *end)
 {
 	for (size_t l = if_line; l < fp->nlines && !is_dir(fp->lines[l], "endif") && !is_dir(fp->lines[l], "else");
 	     l = next_arm(fp, l))
-		if (strstr(fp->lines[l], "__x86_64__") || strstr(fp->lines[l], "__amd64__")) {
+		if (strstr(fp->lines[l], gate) || strstr(fp->lines[l], "__amd64__")) {
 			*end = next_arm(fp, l);
 			return l;
 		}
@@ -233,8 +234,9 @@ void stub_chain_arm(struct stub_ctx *c, struct file_patch *fp, size_t line, int 
 		sb_addf(&sb, "#elif defined(%s)\n", target_macro(c->k->target));
 	else
 		sb_adds(&sb, "#else\n");
-	sb_addf(&sb, "/* TODO(archport): %s definitions, stubbed from the x86 arm above */\n", c->k->target);
-	size_t model_end, model = model_arm(fp, if_line, &model_end);
+	sb_addf(&sb, "/* TODO(archport): %s definitions, stubbed from the %s arm above */\n", c->k->target,
+		c->k->source->name);
+	size_t model_end, model = model_arm(fp, if_line, c->k->source->gate_macro, &model_end);
 	stub_definitions(c, fp, model + 1, model_end, &sb);
 	patch_insert(fp, insert_at, sb.buf);
 	sb_free(&sb);
@@ -290,7 +292,7 @@ static char *macro_twin(const struct stub_ctx *c, const char *line)
 	}
 	char *tmpl = body_template(line);
 	const char *kind = NULL;
-	const char *target = tmpl ? idiom_for(tmpl, c->k->target, &kind) : NULL;
+	const char *target = tmpl ? idiom_for(c->k->source->name, tmpl, c->k->target, &kind) : NULL;
 	if (target && !strcmp(kind, "none")) {
 		const char *q = strchr(line, '"'), *e = strchr(q + 1, '"');
 		char *twin = xasprintf("%.*s\"%s\"%s   /* archport: %s */\n", (int)(q - line), line, target, e + 1,
@@ -359,7 +361,7 @@ static void gate_macro_at(struct stub_ctx *c, struct file_patch *fp, size_t l)
 		last++;
 	char *whole = logical_line(fp, l, last);
 	char *twin = macro_twin(c, whole);
-	gate_lines(fp, l, last, twin);
+	gate_lines(c->k, fp, l, last, twin);
 	free(twin);
 	free(whole);
 }

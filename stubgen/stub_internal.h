@@ -10,6 +10,8 @@
 #include "stub.h"
 
 #define X86_GUARD "#if defined(__x86_64__) || defined(__i386__)\n"
+/* "#if defined(__aarch64__)\n" for the reverse port's aarch64 code. */
+#define SOURCE_GUARD_FMT "#if defined(%s)\n"
 
 struct tree_scan;
 struct rust_resolver;
@@ -35,14 +37,19 @@ struct stub_ctx {
 /* Whether `key` was made before; records it if not. */
 int stub_made(struct stub_ctx *c, const char *key);
 
-/* The target's instruction for an x86 asm template, from rules/idioms.tsv
- * (NULL when there is none); *kind is its "operands" column. */
-const char *idiom_for(const char *x86, const char *target, const char **kind);
+/* The instruction of column `to` for the asm template `tmpl` of column
+ * `from` of rules/idioms.tsv ("x86", "aarch64", "riscv64"; the first row
+ * wins), NULL when there is none; *kind is its "operands" column, which
+ * describes the x86 side's operands. */
+const char *idiom_for(const char *from, const char *tmpl, const char *to, const char **kind);
+/* The column of the port's source and target arch in rules/idioms.tsv. */
+const char *idiom_column(const char *arch);
 /* The target's own macro, for `#elif defined(...)` arms. */
 const char *target_macro(const char *target);
-/* Wraps original lines [first, last] (0-based) in the x86 guard, with
- * `twin` (may be NULL) as the #else arm; #line keeps numbering. */
-void gate_lines(struct file_patch *fp, size_t first, size_t last, const char *twin);
+/* Wraps original lines [first, last] (0-based) in the guard of the port's
+ * source arch (x86, or aarch64 in the reverse port), with `twin` (may be
+ * NULL) as the #else arm; #line keeps numbering. */
+void gate_lines(const struct knowledge *k, struct file_patch *fp, size_t first, size_t last, const char *twin);
 
 void stub_c_file(struct stub_ctx *c, struct file_patch *fp);
 void stub_asm_file(struct stub_ctx *c, struct file_patch *fp);

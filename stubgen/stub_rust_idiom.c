@@ -13,13 +13,9 @@
  * `dmb ish` is mfence, not the `lock; addl` form). */
 static const char *x86_idiom(const char *aarch64)
 {
-	const struct rd_table *t = rd_find("idioms");
-	int xc = t ? rd_column(t, "x86") : -1, ac = t ? rd_column(t, "aarch64") : -1;
-	int kc = t ? rd_column(t, "operands") : -1;
-	for (size_t r = 0; t && xc >= 0 && ac >= 0 && kc >= 0 && r < t->nrows; r++)
-		if (!strcmp(rd_cell(t, r, (size_t)ac), aarch64) && !strcmp(rd_cell(t, r, (size_t)kc), "none"))
-			return rd_cell(t, r, (size_t)xc);
-	return NULL;
+	const char *kind = NULL;
+	const char *x86 = idiom_for("aarch64", aarch64, "x86_64", &kind);
+	return x86 && kind && !strcmp(kind, "none") ? x86 : NULL;
 }
 
 /* Appends the statements of a template literal (split at `\n` escapes and

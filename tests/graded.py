@@ -7,7 +7,7 @@ archport's JSON report is compared with that, file by file: archport predicts
 a file broken when it reports a finding of severity "error" in it.  Each
 (fixture, target) pair is one test, passing when every file of the tree agrees.
 
-    python3 tests/graded.py [--archport bin/archport] [--targets aarch64,riscv64]
+    python3 tests/graded.py [--archport bin/archport] [--targets aarch64,riscv64,x86_64]
                             [--fixtures fixtures] [--only NAME,...] [--truth-only] [-v]
 
 --truth-only prints just what the compilers say (no archport needed); a pair
@@ -15,6 +15,10 @@ then passes when its truth could be established (the fixture builds and passes
 its test with the host gcc, the cross build ran to completion).  -v adds
 every error and the errors that name no tree file, -vv the build transcripts.
 The last line is "N passed, M failed"; the exit status is 0 iff M is 0.
+
+x86 fixtures are graded for aarch64 and riscv64; the aarch64-* fixtures
+(aarch64 code, the reverse port) for x86_64, whose truth is the host gcc
+(x86_64-linux-gnu-gcc) building the tree.
 """
 
 import argparse
@@ -211,11 +215,11 @@ def main(argv=None):
             if host_problem:
                 print(f"== {name}: FAIL, the fixture does not build and pass its test "
                       f"with the host gcc\n   {host_problem.replace(chr(10), chr(10) + '   ')}\n")
-                failed += len(args.targets)
-                for target in args.targets:
+                failed += len(truthlib.graded_targets(name, args.targets))
+                for target in truthlib.graded_targets(name, args.targets):
                     total[target] += len(files)
                 continue
-            for target in args.targets:
+            for target in truthlib.graded_targets(name, args.targets):
                 truth = truthlib.compiler_truth(tree, target, shims)
                 broken[target] += len(truth.errors)
                 prediction = None if args.truth_only else predict(archport, tree, target)

@@ -636,7 +636,7 @@ NEEDS_BUILD_LOOP = {
 
 def x86_fixtures():
     return sorted(n for n in os.listdir(os.path.join(ROOT, "fixtures"))
-                  if not n.startswith("portable-") and n not in NEEDS_BUILD_LOOP
+                  if not n.startswith(("portable-", "aarch64-")) and n not in NEEDS_BUILD_LOOP
                   and os.path.exists(os.path.join(ROOT, "fixtures", n, "Makefile")))
 
 

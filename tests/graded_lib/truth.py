@@ -19,7 +19,26 @@ from dataclasses import dataclass, field
 
 from . import diagnostics, gccargs
 
-TRIPLES = {"aarch64": "aarch64-linux-gnu", "riscv64": "riscv64-linux-gnu"}
+TRIPLES = {"aarch64": "aarch64-linux-gnu", "riscv64": "riscv64-linux-gnu",
+           "x86_64": "x86_64-linux-gnu"}
+# A fixture's source architecture, by name: aarch64-* trees are aarch64 code
+# (graded for the reverse port, --target x86_64), every other tree x86 code.
+REVERSE_PREFIX = "aarch64-"
+# How a reverse fixture's own test runs on this x86 host.
+AARCH64_RUN = "qemu-aarch64 -L /usr/aarch64-linux-gnu"
+
+
+def source_arch(name):
+    """The architecture a fixture's code is written for."""
+    return "aarch64" if name.startswith(REVERSE_PREFIX) else "x86_64"
+
+
+def graded_targets(name, targets):
+    """The targets a fixture is graded for: the ports archport makes, x86 to
+    aarch64/riscv64 and aarch64 to x86_64."""
+    if source_arch(name) == "aarch64":
+        return [t for t in targets if t == "x86_64"]
+    return [t for t in targets if t != "x86_64"]
 BUILD_TIMEOUT = 600
 # Build products left in a fixture would let make skip the very compiles
 # that are being graded.
@@ -290,18 +309,23 @@ def compiler_truth(tree, target, shims):
 
 
 def host_check(tree):
-    """Build the tree with the host gcc and run its test: the fixtures are
-    x86 code that works on x86.  Returns None when fine, else why not."""
+    """Build the tree with its source architecture's gcc and run its test:
+    the x86 fixtures are x86 code that works on x86 (host gcc), the aarch64
+    ones aarch64 code that works on aarch64 (the cross gcc, the test under
+    qemu-aarch64).  Returns None when fine, else why not."""
+    reverse = source_arch(os.path.basename(os.path.normpath(tree))) == "aarch64"
+    cc = TRIPLES["aarch64"] + "-gcc" if reverse else "gcc"
+    run = ["RUN=" + AARCH64_RUN] if reverse else []
     with tempfile.TemporaryDirectory(prefix="graded-host-") as tmp:
         copy = os.path.join(tmp, "tree")
         shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(*_BUILD_PRODUCTS))
         if os.path.exists(os.path.join(copy, "Makefile")):
-            steps = [["make", "CC=gcc", "all"]]
+            steps = [["make", "CC=" + cc, "all"]]
             if re.search(r"^test:", _read(os.path.join(copy, "Makefile")), re.M):
-                steps.append(["make", "CC=gcc", "test"])
+                steps.append(["make", "CC=" + cc, "test"] + run)
         elif os.path.exists(os.path.join(copy, "CMakeLists.txt")):
             build = os.path.join(tmp, "build")
-            steps = [["cmake", "-S", copy, "-B", build, "-DCMAKE_C_COMPILER=gcc"],
+            steps = [["cmake", "-S", copy, "-B", build, "-DCMAKE_C_COMPILER=" + cc],
                      ["make", "-C", build]]
         else:
             return None

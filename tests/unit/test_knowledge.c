@@ -62,10 +62,30 @@ START_TEST(target_rows)
 	/* __attribute__((target("sse4.2"))): an error on aarch64, a warning on riscv64 */
 	ck_assert_int_eq(ka->x86_target_attr, ATTR_ERROR);
 	ck_assert_int_eq(kr->x86_target_attr, ATTR_IGNORED);
-	ck_assert_int_eq(kx->x86_target_attr, ATTR_OK);
+	/* x86_64's source is aarch64: target("+crc") is an error for x86_64 gcc */
+	ck_assert_int_eq(kx->x86_target_attr, ATTR_ERROR);
+	ck_assert_int_eq(kx->x86_pragma_target, ATTR_ERROR);
 	const char *names = knowledge_target_names();
 	ck_assert_msg(strstr(names, "aarch64") && strstr(names, "riscv64") && strstr(names, "x86_64"),
 		      "target names: %s", names);
+}
+END_TEST
+
+/* The reverse port: the aarch64 tables fill the same maps for x86_64. */
+START_TEST(aarch64_names)
+{
+	ck_assert_str_eq(kx->source->name, "aarch64");
+	ck_assert_str_eq(ka->source->name, "x86");
+	ck_assert_uint_ne(kinds(kx, "uint8x16_t") & X86_TYPE, 0);
+	ck_assert_uint_ne(kinds(kx, "svfloat32_t") & X86_TYPE, 0);
+	ck_assert_uint_ne(kinds(kx, "vaddq_u8") & X86_INTRINSIC, 0);
+	ck_assert_uint_eq(kinds(kx, "__crc32b"), 0);   /* x86's ia32intrin.h has it too */
+	ck_assert_uint_eq(kinds(kx, "_mm_add_ps"), 0);
+	ck_assert_int_eq(has(&kx->headers, "arm_neon.h"), 1);
+	ck_assert_int_eq(has(&ka->headers, "arm_neon.h"), 0);
+	ck_assert_int_eq(has(&kx->bad_mnemonics, "eret"), 1);
+	ck_assert_int_eq(has(&kx->bad_march, "march=armv8-a"), 1);
+	ck_assert_ptr_nonnull(knowledge_x86_register_class(kx, "hcr_el2", 7));
 }
 END_TEST
 
@@ -293,6 +313,7 @@ Suite *knowledge_suite(void)
 	tcase_add_test(tc, target_rows);
 	tcase_add_test(tc, x86_names);
 	tcase_add_test(tc, x86_target_has_no_x86_names);
+	tcase_add_test(tc, aarch64_names);
 	tcase_add_test(tc, missing_headers);
 	tcase_add_test(tc, bad_constraints);
 	tcase_add_test(tc, bad_clobbers);
