@@ -825,7 +825,7 @@ static const char *header_cause(struct c_scan *cs, const struct source *s, const
 	if (c || cs->first_x86_header)
 		return c ? c : cs->first_x86_header;
 	if (!cs->file_x86_cause)
-		cs->file_x86_cause = xasprintf("x86 intrinsics and vector types used in %s", cs->em.rel);
+		cs->file_x86_cause = xasprintf("%s intrinsics and vector types used in %s", cs->k->source->name, cs->em.rel);
 	return cs->file_x86_cause;
 }
 

@@ -249,21 +249,32 @@ static void load_aarch64_names(struct knowledge *k)
 	}
 }
 
-/* The reverse port: the same maps, filled with what only aarch64 has and
- * the x86_64 gcc and as reject. */
-static void load_aarch64_source(struct knowledge *k)
+/* The tables both directions have, from the source arch's directory
+ * (rules/x86/, rules/aarch64/): what the target's gcc and as reject. */
+static void load_source_tables(struct knowledge *k)
 {
-	load_aarch64_names(k);
-	load_bad(&k->headers, "aarch64/headers", "header", NULL, k->target, "missing");
-	load_bad(&k->bad_mnemonics, "aarch64/mnemonics", "mnemonic", NULL, k->target, "unknown");
-	load_bad(&k->bad_registers, "aarch64/registers", "name", NULL, k->target, "error");
-	load_bad(&k->bad_mflags, "aarch64/mflags", "option", NULL, k->target, "unknown");
-	load_bad(&k->bad_constraints, "aarch64/constraints", "constraint", NULL, k->target, "error");
-	load_bad(&k->bad_march, "aarch64/march", "value", "option", k->target, "invalid");
-	load_all_mnemonics(k, "aarch64/mnemonics");
-	load_target_arity(k);
-	load_aarch64_attr_verdicts(k);
-	load_all_registers(k, "aarch64/registers");
+	const struct {
+		struct strmap *map;
+		const char *table, *key, *prefix, *bad;
+	} tables[] = {
+		{ &k->headers, "headers", "header", NULL, "missing" },
+		{ &k->bad_mnemonics, "mnemonics", "mnemonic", NULL, "unknown" },
+		{ &k->bad_registers, "registers", "name", NULL, "error" },
+		{ &k->bad_constraints, "constraints", "constraint", NULL, "error" },
+		{ &k->bad_mflags, "mflags", "option", NULL, "unknown" },
+		{ &k->bad_march, "march", "value", "option", "invalid" },
+	};
+	const char *dir = k->source->name;
+	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+		char *name = xasprintf("%s/%s", dir, tables[i].table);
+		load_bad(tables[i].map, name, tables[i].key, tables[i].prefix, k->target, tables[i].bad);
+		free(name);
+	}
+	char *mnemonics = xasprintf("%s/mnemonics", dir), *registers = xasprintf("%s/registers", dir);
+	load_all_mnemonics(k, mnemonics);
+	load_all_registers(k, registers);
+	free(mnemonics);
+	free(registers);
 }
 
 const char *knowledge_x86_register_class(const struct knowledge *k, const char *s, size_t n)
@@ -390,18 +401,13 @@ struct knowledge *knowledge_load(const char *target)
 			add_name(k, x86_arch_macros[i], X86_ARCH_MACRO, NULL);
 		for (size_t i = 0; i < sizeof x86_keyword_types / sizeof *x86_keyword_types; i++)
 			add_name(k, x86_keyword_types[i], X86_TYPE, "an x86 gcc extension");
-		load_bad(&k->headers, "x86/headers", "header", NULL, k->target, "missing");
-		load_bad(&k->bad_mnemonics, "x86/mnemonics", "mnemonic", NULL, k->target, "unknown");
-		load_bad(&k->bad_registers, "x86/registers", "name", NULL, k->target, "error");
-		load_bad(&k->bad_constraints, "x86/constraints", "constraint", NULL, k->target, "error");
-		load_bad(&k->bad_mflags, "x86/mflags", "option", NULL, k->target, "unknown");
-		load_bad(&k->bad_march, "x86/march", "value", "option", k->target, "invalid");
-		load_all_mnemonics(k, "x86/mnemonics");
-		load_all_registers(k, "x86/registers");
 		load_rust_tables(k);
-	} else {
-		load_aarch64_source(k);
+	} else {   /* the reverse port: what only aarch64 has */
+		load_aarch64_names(k);
+		load_target_arity(k);
+		load_aarch64_attr_verdicts(k);
 	}
+	load_source_tables(k);
 	return k;
 }
 

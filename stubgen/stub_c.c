@@ -169,30 +169,6 @@ static int owns_lines(const struct c_file *f, size_t first, size_t last)
 	return 1;
 }
 
-/* The conditional directive a line holds: +1 opens (#if, #ifdef,
- * #ifndef), -1 closes (#endif), 0 an arm in between (#elif, #else), 2
- * none. */
-static int conditional_kind(const char *line)
-{
-	const char *p = line;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p++ != '#')
-		return 2;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	size_t n = 0;
-	while (isalpha((unsigned char)p[n]))
-		n++;
-	if (mem_eq(p, n, "if") || mem_eq(p, n, "ifdef") || mem_eq(p, n, "ifndef"))
-		return 1;
-	if (mem_eq(p, n, "endif"))
-		return -1;
-	if (mem_eq(p, n, "elif") || mem_eq(p, n, "else") || mem_eq(p, n, "elifdef") || mem_eq(p, n, "elifndef"))
-		return 0;
-	return 2;
-}
-
 /* Are lines [first, last] (1-based) whole conditionals: every #if they
  * open closed inside them, no arm or #endif of an #if outside? Gating
  * lines that are not would move code into or out of the surrounding
@@ -201,12 +177,16 @@ static int conditionals_balanced(const struct file_patch *fp, int first, int las
 {
 	int depth = 0;
 	for (int l = first; l <= last && l >= 1 && (size_t)l <= fp->nlines; l++) {
-		int k = conditional_kind(fp->lines[l - 1]);
-		if (k == 2)
-			continue;
-		if (k <= 0 && depth == 0)
+		const char *line = fp->lines[l - 1];
+		int closes = stub_is_directive(line, "endif");
+		int arm = stub_is_directive(line, "else") || stub_is_directive(line, "elif") ||
+			  stub_is_directive(line, "elifdef") || stub_is_directive(line, "elifndef");
+		if (stub_opens_conditional(line))
+			depth++;
+		else if ((closes || arm) && depth == 0)
 			return 0;
-		depth += k == 1 ? 1 : k == -1 ? -1 : 0;
+		else if (closes)
+			depth--;
 	}
 	return depth == 0;
 }
@@ -788,20 +768,13 @@ static int is_else_error(const struct file_patch *fp, int line)
 	int depth = 0;
 	for (int l = line - 2; l >= 0; l--) {
 		const char *p = fp->lines[l];
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p != '#')
-			continue;
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!strncmp(p, "endif", 5))
+		if (stub_is_directive(p, "endif"))
 			depth++;
-		else if (!strncmp(p, "if", 2) && depth-- == 0)
+		else if (stub_opens_conditional(p) && depth-- == 0)
 			return -1;
-		else if (depth == 0 && !strncmp(p, "else", 4))
+		else if (depth == 0 && stub_is_directive(p, "else"))
 			return l;
-		else if (depth == 0 && !strncmp(p, "elif", 4))
+		else if (depth == 0 && stub_is_directive(p, "elif"))
 			return -1;
 	}
 	return -1;

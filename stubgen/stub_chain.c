@@ -27,16 +27,16 @@ static const char *directive(const char *line, size_t *len)
 	return line;
 }
 
-static int is_dir(const char *line, const char *word)
+int stub_is_directive(const char *line, const char *word)
 {
 	size_t n;
 	const char *d = directive(line, &n);
 	return d && n == strlen(word) && !strncmp(d, word, n);
 }
 
-static int opens(const char *line)
+int stub_opens_conditional(const char *line)
 {
-	return is_dir(line, "if") || is_dir(line, "ifdef") || is_dir(line, "ifndef");
+	return stub_is_directive(line, "if") || stub_is_directive(line, "ifdef") || stub_is_directive(line, "ifndef");
 }
 
 /* From the line after `from`, the next directive of this chain (#elif,
@@ -46,11 +46,11 @@ static size_t next_arm(const struct file_patch *fp, size_t from)
 	int depth = 0;
 	for (size_t l = from + 1; l < fp->nlines; l++) {
 		const char *s = fp->lines[l];
-		if (opens(s))
+		if (stub_opens_conditional(s))
 			depth++;
-		else if (is_dir(s, "endif") && depth-- == 0)
+		else if (stub_is_directive(s, "endif") && depth-- == 0)
 			return l;
-		else if (depth == 0 && (is_dir(s, "elif") || is_dir(s, "else")))
+		else if (depth == 0 && (stub_is_directive(s, "elif") || stub_is_directive(s, "else")))
 			return l;
 	}
 	return fp->nlines;
@@ -62,9 +62,9 @@ static size_t chain_start(const struct file_patch *fp, size_t line)
 	int depth = 0;
 	for (size_t l = line; l-- > 0;) {
 		const char *s = fp->lines[l];
-		if (is_dir(s, "endif"))
+		if (stub_is_directive(s, "endif"))
 			depth++;
-		else if (opens(s) && depth-- == 0)
+		else if (stub_opens_conditional(s) && depth-- == 0)
 			return l;
 	}
 	return 0;
@@ -195,9 +195,9 @@ static void stub_definitions(const struct stub_ctx *c, const struct file_patch *
 static size_t chain_tail(const struct file_patch *fp, size_t if_line, int *has_else)
 {
 	size_t l = next_arm(fp, if_line);
-	while (l < fp->nlines && !is_dir(fp->lines[l], "endif") && !is_dir(fp->lines[l], "else"))
+	while (l < fp->nlines && !stub_is_directive(fp->lines[l], "endif") && !stub_is_directive(fp->lines[l], "else"))
 		l = next_arm(fp, l);
-	*has_else = l < fp->nlines && is_dir(fp->lines[l], "else");
+	*has_else = l < fp->nlines && stub_is_directive(fp->lines[l], "else");
 	return l;
 }
 
@@ -207,7 +207,7 @@ static size_t chain_tail(const struct file_patch *fp, size_t if_line, int *has_e
  * chain. */
 static size_t model_arm(const struct file_patch *fp, size_t if_line, const char *gate, size_t *end)
 {
-	for (size_t l = if_line; l < fp->nlines && !is_dir(fp->lines[l], "endif") && !is_dir(fp->lines[l], "else");
+	for (size_t l = if_line; l < fp->nlines && !stub_is_directive(fp->lines[l], "endif") && !stub_is_directive(fp->lines[l], "else");
 	     l = next_arm(fp, l))
 		if (strstr(fp->lines[l], gate) || strstr(fp->lines[l], "__amd64__")) {
 			*end = next_arm(fp, l);
@@ -220,7 +220,7 @@ static size_t model_arm(const struct file_patch *fp, size_t if_line, const char 
 void stub_chain_arm(struct stub_ctx *c, struct file_patch *fp, size_t line, int at_else)
 {
 	size_t if_line = at_else ? chain_start(fp, line) : line;
-	if (if_line >= fp->nlines || !opens(fp->lines[if_line]))
+	if (if_line >= fp->nlines || !stub_opens_conditional(fp->lines[if_line]))
 		return;
 	int has_else;
 	size_t insert_at = chain_tail(fp, if_line, &has_else);
@@ -242,7 +242,7 @@ void stub_chain_arm(struct stub_ctx *c, struct file_patch *fp, size_t line, int 
 	sb_free(&sb);
 	/* #line inside an arm x86 skips would not run there: it goes after #endif */
 	size_t endif = insert_at;
-	while (endif < fp->nlines && !is_dir(fp->lines[endif], "endif"))
+	while (endif < fp->nlines && !stub_is_directive(fp->lines[endif], "endif"))
 		endif = next_arm(fp, endif);
 	if (endif < fp->nlines) {
 		char *line = xasprintf("#line %zu\n", endif + 2);

@@ -124,4 +124,9 @@ struct tree_edit {
  * or -1 after a message saying what happened to the tree. */
 int tree_write_all(const char *root, struct tree_edit *edits, size_t n);
 
+/* Is `line` the directive #WORD ("endif", "else": the word alone, not a
+ * prefix)? Does it open a conditional (#if, #ifdef, #ifndef)? */
+int stub_is_directive(const char *line, const char *word);
+int stub_opens_conditional(const char *line);
+
 #endif

@@ -482,19 +482,19 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=600, help="seconds per verify run")
     ap.add_argument("--keep", action="store_true", help="keep the case trees")
     args = ap.parse_args()
+    return run_cases(args.archport, "archport-verify-test-", args.timeout, args.keep, select_cases(args.fixtures))
 
-    archport = Path(args.archport).resolve()
+
+def run_cases(archport_arg: str, prefix: str, timeout: float, keep: bool, cases, skip_all: str = "") -> int:
+    """Runs each (name, fn) case in a Context under a fresh temporary root,
+    printing one ok/not ok line each and the counts last; `skip_all` skips
+    every case with that reason. Returns the exit status (1 at once when
+    `archport_arg` is no executable)."""
+    archport = Path(archport_arg).resolve()
     if not (archport.is_file() and os.access(archport, os.X_OK)):
         print(f"not ok - setup: no executable archport at {archport} (run `make` first, or pass --archport)")
         print("0 passed, 1 failed")
         return 1
-    return run_cases(archport, "archport-verify-test-", args.timeout, args.keep, select_cases(args.fixtures))
-
-
-def run_cases(archport: Path, prefix: str, timeout: float, keep: bool, cases, skip_all: str = "") -> int:
-    """Runs each (name, fn) case in a Context under a fresh temporary root,
-    printing one ok/not ok line each and the counts last; `skip_all` skips
-    every case with that reason. Returns the exit status."""
     root = Path(tempfile.mkdtemp(prefix=prefix))
     ctx = Context(archport, root, timeout)
     print(f"# archport: {archport}")
