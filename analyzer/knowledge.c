@@ -249,6 +249,17 @@ static void load_aarch64_names(struct knowledge *k)
 	}
 }
 
+/* column `key` -> column `value` of every row of `table`. */
+static void load_pairs(struct strmap *map, const char *table, const char *key, const char *value)
+{
+	const struct rd_table *t = rd_find(table);
+	int kc = t ? rd_column(t, key) : -1, vc = t ? rd_column(t, value) : -1;
+	for (size_t r = 0; kc >= 0 && vc >= 0 && r < t->nrows; r++) {
+		const char *k = rd_cell(t, r, (size_t)kc);
+		strmap_get(map, k, strlen(k), 1)->value = (void *)rd_cell(t, r, (size_t)vc);
+	}
+}
+
 /* The tables both directions have, from the source arch's directory
  * (rules/x86/, rules/aarch64/): what the target's gcc and as reject. */
 static void load_source_tables(struct knowledge *k)
@@ -270,6 +281,11 @@ static void load_source_tables(struct knowledge *k)
 		load_bad(tables[i].map, name, tables[i].key, tables[i].prefix, k->target, tables[i].bad);
 		free(name);
 	}
+	char *simde = xasprintf("%s/simde", dir), *simde_headers = xasprintf("%s/simde-headers", dir);
+	load_pairs(&k->simde_names, simde, "name", "header");
+	load_pairs(&k->simde_reads, simde_headers, "header", "reads");
+	free(simde);
+	free(simde_headers);
 	char *mnemonics = xasprintf("%s/mnemonics", dir), *registers = xasprintf("%s/registers", dir);
 	load_all_mnemonics(k, mnemonics);
 	load_all_registers(k, registers);
@@ -433,6 +449,8 @@ void knowledge_free(struct knowledge *k)
 	strmap_free(&k->bad_constraints, NULL);
 	strmap_free(&k->bad_mflags, NULL);
 	strmap_free(&k->bad_march, NULL);
+	strmap_free(&k->simde_names, NULL);
+	strmap_free(&k->simde_reads, NULL);
 	free(k->registers);
 	rust_arch_free(k->rust_arch);
 	free(k);
