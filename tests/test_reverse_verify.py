@@ -31,6 +31,17 @@ Cases, each on a private copy of a fixture (verify must not touch its PATH):
   * a small tree (Make, and CMake with ctest) with an `#if
     defined(__aarch64__) ... #else #error` chain and a `dmb ish` macro: the
     stub's `#elif defined(__x86_64__)` arm and mfence twin pass every step.
+  * a NEON library built with meson (written here: `-march=armv8-a+simd`
+    for the project, `-moutline-atomics` in c_args, one aarch64 .S in a
+    multi-line source array and one as a static_library argument), driven
+    by meson and ninja themselves since verify builds Make and CMake trees:
+    before the patch it builds for aarch64 (a cross file) and its test
+    passes under qemu-aarch64, and the native x86_64 build fails; after
+    `stub --simde` the aarch64 compile parameters and source lists (meson
+    introspect) and every aarch64 object are the same, the .S files are
+    untouched, and the x86_64 build has no aarch64 option, links the .S
+    twins' trap symbols (nm) and passes `meson test` natively. With a
+    Makefile next to meson.build the .S files are gated in place too.
 
 Output: `ok - NAME` / `not ok - NAME: WHY` per case and `N passed, M failed[,
 K skipped]` last; exit 1 when a case failed. Python standard library only.
@@ -42,6 +53,7 @@ K skipped]` last; exit 1 when a case failed. Python standard library only.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -351,6 +363,197 @@ def check_chain_header(scratch: Path) -> None:
             raise Failure(f"the patched bar.h lacks {want}:\n{header}")
 
 
+MESON_TREE = {
+    "meson.build": """project('neonsum', 'c', version: '0.1', default_options: ['c_std=c11'])
+add_project_arguments('-march=armv8-a+simd', language: 'c')
+sources = [
+  'src/neon_sum.c',
+  'src/cycles.S',
+]
+lib = static_library('neonsum', sources, 'src/fence.S',
+  c_args: ['-DNEONSUM', '-moutline-atomics'])
+t = executable('test_sum', 'test_sum.c', link_with: lib)
+test('sum', t)
+""",
+    "src/neon_sum.c": """#include <stddef.h>
+#include <stdint.h>
+#include <arm_neon.h>
+
+void neon_add_bytes(uint8_t *dst, const uint8_t *a, const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+	for (; i + 16 <= n; i += 16)
+		vst1q_u8(dst + i, vaddq_u8(vld1q_u8(a + i), vld1q_u8(b + i)));
+	for (; i < n; i++)
+		dst[i] = (uint8_t)(a[i] + b[i]);
+}
+""",
+    "src/cycles.S": "\t.text\n\t.globl\tread_cycles\n\t.type\tread_cycles, %function\nread_cycles:\n"
+                    "\tmrs\tx0, cntvct_el0\n\tret\n\t.section .note.GNU-stack,\"\",%progbits\n",
+    "src/fence.S": "\t.text\n\t.globl\tfull_fence\n\t.type\tfull_fence, %function\nfull_fence:\n"
+                   "\tdmb\tish\n\tret\n\t.section .note.GNU-stack,\"\",%progbits\n",
+    "test_sum.c": """#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+void neon_add_bytes(uint8_t *dst, const uint8_t *a, const uint8_t *b, size_t n);
+uint64_t read_cycles(void);
+void full_fence(void);
+int main(int argc, char **argv)
+{
+	uint8_t a[40], b[40], d[40];
+	(void)argv;
+	for (int i = 0; i < 40; i++) {
+		a[i] = (uint8_t)i;
+		b[i] = (uint8_t)(3 * i);
+	}
+	neon_add_bytes(d, a, b, 40);
+	for (int i = 0; i < 40; i++)
+		if (d[i] != (uint8_t)(4 * i))
+			return 1;
+	if (argc > 5) {   /* linked everywhere, called only by hand on aarch64 */
+		full_fence();
+		return (int)read_cycles();
+	}
+	puts("sum ok");
+	return 0;
+}
+""",
+}
+MESON_ASM = ("src/cycles.S", "src/fence.S")
+AARCH64_OPTIONS = ("-march=armv8-a+simd", "-moutline-atomics")
+
+
+def meson_tree(root: Path) -> Path:
+    for rel, text in MESON_TREE.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def run_in(cmd: list, cwd: Path, timeout: float) -> subprocess.CompletedProcess:
+    return subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, errors="replace",
+                          timeout=timeout, env=dict(os.environ, LC_ALL="C"))
+
+
+def meson_build(tree: Path, build: Path, timeout: float, *setup: str):
+    """A fresh debugoptimized (-O2 -g) `meson setup` of tree in build, then
+    ninja. Returns ({target: (compile parameters, sources)}, ninja's
+    result), or raises Failure when setup fails."""
+    shutil.rmtree(build, ignore_errors=True)
+    r = run_in(["meson", "setup", "--buildtype=debugoptimized", *setup, build], tree, timeout)
+    if r.returncode != 0:
+        raise Failure(f"meson setup {' '.join(setup)} failed: {(r.stdout + r.stderr)[-500:]}")
+    r = run_in(["meson", "introspect", build, "--targets"], tree, timeout)
+    targets = {t["name"]: ([p for src in t["target_sources"] for p in src.get("parameters", [])],
+                           [x for src in t["target_sources"] for x in src.get("sources", [])])
+               for t in json.loads(r.stdout)}
+    return targets, run_in(["ninja", "-C", build], tree, timeout)
+
+
+def aarch64_cross_file(path: Path) -> Path:
+    path.write_text("[binaries]\nc = 'aarch64-linux-gnu-gcc'\nar = 'aarch64-linux-gnu-ar'\n"
+                    "strip = 'aarch64-linux-gnu-strip'\n"
+                    "exe_wrapper = ['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu']\n\n"
+                    "[host_machine]\nsystem = 'linux'\ncpu_family = 'aarch64'\ncpu = 'aarch64'\n"
+                    "endian = 'little'\n")
+    return path
+
+
+def meson_test(build: Path, timeout: float) -> str:
+    r = run_in(["meson", "test", "-C", build, "--print-errorlogs"], build, timeout)
+    if r.returncode != 0 or not re.search(r"^Ok:\s+1\s*$", r.stdout, re.M):
+        raise Failure(f"meson test in {build.name} failed: {(r.stdout + r.stderr)[-500:]}")
+    return r.stdout
+
+
+def stash_objects(build: Path, stash: Path) -> dict[str, Path]:
+    objs = objects(build)
+    for rel, path in objs.items():
+        (stash / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, stash / rel)
+    return objects(stash)
+
+
+def defined_text_symbols(path: Path) -> set[str]:
+    r = subprocess.run(["nm", "--defined-only", str(path)], capture_output=True, text=True)
+    return {f[2] for f in (ln.split() for ln in r.stdout.splitlines()) if len(f) == 3 and f[1] == "T"}
+
+
+def case_c_meson(ctx: Context) -> str:
+    if not (shutil.which("meson") and shutil.which("ninja") and shutil.which("qemu-aarch64")):
+        raise Skip("meson, ninja or qemu-aarch64 is not installed")
+    work = ctx.case_dir()
+    tree = meson_tree(work / "tree")
+    cross = aarch64_cross_file(work / "aarch64.ini")
+    xbuild, build = work / "aarch64-build", work / "x86_64-build"
+    asm_before = {rel: (tree / rel).read_bytes() for rel in MESON_ASM}
+    # before: working aarch64 code, which x86_64 cannot build
+    x_before, r = meson_build(tree, xbuild, ctx.timeout, "--cross-file", str(cross))
+    if r.returncode != 0:
+        raise Failure(f"the aarch64 build fails before the patch: {(r.stdout + r.stderr)[-400:]}")
+    meson_test(xbuild, ctx.timeout)
+    before = stash_objects(xbuild, work / "before")
+    if len(before) != 4 or any(elf_kind(p) != (ET_REL, EM_AARCH64) for p in before.values()):
+        raise Failure(f"aarch64 objects before: {[(k, elf_kind(p)) for k, p in before.items()]}")
+    _, r = meson_build(tree, build, ctx.timeout)
+    if r.returncode == 0:
+        raise Failure("the x86_64 build of the unpatched tree succeeded")
+    p = run_in([ctx.archport, "stub", "--target", "x86_64", "--simde", "."], tree, ctx.timeout)
+    expect_clean_stderr(p)
+    a = subprocess.run(["patch", "-p1", "--batch", "--quiet"], cwd=tree, input=p.stdout, text=True,
+                       capture_output=True)
+    if p.returncode != 0 or a.returncode != 0:
+        raise Failure(f"stub exit {p.returncode}, patch exit {a.returncode}: {(p.stderr + a.stderr)[-400:]}")
+    changed = [rel for rel in MESON_ASM if (tree / rel).read_bytes() != asm_before[rel]]
+    if changed:
+        raise Failure(f"meson assembles them for aarch64 only, yet the patch changed {changed}")
+    # after: the same aarch64 build, object for object
+    x_after, r = meson_build(tree, xbuild, ctx.timeout, "--cross-file", str(cross))
+    if r.returncode != 0:
+        raise Failure(f"the aarch64 build fails after the patch: {(r.stdout + r.stderr)[-400:]}")
+    if x_after != x_before:
+        raise Failure(f"aarch64 compile parameters or sources changed: {x_before} -> {x_after}")
+    after = objects(xbuild)
+    if sorted(after) != sorted(before):
+        raise Failure(f"aarch64 object names differ: {sorted(set(after) ^ set(before))}")
+    differ = [rel for rel in before if before[rel].read_bytes() != after[rel].read_bytes()]
+    if differ:
+        raise Failure(f"aarch64 objects differ: {differ}")
+    meson_test(xbuild, ctx.timeout)
+    # and x86_64, natively
+    targets, r = meson_build(tree, build, ctx.timeout)
+    if r.returncode != 0:
+        raise Failure(f"the x86_64 build fails after the patch: {(r.stdout + r.stderr)[-600:]}")
+    left = sorted({o for params, _ in targets.values() for o in params if o in AARCH64_OPTIONS})
+    if left:
+        raise Failure(f"the x86_64 build still passes {left}")
+    lib, exe = build / "libneonsum.a", build / "test_sum"
+    if elf_kind(exe) is None or elf_kind(exe)[1] != EM_X86_64:
+        raise Failure(f"test_sum is not an x86_64 executable: {elf_kind(exe)}")
+    if not {"read_cycles", "full_fence", "neon_add_bytes"} <= defined_text_symbols(lib):
+        raise Failure(f"libneonsum.a defines {sorted(defined_text_symbols(lib))}")
+    meson_test(build, ctx.timeout)
+    log = (build / "meson-logs" / "testlog.txt").read_text(errors="replace")
+    if "qemu" in log or "sum ok" not in log:
+        raise Failure(f"the x86_64 test did not run natively and pass: {log[-400:]}")
+    return f"{len(before)} aarch64 objects identical, the x86_64 test passed natively"
+
+
+def case_c_meson_with_make(ctx: Context) -> None:
+    """A tree that Make builds too: Make assembles every .S whatever
+    meson.build says, so the .S files are gated in place as well (the
+    in-file gate keeps their aarch64 objects, checked by the make cases)."""
+    tree = meson_tree(ctx.case_dir() / "tree")
+    (tree / "Makefile").write_text("OBJS = src/neon_sum.o src/cycles.o src/fence.o\nall: $(OBJS)\n")
+    p = run_in([ctx.archport, "stub", "--target", "x86_64", "--simde", "."], tree, ctx.timeout)
+    expect_clean_stderr(p)
+    for rel in MESON_ASM:
+        if not re.search(r"^\+\+\+ b/%s\n@@[^\n]*\n\+#if defined\(__aarch64__\)$" % re.escape(rel), p.stdout, re.M):
+            raise Failure(f"{rel} is not gated in place:\n{p.stdout[:2500]}")
+    if "+elif host_machine.cpu_family() in ['x86', 'x86_64']" not in p.stdout:
+        raise Failure(f"meson.build does not take the twins:\n{p.stdout[:1500]}")
+
+
 CASES = [
     ("rust-hyp: aarch64 objects identical, x86_64 builds and its tests run natively", case_rust_hyp),
     ("rust-hyp: a patch that appends a comment keeps the aarch64 objects identical", case_rust_hyp_comment),
@@ -363,6 +566,9 @@ CASES = [
      case_c_fixture("aarch64-hyp")),
     ("aarch64-hyp without --simde: the NEON twin traps, the test that calls it fails", case_c_no_simde),
     ("aarch64-hyp: port --simde, and verify of its patch", case_port("aarch64-hyp", "--simde")),
+    ("meson: aarch64 options and .S sources gated by cpu_family, aarch64 objects identical, x86_64 test native",
+     case_c_meson),
+    ("meson and Make in one tree: the .S files are gated in place too", case_c_meson_with_make),
 ]
 
 
