@@ -42,6 +42,14 @@ Cases, each on a private copy of a fixture (verify must not touch its PATH):
     untouched, and the x86_64 build has no aarch64 option, links the .S
     twins' trap symbols (nm) and passes `meson test` natively. With a
     Makefile next to meson.build the .S files are gated in place too.
+  * types with NEON members (a struct of uint8x16_t, float32x4_t,
+    uint8x8_t, float64x1_t; a union of uint8x16x2_t; a struct of
+    int32x2x3_t and poly128_t; a typedef of uint32x4_t in an #if chain
+    with arms only for arm), stubbed without --simde: the sizes,
+    alignments and member offsets a program prints are the same built
+    with the host gcc from the patched tree as with aarch64-linux-gnu-gcc
+    from the original (run under qemu-aarch64), both with -Werror, and
+    the aarch64 object of that program is byte-identical before and after.
 
 Output: `ok - NAME` / `not ok - NAME: WHY` per case and `N passed, M failed[,
 K skipped]` last; exit 1 when a case failed. Python standard library only.
@@ -554,6 +562,109 @@ def case_c_meson_with_make(ctx: Context) -> None:
         raise Failure(f"meson.build does not take the twins:\n{p.stdout[:1500]}")
 
 
+LAYOUT_HEADER = """#ifndef LAYOUT_H
+#define LAYOUT_H
+#include <stdint.h>
+#include <arm_neon.h>
+
+struct lanes {
+    char tag;
+    uint8x16_t bytes;
+    float32x4_t quad;
+    uint8x8_t half;
+    float64x1_t one;
+    uint16_t count;
+};
+
+typedef union {
+    uint8x16x2_t pair;
+    uint8_t b[32];
+} block_t;
+
+typedef struct _ring_t {
+    uint32_t head;
+    int32x2x3_t triple;
+    block_t slots[3];
+    poly128_t tag;
+} ring_t;
+
+#if defined(__aarch64__)
+typedef uint32x4_t lane_t;
+#elif defined(__arm__)
+typedef uint32x2_t lane_t;
+#endif
+#endif
+"""
+LAYOUT_TEST = """#include <stddef.h>
+#include <stdio.h>
+#include "layout.h"
+
+/* the alignment as a member too, which is what layouts use */
+#define SHOW(T) printf("%s %zu %zu %zu\\n", #T, sizeof(T), _Alignof(T), offsetof(struct { char c; T m; }, m))
+#define AT(T, m) printf("%s.%s %zu\\n", #T, #m, offsetof(T, m))
+
+int main(void)
+{
+    SHOW(struct lanes);
+    AT(struct lanes, bytes);
+    AT(struct lanes, quad);
+    AT(struct lanes, half);
+    AT(struct lanes, one);
+    AT(struct lanes, count);
+    SHOW(block_t);
+    SHOW(ring_t);
+    AT(ring_t, triple);
+    AT(ring_t, slots);
+    AT(ring_t, tag);
+    SHOW(lane_t);
+    return 0;
+}
+"""
+A64_GCC, A64_QEMU = "aarch64-linux-gnu-gcc", ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]
+
+
+def case_neon_layout(ctx: Context) -> str:
+    """NEON members keep their aarch64 layout on x86_64: the placeholders
+    take it from rules/aarch64/types.tsv, the two compilers check it."""
+    if not shutil.which("qemu-aarch64"):
+        raise Skip("qemu-aarch64 is not installed")
+    work = ctx.case_dir()
+    tree = work / "layout"
+    tree.mkdir()
+    (tree / "layout.h").write_text(LAYOUT_HEADER)
+    (tree / "test_layout.c").write_text(LAYOUT_TEST)
+    flags = ["-O2", "-g", "-Wall", "-Werror"]
+
+    def build(cc: str, out: str) -> None:
+        r = run_in([cc, *flags, "-c", "-o", work / (out + ".o"), "test_layout.c"], tree, ctx.timeout)
+        if r.returncode == 0:
+            r = run_in([cc, "-o", work / out, work / (out + ".o")], tree, ctx.timeout)
+        if r.returncode != 0:
+            raise Failure(f"{cc} failed: {r.stderr[-400:]}")
+
+    build(A64_GCC, "a64-before")
+    want = run_in([*A64_QEMU, work / "a64-before"], tree, ctx.timeout).stdout
+    if want.count("\n") != 12:
+        raise Failure(f"the aarch64 program printed {want!r}")
+    if run_in(["gcc", "-c", "-o", work / "x.o", "test_layout.c"], tree, ctx.timeout).returncode == 0:
+        raise Failure("the unpatched tree builds for x86_64")
+    w = run_in([ctx.archport, "stub", "--target", "x86_64", "--write", "."], tree, ctx.timeout)
+    expect_clean_stderr(w)
+    if w.returncode != 0:
+        raise Failure(f"stub --write exit {w.returncode}: {w.stderr[-400:]}")
+    header = (tree / "layout.h").read_text()
+    if "__builtin_trap" in header or "archport_uint8x16x2_t" not in header:
+        raise Failure(f"the patched layout.h is not placeholders:\n{header[:2000]}")
+    build("gcc", "x86-after")
+    got = run_in([work / "x86-after"], tree, ctx.timeout).stdout
+    if got != want:
+        raise Failure(f"layouts differ: aarch64 {want!r}, x86_64 {got!r}")
+    build(A64_GCC, "a64-after")
+    if (work / "a64-before.o").read_bytes() != (work / "a64-after.o").read_bytes():
+        raise Failure("the aarch64 object of test_layout.c differs after the patch")
+    return f"{want.count(chr(10))} sizes, alignments and offsets equal"
+
+
 CASES = [
     ("rust-hyp: aarch64 objects identical, x86_64 builds and its tests run natively", case_rust_hyp),
     ("rust-hyp: a patch that appends a comment keeps the aarch64 objects identical", case_rust_hyp_comment),
@@ -569,6 +680,7 @@ CASES = [
     ("meson: aarch64 options and .S sources gated by cpu_family, aarch64 objects identical, x86_64 test native",
      case_c_meson),
     ("meson and Make in one tree: the .S files are gated in place too", case_c_meson_with_make),
+    ("NEON members keep their aarch64 layout on x86_64 (no --simde)", case_neon_layout),
 ]
 
 
