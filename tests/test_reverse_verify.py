@@ -50,6 +50,12 @@ Cases, each on a private copy of a fixture (verify must not touch its PATH):
     with the host gcc from the patched tree as with aarch64-linux-gnu-gcc
     from the original (run under qemu-aarch64), both with -Werror, and
     the aarch64 object of that program is byte-identical before and after.
+  * an arch/$(ARCH) layout with src/arch/aarch64/ only (written here; the
+    Makefile takes -Isrc/arch/$(ARCH) and src/arch/$(ARCH)/cpu.o): the
+    x86_64 build fails before; the stub only creates src/arch/x86_64/ (new
+    files), whose cpu.o defines the aarch64 cpu.o's global functions (nm
+    of each); verify passes every step (aarch64 objects identical, the
+    test runs natively); a tree with an arch/x86/ sibling gets no twin.
 
 Output: `ok - NAME` / `not ok - NAME: WHY` per case and `N passed, M failed[,
 K skipped]` last; exit 1 when a case failed. Python standard library only.
@@ -665,6 +671,180 @@ def case_neon_layout(ctx: Context) -> str:
     return f"{want.count(chr(10))} sizes, alignments and offsets equal"
 
 
+ARCHDIR_TREE = {
+    "Makefile": """CFLAGS ?= -O2 -g -Wall
+# The architecture the compiler builds for: aarch64, x86_64, ...
+ARCH ?= $(shell $(CC) -dumpmachine | cut -d- -f1)
+CPPFLAGS += -Iinclude -Isrc/arch/$(ARCH)
+OBJS = src/hwinfo.o src/arch/$(ARCH)/cpu.o
+
+all: libhwinfo.a test_hwinfo
+
+libhwinfo.a: $(OBJS)
+\t$(AR) rcs $@ $^
+
+test_hwinfo: test_hwinfo.o libhwinfo.a
+\t$(CC) $(CFLAGS) -o $@ test_hwinfo.o libhwinfo.a
+
+%.o: %.c
+\t$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+test: test_hwinfo
+\t$(RUN) ./test_hwinfo
+
+clean:
+\trm -f src/*.o src/arch/*/*.o test_hwinfo.o libhwinfo.a test_hwinfo
+""",
+    "include/hwinfo.h": """#ifndef HWINFO_H
+#define HWINFO_H
+#include <stdint.h>
+const char *hw_arch_name(void);
+unsigned hw_cache_line(void);
+uint64_t hw_ticks(void);
+void hw_spin(unsigned spins);
+#endif
+""",
+    "src/arch/aarch64/cpu.h": """/* cpu.h for aarch64: the generic timer, MIDR and the spin hint. */
+#ifndef HW_ARCH_CPU_H
+#define HW_ARCH_CPU_H
+
+#include <stdint.h>
+#include <arm_neon.h>
+
+#define ARCH_NAME "aarch64"
+#define ARCH_CACHE_LINE 64
+
+typedef uint64_t arch_ticks_t;
+
+struct arch_vec_state {
+    uint8x16_t v[4];
+    uint32_t fpsr;
+};
+
+arch_ticks_t arch_ticks(void);
+unsigned arch_midr(void);
+
+static inline void arch_relax(void)
+{
+    __asm__ __volatile__("yield");
+}
+
+#endif /* HW_ARCH_CPU_H */
+""",
+    "src/arch/aarch64/cpu.c": """/* cpu.c for aarch64. */
+#include "cpu.h"
+
+arch_ticks_t arch_ticks(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+}
+
+unsigned arch_midr(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, midr_el1" : "=r"(v));
+    return (unsigned)v;
+}
+""",
+    "src/hwinfo.c": """/* The portable half: the per-architecture part is cpu.h of
+ * src/arch/$(ARCH), which the Makefile puts on the include path. */
+#include "hwinfo.h"
+#include "cpu.h"
+
+const char *hw_arch_name(void)
+{
+    return ARCH_NAME;
+}
+
+unsigned hw_cache_line(void)
+{
+    return ARCH_CACHE_LINE;
+}
+
+uint64_t hw_ticks(void)
+{
+    return arch_ticks();
+}
+
+void hw_spin(unsigned spins)
+{
+    while (spins--)
+        arch_relax();
+}
+""",
+    "test_hwinfo.c": """#include <stdio.h>
+#include "hwinfo.h"
+
+int main(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 5) {   /* linked everywhere, run only by hand */
+        hw_spin(1);
+        return (int)hw_ticks();
+    }
+    printf("%s %u\\n", hw_arch_name(), hw_cache_line());
+    return hw_cache_line() == 64 ? 0 : 1;
+}
+""",
+}
+
+
+def write_tree(root: Path, files: dict) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def global_functions(obj: Path, nm: str) -> set[str]:
+    r = subprocess.run([nm, "--defined-only", str(obj)], capture_output=True, text=True)
+    return {f[2] for f in (ln.split() for ln in r.stdout.splitlines()) if len(f) == 3 and f[1] == "T"}
+
+
+def case_arch_dir(ctx: Context) -> str:
+    """The reverse arch/$(ARCH) twin: src/arch/x86_64/ from /dev/null,
+    the same global functions as the aarch64 directory's, and verify's
+    every step."""
+    work = ctx.case_dir()
+    tree = write_tree(work / "hwinfo", ARCHDIR_TREE)
+    if run_in(["make", "-k", "CC=gcc", "all"], tree, ctx.timeout).returncode == 0:
+        raise Failure("the unpatched tree builds for x86_64")
+    run_in(["make", "clean"], tree, ctx.timeout)
+    scan = run_in([ctx.archport, "scan", "--target", "x86_64", "--format", "json", "."], tree, ctx.timeout)
+    errors = [(f["file"], f["rule"]) for f in json.loads(scan.stdout)["findings"] if f["severity"] == "error"]
+    if errors != [("src/hwinfo.c", "c/arch-dir-missing")]:
+        raise Failure(f"scan errors {errors}, expected the include of cpu.h in src/hwinfo.c")
+    p = run_in([ctx.archport, "stub", "--target", "x86_64", "."], tree, ctx.timeout)
+    expect_clean_stderr(p)
+    made = re.findall(r"^\+\+\+ b/(\S+)$", p.stdout, re.M)
+    if sorted(made) != ["src/arch/x86_64/cpu.c", "src/arch/x86_64/cpu.h"] or \
+            p.stdout.count("--- /dev/null") != 2:
+        raise Failure(f"the patch should only create src/arch/x86_64/: {made}\n{p.stdout[:1500]}")
+    r = ctx.verify(tree, "--target", "x86_64", "--keep")
+    expect_reverse_table(r)
+    r.expect("tests", "ok", "1/1 passed")
+    scratch = kept_scratch(r)
+    n = check_aarch64_objects(scratch, "")
+    check_native_test_binaries(scratch)
+    a64 = global_functions(scratch / "before" / "src/arch/aarch64/cpu.o", "aarch64-linux-gnu-nm")
+    x86_obj = scratch / "tree" / "src/arch/x86_64/cpu.o"
+    if elf_kind(x86_obj) != (ET_REL, EM_X86_64):
+        raise Failure(f"src/arch/x86_64/cpu.o is not an x86_64 object: {elf_kind(x86_obj)}")
+    x86 = global_functions(x86_obj, "nm")
+    if not a64 or a64 != x86:
+        raise Failure(f"global functions: aarch64 {sorted(a64)}, x86_64 twin {sorted(x86)}")
+    shutil.rmtree(scratch)
+    # with an x86 sibling the tree has its x86_64 code already
+    other = write_tree(work / "ported", ARCHDIR_TREE)
+    write_tree(other, {"src/arch/x86/cpu.h": "#define ARCH_NAME \"x86\"\n"})
+    q = run_in([ctx.archport, "stub", "--target", "x86_64", "."], other, ctx.timeout)
+    if "/dev/null" in q.stdout:
+        raise Failure(f"with src/arch/x86/ present the patch still creates files:\n{q.stdout[:800]}")
+    return f"{n} aarch64 objects identical; twin functions {sorted(x86)}"
+
+
 CASES = [
     ("rust-hyp: aarch64 objects identical, x86_64 builds and its tests run natively", case_rust_hyp),
     ("rust-hyp: a patch that appends a comment keeps the aarch64 objects identical", case_rust_hyp_comment),
@@ -681,6 +861,7 @@ CASES = [
      case_c_meson),
     ("meson and Make in one tree: the .S files are gated in place too", case_c_meson_with_make),
     ("NEON members keep their aarch64 layout on x86_64 (no --simde)", case_neon_layout),
+    ("arch/$(ARCH) with src/arch/aarch64/ only: the x86_64 twin directory, verify passes", case_arch_dir),
 ]
 
 
