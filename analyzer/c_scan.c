@@ -1523,8 +1523,8 @@ static void check_arch_dir_include(struct c_scan *cs, struct source *s, const ch
 		if (!found)
 			continue;
 		report_at(cs, s, at, RULE_ARCH_DIR, SEV_ERROR, "stub",
-			  xasprintf("\"%s\" is only in %s/, which the build picks for x86; the tree has no %s/ for %s",
-				    name, arch_dirs_x86(ad, i), arch_dirs_twin(ad, i), cs->k->target));
+			  xasprintf("\"%s\" is only in %s/, which the build picks for %s; the tree has no %s/ for %s",
+				    name, arch_dirs_x86(ad, i), cs->k->source->name, arch_dirs_twin(ad, i), cs->k->target));
 		return;
 	}
 }

@@ -97,11 +97,12 @@ static void load_names(struct knowledge *k, const char *table, unsigned kind,
 	}
 }
 
-/* The x86_64 layout of each vector type, so that the stub can keep a
- * struct with a __m128i member complete on the target. */
-static void load_type_layouts(struct knowledge *k)
+/* The source arch's layout of each vector type (x86_64's for __m128i,
+ * aarch64's for uint8x16_t), so that the stub can keep a struct with
+ * such a member complete on the target. */
+static void load_type_layouts(struct knowledge *k, const char *table)
 {
-	const struct rd_table *t = rd_find("x86/types");
+	const struct rd_table *t = rd_find(table);
 	int nc = t ? rd_column(t, "name") : -1, sc = t ? rd_column(t, "size") : -1;
 	int ac = t ? rd_column(t, "align") : -1;
 	for (size_t r = 0; nc >= 0 && sc >= 0 && ac >= 0 && r < t->nrows; r++) {
@@ -410,7 +411,7 @@ struct knowledge *knowledge_load(const char *target)
 	if (!k->target_is_x86) {
 		load_names(k, "x86/intrinsics", X86_INTRINSIC, "header");
 		load_names(k, "x86/types", X86_TYPE, "header");
-		load_type_layouts(k);
+		load_type_layouts(k, "x86/types");
 		load_names(k, "x86/portio", X86_PORT_IO, NULL);
 		load_context_registers(k);
 		for (size_t i = 0; i < sizeof x86_arch_macros / sizeof *x86_arch_macros; i++)
@@ -420,6 +421,7 @@ struct knowledge *knowledge_load(const char *target)
 		load_rust_tables(k);
 	} else {   /* the reverse port: what only aarch64 has */
 		load_aarch64_names(k);
+		load_type_layouts(k, "aarch64/types");
 		load_target_arity(k);
 		load_aarch64_attr_verdicts(k);
 	}

@@ -37,8 +37,9 @@ enum {
 struct x86_name {
 	unsigned kinds;
 	const char *header;   /* where it is declared, for messages */
-	/* X86_TYPE: sizeof and _Alignof on x86_64 (rules/x86/types.tsv), for
-	 * placeholders of the same layout; 0 when unknown */
+	/* X86_TYPE: sizeof and the member alignment on the source arch
+	 * (rules/x86/types.tsv on x86_64, rules/aarch64/types.tsv on aarch64),
+	 * for placeholders of the same layout; 0 when unknown (SVE: sizeless) */
 	unsigned size, align;
 };
 

@@ -602,18 +602,20 @@ def target_intrinsic_names(work, target):
 X86_TYPE_HEADERS = ["x86intrin.h", "immintrin.h"]
 
 
-def type_layouts(work, names):
+def type_layouts(work, names, compilers=None, headers=None):
     """name -> (sizeof, alignment as a struct member) on x86_64, from the
     x86 gcc, read back from the assembly of one initialised constant per
     type; clang-19 answers for the names gcc does not declare. A name
     neither knows has none. The member alignment is what a struct's layout
     uses: C11 _Alignof says 16 for __m256i and __m512i, where a member of
-    either is aligned to its size."""
+    either is aligned to its size. compilers and headers ask another
+    architecture (the aarch64 gcc and arm_neon.h for NEON types); a type
+    without a size there (SVE's sizeless svint8_t) has none."""
     layouts = {}
-    for cc in ([X86.gcc], [CLANG, "--target=x86_64-linux-gnu"]):
+    for cc in compilers or ([X86.gcc], [CLANG, "--target=x86_64-linux-gnu"]):
         todo = sorted(n for n in names if n not in layouts)
         while todo:
-            src = ["#include <%s>" % h for h in X86_TYPE_HEADERS + ["stddef.h"]]
+            src = ["#include <%s>" % h for h in (headers or X86_TYPE_HEADERS) + ["stddef.h"]]
             first = len(src) + 1
             src += ["const unsigned long archport_layout_%d[2] = { sizeof(%s), "
                     "offsetof(struct { char c; %s m; }, m) };" % (i, n, n) for i, n in enumerate(todo)]
@@ -623,8 +625,8 @@ def type_layouts(work, names):
             if bad:   # drop what this compiler does not declare, ask again
                 todo = [n for n in todo if n not in bad]
                 continue
-            for i, size, align in re.findall(r"^archport_layout_(\d+):\s*\.quad\s+(\d+)\s*\.quad\s+(\d+)",
-                                             asm, re.M):
+            for i, size, align in re.findall(r"^archport_layout_(\d+):\s*\.(?:quad|xword|dword)\s+(\d+)\s*"
+                                             r"\.(?:quad|xword|dword)\s+(\d+)", asm, re.M):
                 layouts[todo[int(i)]] = (size, align)
             break
     return layouts
@@ -1787,6 +1789,24 @@ def gen_a64_names(out, work):
     ]
     rows = [(n, k, h, "target-too" if n in x86_names else "aarch64-only") for n, (k, h) in found.items()]
     out.tsv("aarch64/names.tsv", comments, ["name", "kind", "header", "x86_64"], rows)
+    return {n: h for n, (k, h) in found.items() if k == "type" and n not in x86_names}
+
+
+def gen_a64_types(out, work, types):
+    """rules/aarch64/types.tsv: the aarch64 size and alignment of each
+    aarch64-only type of names.tsv (uint8x16_t, float32x4x2_t), so that the
+    reverse stub keeps a struct with a NEON member complete on x86_64 (a
+    placeholder of the same layout). SVE types are sizeless: none."""
+    layouts = type_layouts(work, types, compilers=[[A64.gcc]], headers=A64_INTRINSIC_HEADERS)
+    comments = [
+        "The aarch64-only types of aarch64/names.tsv; header as there.",
+        "size, align: sizeof and the alignment as a struct member on aarch64 after",
+        "#include <%s>, from the assembly of" % ">, <".join(A64_INTRINSIC_HEADERS),
+        "`const unsigned long x[2] = { sizeof(T), offsetof(struct { char c; T m; }, m) };`",
+        "(%s -O0 -S); - for the sizeless SVE types, which cannot be members." % A64.gcc,
+        "%s: %s" % (A64.gcc, version(A64.gcc))]
+    rows = [(n, h, *layouts.get(n, ("-", "-"))) for n, h in sorted(types.items())]
+    out.tsv("aarch64/types.tsv", comments, ["name", "header", "size", "align"], rows)
 
 
 def a64_word_candidates():
@@ -2034,7 +2054,7 @@ def gen_a64_target_attr(out, work):
 def gen_aarch64(out, work):
     """The reverse-port tables (rules/aarch64/)."""
     gen_a64_headers(out, work)
-    gen_a64_names(out, work)
+    gen_a64_types(out, work, gen_a64_names(out, work))
     gen_a64_mnemonics(out, work)
     gen_a64_registers(out, work)
     gen_a64_march(out, work)
