@@ -50,7 +50,7 @@ static void help_scan(void)
 	      "  -j N                    N scanning threads (1-256; default one per CPU, up to 64)\n"
 	      "  --fail-on S             exit 1 when a finding at or above S is found (default error;\n"
 	      "                          never: always 0)\n"
-	      "  --no-notes              leave out notes (x86 code already gated for the target)\n"
+	      "  --no-notes              leave out notes (source-arch code already handled for the target)\n"
 	      "  --show-notes, -v        text: list the notes too (by default they are only counted)\n"
 	      "  --verbose               the same option\n"
 	      "  --quiet, -q             text: print only the totals line (the exit status is the same)\n"

@@ -77,6 +77,11 @@ size_t findings_count(const struct finding_list *list, enum severity sev)
 	return n;
 }
 
+const char *report_source_name(const struct report *r)
+{
+	return r->target && !strcmp(r->target, "x86_64") ? "aarch64" : "x86";
+}
+
 const char *severity_name(enum severity sev)
 {
 	switch (sev) {

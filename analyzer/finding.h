@@ -71,6 +71,9 @@ struct report {
 
 #include <stdio.h>
 typedef int (*report_writer)(FILE *out, const struct report *r);
+/* The architecture the port starts from: "aarch64" for the reverse port
+ * (--target x86_64), else "x86". */
+const char *report_source_name(const struct report *r);
 int report_text(FILE *out, const struct report *r);
 int report_json(FILE *out, const struct report *r);
 int report_sarif(FILE *out, const struct report *r);

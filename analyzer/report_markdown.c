@@ -141,8 +141,9 @@ static void write_causes(FILE *out, const struct report *r)
 	for (size_t i = 0; i < open; i++)
 		write_cause(out, &cl->items[i], r->findings);
 	if (cl->len > open)
-		fprintf(out, "## Already ported (%zu notes)\n\nx86 code the target does not compile.\n\n",
-			findings_count(r->findings, SEV_NOTE));
+		fprintf(out, "## Already ported (%zu notes)\n\n%s code already handled for the target: not compiled "
+			"there, or defined there by SIMDe.\n\n", findings_count(r->findings, SEV_NOTE),
+			report_source_name(r));
 	for (size_t i = open; i < cl->len; i++)
 		write_cause(out, &cl->items[i], r->findings);
 }

@@ -160,8 +160,8 @@ static void write_summary(FILE *out, const struct report *r)
 	write_totals(out, r);
 	size_t notes = findings_count(r->findings, SEV_NOTE);
 	if (notes)
-		fprintf(out, "  already ported: %zu note%s (x86 code the target does not compile)\n", notes,
-			plural(notes));
+		fprintf(out, "  already ported: %zu note%s (%s code already handled for the target)\n", notes,
+			plural(notes), report_source_name(r));
 	write_tally(out, r, TALLY_RULE, "By rule:");
 	write_tally(out, r, TALLY_DIRECTORY, "By top-level directory (. is the root):");
 	write_causes(out, r);
