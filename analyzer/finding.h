@@ -46,6 +46,7 @@ const char *severity_name(enum severity sev);
 int severity_parse(const char *name);
 
 struct cause_list;
+struct component_list;
 
 /* What every report writer is given. */
 struct report {
@@ -64,6 +65,9 @@ struct report {
 	/* The reverse port, when nothing was found: what the tree's code is
 	 * ("no aarch64 code found; ..."), so that 0 findings is never silent. */
 	const char *source_note;
+	/* html format only: the crates and C directories with what they
+	 * depend on (components.h); NULL when not collected */
+	const struct component_list *components;
 };
 
 #include <stdio.h>

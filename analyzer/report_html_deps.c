@@ -1,0 +1,188 @@
+/* The HTML report's section on the tree's parts: each Rust crate and each
+ * C directory (grouped by the library, the directory with its build
+ * file) with its findings, what it depends on in the tree (linked), what
+ * depends on it, and a crate's other dependencies. A port goes bottom-up:
+ * what others depend on is fixed first, as the fix order also says. */
+#include <stdlib.h>
+#include <string.h>
+#include "report_html.h"
+
+struct component_counts {
+	size_t errors, warnings, notes;
+	size_t used_by;      /* components that depend on this one */
+};
+
+static long component_by_dir(const struct component_list *l, const char *dir)
+{
+	for (size_t i = 0; i < l->len; i++)
+		if (!strcmp(l->items[i].dir, dir))
+			return (long)i;
+	return -1;
+}
+
+static struct component_counts *count_components(const struct component_list *l, const struct finding_list *findings)
+{
+	struct component_counts *c = calloc(l->len ? l->len : 1, sizeof *c);
+	if (!c)
+		return NULL;
+	for (size_t i = 0; findings && i < findings->len; i++) {
+		const struct finding *f = &findings->items[i];
+		long at = component_of_file(l, f->file);
+		if (at < 0)
+			continue;
+		c[at].errors += f->severity == SEV_ERROR;
+		c[at].warnings += f->severity == SEV_WARNING;
+		c[at].notes += f->severity == SEV_NOTE;
+	}
+	for (size_t i = 0; i < l->len; i++)
+		for (size_t j = 0; j < l->items[i].ndeps; j++) {
+			long to = component_by_dir(l, l->items[i].deps[j].dir);
+			if (to >= 0)
+				c[to].used_by++;
+		}
+	return c;
+}
+
+static void write_dep_links(FILE *out, const struct component_list *l, const struct component *c)
+{
+	if (!c->ndeps)
+		fputs("&mdash;", out);
+	for (size_t j = 0; j < c->ndeps; j++) {
+		long to = component_by_dir(l, c->deps[j].dir);
+		fputs(j ? ", " : "", out);
+		if (to >= 0) {
+			fprintf(out, "<a href=\"#component-%ld\">", to);
+			html_text(out, l->items[to].name);
+			fputs("</a>", out);
+		} else {
+			html_text(out, c->deps[j].dir);
+		}
+		if (c->deps[j].pred) {
+			fputs(" <small>only for <code>", out);
+			html_text(out, c->deps[j].pred);
+			fputs("</code></small>", out);
+		}
+	}
+}
+
+static void write_external(FILE *out, const struct component *c)
+{
+	if (!c->nexternal)
+		fputs("&mdash;", out);
+	for (size_t j = 0; j < c->nexternal; j++) {
+		fputs(j ? ", " : "", out);
+		fputs("<code>", out);
+		html_text(out, c->external[j]);
+		fputs("</code>", out);
+	}
+}
+
+static void write_counts_cells(FILE *out, const struct component *c, const struct component_counts *n)
+{
+	fprintf(out, "<td class=\"num\">%zu</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
+		"<td class=\"num\">%zu</td><td class=\"num\">%zu</td>", c->files, n->errors, n->warnings, n->notes,
+		n->used_by);
+}
+
+static void write_component_row(FILE *out, const struct component_list *l, size_t i,
+				const struct component_counts *n)
+{
+	const struct component *c = &l->items[i];
+	fprintf(out, "<tr class=\"component\" id=\"component-%zu\" data-kind=\"%s\" data-dir=\"", i,
+		c->kind == COMPONENT_CRATE ? "crate" : "c");
+	html_text(out, c->dir);
+	fputs("\" data-deps=\"", out);
+	for (size_t j = 0; j < c->ndeps; j++) {
+		fputs(j ? "\n" : "", out);   /* a newline: no name holds one in a report */
+		html_text(out, c->deps[j].dir);
+	}
+	fputs("\"><td><code>", out);
+	html_text(out, c->name);
+	fputs("</code>", out);
+	if (c->kind == COMPONENT_CRATE && strcmp(c->name, c->dir)) {
+		fputs(" <small>", out);
+		html_text(out, c->dir);
+		fputs("</small>", out);
+	}
+	fputs("</td>", out);
+	write_counts_cells(out, c, n);
+	fputs("<td>", out);
+	write_dep_links(out, l, c);
+	fputs("</td>", out);
+	if (c->kind == COMPONENT_CRATE) {
+		fputs("<td>", out);
+		write_external(out, c);
+		fputs("</td>", out);
+	}
+	fputs("</tr>\n", out);
+}
+
+static const char count_heads[] = "<th>Files</th><th>Errors</th><th>Warnings</th><th>Notes</th><th>Used by</th>";
+
+static void write_crates(FILE *out, const struct component_list *l, const struct component_counts *n, size_t count)
+{
+	fprintf(out, "<h3>Rust crates (%zu)</h3>\n<p>Cargo packages with their <code>path</code> dependencies "
+		"in the tree, and their other dependencies by name.</p>\n<table class=\"components\" id=\"crates\">\n"
+		"<thead><tr><th>Crate</th>%s<th>Depends on (in the tree)</th><th>Other dependencies</th></tr>"
+		"</thead>\n<tbody>\n", count, count_heads);
+	for (size_t i = 0; i < l->len; i++)
+		if (l->items[i].kind == COMPONENT_CRATE)
+			write_component_row(out, l, i, &n[i]);
+	fputs("</tbody>\n</table>\n", out);
+}
+
+/* One tbody per library, whose first row names it; a library's parts are
+ * not always next to each other in dir order ("a-b" sorts between "a" and
+ * "a/src"), so each library is gathered at its first part. */
+static void write_library(FILE *out, const struct component_list *l, const struct component_counts *n, size_t first)
+{
+	const char *library = l->items[first].library;
+	fputs("<tbody class=\"library\" data-library=\"", out);
+	html_text(out, library);
+	fputs("\">\n<tr><th colspan=\"7\">Library <code>", out);
+	html_text(out, library);
+	fputs("</code></th></tr>\n", out);
+	for (size_t i = first; i < l->len; i++)
+		if (l->items[i].kind == COMPONENT_C && !strcmp(l->items[i].library, library))
+			write_component_row(out, l, i, &n[i]);
+	fputs("</tbody>\n", out);
+}
+
+static int library_seen_before(const struct component_list *l, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (l->items[j].kind == COMPONENT_C && !strcmp(l->items[j].library, l->items[i].library))
+			return 1;
+	return 0;
+}
+
+static void write_c(FILE *out, const struct component_list *l, const struct component_counts *n, size_t count)
+{
+	fprintf(out, "<h3>C libraries (%zu directories)</h3>\n<p>C and assembly by directory, under the "
+		"directory of their build file (Makefile, CMake, meson); a directory depends on those whose "
+		"headers it includes.</p>\n<table class=\"components\" id=\"c-libraries\">\n"
+		"<thead><tr><th>Directory</th>%s<th>Includes headers from</th></tr></thead>\n", count, count_heads);
+	for (size_t i = 0; i < l->len; i++)
+		if (l->items[i].kind == COMPONENT_C && !library_seen_before(l, i))
+			write_library(out, l, n, i);
+	fputs("</table>\n", out);
+}
+
+void html_components(FILE *out, const struct component_list *l, const struct finding_list *findings)
+{
+	size_t crates = 0, c_dirs = 0;
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->len; i++)
+		*(l->items[i].kind == COMPONENT_CRATE ? &crates : &c_dirs) += 1;
+	fputs("<section id=\"dependencies\">\n<h2>Crates and libraries</h2>\n", out);
+	struct component_counts *n = count_components(l, findings);
+	if (!n || (!crates && !c_dirs))
+		fputs("<p>No Rust crates or C sources in the tree.</p>\n", out);
+	if (n && crates)
+		write_crates(out, l, n, crates);
+	if (n && c_dirs)
+		write_c(out, l, n, c_dirs);
+	free(n);
+	fputs("</section>\n", out);
+}
