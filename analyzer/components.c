@@ -57,6 +57,15 @@ static int compare_deps(const void *a, const void *b)
 	return strcmp(((const struct component_dep *)a)->dir, ((const struct component_dep *)b)->dir);
 }
 
+/* Its lists in name order, so the report does not depend on walk order. */
+static void sort_component(struct component *c)
+{
+	if (c->ndeps)
+		qsort(c->deps, c->ndeps, sizeof *c->deps, compare_deps);
+	if (c->nexternal)
+		qsort(c->external, c->nexternal, sizeof *c->external, compare_strings);
+}
+
 static struct component *new_component(struct component_list *out, enum component_kind kind, char *name,
 				       char *dir, char *library)
 {
@@ -126,10 +135,8 @@ static void collect_crates(struct component_list *out, const struct tree_index *
 	for (size_t m = 0; m < n; m++)
 		if (component_of[m] >= 0)
 			crate_deps(&out->items[component_of[m]], ix, m, component_of, out);
-	for (size_t i = first; i < out->len; i++) {
-		qsort(out->items[i].deps, out->items[i].ndeps, sizeof *out->items[i].deps, compare_deps);
-		qsort(out->items[i].external, out->items[i].nexternal, sizeof(char *), compare_strings);
-	}
+	for (size_t i = first; i < out->len; i++)
+		sort_component(&out->items[i]);
 	free(rust_files);
 	free(component_of);
 }
@@ -226,7 +233,7 @@ static void collect_c(struct component_list *out, const struct tree_index *ix, c
 	if (ix->includers)
 		c_include_deps(out, &g, ix);
 	for (size_t i = first; i < out->len; i++)
-		qsort(out->items[i].deps, out->items[i].ndeps, sizeof *out->items[i].deps, compare_deps);
+		sort_component(&out->items[i]);
 	strmap_free(&g.build_dirs, NULL);
 	strmap_free(&g.index, NULL);
 	free(g.of_file);

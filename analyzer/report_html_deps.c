@@ -96,7 +96,8 @@ static void write_component_row(FILE *out, const struct component_list *l, size_
 		fputs(j ? "\n" : "", out);   /* a newline: no name holds one in a report */
 		html_text(out, c->deps[j].dir);
 	}
-	fputs("\"><td><code>", out);
+	fprintf(out, "\" data-errors=\"%zu\" data-warnings=\"%zu\" data-notes=\"%zu\"><td><code>", n->errors,
+		n->warnings, n->notes);
 	html_text(out, c->name);
 	fputs("</code>", out);
 	if (c->kind == COMPONENT_CRATE && strcmp(c->name, c->dir)) {
