@@ -15,7 +15,9 @@ computed here independently of the HTML writer:
 - the filter: its controls exist and are shown (the script ran), the rule
   list is the report's rules; with a filter in the URL's #fragment the sites
   that do not match are hidden, those that match are not, and a cause is
-  hidden exactly when all its sites are; without the script nothing is hidden;
+  hidden exactly when all its sites are; driven through its form (a test
+  script after the page's), it filters and writes the fragment back;
+  without the script nothing is hidden;
 - the crates with their path dependencies read here from the Cargo.toml
   files (tomllib), their findings counts, and the C directories with at
   least the #include edges a simple resolver finds here;
@@ -369,6 +371,33 @@ def check_filtered(name, work, page_path, report, fragment, matches):
           status.text() == f"{len(want)} of {len(sites)} sites shown", status.text() if status else None)
 
 
+def check_interactive(name, work, page_path, report):
+    """Drives the form as a person would (a rule chosen, notes unticked, a
+    change event), through a copy of the page with a test script after the
+    page's own; the DOM then tells what the filter did and which fragment it
+    wrote back."""
+    rule = most_common(report, "error")
+    driver = ("<script>\nvar f = document.getElementById('filter');\n"
+              "f.elements.rule.value = %s;\n"
+              "f.querySelector('input[name=severity][value=note]').checked = false;\n"
+              "f.dispatchEvent(new Event('change'));\n"
+              "document.body.setAttribute('data-test-hash', location.hash);\n</script>\n" % json.dumps(rule))
+    page = open(page_path, encoding="utf-8").read()
+    driven = os.path.join(work, name + "-driven.html")
+    with open(driven, "w", encoding="utf-8") as f:
+        f.write(page.replace("</body>", driver + "</body>"))
+    dom = dump_dom(work, driven)
+    body = dom.find("body")
+    want_hash = "#" + urllib.parse.urlencode({"severity": "error,warning", "rule": rule})
+    check(f"{name}: a change of the form writes the filter to the fragment",
+          body is not None and body.attrs.get("data-test-hash") == want_hash,
+          body.attrs.get("data-test-hash") if body else None)
+    sites = list(dom.find_all("li", cls="site"))
+    wrong = [dom_site_key(li) for li in sites if li.hidden() ==
+             (li.attrs["data-severity"] in ("error", "warning") and li.attrs["data-rule"] == rule)]
+    check(f"{name}: the form's filter hides exactly the sites that do not match", sites and not wrong, wrong[:5])
+
+
 # --- crates and libraries, read here from the tree ---------------------------------
 
 def cargo_packages(tree):
@@ -479,6 +508,7 @@ def case_full(archport, work, name, args, tree, filters, colours):
     check_filter_controls(name, dom, report)
     for fragment, matches in filters(report):
         check_filtered(name, work, page_path, report, fragment, matches)
+    check_interactive(name, work, page_path, report)
     if tree:
         check_crates(name, dom, report, tree)
         check_c_libraries(name, dom, tree)
@@ -517,7 +547,7 @@ def case_empty(archport, work):
           "No findings" in dom.find(id="no-findings").text())
     check("empty: no chart, cause or site", dom.find("svg") is None and dom.find("details", cls="cause") is None and
           dom.find("li", cls="site") is None)
-    check("empty: the page's script ran without a filter form to drive", dom.find("form", id="filter") is None)
+    check("empty: no filter form (nothing to filter)", dom.find("form", id="filter") is None)
 
 
 def main():
