@@ -415,11 +415,13 @@ static void write_ported(FILE *out, const struct report *r)
 	html_count(out, notes, "note");
 	fputs(")</h2>\n", out);
 	if (!notes) {
-		fputs("<p>No x86 code that the target build already leaves out.</p>\n</section>\n", out);
+		fputs("<p>No code for the source architecture that the target build already leaves out."
+		      "</p>\n</section>\n", out);
 		return;
 	}
-	fputs("<p>x86 code that is gated for the target already (an <code>#else</code> arm, a "
-	      "<code>cfg</code> twin): nothing to do, listed so the port's coverage is known.</p>\n", out);
+	fputs("<p>Code for the source architecture that the target build already leaves out (an "
+	      "<code>#else</code> arm, a <code>cfg</code> twin): nothing to do, listed so that what is "
+	      "ported is known.</p>\n", out);
 	write_inventory(out, r->findings, notes);
 	for (size_t i = open_causes(cl); i < cl->len; i++)
 		write_cause(out, &cl->items[i], r->findings);
