@@ -8,7 +8,8 @@ without it) and the DOM the browser ends with (`--dump-dom`, after the
 page's script ran) is checked against the JSON report of the same scan,
 computed here independently of the HTML writer:
 
-- the totals; one SVG bar per top-level directory and per rule with errors
+- the totals (with the suppressed and baseline counts, in a fourth case
+  with an `archport: ignore` comment and a --baseline); one SVG bar per top-level directory and per rule with errors
   or warnings, with the counts of the JSON findings (tallied here);
 - the causes, in the JSON `causes` order, each with exactly the sites of the
   findings that name it (file, line, column, rule, severity);
@@ -278,9 +279,12 @@ def check_totals(name, dom, report):
     s = report["summary"]
     want = {"files": s["files"], "lines": s["lines"], "errors": s["errors"], "warnings": s["warnings"],
             "notes": s["notes"], "causes": len(report["causes"])}
+    if s.get("suppressed"):
+        want["suppressed"] = s["suppressed"]
+    if "baseline" in s:
+        want["baseline"] = s["baseline"]
     got = {n.attrs["data-total"]: int(n.text()) for n in dom.find_all("td") if "data-total" in n.attrs}
-    check(f"{name}: totals are the JSON summary's", all(got.get(k) == v for k, v in want.items()),
-          f"{got} vs {want}")
+    check(f"{name}: totals are the JSON summary's", got == want, f"{got} vs {want}")
 
 
 def check_charts(name, dom, report):
@@ -550,6 +554,30 @@ def case_empty(archport, work):
     check("empty: no filter form (nothing to filter)", dom.find("form", id="filter") is None)
 
 
+def case_ci(archport, work):
+    """An `archport: ignore` comment and a --baseline: the header counts both."""
+    tree = os.path.join(work, "ci tree")
+    os.makedirs(tree)
+    with open(os.path.join(tree, "a.c"), "w") as f:
+        f.write('void relax(void) { __asm__ volatile("pause"); }  /* archport: ignore[c/asm-x86] */\n')
+    with open(os.path.join(tree, "b.c"), "w") as f:
+        f.write('void fence(void) { __asm__ volatile("mfence" ::: "memory"); }\n')
+    baseline = os.path.join(work, "baseline.json")
+    scan(archport, [tree], "json", baseline)
+    with open(os.path.join(tree, "c.c"), "w") as f:
+        f.write('unsigned long long t(void) { return __builtin_ia32_rdtsc(); }\n'
+                'void spin(void) { __asm__ volatile("pause"); }\n')
+    args = [tree, "--baseline", baseline]
+    page_path, page, again, report = render(archport, work, "ci", args)
+    check_static("ci", page, again)
+    dom = dump_dom(work, page_path)
+    check("ci: the JSON report has suppressed and baseline findings",
+          report["summary"].get("suppressed", 0) >= 1 and report["summary"].get("baseline", 0) >= 1,
+          report["summary"])
+    check_totals("ci", dom, report)
+    check_causes("ci", dom, report)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--archport", default=os.path.join(ROOT, "bin", "archport"))
@@ -566,6 +594,7 @@ def main():
             case_full(archport, work, "reverse", ["--target", "x86_64", aarch64_hyp], aarch64_hyp, reverse_filters,
                       [("error", ERROR_RGB)])
             case_empty(archport, work)
+            case_ci(archport, work)
         except (RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
             check("the run completed", False, str(e))
     failed = results.count(False)
