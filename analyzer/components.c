@@ -253,10 +253,29 @@ static int compare_components(const void *pa, const void *pb)
 	return strcmp(a->dir, b->dir);
 }
 
+static char *dir_key(enum component_kind kind, const char *dir, size_t n)
+{
+	return xasprintf("%c:%.*s", kind == COMPONENT_CRATE ? 'r' : 'c', (int)n, dir);
+}
+
 void components_sort(struct component_list *l)
 {
 	if (l->len)
 		qsort(l->items, l->len, sizeof *l->items, compare_components);
+	strmap_free(&l->by_dir, NULL);
+	for (size_t i = 0; i < l->len; i++) {
+		char *key = dir_key(l->items[i].kind, l->items[i].dir, strlen(l->items[i].dir));
+		strmap_get(&l->by_dir, key, strlen(key), 1)->value = (void *)(uintptr_t)(i + 1);
+		free(key);
+	}
+}
+
+long component_by_dir(const struct component_list *l, enum component_kind kind, const char *dir, size_t n)
+{
+	char *key = dir_key(kind, dir, n);
+	long at = (long)(uintptr_t)strmap_value(&l->by_dir, key, strlen(key)) - 1;
+	free(key);
+	return at;
 }
 
 static void free_strings(char **v, size_t n)
@@ -281,6 +300,7 @@ void components_free(struct component_list *l)
 		free_strings(c->external, c->nexternal);
 	}
 	free(l->items);
+	strmap_free(&l->by_dir, NULL);
 	memset(l, 0, sizeof *l);
 }
 
@@ -292,28 +312,20 @@ static int is_rust_file(const char *file)
 	return (n >= 3 && !strcmp(file + n - 3, ".rs")) || !strcmp(base, "Cargo.toml");
 }
 
-/* Does dir hold file? "." holds every file. */
-static size_t holds(const char *dir, const char *file)
-{
-	size_t n = strlen(dir);
-	if (!strcmp(dir, "."))
-		return 1;
-	return !strncmp(dir, file, n) && file[n] == '/' ? n + 1 : 0;
-}
-
+/* The nearest directory of file (or above) that is a component of the
+ * file's kind; "." last. */
 long component_of_file(const struct component_list *l, const char *file)
 {
 	if (!file || !l)
 		return -1;
 	enum component_kind kind = is_rust_file(file) ? COMPONENT_CRATE : COMPONENT_C;
-	long best = -1;
-	size_t best_len = 0;
-	for (size_t i = 0; i < l->len; i++) {
-		size_t n = l->items[i].kind == kind ? holds(l->items[i].dir, file) : 0;
-		if (n > best_len) {
-			best = (long)i;
-			best_len = n;
-		}
+	for (const char *end = strrchr(file, '/'); end; ) {
+		long at = component_by_dir(l, kind, file, (size_t)(end - file));
+		if (at >= 0)
+			return at;
+		while (end > file && end[-1] != '/')
+			end--;
+		end = end > file ? end - 1 : NULL;
 	}
-	return best;
+	return component_by_dir(l, kind, ".", 1);
 }

@@ -15,6 +15,7 @@
 #define ARCHPORT_COMPONENTS_H
 
 #include <stddef.h>
+#include "util.h"
 
 struct tree_index;
 
@@ -40,13 +41,17 @@ struct component {
 struct component_list {
 	struct component *items;   /* crates first, then C; each by dir */
 	size_t len, cap;
+	struct strmap by_dir;      /* "<kind>:<dir>" -> index + 1, made by components_sort */
 };
 
 /* Appends the components of one scanned root; names and dirs get
  * `prefix/` (NULL: none) as the report's file names do. */
 void components_collect(struct component_list *out, const struct tree_index *ix, const char *prefix);
-/* Sorts crates first, then C, each by dir (deterministic output). */
+/* Sorts crates first, then C, each by dir (deterministic output), and
+ * indexes them by dir; call it once all roots are collected. */
 void components_sort(struct component_list *l);
+/* The component of that kind and dir, or -1. */
+long component_by_dir(const struct component_list *l, enum component_kind kind, const char *dir, size_t n);
 void components_free(struct component_list *l);
 /* The component a report file belongs to: the one with the longest dir
  * that holds it, of the file's kind (.rs and Cargo.toml: crates; else C),

@@ -339,9 +339,7 @@ static int compare_strings(const void *a, const void *b)
 
 static void write_rule_options(FILE *out, const struct finding_list *l)
 {
-	const char **rules = malloc((l->len ? l->len : 1) * sizeof *rules);
-	if (!rules)
-		return;
+	const char **rules = xmalloc((l->len ? l->len : 1) * sizeof *rules);
 	for (size_t i = 0; i < l->len; i++)
 		rules[i] = l->items[i].rule;
 	qsort(rules, l->len, sizeof *rules, compare_strings);
@@ -384,10 +382,8 @@ static int compare_rule_file(const void *pa, const void *pb)
 /* The notes by rule and file: what is already ported, and where. */
 static void write_inventory(FILE *out, const struct finding_list *l, size_t notes)
 {
-	struct rule_file *v = malloc(notes * sizeof *v);
+	struct rule_file *v = xmalloc(notes * sizeof *v);
 	size_t n = 0;
-	if (!v)
-		return;
 	for (size_t i = 0; i < l->len; i++)
 		if (l->items[i].severity == SEV_NOTE)
 			v[n++] = (struct rule_file){ l->items[i].rule, l->items[i].file ? l->items[i].file : "" };

@@ -12,19 +12,15 @@ struct component_counts {
 	size_t used_by;      /* components that depend on this one */
 };
 
-static long component_by_dir(const struct component_list *l, const char *dir)
+/* A dependency is of its component's kind. */
+static long dep_index(const struct component_list *l, const struct component *c, const struct component_dep *d)
 {
-	for (size_t i = 0; i < l->len; i++)
-		if (!strcmp(l->items[i].dir, dir))
-			return (long)i;
-	return -1;
+	return component_by_dir(l, c->kind, d->dir, strlen(d->dir));
 }
 
 static struct component_counts *count_components(const struct component_list *l, const struct finding_list *findings)
 {
-	struct component_counts *c = calloc(l->len ? l->len : 1, sizeof *c);
-	if (!c)
-		return NULL;
+	struct component_counts *c = xcalloc(l->len ? l->len : 1, sizeof *c);
 	for (size_t i = 0; findings && i < findings->len; i++) {
 		const struct finding *f = &findings->items[i];
 		long at = component_of_file(l, f->file);
@@ -36,7 +32,7 @@ static struct component_counts *count_components(const struct component_list *l,
 	}
 	for (size_t i = 0; i < l->len; i++)
 		for (size_t j = 0; j < l->items[i].ndeps; j++) {
-			long to = component_by_dir(l, l->items[i].deps[j].dir);
+			long to = dep_index(l, &l->items[i], &l->items[i].deps[j]);
 			if (to >= 0)
 				c[to].used_by++;
 		}
@@ -48,7 +44,7 @@ static void write_dep_links(FILE *out, const struct component_list *l, const str
 	if (!c->ndeps)
 		fputs("&mdash;", out);
 	for (size_t j = 0; j < c->ndeps; j++) {
-		long to = component_by_dir(l, c->deps[j].dir);
+		long to = dep_index(l, c, &c->deps[j]);
 		fputs(j ? ", " : "", out);
 		if (to >= 0) {
 			fprintf(out, "<a href=\"#component-%ld\">", to);
@@ -149,13 +145,6 @@ static void write_library(FILE *out, const struct component_list *l, const struc
 	fputs("</tbody>\n", out);
 }
 
-static int library_seen_before(const struct component_list *l, size_t i)
-{
-	for (size_t j = 0; j < i; j++)
-		if (l->items[j].kind == COMPONENT_C && !strcmp(l->items[j].library, l->items[i].library))
-			return 1;
-	return 0;
-}
 
 static void write_c(FILE *out, const struct component_list *l, const struct component_counts *n, size_t count)
 {
@@ -163,9 +152,15 @@ static void write_c(FILE *out, const struct component_list *l, const struct comp
 		"directory of their build file (Makefile, CMake, meson); a directory depends on those whose "
 		"headers it includes.</p>\n<table class=\"components\" id=\"c-libraries\">\n"
 		"<thead><tr><th>Directory</th>%s<th>Includes headers from</th></tr></thead>\n", count, count_heads);
-	for (size_t i = 0; i < l->len; i++)
-		if (l->items[i].kind == COMPONENT_C && !library_seen_before(l, i))
-			write_library(out, l, n, i);
+	struct strmap written = {0};   /* libraries */
+	for (size_t i = 0; i < l->len; i++) {
+		const char *lib = l->items[i].library;
+		if (l->items[i].kind != COMPONENT_C || strmap_has(&written, lib, strlen(lib)))
+			continue;
+		strmap_get(&written, lib, strlen(lib), 1);
+		write_library(out, l, n, i);
+	}
+	strmap_free(&written, NULL);
 	fputs("</table>\n", out);
 }
 
@@ -178,11 +173,11 @@ void html_components(FILE *out, const struct component_list *l, const struct fin
 		*(l->items[i].kind == COMPONENT_CRATE ? &crates : &c_dirs) += 1;
 	fputs("<section id=\"dependencies\">\n<h2>Crates and libraries</h2>\n", out);
 	struct component_counts *n = count_components(l, findings);
-	if (!n || (!crates && !c_dirs))
+	if (!crates && !c_dirs)
 		fputs("<p>No Rust crates or C sources in the tree.</p>\n", out);
-	if (n && crates)
+	if (crates)
 		write_crates(out, l, n, crates);
-	if (n && c_dirs)
+	if (c_dirs)
 		write_c(out, l, n, c_dirs);
 	free(n);
 	fputs("</section>\n", out);
