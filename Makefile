@@ -6,7 +6,7 @@ WARN = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
 VERSION = 0.1.0
 LLVM_DIR = /usr/lib/llvm-19
 CPPFLAGS += -Ianalyzer -Istubgen -isystem $(LLVM_DIR)/include -DARCHPORT_VERSION='"$(VERSION)"' \
-	-DLIBCLANG_PATH='"$(LLVM_DIR)/lib/libclang.so"'
+	-DLIBCLANG_PATH='"$(LLVM_DIR)/lib/libclang.so"' -DARCHPORT_DOCS_DIR='"$(CURDIR)/docs/rules"'
 LDLIBS += -pthread -ldl
 
 SRCS = $(wildcard analyzer/*.c) $(wildcard stubgen/*.c)

@@ -11,7 +11,11 @@
  * `arch/${CMAKE_SYSTEM_PROCESSOR}/`, meson's `host_machine.cpu_family()`)
  * or, weaker, its parent is named like an architecture directory and no
  * build file names the x86 directory itself. Only the first kind tells
- * that the target build never reads the x86 directory. */
+ * that the target build never reads the x86 directory.
+ *
+ * The reverse port (--target x86_64) reads the same layouts the other way
+ * round: `arch/arm64/` or `arch/aarch64/` with no x86 sibling gets an
+ * x86_64 twin. "x86" in the names below stands for the port's source arch. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,17 +38,27 @@ static int in_list(const char *s, size_t n, const char *const *list, size_t coun
 
 #define IN(s, n, list) in_list(s, n, list, sizeof list / sizeof *list)
 
-static int is_x86_name(const char *s, size_t n)
+static const char *const a64_names[] = { "aarch64", "arm64", "armv8", "armv8-a", "aarch64-linux" };
+
+static int is_reverse(const char *target)
 {
-	return IN(s, n, x86_names);
+	return !strcmp(target, "x86_64");
+}
+
+/* A directory name of the port's source arch: x86's, or aarch64's in the
+ * reverse port. */
+static int is_source_name(const char *target, const char *s, size_t n)
+{
+	return is_reverse(target) ? IN(s, n, a64_names) : IN(s, n, x86_names);
 }
 
 /* Any spelling of the target: the tree already has its directory. */
 static int names_target(const char *target, const char *s, size_t n)
 {
-	static const char *const a64[] = { "aarch64", "arm64", "armv8", "armv8-a", "aarch64-linux" };
 	static const char *const rv[] = { "riscv64", "riscv", "rv64", "riscv64gc", "rv64gc" };
-	return strcmp(target, "aarch64") ? IN(s, n, rv) : IN(s, n, a64);
+	if (is_reverse(target))
+		return IN(s, n, x86_names);
+	return strcmp(target, "aarch64") ? IN(s, n, rv) : IN(s, n, a64_names);
 }
 
 static int is_generic_name(const char *s, size_t n)
@@ -152,6 +166,8 @@ static int selected_by_variable(const char *builds, const char *pname)
  * riscv). */
 static const char *twin_name(const char *target, const char *x86, const char *builds)
 {
+	if (is_reverse(target))   /* `uname -m` and -dumpmachine say x86_64; Debian and Go say amd64 */
+		return strstr(builds, "amd64") && !strstr(builds, "x86_64") ? "amd64" : "x86_64";
 	int a64 = !strcmp(target, "aarch64");
 	const char *uname = a64 ? "aarch64" : "riscv64", *other = a64 ? "arm64" : "riscv";
 	int has_uname = strstr(builds, uname) != NULL, has_other = a64 ? strstr(builds, "arm64") != NULL : 0;
@@ -202,13 +218,11 @@ static void consider(struct arch_dirs *ad, const struct walk_result *w, const ch
 struct arch_dirs *arch_dirs_find(const struct walk_result *w, const char *target)
 {
 	struct arch_dirs *ad = xcalloc(1, sizeof *ad);
-	if (!strcmp(target, "x86_64"))
-		return ad;
 	ad->builds = read_builds(w);
 	for (size_t i = 0; i < w->len; i++) {
 		const char *rel = w->files[i].rel;
 		for (const char *s = rel, *e; (e = strchr(s, '/')); s = e + 1)
-			if (is_x86_name(s, (size_t)(e - s))) {
+			if (is_source_name(target, s, (size_t)(e - s))) {
 				char *dir = xstrndup(rel, (size_t)(e - rel));
 				consider(ad, w, target, dir);
 				free(dir);

@@ -10,7 +10,8 @@
 
 struct arch_dirs;
 /* The x86 directories of the walk that the build selects by architecture,
- * for `target` (none for x86_64). Reads the build files. */
+ * for `target`; for x86_64 (the reverse port) the aarch64 ones (arm64,
+ * aarch64), whose twin is x86_64 (or amd64). Reads the build files. */
 struct arch_dirs *arch_dirs_find(const struct walk_result *w, const char *target);
 /* Is rel inside one that a build file picks through a variable? The
  * target build does not read such a file. */

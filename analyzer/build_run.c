@@ -671,6 +671,23 @@ void list_objects(const char *root, const char *rel, struct strvec *out)
 	collect_files(root, rel, is_object, NULL, 0, out);
 }
 
+/* An ELF file (executable, shared object) or an ar archive. */
+static int is_linked_output(const void *ctx, const char *rel, const char *full, const struct stat *st)
+{
+	(void)ctx, (void)rel;
+	char magic[8];
+	FILE *f = st->st_size >= 8 ? fopen(full, "rb") : NULL;
+	size_t n = f ? fread(magic, 1, sizeof magic, f) : 0;
+	if (f)
+		fclose(f);
+	return n == sizeof magic && (!memcmp(magic, "\177ELF", 4) || !memcmp(magic, "!<arch>\n", 8));
+}
+
+const char *comparison_kind(const struct comparison *cmp)
+{
+	return cmp->linked ? "linked files" : "objects";
+}
+
 /* 1 when the two files hold the same bytes, 0 when not, -1 on error. */
 static int same_bytes(const char *a, const char *b)
 {
@@ -697,6 +714,11 @@ void compare_objects(const char *before, const char *after, struct comparison *c
 	struct strvec b = {0}, a = {0};
 	list_objects(before, "", &b);
 	list_objects(after, "", &a);
+	if (!b.len && !a.len) {
+		collect_files(before, "", is_linked_output, NULL, 0, &b);
+		collect_files(after, "", is_linked_output, NULL, 0, &a);
+		cmp->linked = 1;
+	}
 	if (b.len)
 		qsort(b.v, b.len, sizeof *b.v, cmp_str);
 	if (a.len)

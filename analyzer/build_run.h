@@ -153,11 +153,18 @@ void list_objects(const char *root, const char *rel, struct strvec *out);
 
 struct comparison {
 	struct strvec identical, differ, missing, added;
+	int linked;   /* no objects on either side: the linked files were compared */
 };
-/* Every object below `before` and `after`, compared byte for byte. */
+/* Every object below `before` and `after`, compared byte for byte. A build
+ * that compiles and links in one step (cc a.c -o prog) leaves no object:
+ * then its ELF executables, shared objects and ar archives are compared,
+ * which are identical when the objects that went into them would be (the
+ * same directory, SOURCE_DATE_EPOCH, Debian's deterministic ar). */
 void compare_objects(const char *before, const char *after, struct comparison *cmp);
 void comparison_free(struct comparison *cmp);
 void write_comparison(const char *log, const struct comparison *cmp);
+/* "objects" or "linked files": what `cmp` compared, for messages. */
+const char *comparison_kind(const struct comparison *cmp);
 /* "src/a.o src/b.o ..." with at most three names. */
 char *some_names(const struct strvec *s);
 

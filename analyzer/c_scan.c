@@ -781,6 +781,75 @@ static int next_is_paren(struct c_scan *cs, struct source *s)
 static void report_x86_name(struct c_scan *cs, struct source *s, const struct token *t,
 			    const struct x86_name *x, int builtin);
 
+/* ---- SIMDe's native aliases ---- */
+
+/* Header h becomes active at `level` through the #include of `top`. */
+static void simde_mark(struct c_scan *cs, const char *h, size_t n, int level, const char *top)
+{
+	struct strmap_entry *e = strmap_get(&cs->simde_active, h, n, 1);
+	if (e->value && (uintptr_t)e->value <= (uintptr_t)level)
+		return;
+	e->value = (void *)(uintptr_t)level;
+	strmap_get(&cs->simde_via, h, n, 1)->value = (void *)top;
+}
+
+void simde_activate(struct c_scan *cs, const char *name, int level)
+{
+	struct strmap_entry *e = strmap_get((struct strmap *)&cs->k->simde_reads, name, strlen(name), 0);
+	if (!e)
+		return;
+	const char *top = e->key, *reads = e->value;   /* the knowledge's strings: they outlive the scan */
+	record_op(cs, OP_SIMDE, top, strlen(top), NULL, NULL, level);
+	simde_mark(cs, top, strlen(top), level, top);
+	for (const char *p = reads; *p && strcmp(reads, "-");) {
+		size_t n = strcspn(p, " ");
+		simde_mark(cs, p, n, level, top);
+		p += n;
+		p += *p == ' ';
+	}
+}
+
+/* An #include of a SIMDe header of the source arch's family: with
+ * SIMDE_ENABLE_NATIVE_ALIASES defined, the names it covers are no longer
+ * x86 code (a tree ported with SIMDe, or by `archport stub --simde`). */
+static void check_simde_include(struct c_scan *cs, struct source *s, const char *name)
+{
+	if (!cs->k->simde_reads.len || reach(s) == TRI_FALSE || s->body_of ||
+	    !strmap_has(&cs->k->simde_reads, name, strlen(name)))
+		return;
+	static const char alias[] = "SIMDE_ENABLE_NATIVE_ALIASES";
+	enum tri defined = env_defined(cs, alias, sizeof alias - 1);
+	if (defined == TRI_FALSE)
+		return;
+	simde_activate(cs, name, defined == TRI_TRUE && reach(s) == TRI_TRUE ? SIMDE_CERTAIN : SIMDE_MAYBE);
+}
+
+/* How sure it is that an active SIMDe header defines `t` (0: none does);
+ * *header: the #include'd SIMDe header that brings it. */
+static int simde_level(const struct c_scan *cs, const struct token *t, const char **header)
+{
+	if (!cs->simde_active.len)
+		return 0;
+	const char *h = strmap_value(&cs->k->simde_names, t->p, t->len);
+	uintptr_t level = h ? (uintptr_t)strmap_value(&cs->simde_active, h, strlen(h)) : 0;
+	*header = level ? strmap_value(&cs->simde_via, h, strlen(h)) : NULL;
+	return (int)level;
+}
+
+/* The first use in a file of a name a SIMDe header defines for certain is
+ * a note (x86 code handled for the target); the rest say nothing more. */
+static void note_simde_use(struct c_scan *cs, struct source *s, const struct token *t, const char *header)
+{
+	if (s->body_of || cs->silent || !cs->em.out || !cs->notes ||
+	    strmap_has(&cs->simde_noted, header, strlen(header)))
+		return;
+	strmap_get(&cs->simde_noted, header, strlen(header), 1)->value = (void *)1;
+	emit(&cs->em, cs->k->source->rule_gated, SEV_NOTE, t->line, t->col, t->line, t->col + (int)t->len, "none",
+	     "%s `%.*s`, and every %s name <%s> covers in this file, is SIMDe's native alias on %s "
+	     "(SIMDE_ENABLE_NATIVE_ALIASES is defined before the #include)", cs->k->source->name, (int)t->len, t->p,
+	     cs->k->source->name, header, cs->k->target);
+}
+
 static void check_knowledge(struct c_scan *cs, struct source *s, const struct token *t)
 {
 	const struct x86_name *x = knowledge_name(cs->k, t->p, t->len);
@@ -806,8 +875,16 @@ static void check_knowledge(struct c_scan *cs, struct source *s, const struct to
 	}
 	if (local)
 		return;
+	const char *simde = NULL;
+	int level = simde_level(cs, t, &simde);
+	if (level == SIMDE_CERTAIN && reach(s) != TRI_FALSE) {
+		note_simde_use(cs, s, t, simde);
+		return;
+	}
 	int first_in_body = s->body_of && !s->body_of->x86;
+	cs->simde_maybe = level == SIMDE_MAYBE ? simde : NULL;
 	report_x86_name(cs, s, t, x, builtin || cpu_builtin);
+	cs->simde_maybe = NULL;
 	if (first_in_body && s->body_of->x86)
 		s->body_of->x86_name = xstrndup(t->p, t->len);
 }
@@ -829,21 +906,34 @@ static const char *header_cause(struct c_scan *cs, const struct source *s, const
 	return cs->file_x86_cause;
 }
 
+/* The message of a name a SIMDe header may define: a warning, and why. */
+static char *simde_words(const struct c_scan *cs, char *what)
+{
+	if (!cs->simde_maybe)
+		return what;
+	char *w = xasprintf("%s, unless <%s> defines it: SIMDE_ENABLE_NATIVE_ALIASES or the #include is under a "
+			    "condition archport cannot decide", what, cs->simde_maybe);
+	free(what);
+	return w;
+}
+
 static void report_x86_name(struct c_scan *cs, struct source *s, const struct token *t,
 			    const struct x86_name *x, int builtin)
 {
 	int n = (int)t->len;
+	enum severity sev = cs->simde_maybe ? SEV_WARNING : SEV_ERROR;
 	cs->em.cause = header_cause(cs, s, x);
 	cs->em.cause_file = cs->em.cause ? cs->em.rel : NULL;
 	if (x && (x->kinds & X86_TYPE))
-		report_at(cs, s, t, cs->k->source->rule_type, SEV_ERROR, "gate",
-			  xasprintf("%s-only type `%.*s` (%s) does not exist on %s", cs->k->source->name, n, t->p,
-				    x->header ? x->header : "x86 headers", cs->k->target));
+		report_at(cs, s, t, cs->k->source->rule_type, sev, "gate",
+			  simde_words(cs, xasprintf("%s-only type `%.*s` (%s) does not exist on %s", cs->k->source->name,
+						    n, t->p, x->header ? x->header : "x86 headers", cs->k->target)));
 	else if ((x && (x->kinds & X86_INTRINSIC)) || builtin)
-		report_at(cs, s, t, cs->k->source->rule_intrinsic, SEV_ERROR, "gate",
-			  xasprintf("%s intrinsic `%.*s`%s%s%s is not available on %s", cs->k->source->name, n, t->p,
-				    x && x->header ? " (" : "", x && x->header ? x->header : "",
-				    x && x->header ? ")" : "", cs->k->target));
+		report_at(cs, s, t, cs->k->source->rule_intrinsic, sev, "gate",
+			  simde_words(cs, xasprintf("%s intrinsic `%.*s`%s%s%s is not available on %s",
+						    cs->k->source->name, n, t->p, x && x->header ? " (" : "",
+						    x && x->header ? x->header : "", x && x->header ? ")" : "",
+						    cs->k->target)));
 	else if (x && (x->kinds & X86_PORT_IO) && next_is_paren(cs, s))
 		report_at(cs, s, t, RULE_PORT_IO, SEV_ERROR, "gate",
 			  xasprintf("x86 port I/O `%.*s` (sys/io.h) does not exist on %s", n, t->p, cs->k->target));
@@ -1433,8 +1523,8 @@ static void check_arch_dir_include(struct c_scan *cs, struct source *s, const ch
 		if (!found)
 			continue;
 		report_at(cs, s, at, RULE_ARCH_DIR, SEV_ERROR, "stub",
-			  xasprintf("\"%s\" is only in %s/, which the build picks for x86; the tree has no %s/ for %s",
-				    name, arch_dirs_x86(ad, i), arch_dirs_twin(ad, i), cs->k->target));
+			  xasprintf("\"%s\" is only in %s/, which the build picks for %s; the tree has no %s/ for %s",
+				    name, arch_dirs_x86(ad, i), cs->k->source->name, arch_dirs_twin(ad, i), cs->k->target));
 		return;
 	}
 }
@@ -1468,6 +1558,7 @@ static void do_include(struct c_scan *cs, struct source *s, const char *text, si
 	const char *origin = strmap_value(&cs->k->headers, name, strlen(name));
 	if (origin)
 		report_x86_header(cs, s, name, at);
+	check_simde_include(cs, s, name);
 	int idx = index_resolve_include(cs->ix, s->rel, name, strlen(name), angled);
 	if (idx < 0 && !angled && reach(s) != TRI_FALSE)
 		check_arch_dir_include(cs, s, name, at);
@@ -1635,6 +1726,9 @@ void c_scan_free(struct c_scan *cs)
 	strmap_free(&cs->missing, free_missing);
 	strmap_free(&cs->in_tu, NULL);
 	strmap_free(&cs->x86_headers, free);
+	strmap_free(&cs->simde_active, NULL);
+	strmap_free(&cs->simde_noted, NULL);
+	strmap_free(&cs->simde_via, NULL);
 	free(cs->why_pending);
 	free(cs->file_x86_cause);
 }

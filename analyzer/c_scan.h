@@ -49,6 +49,13 @@ struct c_scan {
 	struct strmap x86_headers;
 	const char *first_x86_header;   /* the cause of the first one */
 	char *file_x86_cause;     /* x86 names whose header comes through a tree header */
+	/* SIMDe headers included with SIMDE_ENABLE_NATIVE_ALIASES (knowledge's
+	 * simde_reads keys) -> SIMDE_CERTAIN or SIMDE_MAYBE: the source-arch
+	 * names they define are the target's own there */
+	struct strmap simde_active;
+	struct strmap simde_via;  /* active SIMDe header -> the #include'd one that brought it */
+	const char *simde_maybe;  /* the SIMDe header that may define the name being reported */
+	struct strmap simde_noted;   /* SIMDe headers whose use this file's note already tells */
 	struct file_scan *result; /* include references go here (may be NULL) */
 	struct summary *recording;            /* summarizing a header: its effects */
 	struct c_scan *summarizing_for;       /* the scan that asked for it */

@@ -45,7 +45,14 @@ void free_missing(void *p);
 void c_scan_source(struct c_scan *cs, const char *src, size_t len, const char *rel);
 
 /* What reading a header changes, recorded for its summary. */
-enum op_kind { OP_DEFINE, OP_UNDEF, OP_DECLARE, OP_MISSING, OP_INCLUDE };
+enum op_kind { OP_DEFINE, OP_UNDEF, OP_DECLARE, OP_MISSING, OP_INCLUDE, OP_SIMDE };
+/* How sure an included SIMDe header's aliases are (struct c_scan's
+ * simde_active): SIMDE_ENABLE_NATIVE_ALIASES defined and the #include
+ * reached for certain, or either undecided. */
+enum { SIMDE_CERTAIN = 1, SIMDE_MAYBE = 2 };
+/* Makes the SIMDe header `name` and every SIMDe header it reads active at
+ * `level` (the surer level wins), and records it for a header summary. */
+void simde_activate(struct c_scan *cs, const char *name, int level);
 void record_op(struct c_scan *cs, enum op_kind kind, const char *name, size_t n,
 	       const struct macro *m, const struct missing_def *md, int file);
 /* Brings an in-tree header's effects into the translation unit. */

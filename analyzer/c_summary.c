@@ -20,7 +20,7 @@ struct op {
 	char *name;
 	struct macro *macro;         /* OP_DEFINE, OP_UNDEF */
 	struct missing_def *missing; /* OP_MISSING */
-	int file;                    /* OP_INCLUDE */
+	int file;                    /* OP_INCLUDE; OP_SIMDE: its level */
 };
 
 struct summary {
@@ -146,6 +146,9 @@ static void replay(struct c_scan *cs, const struct summary *sm)
 				md->line = op->missing->line;
 				e->value = md;
 			}
+			break;
+		case OP_SIMDE:
+			simde_activate(cs, op->name, op->file);
 			break;
 		case OP_INCLUDE:
 			if (!is_in_tu(cs, op->file)) {

@@ -56,6 +56,7 @@ struct port {
 	struct diag_list left;       /* what the last target build reported */
 	int built, identical;        /* the last round's verdicts */
 	size_t compared;             /* source objects the last round compared */
+	const char *compared_kind;   /* "objects", or "linked files" for a build that leaves none */
 };
 
 static char *port_log(const struct port *p, const char *fmt, int round)
@@ -169,7 +170,10 @@ static int learn(struct port *p)
 	if (p->job.bs != BS_CARGO)
 		fprintf(stderr, ", %zu compile command%s%s", ncmds, ncmds == 1 ? "" : "s",
 			p->have_bear ? "" : " (bear is not installed: no compile commands)");
-	fprintf(stderr, ", %zu %s object%s\n", objs.len, p->job.source->name, objs.len == 1 ? "" : "s");
+	if (objs.len)
+		fprintf(stderr, ", %zu %s object%s\n", objs.len, p->job.source->name, objs.len == 1 ? "" : "s");
+	else
+		fprintf(stderr, ", no %s object (its executables and libraries are compared)\n", p->job.source->name);
 	sv_free(&objs);
 	if (rename(objects_of(p), p->before) != 0) {
 		fprintf(stderr, "archport port: cannot move %s aside: %s\n", objects_of(p), strerror(errno));
@@ -339,11 +343,12 @@ static int source_round(struct port *p, int round, size_t *nobjects)
 	struct comparison cmp = {0};
 	compare_objects(p->before, objects_of(p), &cmp);
 	*nobjects = cmp.identical.len + cmp.differ.len + cmp.missing.len;
+	p->compared_kind = comparison_kind(&cmp);
 	int same = !cmp.differ.len && !cmp.missing.len;
 	if (!same) {
 		char *names = some_names(cmp.differ.len ? &cmp.differ : &cmp.missing);
-		fprintf(stderr, "archport port: round %d: %s objects %s: %s\n", round, p->job.source->name,
-			cmp.differ.len ? "differ" : "are missing", names);
+		fprintf(stderr, "archport port: round %d: %s %s %s: %s\n", round, p->job.source->name,
+			p->compared_kind, cmp.differ.len ? "differ" : "are missing", names);
 		free(names);
 	}
 	comparison_free(&cmp);
@@ -576,8 +581,8 @@ static int round_once(struct port *p, int round)
 	p->built = rc == 0;
 	size_t files = 0, errors = count_errors(p, &p->left, &files);
 	size_t fresh = p->built || !p->identical ? 0 : learn_errors(p, &p->left, 0);
-	fprintf(stderr, "round %d: patch %d file%s +%d -%d; %s objects ", round, ps.files, ps.files == 1 ? "" : "s",
-		ps.added, ps.removed, p->job.source->name);
+	fprintf(stderr, "round %d: patch %d file%s +%d -%d; %s %s ", round, ps.files, ps.files == 1 ? "" : "s",
+		ps.added, ps.removed, p->job.source->name, p->compared_kind ? p->compared_kind : "objects");
 	if (nobj)
 		fprintf(stderr, "%s (%zu)", p->identical ? "identical" : "DIFFER", nobj);
 	else
@@ -631,11 +636,11 @@ static void print_left(const struct port *p)
 {
 	if (p->built && p->identical) {
 		if (p->compared)
-			fprintf(stderr, "archport port: the %s build succeeds; %s objects are identical\n",
-				p->job.target->name, p->job.source->name);
+			fprintf(stderr, "archport port: the %s build succeeds; %s %s are identical\n",
+				p->job.target->name, p->job.source->name, p->compared_kind);
 		else
-			fprintf(stderr, "archport port: the %s build succeeds; the %s build leaves no object files "
-				"to compare\n", p->job.target->name, p->job.source->name);
+			fprintf(stderr, "archport port: the %s build succeeds; the %s build leaves no object, "
+				"executable or library to compare\n", p->job.target->name, p->job.source->name);
 		return;
 	}
 	if (!p->identical)

@@ -25,6 +25,7 @@ struct scan_options {
 	const char *color;              /* --color auto|always|never */
 	int show_notes;                 /* --show-notes, -v */
 	int quiet;                      /* --quiet, -q */
+	const char *docs_url;           /* --docs-url URL: SARIF helpUri base */
 };
 
 static void usage_scan(FILE *out)
@@ -34,7 +35,7 @@ static void usage_scan(FILE *out)
 		     "                     [--fail-on error|warning|note|never] [--no-notes]\n"
 		     "                     [--compile-commands FILE | --build-commands FILE]\n"
 		     "                     [--baseline REPORT.json] [--show-notes | -v] [--quiet | -q]\n"
-		     "                     [--color auto|always|never]\n");
+		     "                     [--color auto|always|never] [--docs-url URL]\n");
 }
 
 static void help_scan(void)
@@ -61,6 +62,8 @@ static void help_scan(void)
 	      "                          macros, and libclang parses every unit for the target;\n"
 	      "                          default: compile_commands.json at the root, if any\n"
 	      "  --build-commands FILE   the same option\n"
+	      "  --docs-url URL          sarif: the rule pages' base URI for helpUri (URL/c-asm-x86.md;\n"
+	      "                          default: file: URI of the docs archport was built with)\n"
 	      "  --baseline FILE         a previous `--format json` report: leave out what it holds,\n"
 	      "                          report only new findings (and say how many were known)\n"
 	      "In the tree, `archport: ignore[RULE,...]` in a comment on a line, or alone on the\n"
@@ -112,6 +115,8 @@ static int parse_scan_args(int argc, char **argv, struct scan_options *o)
 			}
 		} else if ((!strcmp(a, "--compile-commands") || !strcmp(a, "--build-commands")) && v) {
 			o->compile_commands = v;
+		} else if (!strcmp(a, "--docs-url") && v) {
+			o->docs_url = v;
 		} else if (!strcmp(a, "--baseline") && v) {
 			o->baseline = v;
 		} else if (!strcmp(a, "--color") && v) {
@@ -319,7 +324,7 @@ static int default_jobs(void)
 int cmd_scan(int argc, char **argv)
 {
 	struct scan_options o = { NULL, 0, "aarch64", "text", NULL, default_jobs(), SEV_ERROR, 1, NULL, NULL, "auto",
-				  0, 0 };
+				  0, 0, NULL };
 	int rc = parse_scan_args(argc, argv, &o);
 	if (rc) {
 		free(o.paths);
@@ -357,7 +362,7 @@ int cmd_scan(int argc, char **argv)
 	char *source_note = io_error || known ? NULL : reverse_source_note(k, &o, &all);
 	struct report r = { ARCHPORT_VERSION, k->target, o.npaths == 1 ? o.paths[0] : ".", files, lines, &all,
 			    wants_color(&o), suppressed, known, o.baseline != NULL, &causes, o.show_notes, o.quiet,
-			    source_note, want_components ? &components : NULL };
+			    source_note, o.docs_url, want_components ? &components : NULL };
 	if (write_report(&o, &r) != 0)
 		io_error = 1;
 	free(source_note);

@@ -158,11 +158,14 @@ static void compare_step(struct verify *v, const char *before, const char *after
 	if (cmp.differ.len || cmp.missing.len) {
 		const struct strvec *bad = cmp.differ.len ? &cmp.differ : &cmp.missing;
 		char *names = some_names(bad);
-		step_set(v, ST_OBJECTS, FAIL, xasprintf("%zu of %zu %s: %s", bad->len, total,
+		step_set(v, ST_OBJECTS, FAIL, xasprintf("%zu of %zu %s %s: %s", bad->len, total, comparison_kind(&cmp),
 							cmp.differ.len ? "differ" : "missing after", names));
 		free(names);
 	} else if (!total) {
-		step_set(v, ST_OBJECTS, SKIPPED, xasprintf("no object files found%s", added));
+		step_set(v, ST_OBJECTS, SKIPPED, xasprintf("no object, executable or library found%s", added));
+	} else if (cmp.linked) {
+		step_set(v, ST_OBJECTS, OK, xasprintf("%zu linked file%s identical (the build leaves no object)%s",
+						      total, total == 1 ? "" : "s", added));
 	} else {
 		step_set(v, ST_OBJECTS, OK, xasprintf("%zu object%s identical%s", total, total == 1 ? "" : "s", added));
 	}

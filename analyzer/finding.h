@@ -65,6 +65,9 @@ struct report {
 	/* The reverse port, when nothing was found: what the tree's code is
 	 * ("no aarch64 code found; ..."), so that 0 findings is never silent. */
 	const char *source_note;
+	/* SARIF only: the base URI of the rule pages (--docs-url), or NULL
+	 * for the docs this program was built from. */
+	const char *docs_url;
 	/* html format only: the crates and C directories with what they
 	 * depend on (components.h); NULL when not collected */
 	const struct component_list *components;

@@ -97,11 +97,12 @@ static void load_names(struct knowledge *k, const char *table, unsigned kind,
 	}
 }
 
-/* The x86_64 layout of each vector type, so that the stub can keep a
- * struct with a __m128i member complete on the target. */
-static void load_type_layouts(struct knowledge *k)
+/* The source arch's layout of each vector type (x86_64's for __m128i,
+ * aarch64's for uint8x16_t), so that the stub can keep a struct with
+ * such a member complete on the target. */
+static void load_type_layouts(struct knowledge *k, const char *table)
 {
-	const struct rd_table *t = rd_find("x86/types");
+	const struct rd_table *t = rd_find(table);
 	int nc = t ? rd_column(t, "name") : -1, sc = t ? rd_column(t, "size") : -1;
 	int ac = t ? rd_column(t, "align") : -1;
 	for (size_t r = 0; nc >= 0 && sc >= 0 && ac >= 0 && r < t->nrows; r++) {
@@ -249,6 +250,17 @@ static void load_aarch64_names(struct knowledge *k)
 	}
 }
 
+/* column `key` -> column `value` of every row of `table`. */
+static void load_pairs(struct strmap *map, const char *table, const char *key, const char *value)
+{
+	const struct rd_table *t = rd_find(table);
+	int kc = t ? rd_column(t, key) : -1, vc = t ? rd_column(t, value) : -1;
+	for (size_t r = 0; kc >= 0 && vc >= 0 && r < t->nrows; r++) {
+		const char *k = rd_cell(t, r, (size_t)kc);
+		strmap_get(map, k, strlen(k), 1)->value = (void *)rd_cell(t, r, (size_t)vc);
+	}
+}
+
 /* The tables both directions have, from the source arch's directory
  * (rules/x86/, rules/aarch64/): what the target's gcc and as reject. */
 static void load_source_tables(struct knowledge *k)
@@ -270,6 +282,11 @@ static void load_source_tables(struct knowledge *k)
 		load_bad(tables[i].map, name, tables[i].key, tables[i].prefix, k->target, tables[i].bad);
 		free(name);
 	}
+	char *simde = xasprintf("%s/simde", dir), *simde_headers = xasprintf("%s/simde-headers", dir);
+	load_pairs(&k->simde_names, simde, "name", "header");
+	load_pairs(&k->simde_reads, simde_headers, "header", "reads");
+	free(simde);
+	free(simde_headers);
 	char *mnemonics = xasprintf("%s/mnemonics", dir), *registers = xasprintf("%s/registers", dir);
 	load_all_mnemonics(k, mnemonics);
 	load_all_registers(k, registers);
@@ -394,7 +411,7 @@ struct knowledge *knowledge_load(const char *target)
 	if (!k->target_is_x86) {
 		load_names(k, "x86/intrinsics", X86_INTRINSIC, "header");
 		load_names(k, "x86/types", X86_TYPE, "header");
-		load_type_layouts(k);
+		load_type_layouts(k, "x86/types");
 		load_names(k, "x86/portio", X86_PORT_IO, NULL);
 		load_context_registers(k);
 		for (size_t i = 0; i < sizeof x86_arch_macros / sizeof *x86_arch_macros; i++)
@@ -404,6 +421,7 @@ struct knowledge *knowledge_load(const char *target)
 		load_rust_tables(k);
 	} else {   /* the reverse port: what only aarch64 has */
 		load_aarch64_names(k);
+		load_type_layouts(k, "aarch64/types");
 		load_target_arity(k);
 		load_aarch64_attr_verdicts(k);
 	}
@@ -433,6 +451,8 @@ void knowledge_free(struct knowledge *k)
 	strmap_free(&k->bad_constraints, NULL);
 	strmap_free(&k->bad_mflags, NULL);
 	strmap_free(&k->bad_march, NULL);
+	strmap_free(&k->simde_names, NULL);
+	strmap_free(&k->simde_reads, NULL);
 	free(k->registers);
 	rust_arch_free(k->rust_arch);
 	free(k);

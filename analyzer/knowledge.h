@@ -37,8 +37,9 @@ enum {
 struct x86_name {
 	unsigned kinds;
 	const char *header;   /* where it is declared, for messages */
-	/* X86_TYPE: sizeof and _Alignof on x86_64 (rules/x86/types.tsv), for
-	 * placeholders of the same layout; 0 when unknown */
+	/* X86_TYPE: sizeof and the member alignment on the source arch
+	 * (rules/x86/types.tsv on x86_64, rules/aarch64/types.tsv on aarch64),
+	 * for placeholders of the same layout; 0 when unknown (SVE: sizeless) */
 	unsigned size, align;
 };
 
@@ -87,6 +88,10 @@ struct knowledge {
 	struct strmap bad_constraints;
 	struct strmap bad_mflags;    /* "-msse4.2", "-mfpmath=" */
 	struct strmap bad_march;     /* "march=haswell", "mtune=k8" */
+	/* SIMDe (rules/<source>/simde*.tsv): the source-arch names its headers
+	 * define on the target under SIMDE_ENABLE_NATIVE_ALIASES */
+	struct strmap simde_names;   /* name -> the SIMDe header that defines it ("simde/x86/sse2.h") */
+	struct strmap simde_reads;   /* SIMDe header -> the SIMDe headers it reads, space-separated */
 	struct rust_arch *rust_arch;   /* rustc's per-arch verdicts (rust_arch.h) */
 	struct target_register *registers;   /* the target's register file, in order */
 	size_t nregisters;                    /* 0 on x86_64 */

@@ -1,12 +1,22 @@
 /* SARIF 2.1.0 report (--format sarif), for GitHub code scanning and other
  * SARIF viewers. One run; every rule in the registry is listed so that a
  * viewer can show a rule's help even for a run without results. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "finding.h"
 #include "json_out.h"
 #include "rules.h"
+#include "suppress.h"
+#include "util.h"
+
+/* Where the rule pages are when no --docs-url is given: the docs of the
+ * source tree this program was built from (Makefile). */
+#ifndef ARCHPORT_DOCS_DIR
+#define ARCHPORT_DOCS_DIR "docs/rules"
+#endif
 
 static const char sarif_schema[] =
 	"https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
@@ -15,15 +25,25 @@ static const char sarif_schema[] =
 /* RFC 3986: everything but unreserved characters and the '/' separator is
  * percent-encoded, so a file name with spaces, '#', '%' or non-ASCII bytes
  * still makes a valid URI. The result needs no JSON escaping. */
-static void write_uri_path(FILE *out, const char *path)
+static void add_uri_path(struct strbuf *sb, const char *path)
 {
 	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
-			fputc(*p, out);
+			sb_addc(sb, (char)*p);
 		else
-			fprintf(out, "%%%02X", *p);
+			sb_addf(sb, "%%%02X", *p);
 	}
+}
+
+static void write_uri_path(FILE *out, const char *path)
+{
+	struct strbuf sb = { 0 };
+
+	add_uri_path(&sb, path);
+	if (sb.len)
+		fputs(sb.buf, out);
+	sb_free(&sb);
 }
 
 /* The directory findings' paths are relative to: the root itself, or the
@@ -58,7 +78,46 @@ static void write_root_uri(FILE *out, const char *root)
 	free(dir);
 }
 
-static void write_rule(FILE *out, const struct rule_info *rule, int last)
+/* The page's introduction: the text between its title and its first
+ * section (what the rule reports and its severity), trimmed. */
+static char *doc_introduction(const char *doc)
+{
+	const char *start = doc, *end;
+
+	if (start[0] == '#' && start[1] == ' ')
+		start += strcspn(start, "\n");
+	start += strspn(start, "\n");
+	end = strstr(start, "\n## ");
+	if (!end)
+		end = start + strlen(start);
+	while (end > start && end[-1] == '\n')
+		end--;
+	return xstrndup(start, (size_t)(end - start));
+}
+
+/* The rule page's URI: BASE/<id with '/' as '-'>.md, BASE the --docs-url
+ * or the file: URI of the docs this program was built from. */
+static void write_help_uri(FILE *out, const struct rule_info *rule, const char *docs_url)
+{
+	struct strbuf uri = { 0 };
+
+	if (docs_url) {
+		sb_adds(&uri, docs_url);
+		if (uri.len && uri.buf[uri.len - 1] != '/')
+			sb_addc(&uri, '/');
+	} else {
+		sb_adds(&uri, "file://");
+		add_uri_path(&uri, ARCHPORT_DOCS_DIR "/");
+	}
+	for (const char *p = rule->id; *p; p++)
+		sb_addc(&uri, *p == '/' ? '-' : *p);
+	sb_adds(&uri, ".md");
+	fputs(", \"helpUri\": ", out);
+	json_write_string(out, uri.buf);
+	sb_free(&uri);
+}
+
+static void write_rule(FILE *out, const struct rule_info *rule, const char *docs_url, int last)
 {
 	const char *doc = rule_doc(rule->id);
 
@@ -69,12 +128,19 @@ static void write_rule(FILE *out, const struct rule_info *rule, int last)
 	fprintf(out, "}, \"defaultConfiguration\": {\"level\": \"%s\"}",
 		severity_name(rule->severity));
 	if (doc) {
+		char *intro = doc_introduction(doc);
+		fputs(",\n           \"fullDescription\": {\"text\": ", out);
+		json_write_string(out, intro);
+		fputs(", \"markdown\": ", out);
+		json_write_string(out, intro);
+		free(intro);
 		/* The pages are plain markdown that also reads as text. */
-		fputs(", \"help\": {\"text\": ", out);
+		fputs("},\n           \"help\": {\"text\": ", out);
 		json_write_string(out, doc);
 		fputs(", \"markdown\": ", out);
 		json_write_string(out, doc);
 		fputc('}', out);
+		write_help_uri(out, rule, docs_url);
 	}
 	fputs(last ? "}\n" : "},\n", out);
 }
@@ -91,7 +157,7 @@ static void write_driver(FILE *out, const struct report *r)
 	}
 	fputs(",\n        \"rules\": [\n", out);
 	for (size_t i = 0; i < count; i++)
-		write_rule(out, &rules[i], i + 1 == count);
+		write_rule(out, &rules[i], r->docs_url, i + 1 == count);
 	fputs("        ]}},\n", out);
 }
 
@@ -157,7 +223,58 @@ static void write_location(FILE *out, const struct finding *f)
 	fputs("}}]", out);
 }
 
-static void write_result(FILE *out, const struct finding *f, int last)
+/* FNV-1a, 64 bits: a fixed function of the bytes, the same on every host
+ * and in every run. */
+static uint64_t fnv1a64(const char *s, size_t n, uint64_t h)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* What stays when lines move: the finding's identity (rule, file, message
+ * with numbers blanked, as baselines match) and its line's text with the
+ * whitespace runs folded, so that reindenting keeps it too. */
+static uint64_t finding_hash(const struct finding *f)
+{
+	char *id = finding_identity(f->rule ? f->rule : "", f->file ? f->file : "",
+				    f->message ? f->message : "");
+	uint64_t h = fnv1a64(id, strlen(id) + 1, 0xcbf29ce484222325ULL);
+	int space = 0, started = 0;
+
+	free(id);
+	for (const char *p = f->source_line ? f->source_line : ""; *p; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r') {
+			space = 1;
+			continue;
+		}
+		if (space && started)
+			h = fnv1a64(" ", 1, h);
+		space = 0;
+		started = 1;
+		h = fnv1a64(p, 1, h);
+	}
+	return h;
+}
+
+/* partialFingerprints: the hash, and which of the findings with that hash
+ * this is (1, 2, ... in report order), so that one construct repeated on
+ * identical lines of a file gives distinct alerts. */
+static void write_fingerprint(FILE *out, const struct finding *f, struct strmap *seen)
+{
+	char key[17];
+	struct strmap_entry *e;
+
+	snprintf(key, sizeof key, "%016llx", (unsigned long long)finding_hash(f));
+	e = strmap_get(seen, key, 16, 1);
+	e->value = (void *)((uintptr_t)e->value + 1);
+	fprintf(out, ",\n         \"partialFingerprints\": {\"archport/v1\": \"%s:%lu\"}", key,
+		(unsigned long)(uintptr_t)e->value);
+}
+
+static void write_result(FILE *out, const struct finding *f, struct strmap *seen, int last)
 {
 	const struct rule_info *rule = rule_find(f->rule ? f->rule : "");
 	long index = rule_index(f->rule);
@@ -173,6 +290,7 @@ static void write_result(FILE *out, const struct finding *f, int last)
 				: rule ? rule->summary : f->rule);
 	fputc('}', out);
 	write_location(out, f);
+	write_fingerprint(out, f, seen);
 	if (f->fix) {
 		fputs(", \"properties\": {\"fix\": ", out);
 		json_write_string(out, f->fix);
@@ -194,8 +312,10 @@ int report_sarif(FILE *out, const struct report *r)
 	      "      \"properties\": {\"target\": ", out);
 	json_write_string(out, r->target);
 	fputs("},\n      \"results\": [\n", out);
+	struct strmap seen = { 0 };
 	for (size_t i = 0; i < n; i++)
-		write_result(out, &list->items[i], i + 1 == n);
+		write_result(out, &list->items[i], &seen, i + 1 == n);
+	strmap_free(&seen, NULL);
 	fputs("      ]\n    }\n  ]\n}\n", out);
 	return ferror(out) ? -1 : 0;
 }

@@ -112,10 +112,7 @@ size_t suppress_inline(const char *root, struct finding_list *list)
 
 /* ---- baselines ---- */
 
-/* What identifies a finding across runs: its rule, file and message with
- * every number blanked, so that lines moving (`defined at x.h:12`, `the #if
- * at line 40`) do not make a known finding new. */
-static char *baseline_key(const char *rule, const char *file, const char *message)
+char *finding_identity(const char *rule, const char *file, const char *message)
 {
 	struct strbuf sb = { 0 };
 	sb_adds(&sb, rule);
@@ -169,7 +166,7 @@ static void read_baseline_finding(struct json *j, struct strmap *keys)
 			j->bad = 1;
 	}
 	if (!j->bad && rule && file && message)
-		count_key(keys, baseline_key(rule, file, message));
+		count_key(keys, finding_identity(rule, file, message));
 	free(rule);
 	free(file);
 	free(message);
@@ -231,7 +228,7 @@ size_t baseline_filter(struct baseline *b, struct finding_list *list)
 	size_t kept = 0, known = 0;
 	for (size_t i = 0; i < list->len; i++) {
 		struct finding *f = &list->items[i];
-		char *key = baseline_key(f->rule, f->file, f->message);
+		char *key = finding_identity(f->rule, f->file, f->message);
 		struct strmap_entry *e = strmap_get(&b->keys, key, strlen(key), 0);
 		free(key);
 		if (e && (uintptr_t)e->value > 0) {

@@ -11,6 +11,12 @@
  * before, names; returns how many it dropped. */
 size_t suppress_inline(const char *root, struct finding_list *list);
 
+/* What identifies a finding across runs (baselines, SARIF fingerprints):
+ * its rule, file and message with every number blanked, so that lines
+ * moving (`defined at x.h:12`, `the #if at line 40`) do not make a known
+ * finding new. Returns a new string. */
+char *finding_identity(const char *rule, const char *file, const char *message);
+
 /* The findings of a previous JSON report (--baseline FILE). */
 struct baseline {
 	struct strmap keys;   /* rule, file, message with numbers blanked -> how many */

@@ -17,6 +17,9 @@ versions, then a header line of column names, then sorted tab-separated rows
     python3 scripts/gen_rules.py --only aarch64
                                             only rules/aarch64/ (the reverse
                                             port's tables; with --check too)
+    python3 scripts/gen_rules.py --only simde
+                                            only the SIMDe tables
+                                            (x86/simde*.tsv, aarch64/simde*.tsv)
 
 Compiler and assembler runs are batched (one run per target over a file with
 one probe per line or per function, errors mapped back by line number) except
@@ -599,18 +602,20 @@ def target_intrinsic_names(work, target):
 X86_TYPE_HEADERS = ["x86intrin.h", "immintrin.h"]
 
 
-def type_layouts(work, names):
+def type_layouts(work, names, compilers=None, headers=None):
     """name -> (sizeof, alignment as a struct member) on x86_64, from the
     x86 gcc, read back from the assembly of one initialised constant per
     type; clang-19 answers for the names gcc does not declare. A name
     neither knows has none. The member alignment is what a struct's layout
     uses: C11 _Alignof says 16 for __m256i and __m512i, where a member of
-    either is aligned to its size."""
+    either is aligned to its size. compilers and headers ask another
+    architecture (the aarch64 gcc and arm_neon.h for NEON types); a type
+    without a size there (SVE's sizeless svint8_t) has none."""
     layouts = {}
-    for cc in ([X86.gcc], [CLANG, "--target=x86_64-linux-gnu"]):
+    for cc in compilers or ([X86.gcc], [CLANG, "--target=x86_64-linux-gnu"]):
         todo = sorted(n for n in names if n not in layouts)
         while todo:
-            src = ["#include <%s>" % h for h in X86_TYPE_HEADERS + ["stddef.h"]]
+            src = ["#include <%s>" % h for h in (headers or X86_TYPE_HEADERS) + ["stddef.h"]]
             first = len(src) + 1
             src += ["const unsigned long archport_layout_%d[2] = { sizeof(%s), "
                     "offsetof(struct { char c; %s m; }, m) };" % (i, n, n) for i, n in enumerate(todo)]
@@ -620,8 +625,8 @@ def type_layouts(work, names):
             if bad:   # drop what this compiler does not declare, ask again
                 todo = [n for n in todo if n not in bad]
                 continue
-            for i, size, align in re.findall(r"^archport_layout_(\d+):\s*\.quad\s+(\d+)\s*\.quad\s+(\d+)",
-                                             asm, re.M):
+            for i, size, align in re.findall(r"^archport_layout_(\d+):\s*\.(?:quad|xword|dword)\s+(\d+)\s*"
+                                             r"\.(?:quad|xword|dword)\s+(\d+)", asm, re.M):
                 layouts[todo[int(i)]] = (size, align)
             break
     return layouts
@@ -1784,6 +1789,24 @@ def gen_a64_names(out, work):
     ]
     rows = [(n, k, h, "target-too" if n in x86_names else "aarch64-only") for n, (k, h) in found.items()]
     out.tsv("aarch64/names.tsv", comments, ["name", "kind", "header", "x86_64"], rows)
+    return {n: h for n, (k, h) in found.items() if k == "type" and n not in x86_names}
+
+
+def gen_a64_types(out, work, types):
+    """rules/aarch64/types.tsv: the aarch64 size and alignment of each
+    aarch64-only type of names.tsv (uint8x16_t, float32x4x2_t), so that the
+    reverse stub keeps a struct with a NEON member complete on x86_64 (a
+    placeholder of the same layout). SVE types are sizeless: none."""
+    layouts = type_layouts(work, types, compilers=[[A64.gcc]], headers=A64_INTRINSIC_HEADERS)
+    comments = [
+        "The aarch64-only types of aarch64/names.tsv; header as there.",
+        "size, align: sizeof and the alignment as a struct member on aarch64 after",
+        "#include <%s>, from the assembly of" % ">, <".join(A64_INTRINSIC_HEADERS),
+        "`const unsigned long x[2] = { sizeof(T), offsetof(struct { char c; T m; }, m) };`",
+        "(%s -O0 -S); - for the sizeless SVE types, which cannot be members." % A64.gcc,
+        "%s: %s" % (A64.gcc, version(A64.gcc))]
+    rows = [(n, h, *layouts.get(n, ("-", "-"))) for n, h in sorted(types.items())]
+    out.tsv("aarch64/types.tsv", comments, ["name", "header", "size", "align"], rows)
 
 
 def a64_word_candidates():
@@ -2031,13 +2054,117 @@ def gen_a64_target_attr(out, work):
 def gen_aarch64(out, work):
     """The reverse-port tables (rules/aarch64/)."""
     gen_a64_headers(out, work)
-    gen_a64_names(out, work)
+    gen_a64_types(out, work, gen_a64_names(out, work))
     gen_a64_mnemonics(out, work)
     gen_a64_registers(out, work)
     gen_a64_march(out, work)
     gen_a64_mflags(out, work)
     gen_a64_constraints(out, work)
     gen_a64_target_attr(out, work)
+
+
+# ------------------------------------------------------------------ SIMDe
+
+SIMDE_INCLUDE = "/usr/include"
+SIMDE_PACKAGE = "libsimde-dev"
+
+
+def rules_names(out, relpath):
+    """The `name` column of a rules file, read from the directory being
+    written (this run's) or else from the repository's rules/."""
+    for base in (out.directory, os.path.join(ROOT, "rules")):
+        path = os.path.join(base, relpath)
+        if os.path.exists(path):
+            names, header = set(), None
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    if line.startswith("#") or not line.strip():
+                        continue
+                    cells = line.rstrip("\n").split("\t")
+                    if header is None:
+                        header = cells
+                        continue
+                    names.add(cells[header.index("name")])
+            return names
+    raise FileNotFoundError(relpath)
+
+
+def simde_headers(family):
+    """SIMDe's headers for one family (x86, arm), relative to /usr/include:
+    simde/x86/*.h and simde/x86/avx512/*.h, simde/arm/neon.h and sve.h with
+    their parts."""
+    base = os.path.join(SIMDE_INCLUDE, "simde", family)
+    found = []
+    for dirpath, _, files in os.walk(base):
+        for name in files:
+            if name.endswith(".h"):
+                found.append(os.path.relpath(os.path.join(dirpath, name), SIMDE_INCLUDE))
+    return sorted(found)
+
+
+def simde_view(work, gcc, header, names):
+    """What #include <header> gives a program on the compiler `gcc` with
+    SIMDE_ENABLE_NATIVE_ALIASES: the source-architecture names among `names`
+    it defines (alias macros from -dM, alias typedefs from -E) and the
+    SIMDe headers of the family it reads (-M). None when it does not
+    compile there."""
+    src = work.write("simde_probe.c", "#define SIMDE_ENABLE_NATIVE_ALIASES\n#include <%s>\n" % header)
+    rc, macros, _ = run([gcc, "-E", "-dM", src])
+    if rc != 0:
+        return None
+    _, text, _ = run([gcc, "-E", src])
+    _, deps, _ = run([gcc, "-M", src])
+    defined = set(re.findall(r"^#define (\w+)", macros, re.M))
+    defined |= set(re.findall(r"\btypedef\s+simde_\w+\s+(\w+)\s*;", text))
+    family = header.split("/")[1]
+    prefix = os.path.join(SIMDE_INCLUDE, "simde", family) + "/"
+    reads = {os.path.relpath(d, SIMDE_INCLUDE) for d in deps.replace("\\\n", " ").split()
+             if d.startswith(prefix)}
+    return defined & names, reads - {header}
+
+
+def simde_rows(work, gcc, family, names):
+    """(name, header) for each source-architecture name some SIMDe header
+    of `family` defines, header being the one that defines it itself (no
+    header it reads does); (header, reads) for each header."""
+    views = {}
+    for header in simde_headers(family):
+        view = simde_view(work, gcc, header, names)
+        if view is not None:
+            views[header] = view
+    name_rows = []
+    for header, (defined, reads) in views.items():
+        inherited = set()
+        for r in reads:
+            inherited |= views.get(r, (set(), set()))[0]
+        name_rows += [(n, header) for n in defined - inherited]
+    header_rows = [(h, " ".join(sorted(r)) or "-") for h, (_, r) in views.items()]
+    return name_rows, header_rows
+
+
+def gen_simde_table(out, work, source, gcc, names, family):
+    name_rows, header_rows = simde_rows(work, gcc, family, names)
+    comments = [
+        "The %s names that SIMDe (%s) defines for programs built by %s when" %
+        (source, package_version(SIMDE_PACKAGE), gcc),
+        "SIMDE_ENABLE_NATIVE_ALIASES is defined before its header: each header of",
+        "%s/simde/%s/ is included after `#define SIMDE_ENABLE_NATIVE_ALIASES`; its" % (SIMDE_INCLUDE, family),
+        "alias macros (`%s -E -dM`) and alias typedefs (`typedef simde_T T;` in -E)" % gcc,
+        "that name a %s intrinsic or type of rules/ are its names." % source,
+        "header: the SIMDe header that defines the name itself (none it reads does).",
+        "simde-headers.tsv: reads = the SIMDe headers of the family it includes (-M).",
+        "A tree that includes one of these headers with the alias macro defined uses",
+        "the names it covers without the %s headers: they are no error." % source]
+    out.tsv("%s/simde.tsv" % source, comments, ["name", "header"], name_rows)
+    out.tsv("%s/simde-headers.tsv" % source, comments[:3] + comments[6:7], ["header", "reads"], header_rows)
+
+
+def gen_simde(out, work):
+    """rules/x86/simde.tsv (x86 names SIMDe gives aarch64, by its gcc) and
+    rules/aarch64/simde.tsv (NEON and SVE names it gives x86_64)."""
+    x86_names = rules_names(out, "x86/intrinsics.tsv") | rules_names(out, "x86/types.tsv")
+    gen_simde_table(out, work, "x86", CROSS[0].gcc, x86_names, "x86")
+    gen_simde_table(out, work, "aarch64", X86.gcc, rules_names(out, "aarch64/names.tsv"), "arm")
 
 
 # ------------------------------------------------------------------ main
@@ -2050,6 +2177,9 @@ def generate(directory, verbose=True, only=None):
     try:
         if only == "aarch64":
             gen_aarch64(out, work)
+            return out.written
+        if only == "simde":
+            gen_simde(out, work)
             return out.written
         gen_targets(out, work)
         gen_macros(out, work)
@@ -2067,6 +2197,7 @@ def generate(directory, verbose=True, only=None):
         gen_portio(out, work)
         gen_rust(out, work)
         gen_aarch64(out, work)
+        gen_simde(out, work)
     finally:
         work.close()
     return out.written
@@ -2111,8 +2242,8 @@ def main():
                         help="regenerate to a temporary directory and exit 1 if rules/ differs")
     parser.add_argument("--out", default=os.path.join(ROOT, "rules"),
                         help="directory to write (default: rules/ of the repository)")
-    parser.add_argument("--only", choices=["aarch64"],
-                        help="only the reverse-port tables (rules/aarch64/)")
+    parser.add_argument("--only", choices=["aarch64", "simde"],
+                        help="only the reverse-port tables (rules/aarch64/), or only the SIMDe tables")
     args = parser.parse_args()
     start = time.time()
     if args.check:

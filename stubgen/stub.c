@@ -98,7 +98,9 @@ static void stub_one(struct stub_run *run, struct stub_ctx *c, const struct arch
 			if (!strcmp(c->o->extra[j].file, f->rel))
 				findings_add(&errors, &c->o->extra[j]);
 	}
-	if (errors.len) {
+	/* in the reverse port meson.build may list aarch64 .S files, which
+	 * it can swap for x86 twins, with no error of its own */
+	if (errors.len || (f->kind == FK_MESON && c->k->target_is_x86)) {
 		struct file_patch *fp = patch_for(c, f->rel);
 		c->findings = errors.items;
 		c->nfindings = errors.len;
@@ -139,8 +141,10 @@ static int run_stub(struct stub_run *run, const char *root, const struct stub_op
 		if (run->ts.walk.files[i].kind == FK_C)
 			c.c_files[c.nc_files++] = run->ts.walk.files[i].rel;
 	const struct arch_dirs *ad = run->ts.ix.arch;   /* found by the scan */
-	for (size_t i = 0; i < n; i++)
-		stub_one(run, &c, ad, i);
+	for (int meson = 1; meson >= 0; meson--)   /* meson first: it may take .S files (stub_asm.c) */
+		for (size_t i = 0; i < n; i++)
+			if ((run->ts.walk.files[i].kind == FK_MESON) == meson)
+				stub_one(run, &c, ad, i);
 	arch_dirs_stub(&c, ad, &run->ts.walk);
 	free(c.c_files);
 	rust_resolver_free(c.rust);
@@ -150,11 +154,18 @@ static int run_stub(struct stub_run *run, const char *root, const struct stub_op
 	return 0;
 }
 
-int stub_made(struct stub_ctx *c, const char *key)
+int stub_was_made(const struct stub_ctx *c, const char *key)
 {
 	for (size_t i = 0; i < c->nmade; i++)
 		if (!strcmp(c->made[i], key))
 			return 1;
+	return 0;
+}
+
+int stub_made(struct stub_ctx *c, const char *key)
+{
+	if (stub_was_made(c, key))
+		return 1;
 	GROW(c->made, c->nmade, c->made_cap);
 	c->made[c->nmade++] = xstrdup(key);
 	return 0;

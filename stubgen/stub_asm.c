@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "scan.h"
 #include "stub_internal.h"
 
 static const char *trap_instruction(const char *target)
@@ -110,12 +111,29 @@ char *stub_asm_c_twin(const char *target, const char *asm_text)
 	return sb_detach(&twin);
 }
 
+/* Does a build system other than meson build the tree (Make, CMake,
+ * autoconf)? It may assemble the file whatever meson.build says. */
+static int other_build_system(const struct stub_ctx *c)
+{
+	for (size_t i = 0; i < c->ts->walk.len; i++) {
+		enum file_kind k = c->ts->walk.files[i].kind;
+		if (k == FK_MAKE || k == FK_CMAKE || k == FK_AUTOCONF)
+			return 1;
+	}
+	return 0;
+}
+
 void stub_asm_file(struct stub_ctx *c, struct file_patch *fp)
 {
 	const char *rel = fp->rel;
 	size_t n = strlen(rel);
 	if (n < 2 || strcmp(rel + n - 2, ".S") != 0 || fp->nlines == 0)
 		return;
+	char *key = xasprintf("meson-source:%s", rel);
+	int meson_only = stub_was_made(c, key) && !other_build_system(c);
+	free(key);
+	if (meson_only)
+		return;   /* meson assembles it on aarch64 only, with a twin elsewhere (stub_meson.c) */
 	char *twin = stub_asm_twin(c->k->target, fp->lines, fp->nlines);
 	gate_lines(c->k, fp, 0, fp->nlines - 1, twin);
 	free(twin);

@@ -36,6 +36,8 @@ struct stub_ctx {
 };
 /* Whether `key` was made before; records it if not. */
 int stub_made(struct stub_ctx *c, const char *key);
+/* Whether `key` was made before, without recording it. */
+int stub_was_made(const struct stub_ctx *c, const char *key);
 
 /* The instruction of column `to` for the asm template `tmpl` of column
  * `from` of rules/idioms.tsv ("x86", "aarch64", "riscv64"; the first row

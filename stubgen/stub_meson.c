@@ -6,11 +6,21 @@
  * cut out and the array becomes a concatenation (`['-O2'] + var`), which
  * keeps the options in their order, so the x86 build sees the same command
  * lines. The variables are set in an `if host_machine.cpu_family() in
- * [...]` block, which the scanner reads as an x86-only region. */
+ * [...]` block, which the scanner reads as an x86-only region.
+ *
+ * The reverse port (--target x86_64) does the same for aarch64 options
+ * under `== 'aarch64'`, and for aarch64 assembly sources too: a source
+ * string naming a .S/.s file with aarch64 code becomes a variable that
+ * holds it on aarch64 and, on x86, a new file beside it that defines the
+ * same global symbols as traps (the fix asm/aarch64-file asks for). Meson
+ * can do what Make's pattern rules cannot, pick the file per machine, so
+ * the aarch64 file itself can stay as it is (stub_asm.c then leaves it
+ * alone unless another build system of the tree assembles it too). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rules.h"
+#include "scan.h"
 #include "stub_internal.h"
 
 #define NONE ((size_t)-1)
@@ -113,16 +123,21 @@ static void mlex_file(struct mlex *m)
 	free(stack);
 }
 
+/* An option, or in the reverse port an assembly source, that the source
+ * arch's host keeps and other hosts lose or swap. */
 struct opt_use {
 	char *opt, *var;
+	char *twin;   /* a source: the x86 twin's name as meson.build spells it; NULL for an option */
+	char *rel, *twin_rel;   /* a source and its twin, relative to the root */
 };
 
-/* archport_x86_msse4_2 for -msse4.2 */
-static char *variable_for(const char *opt)
+/* archport_x86_msse4_2 for -msse4.2, archport_aarch64_asm_src_vectors_S for
+ * the source src/vectors.S */
+static char *variable_for(const struct knowledge *k, const char *opt, int source)
 {
 	struct strbuf sb = {0};
-	sb_adds(&sb, "archport_x86_");
-	for (const char *p = opt + 1; *p; p++)
+	sb_addf(&sb, "archport_%s_%s", k->source->name, source ? "asm_" : "");
+	for (const char *p = opt + !source; *p; p++)
 		sb_addc(&sb, isalnum((unsigned char)*p) ? *p : '_');
 	return sb_detach(&sb);
 }
@@ -353,50 +368,177 @@ static size_t definitions_line(const struct mlex *m)
 	return 0;
 }
 
-static void definitions(struct file_patch *fp, size_t line, const struct opt_use *u, size_t n,
-			const char *used)
+/* How meson.build tells the source arch's host machine. */
+static const char *host_test(const struct knowledge *k)
+{
+	return k->target_is_x86 ? "host_machine.cpu_family() == 'aarch64'"
+				 : "host_machine.cpu_family() in ['x86', 'x86_64']";
+}
+
+static void definitions(const struct knowledge *k, struct file_patch *fp, size_t line, const struct opt_use *u,
+			size_t n, const char *used)
 {
 	struct strbuf sb = {0};
-	sb_adds(&sb, "# archport: x86-only compiler options, kept for x86 hosts only\n");
+	int twins = 0;
+	for (size_t i = 0; i < n; i++)
+		twins |= used[i] && u[i].twin;
+	sb_addf(&sb, "# archport: %s-only compiler options%s, kept for %s hosts only\n", k->source->name,
+		twins ? " and assembly sources" : "", k->source->name);
 	for (size_t i = 0; i < n; i++)
 		if (used[i])
 			sb_addf(&sb, "%s = []\n", u[i].var);
-	sb_adds(&sb, "if host_machine.cpu_family() in ['x86', 'x86_64']\n");
+	sb_addf(&sb, "if %s\n", host_test(k));
 	for (size_t i = 0; i < n; i++)
 		if (used[i])
 			sb_addf(&sb, "  %s = ['%s']\n", u[i].var, u[i].opt);
+	if (twins) {   /* the target's host takes the twins (traps until ported) */
+		sb_addf(&sb, "elif host_machine.cpu_family() in ['x86', 'x86_64']\n");
+		for (size_t i = 0; i < n; i++)
+			if (used[i] && u[i].twin)
+				sb_addf(&sb, "  %s = ['%s']\n", u[i].var, u[i].twin);
+	}
 	sb_adds(&sb, "endif\n");
 	patch_insert(fp, line, sb.buf);
 	sb_free(&sb);
 }
 
-/* Marks the option tokens of the findings; returns the distinct options. */
-static size_t mark_options(const struct stub_ctx *c, struct mlex *m, struct opt_use **up)
+static void free_use(struct opt_use *u)
 {
-	struct opt_use *u = NULL;
-	size_t n = 0, cap = 0;
+	free(u->opt);
+	free(u->var);
+	free(u->twin);
+	free(u->rel);
+	free(u->twin_rel);
+}
+
+/* The use u (an option, or a source when u.twin is set), merged with an
+ * equal one; returns its index in v plus one. */
+static int add_use(const struct knowledge *k, struct opt_use **v, size_t *n, size_t *cap, struct opt_use u)
+{
+	size_t i = 0;
+	while (i < *n && strcmp((*v)[i].opt, u.opt))
+		i++;
+	if (i == *n) {
+		u.var = variable_for(k, u.opt, u.twin != NULL);
+		GROW(*v, *n, *cap);
+		(*v)[(*n)++] = u;
+	} else {
+		free_use(&u);
+	}
+	return (int)i + 1;
+}
+
+/* Marks the option tokens of the findings; returns the distinct options. */
+static size_t mark_options(const struct stub_ctx *c, struct mlex *m, struct opt_use **up, size_t *cap)
+{
+	size_t n = 0;
 	for (size_t i = 0; i < c->nfindings; i++) {
 		const struct finding *fd = &c->findings[i];
 		char *opt = NULL;
-		if (strcmp(fd->rule, RULE_BUILD_FLAG) && strcmp(fd->rule, RULE_BUILD_MARCH))
+		/* the scan's findings, and port's "the target compiler rejects it" */
+		if (strcmp(fd->rule, c->k->source->rule_build_flag) && strcmp(fd->rule, c->k->source->rule_build_march) &&
+		    strcmp(fd->rule, RULE_BUILD_FLAG))
 			continue;
 		size_t t = option_token(m, fd, &opt);
 		if (t == NONE || in_probe(m, t)) {
 			free(opt);
 			continue;
 		}
-		size_t k = 0;
-		while (k < n && strcmp(u[k].opt, opt))
-			k++;
-		if (k == n) {
-			GROW(u, n, cap);
-			u[n++] = (struct opt_use){ opt, variable_for(opt) };
-		} else {
-			free(opt);
-		}
-		m->t[t].x86 = (int)k + 1;
+		m->t[t].x86 = add_use(c->k, up, &n, cap, (struct opt_use){ .opt = opt });
 	}
-	*up = u;
+	return n;
+}
+
+/* The tree file a source string of meson.build names (relative to the
+ * meson.build's directory), or NULL for names meson would resolve
+ * elsewhere (absolute, `..`, escapes). */
+static char *source_rel(const char *build_rel, const char *name, size_t n)
+{
+	if (!n || name[0] == '/' || memchr(name, '\\', n) || memmem(name, n, "..", 2))
+		return NULL;
+	while (n > 2 && name[0] == '.' && name[1] == '/') {
+		name += 2;
+		n -= 2;
+	}
+	const char *slash = strrchr(build_rel, '/');
+	return slash ? xasprintf("%.*s/%.*s", (int)(slash - build_rel), build_rel, (int)n, name)
+		     : xstrndup(name, n);
+}
+
+/* Does the scan report the file as source-arch assembly the target build
+ * assembles (asm/aarch64-file, an error)? */
+static int is_source_arch_asm(const struct stub_ctx *c, const char *rel)
+{
+	void *v = strmap_value(&c->ts->ix.files, rel, strlen(rel));
+	if (!v)
+		return 0;
+	const struct file_scan *r = &c->ts->results[(intptr_t)v - 1];
+	for (size_t j = 0; j < r->findings.len; j++)
+		if (r->findings.items[j].severity == SEV_ERROR &&
+		    !strcmp(r->findings.items[j].rule, c->k->source->rule_asm_file))
+			return 1;
+	return 0;
+}
+
+/* src/vectors.S -> src/vectors_x86_64.S */
+static char *twin_name(const char *name, size_t n, const char *target)
+{
+	const char *dot = name + n;
+	while (dot > name && dot[-1] != '.' && dot[-1] != '/')
+		dot--;
+	size_t stem = dot > name && dot[-1] == '.' ? (size_t)(dot - 1 - name) : n;
+	return xasprintf("%.*s_%s%.*s", (int)stem, name, target, (int)(n - stem), name + stem);
+}
+
+/* Writes the twin of an assembly source, once however many meson.build
+ * files list it: its global symbols as traps. The key tells stub_asm.c
+ * that meson assembles the file on aarch64 only. */
+static void write_asm_twin(struct stub_ctx *c, const struct opt_use *u)
+{
+	char *key = xasprintf("meson-source:%s", u->rel);
+	struct file_patch *orig = stub_was_made(c, key) ? NULL : c->patch_for(c, u->rel);
+	struct file_patch *nf = orig && orig->nlines ? c->new_file(c, u->twin_rel) : NULL;
+	if (nf) {
+		char *twin = stub_asm_twin(c->k->target, orig->lines, orig->nlines);
+		patch_insert(nf, 0, twin);
+		free(twin);
+		stub_made(c, key);
+	}
+	free(key);
+}
+
+static int tree_has(const struct stub_ctx *c, const char *rel)
+{
+	return strmap_value(&c->ts->ix.files, rel, strlen(rel)) != NULL;
+}
+
+/* Reverse port: the string tokens that name a source-arch assembly file,
+ * each marked as a use whose variable swaps it for its twin (a new file,
+ * so never one the tree has). */
+static size_t mark_sources(struct stub_ctx *c, struct mlex *m, struct opt_use **up, size_t n, size_t *cap)
+{
+	for (size_t i = 0; c->k->target_is_x86 && i < m->n; i++) {
+		const struct mtok *t = &m->t[i];
+		const char *s = m->fp->lines[t->line];
+		size_t len = t->end - t->col;
+		if (t->kind != 's' || t->end_line != t->line || len < 5 || s[t->col] != '\'' || s[t->end - 1] != '\'')
+			continue;
+		const char *name = s + t->col + 1;
+		size_t nn = len - 2;
+		if (!(name[nn - 2] == '.' && (name[nn - 1] == 'S' || name[nn - 1] == 's')) || in_probe(m, i))
+			continue;
+		struct opt_use u = { .rel = source_rel(m->fp->rel, name, nn) };
+		if (u.rel && is_source_arch_asm(c, u.rel)) {
+			u.twin = twin_name(name, nn, c->k->target);
+			u.twin_rel = source_rel(m->fp->rel, u.twin, strlen(u.twin));
+		}
+		if (u.twin_rel && !tree_has(c, u.twin_rel)) {
+			u.opt = xstrndup(name, nn);
+			m->t[i].x86 = add_use(c->k, up, &n, cap, u);
+		} else {
+			free_use(&u);
+		}
+	}
 	return n;
 }
 
@@ -405,7 +547,8 @@ void stub_meson_file(struct stub_ctx *c, struct file_patch *fp)
 	struct mlex m = { fp, NULL, 0, 0 };
 	mlex_file(&m);
 	struct opt_use *u = NULL;
-	size_t n = mark_options(c, &m, &u);
+	size_t cap = 0, n = mark_options(c, &m, &u, &cap);
+	n = mark_sources(c, &m, &u, n, &cap);
 	struct medits e = {0};
 	if (n)
 		plan_edits(&m, u, &e);
@@ -414,15 +557,16 @@ void stub_meson_file(struct stub_ctx *c, struct file_patch *fp)
 		if (m.t[i].x86)
 			used[m.t[i].x86 - 1] = 1;
 	if (e.n) {
-		definitions(fp, definitions_line(&m), u, n, used);
+		definitions(c->k, fp, definitions_line(&m), u, n, used);
 		apply_edits(fp, &e);
 	}
+	for (size_t i = 0; i < n; i++)   /* the sources whose uses were rewritten */
+		if (used[i] && u[i].twin)
+			write_asm_twin(c, &u[i]);
 	for (size_t i = 0; i < e.n; i++)
 		free(e.v[i].text);
-	for (size_t i = 0; i < n; i++) {
-		free(u[i].opt);
-		free(u[i].var);
-	}
+	for (size_t i = 0; i < n; i++)
+		free_use(&u[i]);
 	free(used);
 	free(e.v);
 	free(u);

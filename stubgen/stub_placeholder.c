@@ -4,7 +4,10 @@
  * with no twin leaves an incomplete type (or an undeclared function) for
  * every user the stub keeps. The twin is the same text with each x86
  * vector type replaced by a placeholder of its x86_64 size and alignment
- * (rules/x86/types.tsv) and the x86 target attributes left out. */
+ * (rules/x86/types.tsv) and the x86 target attributes left out. In the
+ * reverse port the same is done for NEON types (uint8x16_t,
+ * float32x4x2_t) with their aarch64 layout (rules/aarch64/types.tsv);
+ * SVE types have none (they are sizeless and never members). */
 #include <stdlib.h>
 #include <string.h>
 #include "c_lex.h"
@@ -72,13 +75,16 @@ static const char *skip_attribute_space(struct strbuf *out, const char *p, const
 	return p;
 }
 
-/* x86 code that no placeholder stands for: asm, intrinsics, port I/O. */
+/* Source-arch code that no placeholder stands for: asm, intrinsics and
+ * builtins (__builtin_ia32_*, __builtin_aarch64_*), port I/O. */
 static int x86_code(const struct decl_text *d, const struct token *t)
 {
 	if (t->kind != T_IDENT)
 		return 0;
+	const char *bp = d->k->source->builtin_prefix;
+	size_t bn = strlen(bp);
 	if (tok_is(t, "asm") || tok_is(t, "__asm") || tok_is(t, "__asm__") ||
-	    (t->len > 15 && !strncmp(t->p, "__builtin_ia32_", 15)) ||
+	    (t->len > bn && !strncmp(t->p, bp, bn)) ||
 	    (t->len > 14 && !strncmp(t->p, "__builtin_cpu_", 14)))
 		return 1;
 	const struct x86_name *x = knowledge_name(d->k, t->p, t->len);
@@ -96,14 +102,16 @@ static void placeholder_name(struct strbuf *sb, const struct token *t)
 
 /* Its definition, once per translation unit (several twins may use it). */
 static void placeholder_definition(struct strbuf *sb, const struct token *t, const struct x86_name *x,
-				   const char *target)
+				   const struct knowledge *k)
 {
+	const char *source_abi = k->target_is_x86 ? "aarch64" : "x86_64";
 	struct strbuf name = {0};
 	placeholder_name(&name, t);
 	const char *bare = name.buf + strlen("archport_");   /* the guard: ARCHPORT_PLACEHOLDER_m128i */
 	sb_addf(sb, "#ifndef ARCHPORT_PLACEHOLDER_%s\n#define ARCHPORT_PLACEHOLDER_%s\n", bare, bare);
-	sb_addf(sb, "/* TODO(archport): x86's %.*s as %u opaque bytes aligned to %u, as on x86_64; "
-		"port the code that uses it to %s */\n", (int)t->len, t->p, x->size, x->align, target);
+	sb_addf(sb, "/* TODO(archport): %s's %.*s as %u opaque bytes aligned to %u, as on %s; "
+		"port the code that uses it to %s */\n", k->source->name, (int)t->len, t->p, x->size, x->align,
+		source_abi, k->target);
 	sb_addf(sb, "typedef struct %s { unsigned char bytes[%u]; } __attribute__((aligned(%u))) %s;\n#endif\n",
 		name.buf, x->size, x->align, name.buf);
 	sb_free(&name);
@@ -163,7 +171,7 @@ static enum twin_status declaration_twin(const struct knowledge *k, const char *
 				break;
 			if (!strmap_has(&defined, t->p, t->len)) {
 				strmap_get(&defined, t->p, t->len, 1);
-				placeholder_definition(&defs, t, x, k->target);
+				placeholder_definition(&defs, t, x, k);
 			}
 			sb_add(&body, at, (size_t)(t->p - at));
 			placeholder_name(&body, t);

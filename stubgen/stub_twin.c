@@ -104,12 +104,14 @@ static int is_asm_kw(const struct token *t)
 	return tok_is(t, "asm") || tok_is(t, "__asm") || tok_is(t, "__asm__");
 }
 
-/* x86 code that the target compiler rejects: asm, x86 types, intrinsics. */
+/* x86 code that the target compiler rejects: asm, x86 types, intrinsics
+ * (aarch64's in the reverse port). */
 static int x86_token(const struct twin *w, const struct token *t)
 {
 	if (t->kind != T_IDENT)
 		return 0;
-	if (is_asm_kw(t) || (t->len > 15 && !strncmp(t->p, "__builtin_ia32_", 15)))
+	const char *bp = w->k->source->builtin_prefix;
+	if (is_asm_kw(t) || (t->len > strlen(bp) && !strncmp(t->p, bp, strlen(bp))))
 		return 1;
 	const struct x86_name *x = knowledge_name(w->k, t->p, t->len);
 	return (x && (x->kinds & (X86_TYPE | X86_INTRINSIC | X86_PORT_IO))) ||
@@ -134,9 +136,15 @@ static void add_flat(struct strbuf *sb, const char *s, const char *e)
 	}
 }
 
-static void todo_comment(struct strbuf *out, const char *why, const char *s, const char *e)
+/* why: "%s macro", with the source arch's name ("x86", "aarch64") for %s */
+static void todo_comment(const struct twin *w, struct strbuf *out, const char *why, const char *s, const char *e)
 {
-	sb_addf(out, "/* TODO(archport): %s: ", why);
+	sb_adds(out, "/* TODO(archport): ");
+	const char *at = strstr(why, "%s");
+	if (at)
+		sb_addf(out, "%.*s%s%s: ", (int)(at - why), why, w->k->source->name, at + 2);
+	else
+		sb_addf(out, "%s: ", why);
 	add_flat(out, s, e);
 	sb_adds(out, " */");
 }
@@ -158,11 +166,11 @@ static void define_twin(const struct twin *w, const struct item *it, struct strb
 		sb_addf(out, "#define %.*s __builtin_trap()   /* TODO(archport): port to %s */",
 			(int)(w->dir[body - 1].p + 1 - name->p), name->p, w->target);
 	} else if (x86) {
-		todo_comment(out, "x86 macro", it->start, it->end);
+		todo_comment(w, out, "%s macro", it->start, it->end);
 	} else {
 		sb_add(out, it->start, (size_t)(it->end - it->start));
 		if (!fnlike)
-			sb_addf(out, "   /* TODO(archport): the x86 value; check it on %s */", w->target);
+			sb_addf(out, "   /* TODO(archport): the %s value; check it on %s */", w->k->source->name, w->target);
 	}
 }
 
@@ -176,14 +184,14 @@ static void directive_twin(const struct twin *w, const struct item *it, struct s
 		while (close < e && *close != '>' && *close != '"')
 			close++;
 		if (strmap_has(&w->k->headers, name, (size_t)(close - name))) {
-			todo_comment(out, "x86-only header", it->start, it->end);
+			todo_comment(w, out, "%s-only header", it->start, it->end);
 			return;
 		}
 	} else if (d && tok_is(d, "define")) {
 		define_twin(w, it, out);
 		return;
 	} else if (d && (tok_is(d, "error") || (tok_is(d, "pragma") && memmem(it->start, (size_t)(it->end - it->start), "target", 6)))) {
-		todo_comment(out, "x86 directive", it->start, it->end);
+		todo_comment(w, out, "%s directive", it->start, it->end);
 		return;
 	}
 	sb_add(out, it->start, (size_t)(it->end - it->start));
@@ -219,7 +227,7 @@ static void function_twin(const struct twin *w, const struct item *it, struct st
 	for (size_t i = it->first; i < open; i++)
 		x86 |= x86_token(w, &w->code[i]);
 	if (name == NO_NAME || x86) {
-		todo_comment(out, "x86 types in the signature, no twin", it->start, w->code[open].p);
+		todo_comment(w, out, "%s types in the signature, no twin", it->start, w->code[open].p);
 		return;
 	}
 	stub_twin_signature(w->code, w->ncode, it->first, open, out);
@@ -276,7 +284,7 @@ static void declaration_twin(struct twin *w, const struct item *it, struct strbu
 		size_t from, to;
 		member_span(w, it, i, &from, &to);
 		if (from == it->first) {
-			todo_comment(out, "x86 declaration", it->start, it->end);
+			todo_comment(w, out, "%s declaration", it->start, it->end);
 			if (tok_is(&w->code[it->first], "typedef") && it->last > it->first &&
 			    w->code[it->last - 1].kind == T_IDENT)   /* its users are x86 code too */
 				strmap_get(&w->x86_typedefs, w->code[it->last - 1].p, w->code[it->last - 1].len, 1);
@@ -284,7 +292,7 @@ static void declaration_twin(struct twin *w, const struct item *it, struct strbu
 		}
 		const char *s = w->code[from].p, *e = w->code[to].p + w->code[to].len;
 		sb_add(out, at, (size_t)(s - at));
-		todo_comment(out, "x86 member", s, e);
+		todo_comment(w, out, "%s member", s, e);
 		at = e;
 		i = to;
 	}

@@ -309,11 +309,35 @@ def check_sarif_rules(run_, version):
         check(r.get("defaultConfiguration", {}).get("level") in SEVERITIES,
               "sarif: rule %s level" % r["id"])
         page = os.path.join(REPO, "docs", "rules", r["id"].replace("/", "-", 1) + ".md")
-        if os.path.exists(page):
-            with open(page, encoding="utf-8") as f:
-                check(r.get("help", {}).get("text") == f.read(),
-                      "sarif: rule %s help.text is not %s" % (r["id"], page))
+        check(os.path.exists(page), "sarif: rule %s has no page %s" % (r["id"], page))
+        with open(page, encoding="utf-8") as f:
+            doc = f.read()
+        check(r.get("help", {}).get("text") == doc,
+              "sarif: rule %s help.text is not %s" % (r["id"], page))
+        check(r.get("fullDescription", {}).get("text") == page_introduction(doc),
+              "sarif: rule %s fullDescription %r is not the introduction of %s"
+              % (r["id"], r.get("fullDescription"), page))
+        # helpUri: the page itself (file: URI of the docs it was built from)
+        uri = urllib.parse.urlparse(r.get("helpUri", ""))
+        check(uri.scheme == "file" and os.path.basename(uri.path) == os.path.basename(page),
+              "sarif: rule %s helpUri %r" % (r["id"], r.get("helpUri")))
+        with open(urllib.parse.unquote(uri.path), encoding="utf-8") as f:
+            check(f.read() == doc, "sarif: rule %s helpUri is another page" % r["id"])
     return rules
+
+
+def page_introduction(doc):
+    """A rule page's text between its '# id' title and its first '## '
+    section: what the rule reports and its severity."""
+    lines = doc.split("\n")
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    intro = []
+    for line in lines:
+        if line.startswith("## "):
+            break
+        intro.append(line)
+    return "\n".join(intro).strip("\n")
 
 
 def check_srcroot(run_, root):
@@ -364,6 +388,65 @@ def test_sarif_matches_json(s):
         by_key.setdefault(key, []).append(f)
     for res in results:
         check_result(res, rules, by_key)
+
+
+def test_sarif_docs_url(s):
+    doc = json.loads(run(["scan", ROOT_NAME, "--format", "sarif", "--docs-url",
+                          "https://example.org/archport/docs"], s.tmp).stdout)
+    for r in doc["runs"][0]["tool"]["driver"]["rules"]:
+        want = "https://example.org/archport/docs/%s.md" % r["id"].replace("/", "-", 1)
+        check(r.get("helpUri") == want, "sarif --docs-url: %s helpUri %r, want %r"
+              % (r["id"], r.get("helpUri"), want))
+
+
+# Two identical lines with x86 asm in one file (two alerts that must stay
+# two), and a file whose lines move.
+MOVE_TREE = {
+    "src/spin.c": (b"void spin(void)\n{\n"
+                   b"\t__asm__ volatile(\"pause\");\n"
+                   b"\t__asm__ volatile(\"pause\");\n"
+                   b"\t__asm__ volatile(\"lfence\");\n}\n"),
+    "src/time.c": b"#include <x86intrin.h>\nunsigned long long now(void) { return __rdtsc(); }\n",
+}
+
+
+def sarif_fingerprints(tmp, name):
+    doc = json.loads(run(["scan", name, "--format", "sarif"], tmp).stdout)
+    out = {}
+    for res in doc["runs"][0]["results"]:
+        fp = res.get("partialFingerprints", {}).get("archport/v1")
+        check(isinstance(fp, str) and fp, "sarif: result without partialFingerprints: %r" % res)
+        check(fp not in out, "sarif: fingerprint %s given twice" % fp)
+        region = res["locations"][0]["physicalLocation"].get("region", {})
+        out[fp] = (res["ruleId"], res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                   region.get("startLine"))
+    return out
+
+
+def test_sarif_fingerprints_follow_moves(s):
+    base = os.path.join(s.tmp, "moves")
+    write_tree(base, MOVE_TREE)
+    before = sarif_fingerprints(s.tmp, "moves")
+    check(sum(1 for v in before.values() if v[1] == "src/spin.c") == 3,
+          "sarif: spin.c's three asm lines are not three results: %r" % before)
+    # Three lines above everything, spin.c reindented with spaces.
+    moved = dict(MOVE_TREE)
+    moved["src/spin.c"] = b"/* a\n * b\n */\n" + MOVE_TREE["src/spin.c"].replace(b"\t", b"    ")
+    moved["src/time.c"] = b"/* a\n * b\n */\n" + MOVE_TREE["src/time.c"]
+    write_tree(base, moved)
+    after = sarif_fingerprints(s.tmp, "moves")
+    check(set(after) == set(before), "sarif: fingerprints changed when lines moved: %r -> %r"
+          % (before, after))
+    for fp, (rule, uri, line) in before.items():
+        check(after[fp] == (rule, uri, line + 3), "sarif: %s was %r, now %r" % (fp, before[fp], after[fp]))
+    # A changed instruction is another alert; the rest keep theirs.
+    changed = dict(moved)
+    changed["src/spin.c"] = moved["src/spin.c"].replace(b"lfence", b"mfence")
+    write_tree(base, changed)
+    again = sarif_fingerprints(s.tmp, "moves")
+    lfence = [fp for fp, v in after.items() if v[1] == "src/spin.c" and v[2] == 8]
+    check(len(lfence) == 1 and lfence[0] not in again, "sarif: the changed line kept its fingerprint")
+    check(set(after) - set(lfence) <= set(again), "sarif: unchanged lines lost their fingerprints")
 
 
 def test_sarif_output_file(s):
@@ -707,7 +790,8 @@ def test_html(s):
 
 TESTS = [test_json_contract, test_json_expected_findings, test_exit_status,
          test_target_riscv64, test_utf8_everywhere, test_sarif_schema,
-         test_sarif_matches_json, test_sarif_output_file, test_empty_reports,
+         test_sarif_matches_json, test_sarif_docs_url, test_sarif_fingerprints_follow_moves,
+         test_sarif_output_file, test_empty_reports,
          test_markdown, test_html, test_cause_ids_resolve,
          test_cause_header_and_intrinsics, test_cause_names_through_a_tree_header,
          test_cause_order, test_cause_order_crates,

@@ -356,7 +356,26 @@ def case_hung_test(ctx: Context) -> None:
     r = ctx.verify(tree, "--patch", str(ctx.patch_file("empty.patch", "")), "--test-timeout", "2")
     r.expect_rc(1)
     r.expect("tests", "FAIL", "1/2 passed; failed: test_hang (hung, killed after 2 s)")
-    r.expect("objects", "skipped", "no object files")
+    # no object: the two executables are what is compared
+    r.expect("objects", "ok", "2 linked files identical")
+
+
+def case_linked_outputs(ctx: Context) -> None:
+    """A build that compiles and links in one step (cc main.c -o prog)
+    leaves no object: its executable is compared instead, identical after a
+    comment appended at the end, different after a changed constant."""
+    tree = ctx.case_dir() / "onestep"
+    tree.mkdir()
+    src = "#include <stdio.h>\nint main(void) { printf(\"%d\\n\", 6 * 7); return 0; }\n"
+    (tree / "main.c").write_text(src)
+    (tree / "Makefile").write_text("all: prog\nprog: main.c\n\t$(CC) -O2 -g -o $@ main.c\n")
+    same = ctx.patch_file("comment.patch", unified_diff("main.c", src, src + "/* a note at the end */\n"))
+    r = ctx.verify(tree, "--patch", str(same))
+    r.expect("objects", "ok", "1 linked file identical")
+    changed = ctx.patch_file("constant.patch", unified_diff("main.c", src, src.replace("6 * 7", "6 * 8")))
+    r = ctx.verify(tree, "--patch", str(changed))
+    r.expect_rc(1)
+    r.expect("objects", "FAIL", "linked files differ: prog")
 
 
 def case_keep(ctx: Context) -> None:
@@ -462,6 +481,7 @@ def select_cases(fixtures: str) -> list[tuple[str, object]]:
         ("cmake: objects compared, ctest under qemu", case_cmake),
         ("--build and --test commands", case_custom_commands),
         ("a hung test is killed at --test-timeout", case_hung_test),
+        ("a build with no object compares its executables", case_linked_outputs),
         ("--keep keeps the scratch directory", case_keep),
         ("rust-vmm aarch64: stub, objects, cargo build and test under qemu", case_rust_workspace),
         ("a patch that moves Rust lines makes the object differ", case_rust_moved_lines),

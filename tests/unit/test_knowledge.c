@@ -39,6 +39,28 @@ static unsigned kinds(const struct knowledge *k, const char *name)
 #define NOT_IN(map, key, target)                                                             \
 	ck_assert_msg(!has((map), (key)), "%s: `%s` should not be in " #map, (target), (key))
 
+static void expect_layout(const struct knowledge *k, const char *name, unsigned size, unsigned align)
+{
+	const struct x86_name *x = knowledge_name(k, name, strlen(name));
+	ck_assert_msg(x && x->size == size && x->align == align, "%s: layout %u/%u, expected %u/%u", name,
+		      x ? x->size : 0, x ? x->align : 0, size, align);
+}
+
+/* The placeholders' layouts: the source arch's (AAPCS64 for the NEON
+ * types: a Q register type is 16 bytes aligned to 16, a tuple of them
+ * keeps the alignment), none for SVE's sizeless types. */
+START_TEST(type_layouts)
+{
+	expect_layout(ka, "__m128i", 16, 16);
+	expect_layout(ka, "__m512i", 64, 64);
+	expect_layout(kx, "uint8x16_t", 16, 16);
+	expect_layout(kx, "uint8x16x2_t", 32, 16);
+	expect_layout(kx, "int32x2x3_t", 24, 8);
+	expect_layout(kx, "float64x1_t", 8, 8);
+	expect_layout(kx, "svfloat32_t", 0, 0);
+}
+END_TEST
+
 START_TEST(unknown_target_is_null)
 {
 	ck_assert_ptr_null(knowledge_load("sparc64"));
@@ -314,6 +336,7 @@ Suite *knowledge_suite(void)
 	tcase_add_test(tc, x86_names);
 	tcase_add_test(tc, x86_target_has_no_x86_names);
 	tcase_add_test(tc, aarch64_names);
+	tcase_add_test(tc, type_layouts);
 	tcase_add_test(tc, missing_headers);
 	tcase_add_test(tc, bad_constraints);
 	tcase_add_test(tc, bad_clobbers);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "arch_dirs.h"
 #include "components.h"
 #include "finding.h"
 #include "rules.h"
@@ -132,6 +133,41 @@ START_TEST(walk)
 	char missing[700];
 	snprintf(missing, sizeof missing, "%s/no-such-dir", t.root);
 	ck_assert_int_eq(walk_tree(missing, &w), -1);
+	walk_free(&w);
+	tree_cleanup(&t);
+}
+END_TEST
+
+/* arch/$(ARCH) layouts in both directions: the source arch's directory
+ * and the target's twin, none when the tree has the target's one. */
+START_TEST(arch_dirs_both_ways)
+{
+	struct tmptree t;
+	tree_init(&t);
+	tree_file(&t, "Makefile", "ARCH ?= $(shell $(CC) -dumpmachine | cut -d- -f1)\nCPPFLAGS += -Isrc/arch/$(ARCH)\n");
+	tree_file(&t, "src/arch/aarch64/cpu.h", "int cpu(void);\n");
+	tree_file(&t, "src/arch/x86_64/cpu.h", "int cpu(void);\n");
+	tree_file(&t, "lib/arch/arm64/io.h", "int io(void);\n");
+	struct walk_result w = {0};
+	ck_assert_int_eq(walk_tree(t.root, &w), 0);
+	struct arch_dirs *rev = arch_dirs_find(&w, "x86_64");
+	ck_assert_uint_eq(arch_dirs_len(rev), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const char *src = arch_dirs_x86(rev, i), *twin = arch_dirs_twin(rev, i);
+		if (!strcmp(src, "src/arch/aarch64"))
+			ck_assert_ptr_null(twin);   /* src/arch/x86_64 exists */
+		else
+			ck_assert_msg(!strcmp(src, "lib/arch/arm64") && twin && !strcmp(twin, "lib/arch/x86_64"),
+				      "%s -> %s", src, twin ? twin : "(none)");
+	}
+	ck_assert(arch_dirs_contains(rev, "src/arch/aarch64/cpu.h"));
+	ck_assert(!arch_dirs_contains(rev, "src/arch/x86_64/cpu.h"));
+	struct arch_dirs *fwd = arch_dirs_find(&w, "aarch64");
+	ck_assert_uint_eq(arch_dirs_len(fwd), 1);
+	ck_assert_str_eq(arch_dirs_x86(fwd, 0), "src/arch/x86_64");
+	ck_assert_ptr_null(arch_dirs_twin(fwd, 0));
+	arch_dirs_free(rev);
+	arch_dirs_free(fwd);
 	walk_free(&w);
 	tree_cleanup(&t);
 }
@@ -448,6 +484,7 @@ Suite *scan_lib_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, classify);
 	tcase_add_test(tc, walk);
+	tcase_add_test(tc, arch_dirs_both_ways);
 	tcase_add_test(tc, index_and_include_resolution);
 	tcase_add_test(tc, include_dirs_are_scoped_to_their_build_file);
 	tcase_add_test(tc, components_of_a_tree);
