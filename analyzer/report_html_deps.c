@@ -114,14 +114,15 @@ static void write_component_row(FILE *out, const struct component_list *l, size_
 	fputs("</tr>\n", out);
 }
 
-static const char count_heads[] = "<th>Files</th><th>Errors</th><th>Warnings</th><th>Notes</th><th>Used by</th>";
+/* The count columns; "Used by" counts components of the table's kind. */
+#define COUNT_HEADS(used_by) "<th>Files</th><th>Errors</th><th>Warnings</th><th>Notes</th><th>Used by " used_by "</th>"
 
 static void write_crates(FILE *out, const struct component_list *l, const struct component_counts *n, size_t count)
 {
 	fprintf(out, "<h3>Rust crates (%zu)</h3>\n<p>Cargo packages with their <code>path</code> dependencies "
 		"in the tree, and their other dependencies by name.</p>\n<table class=\"components\" id=\"crates\">\n"
-		"<thead><tr><th>Crate</th>%s<th>Depends on (in the tree)</th><th>Other dependencies</th></tr>"
-		"</thead>\n<tbody>\n", count, count_heads);
+		"<thead><tr><th>Crate</th>" COUNT_HEADS("(crates)") "<th>Depends on (in the tree)</th>"
+		"<th>Other dependencies</th></tr></thead>\n<tbody>\n", count);
 	for (size_t i = 0; i < l->len; i++)
 		if (l->items[i].kind == COMPONENT_CRATE)
 			write_component_row(out, l, i, &n[i]);
@@ -151,7 +152,8 @@ static void write_c(FILE *out, const struct component_list *l, const struct comp
 	fprintf(out, "<h3>C libraries (%zu directories)</h3>\n<p>C and assembly by directory, under the "
 		"directory of their build file (Makefile, CMake, meson); a directory depends on those whose "
 		"headers it includes.</p>\n<table class=\"components\" id=\"c-libraries\">\n"
-		"<thead><tr><th>Directory</th>%s<th>Includes headers from</th></tr></thead>\n", count, count_heads);
+		"<thead><tr><th>Directory</th>" COUNT_HEADS("(directories)") "<th>Includes headers from</th></tr>"
+		"</thead>\n", count);
 	struct strmap written = {0};   /* libraries */
 	for (size_t i = 0; i < l->len; i++) {
 		const char *lib = l->items[i].library;
