@@ -156,6 +156,7 @@ graded: all
 
 test-python: all build/asan/archport
 	python3 tests/test_reports.py --archport bin/archport
+	python3 tests/test_html.py --archport build/asan/archport
 	python3 tests/test_cli.py --archport build/asan/archport
 	python3 tests/test_suppress.py --archport build/asan/archport
 	python3 tests/test_badinput.py --archport bin/archport

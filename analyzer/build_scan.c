@@ -843,7 +843,8 @@ static void index_word(struct build_scan *bs, const struct line_ctx *lc, int arg
 		const char *slash = strrchr(bs->file->rel, '/');
 		char *rel = slash ? xasprintf("%.*s/%.*s", (int)(slash - bs->file->rel), bs->file->rel, (int)dn, d)
 				  : xstrndup(d, dn);
-		index_add_include_dir(ix, rel, strlen(rel));
+		index_add_scoped_include_dir(ix, bs->file->rel, slash ? (size_t)(slash - bs->file->rel) : 0, rel,
+					     strlen(rel));
 		free(rel);
 	} else if (is_source_name(w, n)) {
 		size_t bn;

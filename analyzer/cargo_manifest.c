@@ -248,6 +248,11 @@ static void read_entry(void *ctx, const struct toml_entry *e)
 	size_t pn, nn = 0;
 	struct reading *r = ctx;
 	struct cargo_manifest *m = r->m;
+	if (table_is(e, "package") && mem_eq(e->key, e->kn, "name")) {
+		free(m->package);
+		m->package = string_value(e->value, e->end, NULL);
+		return;
+	}
 	if (table_is(e, "features")) {
 		GROW(r->features.entries, r->features.n, r->features_cap);
 		r->features.entries[r->features.n++] = *e;
@@ -348,6 +353,7 @@ void cargo_manifests_free(struct cargo_manifests *ms)
 		free(m->deps);
 		free(m->lib);
 		free(m->dir);
+		free(m->package);
 	}
 	free(ms->items);
 	strmap_free(&ms->by_dir, NULL);

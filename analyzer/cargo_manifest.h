@@ -20,6 +20,7 @@ struct cargo_dep {
 
 struct cargo_manifest {
 	char *dir;              /* rel directory, "" at the root */
+	char *package;          /* [package] name, as written, or NULL (a virtual workspace) */
 	int file;               /* walk index of the Cargo.toml */
 	char **features;        /* [features] default, with what they enable */
 	size_t nfeatures;

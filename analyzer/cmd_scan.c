@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "causes.h"
+#include "components.h"
 #include "commands.h"
 #include "suppress.h"
 #include "deep_clang.h"
@@ -190,7 +191,7 @@ static int deep_pass(const struct knowledge *k, const char *root, const char *co
 /* Scans one root; findings get `prefix/` when several roots were given. */
 static int scan_root(const struct knowledge *k, const char *root, const char *prefix, int jobs, int notes,
 		     const char *compile_commands, struct finding_list *all, size_t *files, size_t *lines,
-		     size_t *suppressed, struct strmap *dependents)
+		     size_t *suppressed, struct strmap *dependents, struct component_list *components)
 {
 	struct tree_scan ts;
 	if (tree_scan_run_db(&ts, k, root, jobs, compile_commands) != 0)
@@ -211,6 +212,8 @@ static int scan_root(const struct knowledge *k, const char *root, const char *pr
 	*suppressed += suppress_inline(root, &fast);
 	if (dependents)   /* NULL: a scan for a verdict only, no report */
 		causes_count_dependents(dependents, &ts.ix, &fast, prefix);
+	if (components)   /* NULL: the report does not show them */
+		components_collect(components, &ts.ix, prefix);
 	for (size_t j = 0; j < fast.len; j++) {
 		struct finding *f = &fast.items[j];
 		if (!notes && f->severity == SEV_NOTE)
@@ -254,7 +257,7 @@ static char *reverse_source_note(const struct knowledge *k, const struct scan_op
 	struct finding_list x86 = {0};
 	size_t files = 0, lines = 0, suppressed = 0;
 	for (size_t i = 0; forward && i < o->npaths; i++)
-		scan_root(forward, o->paths[i], NULL, o->jobs, 1, NULL, &x86, &files, &lines, &suppressed, NULL);
+		scan_root(forward, o->paths[i], NULL, o->jobs, 1, NULL, &x86, &files, &lines, &suppressed, NULL, NULL);
 	size_t n = code_findings(&x86), gated = findings_count(&x86, SEV_NOTE);
 	knowledge_free(forward);
 	findings_free(&x86);
@@ -335,11 +338,15 @@ int cmd_scan(int argc, char **argv)
 	struct finding_list all = {0};
 	size_t files = 0, lines = 0, suppressed = 0;
 	struct strmap dependents = {0};
+	struct component_list components = {0};
+	int want_components = !strcmp(o.format, "html");
 	int io_error = 0;
 	for (size_t i = 0; i < o.npaths; i++)
 		if (scan_root(k, o.paths[i], o.npaths > 1 ? o.paths[i] : NULL, o.jobs, o.notes, o.compile_commands,
-			      &all, &files, &lines, &suppressed, &dependents) != 0)
+			      &all, &files, &lines, &suppressed, &dependents,
+			      want_components ? &components : NULL) != 0)
 			io_error = 1;
+	components_sort(&components);
 	size_t known = 0;
 	struct baseline base;
 	if (o.baseline && baseline_load(o.baseline, &base) != 0) {
@@ -355,7 +362,7 @@ int cmd_scan(int argc, char **argv)
 	char *source_note = io_error || known ? NULL : reverse_source_note(k, &o, &all);
 	struct report r = { ARCHPORT_VERSION, k->target, o.npaths == 1 ? o.paths[0] : ".", files, lines, &all,
 			    wants_color(&o), suppressed, known, o.baseline != NULL, &causes, o.show_notes, o.quiet,
-			    source_note, o.docs_url };
+			    source_note, o.docs_url, want_components ? &components : NULL };
 	if (write_report(&o, &r) != 0)
 		io_error = 1;
 	free(source_note);
@@ -363,6 +370,7 @@ int cmd_scan(int argc, char **argv)
 	for (size_t i = 0; i < all.len; i++)
 		found |= o.fail_on != SEV_NEVER && (int)all.items[i].severity >= o.fail_on;
 	causes_free(&causes);
+	components_free(&components);
 	findings_free(&all);
 	knowledge_free(k);
 	free(o.paths);

@@ -46,6 +46,7 @@ const char *severity_name(enum severity sev);
 int severity_parse(const char *name);
 
 struct cause_list;
+struct component_list;
 
 /* What every report writer is given. */
 struct report {
@@ -67,6 +68,9 @@ struct report {
 	/* SARIF only: the base URI of the rule pages (--docs-url), or NULL
 	 * for the docs this program was built from. */
 	const char *docs_url;
+	/* html format only: the crates and C directories with what they
+	 * depend on (components.h); NULL when not collected */
+	const struct component_list *components;
 };
 
 #include <stdio.h>

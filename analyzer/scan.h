@@ -45,7 +45,12 @@ struct tree_index {
 	struct strmap defs;          /* macro -> struct def_sites */
 	struct strmap build_refs;    /* file base name -> REF_* bits */
 	char **include_dirs;         /* rel dirs from -I flags, plus "include" */
-	size_t ninclude_dirs, include_cap;
+	/* [i]: the directory of the build file that gave include_dirs[i] ("" the
+	 * root): an include resolves through the dirs of the build files above
+	 * it first, so that two projects in one tree with a header of the same
+	 * name each find their own. */
+	char **include_scopes;
+	size_t ninclude_dirs, include_cap, include_scopes_cap;
 	int has_build_files;
 	char *included;                   /* [file]: some #include names it */
 	struct file_list *includers;      /* [file]: the tree files that #include it */
@@ -108,6 +113,8 @@ size_t index_add_build_define(struct tree_index *ix, const char *name, size_t n,
 int index_build_macro(const struct tree_index *ix, int file_index, const char *name, size_t n,
 		      struct macro_decision *d);
 void index_add_include_dir(struct tree_index *ix, const char *dir, size_t n);
+/* The same, given by a build file in directory scope[0..sn) ("" the root). */
+void index_add_scoped_include_dir(struct tree_index *ix, const char *scope, size_t sn, const char *dir, size_t n);
 /* The translation units (non-header files) whose #includes reach `header`
  * (walk index), in *out (caller frees); *complete is 0 when a header
  * nothing includes (public API) was on the way, or the search gave up

@@ -287,7 +287,22 @@ int index_build_macro(const struct tree_index *ix, int file_index, const char *n
 	return by_files;
 }
 
+/* The longest common directory of scope and s[0..n) ("" when none). */
+static size_t common_dir(const char *scope, const char *s, size_t n)
+{
+	size_t common = 0, i = 0;
+	for (; scope[i] && i < n && scope[i] == s[i]; i++)
+		if (scope[i] == '/')
+			common = i;
+	return (!scope[i] && (i == n || s[i] == '/')) ? i : common;
+}
+
 void index_add_include_dir(struct tree_index *ix, const char *dir, size_t n)
+{
+	index_add_scoped_include_dir(ix, "", 0, dir, n);
+}
+
+void index_add_scoped_include_dir(struct tree_index *ix, const char *scope, size_t sn, const char *dir, size_t n)
 {
 	while (n > 2 && dir[0] == '.' && dir[1] == '/') {
 		dir += 2;
@@ -298,10 +313,22 @@ void index_add_include_dir(struct tree_index *ix, const char *dir, size_t n)
 	if (n == 0 || dir[0] == '/' || dir[0] == '$' || memchr(dir, '$', n))
 		return;
 	for (size_t i = 0; i < ix->ninclude_dirs; i++)
-		if (mem_eq(dir, n, ix->include_dirs[i]))
+		if (mem_eq(dir, n, ix->include_dirs[i])) {
+			/* given by two build files: in scope under both */
+			ix->include_scopes[i][common_dir(ix->include_scopes[i], scope, sn)] = '\0';
 			return;
+		}
+	GROW(ix->include_scopes, ix->ninclude_dirs, ix->include_scopes_cap);
+	ix->include_scopes[ix->ninclude_dirs] = xstrndup(scope, sn);
 	GROW(ix->include_dirs, ix->ninclude_dirs, ix->include_cap);
 	ix->include_dirs[ix->ninclude_dirs++] = xstrndup(dir, n);
+}
+
+/* Is from_rel under the directory `scope` ("" the root)? */
+static int in_scope(const char *scope, const char *from_rel)
+{
+	size_t n = strlen(scope);
+	return n == 0 || (!strncmp(scope, from_rel, n) && from_rel[n] == '/');
 }
 
 /* Joins dir and name, folding "." and ".." so lookups hit the walk's paths. */
@@ -363,11 +390,16 @@ int index_resolve_include(const struct tree_index *ix, const char *from_rel,
 		if (idx >= 0)
 			return idx;
 	}
-	for (size_t i = 0; i < ix->ninclude_dirs; i++) {
-		idx = lookup(ix, ix->include_dirs[i], strlen(ix->include_dirs[i]), name, n);
-		if (idx >= 0)
-			return idx;
-	}
+	/* The -I dirs of the build files above from_rel, in their order, then
+	 * the others (a header no build file covers still finds its include). */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < ix->ninclude_dirs; i++) {
+			if (in_scope(ix->include_scopes[i], from_rel) != !pass)
+				continue;
+			idx = lookup(ix, ix->include_dirs[i], strlen(ix->include_dirs[i]), name, n);
+			if (idx >= 0)
+				return idx;
+		}
 	return angled ? -1 : lookup(ix, "", 0, name, n);
 }
 
@@ -414,7 +446,10 @@ void index_free(struct tree_index *ix)
 	build_defines_free(&ix->build_defines);
 	strmap_free(&ix->build_refs, NULL);
 	cargo_manifests_free(&ix->cargo);
-	for (size_t i = 0; i < ix->ninclude_dirs; i++)
+	for (size_t i = 0; i < ix->ninclude_dirs; i++) {
 		free(ix->include_dirs[i]);
+		free(ix->include_scopes[i]);
+	}
 	free(ix->include_dirs);
+	free(ix->include_scopes);
 }

@@ -11,6 +11,8 @@ qemu-user libclang-19-dev clang-19 libclang-rt-19-dev cmake ripgrep time valgrin
 # already brings npm; Debian's npm package would conflict with it).
 PACKAGES="$PACKAGES rustc cargo libtree-sitter-dev libstd-rust-dev:arm64"
 command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+# The HTML report's test renders it in headless Chromium (tests/test_html.py).
+PACKAGES="$PACKAGES chromium"
 
 missing=""
 for p in $PACKAGES; do

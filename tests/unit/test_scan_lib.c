@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "arch_dirs.h"
+#include "components.h"
 #include "finding.h"
 #include "rules.h"
 #include "scan.h"
@@ -387,6 +388,95 @@ START_TEST(rule_registry)
 }
 END_TEST
 
+/* Two projects in one tree, each with -Iinclude and a header of the same
+ * name: each file finds its own project's header, not the first -I dir
+ * of the tree; a file no build file covers still finds one. */
+START_TEST(include_dirs_are_scoped_to_their_build_file)
+{
+	struct lib_scan s;
+	tree_init(&s.t);
+	tree_file(&s.t, "a/Makefile", "CFLAGS += -Iinclude\n");
+	tree_file(&s.t, "a/include/same.h", "int a;\n");
+	tree_file(&s.t, "a/src/x.c", "#include \"same.h\"\n");
+	tree_file(&s.t, "b/Makefile", "CFLAGS += -Iinclude\n");
+	tree_file(&s.t, "b/include/same.h", "int b;\n");
+	tree_file(&s.t, "b/src/y.c", "#include \"same.h\"\n");
+	tree_file(&s.t, "tools/t.c", "#include \"same.h\"\n");
+	lib_index(&s, "aarch64");
+	int ha = file_index(&s, "a/include/same.h"), hb = file_index(&s, "b/include/same.h");
+	ck_assert_int_eq(index_resolve_include(&s.ix, "a/src/x.c", "same.h", 6, 0), ha);
+	ck_assert_int_eq(index_resolve_include(&s.ix, "b/src/y.c", "same.h", 6, 0), hb);
+	ck_assert_int_eq(index_resolve_include(&s.ix, "b/src/y.c", "same.h", 6, 1), hb);
+	int other = index_resolve_include(&s.ix, "tools/t.c", "same.h", 6, 0);
+	ck_assert(other == ha || other == hb);
+	ck_assert_uint_eq(s.ix.includers[hb].len, 1);
+	ck_assert_int_eq(s.ix.includers[hb].v[0], file_index(&s, "b/src/y.c"));
+	lib_free(&s);
+}
+END_TEST
+
+static const struct component *component_named(const struct component_list *l, const char *dir)
+{
+	for (size_t i = 0; i < l->len; i++)
+		if (!strcmp(l->items[i].dir, dir))
+			return &l->items[i];
+	ck_abort_msg("no component %s", dir);
+	return NULL;
+}
+
+/* The crates of a workspace with their path and other dependencies, and
+ * the C directories of a library with the #include edges between them. */
+START_TEST(components_of_a_tree)
+{
+	struct tmptree t;
+	tree_init(&t);
+	tree_file(&t, "Cargo.toml", "[workspace]\nmembers = [\"base\", \"app\"]\n");
+	tree_file(&t, "base/Cargo.toml", "[package]\nname = \"base-crate\"\nversion = \"0.1.0\"\n");
+	tree_file(&t, "base/src/lib.rs", "pub fn f() {}\n");
+	tree_file(&t, "app/Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\n"
+		  "base-crate = { path = \"../base\" }\nlog = \"0.4\"\n"
+		  "[target.'cfg(unix)'.dependencies]\nlibc = \"0.2\"\n");
+	tree_file(&t, "app/src/main.rs", "fn main() { base_crate::f(); }\n");
+	tree_file(&t, "lib/Makefile", "CFLAGS += -Iinclude\n");
+	tree_file(&t, "lib/include/l.h", "int l(void);\n");
+	tree_file(&t, "lib/src/l.c", "#include \"l.h\"\nint l(void) { return 0; }\n");
+	tree_file(&t, "lib/test.c", "#include \"l.h\"\nint main(void) { return l(); }\n");
+	struct knowledge *k = knowledge_load("aarch64");
+	struct tree_scan ts;
+	ck_assert_int_eq(tree_scan_run(&ts, k, t.root, 1), 0);
+	struct component_list l = {0};
+	components_collect(&l, &ts.ix, "p");
+	components_sort(&l);
+	ck_assert_uint_eq(l.len, 5);
+	ck_assert_int_eq(l.items[0].kind, COMPONENT_CRATE);
+	const struct component *app = component_named(&l, "p/app");
+	ck_assert_str_eq(app->name, "app");
+	ck_assert_uint_eq(app->ndeps, 1);
+	ck_assert_str_eq(app->deps[0].dir, "p/base");
+	ck_assert_ptr_null(app->deps[0].pred);
+	ck_assert_uint_eq(app->nexternal, 2);
+	ck_assert_str_eq(app->external[0], "libc (cfg(unix))");
+	ck_assert_str_eq(app->external[1], "log");
+	ck_assert_str_eq(component_named(&l, "p/base")->name, "base-crate");
+	const struct component *src = component_named(&l, "p/lib/src"), *top = component_named(&l, "p/lib");
+	ck_assert_int_eq(src->kind, COMPONENT_C);
+	ck_assert_str_eq(src->library, "p/lib");
+	ck_assert_uint_eq(src->ndeps, 1);
+	ck_assert_str_eq(src->deps[0].dir, "p/lib/include");
+	ck_assert_uint_eq(top->ndeps, 1);
+	ck_assert_uint_eq(top->files, 1);
+	ck_assert_uint_eq(component_named(&l, "p/lib/include")->ndeps, 0);
+	ck_assert_int_eq(component_of_file(&l, "p/app/src/main.rs"), (long)(app - l.items));
+	ck_assert_int_eq(component_of_file(&l, "p/lib/src/l.c"), (long)(src - l.items));
+	ck_assert_int_eq(component_of_file(&l, "p/lib/Makefile"), (long)(top - l.items));
+	ck_assert_int_eq(component_of_file(&l, "q/x.c"), -1);
+	components_free(&l);
+	tree_scan_free(&ts);
+	knowledge_free(k);
+	tree_cleanup(&t);
+}
+END_TEST
+
 Suite *scan_lib_suite(void)
 {
 	Suite *s = suite_create("scan-library");
@@ -396,6 +486,8 @@ Suite *scan_lib_suite(void)
 	tcase_add_test(tc, walk);
 	tcase_add_test(tc, arch_dirs_both_ways);
 	tcase_add_test(tc, index_and_include_resolution);
+	tcase_add_test(tc, include_dirs_are_scoped_to_their_build_file);
+	tcase_add_test(tc, components_of_a_tree);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("front-ends");
