@@ -36,6 +36,7 @@
 #include "commands.h"
 #include "compile_db.h"
 #include "knowledge.h"
+#include "port_link.h"
 #include "rules.h"
 #include "scan.h"
 #include "stub.h"
@@ -484,6 +485,36 @@ static int rust_resolution_error(const struct diag *d)
 	return 0;
 }
 
+static int asked(const void *ctx, const char *rel, int line)
+{
+	return already_asked(ctx, rel, line, 0);
+}
+
+/* A symbol the target link misses that the tree defines for the source
+ * only (port_link.h): its definition gets the target's twin, and the code
+ * calling it stays. A .S file (libco's coctx_swap.S: `.globl coctx_swap`,
+ * its body under `#if defined(__i386__) ... #elif defined(__x86_64__)`)
+ * gets the trap twin of stub_asm_file; a C function in an #if chain with
+ * no arm for the target (libco's coctx_make in coctx.cpp) gets the arm,
+ * as c/arch-chain does. Returns 1 when it added that finding. */
+static int learn_link_symbol(struct port *p, const struct diag *d)
+{
+	struct gated_definition g;
+	if (!find_gated_definition(p->path, p->job.source->name, d->symbol, asked, p, &g))
+		return 0;
+	char *msg = g.if_line
+		? xasprintf("`%s` is defined only in the #if chain at %s:%d, which has no arm for %s "
+			    "(the linker's undefined reference)", d->symbol, g.rel, g.if_line, p->job.target->name)
+		: xasprintf("the linker's undefined reference to `%s` on %s: this file defines it for %s only",
+			    d->symbol, p->job.target->name, p->job.source->name);
+	struct finding f = { .rule = g.if_line ? RULE_ARCH_CHAIN : RULE_TARGET_BUILD, .severity = SEV_ERROR,
+			     .file = g.rel, .line = g.line, .column = 1, .message = msg, .fix = "stub" };
+	findings_add(&p->extra, &f);
+	free(msg);
+	gated_definition_free(&g);
+	return 1;
+}
+
 /* New findings for the next round from the target build's errors;
  * returns how many. An `#error` becomes c/error-directive, which the stub
  * answers with an arm for the target. `unpatched`: the errors of round 0. */
@@ -491,9 +522,20 @@ static size_t learn_errors(struct port *p, const struct diag_list *d, int unpatc
 {
 	size_t added = 0;
 	char *cc = build_tool(&p->job, 1, "gcc");
+	struct strmap asm_symbols = {0};
 	for (size_t i = 0; i < d->len; i++) {
 		if (!d->v[i].file && d->v[i].kind == DIAG_COMPILE)
 			added += confirm_flags(p, d->v[i].message);
+		if (d->v[i].kind == DIAG_LINK && d->v[i].symbol) {
+			const char *sym = d->v[i].symbol;
+			if (strmap_has(&asm_symbols, sym, strlen(sym)))
+				continue;   /* its .S file has its finding: every call of it waits for that */
+			if (learn_link_symbol(p, &d->v[i])) {
+				strmap_get(&asm_symbols, sym, strlen(sym), 1);
+				added++;
+				continue;
+			}
+		}
 		const char *rel = tree_rel(p, d->v[i].file);
 		if (!rel || d->v[i].line <= 0 || d->v[i].kind == DIAG_FAILED || already_asked(p, rel, d->v[i].line, 0) ||
 		    (unpatched && rust_resolution_error(&d->v[i])))
@@ -507,6 +549,7 @@ static size_t learn_errors(struct port *p, const struct diag_list *d, int unpatc
 		free(msg);
 		added++;
 	}
+	strmap_free(&asm_symbols, NULL);
 	free(cc);
 	return added;
 }

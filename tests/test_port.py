@@ -328,6 +328,99 @@ TWO_STAGE_TREE["ring.c"] = GENERATED_HEADER_TREE["ring.c"].replace(
     '#include "ring.h"\n#if RING_HAVE_X86INTRIN\n#include <x86intrin.h>\n#endif\n', 1)
 
 
+# A library whose x86-only definitions live apart from their callers:
+# cycles.c defines cpu_cycles under `#if x86` only, spin.S spin_pause; lib.c
+# calls both from tick_bench. No file fails to compile for the target; the
+# link of test_tick does (lib.o comes in for tick_add and needs both), which
+# only the build shows. The port must give the definitions their target
+# twins and leave lib.c, the caller, as it is.
+LINK_TREE = {
+    "Makefile": """# libtick: timing helpers; x86 definitions in their own files
+CFLAGS ?= -O2 -g -Wall
+OBJS = lib.o cycles.o spin.o
+
+all: libtick.a test_tick
+
+%.o: %.c tick.h
+\t$(CC) $(CFLAGS) -c -o $@ $<
+
+spin.o: spin.S
+\t$(CC) $(CFLAGS) -c -o $@ spin.S
+
+libtick.a: $(OBJS)
+\t$(AR) rcs $@ $^
+
+test_tick: test_tick.c libtick.a
+\t$(CC) $(CFLAGS) -o $@ test_tick.c libtick.a
+
+.PHONY: all
+""",
+    "tick.h": """#ifndef TICK_H
+#define TICK_H
+int tick_add(int a, int b);
+unsigned long long tick_bench(int n);
+unsigned long long cpu_cycles(void);
+void spin_pause(void);
+#endif
+""",
+    "lib.c": """#include "tick.h"
+
+int tick_add(int a, int b)
+{
+\treturn a + b;
+}
+
+unsigned long long tick_bench(int n)
+{
+\tunsigned long long t0 = cpu_cycles();
+\tfor (int i = 0; i < n; i++)
+\t\tspin_pause();
+\treturn cpu_cycles() - t0;
+}
+""",
+    "cycles.c": """#include "tick.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+unsigned long long cpu_cycles(void)
+{
+\tunsigned lo, hi;
+\t__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+\treturn ((unsigned long long)hi << 32) | lo;
+}
+#endif
+""",
+    "spin.S": """\t.text
+\t.globl spin_pause
+#if defined(__x86_64__)
+\t.type spin_pause, %function
+spin_pause:
+\tpause
+\tret
+#endif
+\t.section .note.GNU-stack,"",%progbits
+""",
+    "test_tick.c": """#include "tick.h"
+
+int main(void)
+{
+\treturn tick_add(2, 3) == 5 ? 0 : 1;
+}
+""",
+}
+
+
+def check_link_port(archport, target, work):
+    src = make_tree(os.path.join(work, "libtick"), LINK_TREE)
+    err, detail = check_port(archport, src, target, work, True)
+    if err:
+        return err, detail
+    with open(os.path.join(work, "port.patch")) as f:
+        touched = sorted(l[6:].strip() for l in f if l.startswith("+++ b/"))
+    if touched != ["cycles.c", "spin.S"]:
+        return "the patch should give cycles.c and spin.S their twins and nothing else, it touches %r" % touched, ""
+    return None, detail
+
+
 def check_round_limit(archport, src, target, work):
     p = run([archport, "port", "--target", target, "--rounds", "1", src, "-o", os.path.join(work, "p1")], work,
             timeout=900)
@@ -415,6 +508,10 @@ def run_cases(archport, args):
             src = make_tree(os.path.join(work, "ringbuf"), GENERATED_HEADER_TREE)
             err, detail = check_port(archport, src, target, work, True)
         report(f"port ringbuf, a header the build generates [{target}]", err, detail)
+        with tempfile.TemporaryDirectory(prefix="archport-port-test-") as work:
+            err, detail = check_link_port(archport, target, work)
+        report(f"port libtick, definitions for x86 only that the link misses (a C #if chain, a .S) [{target}]",
+               err, detail)
         with tempfile.TemporaryDirectory(prefix="archport-port-test-") as work:
             src = make_tree(os.path.join(work, "ringbuf"), TWO_STAGE_TREE)
             report(f"port --rounds 1 ringbuf, two x86 constructs one behind the other: stops, lists what is left [{target}]",
