@@ -245,6 +245,7 @@ static void free_pass(void *p)
 void hazard_free_state(struct tu_state *st)
 {
 	strmap_free(&st->va_passed, free_pass);
+	strmap_free(&st->sign_same, NULL);
 }
 
 /* The variable (local or parameter) an expression names, as a key: where

@@ -44,6 +44,7 @@ struct tu_state {
 	struct strmap in_root;     /* CXFile (pointer bytes) -> rel path, or "" */
 	struct strmap sites;       /* CXFile outside the tree -> struct include_site */
 	struct strmap va_passed;   /* va_list variable -> struct va_pass (deep_hazard.c) */
+	struct strmap sign_same;   /* comparisons whose && / || behaves the same (deep_sign.c) */
 	struct deep_record rec;    /* what the parse read, for the cache */
 	struct strmap read;        /* CXFile (pointer bytes) already in `rec` */
 	int fatal;                 /* a missing/x86 header stopped the TU */

@@ -301,11 +301,144 @@ static void report_compare(struct tu_state *st, CXCursor c, const struct char_ch
 	free(text);
 }
 
+/* ---- && and || of comparisons: judged as a whole ----
+ * In `c >= 'a' && c <= 'z'` each comparison differs for the high bytes (the
+ * first is true on aarch64 and false on x86_64, the second the other way
+ * round), but the conjunction is false for them on both.  So a predicate
+ * over one char value is evaluated whole, and when it behaves the same its
+ * comparisons are not reported. */
+
+enum pred_kind { PRED_AND, PRED_OR, PRED_CMP };
+
+struct pred_node {
+	enum pred_kind kind;
+	int lhs, rhs;                       /* PRED_AND, PRED_OR: node indexes */
+	enum CXBinaryOperatorKind op;       /* PRED_CMP: */
+	struct char_chain ch;
+	struct constant k;
+	int char_left;
+	struct int_type t;
+	CXCursor at;
+};
+
+struct predicate {
+	struct tu_state *st;
+	struct pred_node node[16];
+	int n;
+	CXCursor source;   /* of the first comparison: all must read the same value */
+};
+
+/* A key for a comparison: where it is spelled and where it is expanded. */
+static size_t compare_key(CXCursor c, char *key)
+{
+	CXSourceLocation loc = clang_getCursorLocation(c);
+	CXFile f;
+	unsigned spell, expand;
+	clang_getSpellingLocation(loc, &f, NULL, NULL, &spell);
+	clang_getExpansionLocation(loc, &f, NULL, NULL, &expand);
+	memcpy(key, &f, sizeof f);
+	memcpy(key + sizeof f, &spell, sizeof spell);
+	memcpy(key + sizeof f + sizeof spell, &expand, sizeof expand);
+	return sizeof f + 2 * sizeof spell;
+}
+
+#define COMPARE_KEY_SIZE (sizeof(CXFile) + 2 * sizeof(unsigned))
+
+static int same_value(struct tu_state *st, CXCursor a, CXCursor b)
+{
+	if (clang_getCursorKind(a) == CXCursor_DeclRefExpr && clang_getCursorKind(b) == CXCursor_DeclRefExpr)
+		return clang_equalCursors(clang_getCursorReferenced(a), clang_getCursorReferenced(b));
+	char *ta = source_text(st, a), *tb = source_text(st, b);
+	int same = ta && tb && !strcmp(ta, tb);
+	free(ta);
+	free(tb);
+	return same;
+}
+
+static int pred_parse(struct predicate *p, CXCursor c);
+
+static int pred_compare(struct predicate *p, CXCursor c, struct pred_node *nd)
+{
+	struct deep_children kids = deep_children_of(c);
+	nd->kind = PRED_CMP;
+	nd->op = clang_getCursorBinaryOperatorKind(c);
+	nd->at = c;
+	struct char_chain other;
+	if (kids.n != 2 || nd->op < CXBinaryOperator_LT || nd->op > CXBinaryOperator_NE ||
+	    !int_type_of(clang_getCursorType(kids.c[0]), &nd->t))
+		return 0;
+	nd->char_left = char_chain(kids.c[0], &nd->ch);
+	if (!nd->char_left && !char_chain(kids.c[1], &nd->ch))
+		return 0;
+	if (nd->char_left && char_chain(kids.c[1], &other))
+		return 0;   /* two char values: not a predicate over one */
+	if (!constant_of(p->st->tu, kids.c[nd->char_left ? 1 : 0], nd->t, &nd->k))
+		return 0;
+	if (clang_Cursor_isNull(p->source))
+		p->source = nd->ch.source;
+	return same_value(p->st, p->source, nd->ch.source);
+}
+
+/* The node's index, or -1 when `c` is not such a predicate. */
+static int pred_parse(struct predicate *p, CXCursor c)
+{
+	for (int depth = 0; depth < 32 && clang_getCursorKind(c) != CXCursor_CStyleCastExpr; depth++) {
+		CXCursor in = conversion_operand(c);   /* parentheses, implicit conversions */
+		if (clang_Cursor_isNull(in))
+			break;
+		c = in;
+	}
+	if (clang_getCursorKind(c) != CXCursor_BinaryOperator || p->n >= 16)
+		return -1;
+	int i = p->n++;
+	struct pred_node *nd = &p->node[i];
+	enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(c);
+	if (op != CXBinaryOperator_LAnd && op != CXBinaryOperator_LOr)
+		return pred_compare(p, c, nd) ? i : -1;
+	struct deep_children kids = deep_children_of(c);
+	nd->kind = op == CXBinaryOperator_LAnd ? PRED_AND : PRED_OR;
+	if (kids.n != 2 || (nd->lhs = pred_parse(p, kids.c[0])) < 0)
+		return -1;
+	nd->rhs = pred_parse(p, kids.c[1]);
+	return nd->rhs < 0 ? -1 : i;
+}
+
+static int pred_eval(const struct predicate *p, int i, unsigned byte, int char_signed)
+{
+	const struct pred_node *nd = &p->node[i];
+	if (nd->kind == PRED_AND)
+		return pred_eval(p, nd->lhs, byte, char_signed) && pred_eval(p, nd->rhs, byte, char_signed);
+	if (nd->kind == PRED_OR)
+		return pred_eval(p, nd->lhs, byte, char_signed) || pred_eval(p, nd->rhs, byte, char_signed);
+	uint64_t v = chain_value(&nd->ch, byte, char_signed);
+	uint64_t k = char_signed ? nd->k.target : nd->k.source;
+	return nd->char_left ? compare(nd->op, v, k, nd->t) : compare(nd->op, k, v, nd->t);
+}
+
+static void char_logical(struct tu_state *st, CXCursor c)
+{
+	struct predicate p = { .st = st, .n = 0, .source = clang_getNullCursor() };
+	if (pred_parse(&p, c) != 0)
+		return;
+	for (unsigned b = 0; b < 256; b++)
+		if (pred_eval(&p, 0, b, 1) != pred_eval(&p, 0, b, 0))
+			return;   /* differs as a whole: its comparisons speak for themselves */
+	for (int i = 0; i < p.n; i++) {
+		char key[COMPARE_KEY_SIZE];
+		if (p.node[i].kind == PRED_CMP)
+			strmap_get(&st->sign_same, key, compare_key(p.node[i].at, key), 1);
+	}
+}
+
 static void char_compare(struct tu_state *st, CXCursor c, const char *rel, CXFile f, unsigned line, unsigned col)
 {
 	enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(c);
 	struct deep_children kids = deep_children_of(c);
-	if (op < CXBinaryOperator_LT || op > CXBinaryOperator_NE || kids.n != 2)
+	char key[COMPARE_KEY_SIZE];
+	if (op == CXBinaryOperator_LAnd || op == CXBinaryOperator_LOr)
+		char_logical(st, c);
+	if (op < CXBinaryOperator_LT || op > CXBinaryOperator_NE || kids.n != 2 ||
+	    strmap_has(&st->sign_same, key, compare_key(c, key)))
 		return;
 	struct char_chain l, r;
 	int lc = char_chain(kids.c[0], &l), rc = char_chain(kids.c[1], &r);

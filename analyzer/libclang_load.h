@@ -47,6 +47,7 @@
 	X(clang_getCanonicalType) \
 	X(clang_getClangVersion) \
 	X(clang_getCursorBinaryOperatorKind) \
+	X(clang_equalCursors) \
 	X(clang_getCursorExtent) \
 	X(clang_getRangeEnd) \
 	X(clang_getRangeStart) \
@@ -131,6 +132,7 @@ int libclang_load(void);
 #define clang_getCanonicalType (libclang.clang_getCanonicalType)
 #define clang_getClangVersion (libclang.clang_getClangVersion)
 #define clang_getCursorBinaryOperatorKind (libclang.clang_getCursorBinaryOperatorKind)
+#define clang_equalCursors (libclang.clang_equalCursors)
 #define clang_getCursorExtent (libclang.clang_getCursorExtent)
 #define clang_getRangeEnd (libclang.clang_getRangeEnd)
 #define clang_getRangeStart (libclang.clang_getRangeStart)
