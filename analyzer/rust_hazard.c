@@ -1288,9 +1288,11 @@ static void c_char_compare(struct c_char_scan *cs, TSNode bin)
 	TSNode l = ts_node_child_by_field_name(bin, "left", 4), r = ts_node_child_by_field_name(bin, "right", 5);
 	if (!op || !in_list(op, n, relational))
 		return;
-	TSNode lit = is_c_char_value(cs, l) ? r : is_c_char_value(cs, r) ? l : ts_node_child(bin, 0);
-	long k = int_literal(cs->rf, lit);
-	if (ts_node_eq(lit, ts_node_child(bin, 0)) || k < 0 || k > 127)
+	int left = is_c_char_value(cs, l);
+	if (!left && !is_c_char_value(cs, r))
+		return;
+	long k = int_literal(cs->rf, left ? r : l);
+	if (k < 0 || k > 127)
 		return;   /* not c_char against a literal both compile */
 	c_char_report(cs, bin, "the result flips for the bytes 0x80..0xff (negative on x86_64, 128..255 on "
 			       "aarch64): compare as u8 (`c as u8`)");

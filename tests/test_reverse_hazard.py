@@ -143,6 +143,116 @@ PAGES = [
 ]
 
 
+# Rust probes: fn NAME(c: c_char) -> i64 on one line (the site), called for
+# every byte; built by /usr/bin/rustc for x86_64 and for aarch64 (run under qemu).
+RUSTC = "/usr/bin/rustc"
+RUST_PROBES = [
+    ("cast_usize", "fn cast_usize(c: c_char) -> i64 { (c as usize % 1000) as i64 }"),
+    ("cast_i32", "fn cast_i32(c: c_char) -> i64 { c as i32 as i64 }"),
+    ("cast_f64", "fn cast_f64(c: c_char) -> i64 { (c as f64) as i64 }"),
+    ("deref", "fn deref(c: c_char) -> i64 { let p: *const c_char = &c; unsafe { *p as i64 } }"),
+    ("gt127", "fn gt127(c: c_char) -> i64 { (c > 127) as i64 }"),
+    ("lt0", "fn lt0(c: c_char) -> i64 { (c < 0) as i64 }"),
+    ("ge_space", "fn ge_space(c: c_char) -> i64 { (c >= 0x20) as i64 }"),
+    ("lit_left", "fn lit_left(c: c_char) -> i64 { (127 < c) as i64 }"),
+    ("let_bound", "fn let_bound(c: c_char) -> i64 { let d: c_char = c; d as i64 }"),
+    ("eq65", "fn eq65(c: c_char) -> i64 { (c == 65) as i64 }"),
+    ("via_u8", "fn via_u8(c: c_char) -> i64 { c as u8 as i64 }"),
+    ("u8_cmp", "fn u8_cmp(c: c_char) -> i64 { ((c as u8) > 127) as i64 }"),
+    ("as_i8", "fn as_i8(c: c_char) -> i64 { (c as i8 == -1) as i64 }"),
+    ("masked", "fn masked(c: c_char) -> i64 { (c as u8 & 0x80) as i64 }"),
+]
+RUST_PAGES = [
+    ("PAGE_SIZE", "pub const PAGE_SIZE: usize = 0x10000;"),
+    ("PAGE_SHIFT", "pub const PAGE_SHIFT: u32 = 16;"),
+    ("GUARD_PAGE", "pub static GUARD_PAGE: usize = 16 * 1024;"),
+    ("PAGE_BITS", "pub const PAGE_BITS: u32 = 1 << 4;"),
+    ("SMALL_PAGE", "pub const SMALL_PAGE: usize = 4096;"),
+    ("RING_BYTES", "pub const RING_BYTES: usize = 65536;"),
+]
+
+
+def rust_source():
+    lines = ["#![allow(unused_comparisons, dead_code)]", "use std::os::raw::c_char;",
+             'extern "C" { fn sysconf(name: i32) -> i64; }']
+    sites, page_sites = {}, {}
+    for name, src in RUST_PROBES:
+        lines.append(src)
+        sites[name] = len(lines)
+    for name, src in RUST_PAGES:
+        lines.append(src)
+        page_sites[name] = len(lines)
+    lines.append("fn main() {")
+    lines.append("    let probes: &[(&str, fn(c_char) -> i64)] = &[" +
+                 ", ".join(f'("{n}", {n})' for n, _ in RUST_PROBES) + "];")
+    lines.append("""    for (name, f) in probes {
+        let mut h: u64 = 1469598103934665603;
+        for b in 0..=255u8 {
+            h ^= f(b as c_char) as u64;
+            h = h.wrapping_mul(1099511628211);
+        }
+        println!("{} {:016x}", name, h);
+    }
+    println!("pagesize {}", unsafe { sysconf(30) });""")   # _SC_PAGESIZE on Linux (x86_64 and aarch64 glibc)
+    lines.extend(f'    println!("{n} {{}}", {n});' for n, _ in RUST_PAGES)
+    lines.append("}")
+    return "\n".join(lines) + "\n", sites, page_sites
+
+
+def rust_build_and_run(src, exe, target):
+    cmd = [RUSTC, "-O", "--edition", "2018", src, "-o", exe]
+    runner = []
+    if target == "aarch64":
+        cmd += ["--target", "aarch64-unknown-linux-gnu", "-C", "linker=aarch64-linux-gnu-gcc"]
+        runner = QEMU
+    p = run(cmd)
+    if p.returncode:
+        raise RuntimeError(f"rustc for {target} failed: {p.stderr[:600]}")
+    p = run([*runner, exe])
+    if p.returncode:
+        raise RuntimeError(f"{exe} failed: {p.stderr[:300]}")
+    return dict(line.split(" ", 1) for line in p.stdout.split("\n") if line)
+
+
+def rust_case(check, archport, tmp, verbose):
+    """The Rust probes: rust/runtime-hazard exactly where the outputs differ."""
+    tree = os.path.join(tmp, "rust")
+    os.makedirs(os.path.join(tree, "src"))
+    source, sites, page_sites = rust_source()
+    main_rs = os.path.join(tree, "src", "main.rs")
+    with open(main_rs, "w") as f:
+        f.write(source)
+    with open(os.path.join(tree, "Cargo.toml"), "w") as f:
+        f.write('[package]\nname = "probes"\nversion = "0.1.0"\nedition = "2018"\n')
+    x86 = rust_build_and_run(main_rs, os.path.join(tmp, "rprobes-x86"), "x86_64")
+    arm = rust_build_and_run(main_rs, os.path.join(tmp, "rprobes-arm"), "aarch64")
+    differ = {n for n in sites if x86[n] != arm[n]}
+    if verbose:
+        print(f"# Rust probes whose output differs: {sorted(differ)}")
+    check("Rust: the probes cover both outcomes", 0 < len(differ) < len(sites), sorted(differ))
+    p = run([archport, "scan", "--target", "x86_64", "--format", "json", "--fail-on", "never", tree])
+    found = [f for f in json.loads(p.stdout)["findings"] if f["rule"] == "rust/runtime-hazard"]
+    got = {f["line"] for f in found}
+    for name, line in sites.items():
+        want = name in differ
+        check(f"main.rs:{line} {name}: output {'differs' if want else 'is the same'} on x86_64 and aarch64, "
+              f"archport {'warns' if line in got else 'is silent'}", want == (line in got),
+              [f["message"] for f in found if f["line"] == line])
+    pagesize = int(x86["pagesize"])
+    for name, line in page_sites.items():
+        v = int(x86[name])
+        shift = any(w in name.lower() for w in ("shift", "bits", "order"))
+        want = "page" in name.lower() and v != (pagesize.bit_length() - 1 if shift else pagesize)
+        check(f"main.rs:{line} {name} = {v} (host pages {pagesize}): archport "
+              f"{'warns' if line in got else 'is silent'}", want == (line in got),
+              [f["message"] for f in found if f["line"] == line])
+    stray = got - set(sites.values()) - set(page_sites.values())
+    check("Rust: no warning off the probes' site lines", not stray, sorted(stray))
+    p = run([archport, "scan", "--target", "aarch64", "--format", "json", "--fail-on", "never", tree])
+    forward = [f["line"] for f in json.loads(p.stdout)["findings"] if f["rule"] == "rust/runtime-hazard"]
+    check("Rust: the forward scan reports none of them", not forward, forward)
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=600, **kw)
 
@@ -235,7 +345,7 @@ def main():
         results.append(ok)
         print(f"ok - {name}" if ok else f"not ok - {name}: {why}")
 
-    for tool in ("qemu-aarch64", "aarch64-linux-gnu-gcc", "gcc"):
+    for tool in ("qemu-aarch64", "aarch64-linux-gnu-gcc", "gcc", RUSTC):
         if not shutil.which(tool):
             print(f"not ok - {tool} is missing")
             return 1
@@ -289,6 +399,8 @@ def main():
             check(f"pages.c:{line} {name} = {values[name]} (host pages {pagesize}): "
                   f"archport {'warns' if line in got_pages else 'is silent'}", want == (line in got_pages),
                   [f["message"] for f in warned if f["file"] == "pages.c" and f["line"] == line])
+
+        rust_case(check, archport, tmp, args.verbose)
 
         forward = scan(archport, tree, "aarch64")
         reverse_only = [(f["file"], f["line"]) for f in forward
