@@ -279,10 +279,18 @@ static void va_read(struct tu_state *st, CXCursor ref, const struct site *at, co
 		return;
 	p->reported = 1;
 	char *name = deep_take(clang_getCursorSpelling(ref));
-	hazard(st, at, xasprintf("`%s` is %s after `%s` took it by value on line %u: on x86_64 va_list is an array, "
-				 "so the callee advanced this `%s`; on %s the callee works on a copy and `%s` has not "
-				 "moved (pass `&%s` to a `va_list *` parameter, or va_copy)",
-				 name, how, p->callee, p->line, name, st->run->k->target, name, name));
+	const struct knowledge *k = st->run->k;
+	if (k->target_is_x86)
+		hazard(st, at, xasprintf("`%s` is %s after `%s` took it by value on line %u: on %s the callee worked on "
+					 "a copy and `%s` has not moved; on x86_64 va_list is an array, so the callee "
+					 "advances this `%s` and the next read takes a later argument (pass `&%s` to a "
+					 "`va_list *` parameter, or va_copy)",
+					 name, how, p->callee, p->line, k->source->name, name, name, name));
+	else
+		hazard(st, at, xasprintf("`%s` is %s after `%s` took it by value on line %u: on x86_64 va_list is an "
+					 "array, so the callee advanced this `%s`; on %s the callee works on a copy and "
+					 "`%s` has not moved (pass `&%s` to a `va_list *` parameter, or va_copy)",
+					 name, how, p->callee, p->line, name, k->target, name, name));
 	free(name);
 }
 
@@ -333,6 +341,20 @@ static CXType callee_type(CXCursor call)
 	return t;
 }
 
+/* x86_64's va_list parameter as the prototype has it: adjusted from the
+ * array to `struct __va_list_tag *`, which loses the typedef. */
+static int is_decayed_va_list(CXType t)
+{
+	if (!is_pointer(t))
+		return 0;
+	CXType pointee = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(t)));
+	char *name = pointee.kind == CXType_Record ? deep_take(clang_getCursorSpelling(clang_getTypeDeclaration(pointee)))
+						   : xstrdup("");
+	int hit = !strcmp(name, "__va_list_tag");
+	free(name);
+	return hit;
+}
+
 static void va_argument(struct tu_state *st, const char *name, CXType fn, int i, CXCursor arg,
 			const struct site *at)
 {
@@ -340,7 +362,7 @@ static void va_argument(struct tu_state *st, const char *name, CXType fn, int i,
 	if (i >= nparams)
 		return;   /* through `...` or unknown: no claim */
 	CXType param = clang_getArgType(fn, (unsigned)i);
-	if (is_va_list(param)) {
+	if (is_va_list(param) || is_decayed_va_list(param)) {
 		va_passed(st, arg, name, at);
 	} else if (is_pointer(param) && is_pointer(clang_getCursorType(arg))) {
 		char *type = type_name(param), *how = xasprintf("is passed to a `%s` parameter of `%s`", type, name);
@@ -382,6 +404,21 @@ static void va_ref(struct tu_state *st, CXCursor c, CXCursor parent, const struc
 	static const char *const va_arg_word[] = { "__builtin_va_arg", NULL };
 	if (text && match_words(text, avail, va_arg_word))
 		va_read(st, c, at, "read by va_arg");
+}
+
+/* The va_arg expression itself (x86_64: its operand is `ap` decayed to a
+ * pointer, so the DeclRefExpr's parent is the implicit cast, not it). */
+static void va_arg_expr(struct tu_state *st, CXCursor c, const struct site *at)
+{
+	static const char *const va_arg_word[] = { "__builtin_va_arg", NULL };
+	size_t avail = 0;
+	const char *text = st->va_passed.len ? spelled_at(st, c, &avail) : NULL;
+	if (!text || !match_words(text, avail, va_arg_word))
+		return;
+	struct deep_children ch = deep_children_of(c);
+	CXCursor ref = ch.n >= 1 ? deep_strip_implicit(ch.c[0]) : clang_getNullCursor();
+	if (!clang_Cursor_isNull(ref) && is_va_list(clang_getCursorType(ref)))
+		va_read(st, ref, at, "read by va_arg");
 }
 
 char *hazard_explain_error(const struct knowledge *k, const char *msg)
@@ -657,14 +694,21 @@ static void mant_dig(struct tu_state *st, CXCursor c, const struct site *at)
 
 /* ---- dispatch ---- */
 
-/* Coming to x86_64: va_list is an array there, so code written for a
- * struct or pointer va_list either does not compile (clang's error) or
- * works; plain char and long double differ the other way round. */
+/* Coming to x86_64: va_list is an array there, so pointer uses written
+ * for aarch64's struct do not compile there either, and what can differ is
+ * a va_list read again after a by-value pass (the callee now moves it);
+ * plain char, page sizes and long double differ the other way round. */
 static void reverse_visit(struct tu_state *st, CXCursor c, const struct site *at)
 {
 	sign_visit(st, c, at->rel, at->file, at->line, at->col);
 	struct deep_children ch;
 	switch (clang_getCursorKind(c)) {
+	case CXCursor_CallExpr:   /* use after a by-value pass: x86_64's va_list is the one that moves */
+		va_call(st, c, at);
+		break;
+	case CXCursor_UnexposedExpr:
+		va_arg_expr(st, c, at);
+		break;
 	case CXCursor_BinaryOperator:
 		ch = deep_children_of(c);
 		if (ch.n == 2 && (clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_EQ ||

@@ -44,6 +44,7 @@ CFLAGS = ["-std=gnu11", "-O2", "-Wall", "-Wno-unused-function", "-Wno-char-subsc
 
 PRELUDE = """\
 #include <float.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,7 +72,20 @@ PROBES = [
                  "\tcase 0xff: return 1;", "\tdefault: return 0; } }"], 1),
     ("case_neg", ["static int case_neg(char c, char d) { (void)d; switch (c) {",
                   "\tcase -2: return 1;", "\tdefault: return 0; } }"], 1),
+    # va_list read again after a by-value pass: x86_64's callee moves it
+    ("va_again", ["static int va_take(va_list ap) { return va_arg(ap, int); }",
+                  "static int va_sum(int n, ...) { va_list ap; va_start(ap, n); int a = va_take(ap); "
+                  "int b = va_arg(ap, int); va_end(ap); return a * 1000 + b; }",
+                  "static int va_again(char c, char d) { return va_sum(2, (unsigned char)c, (unsigned char)d); }"],
+     1),
     # behave the same on both
+    ("va_once", ["static int va_first(int n, ...) { va_list ap; va_start(ap, n); int a = va_take(ap); "
+                 "va_end(ap); return a; }",
+                 "static int va_once(char c, char d) { (void)d; return va_first(1, (unsigned char)c); }"], 0),
+    ("va_copied", ["static int va_both(int n, ...) { va_list ap, aq; va_start(ap, n); va_copy(aq, ap); "
+                   "int a = va_take(aq); va_end(aq); int b = va_arg(ap, int); va_end(ap); return a * 1000 + b; }",
+                   "static int va_copied(char c, char d) { return va_both(2, (unsigned char)c, (unsigned char)d); }"],
+     0),
     ("eq_char_ff", ["static int eq_char_ff(char c, char d) { (void)d; return c == '\\xff'; }"], 0),
     ("eq_a", ["static int eq_a(char c, char d) { (void)d; return c == 'a'; }"], 0),
     ("uchar_gt", ["static int uchar_gt(char c, char d) { (void)d; return (unsigned char)c > 127; }"], 0),
