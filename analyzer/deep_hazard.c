@@ -341,20 +341,6 @@ static CXType callee_type(CXCursor call)
 	return t;
 }
 
-/* x86_64's va_list parameter as the prototype has it: adjusted from the
- * array to `struct __va_list_tag *`, which loses the typedef. */
-static int is_decayed_va_list(CXType t)
-{
-	if (!is_pointer(t))
-		return 0;
-	CXType pointee = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(t)));
-	char *name = pointee.kind == CXType_Record ? deep_take(clang_getCursorSpelling(clang_getTypeDeclaration(pointee)))
-						   : xstrdup("");
-	int hit = !strcmp(name, "__va_list_tag");
-	free(name);
-	return hit;
-}
-
 static void va_argument(struct tu_state *st, const char *name, CXType fn, int i, CXCursor arg,
 			const struct site *at)
 {
@@ -362,7 +348,7 @@ static void va_argument(struct tu_state *st, const char *name, CXType fn, int i,
 	if (i >= nparams)
 		return;   /* through `...` or unknown: no claim */
 	CXType param = clang_getArgType(fn, (unsigned)i);
-	if (is_va_list(param) || is_decayed_va_list(param)) {
+	if (is_va_list(param)) {
 		va_passed(st, arg, name, at);
 	} else if (is_pointer(param) && is_pointer(clang_getCursorType(arg))) {
 		char *type = type_name(param), *how = xasprintf("is passed to a `%s` parameter of `%s`", type, name);
