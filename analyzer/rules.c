@@ -61,7 +61,7 @@ static const struct rule_info rules[] = {
 	  "an error the tree's own target build still reports after the patch (archport port)",
 	  "read the compiler's message: `archport port` gates the construct at that line in its next round" },
 	{ RULE_RUNTIME_HAZARD, SEV_WARNING,
-	  "builds on the target but behaves differently: plain char sign, 4 KiB page constants, va_list used as a pointer or after a by-value pass, x87 long double layout",
+	  "builds on the target but behaves differently: plain char sign, 4 KiB page constants (16/64 KiB for x86_64), va_list used as a pointer or after a by-value pass, x87 (binary128 for x86_64) long double layout",
 	  "make the assumption explicit: signed char, sysconf(_SC_PAGESIZE), va_copy, or a layout check" },
 	{ RULE_RUST_ASM_X86, SEV_ERROR,
 	  "asm!/global_asm! with x86 instructions, registers, register classes or options(att_syntax)",
