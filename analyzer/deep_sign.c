@@ -4,8 +4,9 @@
  * read into a `char` is 128..255 in the aarch64 code and -128..-1 once it is
  * built for x86_64.  Whether that changes what the code does is decided here
  * exactly, not by pattern: an expression of plain char type, followed through
- * the conversions the AST shows (promotions, casts), is evaluated for each of
- * the 256 bytes under both signs, and
+ * the conversions the AST shows (promotions, casts) and arithmetic with
+ * constants (`c - '0'`, `c >> 7`), is evaluated for each of the 256 bytes
+ * under both signs, and
  *
  *  - a comparison with a constant (or with another plain char value) is a
  *    hazard when its result differs for some byte (`c > 127`, `c >= 0x80`,
@@ -16,8 +17,8 @@
  *  - a `case` label of a switch on a plain char value is a hazard when the set
  *    of bytes it matches differs (`case 0xff:` matches nothing on x86_64).
  *
- * Anything else (arithmetic, comparisons with a variable) is not judged: its
- * result depends on values the AST does not give. */
+ * Anything else (arithmetic or comparisons with a variable) is not judged:
+ * its result depends on values the AST does not give. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +31,15 @@ struct int_type {
 	int is_signed, is_bool;
 };
 
-/* The conversions from a plain char value up to the expression judged:
- * conv[0] is the outermost type, conv[n - 1] the first one after char. */
+/* The steps from a plain char value up to the expression judged, each
+ * giving a value of type conv[i]: a conversion, or an arithmetic operator
+ * with a constant operand (`c - '0'`, `c & 0x7f`, `c >> 7`).  conv[0] is
+ * the outermost, conv[n - 1] the first one after char. */
 struct char_chain {
 	struct int_type conv[16];
+	enum CXBinaryOperatorKind op[16];   /* CXBinaryOperator_Invalid: a conversion */
+	uint64_t k[16];                     /* the constant operand, in conv[i] */
+	int k_left[16];                     /* `K - c` rather than `c - K` */
 	int n;
 	CXCursor source;   /* the plain char expression */
 };
@@ -90,16 +96,70 @@ static uint64_t convert(uint64_t v, struct int_type from, struct int_type to)
 	return to.is_bool ? wide != 0 : wide & low_mask(to.bits);
 }
 
-/* The value a byte has as plain char of the given sign, after the chain. */
-static uint64_t chain_value(const struct char_chain *ch, unsigned byte, int char_signed)
+/* C's operators on two values of type t (both already in it), modulo
+ * 2^bits.  0 when the result is undefined (a shift too far, x / 0). */
+static int arith(enum CXBinaryOperatorKind op, uint64_t a, uint64_t b, struct int_type t, uint64_t *out)
+{
+	a = extend(a, t);
+	b = extend(b, t);
+	int64_t sa = (int64_t)a, sb = (int64_t)b;
+	switch (op) {
+	case CXBinaryOperator_Add: *out = a + b; break;
+	case CXBinaryOperator_Sub: *out = a - b; break;
+	case CXBinaryOperator_Mul: *out = a * b; break;
+	case CXBinaryOperator_And: *out = a & b; break;
+	case CXBinaryOperator_Or: *out = a | b; break;
+	case CXBinaryOperator_Xor: *out = a ^ b; break;
+	case CXBinaryOperator_Shl:
+		if (b >= t.bits)
+			return 0;
+		*out = a << b;
+		break;
+	case CXBinaryOperator_Shr:
+		if (b >= t.bits)
+			return 0;
+		*out = t.is_signed ? (uint64_t)(sa < 0 ? ~(~sa >> b) : sa >> b) : (a & low_mask(t.bits)) >> b;
+		break;
+	case CXBinaryOperator_Div:
+	case CXBinaryOperator_Rem:
+		if (!b || (t.is_signed && sb == -1))
+			return 0;
+		if (op == CXBinaryOperator_Div)
+			*out = t.is_signed ? (uint64_t)(sa / sb) : (a & low_mask(t.bits)) / (b & low_mask(t.bits));
+		else
+			*out = t.is_signed ? (uint64_t)(sa % sb) : (a & low_mask(t.bits)) % (b & low_mask(t.bits));
+		break;
+	default:
+		return 0;
+	}
+	*out = extend(*out, t);
+	return 1;
+}
+
+/* The value a byte has as plain char of the given sign, after the chain;
+ * 0 when a step is undefined for it. */
+static int chain_eval(const struct char_chain *ch, unsigned byte, int char_signed, uint64_t *out)
 {
 	struct int_type at = { 8, char_signed, 0 };
 	uint64_t v = byte;
 	for (int i = ch->n - 1; i >= 0; i--) {
-		v = convert(v, at, ch->conv[i]);
+		if (ch->op[i] == CXBinaryOperator_Invalid)
+			v = convert(v, at, ch->conv[i]);
+		else if (!arith(ch->op[i], ch->k_left[i] ? ch->k[i] : v, ch->k_left[i] ? v : ch->k[i], ch->conv[i], &v))
+			return 0;
 		at = ch->conv[i];
 	}
-	return extend(v, at);
+	*out = extend(v, at);
+	return 1;
+}
+
+/* The same for the callers that need a value: an undefined step (which
+ * char_chain only lets through for shifts and divisions by constants that
+ * are out of range for every byte or none) counts as 0. */
+static uint64_t chain_value(const struct char_chain *ch, unsigned byte, int char_signed)
+{
+	uint64_t v = 0;
+	return chain_eval(ch, byte, char_signed, &v) ? v : 0;
 }
 
 static int evaluate_int(CXCursor c, uint64_t *out)
@@ -132,20 +192,48 @@ static CXCursor conversion_operand(CXCursor c)
 
 /* `c` is a plain char value (not a constant) seen through integer
  * conversions. */
+static int is_arithmetic(enum CXBinaryOperatorKind op)
+{
+	return (op >= CXBinaryOperator_Mul && op <= CXBinaryOperator_Shr) ||
+	       (op >= CXBinaryOperator_And && op <= CXBinaryOperator_Or);
+}
+
+/* One arithmetic step with a constant operand: the other operand, or a
+ * null cursor. */
+static CXCursor arithmetic_operand(CXCursor c, struct char_chain *out, int i)
+{
+	struct deep_children kids = deep_children_of(c);
+	enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(c);
+	uint64_t k;
+	if (clang_getCursorKind(c) != CXCursor_BinaryOperator || kids.n != 2 || !is_arithmetic(op))
+		return clang_getNullCursor();
+	out->op[i] = op;
+	out->k_left[i] = evaluate_int(kids.c[0], &k);
+	if (!out->k_left[i] && !evaluate_int(kids.c[1], &k))
+		return clang_getNullCursor();
+	out->k[i] = k;
+	return kids.c[out->k_left[i] ? 1 : 0];
+}
+
+/* `c` is a plain char value (not a constant) seen through integer
+ * conversions and arithmetic with constants. */
 static int char_chain(CXCursor c, struct char_chain *out)
 {
 	out->n = 0;
 	for (int depth = 0; depth < 16; depth++) {
 		CXType t = clang_getCursorType(c);
-		if (is_plain_char(t)) {
+		if (is_plain_char(t) && clang_getCursorKind(c) != CXCursor_BinaryOperator) {
 			uint64_t ignored;
 			out->source = c;
 			return !evaluate_int(c, &ignored);
 		}
-		if (!int_type_of(t, &out->conv[out->n]))
+		int i = out->n;
+		if (!int_type_of(t, &out->conv[i]))
 			return 0;
+		out->op[i] = CXBinaryOperator_Invalid;
 		out->n++;
-		c = conversion_operand(c);
+		CXCursor in = conversion_operand(c);
+		c = clang_Cursor_isNull(in) ? arithmetic_operand(c, out, i) : in;
 		if (clang_Cursor_isNull(c))
 			return 0;
 	}
