@@ -224,7 +224,7 @@ static int char_chain(CXCursor c, struct char_chain *out)
 		CXType t = clang_getCursorType(c);
 		if (is_plain_char(t) && clang_getCursorKind(c) != CXCursor_BinaryOperator) {
 			uint64_t ignored;
-			out->source = c;
+			out->source = deep_strip_implicit(c);   /* `(c)`: name the c */
 			return !evaluate_int(c, &ignored);
 		}
 		int i = out->n;
@@ -256,14 +256,16 @@ static int compare(enum CXBinaryOperatorKind op, uint64_t a, uint64_t b, struct 
 
 /* ---- the report ---- */
 
-/* The source of the cursor's extent when it is short and in one file. */
-static char *source_text(struct tu_state *st, CXCursor c)
+/* The source of the range when it is short and on one line: where it is
+ * spelled (a macro argument: the argument), else where it is expanded. */
+static char *range_text(struct tu_state *st, CXSourceRange r, int spelled)
 {
-	CXSourceRange r = clang_getCursorExtent(c);
 	CXFile f1, f2;
 	unsigned b, e;
-	clang_getExpansionLocation(clang_getRangeStart(r), &f1, NULL, NULL, &b);
-	clang_getExpansionLocation(clang_getRangeEnd(r), &f2, NULL, NULL, &e);
+	void (*where)(CXSourceLocation, CXFile *, unsigned *, unsigned *, unsigned *) =
+		spelled ? clang_getSpellingLocation : clang_getExpansionLocation;
+	where(clang_getRangeStart(r), &f1, NULL, NULL, &b);
+	where(clang_getRangeEnd(r), &f2, NULL, NULL, &e);
 	size_t size = 0;
 	const char *text = f1 && f1 == f2 ? clang_getFileContents(st->tu, f1, &size) : NULL;
 	if (!text || e <= b || e > size || e - b > 60 || memchr(text + b, '\n', e - b))
@@ -271,8 +273,26 @@ static char *source_text(struct tu_state *st, CXCursor c)
 	return xstrndup(text + b, e - b);
 }
 
+static char *source_text(struct tu_state *st, CXCursor c)
+{
+	char *text = range_text(st, clang_getCursorExtent(c), 1);
+	return text ? text : range_text(st, clang_getCursorExtent(c), 0);
+}
+
+/* Written in the tree, not in a macro of a system header (glibc's
+ * isdigit() indexes its table with the char, and the table is laid out
+ * for -128..255: the library's business, not the code's). */
+static int spelled_in_tree(struct tu_state *st, CXCursor c)
+{
+	CXFile f;
+	clang_getSpellingLocation(clang_getCursorLocation(c), &f, NULL, NULL, NULL);
+	return f && deep_rel(st, f) != NULL;
+}
+
 static char *value_name(struct tu_state *st, const struct char_chain *ch)
 {
+	if (clang_getCursorKind(ch->source) == CXCursor_DeclRefExpr)   /* the name, also inside a macro */
+		return deep_take(clang_getCursorSpelling(ch->source));
 	char *text = source_text(st, ch->source);
 	return text ? text : xstrdup("the char value");
 }
@@ -628,7 +648,11 @@ static void char_switch(struct tu_state *st, CXCursor c)
 
 void sign_visit(struct tu_state *st, CXCursor c, const char *rel, CXFile f, unsigned line, unsigned col)
 {
-	switch (clang_getCursorKind(c)) {
+	enum CXCursorKind kind = clang_getCursorKind(c);
+	if ((kind == CXCursor_BinaryOperator || kind == CXCursor_ArraySubscriptExpr || kind == CXCursor_SwitchStmt) &&
+	    !spelled_in_tree(st, c))
+		return;
+	switch (kind) {
 	case CXCursor_BinaryOperator:
 		char_compare(st, c, rel, f, line, col);
 		break;

@@ -43,6 +43,7 @@ CFLAGS = ["-std=gnu11", "-O2", "-Wall", "-Wno-unused-function", "-Wno-char-subsc
           "-Wno-type-limits", "-Wno-tautological-compare", "-fdiagnostics-color=never"]
 
 PRELUDE = """\
+#include <ctype.h>
 #include <float.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -70,6 +71,8 @@ PROBES = [
     ("shift7", ["static int shift7(char c, char d) { (void)d; return (c >> 7) == 1; }"], 0),
     ("plus1", ["static int plus1(char c, char d) { (void)d; return c + 1 > 0; }"], 0),
     ("table_plus", ["static int table_plus(char c, char d) { (void)d; return table[c + 127]; }"], 0),
+    ("in_macro", ["#define HIGH(x) ((x) > 127)",
+                  "static int in_macro(char c, char d) { (void)d; return HIGH(c); }"], 1),
     ("table_c", ["static int table_c(char c, char d) { (void)d; return table[c]; }"], 0),
     ("table_deref", ["static int table_deref(char c, char d) { const char *p = &c; (void)d; return table[*p]; }"], 0),
     ("case_ff", ["static int case_ff(char c, char d) { (void)d; switch (c) {",
@@ -103,6 +106,8 @@ PROBES = [
     ("masked", ["static int masked(char c, char d) { (void)d; return (c & 0x80) != 0; }"], 0),
     ("flip_high", ["static int flip_high(char c, char d) { (void)d; return (c ^ 0x80) < 0x80; }"], 0),
     ("digit_uc", ["static int digit_uc(char c, char d) { (void)d; return (unsigned char)c - '0' < 10; }"], 0),
+    ("ctype", ["static int ctype(char c, char d) { (void)d; return !!isdigit(c) + 2 * !!isalpha(c) + 4 * !!isspace(c); }"],
+     0),
     ("table_uc", ["static int table_uc(char c, char d) { (void)d; return table[(unsigned char)c]; }"], 0),
     ("table_mask", ["static int table_mask(char c, char d) { (void)d; return table[c & 0xff]; }"], 0),
     ("schar_lt0", ["static int schar_lt0(char c, char d) { signed char s = (signed char)c; (void)d; "
