@@ -371,15 +371,65 @@ static struct differ differ_constant(enum CXBinaryOperatorKind op, const struct 
 	return d;
 }
 
+static int same_steps(const struct char_chain *a, const struct char_chain *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (int i = 0; i < a->n; i++)
+		if (a->conv[i].bits != b->conv[i].bits || a->conv[i].is_signed != b->conv[i].is_signed ||
+		    a->conv[i].is_bool != b->conv[i].is_bool || a->op[i] != b->op[i] || a->k[i] != b->k[i] ||
+		    a->k_left[i] != b->k_left[i])
+			return 0;
+	return 1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* No two bytes give the same value. */
+static int injective(const uint64_t *v)
+{
+	uint64_t sorted[256];
+	memcpy(sorted, v, sizeof sorted);
+	qsort(sorted, 256, sizeof *sorted, cmp_u64);
+	for (unsigned i = 1; i < 256; i++)
+		if (sorted[i] == sorted[i - 1])
+			return 0;
+	return 1;
+}
+
+/* Whole classes of pairs that cannot differ, without the 65536 pairs:
+ * neither side depends on the sign, or `==`/`!=` of one injective chain
+ * on both sides (then both sides agree exactly when the bytes do). */
+static int pair_cannot_differ(enum CXBinaryOperatorKind op, const struct char_chain *l, const struct char_chain *r,
+			      const uint64_t *ls, const uint64_t *lu, const uint64_t *rs, const uint64_t *ru)
+{
+	if (!memcmp(ls, lu, 256 * sizeof *ls) && !memcmp(rs, ru, 256 * sizeof *rs))
+		return 1;
+	return (op == CXBinaryOperator_EQ || op == CXBinaryOperator_NE) && same_steps(l, r) && injective(ls) &&
+	       injective(lu);
+}
+
 /* Two plain char values, over every pair of bytes (both have one sign). */
 static struct differ differ_pair(enum CXBinaryOperatorKind op, const struct char_chain *l,
 				 const struct char_chain *r, struct int_type t)
 {
 	struct differ d = {0, 0, 0, 0};
-	for (unsigned a = 0; a < 256; a++)
-		for (unsigned b = 0; b < 256; b++) {
-			int rs = compare(op, chain_value(l, a, 1), chain_value(r, b, 1), t);
-			int ru = compare(op, chain_value(l, a, 0), chain_value(r, b, 0), t);
+	uint64_t ls[256], lu[256], rs_[256], ru_[256];   /* each side's values, computed once */
+	for (unsigned b = 0; b < 256; b++) {
+		ls[b] = chain_value(l, b, 1);
+		lu[b] = chain_value(l, b, 0);
+		rs_[b] = chain_value(r, b, 1);
+		ru_[b] = chain_value(r, b, 0);
+	}
+	if (pair_cannot_differ(op, l, r, ls, lu, rs_, ru_))
+		return d;
+	for (unsigned a = 0; a < 256 && !d.count; a++)   /* the first difference is all the message needs */
+		for (unsigned b = 0; b < 256 && !d.count; b++) {
+			int rs = compare(op, ls[a], rs_[b], t), ru = compare(op, lu[a], ru_[b], t);
 			if (rs != ru)
 				note_difference(&d, a, b, rs);
 		}
