@@ -1199,7 +1199,9 @@ static int is_c_char_path(const char *s, size_t n)
 struct c_char_scan {
 	struct rust_file *rf;
 	enum tri reach;
-	struct strmap values, pointers;   /* names bound as c_char; as *const or *mut c_char */
+	struct strmap values;      /* names bound as c_char */
+	struct strmap pointers;    /* as *const c_char, *mut c_char, &c_char */
+	struct strmap sequences;   /* as [c_char; N], &[c_char], &mut [c_char] */
 };
 
 static const char *bound_name(const struct rust_file *rf, TSNode pat, size_t *n)
@@ -1209,20 +1211,36 @@ static const char *bound_name(const struct rust_file *rf, TSNode pat, size_t *n)
 	return type_is(pat, "identifier") ? rust_node_text(rf, pat, n) : NULL;
 }
 
+static int is_c_char_type(const struct rust_file *rf, TSNode type)
+{
+	size_t n;
+	const char *s = ts_node_is_null(type) ? NULL : rust_node_text(rf, type, &n);
+	return s && is_c_char_path(s, n);
+}
+
+/* Where a binding of this type goes; NULL when it holds no c_char. */
+static struct strmap *binding_map(struct c_char_scan *cs, TSNode type)
+{
+	int indirect = 0;
+	while (type_is(type, "pointer_type") || type_is(type, "reference_type")) {
+		type = ts_node_child_by_field_name(type, "type", 4);
+		indirect = 1;
+	}
+	if (type_is(type, "array_type"))   /* [c_char; N] and the slice [c_char] */
+		return is_c_char_type(cs->rf, ts_node_child_by_field_name(type, "element", 7)) ? &cs->sequences : NULL;
+	if (!is_c_char_type(cs->rf, type))
+		return NULL;
+	return indirect ? &cs->pointers : &cs->values;
+}
+
 static void note_binding(struct c_char_scan *cs, TSNode decl)
 {
-	size_t n, tn;
+	size_t n;
 	const char *name = bound_name(cs->rf, ts_node_child_by_field_name(decl, "pattern", 7), &n);
 	TSNode type = ts_node_child_by_field_name(decl, "type", 4);
-	if (!name || ts_node_is_null(type))
-		return;
-	if (type_is(type, "pointer_type"))
-		type = ts_node_child_by_field_name(type, "type", 4);
-	const char *ts = ts_node_is_null(type) ? NULL : rust_node_text(cs->rf, type, &tn);
-	if (ts && is_c_char_path(ts, tn))
-		strmap_get(type_is(ts_node_child_by_field_name(decl, "type", 4), "pointer_type") ? &cs->pointers
-												: &cs->values,
-			   name, n, 1);
+	struct strmap *map = name && !ts_node_is_null(type) ? binding_map(cs, type) : NULL;
+	if (map)
+		strmap_get(map, name, n, 1);
 }
 
 static enum walk_step binding_step(void *ctx, TSNode n)
@@ -1235,24 +1253,29 @@ static enum walk_step binding_step(void *ctx, TSNode n)
 	return WALK_DESCEND;
 }
 
-/* `c`, `(c)` or `*p` with c a c_char binding, p a pointer to one. */
+static int names_one_of(const struct c_char_scan *cs, TSNode n, const struct strmap *map)
+{
+	size_t len;
+	const char *s = type_is(n, "identifier") ? rust_node_text(cs->rf, n, &len) : NULL;
+	return s && strmap_has(map, s, len);
+}
+
+/* `c`, `(c)`, `*p` or `s[i]` with c a c_char binding, p a pointer or
+ * reference to one, s an array or slice of them. */
 static int is_c_char_value(const struct c_char_scan *cs, TSNode n)
 {
 	while (type_is(n, "parenthesized_expression") && ts_node_named_child_count(n) == 1)
 		n = ts_node_named_child(n, 0);
 	size_t len;
 	const char *s;
-	if (type_is(n, "identifier")) {
-		s = rust_node_text(cs->rf, n, &len);
-		return strmap_has(&cs->values, s, len);
-	}
+	if (type_is(n, "identifier"))
+		return names_one_of(cs, n, &cs->values);
+	if (type_is(n, "index_expression"))
+		return ts_node_named_child_count(n) == 2 && names_one_of(cs, ts_node_named_child(n, 0), &cs->sequences);
 	if (!type_is(n, "unary_expression") || ts_node_named_child_count(n) != 1)
 		return 0;
 	s = rust_node_text(cs->rf, n, &len);
-	TSNode inner = ts_node_named_child(n, 0);
-	size_t in;
-	const char *is = rust_node_text(cs->rf, inner, &in);
-	return len && s[0] == '*' && type_is(inner, "identifier") && strmap_has(&cs->pointers, is, in);
+	return len && s[0] == '*' && names_one_of(cs, ts_node_named_child(n, 0), &cs->pointers);
 }
 
 static void c_char_report(struct c_char_scan *cs, TSNode at, const char *what)
@@ -1314,16 +1337,17 @@ static void check_c_char(struct rust_file *rf, TSNode fn, enum tri reach)
 {
 	if (reach == TRI_FALSE)
 		return;   /* gated to aarch64: u8 is what it is written for */
-	struct c_char_scan cs = { rf, reach, {0}, {0} };
+	struct c_char_scan cs = { rf, reach, {0}, {0}, {0} };
 	TSNode params = ts_node_child_by_field_name(fn, "parameters", 10), body = ts_node_child_by_field_name(fn, "body", 4);
 	if (!ts_node_is_null(params))
 		walk_subtree(params, binding_step, &cs);
 	if (!ts_node_is_null(body))
 		walk_subtree(body, binding_step, &cs);
-	if ((cs.values.len || cs.pointers.len) && !ts_node_is_null(body))
+	if ((cs.values.len || cs.pointers.len || cs.sequences.len) && !ts_node_is_null(body))
 		walk_subtree(body, use_step, &cs);
 	strmap_free(&cs.values, NULL);
 	strmap_free(&cs.pointers, NULL);
+	strmap_free(&cs.sequences, NULL);
 }
 
 /* ---- the walk's entry points ---- */
