@@ -503,6 +503,8 @@ static void outside_error(struct tu_state *st, CXFile f, unsigned line, const ch
 static void char_hazard(struct tu_state *st, const char *rel, CXFile f, unsigned line, unsigned col,
 			const char *msg)
 {
+	if (st->run->k->target_is_x86)
+		return;   /* clang's view of a signed char; deep_sign.c judges the reverse port */
 	if (!strstr(msg, "'char'") && !strstr(msg, "char is interpreted as unsigned"))
 		return;
 	deep_add_finding(st, RULE_RUNTIME_HAZARD, SEV_WARNING, rel, line, col, "port",
@@ -690,7 +692,11 @@ static void check_asm(struct tu_state *st, CXCursor c, const char *rel, CXFile f
 	free(text);
 }
 
-/* ---- the AST: 4 KiB page constants ---- */
+/* ---- the AST: page size constants ----
+ * Leaving x86: 4096 (or 1 << 12) named as a page, wrong on aarch64 kernels
+ * with 16 KiB or 64 KiB pages.  Coming to x86_64 (the reverse port): 16384
+ * or 65536 (1 << 14, 1 << 16), or a page shift of 14 or 16: x86_64 pages
+ * are always 4 KiB (its huge pages are 2 MiB and 1 GiB, never 16 or 64 KiB). */
 
 static int is_page_name(const char *s)
 {
@@ -700,51 +706,91 @@ static int is_page_name(const char *s)
 	return 0;
 }
 
-/* 4096 as an integer literal: 4096, 0x1000, 4096UL. */
-static int is_4096(const char *s)
+static int is_shift_name(const char *s)
+{
+	for (; *s; s++)
+		if (!strncasecmp(s, "shift", 5) || !strncasecmp(s, "bits", 4) || !strncasecmp(s, "order", 5))
+			return 1;
+	return 0;
+}
+
+/* The value is a page size (or, for a shift, its log2) of the source arch
+ * that the target does not have. */
+static int is_foreign_page(const struct knowledge *k, const char *name, unsigned long long v)
+{
+	if (!k->target_is_x86)
+		return v == 4096;
+	if (is_shift_name(name))
+		return v == 14 || v == 16;
+	return v == 16384 || v == 65536;
+}
+
+/* An integer literal (4096, 0x1000, 4096UL); 0 when it is not one. */
+static int literal_value(const char *s, unsigned long long *v)
 {
 	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
+	*v = strtoull(s, &end, 0);
 	while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L')
 		end++;
-	return !*end && end != s && v == 4096;
+	return !*end && end != s;
 }
 
 /* The body of `#define NAME ...` without parentheses, spaces and integer
- * suffixes is 4096 or 1<<12. */
-static int macro_is_4096(CXTranslationUnit tu, CXCursor c)
+ * suffixes is a literal, or 1 << literal; 0 when it is anything else. */
+static int macro_value(CXTranslationUnit tu, CXCursor c, unsigned long long *out)
 {
 	CXToken *t = NULL;
-	unsigned n = 0, lits = 0, hits = 0, shift = 0;
+	unsigned n = 0, lits = 0, shift = 0, ok = 1;
+	unsigned long long v[2] = { 0, 0 };
 	clang_tokenize(tu, clang_getCursorExtent(c), &t, &n);
-	for (unsigned i = 1; i < n; i++) {
+	for (unsigned i = 1; i < n && ok; i++) {
 		char *s = deep_take(clang_getTokenSpelling(tu, t[i]));
-		if (clang_getTokenKind(t[i]) == CXToken_Literal) {
-			lits++;
-			hits += is_4096(s) || (shift && !strcmp(s, "12"));
-		} else if (!strcmp(s, "<<")) {
-			shift = 1;
-		} else if (strcmp(s, "(") && strcmp(s, ")")) {
-			lits = 99;   /* anything else: an expression we do not judge */
-		}
+		if (clang_getTokenKind(t[i]) == CXToken_Literal)
+			ok = lits < 2 && literal_value(s, &v[lits++]);
+		else if (!strcmp(s, "<<"))
+			ok = lits == 1 && !shift++;
+		else
+			ok = !strcmp(s, "(") || !strcmp(s, ")");   /* anything else: an expression we do not judge */
 		free(s);
 	}
 	clang_disposeTokens(tu, t, n);
-	return hits == 1 && (lits == 1 || (shift && lits == 2));
+	if (!ok || lits != 1 + shift || (shift && (v[0] != 1 || v[1] > 62)))
+		return 0;
+	*out = shift ? 1ULL << v[1] : v[0];
+	return 1;
 }
 
-static int decl_is_4096(CXCursor c)
+static int decl_value(CXCursor c, unsigned long long *out)
 {
-	if (clang_getCursorKind(c) == CXCursor_EnumConstantDecl)
-		return clang_getEnumConstantDeclValue(c) == 4096;
+	if (clang_getCursorKind(c) == CXCursor_EnumConstantDecl) {
+		*out = (unsigned long long)clang_getEnumConstantDeclValue(c);
+		return 1;
+	}
 	CXCursor init = clang_Cursor_getVarDeclInitializer(c);
 	if (clang_Cursor_isNull(init))
 		return 0;
 	CXEvalResult ev = clang_Cursor_Evaluate(init);
-	int hit = ev && clang_EvalResult_getKind(ev) == CXEval_Int && clang_EvalResult_getAsLongLong(ev) == 4096;
+	int hit = ev && clang_EvalResult_getKind(ev) == CXEval_Int;
+	if (hit)
+		*out = (unsigned long long)clang_EvalResult_getAsLongLong(ev);
 	if (ev)
 		clang_EvalResult_dispose(ev);
 	return hit;
+}
+
+static char *page_message(const struct knowledge *k, const char *name, unsigned long long v)
+{
+	if (!k->target_is_x86)
+		return xasprintf("`%s` assumes 4 KiB pages; %s Linux kernels may use 16 KiB or 64 KiB pages (ask "
+				 "sysconf(_SC_PAGESIZE))", name, k->target);
+	if (v < 64)
+		return xasprintf("`%s` is %llu: %llu KiB pages, as %s kernels with a %llu KiB granule have; x86_64 "
+				 "pages are always 4 KiB (shift 12), so page arithmetic with it is wrong there (ask "
+				 "sysconf(_SC_PAGESIZE))", name, v, (1ULL << v) / 1024, k->source->name,
+				 (1ULL << v) / 1024);
+	return xasprintf("`%s` assumes %llu KiB pages, as %s kernels with a %llu KiB granule have; x86_64 pages "
+			 "are always 4 KiB, so page counts, page-aligned offsets and guard pages computed with it are "
+			 "wrong there (ask sysconf(_SC_PAGESIZE))", name, v / 1024, k->source->name, v / 1024);
 }
 
 static void check_page(struct tu_state *st, CXCursor c, const char *rel, CXFile f, unsigned line,
@@ -752,11 +798,11 @@ static void check_page(struct tu_state *st, CXCursor c, const char *rel, CXFile 
 {
 	char *name = deep_take(clang_getCursorSpelling(c));
 	int macro = clang_getCursorKind(c) == CXCursor_MacroDefinition;
-	if (is_page_name(name) && (macro ? macro_is_4096(st->tu, c) : decl_is_4096(c)))
+	unsigned long long v = 0;
+	if (is_page_name(name) && (macro ? macro_value(st->tu, c, &v) : decl_value(c, &v)) &&
+	    is_foreign_page(st->run->k, name, v))
 		deep_add_finding(st, RULE_RUNTIME_HAZARD, SEV_WARNING, rel, line, col, "port",
-				 xasprintf("`%s` assumes 4 KiB pages; %s Linux kernels may use 16 KiB or 64 KiB "
-					   "pages (ask sysconf(_SC_PAGESIZE))", name, st->run->k->target),
-				 deep_line_text(st->tu, f, line));
+				 page_message(st->run->k, name, v), deep_line_text(st->tu, f, line));
 	free(name);
 }
 

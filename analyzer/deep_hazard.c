@@ -34,23 +34,18 @@ static void hazard(struct tu_state *st, const struct site *at, char *message)
 
 /* ---- cursors, types, source text ---- */
 
-struct children {
-	CXCursor c[2];
-	int n;
-};
-
 static enum CXChildVisitResult collect_child(CXCursor c, CXCursor parent, CXClientData data)
 {
 	(void)parent;
-	struct children *ch = data;
+	struct deep_children *ch = data;
 	if (ch->n < 2)
 		ch->c[ch->n] = c;
 	return ++ch->n > 2 ? CXChildVisit_Break : CXChildVisit_Continue;
 }
 
-static struct children children_of(CXCursor c)
+struct deep_children deep_children_of(CXCursor c)
 {
-	struct children ch = { .n = 0 };
+	struct deep_children ch = { .n = 0 };
 	clang_visitChildren(c, collect_child, &ch);
 	return ch;
 }
@@ -58,13 +53,13 @@ static struct children children_of(CXCursor c)
 /* Parentheses and implicit conversions.  An implicit cast is at its
  * operand's location; that is how it differs from the other one-operand
  * expressions libclang does not expose (va_arg is at the builtin's name). */
-static CXCursor strip_implicit(CXCursor c)
+CXCursor deep_strip_implicit(CXCursor c)
 {
 	for (int depth = 0; depth < 32; depth++) {
 		enum CXCursorKind kind = clang_getCursorKind(c);
 		if (kind != CXCursor_ParenExpr && kind != CXCursor_UnexposedExpr)
 			break;
-		struct children ch = children_of(c);
+		struct deep_children ch = deep_children_of(c);
 		if (ch.n != 1 || (kind == CXCursor_UnexposedExpr &&
 				  !clang_equalLocations(clang_getCursorLocation(c), clang_getCursorLocation(ch.c[0]))))
 			break;
@@ -111,7 +106,7 @@ static int is_integer(CXType t)
  * va_list is a pointer (so pointer uses of it compile); else null. */
 static CXCursor va_pointer_operand(CXCursor c)
 {
-	c = strip_implicit(c);
+	c = deep_strip_implicit(c);
 	CXType t = clang_getCursorType(c);
 	return is_va_list(t) && is_pointer(t) ? c : clang_getNullCursor();
 }
@@ -202,7 +197,7 @@ static void va_cast(struct tu_state *st, CXCursor c, const struct site *at)
 	CXType to = clang_getCursorType(c);
 	if (!(is_pointer(to) && !is_va_list(to)) && !is_integer(to))
 		return;
-	struct children ch = children_of(c);   /* [TypeRef,] operand */
+	struct deep_children ch = deep_children_of(c);   /* [TypeRef,] operand */
 	CXCursor var = ch.n == 1 || ch.n == 2 ? va_pointer_operand(ch.c[ch.n - 1]) : clang_getNullCursor();
 	if (clang_Cursor_isNull(var))
 		return;
@@ -217,7 +212,7 @@ static void va_binary(struct tu_state *st, enum CXBinaryOperatorKind op, CXCurso
 {
 	CXCursor l = va_pointer_operand(lhs), r = va_pointer_operand(rhs);
 	if (op == CXBinaryOperator_Assign) {
-		CXType lt = clang_getCursorType(strip_implicit(lhs));
+		CXType lt = clang_getCursorType(deep_strip_implicit(lhs));
 		if (!clang_Cursor_isNull(r) && is_pointer(lt) && !is_va_list(lt))
 			va_pointer_use(st, at, r, "is assigned to a pointer");
 		return;
@@ -250,6 +245,7 @@ static void free_pass(void *p)
 void hazard_free_state(struct tu_state *st)
 {
 	strmap_free(&st->va_passed, free_pass);
+	strmap_free(&st->sign_same, NULL);
 }
 
 /* The variable (local or parameter) an expression names, as a key: where
@@ -283,10 +279,18 @@ static void va_read(struct tu_state *st, CXCursor ref, const struct site *at, co
 		return;
 	p->reported = 1;
 	char *name = deep_take(clang_getCursorSpelling(ref));
-	hazard(st, at, xasprintf("`%s` is %s after `%s` took it by value on line %u: on x86_64 va_list is an array, "
-				 "so the callee advanced this `%s`; on %s the callee works on a copy and `%s` has not "
-				 "moved (pass `&%s` to a `va_list *` parameter, or va_copy)",
-				 name, how, p->callee, p->line, name, st->run->k->target, name, name));
+	const struct knowledge *k = st->run->k;
+	if (k->target_is_x86)
+		hazard(st, at, xasprintf("`%s` is %s after `%s` took it by value on line %u: on %s the callee worked on "
+					 "a copy and `%s` has not moved; on x86_64 va_list is an array, so the callee "
+					 "advances this `%s` and the next read takes a later argument (pass `&%s` to a "
+					 "`va_list *` parameter, or va_copy)",
+					 name, how, p->callee, p->line, k->source->name, name, name, name));
+	else
+		hazard(st, at, xasprintf("`%s` is %s after `%s` took it by value on line %u: on x86_64 va_list is an "
+					 "array, so the callee advanced this `%s`; on %s the callee works on a copy and "
+					 "`%s` has not moved (pass `&%s` to a `va_list *` parameter, or va_copy)",
+					 name, how, p->callee, p->line, name, k->target, name, name));
 	free(name);
 }
 
@@ -363,7 +367,7 @@ static void va_call(struct tu_state *st, CXCursor call, const struct site *at)
 	int builtin = str_starts(name, "__builtin_va_") || str_starts(name, "__builtin_c23_va_");
 	CXType fn = builtin ? (CXType){ .kind = CXType_Invalid } : callee_type(call);
 	for (int i = 0; i < nargs; i++) {
-		CXCursor arg = strip_implicit(clang_Cursor_getArgument(call, (unsigned)i));
+		CXCursor arg = deep_strip_implicit(clang_Cursor_getArgument(call, (unsigned)i));
 		if (!is_va_list(clang_getCursorType(arg)))
 			continue;
 		if (builtin)
@@ -386,6 +390,21 @@ static void va_ref(struct tu_state *st, CXCursor c, CXCursor parent, const struc
 	static const char *const va_arg_word[] = { "__builtin_va_arg", NULL };
 	if (text && match_words(text, avail, va_arg_word))
 		va_read(st, c, at, "read by va_arg");
+}
+
+/* The va_arg expression itself (x86_64: its operand is `ap` decayed to a
+ * pointer, so the DeclRefExpr's parent is the implicit cast, not it). */
+static void va_arg_expr(struct tu_state *st, CXCursor c, const struct site *at)
+{
+	static const char *const va_arg_word[] = { "__builtin_va_arg", NULL };
+	size_t avail = 0;
+	const char *text = st->va_passed.len ? spelled_at(st, c, &avail) : NULL;
+	if (!text || !match_words(text, avail, va_arg_word))
+		return;
+	struct deep_children ch = deep_children_of(c);
+	CXCursor ref = ch.n >= 1 ? deep_strip_implicit(ch.c[0]) : clang_getNullCursor();
+	if (!clang_Cursor_isNull(ref) && is_va_list(clang_getCursorType(ref)))
+		va_read(st, ref, at, "read by va_arg");
 }
 
 char *hazard_explain_error(const struct knowledge *k, const char *msg)
@@ -416,7 +435,7 @@ static int is_sizeof_long_double(struct tu_state *st, CXCursor c)
 	const char *text = clang_getCursorKind(c) == CXCursor_UnaryExpr ? spelled_at(st, c, &avail) : NULL;
 	if (!text || !match_words(text, avail, kw))
 		return 0;
-	struct children ch = children_of(c);   /* sizeof x, sizeof(typedef): one; sizeof(long double): none */
+	struct deep_children ch = deep_children_of(c);   /* sizeof x, sizeof(typedef): one; sizeof(long double): none */
 	if (ch.n == 1)
 		return clang_getCanonicalType(clang_getCursorType(ch.c[0])).kind == CXType_LongDouble;
 	return ch.n == 0 && match_words(text, avail, spelled);
@@ -424,19 +443,26 @@ static int is_sizeof_long_double(struct tu_state *st, CXCursor c)
 
 static void long_double_size(struct tu_state *st, CXCursor lhs, CXCursor rhs, const struct site *at)
 {
-	lhs = strip_implicit(lhs);
-	rhs = strip_implicit(rhs);
+	lhs = deep_strip_implicit(lhs);
+	rhs = deep_strip_implicit(rhs);
 	if (!(is_sizeof_long_double(st, lhs) && evaluates_to(rhs, 16)) &&
 	    !(is_sizeof_long_double(st, rhs) && evaluates_to(lhs, 16)))
 		return;
-	hazard(st, at, xasprintf("`sizeof(long double) == 16` does not mean x87: long double is 16 bytes on x86_64 "
-				 "(80-bit x87 extended plus padding) and on %s (IEEE binary128), so this test passes "
-				 "there too; test LDBL_MANT_DIG (64 or 113) instead", st->run->k->target));
+	const struct knowledge *k = st->run->k;
+	if (k->target_is_x86)
+		hazard(st, at, xasprintf("`sizeof(long double) == 16` does not mean binary128: long double is 16 bytes "
+					 "on %s (IEEE binary128) and on x86_64 (80-bit x87 extended plus 6 bytes of "
+					 "padding), so this test passes there too; test LDBL_MANT_DIG (113 or 64) "
+					 "instead", k->source->name));
+	else
+		hazard(st, at, xasprintf("`sizeof(long double) == 16` does not mean x87: long double is 16 bytes on "
+					 "x86_64 (80-bit x87 extended plus padding) and on %s (IEEE binary128), so this "
+					 "test passes there too; test LDBL_MANT_DIG (64 or 113) instead", k->target));
 }
 
 static void binary(struct tu_state *st, CXCursor c, const struct site *at)
 {
-	struct children ch = children_of(c);
+	struct deep_children ch = deep_children_of(c);
 	if (ch.n != 2)
 		return;
 	enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(c);
@@ -448,8 +474,8 @@ static void binary(struct tu_state *st, CXCursor c, const struct site *at)
 /* ---- long double: 80-bit views in unions ---- */
 
 struct bits {
-	long long sum;
-	int fields, hit;
+	long long sum, want;   /* want: 80 (x87) or 128 (binary128) */
+	int fields, hit, exponent;   /* exponent: a 15-bit bit-field was seen */
 };
 
 static int is_integer_array(CXType t)
@@ -472,25 +498,29 @@ static enum CXVisitorResult add_bits(CXCursor field, CXClientData data)
 		return CXVisit_Break;
 	b->sum += w;
 	b->fields++;
-	b->hit = b->sum == 80 && b->fields >= 2;
-	return b->hit || b->sum > 80 ? CXVisit_Break : CXVisit_Continue;
+	b->exponent |= clang_Cursor_isBitField(field) && w == 15;
+	b->hit = b->sum == b->want && (b->want == 80 ? b->fields >= 2 : b->exponent);
+	return b->hit || b->sum > b->want ? CXVisit_Break : CXVisit_Continue;
 }
 
 /* An x87 view: 10 bytes of integers (`unsigned char[10]`, `uint16_t[5]`),
- * or a struct whose leading integer fields make 80 bits. */
-static int is_x87_view(CXType t)
+ * or a struct whose leading integer fields make 80 bits.  A binary128
+ * view (binary128 = 1): a struct of integer fields making 128 bits with a
+ * 15-bit exponent bit-field; `uint64_t[2]` and `{ lo, hi }` only copy bits. */
+static int is_format_view(CXType t, int binary128)
 {
 	t = clang_getCanonicalType(t);
 	if (is_integer_array(t))
-		return clang_Type_getSizeOf(t) == 10;
+		return !binary128 && clang_Type_getSizeOf(t) == 10;
 	if (t.kind != CXType_Record || clang_getCursorKind(clang_getTypeDeclaration(t)) != CXCursor_StructDecl)
 		return 0;
-	struct bits b = {0, 0, 0};
+	struct bits b = { 0, binary128 ? 128 : 80, 0, 0, 0 };
 	clang_Type_visitFields(t, add_bits, &b);
 	return b.hit;
 }
 
 struct union_scan {
+	int binary128;   /* looking for binary128 views (the reverse port) */
 	int long_double;
 	int view;
 	char *view_name;
@@ -502,7 +532,7 @@ static enum CXVisitorResult union_field(CXCursor field, CXClientData data)
 	CXType t = clang_getCursorType(field);
 	if (clang_getCanonicalType(t).kind == CXType_LongDouble) {
 		u->long_double = 1;
-	} else if (!u->view && is_x87_view(t)) {
+	} else if (!u->view && is_format_view(t, u->binary128)) {
 		u->view = 1;
 		u->view_name = deep_take(clang_getCursorSpelling(field));
 	}
@@ -513,27 +543,41 @@ static void union_x87(struct tu_state *st, CXCursor c, const struct site *at)
 {
 	if (!clang_isCursorDefinition(c))
 		return;
-	struct union_scan u = {0, 0, NULL};
+	const struct knowledge *k = st->run->k;
+	struct union_scan u = { k->target_is_x86, 0, 0, NULL };
 	clang_Type_visitFields(clang_getCursorType(c), union_field, &u);
 	if (u.long_double && u.view) {
 		char *name = deep_take(clang_getCursorSpelling(c));
 		int named = *name && !strchr(name, ' ');   /* not "union (unnamed at ...)" */
 		char *what = named ? xasprintf("union `%s`", name) : xstrdup("a union");
-		hazard(st, at, xasprintf("%s reads a long double through `%s` as x87 80-bit extended (64-bit "
-					 "mantissa, sign and exponent in bytes 8-9); on %s long double is IEEE "
-					 "binary128 (112-bit fraction, sign and exponent in bytes 14-15), so these "
-					 "fields see other bits", what,
-					 *u.view_name ? u.view_name : "an unnamed struct", st->run->k->target));
+		const char *view = *u.view_name ? u.view_name : "an unnamed struct";
+		if (u.binary128)
+			hazard(st, at, xasprintf("%s reads a long double through `%s` as IEEE binary128 (112-bit "
+						 "fraction, 15-bit exponent and sign in bytes 14-15), as on %s; on "
+						 "x86_64 long double is x87 80-bit extended (64-bit mantissa, sign and "
+						 "exponent in bytes 8-9, bytes 10-15 padding), so these fields see other "
+						 "bits", what, view, k->source->name));
+		else
+			hazard(st, at, xasprintf("%s reads a long double through `%s` as x87 80-bit extended (64-bit "
+						 "mantissa, sign and exponent in bytes 8-9); on %s long double is IEEE "
+						 "binary128 (112-bit fraction, sign and exponent in bytes 14-15), so these "
+						 "fields see other bits", what, view, k->target));
 		free(what);
 		free(name);
 	}
 	free(u.view_name);
 }
 
-/* ---- long double: LDBL_MANT_DIG == 64 ---- */
+/* ---- long double: LDBL_MANT_DIG == 64 (113 in the reverse port) ---- */
 
-/* `== 64` or `!= 64` right after the macro (`)` allowed between). */
-static int compares_64_after(const char *s, size_t i, size_t n)
+static int is_number_at(const char *s, size_t i, size_t n, const char *num)
+{
+	size_t len = strlen(num);
+	return i + len <= n && !memcmp(s + i, num, len) && (i + len == n || !is_ident_char(s[i + len]));
+}
+
+/* `== num` or `!= num` right after the macro (`)` allowed between). */
+static int compares_after(const char *s, size_t i, size_t n, const char *num)
 {
 	while ((i = skip_space(s, i, n)) < n && s[i] == ')')
 		i++;
@@ -541,19 +585,20 @@ static int compares_64_after(const char *s, size_t i, size_t n)
 		return 0;
 	for (i += 2; (i = skip_space(s, i, n)) < n && s[i] == '(';)
 		i++;
-	return i + 2 <= n && !memcmp(s + i, "64", 2) && (i + 2 == n || !is_ident_char(s[i + 2]));
+	return is_number_at(s, i, n, num);
 }
 
-/* `64 ==` or `64 !=` right before the macro at s[i] (`(` allowed). */
-static int compares_64_before(const char *s, size_t i)
+/* `num ==` or `num !=` right before the macro at s[i] (`(` allowed). */
+static int compares_before(const char *s, size_t i, const char *num)
 {
+	size_t len = strlen(num);
 	while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' || s[i - 1] == '('))
 		i--;
 	if (i < 2 || s[i - 1] != '=' || (s[i - 2] != '=' && s[i - 2] != '!'))
 		return 0;
 	for (i -= 2; i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t');)
 		i--;
-	return i >= 2 && !memcmp(s + i - 2, "64", 2) && (i == 2 || !is_ident_char(s[i - 3]));
+	return i >= len && !memcmp(s + i - len, num, len) && (i == len || !is_ident_char(s[i - len - 1]));
 }
 
 static int line_has(const char *line, size_t n, const char *word)
@@ -561,32 +606,57 @@ static int line_has(const char *line, size_t n, const char *word)
 	return memmem(line, n, word, strlen(word)) != NULL;
 }
 
-/* The file knows binary128 when a line tests *MANT_DIG against 113. */
-static int handles_binary128(const char *text, size_t n)
+/* The file knows the other format when a line tests *MANT_DIG against
+ * its digit count (113 for binary128, 64 for x87). */
+static int handles_format(const char *text, size_t n, const char *num)
 {
 	for (const char *p = text; (p = memmem(p, n - (size_t)(p - text), "MANT_DIG", 8));) {
 		const char *start = p, *end = memchr(p, '\n', n - (size_t)(p - text));
 		while (start > text && start[-1] != '\n')
 			start--;
 		end = end ? end : text + n;
-		if (line_has(start, (size_t)(end - start), "113"))
+		if (line_has(start, (size_t)(end - start), num))
 			return 1;
 		p = end;
 	}
 	return 0;
 }
 
-static int mentions_x86(const char *line, size_t n)
+static int mentions_any(const char *line, size_t n, const char *const *macros)
 {
-	static const char *const macros[] = { "__x86_64__", "__i386__", "__amd64__", "_M_X64", "_M_IX86", NULL };
 	for (const char *const *m = macros; *m; m++)
 		if (line_has(line, n, *m))
 			return 1;
 	return 0;
 }
 
+/* What one direction looks for: the source's format and the target's. */
+struct mant_dig_view {
+	const char *own, *other;         /* digit counts: "64", "113" */
+	const char *const *own_macros;   /* a line that also tests these is arch-only */
+};
+
+static const char *const x86_macros[] = { "__x86_64__", "__i386__", "__amd64__", "_M_X64", "_M_IX86", NULL };
+static const char *const arm_macros[] = { "__aarch64__", "__arm64__", "_M_ARM64", "__riscv", NULL };
+
+static void mant_dig_hazard(struct tu_state *st, const struct site *at)
+{
+	const struct knowledge *k = st->run->k;
+	if (k->target_is_x86)
+		hazard(st, at, xasprintf("`LDBL_MANT_DIG == 113` picks %s's IEEE binary128 long double, and nothing in "
+					 "this file handles x86_64's x87 80-bit long double (LDBL_MANT_DIG 64): the "
+					 "other branch runs there with a format it was not written for",
+					 k->source->name));
+	else
+		hazard(st, at, xasprintf("`LDBL_MANT_DIG == 64` picks the x87 80-bit long double, and nothing in this "
+					 "file handles %s's IEEE binary128 long double (LDBL_MANT_DIG 113): the other "
+					 "branch runs there with a format it was not written for", k->target));
+}
+
 static void mant_dig(struct tu_state *st, CXCursor c, const struct site *at)
 {
+	struct mant_dig_view v = st->run->k->target_is_x86 ? (struct mant_dig_view){ "113", "64", arm_macros }
+							   : (struct mant_dig_view){ "64", "113", x86_macros };
 	char *name = deep_take(clang_getCursorSpelling(c));
 	int ours = !strcmp(name, "LDBL_MANT_DIG") || !strcmp(name, "__LDBL_MANT_DIG__");
 	size_t len = strlen(name), size = 0;
@@ -601,23 +671,55 @@ static void mant_dig(struct tu_state *st, CXCursor c, const struct site *at)
 	while (line > text && line[-1] != '\n')
 		line--;
 	size_t line_len = (size_t)((end ? end : text + size) - line);
-	if (!compares_64_after(text, off + len, size) && !compares_64_before(text, off))
+	if (!compares_after(text, off + len, size, v.own) && !compares_before(text, off, v.own))
 		return;
-	if (mentions_x86(line, line_len) || handles_binary128(text, size))
-		return;   /* an x86-only test, or the file has a binary128 arm too */
-	hazard(st, at, xasprintf("`LDBL_MANT_DIG == 64` picks the x87 80-bit long double, and nothing in this file "
-				 "handles %s's IEEE binary128 long double (LDBL_MANT_DIG 113): the other branch runs "
-				 "there with a format it was not written for", st->run->k->target));
+	if (mentions_any(line, line_len, v.own_macros) || handles_format(text, size, v.other))
+		return;   /* an arch-only test, or the file has an arm for the other format too */
+	mant_dig_hazard(st, at);
 }
 
 /* ---- dispatch ---- */
+
+/* Coming to x86_64: va_list is an array there, so pointer uses written
+ * for aarch64's struct do not compile there either, and what can differ is
+ * a va_list read again after a by-value pass (the callee now moves it);
+ * plain char, page sizes and long double differ the other way round. */
+static void reverse_visit(struct tu_state *st, CXCursor c, const struct site *at)
+{
+	sign_visit(st, c, at->rel, at->file, at->line, at->col);
+	struct deep_children ch;
+	switch (clang_getCursorKind(c)) {
+	case CXCursor_CallExpr:   /* use after a by-value pass: x86_64's va_list is the one that moves */
+		va_call(st, c, at);
+		break;
+	case CXCursor_UnexposedExpr:
+		va_arg_expr(st, c, at);
+		break;
+	case CXCursor_BinaryOperator:
+		ch = deep_children_of(c);
+		if (ch.n == 2 && (clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_EQ ||
+				  clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_NE))
+			long_double_size(st, ch.c[0], ch.c[1], at);
+		break;
+	case CXCursor_UnionDecl:
+		union_x87(st, c, at);
+		break;
+	case CXCursor_MacroExpansion:
+		mant_dig(st, c, at);
+		break;
+	default:
+		break;
+	}
+}
 
 void hazard_visit(struct tu_state *st, CXCursor c, CXCursor parent, const char *rel, CXFile f, unsigned line,
 		  unsigned col)
 {
 	struct site at = { rel, f, line, col };
-	if (st->run->k->target_is_x86)
-		return;   /* these are about leaving x86, not coming to it */
+	if (st->run->k->target_is_x86) {   /* the reverse port: char sign and long double formats */
+		reverse_visit(st, c, &at);
+		return;
+	}
 	switch (clang_getCursorKind(c)) {
 	case CXCursor_CallExpr:
 		va_call(st, c, &at);

@@ -44,6 +44,7 @@ struct tu_state {
 	struct strmap in_root;     /* CXFile (pointer bytes) -> rel path, or "" */
 	struct strmap sites;       /* CXFile outside the tree -> struct include_site */
 	struct strmap va_passed;   /* va_list variable -> struct va_pass (deep_hazard.c) */
+	struct strmap sign_same;   /* comparisons whose && / || behaves the same (deep_sign.c) */
 	struct deep_record rec;    /* what the parse read, for the cache */
 	struct strmap read;        /* CXFile (pointer bytes) already in `rec` */
 	int fatal;                 /* a missing/x86 header stopped the TU */
@@ -60,6 +61,15 @@ char *deep_line_text(CXTranslationUnit tu, CXFile f, unsigned line);
 void deep_add_finding(struct tu_state *st, const char *rule, enum severity sev, const char *rel, unsigned line,
 		      unsigned col, const char *fix, char *message, char *source);
 
+/* The first two children of a cursor and how many it has (up to 3). */
+struct deep_children {
+	CXCursor c[2];
+	int n;
+};
+struct deep_children deep_children_of(CXCursor c);
+/* The expression inside parentheses and implicit conversions. */
+CXCursor deep_strip_implicit(CXCursor c);
+
 /* deep_hazard.c: checks one in-tree cursor of the AST walk for va_list and
  * long double hazards. */
 void hazard_visit(struct tu_state *st, CXCursor c, CXCursor parent, const char *rel, CXFile f, unsigned line,
@@ -68,5 +78,10 @@ void hazard_visit(struct tu_state *st, CXCursor c, CXCursor parent, const char *
  * appended; malloc'd. */
 char *hazard_explain_error(const struct knowledge *k, const char *msg);
 void hazard_free_state(struct tu_state *st);
+
+/* deep_sign.c: plain char hazards of the reverse port (aarch64 -> x86_64):
+ * comparisons, subscripts and case labels whose result depends on the
+ * sign of plain char. */
+void sign_visit(struct tu_state *st, CXCursor c, const char *rel, CXFile f, unsigned line, unsigned col);
 
 #endif

@@ -27,7 +27,9 @@
 	X(clang_Cursor_isNull) \
 	X(clang_EvalResult_dispose) \
 	X(clang_EvalResult_getAsLongLong) \
+	X(clang_EvalResult_getAsUnsigned) \
 	X(clang_EvalResult_getKind) \
+	X(clang_EvalResult_isUnsignedInt) \
 	X(clang_File_tryGetRealPathName) \
 	X(clang_Type_getNamedType) \
 	X(clang_Type_getSizeOf) \
@@ -45,7 +47,10 @@
 	X(clang_getCanonicalType) \
 	X(clang_getClangVersion) \
 	X(clang_getCursorBinaryOperatorKind) \
+	X(clang_equalCursors) \
 	X(clang_getCursorExtent) \
+	X(clang_getRangeEnd) \
+	X(clang_getRangeStart) \
 	X(clang_getCursorKind) \
 	X(clang_getCursorLocation) \
 	X(clang_getCursorReferenced) \
@@ -107,6 +112,8 @@ int libclang_load(void);
 #define clang_Cursor_isNull (libclang.clang_Cursor_isNull)
 #define clang_EvalResult_dispose (libclang.clang_EvalResult_dispose)
 #define clang_EvalResult_getAsLongLong (libclang.clang_EvalResult_getAsLongLong)
+#define clang_EvalResult_getAsUnsigned (libclang.clang_EvalResult_getAsUnsigned)
+#define clang_EvalResult_isUnsignedInt (libclang.clang_EvalResult_isUnsignedInt)
 #define clang_EvalResult_getKind (libclang.clang_EvalResult_getKind)
 #define clang_File_tryGetRealPathName (libclang.clang_File_tryGetRealPathName)
 #define clang_Type_getNamedType (libclang.clang_Type_getNamedType)
@@ -125,7 +132,10 @@ int libclang_load(void);
 #define clang_getCanonicalType (libclang.clang_getCanonicalType)
 #define clang_getClangVersion (libclang.clang_getClangVersion)
 #define clang_getCursorBinaryOperatorKind (libclang.clang_getCursorBinaryOperatorKind)
+#define clang_equalCursors (libclang.clang_equalCursors)
 #define clang_getCursorExtent (libclang.clang_getCursorExtent)
+#define clang_getRangeEnd (libclang.clang_getRangeEnd)
+#define clang_getRangeStart (libclang.clang_getRangeStart)
 #define clang_getCursorKind (libclang.clang_getCursorKind)
 #define clang_getCursorLocation (libclang.clang_getCursorLocation)
 #define clang_getCursorReferenced (libclang.clang_getCursorReferenced)

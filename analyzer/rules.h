@@ -59,6 +59,7 @@ int rule_is_input(const char *id);
 #define RULE_RUST_ASM_AARCH64     "rust/asm-aarch64"
 #define RULE_RUST_ARCH_AARCH64    "rust/arch-aarch64"
 #define RULE_RUST_AARCH64_REGISTERS "rust/aarch64-registers"
+#define RULE_RUST_RUNTIME_HAZARD  "rust/runtime-hazard"
 /* the reverse port (--target x86_64): aarch64 code in C, headers, .S files */
 #define RULE_ASM_AARCH64          "c/asm-aarch64"
 #define RULE_INTRINSIC_ARM        "c/intrinsic-arm"

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "knowledge.h"
 #include "rules.h"
 #include "rust_arch.h"
@@ -1121,14 +1122,246 @@ static void scan_path_node(struct rust_file *rf, TSNode n, enum tri reach)
 	walk_subtree(n, leaf_step, &ls);
 }
 
+/* ---- the reverse port (aarch64 -> x86_64): rust/runtime-hazard ----
+ * Page constants of 16 or 64 KiB (x86_64 pages are always 4 KiB), and
+ * `c_char`, which is u8 on aarch64 and i8 on x86_64: a cast to a wider type
+ * sign-extends the high bytes there, and a relational comparison with
+ * 0..127 flips for them.  (A literal outside 0..127 fails to compile on one
+ * of the two, and `==` with one cannot differ.) */
+
+static int contains_word(const char *s, size_t n, const char *w)
+{
+	size_t len = strlen(w);
+	for (size_t i = 0; i + len <= n; i++)
+		if (!strncasecmp(s + i, w, len))
+			return 1;
+	return 0;
+}
+
+/* A constant made of integer literals, `<<`, `*`, parentheses and `as`. */
+static int const_value(const struct rust_file *rf, TSNode n, unsigned long long *v, int depth)
+{
+	const char *t = ts_node_type(n);
+	if (depth > 16 || ts_node_is_null(n))
+		return 0;
+	if (!strcmp(t, "integer_literal")) {
+		long x = int_literal(rf, n);
+		*v = (unsigned long long)x;
+		return x >= 0;
+	}
+	if (!strcmp(t, "parenthesized_expression"))
+		return ts_node_named_child_count(n) == 1 && const_value(rf, ts_node_named_child(n, 0), v, depth + 1);
+	if (!strcmp(t, "type_cast_expression"))
+		return const_value(rf, ts_node_child_by_field_name(n, "value", 5), v, depth + 1);
+	unsigned long long l, r;
+	if (strcmp(t, "binary_expression") || !const_value(rf, ts_node_child_by_field_name(n, "left", 4), &l, depth + 1) ||
+	    !const_value(rf, ts_node_child_by_field_name(n, "right", 5), &r, depth + 1))
+		return 0;
+	size_t len;
+	const char *op = rust_node_text(rf, ts_node_child_by_field_name(n, "operator", 8), &len);
+	if (mem_eq(op, len, "<<") && r < 62 && l < (1ULL << (62 - r)))
+		*v = l << r;
+	else if (mem_eq(op, len, "*") && (l == 0 || r <= (1ULL << 62) / l))
+		*v = l * r;
+	else
+		return 0;
+	return 1;
+}
+
+static void check_page_const(struct rust_file *rf, TSNode item, enum tri reach)
+{
+	size_t n;
+	const char *name = field_text(rf, item, "name", &n);
+	unsigned long long v;
+	if (reach == TRI_FALSE || !name || !contains_word(name, n, "page") ||
+	    !const_value(rf, ts_node_child_by_field_name(item, "value", 5), &v, 0))
+		return;
+	int shift = contains_word(name, n, "shift") || contains_word(name, n, "bits") || contains_word(name, n, "order");
+	if (shift ? v != 14 && v != 16 : v != 16384 && v != 65536)
+		return;
+	unsigned long long kib = (shift ? 1ULL << v : v) / 1024;
+	char *msg = xasprintf("`%.*s` %s %llu KiB pages, as %s kernels with a %llu KiB granule have; x86_64 pages "
+			      "are always 4 KiB, so page counts, page-aligned offsets and guard pages computed with it are "
+			      "wrong there (ask the OS: libc::sysconf(libc::_SC_PAGESIZE))", (int)n, name,
+			      shift ? "is the shift of" : "assumes", kib, rf->k->source->name, kib);
+	TSNode at = ts_node_child_by_field_name(item, "name", 4);
+	rust_report(rf, RULE_RUST_RUNTIME_HAZARD, SEV_WARNING, reach, ts_node_start_byte(at), ts_node_end_byte(at),
+		    "port", msg);
+	free(msg);
+}
+
+/* `c_char`, `libc::c_char`, `core::ffi::c_char`, `std::os::raw::c_char`. */
+static int is_c_char_path(const char *s, size_t n)
+{
+	return n >= 6 && !memcmp(s + n - 6, "c_char", 6) && (n == 6 || s[n - 7] == ':');
+}
+
+struct c_char_scan {
+	struct rust_file *rf;
+	enum tri reach;
+	struct strmap values;      /* names bound as c_char */
+	struct strmap pointers;    /* as *const c_char, *mut c_char, &c_char */
+	struct strmap sequences;   /* as [c_char; N], &[c_char], &mut [c_char] */
+};
+
+static const char *bound_name(const struct rust_file *rf, TSNode pat, size_t *n)
+{
+	if (type_is(pat, "mut_pattern") && ts_node_named_child_count(pat) == 1)
+		pat = ts_node_named_child(pat, 0);
+	return type_is(pat, "identifier") ? rust_node_text(rf, pat, n) : NULL;
+}
+
+static int is_c_char_type(const struct rust_file *rf, TSNode type)
+{
+	size_t n;
+	const char *s = ts_node_is_null(type) ? NULL : rust_node_text(rf, type, &n);
+	return s && is_c_char_path(s, n);
+}
+
+/* Where a binding of this type goes; NULL when it holds no c_char. */
+static struct strmap *binding_map(struct c_char_scan *cs, TSNode type)
+{
+	int indirect = 0;
+	while (type_is(type, "pointer_type") || type_is(type, "reference_type")) {
+		type = ts_node_child_by_field_name(type, "type", 4);
+		indirect = 1;
+	}
+	if (type_is(type, "array_type"))   /* [c_char; N] and the slice [c_char] */
+		return is_c_char_type(cs->rf, ts_node_child_by_field_name(type, "element", 7)) ? &cs->sequences : NULL;
+	if (!is_c_char_type(cs->rf, type))
+		return NULL;
+	return indirect ? &cs->pointers : &cs->values;
+}
+
+static void note_binding(struct c_char_scan *cs, TSNode decl)
+{
+	size_t n;
+	const char *name = bound_name(cs->rf, ts_node_child_by_field_name(decl, "pattern", 7), &n);
+	TSNode type = ts_node_child_by_field_name(decl, "type", 4);
+	struct strmap *map = name && !ts_node_is_null(type) ? binding_map(cs, type) : NULL;
+	if (map)
+		strmap_get(map, name, n, 1);
+}
+
+static enum walk_step binding_step(void *ctx, TSNode n)
+{
+	struct c_char_scan *cs = ctx;
+	if (type_is(n, "function_item") || type_is(n, "closure_expression"))
+		return WALK_SKIP;   /* their own scope */
+	if (type_is(n, "parameter") || type_is(n, "let_declaration"))
+		note_binding(cs, n);
+	return WALK_DESCEND;
+}
+
+static int names_one_of(const struct c_char_scan *cs, TSNode n, const struct strmap *map)
+{
+	size_t len;
+	const char *s = type_is(n, "identifier") ? rust_node_text(cs->rf, n, &len) : NULL;
+	return s && strmap_has(map, s, len);
+}
+
+/* `c`, `(c)`, `*p` or `s[i]` with c a c_char binding, p a pointer or
+ * reference to one, s an array or slice of them. */
+static int is_c_char_value(const struct c_char_scan *cs, TSNode n)
+{
+	while (type_is(n, "parenthesized_expression") && ts_node_named_child_count(n) == 1)
+		n = ts_node_named_child(n, 0);
+	size_t len;
+	const char *s;
+	if (type_is(n, "identifier"))
+		return names_one_of(cs, n, &cs->values);
+	if (type_is(n, "index_expression"))
+		return ts_node_named_child_count(n) == 2 && names_one_of(cs, ts_node_named_child(n, 0), &cs->sequences);
+	if (!type_is(n, "unary_expression") || ts_node_named_child_count(n) != 1)
+		return 0;
+	s = rust_node_text(cs->rf, n, &len);
+	return len && s[0] == '*' && names_one_of(cs, ts_node_named_child(n, 0), &cs->pointers);
+}
+
+static void c_char_report(struct c_char_scan *cs, TSNode at, const char *what)
+{
+	size_t n;
+	const char *text = rust_node_text(cs->rf, at, &n);
+	const char *src = cs->rf->k->source->name;
+	char *msg = xasprintf("`%.*s`: c_char is i8 on x86_64 and u8 on %s, so %s", n > 60 ? 60 : (int)n, text, src,
+			      what);
+	rust_report(cs->rf, RULE_RUST_RUNTIME_HAZARD, SEV_WARNING, cs->reach, ts_node_start_byte(at),
+		    ts_node_end_byte(at), "port", msg);
+	free(msg);
+}
+
+static void c_char_cast(struct c_char_scan *cs, TSNode cast)
+{
+	static const char *const wide[] = { "i16", "i32", "i64", "i128", "isize", "u16", "u32", "u64", "u128",
+		"usize", "f32", "f64", "char", NULL };
+	size_t n;
+	TSNode type = ts_node_child_by_field_name(cast, "type", 4);
+	const char *t = ts_node_is_null(type) ? NULL : rust_node_text(cs->rf, type, &n);
+	if (t && in_list(t, n, wide) && is_c_char_value(cs, ts_node_child_by_field_name(cast, "value", 5)))
+		c_char_report(cs, cast, "the bytes 0x80..0xff sign-extend on x86_64 (0x80 becomes -128, or 2^N - 128 "
+				       "unsigned) and zero-extend on aarch64 (128): convert through u8 first "
+				       "(`as u8 as ...`)");
+}
+
+static void c_char_compare(struct c_char_scan *cs, TSNode bin)
+{
+	static const char *const relational[] = { "<", ">", "<=", ">=", NULL };
+	size_t n;
+	const char *op = rust_node_text(cs->rf, ts_node_child_by_field_name(bin, "operator", 8), &n);
+	TSNode l = ts_node_child_by_field_name(bin, "left", 4), r = ts_node_child_by_field_name(bin, "right", 5);
+	if (!op || !in_list(op, n, relational))
+		return;
+	int left = is_c_char_value(cs, l);
+	if (!left && !is_c_char_value(cs, r))
+		return;
+	long k = int_literal(cs->rf, left ? r : l);
+	if (k < 0 || k > 127)
+		return;   /* not c_char against a literal both compile */
+	c_char_report(cs, bin, "the result flips for the bytes 0x80..0xff (negative on x86_64, 128..255 on "
+			       "aarch64): compare as u8 (`c as u8`)");
+}
+
+static enum walk_step use_step(void *ctx, TSNode n)
+{
+	struct c_char_scan *cs = ctx;
+	if (type_is(n, "function_item") || type_is(n, "closure_expression"))
+		return WALK_SKIP;
+	if (type_is(n, "type_cast_expression"))
+		c_char_cast(cs, n);
+	else if (type_is(n, "binary_expression"))
+		c_char_compare(cs, n);
+	return WALK_DESCEND;
+}
+
+static void check_c_char(struct rust_file *rf, TSNode fn, enum tri reach)
+{
+	if (reach == TRI_FALSE)
+		return;   /* gated to aarch64: u8 is what it is written for */
+	struct c_char_scan cs = { rf, reach, {0}, {0}, {0} };
+	TSNode params = ts_node_child_by_field_name(fn, "parameters", 10), body = ts_node_child_by_field_name(fn, "body", 4);
+	if (!ts_node_is_null(params))
+		walk_subtree(params, binding_step, &cs);
+	if (!ts_node_is_null(body))
+		walk_subtree(body, binding_step, &cs);
+	if ((cs.values.len || cs.pointers.len || cs.sequences.len) && !ts_node_is_null(body))
+		walk_subtree(body, use_step, &cs);
+	strmap_free(&cs.values, NULL);
+	strmap_free(&cs.pointers, NULL);
+	strmap_free(&cs.sequences, NULL);
+}
+
 /* ---- the walk's entry points ---- */
 
 void rust_hazards_node(struct rust_file *rf, TSNode n, enum tri reach)
 {
 	const char *t = ts_node_type(n);
-	if (rf->k->target_is_x86) {   /* the reverse port: only register layouts so far */
+	if (rf->k->target_is_x86) {   /* the reverse port: register layouts, page sizes, c_char */
 		if (!strcmp(t, "struct_item") || !strcmp(t, "union_item"))
 			check_register_struct(rf, n, reach);
+		else if (!strcmp(t, "const_item") || !strcmp(t, "static_item"))
+			check_page_const(rf, n, reach);
+		else if (!strcmp(t, "function_item"))
+			check_c_char(rf, n, reach);
 		return;
 	}
 	if (!strcmp(t, "struct_item") || !strcmp(t, "union_item"))

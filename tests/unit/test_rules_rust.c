@@ -525,6 +525,51 @@ START_TEST(jit_gated_is_a_note)
 }
 END_TEST
 
+/* ---- rust/runtime-hazard (the reverse port) ---- */
+
+#define RUNTIME "rust/runtime-hazard"
+
+static const char reverse_src[] =
+	"use std::os::raw::c_char;\n"
+	"pub const PAGE_SIZE: usize = 0x10000;\n"
+	"pub const PAGE_SHIFT: u32 = 14;\n"
+	"pub static GUARD_PAGE: usize = 64 * 1024;\n"
+	"pub const SMALL_PAGE: usize = 4096;\n"
+	"pub const RING: usize = 65536;\n"
+	"#[cfg(target_arch = \"aarch64\")]\n"
+	"pub const GRANULE_PAGE: usize = 65536;\n"
+	"pub fn class(c: c_char, t: &[u8; 256]) -> u8 { t[c as usize] }\n"
+	"pub fn high(c: c_char) -> bool { c > 127 }\n"
+	"pub fn same(c: c_char) -> bool { c == 65 || c as u8 > 127 }\n"
+	"pub unsafe fn read(p: *const c_char) -> u32 { *p as u32 }\n"
+	"pub fn other(c: i8) -> usize { c as usize }\n";
+
+START_TEST(reverse_runtime_hazards)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(X64, "lib.rs", reverse_src, &t, &r);
+	expect_at(&r, RUNTIME, "warning", "lib.rs", 2, 11, "64 KiB pages");
+	expect_at(&r, RUNTIME, "warning", "lib.rs", 3, 11, "16 KiB pages");
+	expect_at(&r, RUNTIME, "warning", "lib.rs", 4, 12, "x86_64 pages are always 4 KiB");
+	expect_at(&r, RUNTIME, "warning", "lib.rs", 9, 50, "c_char is i8 on x86_64 and u8 on aarch64");
+	expect_at(&r, RUNTIME, "warning", "lib.rs", 10, 34, "flips");
+	expect_at(&r, RUNTIME, "warning", "lib.rs", 12, 47, "sign-extend");
+	ck_assert_int_eq(count_findings(&r, RUNTIME, NULL, NULL), 6);   /* not 4096, RING, gated, ==, u8, i8 */
+	done(&t, &r);
+}
+END_TEST
+
+START_TEST(reverse_runtime_hazards_not_forward)
+{
+	struct tmptree t;
+	struct scan_result r;
+	scan_one_file(A64, "lib.rs", reverse_src, &t, &r);
+	ck_assert_int_eq(count_findings(&r, RUNTIME, NULL, NULL), 0);
+	done(&t, &r);
+}
+END_TEST
+
 Suite *rules_rust_suite(void)
 {
 	Suite *s = suite_create("rules-rust");
@@ -560,6 +605,12 @@ Suite *rules_rust_suite(void)
 	tcase_add_test(tc, jit_lookalikes_are_clean);
 	tcase_add_test(tc, jit_in_macro_tokens);
 	tcase_add_test(tc, jit_gated_is_a_note);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("runtime-hazard");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, reverse_runtime_hazards);
+	tcase_add_test(tc, reverse_runtime_hazards_not_forward);
 	suite_add_tcase(s, tc);
 	return s;
 }
