@@ -27,6 +27,7 @@ struct words {
 	size_t len, cap;
 	int maybe_empty;   /* the text may expand to nothing at all */
 	int seq;           /* two words can stand side by side (else they are alternatives) */
+	int ordered;       /* a command line: every word in its place (else a set) */
 };
 
 enum def_kind { DEF_TEXT, DEF_WORDS, DEF_SHELL };
@@ -98,7 +99,7 @@ struct xctx {
 
 static void words_add(struct words *w, const char *s, size_t n)
 {
-	for (size_t i = 0; i < w->len; i++)
+	for (size_t i = 0; !w->ordered && i < w->len; i++)
 		if (mem_eq(s, n, w->v[i]))
 			return;   /* a set: alternatives multiply otherwise */
 	GROW(w->v, w->len, w->cap);
@@ -842,7 +843,7 @@ static void expand_var(struct xctx *x, const char *name, size_t n, struct words 
 		const struct def *d = &v->defs[i];
 		sure |= d->sure;
 		appends |= d->append;
-		struct words w = {0};
+		struct words w = { .ordered = out->ordered };
 		if (d->kind == DEF_SHELL) {
 			words_adds(&w, "*");
 			w.maybe_empty = 1;
@@ -951,7 +952,7 @@ static void expand_word(struct xctx *x, const char *s, size_t n, struct words *o
 			continue;
 		}
 		size_t in = 0, inlen = 0, e = ref_end(s, n, i, &in, &inlen);
-		struct words piece = {0};
+		struct words piece = { .ordered = out->ordered };
 		expand_ref(x, s + in, inlen, &piece);
 		if (piece.seq && !(i == 0 && e == n))   /* `pre$(X)` with X = "a b": b stands alone */
 			for (size_t k = 0; k < piece.len; k++)
@@ -1127,7 +1128,7 @@ static void read_recipe_calls(struct graph *g, struct rule *r)
 			const char *line = r->recipe[l];
 			if (!strstr(line, "$") && !strstr(line, "make"))
 				continue;
-			struct words w = {0};
+			struct words w = { .ordered = 1 };
 			struct xctx x = { g, r->targets.len ? r->targets.v[t] : NULL, 1, 0 };
 			expand(&x, line, strlen(line), &w);
 			const char *cd = NULL;
