@@ -1411,9 +1411,9 @@ static void explain_unreached(struct graph *g)
 		const char *name = r->targets.len == 1 && !has_star(r->targets.v[0]) ? r->targets.v[0] : r->targets_raw;
 		size_t nn = strlen(name);
 		const char *t = trim(name, &nn);
-		r->why = g->asked ? xasprintf("only in the recipe of `%.*s`, which neither the default goal `%s` nor the "
+		r->why = g->asked ? xasprintf(MAKE_GOALS_UNBUILT "%.*s`, which neither the default goal `%s` nor the "
 					      "other Makefiles' $(MAKE) calls build", (int)nn, t, g->goal)
-				  : xasprintf("only in the recipe of `%.*s`, which the default goal `%s` does not build",
+				  : xasprintf(MAKE_GOALS_UNBUILT "%.*s`, which the default goal `%s` does not build",
 					      (int)nn, t, g->goal);
 	}
 }
