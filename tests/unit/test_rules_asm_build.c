@@ -269,6 +269,28 @@ START_TEST(build_flag_in_unbuilt_goal_is_a_warning)
 END_TEST
 
 /* Each way the default goal can come to build bench32 keeps the error. */
+/* Rules that reach other targets only: the bench32 recipe stays a warning. */
+START_TEST(build_flag_in_unbuilt_goal_other_rules)
+{
+	static const char *const heads[] = {
+		"all:: prog\nprog:\n\techo\nx.stamp: %.stamp: bench32\n\ttouch $@\n",  /* x.stamp is never wanted */
+		"OBJS = $(patsubst %.c,%.o,$(wildcard *.c))\nall: $(OBJS)\n%.o: %.c\n\t$(CC) -c $<\n",
+		"BUILD_DIR ?= obj\nall: $(BUILD_DIR)/prog\n$(BUILD_DIR)/%: %.c\n\t$(CC) -o $@ $<\n",
+		"all: prog\n\t$(MAKE) -C sub bench32\nprog:\n\techo\n",                  /* another Makefile's bench32 */
+	};
+	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
+		struct tmptree t;
+		struct scan_result r;
+		bench_tree(&t, heads[i]);
+		scan_tree(&t, A64, &r);
+		ck_assert_msg(count_findings(&r, "build/x86-flag", "warning", "Makefile") == 2 &&
+			      count_findings(&r, NULL, "error", NULL) == 0,
+			      "case %zu: expected 2 warnings, no error; the report has:\n%s", i, r.listing);
+		done(&t, &r);
+	}
+}
+END_TEST
+
 START_TEST(build_flag_in_reached_goal_is_an_error)
 {
 	static const char *const heads[] = {
@@ -282,6 +304,10 @@ START_TEST(build_flag_in_reached_goal_is_an_error)
 		"include goals.mk\nall: prog\nprog:\n\techo\n",                           /* not in the tree: uncertain */
 		"all: prog\nprog: bench32.stamp\n\techo\n%.stamp: %\n\ttouch $@\n",       /* a pattern rule's stem */
 		"ifeq ($(V),1)\nall: bench32\nelse\nall: prog\nendif\nprog:\n\techo\n",  /* both branches count */
+		"all:: prog\nall:: bench32\nprog:\n\techo\n",                          /* double-colon rules */
+		"all: x.stamp\nx.stamp y.stamp: %.stamp: bench32\n\ttouch $@\n",          /* a static pattern rule */
+		"B = bench\nall: $(addsuffix 32,$(B))\n",                                /* a function */
+		"all: lib\n\t$(MAKE) -C . $(notdir sub/bench32) || :\nlib:\n\techo\n",
 	};
 	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
 		struct tmptree t;
@@ -531,6 +557,7 @@ Suite *rules_asm_build_suite(void)
 	tcase_add_test(tc, build_flag_cmake);
 	tcase_add_test(tc, build_flag_under_undecidable_condition_is_a_warning);
 	tcase_add_test(tc, build_flag_in_unbuilt_goal_is_a_warning);
+	tcase_add_test(tc, build_flag_in_unbuilt_goal_other_rules);
 	tcase_add_test(tc, build_flag_in_reached_goal_is_an_error);
 	tcase_add_test(tc, build_flag_goal_asked_by_another_makefile);
 	tcase_add_test(tc, make_glob_meet_patterns);
