@@ -133,9 +133,26 @@ static int has_star(const char *s)
 /* Two patterns meet when one string matches both ('*': any text, '\001'
  * marks never meet a target). A table over suffix pairs keeps it linear in
  * the product of the lengths. */
+/* The literal ends before the first and after the last '*' must agree:
+ * rejects most pairs without the table. */
+static int ends_agree(const char *a, size_t la, const char *b, size_t lb)
+{
+	for (size_t i = 0; i < la && i < lb && a[i] != '*' && b[i] != '*'; i++)
+		if (a[i] != b[i])
+			return 0;
+	for (size_t i = 1; i <= la && i <= lb && a[la - i] != '*' && b[lb - i] != '*'; i++)
+		if (a[la - i] != b[lb - i])
+			return 0;
+	return 1;
+}
+
 int make_glob_meet(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
+	if (!has_star(a) && !has_star(b))
+		return la == lb && !memcmp(a, b, la);
+	if (!ends_agree(a, la, b, lb))
+		return 0;
 	if (la > 512 || lb > 512)
 		return 1;   /* too long to decide cheaply: assume they meet */
 	/* meet[i][j]: a+i and b+j meet */
@@ -900,6 +917,21 @@ static size_t ref_end(const char *s, size_t n, size_t i, size_t *in, size_t *inl
 	return n;
 }
 
+/* Literal text after every alternative so far ("$$" as "$"). */
+static void alts_append(struct words *alts, const char *s, size_t n)
+{
+	for (size_t k = 0; k < alts->len; k++) {
+		size_t have = strlen(alts->v[k]);
+		alts->v[k] = xrealloc(alts->v[k], have + n + 1);
+		char *out = alts->v[k] + have;
+		for (size_t i = 0; i < n; i++) {
+			*out++ = s[i];
+			i += s[i] == '$' && i + 1 < n && s[i + 1] == '$';
+		}
+		*out = 0;
+	}
+}
+
 /* Cross product of the alternatives so far with a piece's. */
 static void alts_extend(struct words *alts, const struct words *piece, int maybe_empty)
 {
@@ -933,22 +965,13 @@ static void expand_word(struct xctx *x, const char *s, size_t n, struct words *o
 	words_adds(&alts, "");
 	int literal = 0;
 	for (size_t i = 0; i < n;) {
-		if (s[i] != '$' || i + 1 >= n) {
-			struct words lit = {0};
-			words_add(&lit, s + i, 1);
-			alts_extend(&alts, &lit, 0);
-			words_free(&lit);
+		if (s[i] != '$' || i + 1 >= n || s[i + 1] == '$') {   /* a run of literal text ($$ is one '$') */
+			size_t j = i + (s[i] == '$' ? 2 : 0);
+			while (j < n && s[j] != '$')
+				j++;
+			alts_append(&alts, s + i, j - i);
 			literal = 1;
-			i++;
-			continue;
-		}
-		if (s[i + 1] == '$') {
-			struct words lit = {0};
-			words_adds(&lit, "$");
-			alts_extend(&alts, &lit, 0);
-			words_free(&lit);
-			literal = 1;
-			i += 2;
+			i = j;
 			continue;
 		}
 		size_t in = 0, inlen = 0, e = ref_end(s, n, i, &in, &inlen);
