@@ -768,9 +768,16 @@ static void expand_function(struct xctx *x, const char *fn, size_t fnl, const ch
 	} else {
 		words_adds(out, "*");
 		out->maybe_empty = 1;
-		if (x->recipe) {
-			expand_arg(x, s, n, &l);
-			words_append(out, &l);
+		if (x->recipe && (memmem(s, n, "$(MAKE)", 7) || memmem(s, n, "${MAKE}", 7))) {
+			/* $(foreach d,$(DIRS),$(MAKE) -C $(d) $(GOAL);): a make call
+			 * whose goals (and directory) are not known */
+			words_adds(out, MARK_MAKE);
+			if (memmem(s, n, "-C", 2) || memmem(s, n, "cd ", 3) || memmem(s, n, "--directory", 11) ||
+			    memmem(s, n, "-f", 2)) {
+				words_adds(out, "-C");
+				words_adds(out, "*");
+			}
+			words_adds(out, "*");
 			out->seq = 1;
 		}
 	}
@@ -808,10 +815,13 @@ static void expand_ref(struct xctx *x, const char *s, size_t n, struct words *ou
 		out->maybe_empty = 1;
 		return;
 	}
-	if (colon < n) {   /* $(VAR:.c=.o) */
+	if (colon < n) {   /* $(VAR:.c=.o), $(@:-debug=) */
 		const char *eq = memchr(s + colon, '=', n - colon);
 		struct words in = {0};
-		expand_var(x, s, colon, &in);
+		if (colon == 1 && strchr("@<^*?+|", s[0]))
+			expand_ref(x, s, 1, &in);
+		else
+			expand_var(x, s, colon, &in);
 		if (!eq) {
 			words_append(out, &in);
 		} else {
@@ -1062,7 +1072,8 @@ static void expand(struct xctx *x, const char *s, size_t n, struct words *out)
 		int me = 0;
 		if (x->recipe && assignment_word(x, s + i, j - i, out)) {
 			me = 0;
-		} else if (memmem(s + i, j - i, "$(MAKE)", 7) || memmem(s + i, j - i, "${MAKE}", 7)) {
+		} else if ((memmem(s + i, j - i, "$(MAKE)", 7) || memmem(s + i, j - i, "${MAKE}", 7)) &&
+			   !memchr(s + i, ' ', j - i)) {   /* `+$(MAKE)`, `$(Q)$(MAKE)`; not inside a $(foreach ...) */
 			words_adds(out, MARK_MAKE);
 		} else {
 			expand_word(x, s + i, j - i, out, &me, &seq);

@@ -308,6 +308,8 @@ START_TEST(build_flag_in_reached_goal_is_an_error)
 		"all: x.stamp\nx.stamp y.stamp: %.stamp: bench32\n\ttouch $@\n",          /* a static pattern rule */
 		"B = bench\nall: $(addsuffix 32,$(B))\n",                                /* a function */
 		"all: lib\n\t$(MAKE) -C . $(notdir sub/bench32) || :\nlib:\n\techo\n",
+		"G = bench32\nall:\n\t$(foreach g,$(G),$(MAKE) $(g);)\n",               /* goals make cannot name */
+		"all: bench32-run\n%-run:\n\t$(MAKE) $(@:-run=)\n",                      /* $(@:a=b) */
 	};
 	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
 		struct tmptree t;
