@@ -78,6 +78,9 @@ struct graph {
 	struct strmap wanted; /* every word BFS has looked for */
 	char *goal;           /* the default goal, for messages */
 	int asked;            /* another recipe asks this Makefile for goals */
+	struct words includes; /* what it includes: make remakes those first, by their rules */
+	int *included;        /* walk indexes of the tree files it read through include */
+	size_t nincluded, included_cap;
 	/* while reading */
 	const struct tree_index *ix;
 	int cond_depth, define_depth, cur_rule;
@@ -331,6 +334,8 @@ static void read_tree_makefile(struct graph *g, int idx, int level)
 {
 	struct textfile tf;
 	char *why = NULL;
+	GROW(g->included, g->nincluded, g->included_cap);
+	g->included[g->nincluded++] = idx;
 	if (textfile_read(g->ix->walk->files[idx].path, &tf, &why) == 0) {
 		read_text(g, tf.data, tf.len, 0, level + 1);
 		textfile_free(&tf);
@@ -374,6 +379,9 @@ static void read_include(struct graph *g, const char *s, size_t n, int level)
 	expand(&x, s, n, &w);
 	for (size_t i = 0; i < w.len; i++) {
 		const char *f = w.v[i];
+		char *goal = to_glob(f);
+		words_adds(&g->includes, goal);
+		free(goal);
 		if (is_dependency_file(f))
 			continue;
 		if (wildcard && has_star(f) && level < MAX_INCLUDE) {
@@ -1282,6 +1290,19 @@ static void find_default_goal(struct graph *g)
 		}
 	}
 	words_free(&dg);
+	for (size_t i = 0; i < g->includes.len; i++)
+		add_root(g, g->includes.v[i]);   /* a rule that makes an included file runs first */
+}
+
+/* A Makefile another one includes is read as part of it too: what its
+ * default goal alone builds says nothing then. */
+static void mark_included(struct make_goals *mg)
+{
+	for (size_t i = 0; i < mg->n; i++)
+		for (size_t k = 0; k < mg->g[i]->nincluded; k++)
+			for (size_t j = 0; j < mg->n; j++)
+				if (j != i && mg->g[j]->file == mg->g[i]->included[k])
+					set_uncertain(mg->g[j], xasprintf("%s includes it", mg->g[i]->rel));
 }
 
 /* Breadth first from the roots: a rule is reached when a wanted word meets
@@ -1455,6 +1476,7 @@ static void explain_unreached(struct graph *g)
 void make_goals_finish(struct make_goals *mg)
 {
 	struct graph **to = xcalloc(mg->n + 1, sizeof *to);
+	mark_included(mg);
 	for (size_t i = 0; i < mg->n; i++)
 		for (size_t r = 0; r < mg->g[i]->nrules; r++) {
 			expand_rule(mg->g[i], &mg->g[i]->rules[r]);
@@ -1533,6 +1555,8 @@ void make_goals_free(struct make_goals *mg)
 		strmap_free(&g->vars, free_var);
 		strmap_free(&g->wanted, NULL);
 		words_free(&g->roots);
+		words_free(&g->includes);
+		free(g->included);
 		free(g->rel);
 		free(g->dir);
 		free(g->goal);

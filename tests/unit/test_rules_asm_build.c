@@ -277,6 +277,7 @@ START_TEST(build_flag_in_unbuilt_goal_other_rules)
 		"OBJS = $(patsubst %.c,%.o,$(wildcard *.c))\nall: $(OBJS)\n%.o: %.c\n\t$(CC) -c $<\n",
 		"BUILD_DIR ?= obj\nall: $(BUILD_DIR)/prog\n$(BUILD_DIR)/%: %.c\n\t$(CC) -o $@ $<\n",
 		"all: prog\n\t$(MAKE) -C sub bench32\nprog:\n\techo\n",                  /* another Makefile's bench32 */
+		"-include $(wildcard *.d)\nall: prog\nprog:\n\techo\n",                   /* no dependency file yet */
 	};
 	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
 		struct tmptree t;
@@ -310,6 +311,7 @@ START_TEST(build_flag_in_reached_goal_is_an_error)
 		"all: lib\n\t$(MAKE) -C . $(notdir sub/bench32) || :\nlib:\n\techo\n",
 		"G = bench32\nall:\n\t$(foreach g,$(G),$(MAKE) $(g);)\n",               /* goals make cannot name */
 		"all: bench32-run\n%-run:\n\t$(MAKE) $(@:-run=)\n",                      /* $(@:a=b) */
+		"include gen.mk\nall: prog\nprog:\n\techo\ngen.mk: bench32\n\techo > $@\n", /* make remakes includes */
 	};
 	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
 		struct tmptree t;
@@ -344,6 +346,23 @@ START_TEST(build_flag_goal_asked_by_another_makefile)
 		ck_assert_int_eq(count_findings(&r, "build/x86-flag", NULL, NULL), 2);
 		done(&t, &r);
 	}
+}
+END_TEST
+
+/* sub/Makefile is included by the top Makefile, whose default goal builds
+ * bench32: what sub's own default goal builds does not decide. */
+START_TEST(build_flag_in_included_makefile)
+{
+	struct tmptree t;
+	struct scan_result r;
+	char *mk = xasprintf("lib: prog\nprog:\n\techo\n%s", bench32_rule);
+	tree_init(&t);
+	tree_file(&t, "Makefile", "all: bench32\ninclude sub/Makefile\n");
+	tree_file(&t, "sub/Makefile", mk);
+	free(mk);
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/x86-flag", "error", "sub/Makefile", 5);
+	done(&t, &r);
 }
 END_TEST
 
@@ -562,6 +581,7 @@ Suite *rules_asm_build_suite(void)
 	tcase_add_test(tc, build_flag_in_unbuilt_goal_other_rules);
 	tcase_add_test(tc, build_flag_in_reached_goal_is_an_error);
 	tcase_add_test(tc, build_flag_goal_asked_by_another_makefile);
+	tcase_add_test(tc, build_flag_in_included_makefile);
 	tcase_add_test(tc, make_glob_meet_patterns);
 	tcase_add_test(tc, build_march);
 	tcase_add_test(tc, build_nasm);
