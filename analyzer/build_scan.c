@@ -122,6 +122,7 @@ struct build_scan {
 	int rule_source;             /* RK_OTHER: the tree source it compiles, or -1 */
 	char rule_target[128];       /* RK_OTHER: its first target (`x.o`) */
 	char *rule_unbuilt;          /* " (only in the recipe of ...)": the default goal never builds it */
+	char *var_unbuilt;           /* the same for the variable the line assigns */
 	int line_no;                 /* of the line being read */
 	int in_recipe;               /* the line (or the one it continues) is a recipe line */
 	struct strmap built;         /* object names the build lists -> enum tri + 1 */
@@ -1068,6 +1069,16 @@ static void note_unbuilt_rule(struct build_scan *bs)
 		bs->rule_unbuilt = xasprintf(" (%s)", why);
 }
 
+/* A variable only such recipes name. */
+static void note_unbuilt_var(struct build_scan *bs, const char *name)
+{
+	free(bs->var_unbuilt);
+	bs->var_unbuilt = NULL;
+	const char *why = make_goals_var_unbuilt(bs->ix->make_goals, (int)(bs->file - bs->ix->walk->files), name);
+	if (why)
+		bs->var_unbuilt = xasprintf(" (%s)", why);
+}
+
 static void make_rule_header(struct build_scan *bs, const char *s, size_t n, const char *colon)
 {
 	const char *pct = NULL;
@@ -1270,6 +1281,12 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 	if (r == TRI_TRUE && bs->file->kind == FK_MAKE && bs->in_recipe && bs->rule_unbuilt) {
 		r = TRI_UNKNOWN;
 		bs->unknown_why = bs->rule_unbuilt;
+	} else if (r == TRI_TRUE && bs->file->kind == FK_MAKE && lc.kind == CK_VAR && !indexing) {
+		note_unbuilt_var(bs, bs->vars[lc.var].name);
+		if (bs->var_unbuilt) {
+			r = TRI_UNKNOWN;
+			bs->unknown_why = bs->var_unbuilt;
+		}
 	}
 	if (r == TRI_TRUE && bs->file->kind == FK_MAKE && (continued ? lc.kind == CK_TARGET_VAR
 							    : make_target_variable(s + lead, n - lead))) {
@@ -1315,7 +1332,8 @@ static void walk_lines(struct build_scan *bs, const char *src, size_t len, int i
 	bs->stack = NULL;
 	bs->depth = bs->cap = 0;
 	free(bs->rule_unbuilt);
-	bs->rule_unbuilt = NULL;
+	free(bs->var_unbuilt);
+	bs->rule_unbuilt = bs->var_unbuilt = NULL;
 	if (indexing)
 		finish_defines(bs);
 	free_flow(bs);

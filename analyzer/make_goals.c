@@ -81,6 +81,13 @@ struct graph {
 	struct words includes; /* what it includes: make remakes those first, by their rules */
 	int *included;        /* walk indexes of the tree files it read through include */
 	size_t nincluded, included_cap;
+	/* which variables reach what: names used outside recipes (or from
+	 * $(shell) at parse time), `A = $(B)` edges, and each variable only
+	 * unreached recipes use, with the reason */
+	struct strmap used_anywhere;
+	struct words edge_from, edge_to;
+	int vars_uncertain;   /* a computed name, `export` of everything */
+	struct strmap var_why;
 	/* while reading */
 	const struct tree_index *ix;
 	int cond_depth, define_depth, cur_rule;
@@ -520,9 +527,118 @@ static int define_line(struct graph *g, const char *s, size_t n)
 	return g->define_depth > 0;
 }
 
+/* Every variable `$(NAME)`, `${NAME}`, `$(NAME:a=b)`, `$N`, `$(call NAME,...)`
+ * of s[0..n) goes to `to` (a computed name makes the graph's variables
+ * uncertain). */
+static void scan_refs(struct graph *g, const char *s, size_t n, struct words *to)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (s[i] != '$')
+			continue;
+		if (s[i + 1] == '$') {
+			i++;
+			continue;
+		}
+		if (s[i + 1] != '(' && s[i + 1] != '{') {
+			if (isalnum((unsigned char)s[i + 1]) || s[i + 1] == '_')
+				words_add(to, s + i + 1, 1);
+			continue;
+		}
+		size_t b = i + 2, e = b;
+		while (e < n && (isalnum((unsigned char)s[e]) || strchr("_.-", s[e])))
+			e++;
+		if (e < n && s[e] == '$')
+			g->vars_uncertain = 1;   /* $($(X)_FLAGS) */
+		if (e < n && s[e] == ' ') {   /* a function: `call`, `value` ... name a variable next */
+			if (mem_eq(s + b, e - b, "call") || mem_eq(s + b, e - b, "value") ||
+			    mem_eq(s + b, e - b, "origin") || mem_eq(s + b, e - b, "flavor")) {
+				size_t a = e + 1, z = a;
+				while (z < n && (isalnum((unsigned char)s[z]) || strchr("_.-", s[z])))
+					z++;
+				if (z < n && s[z] == '$')
+					g->vars_uncertain = 1;
+				if (z > a)
+					words_add(to, s + a, z - a);
+			}
+			continue;
+		}
+		if (e > b)
+			words_add(to, s + b, e - b);
+	}
+}
+
+static void use_names(struct graph *g, const struct words *names)
+{
+	for (size_t i = 0; i < names->len; i++)
+		strmap_get(&g->used_anywhere, names->v[i], strlen(names->v[i]), 1)->value = (void *)1;
+}
+
+/* Outside recipes: an assignment's references are edges from its
+ * variable (unless $(shell) runs them while make reads the file); any
+ * other line uses what it names, and `export NAME` uses NAME. */
+static void note_line_uses(struct graph *g, const char *s, size_t n)
+{
+	struct words refs = {0};
+	scan_refs(g, s, n, &refs);
+	int exported = starts_word(s, n, "export");
+	if (exported && n == 6)
+		g->vars_uncertain = 1;   /* every variable goes to the sub-makes' environment */
+	const char *p = s;
+	size_t pn = n;
+	static const char *const pre[] = { "export", "override", "private", "unexport" };
+	for (size_t k = 0; k < 4; k++)
+		if (starts_word(p, pn, pre[k])) {
+			p += strlen(pre[k]);
+			pn -= strlen(pre[k]);
+			p = trim(p, &pn);
+		}
+	size_t op = 0, value = 0;
+	if (pn && classify(p, pn, &op, &value) == LK_ASSIGN && p[op] != '!' && !memmem(p, pn, "shell", 5)) {
+		size_t nn = op;
+		const char *name = trim(p, &nn);
+		for (size_t i = 0; i < refs.len; i++) {   /* two lists in step, not sets */
+			GROW(g->edge_from.v, g->edge_from.len, g->edge_from.cap);
+			g->edge_from.v[g->edge_from.len++] = xstrndup(name, nn);
+			GROW(g->edge_to.v, g->edge_to.len, g->edge_to.cap);
+			g->edge_to.v[g->edge_to.len++] = xstrdup(refs.v[i]);
+		}
+		if (exported)
+			strmap_get(&g->used_anywhere, name, nn, 1)->value = (void *)1;
+	} else {
+		use_names(g, &refs);
+		if (exported) {   /* export A B */
+			struct words names = {0};
+			for (const char *q = p, *end = p + pn; q < end;) {
+				while (q < end && isspace((unsigned char)*q))
+					q++;
+				const char *w = q;
+				while (q < end && !isspace((unsigned char)*q))
+					q++;
+				if (q > w)
+					words_add(&names, w, (size_t)(q - w));
+			}
+			use_names(g, &names);
+			words_free(&names);
+		}
+	}
+	words_free(&refs);
+}
+
 static void read_line(struct graph *g, const char *s, size_t n, int line, int top, int level)
 {
 	int tab = n && s[0] == '\t';
+	if (g->define_depth || !(tab && g->cur_rule >= 0)) {
+		size_t tn = n;
+		const char *t = trim(s, &tn);
+		if (g->define_depth) {   /* a canned recipe may pass what it names to a compile */
+			struct words refs = {0};
+			scan_refs(g, t, tn, &refs);
+			use_names(g, &refs);
+			words_free(&refs);
+		} else {
+			note_line_uses(g, t, tn);
+		}
+	}
 	if (define_line(g, s, n))
 		return;
 	if (tab && g->cur_rule >= 0) {
@@ -1473,6 +1589,83 @@ static void explain_unreached(struct graph *g)
 	}
 }
 
+/* What make's built-in rules pass to compiles, and what frameworks that
+ * include a Makefile read: never "only in one recipe". */
+static int builtin_var(const char *name)
+{
+	static const char *const names[] = {
+		"CC", "CXX", "CPP", "AS", "LD", "AR", "ARFLAGS", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "ASFLAGS",
+		"LDFLAGS", "LDLIBS", "LOADLIBES", "TARGET_ARCH", "TARGET_MACH", "OUTPUT_OPTION", "MAKEFLAGS",
+		"AM_CFLAGS", "AM_CPPFLAGS", "AM_CCASFLAGS", "EXTRA_CFLAGS", "ccflags-y", "asflags-y",
+		"KBUILD_CFLAGS", "KBUILD_CPPFLAGS", "KBUILD_AFLAGS", ".DEFAULT_GOAL" };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (!strcmp(name, names[i]))
+			return 1;
+	return 0;
+}
+
+/* `start` and every variable their values name, into `into`. */
+static void close_uses(const struct graph *g, struct strmap *into, const struct words *start)
+{
+	struct words queue = { .ordered = 1 };
+	words_append(&queue, start);
+	for (size_t q = 0; q < queue.len; q++) {
+		struct strmap_entry *e = strmap_get(into, queue.v[q], strlen(queue.v[q]), 1);
+		if (e->value)
+			continue;
+		e->value = (void *)1;
+		for (size_t k = 0; k < g->edge_from.len; k++)
+			if (!strcmp(g->edge_from.v[k], queue.v[q]))
+				words_adds(&queue, g->edge_to.v[k]);
+	}
+	words_free(&queue);
+}
+
+static void recipe_refs(struct graph *g, const struct rule *r, struct words *out)
+{
+	for (size_t l = 0; l < r->nrecipe; l++)
+		scan_refs(g, r->recipe[l], strlen(r->recipe[l]), out);
+}
+
+/* A variable that only the recipes of unreached rules name (directly or
+ * through other variables) reaches no compile of the default build. */
+static void explain_unreached_vars(struct graph *g)
+{
+	struct strmap used = {0};
+	struct words start = {0};
+	for (size_t i = 0; i < g->used_anywhere.cap; i++)
+		if (g->used_anywhere.slots[i].key)
+			words_adds(&start, g->used_anywhere.slots[i].key);
+	for (size_t i = 0; i < g->nrules; i++)
+		if (g->rules[i].reached)
+			recipe_refs(g, &g->rules[i], &start);
+	close_uses(g, &used, &start);
+	for (size_t i = 0; i < g->nrules && !g->vars_uncertain; i++) {
+		const struct rule *r = &g->rules[i];
+		if (r->reached)
+			continue;
+		struct strmap mine = {0};
+		struct words refs = {0};
+		recipe_refs(g, r, &refs);
+		close_uses(g, &mine, &refs);
+		size_t tn = strlen(r->targets_raw);
+		const char *t = trim(r->targets_raw, &tn);
+		for (size_t k = 0; k < mine.cap; k++) {
+			const char *v = mine.slots[k].key;
+			if (!v || strmap_has(&used, v, strlen(v)) || builtin_var(v) || !strmap_has(&g->vars, v, strlen(v)) ||
+			    strmap_has(&g->var_why, v, strlen(v)))
+				continue;
+			strmap_get(&g->var_why, v, strlen(v), 1)->value =
+				xasprintf(MAKE_GOALS_UNBUILT "%.*s`, which the default goal `%s` does not build, through `%s`",
+					  (int)tn, t, g->goal, v);
+		}
+		strmap_free(&mine, NULL);
+		words_free(&refs);
+	}
+	strmap_free(&used, NULL);
+	words_free(&start);
+}
+
 void make_goals_finish(struct make_goals *mg)
 {
 	struct graph **to = xcalloc(mg->n + 1, sizeof *to);
@@ -1503,8 +1696,10 @@ void make_goals_finish(struct make_goals *mg)
 		for (size_t i = 0; i < mg->n; i++)
 			set_uncertain(mg->g[i], xstrdup("its recursive make calls did not settle"));
 	for (size_t i = 0; i < mg->n; i++)
-		if (!mg->g[i]->uncertain)
+		if (!mg->g[i]->uncertain && mg->g[i]->goal) {
 			explain_unreached(mg->g[i]);
+			explain_unreached_vars(mg->g[i]);
+		}
 	free(to);
 }
 
@@ -1517,6 +1712,16 @@ const char *make_goals_unbuilt(const struct make_goals *mg, int file, int line)
 		for (size_t r = 0; r < g->nrules; r++)
 			if (g->rules[r].line == line)
 				return g->rules[r].why;
+	}
+	return NULL;
+}
+
+const char *make_goals_var_unbuilt(const struct make_goals *mg, int file, const char *name)
+{
+	for (size_t i = 0; mg && i < mg->n; i++) {
+		const struct graph *g = mg->g[i];
+		if (g->file == file && !g->uncertain && !g->vars_uncertain)
+			return strmap_value(&g->var_why, name, strlen(name));
 	}
 	return NULL;
 }
@@ -1557,6 +1762,10 @@ void make_goals_free(struct make_goals *mg)
 		words_free(&g->roots);
 		words_free(&g->includes);
 		free(g->included);
+		strmap_free(&g->used_anywhere, NULL);
+		strmap_free(&g->var_why, free);
+		words_free(&g->edge_from);
+		words_free(&g->edge_to);
 		free(g->rel);
 		free(g->dir);
 		free(g->goal);

@@ -29,6 +29,11 @@ void make_goals_finish(struct make_goals *g);
  * `zstd32`, which the default goal `all` does not build" (owned by g);
  * else NULL. */
 const char *make_goals_unbuilt(const struct make_goals *g, int file, int line);
+/* Is variable `name` of `file` named only by recipes of rules the
+ * default goal never builds (and by variables only those name)? Then the
+ * reason, "only in the recipe of `bench32`, which the default goal `all`
+ * does not build, through `BENCH_FLAGS`"; else NULL. */
+const char *make_goals_var_unbuilt(const struct make_goals *g, int file, const char *name);
 /* How that reason starts: the stub still gates a flag whose warning says
  * it (`make zstd32` breaks on the target as before). */
 #define MAKE_GOALS_UNBUILT "only in the recipe of `"

@@ -366,6 +366,45 @@ START_TEST(build_flag_in_included_makefile)
 }
 END_TEST
 
+/* A variable only unreached recipes name: its flags are warnings too; any
+ * other use keeps the error. */
+START_TEST(build_flag_in_variable_of_unbuilt_goal)
+{
+	static const char *const tail =
+		"all: prog\n"
+		"prog: main.c\n"
+		"\t$(CC) $(CFLAGS) -o $@ main.c\n"
+		"bench32: bench.c\n"
+		"\t$(BENCH_CC) -o $@ bench.c\n";
+	static const char *const heads[] = {
+		"BENCH_FLAGS = -m32 -msse4.2\nBENCH_CC = $(CC) $(BENCH_FLAGS)\n",          /* warning */
+		"BENCH_FLAGS = -m32 -msse4.2\nBENCH_CC = $(CC) $(BENCH_FLAGS)\nCFLAGS += $(BENCH_FLAGS)\n",
+		"BENCH_FLAGS = -m32 -msse4.2\nBENCH_CC = $(CC) $(BENCH_FLAGS)\nexport BENCH_FLAGS\n",
+		"BENCH_FLAGS = -m32 -msse4.2\nBENCH_CC = $(CC) $(BENCH_FLAGS)\nP = BENCH\nX = $($(P)_FLAGS)\n",
+		"BENCH_FLAGS = -m32 -msse4.2\nBENCH_CC = $(CC) $(BENCH_FLAGS)\nOK := $(shell $(BENCH_CC) -v)\n",
+		"BENCH_FLAGS = -m32 -msse4.2\nBENCH_CC = $(CC) $(BENCH_FLAGS)\ndefine LINK\n$(BENCH_CC) -o $@\nendef\n",
+	};
+	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
+		struct tmptree t;
+		struct scan_result r;
+		char *mk = xasprintf("%s%s", heads[i], tail);
+		tree_init(&t);
+		tree_file(&t, "Makefile", mk);
+		free(mk);
+		scan_tree(&t, A64, &r);
+		const char *sev = i == 0 ? "warning" : "error";
+		ck_assert_msg(count_findings(&r, "build/x86-flag", sev, "Makefile") == 2,
+			      "case %zu: expected 2 %ss on line 1; the report has:\n%s", i, sev, r.listing);
+		if (i == 0) {
+			const struct rfinding *f = find_finding(&r, "build/x86-flag", "warning", "Makefile", 1);
+			ck_assert_msg(f && strstr(f->message, "only in the recipe of `bench32`, which the default goal "
+						  "`all` does not build, through `BENCH_FLAGS`"), "%s", r.listing);
+		}
+		done(&t, &r);
+	}
+}
+END_TEST
+
 START_TEST(make_glob_meet_patterns)
 {
 	ck_assert(!make_glob_meet("*/zstd", "zstd32"));
@@ -582,6 +621,7 @@ Suite *rules_asm_build_suite(void)
 	tcase_add_test(tc, build_flag_in_reached_goal_is_an_error);
 	tcase_add_test(tc, build_flag_goal_asked_by_another_makefile);
 	tcase_add_test(tc, build_flag_in_included_makefile);
+	tcase_add_test(tc, build_flag_in_variable_of_unbuilt_goal);
 	tcase_add_test(tc, make_glob_meet_patterns);
 	tcase_add_test(tc, build_march);
 	tcase_add_test(tc, build_nasm);
