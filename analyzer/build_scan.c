@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include "build_cond.h"
+#include "make_goals.h"
 #include "pp_expr.h"
 #include "rules.h"
 #include "scan.h"
@@ -120,6 +121,10 @@ struct build_scan {
 	int rule_lang;
 	int rule_source;             /* RK_OTHER: the tree source it compiles, or -1 */
 	char rule_target[128];       /* RK_OTHER: its first target (`x.o`) */
+	char *rule_unbuilt;          /* " (only in the recipe of ...)": the default goal never builds it */
+	char *var_unbuilt;           /* the same for the variable the line assigns */
+	int line_no;                 /* of the line being read */
+	int in_recipe;               /* the line (or the one it continues) is a recipe line */
 	struct strmap built;         /* object names the build lists -> enum tri + 1 */
 	struct target_define *rdefs; /* defines of one rule's recipe, by its target */
 	size_t nrdefs, rdefs_cap;
@@ -1054,10 +1059,32 @@ static int target_os(const char *w, size_t n)
 /* `targets: prerequisites`: a pattern rule (`%.o: %.c`, `.c.o:`) compiles
  * every source of its kind; a rule for `linux` or `darwin-debug` builds
  * for that system; any other rule makes one target. */
+/* A rule that no goal of a plain `make` reaches (make_goals.h): its
+ * recipe runs only when the user names its target. */
+static void note_unbuilt_rule(struct build_scan *bs)
+{
+	free(bs->rule_unbuilt);
+	bs->rule_unbuilt = NULL;
+	const char *why = make_goals_unbuilt(bs->ix->make_goals, (int)(bs->file - bs->ix->walk->files), bs->line_no);
+	if (why)
+		bs->rule_unbuilt = xasprintf(" (%s)", why);
+}
+
+/* A variable only such recipes name. */
+static void note_unbuilt_var(struct build_scan *bs, const char *name)
+{
+	free(bs->var_unbuilt);
+	bs->var_unbuilt = NULL;
+	const char *why = make_goals_var_unbuilt(bs->ix->make_goals, (int)(bs->file - bs->ix->walk->files), name);
+	if (why)
+		bs->var_unbuilt = xasprintf(" (%s)", why);
+}
+
 static void make_rule_header(struct build_scan *bs, const char *s, size_t n, const char *colon)
 {
 	const char *pct = NULL;
 	bs->rule_source = -1;
+	note_unbuilt_rule(bs);
 	for (const char *q = s; q + 1 < s + n; q++)
 		if (q[0] == '%' && q[1] == '.' && q > colon)
 			pct = q + 2;
@@ -1241,6 +1268,7 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 			return;
 	}
 	struct line_ctx lc = {0};
+	bs->line_no = line;
 	if (continued)
 		lc = bs->line;
 	else if (bs->file->kind == FK_MAKE)
@@ -1249,6 +1277,18 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 		cmake_line_ctx(bs, s + lead, n - lead, &lc);
 	enum tri r = line_reaches_target(bs);
 	bs->unknown_why = " (under a build condition archport cannot decide)";
+	if (!continued)
+		bs->in_recipe = recipe && bs->rule != RK_NONE;
+	if (r == TRI_TRUE && bs->file->kind == FK_MAKE && bs->in_recipe && bs->rule_unbuilt) {
+		r = TRI_UNKNOWN;
+		bs->unknown_why = bs->rule_unbuilt;
+	} else if (r == TRI_TRUE && bs->file->kind == FK_MAKE && lc.kind == CK_VAR && !indexing) {
+		note_unbuilt_var(bs, bs->vars[lc.var].name);
+		if (bs->var_unbuilt) {
+			r = TRI_UNKNOWN;
+			bs->unknown_why = bs->var_unbuilt;
+		}
+	}
 	if (r == TRI_TRUE && bs->file->kind == FK_MAKE && (continued ? lc.kind == CK_TARGET_VAR
 							    : make_target_variable(s + lead, n - lead))) {
 		r = TRI_UNKNOWN;
@@ -1292,6 +1332,9 @@ static void walk_lines(struct build_scan *bs, const char *src, size_t len, int i
 	free(bs->stack);
 	bs->stack = NULL;
 	bs->depth = bs->cap = 0;
+	free(bs->rule_unbuilt);
+	free(bs->var_unbuilt);
+	bs->rule_unbuilt = bs->var_unbuilt = NULL;
 	if (indexing)
 		finish_defines(bs);
 	free_flow(bs);
@@ -1305,6 +1348,11 @@ void index_build_file(struct tree_index *ix, const struct source_file *f, const 
 	bs.wix = ix;
 	bs.file = f;
 	ix->has_build_files = 1;
+	if (f->kind == FK_MAKE) {
+		if (!ix->make_goals)
+			ix->make_goals = make_goals_new();
+		make_goals_add(ix->make_goals, ix, (int)(f - ix->walk->files), src, len);
+	}
 	walk_lines(&bs, src, len, 1);
 }
 

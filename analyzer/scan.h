@@ -14,6 +14,7 @@
 
 struct arch_dirs;
 struct compile_db;
+struct make_goals;
 
 /* Where a macro name is #define'd across the tree (first pass), and the
  * -D/-U flags the build files pass for it. */
@@ -61,6 +62,7 @@ struct tree_index {
 	struct cargo_manifests cargo;     /* every Cargo.toml, read once */
 	struct build_defines build_defines;   /* every -D/-U of the build files */
 	struct compile_db *db;            /* compile database, when there is one (compile_db.h) */
+	struct make_goals *make_goals;    /* what each Makefile's default goal builds (make_goals.h) */
 };
 
 struct include_cache *include_cache_new(size_t nfiles);

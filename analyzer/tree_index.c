@@ -5,6 +5,7 @@
 #include <string.h>
 #include "c_lex.h"
 #include "compile_db.h"
+#include "make_goals.h"
 #include "scan.h"
 
 void emit(struct emitter *em, const char *rule, enum severity sev, int line, int col,
@@ -196,6 +197,8 @@ size_t index_add_build_define(struct tree_index *ix, const char *name, size_t n,
 
 void index_finish(struct tree_index *ix)
 {
+	if (ix->make_goals)
+		make_goals_finish(ix->make_goals);
 	for (size_t i = 0; i < ix->defs.cap; i++) {
 		struct def_sites *d = ix->defs.slots[i].key ? ix->defs.slots[i].value : NULL;
 		if (!d || !d->nbuild || !d->overrides)
@@ -441,6 +444,7 @@ void index_free(struct tree_index *ix)
 		free(ix->includers[i].v);
 	free(ix->includers);
 	compile_db_free(ix->db);
+	make_goals_free(ix->make_goals);
 	strmap_free(&ix->files, NULL);
 	strmap_free(&ix->defs, free_def_sites);
 	build_defines_free(&ix->build_defines);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "git.h"
+#include "make_goals.h"
 #include "rules.h"
 #include "rust_scan.h"
 #include "scan.h"
@@ -74,12 +75,17 @@ static struct file_patch *new_file(struct stub_ctx *c, const char *rel)
  * attributes and pragmas (an error on aarch64, a warning on riscv64 that
  * -Werror builds stop on), and Rust types
  * of x86 registers shared by every arch (SPEC: the file goes behind a cfg,
- * the target gets a twin with its own register set). */
-static void file_errors(const struct file_scan *r, struct finding_list *out)
+ * the target gets a twin with its own register set). A flag in the recipe
+ * of a goal the default goal never builds (make_goals.h) is a warning, but
+ * `make that-goal` still breaks on the target: it is gated as before. */
+static void file_errors(const struct knowledge *k, const struct file_scan *r, struct finding_list *out)
 {
 	for (size_t j = 0; j < r->findings.len; j++) {
 		const struct finding *f = &r->findings.items[j];
-		if (f->severity == SEV_ERROR ||
+		int unbuilt_goal_flag = (!strcmp(f->rule, k->source->rule_build_flag) ||
+					 !strcmp(f->rule, k->source->rule_build_march)) &&
+					strstr(f->message, "(" MAKE_GOALS_UNBUILT);
+		if (f->severity == SEV_ERROR || unbuilt_goal_flag ||
 		    (f->severity == SEV_WARNING && (!strcmp(f->rule, RULE_CONTEXT_REG) || !strcmp(f->rule, RULE_RUST_X86_REGISTERS) ||
 						    !strcmp(f->rule, RULE_TARGET_ATTR))))
 			findings_add(out, f);
@@ -93,7 +99,7 @@ static void stub_one(struct stub_run *run, struct stub_ctx *c, const struct arch
 	/* the x86 directory of an arch/$(ARCH) layout: the target build reads
 	 * the twin directory instead, so its x86 code needs no gate */
 	if (!arch_dirs_contains(ad, f->rel)) {
-		file_errors(&run->ts.results[i], &errors);
+		file_errors(run->ts.ix.k, &run->ts.results[i], &errors);
 		for (size_t j = 0; j < c->o->nextra; j++)
 			if (!strcmp(c->o->extra[j].file, f->rel))
 				findings_add(&errors, &c->o->extra[j]);

@@ -24,6 +24,8 @@ x86 fixtures are graded for aarch64 and riscv64; the aarch64-* fixtures
 import argparse
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -195,6 +197,35 @@ def grade_pair(name, target, files, truth, prediction, verbose):
     return agree, len(files), passed
 
 
+UNBUILT_GOAL = re.compile(r"only in the recipe of `([^`]+)`, which (?:neither )?the default goal `([^`]+)`")
+
+
+def check_unbuilt_goals(name, tree, target, prediction):
+    """A warning that says a flag is only in the recipe of a goal `make`
+    never builds by default must still be a real breakage of that goal:
+    `make CC=<cross> GOAL` in that Makefile's directory has to fail (the
+    default build is graded by the file table).  Returns (checked, problems)."""
+    goals = set()
+    for f in prediction.findings:
+        m = UNBUILT_GOAL.search(f.get("message", "")) if f.get("severity") == "warning" else None
+        if m:
+            goals.add((os.path.dirname(f["file"]), m.group(1)))
+    problems = []
+    for directory, goal in sorted(goals):
+        with tempfile.TemporaryDirectory(prefix="graded-goal-") as tmp:
+            copy = os.path.join(tmp, "tree")
+            shutil.copytree(tree, copy)
+            proc = subprocess.run(["make", "-C", os.path.join(copy, directory),
+                                   f"CC={truthlib.TRIPLES[target]}-gcc", goal],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  env=truthlib.clean_env(), timeout=SCAN_TIMEOUT)
+        verdict = "fails, as the warning says" if proc.returncode else "BUILDS: the warning is wrong"
+        print(f"   make {goal} in {directory or '.'} for {target}: {verdict}")
+        if proc.returncode == 0:
+            problems.append(f"{name}: `make {goal}` builds for {target}")
+    return len(goals), problems
+
+
 def main(argv=None):
     """Grade every (fixture, target) pair; return the exit status."""
     args = parse_args(argv)
@@ -206,6 +237,7 @@ def main(argv=None):
     broken = {t: 0 for t in args.targets}
     agree = {t: 0 for t in args.targets}
     total = {t: 0 for t in args.targets}
+    goals_checked = 0
 
     with tempfile.TemporaryDirectory(prefix="graded-shims-") as shim_dir:
         shims = truthlib.Shims(shim_dir, args.targets)
@@ -224,6 +256,10 @@ def main(argv=None):
                 broken[target] += len(truth.errors)
                 prediction = None if args.truth_only else predict(archport, tree, target)
                 n_agree, n_files, ok = grade_pair(name, target, files, truth, prediction, args.verbose)
+                if prediction and not prediction.problem:
+                    n_goals, goal_problems = check_unbuilt_goals(name, tree, target, prediction)
+                    goals_checked += n_goals
+                    ok = ok and not goal_problems
                 agree[target] += n_agree
                 total[target] += n_files
                 passed += ok
@@ -238,6 +274,8 @@ def main(argv=None):
         else:
             share = 100.0 * agree[target] / total[target] if total[target] else 0.0
             print(f"{target}: {agree[target]}/{total[target]} files agree ({share:.1f}%)")
+    if not args.truth_only:
+        print(f"unbuilt goals: {goals_checked} checked, each fails to build as its warnings say")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

@@ -1,9 +1,12 @@
 /* End to end, the assembly, build-file and input rules, and the exit
  * status of `archport scan`. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "make_goals.h"
 #include "unit.h"
+#include "util.h"
 
 #define A64 "aarch64"
 #define RV64 "riscv64"
@@ -227,6 +230,193 @@ START_TEST(build_flag_under_undecidable_condition_is_a_warning)
 }
 END_TEST
 
+/* ---- goal reachability (make_goals.c): a recipe that `make` with no goal
+ * never runs breaks only `make THAT-TARGET`: a warning ---- */
+
+static const char *const bench32_rule =
+	"bench32: bench.c\n"
+	"\t$(CC) -m32 -msse4.2 -o $@ bench.c\n";
+
+/* A Makefile of `head` (its default goal) followed by the bench32 rule. */
+static void bench_tree(struct tmptree *t, const char *head)
+{
+	char *mk = xasprintf("%s%s", head, bench32_rule);
+	tree_init(t);
+	tree_file(t, "main.c", "int main(void) { return 0; }\n");
+	tree_file(t, "bench.c", "int main(void) { return 0; }\n");
+	tree_file(t, "Makefile", mk);
+	free(mk);
+}
+
+START_TEST(build_flag_in_unbuilt_goal_is_a_warning)
+{
+	struct tmptree t;
+	struct scan_result r;
+	bench_tree(&t, ".PHONY: all bench32\n"      /* a special target first: not the default goal */
+		       "bench32: CFLAGS += -O3\n"     /* a target-specific variable: not a rule */
+		       "all: prog\n"
+		       "prog: main.c\n"
+		       "\t$(CC) -O2 -o $@ main.c\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/x86-flag", "warning", "Makefile", 7);
+	ck_assert_int_eq(count_findings(&r, "build/x86-flag", "warning", "Makefile"), 2);   /* -m32, -msse4.2 */
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	const struct rfinding *f = find_finding(&r, "build/x86-flag", "warning", "Makefile", 7);
+	ck_assert_msg(strstr(f->message, "only in the recipe of `bench32`, which the default goal `all` does not build"),
+		      "message: %s", f->message);
+	done(&t, &r);
+}
+END_TEST
+
+/* Each way the default goal can come to build bench32 keeps the error. */
+/* Rules that reach other targets only: the bench32 recipe stays a warning. */
+START_TEST(build_flag_in_unbuilt_goal_other_rules)
+{
+	static const char *const heads[] = {
+		"all:: prog\nprog:\n\techo\nx.stamp: %.stamp: bench32\n\ttouch $@\n",  /* x.stamp is never wanted */
+		"OBJS = $(patsubst %.c,%.o,$(wildcard *.c))\nall: $(OBJS)\n%.o: %.c\n\t$(CC) -c $<\n",
+		"BUILD_DIR ?= obj\nall: $(BUILD_DIR)/prog\n$(BUILD_DIR)/%: %.c\n\t$(CC) -o $@ $<\n",
+		"all: prog\n\t$(MAKE) -C sub bench32\nprog:\n\techo\n",                  /* another Makefile's bench32 */
+		"-include $(wildcard *.d)\nall: prog\nprog:\n\techo\n",                   /* no dependency file yet */
+	};
+	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
+		struct tmptree t;
+		struct scan_result r;
+		bench_tree(&t, heads[i]);
+		scan_tree(&t, A64, &r);
+		ck_assert_msg(count_findings(&r, "build/x86-flag", "warning", "Makefile") == 2 &&
+			      count_findings(&r, NULL, "error", NULL) == 0,
+			      "case %zu: expected 2 warnings, no error; the report has:\n%s", i, r.listing);
+		done(&t, &r);
+	}
+}
+END_TEST
+
+START_TEST(build_flag_in_reached_goal_is_an_error)
+{
+	static const char *const heads[] = {
+		"all: prog bench32\nprog: main.c\n\t$(CC) -o $@ main.c\n",               /* a prerequisite */
+		"GOALS = prog\nGOALS += bench32\nall: $(GOALS)\nprog:\n\techo\n",         /* through a variable */
+		"all: prog\n\t$(MAKE) bench32\nprog:\n\techo\n",                          /* a recursive make */
+		"all: prog\n\tcd . && $(MAKE) -C . bench32 CFLAGS=-O2\nprog:\n\techo\n",  /* -C, cd, VAR=value */
+		".DEFAULT_GOAL := bench32\nall: prog\nprog:\n\techo\n",
+		"all: $(shell cat goals.txt)\nprog:\n\techo\n",                           /* unknown: uncertain */
+		"all: prog\n$(eval $(call rules))\nprog:\n\techo\n",                      /* $(eval): uncertain */
+		"include goals.mk\nall: prog\nprog:\n\techo\n",                           /* not in the tree: uncertain */
+		"all: prog\nprog: bench32.stamp\n\techo\n%.stamp: %\n\ttouch $@\n",       /* a pattern rule's stem */
+		"ifeq ($(V),1)\nall: bench32\nelse\nall: prog\nendif\nprog:\n\techo\n",  /* both branches count */
+		"all:: prog\nall:: bench32\nprog:\n\techo\n",                          /* double-colon rules */
+		"all: x.stamp\nx.stamp y.stamp: %.stamp: bench32\n\ttouch $@\n",          /* a static pattern rule */
+		"B = bench\nall: $(addsuffix 32,$(B))\n",                                /* a function */
+		"all: lib\n\t$(MAKE) -C . $(notdir sub/bench32) || :\nlib:\n\techo\n",
+		"G = bench32\nall:\n\t$(foreach g,$(G),$(MAKE) $(g);)\n",               /* goals make cannot name */
+		"all: bench32-run\n%-run:\n\t$(MAKE) $(@:-run=)\n",                      /* $(@:a=b) */
+		"include gen.mk\nall: prog\nprog:\n\techo\ngen.mk: bench32\n\techo > $@\n", /* make remakes includes */
+	};
+	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
+		struct tmptree t;
+		struct scan_result r;
+		bench_tree(&t, heads[i]);
+		scan_tree(&t, A64, &r);
+		ck_assert_msg(find_finding(&r, "build/x86-flag", "error", "Makefile", 0) != NULL,
+			      "case %zu: expected an error; the report has:\n%s", i, r.listing);
+		done(&t, &r);
+	}
+}
+END_TEST
+
+/* Across Makefiles: the top Makefile's default goal asks sub/ for bench32
+ * (error there), or only for sub's default goal (warning). */
+START_TEST(build_flag_goal_asked_by_another_makefile)
+{
+	static const char *const top[] = { "all:\n\t$(MAKE) -C sub bench32\n", "all:\n\t$(MAKE) -C sub\n",
+					   "all:\n\techo\nother:\n\t$(MAKE) -C sub bench32\n" };
+	static const char *const sev[] = { "error", "warning", "warning" };
+	for (size_t i = 0; i < 3; i++) {
+		struct tmptree t;
+		struct scan_result r;
+		char *mk = xasprintf("all: prog\nprog:\n\techo\n%s", bench32_rule);
+		tree_init(&t);
+		tree_file(&t, "Makefile", top[i]);
+		tree_file(&t, "sub/Makefile", mk);
+		free(mk);
+		scan_tree(&t, A64, &r);
+		ck_assert_msg(find_finding(&r, "build/x86-flag", sev[i], "sub/Makefile", 5) != NULL,
+			      "case %zu: expected %s; the report has:\n%s", i, sev[i], r.listing);
+		ck_assert_int_eq(count_findings(&r, "build/x86-flag", NULL, NULL), 2);
+		done(&t, &r);
+	}
+}
+END_TEST
+
+/* sub/Makefile is included by the top Makefile, whose default goal builds
+ * bench32: what sub's own default goal builds does not decide. */
+START_TEST(build_flag_in_included_makefile)
+{
+	struct tmptree t;
+	struct scan_result r;
+	char *mk = xasprintf("lib: prog\nprog:\n\techo\n%s", bench32_rule);
+	tree_init(&t);
+	tree_file(&t, "Makefile", "all: bench32\ninclude sub/Makefile\n");
+	tree_file(&t, "sub/Makefile", mk);
+	free(mk);
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/x86-flag", "error", "sub/Makefile", 5);
+	done(&t, &r);
+}
+END_TEST
+
+/* A variable only unreached recipes name: its flags are warnings too; any
+ * other use keeps the error. */
+START_TEST(build_flag_in_variable_of_unbuilt_goal)
+{
+	static const char *const tail =
+		"all: prog\n"
+		"prog: main.c\n"
+		"\t$(CC) $(CFLAGS) -o $@ main.c\n"
+		"bench32: bench.c\n"
+		"\t$(BENCH_CC) -o $@ bench.c\n";
+	static const char *const heads[] = {
+		"BENCH_FLAGS = -m32 -msse4.2\nBENCH_CC = $(CC) $(BENCH_FLAGS)\n",          /* warning */
+		"BENCH_FLAGS = -m32 -msse4.2\nBENCH_CC = $(CC) $(BENCH_FLAGS)\nCFLAGS += $(BENCH_FLAGS)\n",
+		"BENCH_FLAGS = -m32 -msse4.2\nBENCH_CC = $(CC) $(BENCH_FLAGS)\nexport BENCH_FLAGS\n",
+		"BENCH_FLAGS = -m32 -msse4.2\nBENCH_CC = $(CC) $(BENCH_FLAGS)\nP = BENCH\nX = $($(P)_FLAGS)\n",
+		"BENCH_FLAGS = -m32 -msse4.2\nBENCH_CC = $(CC) $(BENCH_FLAGS)\nOK := $(shell $(BENCH_CC) -v)\n",
+		"BENCH_FLAGS = -m32 -msse4.2\nBENCH_CC = $(CC) $(BENCH_FLAGS)\ndefine LINK\n$(BENCH_CC) -o $@\nendef\n",
+	};
+	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
+		struct tmptree t;
+		struct scan_result r;
+		char *mk = xasprintf("%s%s", heads[i], tail);
+		tree_init(&t);
+		tree_file(&t, "Makefile", mk);
+		free(mk);
+		scan_tree(&t, A64, &r);
+		const char *sev = i == 0 ? "warning" : "error";
+		ck_assert_msg(count_findings(&r, "build/x86-flag", sev, "Makefile") == 2,
+			      "case %zu: expected 2 %ss on line 1; the report has:\n%s", i, sev, r.listing);
+		if (i == 0) {
+			const struct rfinding *f = find_finding(&r, "build/x86-flag", "warning", "Makefile", 1);
+			ck_assert_msg(f && strstr(f->message, "only in the recipe of `bench32`, which the default goal "
+						  "`all` does not build, through `BENCH_FLAGS`"), "%s", r.listing);
+		}
+		done(&t, &r);
+	}
+}
+END_TEST
+
+START_TEST(make_glob_meet_patterns)
+{
+	ck_assert(!make_glob_meet("*/zstd", "zstd32"));
+	ck_assert(make_glob_meet("*.o", "bench32.o"));
+	ck_assert(make_glob_meet("obj/*", "*/x.o"));
+	ck_assert(!make_glob_meet("a*b", "*c"));
+	ck_assert(make_glob_meet("*", ""));
+	ck_assert(!make_glob_meet("zstd", "zstd32"));
+	ck_assert(make_glob_meet("z*d*2", "zstd32"));
+}
+END_TEST
+
 START_TEST(build_march)
 {
 	struct tmptree t;
@@ -426,6 +616,13 @@ Suite *rules_asm_build_suite(void)
 	tcase_add_test(tc, build_flag_in_x86_if_is_gated);
 	tcase_add_test(tc, build_flag_cmake);
 	tcase_add_test(tc, build_flag_under_undecidable_condition_is_a_warning);
+	tcase_add_test(tc, build_flag_in_unbuilt_goal_is_a_warning);
+	tcase_add_test(tc, build_flag_in_unbuilt_goal_other_rules);
+	tcase_add_test(tc, build_flag_in_reached_goal_is_an_error);
+	tcase_add_test(tc, build_flag_goal_asked_by_another_makefile);
+	tcase_add_test(tc, build_flag_in_included_makefile);
+	tcase_add_test(tc, build_flag_in_variable_of_unbuilt_goal);
+	tcase_add_test(tc, make_glob_meet_patterns);
 	tcase_add_test(tc, build_march);
 	tcase_add_test(tc, build_nasm);
 	suite_add_tcase(s, tc);
