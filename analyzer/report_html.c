@@ -321,6 +321,9 @@ static void write_causes(FILE *out, const struct report *r)
 	const struct cause_list *cl = r->causes;
 	size_t open = open_causes(cl);
 	fprintf(out, "<section id=\"causes\">\n<h2>Causes in fix order (%zu)</h2>\n", open);
+	if (cl->len > open)
+		fprintf(out, "<p>%zu of the %zu causes; the other %zu, notes only, are under "
+			"<a href=\"#ported\">Already ported</a>.</p>\n", open, cl->len, cl->len - open);
 	if (!open)
 		fputs("<p>Nothing to fix for this target.</p>\n", out);
 	else
