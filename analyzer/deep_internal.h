@@ -79,9 +79,9 @@ void hazard_visit(struct tu_state *st, CXCursor c, CXCursor parent, const char *
 char *hazard_explain_error(const struct knowledge *k, const char *msg);
 void hazard_free_state(struct tu_state *st);
 
-/* deep_sign.c: plain char hazards of the reverse port (aarch64 -> x86_64):
- * comparisons, subscripts and case labels whose result depends on the
- * sign of plain char. */
+/* deep_sign.c: plain char hazards of either direction (signed on x86_64,
+ * unsigned on aarch64 and riscv64): comparisons, subscripts and case labels
+ * whose result depends on the sign of plain char. */
 void sign_visit(struct tu_state *st, CXCursor c, const char *rel, CXFile f, unsigned line, unsigned col);
 
 #endif
