@@ -33,11 +33,14 @@
 struct char_signs {
 	int target_signed;
 	const char *target, *source;
+	const char *keep;   /* the char type that keeps the source's behaviour, for the hints */
 };
 
 static struct char_signs signs_of(const struct knowledge *k)
 {
-	return (struct char_signs){ k->target_is_x86, k->target, k->target_is_x86 ? k->source->name : "x86_64" };
+	if (k->target_is_x86)
+		return (struct char_signs){ 1, k->target, k->source->name, "unsigned char" };
+	return (struct char_signs){ 0, k->target, "x86_64", "signed char" };
 }
 
 /* An integer type as far as conversions are concerned. */
@@ -487,14 +490,16 @@ static void report_compare(struct tu_state *st, CXCursor c, const struct char_ch
 	char *msg;
 	if (pair)
 		msg = xasprintf("`%s` is %s on %s and %s on %s for the bytes 0x%02x and 0x%02x (a byte of 0x80 or "
-				"more is negative on %s); compare them as unsigned char", shown, t_res, sg.target,
-				s_res, sg.source, d->first_a, d->first_b, sg.target_signed ? sg.target : sg.source);
+				"more is negative on %s); compare them as %s to keep %s's result", shown, t_res,
+				sg.target, s_res, sg.source, d->first_a, d->first_b,
+				sg.target_signed ? sg.target : sg.source, sg.keep, sg.source);
 	else
 		msg = xasprintf("`%s` is %s on %s and %s on %s when %s holds the byte 0x%02x (%d on %s, %d on %s); "
-				"the result differs for %u of the 256 byte values (use unsigned char, or convert "
-				"with (unsigned char) before comparing)", shown, t_res, sg.target, s_res, sg.source,
+				"the result differs for %u of the 256 byte values (use %s, or convert with (%s) "
+				"before comparing, to keep %s's result)", shown, t_res, sg.target, s_res, sg.source,
 				name, d->first_a, byte_value(d->first_a, sg.target_signed), sg.target,
-				byte_value(d->first_a, !sg.target_signed), sg.source, d->count);
+				byte_value(d->first_a, !sg.target_signed), sg.source, d->count, sg.keep, sg.keep,
+				sg.source);
 	sign_hazard(st, rel, f, line, col, msg);
 	free(name);
 	free(text);
@@ -680,9 +685,9 @@ static void char_subscript(struct tu_state *st, CXCursor c, const char *rel, CXF
 	long long on_source = as_signed_value(chain_value(&ch, first, !sg.target_signed), t);
 	sign_hazard(st, rel, f, line, col,
 		    xasprintf("`%s` indexes with %s: for the byte 0x%02x the index is %lld on %s and %lld on %s, "
-			      "so the high bytes read another element (index with (unsigned char)%s)",
+			      "so the high bytes read another element (index with (%s)%s to read %s's element)",
 			      text ? text : "this subscript", name, first, on_target, sg.target, on_source, sg.source,
-			      name));
+			      sg.keep, name, sg.source));
 	free(name);
 	free(text);
 }
@@ -714,8 +719,8 @@ static void char_case(struct switch_scan *sw, CXCursor label)
 	const char *not_where = d.target_result ? sg.source : sg.target;
 	sign_hazard(sw->st, rel, f, line, col,
 		    xasprintf("`case %s:` of a switch on %s matches the byte 0x%02x on %s and no byte on %s "
-			      "(switch on (unsigned char)%s)", value ? value : "this", name, d.first_a, where,
-			      not_where, name));
+			      "(switch on (%s)%s to match as on %s)", value ? value : "this", name, d.first_a,
+			      where, not_where, sg.keep, name, sg.source));
 	free(name);
 	free(value);
 }
