@@ -28,8 +28,9 @@
 
 /* Which arch has which sign: the target's comes from the rules (x86_64
  * signed, aarch64 and riscv64 unsigned), the source's is the other one.
- * The forward port's source is named x86_64 here, not "x86": i386 has
- * signed chars too, but the sizes in the messages are x86_64's. */
+ * The forward port's source is named x86_64 here, not "x86", as in the
+ * other messages of the deep pass: it is x86_64 code that the target
+ * compiler parses (i386 has signed chars too). */
 struct char_signs {
 	int target_signed;
 	const char *target, *source;
@@ -233,8 +234,8 @@ static CXCursor arithmetic_operand(CXCursor c, struct char_chain *out, int i)
 	return kids.c[out->k_left[i] ? 1 : 0];
 }
 
-/* `c` is a plain char value (not a constant) seen through integer
- * conversions and arithmetic with constants. */
+/* `c` is an expression of plain char type, a constant or not, seen through
+ * integer conversions and arithmetic with constants; out->source is it. */
 static int chain_to_char(CXCursor c, struct char_chain *out)
 {
 	out->n = 0;
@@ -257,6 +258,7 @@ static int chain_to_char(CXCursor c, struct char_chain *out)
 	return 0;
 }
 
+/* `c` is a plain char value (not a constant) seen the same way. */
 static int char_chain(CXCursor c, struct char_chain *out)
 {
 	uint64_t ignored;
