@@ -845,7 +845,8 @@ static void parse_one(struct deep_run *run, CXIndex idx, size_t i, uint64_t key)
 		fprintf(stderr, "archport: deep pass: libclang could not parse %s (error %d)\n", j->file, (int)err);
 		return;
 	}
-	struct tu_state st = { .run = run, .job = j, .tu = tu, .res = &run->results[i] };
+	struct tu_state st = { .run = run, .job = j, .tu = tu, .res = &run->results[i],
+			       .char_sign_fixed = sign_fixed_by_flags(j) };
 	clang_getInclusions(tu, visit_inclusion, &st);   /* first: diagnostics need the sites */
 	collect_diagnostics(&st);
 	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit, &st);

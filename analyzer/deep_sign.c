@@ -749,9 +749,22 @@ static void char_switch(struct tu_state *st, CXCursor c)
 	clang_visitChildren(kids.c[1], find_cases, &sw);
 }
 
+int sign_fixed_by_flags(const struct tu_job *j)
+{
+	static const char *const flags[] = { "-fsigned-char", "-funsigned-char", "-fno-signed-char",
+		"-fno-unsigned-char", NULL };
+	for (int i = 0; i < j->nargs; i++)
+		for (const char *const *fl = flags; *fl; fl++)
+			if (!strcmp(j->args[i], *fl))
+				return 1;
+	return 0;
+}
+
 void sign_visit(struct tu_state *st, CXCursor c, const char *rel, CXFile f, unsigned line, unsigned col)
 {
 	enum CXCursorKind kind = clang_getCursorKind(c);
+	if (st->char_sign_fixed)
+		return;   /* the same flag builds the port: no byte changes meaning */
 	if ((kind == CXCursor_BinaryOperator || kind == CXCursor_ArraySubscriptExpr || kind == CXCursor_SwitchStmt) &&
 	    !spelled_in_tree(st, c))
 		return;

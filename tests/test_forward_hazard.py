@@ -16,6 +16,11 @@ and T, none on the others; every plain char message must name the sign each
 arch has (as `gcc -dM -E` defines `__CHAR_UNSIGNED__`), target first.  A file
 with an arm per long double format has no warning.
 
+The same probes are graded again with `-funsigned-char` and with
+`-fsigned-char` in the compile database and on both compilers' command lines:
+the build then gives plain char one sign on both arches, the char probes
+behave the same, and only the va_list and long double probes may warn.
+
     python3 tests/test_forward_hazard.py [--archport bin/archport]
                                          [--targets aarch64,riscv64] [-v]
 
@@ -28,8 +33,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from graded_lib.hazard_probes import (ARCHES, CHAR_PROBES, PORTED, check_char_direction, grade_probes,  # noqa: E402
-                                      probe_source, run_on, scan, write_tree)
+from graded_lib.hazard_probes import (ARCHES, CHAR_PROBES, PORTED, check_char_direction, flag_case,  # noqa: E402
+                                      grade_probes, probe_source, run_on, scan, write_tree)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -89,6 +94,8 @@ def main():
             check_char_direction(check, "probes.c", warned, target, "x86_64")
             ported = [(f["line"], f["message"][:80]) for f in warned if f["file"] == "ported.c"]
             check(f"[{target}] ported.c (an arm per long double format): no warning", not ported, ported)
+        for flag in ("-funsigned-char", "-fsigned-char"):
+            flag_case(check, archport, os.path.join(tmp, flag.lstrip("-")), source, sites, targets, flag)
 
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")

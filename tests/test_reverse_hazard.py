@@ -15,6 +15,11 @@ comparisons, subscripts and case labels, long double format views and
 'a'`, `(unsigned)c > 127u`, `c == d`, `case '\\xfe':`, a long double read
 with an arm for each format, ...) must have no warning.
 
+The probes are graded again with `-funsigned-char` and with `-fsigned-char`
+on both compilers and in the compile database (graded_lib.hazard_probes.
+flag_case): plain char then has one sign on both, and only the va_list and
+long double probes may warn.
+
 Page constants cannot be run differently under qemu (its pages are the
 host's): they are graded against the x86_64 host's sysconf(_SC_PAGESIZE),
 which a program built by gcc prints: a constant named as the page size (or
@@ -36,7 +41,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from graded_lib.hazard_probes import (ARCHES, CFLAGS, CHAR_PROBES, PORTED, check_char_direction,  # noqa: E402
+from graded_lib.hazard_probes import (ARCHES, CFLAGS, CHAR_PROBES, PORTED, check_char_direction, flag_case,  # noqa: E402
                                       grade_probes, probe_source, run, run_on, scan, write_tree)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -276,6 +281,9 @@ def main():
             check(f"pages.c:{line} {name} = {values[name]} (host pages {pagesize}): "
                   f"archport {'warns' if line in got_pages else 'is silent'}", want == (line in got_pages),
                   [f["message"] for f in warned if f["file"] == "pages.c" and f["line"] == line])
+
+        for flag in ("-funsigned-char", "-fsigned-char"):
+            flag_case(check, archport, os.path.join(tmp, flag.lstrip("-")), source, sites, ["x86_64"], flag)
 
         rust_case(check, archport, tmp, args.verbose)
 

@@ -161,9 +161,9 @@ int main(void)
     return "\n".join(lines) + "\n", sites
 
 
-def build_and_run(cc, src, exe, runner):
+def build_and_run(cc, src, exe, runner, flags=()):
     """{name: value} of the program's `name value` lines."""
-    p = run([cc, *CFLAGS, src, "-o", exe])
+    p = run([cc, *CFLAGS, *flags, src, "-o", exe])
     if p.returncode:
         raise RuntimeError(f"{cc} failed: {p.stderr[:600]}")
     p = run([*runner, exe])
@@ -172,19 +172,20 @@ def build_and_run(cc, src, exe, runner):
     return dict(line.split(" ", 1) for line in p.stdout.split("\n") if line)
 
 
-def run_on(arch, src, exe):
-    """The program built for `arch` and run there (qemu for the cross ones)."""
+def run_on(arch, src, exe, flags=()):
+    """The program built for `arch` (with the extra flags) and run there
+    (qemu for the cross ones)."""
     cc, runner = ARCHES[arch]
-    return build_and_run(cc, src, f"{exe}-{arch}", runner)
+    return build_and_run(cc, src, f"{exe}-{arch}", runner, flags)
 
 
-def write_tree(tree, files):
-    """The files and a compile database with one `gcc -c` entry for each."""
+def write_tree(tree, files, flags=()):
+    """The files and a compile database with one `gcc [flags] -c` entry for each."""
     for name, text in files.items():
         with open(os.path.join(tree, name), "w") as f:
             f.write(text)
     with open(os.path.join(tree, "compile_commands.json"), "w") as f:
-        json.dump([{"directory": tree, "file": os.path.join(tree, n), "arguments": ["gcc", "-c", n]}
+        json.dump([{"directory": tree, "file": os.path.join(tree, n), "arguments": ["gcc", *flags, "-c", n]}
                    for n in files], f)
 
 
@@ -209,6 +210,25 @@ def grade_probes(check, file, sites, differ, warned, pair):
               [f["message"] for f in warned if f["file"] == file and f["line"] == line])
     stray = got - set(sites.values())
     check(f"{file}: no warning off the probes' site lines", not stray, sorted(stray))
+
+
+def flag_case(check, archport, tree, source, sites, targets, flag):
+    """The probes built with `flag` (-funsigned-char, -fsigned-char) by both
+    compilers and listed with it in the database: plain char has one sign
+    on both arches, so no char probe may differ, and the warnings must
+    still sit exactly on the probes that do (va_list, long double).  The
+    reverse port (target x86_64) is compared with aarch64."""
+    os.mkdir(tree)
+    write_tree(tree, {"probes.c": source}, [flag])
+    src, exe = os.path.join(tree, "probes.c"), os.path.join(tree, "probes")
+    x86 = run_on("x86_64", src, exe, [flag])
+    char_names = {name for name, _, _ in CHAR_PROBES if not name.startswith("va_")}
+    for target in targets:
+        other = "aarch64" if target == "x86_64" else target
+        out = run_on(other, src, exe, [flag])
+        differ = {name for name in sites if x86[name] != out[name]}
+        check(f"[{target} {flag}] no char probe differs", not differ & char_names, sorted(differ & char_names))
+        grade_probes(check, "probes.c", sites, differ, scan(archport, tree, target), f"x86_64 and {other} {flag}")
 
 
 def char_sign(arch):
