@@ -153,6 +153,7 @@ graded: all
 	python3 tests/test_port.py --archport bin/archport
 	python3 tests/test_reverse_c.py --archport bin/archport
 	python3 tests/test_reverse_hazard.py --archport bin/archport
+	python3 tests/test_forward_hazard.py --archport bin/archport
 	python3 tests/graded.py --archport bin/archport --targets aarch64,riscv64
 
 test-python: all build/asan/archport

@@ -75,14 +75,14 @@ static void push_arg(struct tu_job *j, size_t *cap, const char *a)
 	j->args[j->nargs++] = xstrdup(a);
 }
 
-/* What we add: the target, every error (no limit), no warnings except the
- * two that show plain-char sign hazards, and the entry's directory for the
- * relative -I paths (workers cannot chdir: it is per process). */
+/* What we add: the target, every error (no limit), no warnings (plain char
+ * sign hazards are judged byte by byte in deep_sign.c, not by clang's
+ * tautology warnings, which miss `c > 127` and `table[c]`), and the
+ * entry's directory for the relative -I paths (workers cannot chdir: it is
+ * per process). */
 static void add_target_args(struct tu_job *j, size_t *cap, const char *triple)
 {
-	const char *extra[] = { "-target", triple, "-ferror-limit=0", "-Wno-everything",
-		"-Wtautological-constant-out-of-range-compare", "-Wtautological-unsigned-char-zero-compare",
-		"-working-directory", j->dir };
+	const char *extra[] = { "-target", triple, "-ferror-limit=0", "-Wno-everything", "-working-directory", j->dir };
 	for (size_t i = 0; i < sizeof extra / sizeof *extra; i++)
 		push_arg(j, cap, extra[i]);
 }
@@ -500,18 +500,6 @@ static void outside_error(struct tu_state *st, CXFile f, unsigned line, const ch
 	free(name);
 }
 
-static void char_hazard(struct tu_state *st, const char *rel, CXFile f, unsigned line, unsigned col,
-			const char *msg)
-{
-	if (st->run->k->target_is_x86)
-		return;   /* clang's view of a signed char; deep_sign.c judges the reverse port */
-	if (!strstr(msg, "'char'") && !strstr(msg, "char is interpreted as unsigned"))
-		return;
-	deep_add_finding(st, RULE_RUNTIME_HAZARD, SEV_WARNING, rel, line, col, "port",
-			 xasprintf("plain char is unsigned on %s: %s", st->run->k->target, msg),
-			 deep_line_text(st->tu, f, line));
-}
-
 /* The directories a TU's #include looks in that its own flags name. */
 static int is_include_flag(const char *a, size_t *len)
 {
@@ -565,19 +553,16 @@ static void record_missing(struct tu_state *st, CXFile includer, const char *msg
 static void one_diagnostic(struct tu_state *st, CXDiagnostic d)
 {
 	enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
-	if (sev < CXDiagnostic_Warning)
+	if (sev < CXDiagnostic_Error)   /* warnings are off (-Wno-everything); what is left is not ours */
 		return;
 	CXFile f;
 	unsigned line, col;
 	deep_expansion(clang_getDiagnosticLocation(d), &f, &line, &col);
 	const char *rel = deep_rel(st, f);
 	char *msg = deep_take(clang_getDiagnosticSpelling(d));
-	if (sev >= CXDiagnostic_Error && strstr(msg, "file not found"))
+	if (strstr(msg, "file not found"))
 		record_missing(st, f, msg);
-	if (sev == CXDiagnostic_Warning) {
-		if (rel)
-			char_hazard(st, rel, f, line, col, msg);
-	} else if (!rel) {
+	if (!rel) {
 		if (f)
 			outside_error(st, f, line, msg);
 	} else if (!(st->fatal && is_consequence(msg))) {
@@ -860,7 +845,8 @@ static void parse_one(struct deep_run *run, CXIndex idx, size_t i, uint64_t key)
 		fprintf(stderr, "archport: deep pass: libclang could not parse %s (error %d)\n", j->file, (int)err);
 		return;
 	}
-	struct tu_state st = { .run = run, .job = j, .tu = tu, .res = &run->results[i] };
+	struct tu_state st = { .run = run, .job = j, .tu = tu, .res = &run->results[i],
+			       .char_sign_fixed = sign_fixed_by_flags(j) };
 	clang_getInclusions(tu, visit_inclusion, &st);   /* first: diagnostics need the sites */
 	collect_diagnostics(&st);
 	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit, &st);

@@ -720,6 +720,7 @@ void hazard_visit(struct tu_state *st, CXCursor c, CXCursor parent, const char *
 		reverse_visit(st, c, &at);
 		return;
 	}
+	sign_visit(st, c, rel, f, line, col);   /* plain char: signed on x86_64, unsigned on the target */
 	switch (clang_getCursorKind(c)) {
 	case CXCursor_CallExpr:
 		va_call(st, c, &at);

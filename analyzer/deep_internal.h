@@ -48,6 +48,7 @@ struct tu_state {
 	struct deep_record rec;    /* what the parse read, for the cache */
 	struct strmap read;        /* CXFile (pointer bytes) already in `rec` */
 	int fatal;                 /* a missing/x86 header stopped the TU */
+	int char_sign_fixed;       /* -fsigned-char and the like: one sign on both arches */
 };
 
 /* The string's bytes, malloc'd; disposes of `s`. */
@@ -79,9 +80,12 @@ void hazard_visit(struct tu_state *st, CXCursor c, CXCursor parent, const char *
 char *hazard_explain_error(const struct knowledge *k, const char *msg);
 void hazard_free_state(struct tu_state *st);
 
-/* deep_sign.c: plain char hazards of the reverse port (aarch64 -> x86_64):
- * comparisons, subscripts and case labels whose result depends on the
- * sign of plain char. */
+/* deep_sign.c: plain char hazards of either direction (signed on x86_64,
+ * unsigned on aarch64 and riscv64): comparisons, subscripts and case labels
+ * whose result depends on the sign of plain char. */
 void sign_visit(struct tu_state *st, CXCursor c, const char *rel, CXFile f, unsigned line, unsigned col);
+/* The command line chooses the sign of plain char (-fsigned-char,
+ * -funsigned-char, -fno-...): the build gives both arches the same one. */
+int sign_fixed_by_flags(const struct tu_job *j);
 
 #endif

@@ -1,12 +1,13 @@
-/* Plain char sign hazards of the reverse port (deep_internal.h).
+/* Plain char sign hazards of the port, in both directions (deep_internal.h).
  *
- * Plain char is unsigned on aarch64 and signed on x86_64, so a byte 0x80..0xff
- * read into a `char` is 128..255 in the aarch64 code and -128..-1 once it is
- * built for x86_64.  Whether that changes what the code does is decided here
+ * Plain char is signed on x86_64 and unsigned on aarch64 and riscv64, so a
+ * byte 0x80..0xff read into a `char` is -128..-1 in x86_64 code and 128..255
+ * once it is built for aarch64 or riscv64 (and the other way round in the
+ * reverse port).  Whether that changes what the code does is decided here
  * exactly, not by pattern: an expression of plain char type, followed through
  * the conversions the AST shows (promotions, casts) and arithmetic with
  * constants (`c - '0'`, `c >> 7`), is evaluated for each of the 256 bytes
- * under both signs, and
+ * under the source arch's sign and under the target's, and
  *
  *  - a comparison with a constant (or with another plain char value) is a
  *    hazard when its result differs for some byte (`c > 127`, `c >= 0x80`,
@@ -24,6 +25,24 @@
 #include <string.h>
 #include "deep_internal.h"
 #include "rules.h"
+
+/* Which arch has which sign: the target's comes from the rules (x86_64
+ * signed, aarch64 and riscv64 unsigned), the source's is the other one.
+ * The forward port's source is named x86_64 here, not "x86", as in the
+ * other messages of the deep pass: it is x86_64 code that the target
+ * compiler parses (i386 has signed chars too). */
+struct char_signs {
+	int target_signed;
+	const char *target, *source;
+	const char *keep;   /* the char type that keeps the source's behaviour, for the hints */
+};
+
+static struct char_signs signs_of(const struct knowledge *k)
+{
+	if (k->target_is_x86)
+		return (struct char_signs){ 1, k->target, k->source->name, "unsigned char" };
+	return (struct char_signs){ 0, k->target, "x86_64", "signed char" };
+}
 
 /* An integer type as far as conversions are concerned. */
 struct int_type {
@@ -215,17 +234,16 @@ static CXCursor arithmetic_operand(CXCursor c, struct char_chain *out, int i)
 	return kids.c[out->k_left[i] ? 1 : 0];
 }
 
-/* `c` is a plain char value (not a constant) seen through integer
- * conversions and arithmetic with constants. */
-static int char_chain(CXCursor c, struct char_chain *out)
+/* `c` is an expression of plain char type, a constant or not, seen through
+ * integer conversions and arithmetic with constants; out->source is it. */
+static int chain_to_char(CXCursor c, struct char_chain *out)
 {
 	out->n = 0;
 	for (int depth = 0; depth < 16; depth++) {
 		CXType t = clang_getCursorType(c);
 		if (is_plain_char(t) && clang_getCursorKind(c) != CXCursor_BinaryOperator) {
-			uint64_t ignored;
 			out->source = deep_strip_implicit(c);   /* `(c)`: name the c */
-			return !evaluate_int(c, &ignored);
+			return 1;
 		}
 		int i = out->n;
 		if (!int_type_of(t, &out->conv[i]))
@@ -238,6 +256,13 @@ static int char_chain(CXCursor c, struct char_chain *out)
 			return 0;
 	}
 	return 0;
+}
+
+/* `c` is a plain char value (not a constant) seen the same way. */
+static int char_chain(CXCursor c, struct char_chain *out)
+{
+	uint64_t ignored;
+	return chain_to_char(c, out) && !evaluate_int(out->source, &ignored);
 }
 
 static int compare(enum CXBinaryOperatorKind op, uint64_t a, uint64_t b, struct int_type t)
@@ -299,9 +324,11 @@ static char *value_name(struct tu_state *st, const struct char_chain *ch)
 
 static void sign_hazard(struct tu_state *st, const char *rel, CXFile f, unsigned line, unsigned col, char *message)
 {
-	const struct knowledge *k = st->run->k;
-	char *full = xasprintf("plain char is signed on %s and unsigned on %s: %s", k->target, k->source->name,
-			       message);
+	struct char_signs sg = signs_of(st->run->k);
+	const char *target_sign = sg.target_signed ? "signed" : "unsigned";
+	const char *source_sign = sg.target_signed ? "unsigned" : "signed";
+	char *full = xasprintf("plain char is %s on %s and %s on %s: %s", target_sign, sg.target, source_sign,
+			       sg.source, message);
 	free(message);
 	deep_add_finding(st, RULE_RUNTIME_HAZARD, SEV_WARNING, rel, line, col, "port", full,
 			 deep_line_text(st->tu, f, line));
@@ -312,11 +339,17 @@ static long long as_signed_value(uint64_t v, struct int_type t)
 	return t.is_signed ? (long long)v : (long long)(v & INT64_MAX);
 }
 
+/* The byte's value as a plain char of the given sign. */
+static int byte_value(unsigned byte, int char_signed)
+{
+	return char_signed && byte >= 0x80 ? (int)byte - 256 : (int)byte;
+}
+
 /* ---- comparisons ---- */
 
 struct differ {
 	unsigned count, first_a, first_b;
-	int target_result;   /* at the first difference, on x86_64 (signed char) */
+	int target_result;   /* at the first difference, on the target */
 };
 
 static void note_difference(struct differ *d, unsigned a, unsigned b, int target_result)
@@ -329,27 +362,40 @@ static void note_difference(struct differ *d, unsigned a, unsigned b, int target
 }
 
 /* A constant operand, in the comparison's type t, as the target and as the
- * source arch see it: the same but for a plain character literal, whose
- * value is that of a char too ('\xff' is -1 on x86_64, 255 on aarch64). */
+ * source arch see it: the same but for a constant of plain char type
+ * (`(char)0xff`, a `const char`) seen through conversions and arithmetic
+ * with constants, which holds the same byte on both, and a plain character
+ * literal, whose value is that of a char too ('\xff' is -1 on x86_64, 255 on
+ * aarch64).  A multi-character literal ('ab', an int outside a char's
+ * range) is not a char. */
 struct constant {
 	uint64_t target, source;
 };
 
-static int constant_of(CXTranslationUnit tu, CXCursor c, struct int_type t, struct constant *out)
+static int constant_of(CXTranslationUnit tu, CXCursor c, struct int_type t, int target_signed,
+		       struct constant *out)
 {
 	uint64_t v;
 	if (!evaluate_int(c, &v))
 		return 0;
 	out->target = out->source = extend(v, t);
+	struct char_chain ch;
+	uint64_t byte;
+	if (chain_to_char(c, &ch) && evaluate_int(ch.source, &byte)) {
+		out->source = extend(chain_value(&ch, byte & 0xff, !target_signed), t);
+		return 1;
+	}
 	CXCursor lit = deep_strip_implicit(c);
 	CXToken *tok = NULL;
 	unsigned n = 0;
-	if (clang_getCursorKind(lit) != CXCursor_CharacterLiteral || !evaluate_int(lit, &v))
+	const struct int_type int32 = { 32, 1, 0 };
+	if (clang_getCursorKind(lit) != CXCursor_CharacterLiteral || !evaluate_int(lit, &v) ||
+	    extend(v, int32) != extend(v & 0xff, (struct int_type){ 8, target_signed, 0 }))
 		return 1;
 	clang_tokenize(tu, clang_getCursorExtent(lit), &tok, &n);
 	char *spelled = n ? deep_take(clang_getTokenSpelling(tu, tok[0])) : xstrdup("");
 	if (spelled[0] == '\'')   /* plain: not L'', u'', U'', u8'' */
-		out->source = convert(v & 0xff, (struct int_type){ 32, 1, 0 }, t);
+		out->source = convert(extend(v & 0xff, (struct int_type){ 8, !target_signed, 0 }), int32, t);
 	out->source = extend(out->source, t);
 	free(spelled);
 	clang_disposeTokens(tu, tok, n);
@@ -358,15 +404,15 @@ static int constant_of(CXTranslationUnit tu, CXCursor c, struct int_type t, stru
 
 /* A plain char value against a constant, over every byte. */
 static struct differ differ_constant(enum CXBinaryOperatorKind op, const struct char_chain *ch,
-				     const struct constant *k, int char_left, struct int_type t)
+				     const struct constant *k, int char_left, struct int_type t, int target_signed)
 {
 	struct differ d = {0, 0, 0, 0};
 	for (unsigned b = 0; b < 256; b++) {
-		uint64_t s = chain_value(ch, b, 1), u = chain_value(ch, b, 0);
-		int rs = char_left ? compare(op, s, k->target, t) : compare(op, k->target, s, t);
-		int ru = char_left ? compare(op, u, k->source, t) : compare(op, k->source, u, t);
-		if (rs != ru)
-			note_difference(&d, b, 0, rs);
+		uint64_t on_target = chain_value(ch, b, target_signed), on_source = chain_value(ch, b, !target_signed);
+		int rt = char_left ? compare(op, on_target, k->target, t) : compare(op, k->target, on_target, t);
+		int rs = char_left ? compare(op, on_source, k->source, t) : compare(op, k->source, on_source, t);
+		if (rt != rs)
+			note_difference(&d, b, 0, rt);
 	}
 	return d;
 }
@@ -415,7 +461,7 @@ static int pair_cannot_differ(enum CXBinaryOperatorKind op, const struct char_ch
 
 /* Two plain char values, over every pair of bytes (both have one sign). */
 static struct differ differ_pair(enum CXBinaryOperatorKind op, const struct char_chain *l,
-				 const struct char_chain *r, struct int_type t)
+				 const struct char_chain *r, struct int_type t, int target_signed)
 {
 	struct differ d = {0, 0, 0, 0};
 	uint64_t ls[256], lu[256], rs_[256], ru_[256];   /* each side's values, computed once */
@@ -431,7 +477,7 @@ static struct differ differ_pair(enum CXBinaryOperatorKind op, const struct char
 		for (unsigned b = 0; b < 256 && !d.count; b++) {
 			int rs = compare(op, ls[a], rs_[b], t), ru = compare(op, lu[a], ru_[b], t);
 			if (rs != ru)
-				note_difference(&d, a, b, rs);
+				note_difference(&d, a, b, target_signed ? rs : ru);
 		}
 	return d;
 }
@@ -439,21 +485,23 @@ static struct differ differ_pair(enum CXBinaryOperatorKind op, const struct char
 static void report_compare(struct tu_state *st, CXCursor c, const struct char_chain *ch, const struct differ *d,
 			   int pair, const char *rel, CXFile f, unsigned line, unsigned col)
 {
-	const struct knowledge *k = st->run->k;
+	struct char_signs sg = signs_of(st->run->k);
 	char *text = source_text(st, c), *name = value_name(st, ch);
 	const char *shown = text ? text : "this comparison";
 	const char *t_res = d->target_result ? "true" : "false", *s_res = d->target_result ? "false" : "true";
 	char *msg;
 	if (pair)
 		msg = xasprintf("`%s` is %s on %s and %s on %s for the bytes 0x%02x and 0x%02x (a byte of 0x80 or "
-				"more is negative on %s); compare them as unsigned char", shown, t_res, k->target,
-				s_res, k->source->name, d->first_a, d->first_b, k->target);
+				"more is negative on %s); compare them as %s to keep %s's result", shown, t_res,
+				sg.target, s_res, sg.source, d->first_a, d->first_b,
+				sg.target_signed ? sg.target : sg.source, sg.keep, sg.source);
 	else
-		msg = xasprintf("`%s` is %s on %s and %s on %s when %s holds the byte 0x%02x (%d on %s, %u on %s); "
-				"the result differs for %u of the 256 byte values (use unsigned char, or convert "
-				"with (unsigned char) before comparing)", shown, t_res, k->target, s_res,
-				k->source->name, name, d->first_a, (int)d->first_a - 256, k->target, d->first_a,
-				k->source->name, d->count);
+		msg = xasprintf("`%s` is %s on %s and %s on %s when %s holds the byte 0x%02x (%d on %s, %d on %s); "
+				"the result differs for %u of the 256 byte values (use %s, or convert with (%s) "
+				"before comparing, to keep %s's result)", shown, t_res, sg.target, s_res, sg.source,
+				name, d->first_a, byte_value(d->first_a, sg.target_signed), sg.target,
+				byte_value(d->first_a, !sg.target_signed), sg.source, d->count, sg.keep, sg.keep,
+				sg.source);
 	sign_hazard(st, rel, f, line, col, msg);
 	free(name);
 	free(text);
@@ -484,6 +532,7 @@ struct predicate {
 	struct pred_node node[16];
 	int n;
 	CXCursor source;   /* of the first comparison: all must read the same value */
+	int target_signed;
 };
 
 /* A key for a comparison: where it is spelled and where it is expanded. */
@@ -530,7 +579,7 @@ static int pred_compare(struct predicate *p, CXCursor c, struct pred_node *nd)
 		return 0;
 	if (nd->char_left && char_chain(kids.c[1], &other))
 		return 0;   /* two char values: not a predicate over one */
-	if (!constant_of(p->st->tu, kids.c[nd->char_left ? 1 : 0], nd->t, &nd->k))
+	if (!constant_of(p->st->tu, kids.c[nd->char_left ? 1 : 0], nd->t, p->target_signed, &nd->k))
 		return 0;
 	if (clang_Cursor_isNull(p->source))
 		p->source = nd->ch.source;
@@ -569,13 +618,14 @@ static int pred_eval(const struct predicate *p, int i, unsigned byte, int char_s
 	if (nd->kind == PRED_OR)
 		return pred_eval(p, nd->lhs, byte, char_signed) || pred_eval(p, nd->rhs, byte, char_signed);
 	uint64_t v = chain_value(&nd->ch, byte, char_signed);
-	uint64_t k = char_signed ? nd->k.target : nd->k.source;
+	uint64_t k = char_signed == p->target_signed ? nd->k.target : nd->k.source;
 	return nd->char_left ? compare(nd->op, v, k, nd->t) : compare(nd->op, k, v, nd->t);
 }
 
 static void char_logical(struct tu_state *st, CXCursor c)
 {
-	struct predicate p = { .st = st, .n = 0, .source = clang_getNullCursor() };
+	struct predicate p = { .st = st, .n = 0, .source = clang_getNullCursor(),
+			       .target_signed = st->run->k->target_is_x86 };
 	if (pred_parse(&p, c) != 0)
 		return;
 	for (unsigned b = 0; b < 256; b++)
@@ -605,10 +655,11 @@ static void char_compare(struct tu_state *st, CXCursor c, const char *rel, CXFil
 		return;
 	struct constant k;
 	struct differ d;
+	int target_signed = st->run->k->target_is_x86;
 	if (lc && rc)
-		d = differ_pair(op, &l, &r, t);
-	else if (constant_of(st->tu, kids.c[lc ? 1 : 0], t, &k))
-		d = differ_constant(op, lc ? &l : &r, &k, lc, t);
+		d = differ_pair(op, &l, &r, t, target_signed);
+	else if (constant_of(st->tu, kids.c[lc ? 1 : 0], t, target_signed, &k))
+		d = differ_constant(op, lc ? &l : &r, &k, lc, t, target_signed);
 	else
 		return;   /* against a variable: the values are not ours to know */
 	if (d.count)
@@ -630,13 +681,15 @@ static void char_subscript(struct tu_state *st, CXCursor c, const char *rel, CXF
 			first = b;
 	if (first == 256)
 		return;
-	const struct knowledge *k = st->run->k;
+	struct char_signs sg = signs_of(st->run->k);
 	char *text = source_text(st, c), *name = value_name(st, &ch);
+	long long on_target = as_signed_value(chain_value(&ch, first, sg.target_signed), t);
+	long long on_source = as_signed_value(chain_value(&ch, first, !sg.target_signed), t);
 	sign_hazard(st, rel, f, line, col,
-		    xasprintf("`%s` indexes with %s: for the byte 0x%02x the index is %lld on %s and %llu on %s, "
-			      "so the high bytes read another element (index with (unsigned char)%s)",
-			      text ? text : "this subscript", name, first, as_signed_value(chain_value(&ch, first, 1), t),
-			      k->target, (unsigned long long)chain_value(&ch, first, 0), k->source->name, name));
+		    xasprintf("`%s` indexes with %s: for the byte 0x%02x the index is %lld on %s and %lld on %s, "
+			      "so the high bytes read another element (index with (%s)%s to read %s's element)",
+			      text ? text : "this subscript", name, first, on_target, sg.target, on_source, sg.source,
+			      sg.keep, name, sg.source));
 	free(name);
 	free(text);
 }
@@ -653,23 +706,23 @@ static void char_case(struct switch_scan *sw, CXCursor label)
 {
 	struct deep_children kids = deep_children_of(label);   /* value, statement (a GNU range has three) */
 	struct constant k;
-	if (kids.n != 2 || !constant_of(sw->st->tu, kids.c[0], sw->t, &k))
+	struct char_signs sg = signs_of(sw->st->run->k);
+	if (kids.n != 2 || !constant_of(sw->st->tu, kids.c[0], sw->t, sg.target_signed, &k))
 		return;
-	struct differ d = differ_constant(CXBinaryOperator_EQ, &sw->ch, &k, 1, sw->t);
+	struct differ d = differ_constant(CXBinaryOperator_EQ, &sw->ch, &k, 1, sw->t, sg.target_signed);
 	CXFile f;
 	unsigned line, col;
 	deep_expansion(clang_getCursorLocation(label), &f, &line, &col);
 	const char *rel = deep_rel(sw->st, f);
 	if (!d.count || !rel)
 		return;
-	const struct knowledge *k_ = sw->st->run->k;
 	char *value = source_text(sw->st, kids.c[0]), *name = value_name(sw->st, &sw->ch);
-	const char *where = d.target_result ? k_->target : k_->source->name;
-	const char *not_where = d.target_result ? k_->source->name : k_->target;
+	const char *where = d.target_result ? sg.target : sg.source;
+	const char *not_where = d.target_result ? sg.source : sg.target;
 	sign_hazard(sw->st, rel, f, line, col,
 		    xasprintf("`case %s:` of a switch on %s matches the byte 0x%02x on %s and no byte on %s "
-			      "(switch on (unsigned char)%s)", value ? value : "this", name, d.first_a, where,
-			      not_where, name));
+			      "(switch on (%s)%s to match as on %s)", value ? value : "this", name, d.first_a,
+			      where, not_where, sg.keep, name, sg.source));
 	free(name);
 	free(value);
 }
@@ -696,9 +749,22 @@ static void char_switch(struct tu_state *st, CXCursor c)
 	clang_visitChildren(kids.c[1], find_cases, &sw);
 }
 
+int sign_fixed_by_flags(const struct tu_job *j)
+{
+	static const char *const flags[] = { "-fsigned-char", "-funsigned-char", "-fno-signed-char",
+		"-fno-unsigned-char", NULL };
+	for (int i = 0; i < j->nargs; i++)
+		for (const char *const *fl = flags; *fl; fl++)
+			if (!strcmp(j->args[i], *fl))
+				return 1;
+	return 0;
+}
+
 void sign_visit(struct tu_state *st, CXCursor c, const char *rel, CXFile f, unsigned line, unsigned col)
 {
 	enum CXCursorKind kind = clang_getCursorKind(c);
+	if (st->char_sign_fixed)
+		return;   /* the same flag builds the port: no byte changes meaning */
 	if ((kind == CXCursor_BinaryOperator || kind == CXCursor_ArraySubscriptExpr || kind == CXCursor_SwitchStmt) &&
 	    !spelled_in_tree(st, c))
 		return;

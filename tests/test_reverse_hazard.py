@@ -15,6 +15,11 @@ comparisons, subscripts and case labels, long double format views and
 'a'`, `(unsigned)c > 127u`, `c == d`, `case '\\xfe':`, a long double read
 with an arm for each format, ...) must have no warning.
 
+The probes are graded again with `-funsigned-char` and with `-fsigned-char`
+on both compilers and in the compile database (graded_lib.hazard_probes.
+flag_case): plain char then has one sign on both, and only the va_list and
+long double probes may warn.
+
 Page constants cannot be run differently under qemu (its pages are the
 host's): they are graded against the x86_64 host's sysconf(_SC_PAGESIZE),
 which a program built by gcc prints: a constant named as the page size (or
@@ -32,88 +37,19 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from graded_lib.hazard_probes import (ARCHES, CFLAGS, CHAR_PROBES, PORTED, check_char_direction, flag_case,  # noqa: E402
+                                      grade_probes, probe_source, run, run_on, scan, write_tree)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENV = dict(os.environ, LC_ALL="C", LANG="C", ARCHPORT_CACHE_DIR="")
-QEMU = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]
-CFLAGS = ["-std=gnu11", "-O2", "-Wall", "-Wno-unused-function", "-Wno-char-subscripts",
-          "-Wno-type-limits", "-Wno-tautological-compare", "-fdiagnostics-color=never"]
+QEMU = ARCHES["aarch64"][1]
 
-PRELUDE = """\
-#include <ctype.h>
-#include <float.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-static int big[384];
-static const int *const table = big + 128;   /* table[-128 .. 255] stays in big */
-"""
-
-# (name, source lines, index of the site line).  The site is where a warning
-# belongs if the probe's output differs.  Every probe is int NAME(char c, char d).
-PROBES = [
-    ("gt127", ["static int gt127(char c, char d) { (void)d; return c > 127; }"], 0),
-    ("ge0x80", ["static int ge0x80(char c, char d) { (void)d; return c >= 0x80; }"], 0),
-    ("lt0", ["static int lt0(char c, char d) { (void)d; return c < 0; }"], 0),
-    ("eq_eof", ["static int eq_eof(char c, char d) { (void)d; return c == EOF; }"], 0),
-    ("eq_ff", ["static int eq_ff(char c, char d) { (void)d; return c == 0xff; }"], 0),
-    ("neg_left", ["static int neg_left(char c, char d) { (void)d; return -1 >= c; }"], 0),
-    ("int_ge200", ["static int int_ge200(char c, char d) { (void)d; return (int)c >= 200; }"], 0),
-    ("uint_eq255", ["static int uint_eq255(char c, char d) { (void)d; return (unsigned)c == 255u; }"], 0),
-    ("long_cast", ["static int long_cast(char c, char d) { (void)d; return (long)c > 127L; }"], 0),
-    ("pair_lt", ["static int pair_lt(char c, char d) { return c < d; }"], 0),
-    ("a_or_neg", ["static int a_or_neg(char c, char d) { (void)d; return c == 'a' || c < 0; }"], 0),
-    ("digit", ["static int digit(char c, char d) { (void)d; return c - '0' < 10; }"], 0),
-    ("shift7", ["static int shift7(char c, char d) { (void)d; return (c >> 7) == 1; }"], 0),
-    ("plus1", ["static int plus1(char c, char d) { (void)d; return c + 1 > 0; }"], 0),
-    ("table_plus", ["static int table_plus(char c, char d) { (void)d; return table[c + 127]; }"], 0),
-    ("in_macro", ["#define HIGH(x) ((x) > 127)",
-                  "static int in_macro(char c, char d) { (void)d; return HIGH(c); }"], 1),
-    ("table_c", ["static int table_c(char c, char d) { (void)d; return table[c]; }"], 0),
-    ("table_deref", ["static int table_deref(char c, char d) { const char *p = &c; (void)d; return table[*p]; }"], 0),
-    ("case_ff", ["static int case_ff(char c, char d) { (void)d; switch (c) {",
-                 "\tcase 0xff: return 1;", "\tdefault: return 0; } }"], 1),
-    ("case_neg", ["static int case_neg(char c, char d) { (void)d; switch (c) {",
-                  "\tcase -2: return 1;", "\tdefault: return 0; } }"], 1),
-    # va_list read again after a by-value pass: x86_64's callee moves it
-    ("va_again", ["static int va_take(va_list ap) { return va_arg(ap, int); }",
-                  "static int va_sum(int n, ...) { va_list ap; va_start(ap, n); int a = va_take(ap); "
-                  "int b = va_arg(ap, int); va_end(ap); return a * 1000 + b; }",
-                  "static int va_again(char c, char d) { return va_sum(2, (unsigned char)c, (unsigned char)d); }"],
-     1),
-    # behave the same on both
-    ("va_once", ["static int va_first(int n, ...) { va_list ap; va_start(ap, n); int a = va_take(ap); "
-                 "va_end(ap); return a; }",
-                 "static int va_once(char c, char d) { (void)d; return va_first(1, (unsigned char)c); }"], 0),
-    ("va_copied", ["static int va_both(int n, ...) { va_list ap, aq; va_start(ap, n); va_copy(aq, ap); "
-                   "int a = va_take(aq); va_end(aq); int b = va_arg(ap, int); va_end(ap); return a * 1000 + b; }",
-                   "static int va_copied(char c, char d) { return va_both(2, (unsigned char)c, (unsigned char)d); }"],
-     0),
-    ("eq_char_ff", ["static int eq_char_ff(char c, char d) { (void)d; return c == '\\xff'; }"], 0),
-    ("eq_a", ["static int eq_a(char c, char d) { (void)d; return c == 'a'; }"], 0),
-    ("uchar_gt", ["static int uchar_gt(char c, char d) { (void)d; return (unsigned char)c > 127; }"], 0),
-    ("uint_gt", ["static int uint_gt(char c, char d) { (void)d; return (unsigned)c > 127u; }"], 0),
-    ("ne_0", ["static int ne_0(char c, char d) { (void)d; return c != 0; }"], 0),
-    ("lower", ["static int lower(char c, char d) { (void)d; return c >= 'a' && c <= 'z'; }"], 0),
-    ("ascii_range", ["static int ascii_range(char c, char d) { (void)d; return c >= 0 && c < 128; }"], 0),
-    ("not_lower", ["static int not_lower(char c, char d) { (void)d; return (c < 'a') || (c > 'z'); }"], 0),
-    ("pair_eq", ["static int pair_eq(char c, char d) { return c == d; }"], 0),
-    ("pair_uchar", ["static int pair_uchar(char c, char d) { return (unsigned char)c < (unsigned char)d; }"], 0),
-    ("masked", ["static int masked(char c, char d) { (void)d; return (c & 0x80) != 0; }"], 0),
-    ("flip_high", ["static int flip_high(char c, char d) { (void)d; return (c ^ 0x80) < 0x80; }"], 0),
-    ("digit_uc", ["static int digit_uc(char c, char d) { (void)d; return (unsigned char)c - '0' < 10; }"], 0),
-    ("ctype", ["static int ctype(char c, char d) { (void)d; return !!isdigit(c) + 2 * !!isalpha(c) + 4 * !!isspace(c); }"],
-     0),
-    ("table_uc", ["static int table_uc(char c, char d) { (void)d; return table[(unsigned char)c]; }"], 0),
-    ("table_mask", ["static int table_mask(char c, char d) { (void)d; return table[c & 0xff]; }"], 0),
-    ("schar_lt0", ["static int schar_lt0(char c, char d) { signed char s = (signed char)c; (void)d; "
-                   "return s < 0; }"], 0),
-    ("case_same", ["static int case_same(char c, char d) { (void)d; switch (c) {",
-                   "\tcase 'x': return 1;", "\tcase '\\xfe': return 2;", "\tdefault: return 0; } }"], 1),
+# The char and va_list probes (graded_lib.hazard_probes), then the reverse
+# port's long double probes: (name, source lines, index of the site line).
+PROBES = CHAR_PROBES + [
     # long double: 1.0L read through a view of its bits
     ("ld_size", ["static int ld_size(char c, char d) { union { long double f; uint64_t w[2]; } u; (void)c; (void)d; "
                  "memset(&u, 0, sizeof u); u.f = 1.0L; return sizeof(long double) == 16 ? (int)(u.w[1] >> 48) : -1; }"],
@@ -129,29 +65,6 @@ PROBES = [
     ("ld_bytes", ["static int ld_bytes(char c, char d) { union { long double f; unsigned char b[16]; } u; (void)c; "
                   "(void)d; memset(&u, 0, sizeof u); u.f = 1.0L; return sizeof u.b; }"], 0),
 ]
-
-# A second file: long double code with an arm for each format (nothing to report).
-PORTED = """\
-#include <float.h>
-#include <stdint.h>
-#include <string.h>
-int ld_exponent(void)
-{
-#if LDBL_MANT_DIG == 113
-\tunion { long double f; struct { uint64_t lo; uint64_t frac : 48, exp : 15, sign : 1; } b; } u;
-\tmemset(&u, 0, sizeof u);
-\tu.f = 1.0L;
-\treturn (int)u.b.exp;
-#elif LDBL_MANT_DIG == 64
-\tunion { long double f; struct { uint64_t m; uint16_t se; } x; } u;
-\tmemset(&u, 0, sizeof u);
-\tu.f = 1.0L;
-\treturn u.x.se & 0x7fff;
-#else
-\treturn -1;
-#endif
-}
-"""
 
 # Page constants: (name, C definition).  Which of them are wrong on x86_64 is
 # decided by the host's page size, printed by a program gcc builds.
@@ -282,38 +195,8 @@ def rust_case(check, archport, tmp, verbose):
     check("Rust: the forward scan reports none of them", not forward, forward)
 
 
-def run(cmd, **kw):
-    return subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=600, **kw)
 
 
-def probe_source():
-    """The probe file and {probe name: site line number}."""
-    lines = PRELUDE.rstrip("\n").split("\n")
-    sites = {}
-    for name, src, site in PROBES:
-        sites[name] = len(lines) + 1 + site
-        lines.extend(src)
-    lines.append("typedef int (*probe_fn)(char, char);")
-    lines.append("static const struct { const char *name; probe_fn fn; } probes[] = {")
-    lines.extend(f'\t{{ "{name}", {name} }},' for name, _, _ in PROBES)
-    lines.append("};")
-    lines.append("""\
-int main(void)
-{
-\tfor (int i = 0; i < 384; i++)
-\t\tbig[i] = i * 7 + 1;
-\tfor (size_t p = 0; p < sizeof probes / sizeof *probes; p++) {
-\t\tuint64_t h = 1469598103934665603ULL;
-\t\tfor (unsigned a = 0; a < 256; a++)
-\t\t\tfor (unsigned b = 0; b < 256; b++) {
-\t\t\t\th ^= (uint64_t)(unsigned)probes[p].fn((char)a, (char)b);
-\t\t\t\th *= 1099511628211ULL;
-\t\t\t}
-\t\tprintf("%s %016llx\\n", probes[p].name, (unsigned long long)h);
-\t}
-\treturn 0;
-}""")
-    return "\n".join(lines) + "\n", sites
 
 
 def page_source():
@@ -329,22 +212,8 @@ def page_source():
     return "\n".join(lines) + "\n", sites
 
 
-def build_and_run(cc, src, exe, runner):
-    p = run([cc, *CFLAGS, src, "-o", exe])
-    if p.returncode:
-        raise RuntimeError(f"{cc} failed: {p.stderr[:600]}")
-    p = run([*runner, exe])
-    if p.returncode:
-        raise RuntimeError(f"{exe} failed: {p.stderr[:300]}")
-    return dict(line.split(" ", 1) for line in p.stdout.split("\n") if line)
 
 
-def scan(archport, tree, target):
-    db = os.path.join(tree, "compile_commands.json")
-    p = run([archport, "scan", "--target", target, "--compile-commands", db, "--format", "json",
-             "--fail-on", "never", tree])
-    report = json.loads(p.stdout)
-    return [f for f in report["findings"] if f["rule"] == "c/runtime-hazard"]
 
 
 def page_expectation(values, pagesize):
@@ -381,37 +250,21 @@ def main():
     with tempfile.TemporaryDirectory(prefix="reverse-hazard-") as tmp:
         tree = os.path.join(tmp, "t")
         os.mkdir(tree)
-        source, sites = probe_source()
+        source, sites = probe_source(PROBES)
         page_src, page_sites = page_source()
-        files = {"probes.c": source, "ported.c": PORTED, "pages.c": page_src}
-        for name, text in files.items():
-            with open(os.path.join(tree, name), "w") as f:
-                f.write(text)
-        with open(os.path.join(tree, "compile_commands.json"), "w") as f:
-            json.dump([{"directory": tree, "file": os.path.join(tree, n), "arguments": ["gcc", "-c", n]}
-                       for n in files], f)
+        write_tree(tree, {"probes.c": source, "ported.c": PORTED, "pages.c": page_src})
 
         exe = os.path.join(tmp, "probes")
-        x86 = build_and_run("gcc", os.path.join(tree, "probes.c"), exe + "-x86", [])
-        arm = build_and_run("aarch64-linux-gnu-gcc", os.path.join(tree, "probes.c"), exe + "-arm", QEMU)
+        x86 = run_on("x86_64", os.path.join(tree, "probes.c"), exe)
+        arm = run_on("aarch64", os.path.join(tree, "probes.c"), exe)
         differ = {name for name in sites if x86[name] != arm[name]}
         if args.verbose:
             print(f"# probes whose output differs: {sorted(differ)}")
         check("the probes cover both outcomes", 0 < len(differ) < len(sites), sorted(differ))
 
         warned = scan(archport, tree, "x86_64")
-        got = {f["line"] for f in warned if f["file"] == "probes.c"}
-        for name, line in sorted(sites.items(), key=lambda kv: kv[1]):
-            want = name in differ
-            check(f"probes.c:{line} {name}: output {'differs' if want else 'is the same'} on x86_64 and aarch64, "
-                  f"archport {'warns' if line in got else 'is silent'}", want == (line in got),
-                  [f["message"] for f in warned if f["line"] == line])
-        stray = got - set(sites.values())
-        check("no warning off the probes' site lines", not stray, sorted(stray))
-        for f in warned:
-            if f["file"] == "probes.c" and "char" in f["message"]:
-                ok = "signed on x86_64 and unsigned on aarch64" in f["message"]
-                check(f"probes.c:{f['line']}: the message names the direction", ok, f["message"])
+        grade_probes(check, "probes.c", sites, differ, warned, "x86_64 and aarch64")
+        check_char_direction(check, "probes.c", warned, "x86_64", "aarch64")
 
         gcc_exp = os.path.join(tmp, "ported.o")
         p = run(["gcc", *CFLAGS, "-c", os.path.join(tree, "ported.c"), "-o", gcc_exp])
@@ -419,7 +272,7 @@ def main():
         ported = [(f["line"], f["message"][:80]) for f in warned if f["file"] == "ported.c"]
         check("ported.c (an arm per long double format): no warning", not ported, ported)
 
-        values = build_and_run("gcc", os.path.join(tree, "pages.c"), os.path.join(tmp, "pages"), [])
+        values = run_on("x86_64", os.path.join(tree, "pages.c"), os.path.join(tmp, "pages"))
         pagesize = int(values["pagesize"])
         wrong = page_expectation(values, pagesize)
         got_pages = {f["line"] for f in warned if f["file"] == "pages.c"}
@@ -428,6 +281,9 @@ def main():
             check(f"pages.c:{line} {name} = {values[name]} (host pages {pagesize}): "
                   f"archport {'warns' if line in got_pages else 'is silent'}", want == (line in got_pages),
                   [f["message"] for f in warned if f["file"] == "pages.c" and f["line"] == line])
+
+        for flag in ("-funsigned-char", "-fsigned-char"):
+            flag_case(check, archport, os.path.join(tmp, flag.lstrip("-")), source, sites, ["x86_64"], flag)
 
         rust_case(check, archport, tmp, args.verbose)
 
