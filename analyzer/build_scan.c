@@ -945,6 +945,15 @@ static enum tri arch_only(const struct build_scan *bs, const char *arch, enum tr
 	return bs->ix->k && arch && !strcmp(bs->ix->k->target, arch) ? r : TRI_FALSE;
 }
 
+/* `CFLAGS=-msse4.2 -O2`: with no space after the `=`, the assignment's
+ * first word holds the name and the first flag; the flag starts after
+ * the `=` (or returns i when the word has none). */
+static size_t assigned_value_start(const char *s, size_t i, size_t j)
+{
+	const char *eq = memchr(s + i, '=', j - i);
+	return eq ? (size_t)(eq - s) + 1 : i;
+}
+
 static void process_words(struct build_scan *bs, const struct line_ctx *lc, const char *s, size_t n,
 			  int line, int col0, enum tri r, int indexing)
 {
@@ -976,6 +985,10 @@ static void process_words(struct build_scan *bs, const struct line_ctx *lc, cons
 		size_t j = i;
 		while (j < n && is_word_char(s[j]))
 			j++;
+		if (!prev && lc->kind == CK_VAR && bs->file->kind == FK_MAKE)
+			i = assigned_value_start(s, i, j);
+		if (i == j)
+			continue;
 		enum tri wr = gated_at >= 0 ? arch_only(bs, gated_arch, r) : r;
 		if (indexing)
 			index_word(bs, lc, bs->cmake_args, s + i, j - i, prev, pn, wr);

@@ -138,7 +138,9 @@ int index_resolve_include(const struct tree_index *ix, const char *from_rel,
 void scan_index_tree(struct tree_index *ix, const struct walk_result *w);   /* first pass */
 void scan_file(const struct tree_index *ix, size_t i, struct file_scan *r);
 void scan_files(const struct tree_index *ix, struct file_scan *results, int jobs);
-/* gated[i]: file i is read by the target build only from gated code. */
+/* gated[i]: file i is read by the target build only from gated code
+ * (GATED_FRAGMENT: a .c/.cpp file that is #included, not compiled alone). */
+enum { GATED_FILE = 1, GATED_FRAGMENT = 2 };
 void scan_find_gated(const struct tree_index *ix, const struct file_scan *results, char *gated);
 void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *r, int gated);
 void report_unreadable(struct finding_list *out, const char *rel, const char *why);

@@ -159,6 +159,18 @@ static void downgrade_to_notes(const struct knowledge *k, struct file_scan *r, c
 	}
 }
 
+/* A .c or .cpp file that another tree file #includes (the parts of a
+ * unity build: `#ifdef HAVE_AVX2 #include "avx2-strstr.cpp"`), and that
+ * the compile database, when there is one, does not compile on its own:
+ * a header in all but its name, so the target build reads it only
+ * through a live #include. Without a database, a file that is both
+ * included and compiled alone is taken as included only (rare; a
+ * database settles it). */
+static int is_fragment(const struct tree_index *ix, const char *included, size_t i)
+{
+	return included[i] && !path_is_header(ix->walk->files[i].rel) && !compile_db_lists(ix->db, (int)i);
+}
+
 /* Which files the target build really reads: sources the build does not
  * gate to other architectures, headers nothing includes (public API), and
  * whatever those include from code the target compiles. A header that is
@@ -179,6 +191,8 @@ void scan_find_gated(const struct tree_index *ix, const struct file_scan *result
 		int source = (f->kind == FK_C || f->kind == FK_ASM_CPP) && !path_is_header(f->rel);
 		if (arch_dirs_contains(ix->arch, f->rel))
 			continue;   /* arch/x86_64/ of arch/$(ARCH): read only if something includes it */
+		if (source && is_fragment(ix, included, i))
+			continue;   /* read only through the files that include it */
 		if ((source && !index_build_gated(ix, f->rel)) || (!source && !included[i])) {
 			live[i] = 1;
 			queue[tail++] = i;
@@ -195,7 +209,8 @@ void scan_find_gated(const struct tree_index *ix, const struct file_scan *result
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		gated[i] = !live[i] && ix->walk->files[i].kind == FK_C;
+		gated[i] = !live[i] && ix->walk->files[i].kind == FK_C
+				   ? (is_fragment(ix, included, i) ? GATED_FRAGMENT : GATED_FILE) : 0;
 	free(included);
 	free(live);
 	free(queue);
@@ -211,7 +226,9 @@ void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *
 		downgrade_to_notes(ix->k, r, "the build picks this directory by architecture, on x86 only");
 		return;
 	}
-	downgrade_to_notes(ix->k, r, path_is_header(ix->walk->files[i].rel)
+	downgrade_to_notes(ix->k, r, gated == GATED_FRAGMENT
+			      ? "only code gated out for this target includes this file"
+			      : path_is_header(ix->walk->files[i].rel)
 			      ? "only code gated out for this target includes this header"
 			      : "the build compiles this file only for other architectures or systems");
 }

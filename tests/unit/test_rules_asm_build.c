@@ -162,6 +162,18 @@ START_TEST(build_flag)
 	ck_assert_int_eq(count_findings(&r, "build/x86-flag", NULL, NULL), 1);
 	done(&t, &r);
 
+	/* no space after the `=`: `make CC=aarch64-linux-gnu-gcc` with this
+	 * Makefile and a main.c stops on "unrecognized command-line option
+	 * '-msse4.2'" (checked by hand); the scan used to read the word
+	 * `CFLAGS=-msse4.2` as a name and miss the flag */
+	tree_init(&t);
+	tree_file(&t, "Makefile", "CFLAGS=-msse4.2 -O2\nall: main\nmain: main.c\n\t$(CC) $(CFLAGS) main.c -o main\n");
+	tree_file(&t, "main.c", "int main(void) { return 0; }\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/x86-flag", "error", "Makefile", 1);
+	ck_assert_int_eq(find_finding(&r, "build/x86-flag", "error", "Makefile", 1)->column, 8);
+	done(&t, &r);
+
 	/* aarch64 options are not x86 flags */
 	tree_init(&t);
 	tree_file(&t, "Makefile", "CFLAGS = -O2 -mgeneral-regs-only -mcpu=cortex-a72 -march=armv8-a\n");

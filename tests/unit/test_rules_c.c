@@ -1057,6 +1057,54 @@ START_TEST(header_included_only_from_x86_arm_is_gated)
 }
 END_TEST
 
+/* A unity build's parts: .c files that main.c #includes, under a macro
+ * nothing defines (sse-impl.c) or always (scalar-impl.c), never compiled
+ * alone (the Makefile names them as prerequisites). Checked by hand:
+ * `make CC=aarch64-linux-gnu-gcc` (and riscv64) builds this tree; with
+ * scalar-impl.c using <emmintrin.h> it stops in scalar-impl.c ("fatal
+ * error: emmintrin.h: No such file or directory"), while sse-impl.c never
+ * gets an error. (sse4-strstr's avx2-*.cpp gave 630 false errors this way.) */
+static void unity_tree(struct tmptree *t, const char *scalar)
+{
+	tree_init(t);
+	tree_file(t, "main.c",
+		  "#include \"kernels.h\"\n"
+		  "#ifdef HAVE_SSE\n"
+		  "#include \"sse-impl.c\"\n"
+		  "#endif\n"
+		  "#include \"scalar-impl.c\"\n"
+		  "int main(void) { return sum(0); }\n");
+	tree_file(t, "kernels.h", "int sum(int x);\n");
+	tree_file(t, "sse-impl.c",
+		  "#include <emmintrin.h>\n"
+		  "static __m128i twice(__m128i a) { return _mm_add_epi8(a, a); }\n");
+	tree_file(t, "scalar-impl.c", scalar);
+	tree_file(t, "Makefile", "all: prog\nprog: main.c sse-impl.c scalar-impl.c\n\t$(CC) -O2 -o $@ main.c\n");
+}
+
+START_TEST(included_source_is_read_through_its_includer)
+{
+	struct tmptree t;
+	struct scan_result r;
+	unity_tree(&t, "int sum(int x) { return x + 1; }\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_FINDING(&r, "c/gated-x86", "note", "sse-impl.c", 2);
+	const struct rfinding *f = find_finding(&r, "c/gated-x86", "note", "sse-impl.c", 2);
+	ck_assert_msg(strstr(f->message, "only code gated out for this target includes this file"), "%s", f->message);
+	done(&t, &r);
+
+	/* the part included unconditionally is compiled: its error stays */
+	unity_tree(&t, "#include <emmintrin.h>\n"
+		       "int sum(int x) { __m128i v = _mm_set1_epi32(x); return _mm_cvtsi128_si32(v); }\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "c/header-x86", "error", "scalar-impl.c", 1);
+	EXPECT_NO_FINDING(&r, NULL, "error", "sse-impl.c");
+	EXPECT_NO_FINDING(&r, NULL, "error", "main.c");
+	done(&t, &r);
+}
+END_TEST
+
 START_TEST(source_built_only_for_x86_is_gated)
 {
 	struct tmptree t;
@@ -1196,6 +1244,7 @@ Suite *rules_c_suite(void)
 	tcase_add_test(tc, include_guard_shared_by_two_headers);
 	tcase_add_test(tc, header_included_only_from_x86_arm_is_gated);
 	tcase_add_test(tc, source_built_only_for_x86_is_gated);
+	tcase_add_test(tc, included_source_is_read_through_its_includer);
 	tcase_add_test(tc, ported_tree_has_no_errors);
 	suite_add_tcase(s, tc);
 	return s;
