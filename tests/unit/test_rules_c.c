@@ -1105,6 +1105,55 @@ START_TEST(included_source_is_read_through_its_includer)
 }
 END_TEST
 
+/* A header only an #include under an undecided condition reaches: the
+ * Makefile passes -DHAVE_SSE only in the recipe of prog_sse, which the
+ * default goal does not build. Checked by hand: `make
+ * CC=aarch64-linux-gnu-gcc` builds, `make CC=aarch64-linux-gnu-gcc
+ * prog_sse` stops in sse.h ("fatal error: emmintrin.h: No such file or
+ * directory"), and gcc builds both: sse.h breaks only if that #include
+ * is compiled, a warning as for code in an undecided #if arm (it was
+ * four errors). */
+START_TEST(header_behind_undecided_include_is_a_warning)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "main.c", "#ifdef HAVE_SSE\n#include \"sse.h\"\n#endif\nint main(void) { return 0; }\n");
+	tree_file(&t, "sse.h",
+		  "#include <emmintrin.h>\n"
+		  "static inline __m128i twice(__m128i a) { return _mm_add_epi8(a, a); }\n");
+	tree_file(&t, "Makefile",
+		  "FLAGS = -O2\n"
+		  "FLAGS_SSE = $(FLAGS) -DHAVE_SSE\n"
+		  "all: prog\n"
+		  "prog: main.c\n\t$(CC) $(FLAGS) -o $@ main.c\n"
+		  "prog_sse: main.c\n\t$(CC) $(FLAGS_SSE) -o $@ main.c\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_FINDING(&r, "c/header-x86", "warning", "sse.h", 1);
+	ck_assert_int_eq(count_findings(&r, NULL, "warning", "sse.h"), 4);
+	const struct rfinding *f = find_finding(&r, "c/intrinsic-x86", "warning", "sse.h", 2);
+	ck_assert_msg(f && strstr(f->message, "only if the #include at main.c:2 holds on aarch64"), "%s", r.listing);
+	done(&t, &r);
+
+	/* a file that includes it for certain keeps the errors */
+	tree_init(&t);
+	tree_file(&t, "main.c", "#ifdef HAVE_SSE\n#include \"sse.h\"\n#endif\nint main(void) { return 0; }\n");
+	tree_file(&t, "sse.h",
+		  "#include <emmintrin.h>\n"
+		  "static inline __m128i twice(__m128i a) { return _mm_add_epi8(a, a); }\n");
+	tree_file(&t, "kern.c", "#include \"sse.h\"\n");
+	tree_file(&t, "Makefile",
+		  "FLAGS_SSE = $(FLAGS) -DHAVE_SSE\n"
+		  "all: prog\n"
+		  "prog: main.c kern.c\n\t$(CC) -o $@ main.c kern.c\n"
+		  "prog_sse: main.c\n\t$(CC) $(FLAGS_SSE) -o $@ main.c\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "c/header-x86", "error", "sse.h", 1);
+	done(&t, &r);
+}
+END_TEST
+
 START_TEST(source_built_only_for_x86_is_gated)
 {
 	struct tmptree t;
@@ -1245,6 +1294,7 @@ Suite *rules_c_suite(void)
 	tcase_add_test(tc, header_included_only_from_x86_arm_is_gated);
 	tcase_add_test(tc, source_built_only_for_x86_is_gated);
 	tcase_add_test(tc, included_source_is_read_through_its_includer);
+	tcase_add_test(tc, header_behind_undecided_include_is_a_warning);
 	tcase_add_test(tc, ported_tree_has_no_errors);
 	suite_add_tcase(s, tc);
 	return s;
