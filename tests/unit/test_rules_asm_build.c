@@ -223,6 +223,30 @@ START_TEST(build_flag_cmake)
 	EXPECT_FINDING(&r, "build/x86-flag", "error", "CMakeLists.txt", 6);
 	ck_assert_msg(r.len == 1, "expected only the ungated -mpclmul; the report has:\n%s", r.listing);
 	done(&t, &r);
+
+	/* The flags of a configure probe (FastPFor's DetectCPUFeatures.cmake
+	 * does this) compile no target. Checked by hand: with a main.c, this
+	 * tree configures and builds with -DCMAKE_C_COMPILER=aarch64-linux-gnu-gcc
+	 * (and riscv64-linux-gnu-gcc), HAVE_SSE42 empty in the cache; the host
+	 * gcc sets it to 1. The scan gave two errors on line 4. */
+	tree_init(&t);
+	tree_file(&t, "CMakeLists.txt",
+		  "cmake_minimum_required(VERSION 3.13)\n"
+		  "project(probe C)\n"
+		  "include(CheckCSourceCompiles)\n"
+		  "set(CMAKE_REQUIRED_FLAGS \"-march=native -msse4.2\")\n"
+		  "check_c_source_compiles(\"int main(void) { return 0; }\" HAVE_SSE42)\n"
+		  "list(APPEND CMAKE_REQUIRED_FLAGS -mavx2)\n"
+		  "unset(CMAKE_REQUIRED_FLAGS)\n"
+		  "add_executable(prog main.c)\n"
+		  "target_compile_options(prog PRIVATE -mpclmul)\n");
+	tree_file(&t, "main.c", "int main(void) { return 0; }\n");
+	scan_tree(&t, A64, &r);
+	ck_assert_msg(count_findings(&r, "build/x86-flag", NULL, "CMakeLists.txt") == 1 &&
+			      find_finding(&r, "build/x86-flag", NULL, "CMakeLists.txt", 9),
+		      "expected only the target's -mpclmul; the report has:\n%s", r.listing);
+	EXPECT_NO_FINDING(&r, "build/x86-march", NULL, NULL);
+	done(&t, &r);
 }
 END_TEST
 

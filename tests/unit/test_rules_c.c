@@ -2,6 +2,7 @@
  * `archport scan --format json` (in-process) and checks the findings.
  * Every negative case is code the cross compilers accept as it stands
  * (checked with aarch64-linux-gnu-gcc / riscv64-linux-gnu-gcc -c). */
+#include <stdio.h>
 #include <string.h>
 #include "unit.h"
 
@@ -1154,6 +1155,42 @@ START_TEST(header_behind_undecided_include_is_a_warning)
 }
 END_TEST
 
+/* CMake's include_directories(): src/k.cpp finds common.h in headers/,
+ * whose aarch64 arm includes SIMDe; SIMDE_ENABLE_NATIVE_ALIASES comes
+ * only with -DWANT=ON. Checked by hand with
+ * -DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++: it builds with -DWANT=ON
+ * and stops on "'__m128i' does not name a type" without: a warning. The
+ * scan did not read include_directories, missed common.h and gave an
+ * error (FastPFor: 26,318 errors in 4 files this way). */
+START_TEST(cmake_include_directories_are_followed)
+{
+	static const char *const dirs[] = {
+		"include_directories(headers)\n",
+		"target_include_directories(k PRIVATE \"${CMAKE_CURRENT_SOURCE_DIR}/headers\")\n",
+		"target_include_directories(k PUBLIC ./headers)\n",
+	};
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		struct tmptree t;
+		struct scan_result r;
+		char cmake[512];
+		snprintf(cmake, sizeof cmake,
+			 "cmake_minimum_required(VERSION 3.13)\nproject(k CXX)\nadd_library(k STATIC src/k.cpp)\n%s"
+			 "if(WANT)\n target_compile_definitions(k PRIVATE SIMDE_ENABLE_NATIVE_ALIASES)\nendif()\n",
+			 dirs[i]);
+		tree_init(&t);
+		tree_file(&t, "CMakeLists.txt", cmake);
+		tree_file(&t, "headers/common.h",
+			  "#pragma once\n#if defined(__x86_64__)\n#include <immintrin.h>\n"
+			  "#elif defined(__aarch64__)\n#include <simde/x86/sse4.1.h>\n#endif\n");
+		tree_file(&t, "src/k.cpp", "#include \"common.h\"\nstatic inline void f(const __m128i *a) { (void)a; }\n");
+		scan_tree(&t, A64, &r);
+		EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+		EXPECT_FINDING(&r, "c/vector-type-x86", "warning", "src/k.cpp", 2);
+		done(&t, &r);
+	}
+}
+END_TEST
+
 START_TEST(source_built_only_for_x86_is_gated)
 {
 	struct tmptree t;
@@ -1295,6 +1332,7 @@ Suite *rules_c_suite(void)
 	tcase_add_test(tc, source_built_only_for_x86_is_gated);
 	tcase_add_test(tc, included_source_is_read_through_its_includer);
 	tcase_add_test(tc, header_behind_undecided_include_is_a_warning);
+	tcase_add_test(tc, cmake_include_directories_are_followed);
 	tcase_add_test(tc, ported_tree_has_no_errors);
 	suite_add_tcase(s, tc);
 	return s;
