@@ -73,7 +73,8 @@ struct make_var {
 };
 
 /* How a line's -D flags reach the compiler. */
-enum carrier { CK_NONE, CK_VAR, CK_COMPILE, CK_TARGET_VAR, CK_RECIPE_OTHER, CK_CMAKE_TARGET, CK_TARGET_SOURCES };
+enum carrier { CK_NONE, CK_VAR, CK_COMPILE, CK_TARGET_VAR, CK_RECIPE_OTHER, CK_CMAKE_TARGET, CK_TARGET_SOURCES,
+	       CK_INCLUDE_DIRS };
 
 struct line_ctx {
 	enum carrier kind;
@@ -945,6 +946,80 @@ static enum tri arch_only(const struct build_scan *bs, const char *arch, enum tr
 	return bs->ix->k && arch && !strcmp(bs->ix->k->target, arch) ? r : TRI_FALSE;
 }
 
+/* The directory a word of include_directories() or
+ * target_include_directories() names, relative to the CMake file's
+ * directory (s[i..j) is the word; `${CMAKE_CURRENT_SOURCE_DIR}/inc` comes
+ * as the words `$`, the variable, `/inc`), or 0 when it names none the
+ * scan can place: a keyword, another variable, an absolute path. */
+static size_t include_dir_word(const char *s, size_t i, size_t j, const char **dir)
+{
+	static const char *const keywords[] = { "SYSTEM", "BEFORE", "AFTER", "PUBLIC", "PRIVATE", "INTERFACE" };
+	static const char *const here[] = { "CMAKE_CURRENT_SOURCE_DIR", "CMAKE_CURRENT_LIST_DIR", "PROJECT_SOURCE_DIR" };
+	for (size_t k = 0; k < sizeof keywords / sizeof *keywords; k++)
+		if (mem_eq(s + i, j - i, keywords[k]))
+			return 0;
+	if (s[i] == '$' || (i > 0 && s[i - 1] == '{'))
+		return 0;   /* `$` or the name of `${NAME}` */
+	*dir = s + i;
+	if (s[i] != '/')
+		return i > 0 && s[i - 1] == '}' ? 0 : j - i;
+	if (i < 3 || s[i - 1] != '}')
+		return 0;   /* an absolute path */
+	size_t open = i - 1;
+	while (open > 0 && s[open] != '{')
+		open--;
+	for (size_t k = 0; k < sizeof here / sizeof *here; k++)
+		if (mem_eq(s + open + 1, i - 1 - open - 1, here[k])) {
+			*dir = s + i + 1;
+			return j - i - 1;
+		}
+	return 0;
+}
+
+/* include_directories(headers): the -I of every compile under the CMake
+ * file's directory (target_include_directories: of one target's, taken
+ * the same way, as the Make -I of one recipe is). */
+static void note_include_dir(struct build_scan *bs, const char *s, size_t i, size_t j)
+{
+	const char *d;
+	size_t dn = include_dir_word(s, i, j, &d);
+	if (!dn)
+		return;
+	while (dn > 2 && d[0] == '.' && d[1] == '/') {
+		d += 2;
+		dn -= 2;
+	}
+	const char *slash = strrchr(bs->file->rel, '/');
+	char *rel = slash ? xasprintf("%.*s/%.*s", (int)(slash - bs->file->rel), bs->file->rel, (int)dn, d)
+			  : xstrndup(d, dn);
+	index_add_scoped_include_dir(bs->wix, bs->file->rel, slash ? (size_t)(slash - bs->file->rel) : 0, rel,
+				     strlen(rel));
+	free(rel);
+}
+
+/* CMake's CMAKE_REQUIRED_* variables hold the flags of check_*_compiles
+ * probes (`-march=native -msse4.2` to test for SSE4.2): an option the
+ * target compiler rejects makes the probe fail, so the check answers no
+ * and the build takes its portable branch; no target is compiled with them. */
+static int is_probe_var(const char *name)
+{
+	static const char *const probe[] = { "CMAKE_REQUIRED_FLAGS", "CMAKE_REQUIRED_DEFINITIONS",
+					      "CMAKE_REQUIRED_OPTIONS", "CMAKE_REQUIRED_LINK_OPTIONS" };
+	for (size_t i = 0; i < sizeof probe / sizeof *probe; i++)
+		if (!strcmp(name, probe[i]))
+			return 1;
+	return 0;
+}
+
+/* `CFLAGS=-msse4.2 -O2`: with no space after the `=`, the assignment's
+ * first word holds the name and the first flag; the flag starts after
+ * the `=` (or returns i when the word has none). */
+static size_t assigned_value_start(const char *s, size_t i, size_t j)
+{
+	const char *eq = memchr(s + i, '=', j - i);
+	return eq ? (size_t)(eq - s) + 1 : i;
+}
+
 static void process_words(struct build_scan *bs, const struct line_ctx *lc, const char *s, size_t n,
 			  int line, int col0, enum tri r, int indexing)
 {
@@ -976,7 +1051,13 @@ static void process_words(struct build_scan *bs, const struct line_ctx *lc, cons
 		size_t j = i;
 		while (j < n && is_word_char(s[j]))
 			j++;
+		if (!prev && lc->kind == CK_VAR && bs->file->kind == FK_MAKE)
+			i = assigned_value_start(s, i, j);
+		if (i == j)
+			continue;
 		enum tri wr = gated_at >= 0 ? arch_only(bs, gated_arch, r) : r;
+		if (indexing && lc->kind == CK_INCLUDE_DIRS && bs->cmake_args >= lc->first_arg)
+			note_include_dir(bs, s, i, j);
 		if (indexing)
 			index_word(bs, lc, bs->cmake_args, s + i, j - i, prev, pn, wr);
 		else
@@ -1218,6 +1299,9 @@ static void cmake_command_ctx(struct build_scan *bs, const char *s, size_t n, st
 		lc->kind = CK_CMAKE_TARGET;
 		lc->bare_defs = !strcasecmp(cmd, "target_compile_definitions");
 		lc->first_arg = 2;
+	} else if (!strcasecmp(cmd, "include_directories") || !strcasecmp(cmd, "target_include_directories")) {
+		lc->kind = CK_INCLUDE_DIRS;
+		lc->first_arg = !strcasecmp(cmd, "include_directories") ? 1 : 2;
 	} else if (!strcasecmp(cmd, "add_library") || !strcasecmp(cmd, "add_executable") ||
 		   !strcasecmp(cmd, "target_sources")) {
 		lc->kind = CK_TARGET_SOURCES;
@@ -1289,6 +1373,8 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 			bs->unknown_why = bs->var_unbuilt;
 		}
 	}
+	if (bs->file->kind == FK_CMAKE && lc.kind == CK_VAR && is_probe_var(bs->vars[lc.var].name))
+		r = TRI_FALSE;   /* a configure check's flags: on the target the check fails, the build goes on */
 	if (r == TRI_TRUE && bs->file->kind == FK_MAKE && (continued ? lc.kind == CK_TARGET_VAR
 							    : make_target_variable(s + lead, n - lead))) {
 		r = TRI_UNKNOWN;

@@ -1383,17 +1383,18 @@ static int is_arch_context(const struct source *s)
 static int include_name(struct c_scan *cs, const char *text, size_t len, char *out, size_t size,
 			int *angled, int depth);
 
-static void add_include_ref(struct c_scan *cs, int file, int reachable)
+static void add_include_ref(struct c_scan *cs, int file, enum tri reachable, int line)
 {
 	struct file_scan *r = cs->result;
 	if (!r || file < 0 || cs->silent)
 		return;
 	for (size_t i = 0; i < r->nrefs; i++)
-		if (r->refs[i].file == file && r->refs[i].reachable == reachable)
+		if (r->refs[i].file == file && r->refs[i].reachable == (int)reachable)
 			return;
 	GROW(r->refs, r->nrefs, r->refs_cap);
 	r->refs[r->nrefs].file = file;
-	r->refs[r->nrefs++].reachable = reachable;
+	r->refs[r->nrefs].line = line;
+	r->refs[r->nrefs++].reachable = (int)reachable;
 }
 
 static void scan_macro_body(struct c_scan *cs, struct macro *m)
@@ -1423,7 +1424,8 @@ static void do_define(struct c_scan *cs, struct source *s, const char *text, siz
 		int angled;
 		const char *body = name.p + name.len;
 		if (include_name(cs, body, (size_t)(text + len - body), hdr, sizeof hdr, &angled, 9))
-			add_include_ref(cs, index_resolve_include(cs->ix, s->rel, hdr, strlen(hdr), angled), 0);
+			add_include_ref(cs, index_resolve_include(cs->ix, s->rel, hdr, strlen(hdr), angled), TRI_FALSE,
+					line);
 		return;
 	}
 	struct strmap_entry *e = strmap_get(&cs->macros, name.p, name.len, 1);
@@ -1562,7 +1564,7 @@ static void do_include(struct c_scan *cs, struct source *s, const char *text, si
 	int idx = index_resolve_include(cs->ix, s->rel, name, strlen(name), angled);
 	if (idx < 0 && !angled && reach(s) != TRI_FALSE)
 		check_arch_dir_include(cs, s, name, at);
-	add_include_ref(cs, idx, reach(s) != TRI_FALSE);
+	add_include_ref(cs, idx, reach(s), at->line);
 	if (idx >= 0 && reach(s) != TRI_FALSE)
 		process_include(cs, idx);
 }

@@ -475,3 +475,8 @@ size_t compile_db_forced_includes(const struct compile_db *db, int file_index, c
 	*files = f->entries[0].forced;
 	return f->entries[0].nforced;
 }
+
+int compile_db_lists(const struct compile_db *db, int file_index)
+{
+	return db && file_index >= 0 && (size_t)file_index < db->nfiles && db->files[file_index].len > 0;
+}

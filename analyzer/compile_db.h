@@ -24,6 +24,9 @@ void compile_db_free(struct compile_db *db);
 int compile_db_decide(const struct compile_db *db, int file_index, const char *name, size_t n,
 		      struct macro_decision *d);
 
+/* 1 when the database compiles the file itself (it has an entry of its own). */
+int compile_db_lists(const struct compile_db *db, int file_index);
+
 /* The tree files the file's compile command forces in with -include, in
  * order (a file listed several times: its first entry). */
 size_t compile_db_forced_includes(const struct compile_db *db, int file_index, const int **files);

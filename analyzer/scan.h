@@ -72,7 +72,9 @@ void include_cache_free(struct include_cache *c);
  * headers only other architectures include. */
 struct include_ref {
 	int file;        /* walk index of the included header */
-	int reachable;   /* from code the target compiles (TRUE or UNKNOWN) */
+	int reachable;   /* an enum tri: C refs are TRUE, UNKNOWN (an #include under a
+			  * condition archport cannot decide) or FALSE */
+	int line;        /* of the #include (C), 0 when not known */
 };
 
 /* One file's scan, written by one worker. */
@@ -138,9 +140,15 @@ int index_resolve_include(const struct tree_index *ix, const char *from_rel,
 void scan_index_tree(struct tree_index *ix, const struct walk_result *w);   /* first pass */
 void scan_file(const struct tree_index *ix, size_t i, struct file_scan *r);
 void scan_files(const struct tree_index *ix, struct file_scan *results, int jobs);
-/* gated[i]: file i is read by the target build only from gated code. */
-void scan_find_gated(const struct tree_index *ix, const struct file_scan *results, char *gated);
-void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *r, int gated);
+/* gated[i]: file i is read by the target build only from gated code
+ * (GATED_FRAGMENT: a .c/.cpp file that is #included, not compiled alone);
+ * GATED_MAYBE: only through #includes under conditions archport cannot
+ * decide, the first of which maybe_from[i] names ("all.h:11"; may be NULL). */
+enum { GATED_FILE = 1, GATED_FRAGMENT = 2, GATED_MAYBE = 3 };
+void scan_find_gated(const struct tree_index *ix, const struct file_scan *results, char *gated,
+		     char **maybe_from);
+void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *r, int gated,
+		       const char *maybe_from);
 void report_unreadable(struct finding_list *out, const char *rel, const char *why);
 
 /* Everything `scan` does for one root: walk, index, scan, gating. */

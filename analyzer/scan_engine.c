@@ -159,17 +159,57 @@ static void downgrade_to_notes(const struct knowledge *k, struct file_scan *r, c
 	}
 }
 
+/* A .c or .cpp file that another tree file #includes (the parts of a
+ * unity build: `#ifdef HAVE_AVX2 #include "avx2-strstr.cpp"`), and that
+ * the compile database, when there is one, does not compile on its own:
+ * a header in all but its name, so the target build reads it only
+ * through a live #include. Without a database, a file that is both
+ * included and compiled alone is taken as included only (rare; a
+ * database settles it). */
+static int is_fragment(const struct tree_index *ix, const char *included, size_t i)
+{
+	return included[i] && !path_is_header(ix->walk->files[i].rel) && !compile_db_lists(ix->db, (int)i);
+}
+
+/* Spreads liveness from the files queued in `queue` (live[i] == mark)
+ * along the include refs that `follow` admits; what it reaches gets
+ * `mark`, and from_ref[i] the ref it came by. */
+static size_t spread_live(const struct file_scan *results, char *live, char mark, size_t *queue, size_t tail,
+			  int follow_unknown, const struct include_ref **from_ref, size_t *from_file)
+{
+	for (size_t head = 0; head < tail;) {
+		size_t i = queue[head++];
+		for (size_t j = 0; j < results[i].nrefs; j++) {
+			const struct include_ref *ref = &results[i].refs[j];
+			int follow = ref->reachable == TRI_TRUE || (follow_unknown && ref->reachable == TRI_UNKNOWN);
+			if (!follow || live[ref->file])
+				continue;
+			live[ref->file] = mark;
+			from_ref[ref->file] = ref;
+			from_file[ref->file] = i;
+			queue[tail++] = (size_t)ref->file;
+		}
+	}
+	return tail;
+}
+
 /* Which files the target build really reads: sources the build does not
  * gate to other architectures, headers nothing includes (public API), and
  * whatever those include from code the target compiles. A header that is
  * included, but only from gated code or from gated files (a template
  * header behind an x86-only header, an x86 test the build makes only on
- * x86), is not read by the target build: gated[i] is set for it. */
-void scan_find_gated(const struct tree_index *ix, const struct file_scan *results, char *gated)
+ * x86), is not read by the target build: gated[i] is set for it. One
+ * that only #includes under a condition archport cannot decide reach
+ * (`#ifdef HAVE_SSE` with HAVE_SSE in a Makefile variable of x86 goals)
+ * may be read: GATED_MAYBE, and maybe_from[i] names the first such
+ * #include (the caller frees it). */
+void scan_find_gated(const struct tree_index *ix, const struct file_scan *results, char *gated,
+		     char **maybe_from)
 {
-	size_t n = ix->walk->len;
+	size_t n = ix->walk->len, tail = 0;
 	char *included = xcalloc(n ? n : 1, 1), *live = xcalloc(n ? n : 1, 1);
-	size_t *queue = xcalloc(n ? n : 1, sizeof *queue), head = 0, tail = 0;
+	size_t *queue = xcalloc(n ? n : 1, sizeof *queue), *from_file = xcalloc(n ? n : 1, sizeof *from_file);
+	const struct include_ref **from_ref = xcalloc(n ? n : 1, sizeof *from_ref);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < results[i].nrefs; j++)
 			if (results[i].refs[j].file != (int)i)
@@ -179,39 +219,68 @@ void scan_find_gated(const struct tree_index *ix, const struct file_scan *result
 		int source = (f->kind == FK_C || f->kind == FK_ASM_CPP) && !path_is_header(f->rel);
 		if (arch_dirs_contains(ix->arch, f->rel))
 			continue;   /* arch/x86_64/ of arch/$(ARCH): read only if something includes it */
+		if (source && is_fragment(ix, included, i))
+			continue;   /* read only through the files that include it */
 		if ((source && !index_build_gated(ix, f->rel)) || (!source && !included[i])) {
-			live[i] = 1;
+			live[i] = 2;
 			queue[tail++] = i;
 		}
 	}
-	while (head < tail) {
-		size_t i = queue[head++];
-		for (size_t j = 0; j < results[i].nrefs; j++) {
-			const struct include_ref *ref = &results[i].refs[j];
-			if (ref->reachable && !live[ref->file]) {
-				live[ref->file] = 1;
-				queue[tail++] = (size_t)ref->file;
-			}
-		}
+	/* first what certain #includes reach, then what uncertain ones add */
+	tail = spread_live(results, live, 2, queue, tail, 0, from_ref, from_file);
+	spread_live(results, live, 1, queue, tail, 1, from_ref, from_file);
+	for (size_t i = 0; i < n; i++) {
+		int c = ix->walk->files[i].kind == FK_C;
+		gated[i] = !c || live[i] == 2 ? 0
+			 : live[i] == 1 ? GATED_MAYBE
+			 : is_fragment(ix, included, i) ? GATED_FRAGMENT : GATED_FILE;
+		if (gated[i] == GATED_MAYBE && maybe_from && from_ref[i] && from_ref[i]->line > 0)
+			maybe_from[i] = xasprintf("%s:%d", ix->walk->files[from_file[i]].rel, from_ref[i]->line);
 	}
-	for (size_t i = 0; i < n; i++)
-		gated[i] = !live[i] && ix->walk->files[i].kind == FK_C;
 	free(included);
 	free(live);
 	free(queue);
+	free(from_ref);
+	free(from_file);
 }
 
-/* A file the target build does not read (see find_gated_files): its x86
+/* Errors of a file the target build reads only if an undecided #include
+ * holds: what breaks there breaks only then, as in an #if arm that
+ * archport cannot decide. */
+static void downgrade_to_warnings(struct file_scan *r, const char *target, const char *from)
+{
+	for (size_t j = 0; j < r->findings.len; j++) {
+		struct finding *fd = &r->findings.items[j];
+		if (fd->severity != SEV_ERROR || rule_is_input(fd->rule))
+			continue;
+		char *m = from ? xasprintf("%s (only if the #include at %s holds on %s, which archport cannot decide)",
+					   fd->message, from, target)
+			       : xasprintf("%s (only if an #include of this file under a condition archport cannot "
+					   "decide holds on %s)", fd->message, target);
+		free(fd->message);
+		fd->message = m;
+		fd->severity = SEV_WARNING;
+	}
+}
+
+/* A file the target build does not read (see scan_find_gated): its x86
  * code is already handled, so its findings become notes. */
-void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *r, int gated)
+void scan_apply_gating(const struct tree_index *ix, size_t i, struct file_scan *r, int gated,
+		       const char *maybe_from)
 {
 	if (!gated)
 		return;
+	if (gated == GATED_MAYBE) {
+		downgrade_to_warnings(r, ix->k->target, maybe_from);
+		return;
+	}
 	if (arch_dirs_contains(ix->arch, ix->walk->files[i].rel)) {
 		downgrade_to_notes(ix->k, r, "the build picks this directory by architecture, on x86 only");
 		return;
 	}
-	downgrade_to_notes(ix->k, r, path_is_header(ix->walk->files[i].rel)
+	downgrade_to_notes(ix->k, r, gated == GATED_FRAGMENT
+			      ? "only code gated out for this target includes this file"
+			      : path_is_header(ix->walk->files[i].rel)
 			      ? "only code gated out for this target includes this header"
 			      : "the build compiles this file only for other architectures or systems");
 }
@@ -247,9 +316,13 @@ int tree_scan_run_db(struct tree_scan *ts, const struct knowledge *k, const char
 		fprintf(stderr, "archport: %s: index %.3f s, scan %.3f s (%zu files, %d jobs)\n", root, t1 - t0,
 			now_seconds() - t1, w->len, jobs);
 	char *gated = xcalloc(w->len ? w->len : 1, 1);
-	scan_find_gated(&ts->ix, ts->results, gated);
-	for (size_t i = 0; i < w->len; i++)
-		scan_apply_gating(&ts->ix, i, &ts->results[i], gated[i]);
+	char **maybe_from = xcalloc(w->len ? w->len : 1, sizeof *maybe_from);
+	scan_find_gated(&ts->ix, ts->results, gated, maybe_from);
+	for (size_t i = 0; i < w->len; i++) {
+		scan_apply_gating(&ts->ix, i, &ts->results[i], gated[i], maybe_from[i]);
+		free(maybe_from[i]);
+	}
+	free(maybe_from);
 	free(gated);
 	char *rust_state = rust_apply_gating(&ts->ix, ts->results);
 	rust_check_uses(&ts->ix, ts->results, rust_state);

@@ -162,6 +162,18 @@ START_TEST(build_flag)
 	ck_assert_int_eq(count_findings(&r, "build/x86-flag", NULL, NULL), 1);
 	done(&t, &r);
 
+	/* no space after the `=`: `make CC=aarch64-linux-gnu-gcc` with this
+	 * Makefile and a main.c stops on "unrecognized command-line option
+	 * '-msse4.2'" (checked by hand); the scan used to read the word
+	 * `CFLAGS=-msse4.2` as a name and miss the flag */
+	tree_init(&t);
+	tree_file(&t, "Makefile", "CFLAGS=-msse4.2 -O2\nall: main\nmain: main.c\n\t$(CC) $(CFLAGS) main.c -o main\n");
+	tree_file(&t, "main.c", "int main(void) { return 0; }\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/x86-flag", "error", "Makefile", 1);
+	ck_assert_int_eq(find_finding(&r, "build/x86-flag", "error", "Makefile", 1)->column, 8);
+	done(&t, &r);
+
 	/* aarch64 options are not x86 flags */
 	tree_init(&t);
 	tree_file(&t, "Makefile", "CFLAGS = -O2 -mgeneral-regs-only -mcpu=cortex-a72 -march=armv8-a\n");
@@ -210,6 +222,30 @@ START_TEST(build_flag_cmake)
 	scan_tree(&t, A64, &r);
 	EXPECT_FINDING(&r, "build/x86-flag", "error", "CMakeLists.txt", 6);
 	ck_assert_msg(r.len == 1, "expected only the ungated -mpclmul; the report has:\n%s", r.listing);
+	done(&t, &r);
+
+	/* The flags of a configure probe (FastPFor's DetectCPUFeatures.cmake
+	 * does this) compile no target. Checked by hand: with a main.c, this
+	 * tree configures and builds with -DCMAKE_C_COMPILER=aarch64-linux-gnu-gcc
+	 * (and riscv64-linux-gnu-gcc), HAVE_SSE42 empty in the cache; the host
+	 * gcc sets it to 1. The scan gave two errors on line 4. */
+	tree_init(&t);
+	tree_file(&t, "CMakeLists.txt",
+		  "cmake_minimum_required(VERSION 3.13)\n"
+		  "project(probe C)\n"
+		  "include(CheckCSourceCompiles)\n"
+		  "set(CMAKE_REQUIRED_FLAGS \"-march=native -msse4.2\")\n"
+		  "check_c_source_compiles(\"int main(void) { return 0; }\" HAVE_SSE42)\n"
+		  "list(APPEND CMAKE_REQUIRED_FLAGS -mavx2)\n"
+		  "unset(CMAKE_REQUIRED_FLAGS)\n"
+		  "add_executable(prog main.c)\n"
+		  "target_compile_options(prog PRIVATE -mpclmul)\n");
+	tree_file(&t, "main.c", "int main(void) { return 0; }\n");
+	scan_tree(&t, A64, &r);
+	ck_assert_msg(count_findings(&r, "build/x86-flag", NULL, "CMakeLists.txt") == 1 &&
+			      find_finding(&r, "build/x86-flag", NULL, "CMakeLists.txt", 9),
+		      "expected only the target's -mpclmul; the report has:\n%s", r.listing);
+	EXPECT_NO_FINDING(&r, "build/x86-march", NULL, NULL);
 	done(&t, &r);
 }
 END_TEST

@@ -2,6 +2,7 @@
  * `archport scan --format json` (in-process) and checks the findings.
  * Every negative case is code the cross compilers accept as it stands
  * (checked with aarch64-linux-gnu-gcc / riscv64-linux-gnu-gcc -c). */
+#include <stdio.h>
 #include <string.h>
 #include "unit.h"
 
@@ -1057,6 +1058,139 @@ START_TEST(header_included_only_from_x86_arm_is_gated)
 }
 END_TEST
 
+/* A unity build's parts: .c files that main.c #includes, under a macro
+ * nothing defines (sse-impl.c) or always (scalar-impl.c), never compiled
+ * alone (the Makefile names them as prerequisites). Checked by hand:
+ * `make CC=aarch64-linux-gnu-gcc` (and riscv64) builds this tree; with
+ * scalar-impl.c using <emmintrin.h> it stops in scalar-impl.c ("fatal
+ * error: emmintrin.h: No such file or directory"), while sse-impl.c never
+ * gets an error. (sse4-strstr's avx2-*.cpp gave 630 false errors this way.) */
+static void unity_tree(struct tmptree *t, const char *scalar)
+{
+	tree_init(t);
+	tree_file(t, "main.c",
+		  "#include \"kernels.h\"\n"
+		  "#ifdef HAVE_SSE\n"
+		  "#include \"sse-impl.c\"\n"
+		  "#endif\n"
+		  "#include \"scalar-impl.c\"\n"
+		  "int main(void) { return sum(0); }\n");
+	tree_file(t, "kernels.h", "int sum(int x);\n");
+	tree_file(t, "sse-impl.c",
+		  "#include <emmintrin.h>\n"
+		  "static __m128i twice(__m128i a) { return _mm_add_epi8(a, a); }\n");
+	tree_file(t, "scalar-impl.c", scalar);
+	tree_file(t, "Makefile", "all: prog\nprog: main.c sse-impl.c scalar-impl.c\n\t$(CC) -O2 -o $@ main.c\n");
+}
+
+START_TEST(included_source_is_read_through_its_includer)
+{
+	struct tmptree t;
+	struct scan_result r;
+	unity_tree(&t, "int sum(int x) { return x + 1; }\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_FINDING(&r, "c/gated-x86", "note", "sse-impl.c", 2);
+	const struct rfinding *f = find_finding(&r, "c/gated-x86", "note", "sse-impl.c", 2);
+	ck_assert_msg(strstr(f->message, "only code gated out for this target includes this file"), "%s", f->message);
+	done(&t, &r);
+
+	/* the part included unconditionally is compiled: its error stays */
+	unity_tree(&t, "#include <emmintrin.h>\n"
+		       "int sum(int x) { __m128i v = _mm_set1_epi32(x); return _mm_cvtsi128_si32(v); }\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "c/header-x86", "error", "scalar-impl.c", 1);
+	EXPECT_NO_FINDING(&r, NULL, "error", "sse-impl.c");
+	EXPECT_NO_FINDING(&r, NULL, "error", "main.c");
+	done(&t, &r);
+}
+END_TEST
+
+/* A header only an #include under an undecided condition reaches: the
+ * Makefile passes -DHAVE_SSE only in the recipe of prog_sse, which the
+ * default goal does not build. Checked by hand: `make
+ * CC=aarch64-linux-gnu-gcc` builds, `make CC=aarch64-linux-gnu-gcc
+ * prog_sse` stops in sse.h ("fatal error: emmintrin.h: No such file or
+ * directory"), and gcc builds both: sse.h breaks only if that #include
+ * is compiled, a warning as for code in an undecided #if arm (it was
+ * four errors). */
+START_TEST(header_behind_undecided_include_is_a_warning)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "main.c", "#ifdef HAVE_SSE\n#include \"sse.h\"\n#endif\nint main(void) { return 0; }\n");
+	tree_file(&t, "sse.h",
+		  "#include <emmintrin.h>\n"
+		  "static inline __m128i twice(__m128i a) { return _mm_add_epi8(a, a); }\n");
+	tree_file(&t, "Makefile",
+		  "FLAGS = -O2\n"
+		  "FLAGS_SSE = $(FLAGS) -DHAVE_SSE\n"
+		  "all: prog\n"
+		  "prog: main.c\n\t$(CC) $(FLAGS) -o $@ main.c\n"
+		  "prog_sse: main.c\n\t$(CC) $(FLAGS_SSE) -o $@ main.c\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_FINDING(&r, "c/header-x86", "warning", "sse.h", 1);
+	ck_assert_int_eq(count_findings(&r, NULL, "warning", "sse.h"), 4);
+	const struct rfinding *f = find_finding(&r, "c/intrinsic-x86", "warning", "sse.h", 2);
+	ck_assert_msg(f && strstr(f->message, "only if the #include at main.c:2 holds on aarch64"), "%s", r.listing);
+	done(&t, &r);
+
+	/* a file that includes it for certain keeps the errors */
+	tree_init(&t);
+	tree_file(&t, "main.c", "#ifdef HAVE_SSE\n#include \"sse.h\"\n#endif\nint main(void) { return 0; }\n");
+	tree_file(&t, "sse.h",
+		  "#include <emmintrin.h>\n"
+		  "static inline __m128i twice(__m128i a) { return _mm_add_epi8(a, a); }\n");
+	tree_file(&t, "kern.c", "#include \"sse.h\"\n");
+	tree_file(&t, "Makefile",
+		  "FLAGS_SSE = $(FLAGS) -DHAVE_SSE\n"
+		  "all: prog\n"
+		  "prog: main.c kern.c\n\t$(CC) -o $@ main.c kern.c\n"
+		  "prog_sse: main.c\n\t$(CC) $(FLAGS_SSE) -o $@ main.c\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "c/header-x86", "error", "sse.h", 1);
+	done(&t, &r);
+}
+END_TEST
+
+/* CMake's include_directories(): src/k.cpp finds common.h in headers/,
+ * whose aarch64 arm includes SIMDe; SIMDE_ENABLE_NATIVE_ALIASES comes
+ * only with -DWANT=ON. Checked by hand with
+ * -DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++: it builds with -DWANT=ON
+ * and stops on "'__m128i' does not name a type" without: a warning. The
+ * scan did not read include_directories, missed common.h and gave an
+ * error (FastPFor: 26,318 errors in 4 files this way). */
+START_TEST(cmake_include_directories_are_followed)
+{
+	static const char *const dirs[] = {
+		"include_directories(headers)\n",
+		"target_include_directories(k PRIVATE \"${CMAKE_CURRENT_SOURCE_DIR}/headers\")\n",
+		"target_include_directories(k PUBLIC ./headers)\n",
+	};
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		struct tmptree t;
+		struct scan_result r;
+		char cmake[512];
+		snprintf(cmake, sizeof cmake,
+			 "cmake_minimum_required(VERSION 3.13)\nproject(k CXX)\nadd_library(k STATIC src/k.cpp)\n%s"
+			 "if(WANT)\n target_compile_definitions(k PRIVATE SIMDE_ENABLE_NATIVE_ALIASES)\nendif()\n",
+			 dirs[i]);
+		tree_init(&t);
+		tree_file(&t, "CMakeLists.txt", cmake);
+		tree_file(&t, "headers/common.h",
+			  "#pragma once\n#if defined(__x86_64__)\n#include <immintrin.h>\n"
+			  "#elif defined(__aarch64__)\n#include <simde/x86/sse4.1.h>\n#endif\n");
+		tree_file(&t, "src/k.cpp", "#include \"common.h\"\nstatic inline void f(const __m128i *a) { (void)a; }\n");
+		scan_tree(&t, A64, &r);
+		EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+		EXPECT_FINDING(&r, "c/vector-type-x86", "warning", "src/k.cpp", 2);
+		done(&t, &r);
+	}
+}
+END_TEST
+
 START_TEST(source_built_only_for_x86_is_gated)
 {
 	struct tmptree t;
@@ -1196,6 +1330,9 @@ Suite *rules_c_suite(void)
 	tcase_add_test(tc, include_guard_shared_by_two_headers);
 	tcase_add_test(tc, header_included_only_from_x86_arm_is_gated);
 	tcase_add_test(tc, source_built_only_for_x86_is_gated);
+	tcase_add_test(tc, included_source_is_read_through_its_includer);
+	tcase_add_test(tc, header_behind_undecided_include_is_a_warning);
+	tcase_add_test(tc, cmake_include_directories_are_followed);
 	tcase_add_test(tc, ported_tree_has_no_errors);
 	suite_add_tcase(s, tc);
 	return s;
