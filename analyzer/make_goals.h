@@ -37,6 +37,18 @@ const char *make_goals_var_unbuilt(const struct make_goals *g, int file, const c
 /* How that reason starts: the stub still gates a flag whose warning says
  * it (`make zstd32` breaks on the target as before). */
 #define MAKE_GOALS_UNBUILT "only in the recipe of `"
+/* Target-specific variable lines (`bench.o: CFLAGS += -mavx2`) are in
+ * effect while their target is made. */
+enum make_reach {
+	MAKE_REACH_UNKNOWN,   /* not sure either way */
+	MAKE_REACH_BUILT,     /* the default goal surely makes a target it names */
+	MAKE_REACH_UNBUILT,   /* no plain make makes any */
+};
+/* For the target-specific line on `line` of `file`; *why gets the reason
+ * of MAKE_REACH_UNBUILT, "only for `bench.o`, which the default goal
+ * `all` does not build" (owned by g). */
+enum make_reach make_goals_target_var(const struct make_goals *g, int file, int line, const char **why);
+#define MAKE_GOALS_UNBUILT_FOR "only for `"
 void make_goals_free(struct make_goals *g);
 
 /* Exposed for the unit tests: do two patterns whose '*' stands for any
