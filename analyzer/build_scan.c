@@ -126,6 +126,7 @@ struct build_scan {
 	int rule_line;               /* the header line of that rule */
 	int tv_line;                 /* a target-specific line (`t: CFLAGS += ...`) starts here */
 	char tv_var[64];             /* ... and sets this variable */
+	int tv_os;                   /* ... for a target named for a system (`linux:`) */
 	char *tv_unbuilt;            /* " (only for `t`, ...)": no plain make makes t */
 	int line_no;                 /* of the line being read */
 	int in_recipe;               /* the line (or the one it continues) is a recipe line */
@@ -497,15 +498,19 @@ static const char *carrier_unknown(enum carrier kind)
 /* Where the goals decide a Makefile define's reach (build_macros.h): once
  * every Makefile is read, one that only a rule the default goal never
  * builds passes (its recipe, a target-specific line, a variable only
- * such recipes name) is not defined (tree_index.c). */
+ * such recipes name) is not defined (tree_index.c). The recipe or
+ * target-specific line of a target named for a system (`linux-debug:`)
+ * is left as it was: such a
+ * target is the build a Linux user runs, whatever the default goal is
+ * (often a usage message). */
 static void note_define_goal(struct build_scan *bs, const struct line_ctx *lc, size_t rec)
 {
 	struct build_define *r = &bs->wix->build_defines.items[rec];
 	r->goal_file = (int)(bs->file - bs->ix->walk->files);
-	if (lc->kind == CK_RECIPE_OTHER || lc->kind == CK_COMPILE) {
+	if ((lc->kind == CK_RECIPE_OTHER || lc->kind == CK_COMPILE) && bs->rule != RK_OS) {
 		r->goal_kind = BM_GOAL_RECIPE;
 		r->goal_line = bs->rule_line;
-	} else if (lc->kind == CK_TARGET_VAR) {
+	} else if (lc->kind == CK_TARGET_VAR && !bs->tv_os) {
 		r->goal_kind = BM_GOAL_TARGET_VAR;
 		r->goal_line = bs->tv_line;
 	} else if (lc->kind == CK_VAR) {
@@ -1343,6 +1348,10 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 	if (!continued && bs->file->kind == FK_MAKE && !recipe && make_target_variable(s + lead, n - lead)) {
 		bs->tv_line = line;
 		target_var_name(s + lead, n - lead, bs->tv_var, sizeof bs->tv_var);
+		size_t tn = 0;
+		while (lead + tn < n && !isspace((unsigned char)s[lead + tn]) && s[lead + tn] != ':')
+			tn++;
+		bs->tv_os = target_os(s + lead, tn) != 0;
 	}
 	if (continued)
 		lc = bs->line;
