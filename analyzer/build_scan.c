@@ -500,9 +500,8 @@ static const char *carrier_unknown(enum carrier kind)
  * builds passes (its recipe, a target-specific line, a variable only
  * such recipes name) is not defined (tree_index.c). The recipe or
  * target-specific line of a target named for a system (`linux-debug:`)
- * is left as it was: such a
- * target is the build a Linux user runs, whatever the default goal is
- * (often a usage message). */
+ * is left as it was: that target is the build a Linux user runs,
+ * whatever the default goal is (often a usage message). */
 static void note_define_goal(struct build_scan *bs, const struct line_ctx *lc, size_t rec)
 {
 	struct build_define *r = &bs->wix->build_defines.items[rec];
@@ -1322,6 +1321,20 @@ static void cmake_line_ctx(struct build_scan *bs, const char *s, size_t n, struc
 	bs->cmake_ctx = *lc;
 }
 
+/* A target-specific line starts: where, the variable it sets, and whether
+ * its target is named for a system. */
+static void note_target_var_line(struct build_scan *bs, const char *s, size_t n, int line)
+{
+	if (!make_target_variable(s, n))
+		return;
+	bs->tv_line = line;
+	target_var_name(s, n, bs->tv_var, sizeof bs->tv_var);
+	size_t tn = 0;
+	while (tn < n && !isspace((unsigned char)s[tn]) && s[tn] != ':')
+		tn++;
+	bs->tv_os = target_os(s, tn) != 0;
+}
+
 static void process_line(struct build_scan *bs, const char *s, size_t n, int line, int indexing, int continued)
 {
 	size_t lead = 0;
@@ -1345,14 +1358,8 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 	}
 	struct line_ctx lc = {0};
 	bs->line_no = line;
-	if (!continued && bs->file->kind == FK_MAKE && !recipe && make_target_variable(s + lead, n - lead)) {
-		bs->tv_line = line;
-		target_var_name(s + lead, n - lead, bs->tv_var, sizeof bs->tv_var);
-		size_t tn = 0;
-		while (lead + tn < n && !isspace((unsigned char)s[lead + tn]) && s[lead + tn] != ':')
-			tn++;
-		bs->tv_os = target_os(s + lead, tn) != 0;
-	}
+	if (!continued && bs->file->kind == FK_MAKE && !recipe)
+		note_target_var_line(bs, s + lead, n - lead, line);
 	if (continued)
 		lc = bs->line;
 	else if (bs->file->kind == FK_MAKE)

@@ -9,7 +9,13 @@
  * recipes it reaches, across the Makefiles, until nothing new is reached.
  * Where the answer depends on something the text does not say ($(eval),
  * an include archport cannot read, a prerequisite made of $(shell ...)),
- * the Makefile is "uncertain" and nothing in it is downgraded. */
+ * the Makefile is "uncertain" and nothing in it is downgraded.
+ *
+ * That reach errs on the side of more (every branch counts). For the
+ * other question, is a target surely made (so that its target-specific
+ * `t: CFLAGS += -mavx2` is an error), only prerequisites whose words are
+ * the same in every plain make are followed (find_sure in make_goals.c).
+ * A make that a shell script run by a recipe calls is not followed. */
 #ifndef ARCHPORT_MAKE_GOALS_H
 #define ARCHPORT_MAKE_GOALS_H
 
