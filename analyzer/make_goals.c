@@ -1791,15 +1791,16 @@ static void explain_unreached(struct graph *g)
 
 /* What make's built-in rules pass to compiles, and what frameworks that
  * include a Makefile read: never "only in one recipe". */
+static const char *const builtin_vars[] = {
+	"CC", "CXX", "CPP", "AS", "LD", "AR", "ARFLAGS", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "ASFLAGS",
+	"LDFLAGS", "LDLIBS", "LOADLIBES", "TARGET_ARCH", "TARGET_MACH", "OUTPUT_OPTION", "MAKEFLAGS",
+	"AM_CFLAGS", "AM_CPPFLAGS", "AM_CCASFLAGS", "EXTRA_CFLAGS", "ccflags-y", "asflags-y",
+	"KBUILD_CFLAGS", "KBUILD_CPPFLAGS", "KBUILD_AFLAGS", ".DEFAULT_GOAL" };
+
 static int builtin_var(const char *name)
 {
-	static const char *const names[] = {
-		"CC", "CXX", "CPP", "AS", "LD", "AR", "ARFLAGS", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "ASFLAGS",
-		"LDFLAGS", "LDLIBS", "LOADLIBES", "TARGET_ARCH", "TARGET_MACH", "OUTPUT_OPTION", "MAKEFLAGS",
-		"AM_CFLAGS", "AM_CPPFLAGS", "AM_CCASFLAGS", "EXTRA_CFLAGS", "ccflags-y", "asflags-y",
-		"KBUILD_CFLAGS", "KBUILD_CPPFLAGS", "KBUILD_AFLAGS", ".DEFAULT_GOAL" };
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-		if (!strcmp(name, names[i]))
+	for (size_t i = 0; i < sizeof builtin_vars / sizeof *builtin_vars; i++)
+		if (!strcmp(name, builtin_vars[i]))
 			return 1;
 	return 0;
 }
@@ -1836,6 +1837,10 @@ static void explain_unreached_vars(struct graph *g)
 	for (size_t i = 0; i < g->used_anywhere.cap; i++)
 		if (g->used_anywhere.slots[i].key)
 			words_adds(&start, g->used_anywhere.slots[i].key);
+	/* the built-in rules pass these (`CFLAGS = $(X86_FLAGS)` reaches main.o
+	 * with no recipe naming CFLAGS), and so what their values name */
+	for (size_t i = 0; i < sizeof builtin_vars / sizeof *builtin_vars; i++)
+		words_adds(&start, builtin_vars[i]);
 	for (size_t i = 0; i < g->nrules; i++)
 		if (g->rules[i].reached)
 			recipe_refs(g, &g->rules[i], &start);

@@ -471,6 +471,23 @@ START_TEST(target_variable_of_an_unmade_target_is_a_warning)
 }
 END_TEST
 
+/* No recipe names CFLAGS, but make's built-in %.o rule passes it to the
+ * compile of main.o: a variable CFLAGS names is not "only bench's". */
+START_TEST(build_flag_through_a_builtin_rule_variable)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "main.c", "int main(void) { return 0; }\n");
+	tree_file(&t, "bench.c", "int main(void) { return 0; }\n");
+	tree_file(&t, "Makefile", "X86_FLAGS = -msse4.2\nCFLAGS = -O2 $(X86_FLAGS)\nall: prog\nprog: main.o\n"
+				  "bench: bench.c\n\t$(CC) $(CFLAGS) -o $@ bench.c\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/x86-flag", "error", "Makefile", 1);
+	done(&t, &r);
+}
+END_TEST
+
 START_TEST(make_glob_meet_patterns)
 {
 	ck_assert(!make_glob_meet("*/zstd", "zstd32"));
@@ -688,6 +705,7 @@ Suite *rules_asm_build_suite(void)
 	tcase_add_test(tc, build_flag_goal_asked_by_another_makefile);
 	tcase_add_test(tc, build_flag_in_included_makefile);
 	tcase_add_test(tc, build_flag_in_variable_of_unbuilt_goal);
+	tcase_add_test(tc, build_flag_through_a_builtin_rule_variable);
 	tcase_add_test(tc, target_variable_of_a_made_target_is_an_error);
 	tcase_add_test(tc, target_variable_of_an_unmade_target_is_a_warning);
 	tcase_add_test(tc, make_glob_meet_patterns);
