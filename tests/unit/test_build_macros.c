@@ -464,6 +464,18 @@ START_TEST(error_hidden_only_by_an_unbuilt_goal)
 	ck_assert_msg(f && strstr(f->message, "PORTABLE is set only for `portable`"), "report:\n%s", r.listing);
 	scan_result_free(&r);
 	tree_cleanup(&t);
+
+	/* the other way: x86 code only `make bench` compiles is already gated */
+	tree_init(&t);
+	tree_file(&t, "Makefile", "all: lib.o\nbench: CFLAGS += -DBENCH_PAUSE\nbench: all\n"
+				  "%.o: %.c\n\t$(CC) $(CFLAGS) -c -o $@ $<\n");
+	tree_file(&t, "lib.c", "#ifdef BENCH_PAUSE\nvoid spin(void) { __asm__ volatile(\"pause\"); }\n#endif\nint x;\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, NULL, "warning", NULL);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_FINDING(&r, "c/gated-x86", "note", "lib.c", 2);
+	scan_result_free(&r);
+	tree_cleanup(&t);
 }
 END_TEST
 
