@@ -30,6 +30,8 @@ void build_defines_free(struct build_defines *bd)
 		free(bd->items[i].origin);
 		free(bd->items[i].why_unknown);
 		free(bd->items[i].scope);
+		free(bd->items[i].goal_var);
+		free(bd->items[i].unbuilt);
 	}
 	free(bd->items);
 	memset(bd, 0, sizeof *bd);
@@ -108,6 +110,10 @@ int build_defines_decide(const struct build_defines *bd, const size_t *recs, siz
 		if (r->when == TRI_FALSE || a == DOES_NOT_APPLY) {
 			all_arch &= r->when == TRI_FALSE && r->arch;
 			d->other_files |= a == DOES_NOT_APPLY;
+			if (r->when == TRI_FALSE && r->unbuilt && !d->unbuilt) {
+				d->unbuilt = r->unbuilt;
+				d->origin = r->origin;
+			}
 			continue;
 		}
 		if (a == MAY_APPLY)
@@ -133,6 +139,8 @@ int build_defines_decide(const struct build_defines *bd, const size_t *recs, siz
 	}
 	if (!taken) {
 		d->arch = all_arch;
+		if (all_arch)
+			d->unbuilt = NULL;
 		return conflict ? 0 : 1;   /* a tree #define decides, as without the build */
 	}
 	d->origin = taken->origin;
@@ -157,6 +165,8 @@ char *macro_decision_text(const char *name, size_t n, const struct macro_decisio
 			return xasprintf("%.*s is not defined by %s", len, name, d->origin);
 		if (d->by_undef)
 			return xasprintf("%.*s is undefined by %s", len, name, d->origin);
+		if (d->unbuilt)
+			return xasprintf("%.*s is set %s (%s)", len, name, d->unbuilt, d->origin);
 		if (d->other_files && !d->arch)
 			return xasprintf("%.*s is set only for other files (%s)", len, name, d->origin);
 		return xasprintf("%.*s is set only for other %s (%s)", len, name,

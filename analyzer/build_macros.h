@@ -30,7 +30,17 @@ struct build_define {
 	int *scope;
 	size_t nscope, scope_cap;
 	int scope_leaks;      /* PUBLIC/INTERFACE: targets that link it get it too */
+	/* a Makefile line whose reach the goals decide (make_goals.h), once
+	 * every Makefile is read: a recipe's rule, a target-specific line, or
+	 * the variable an assignment sets */
+	int goal_kind;        /* BM_GOAL_* */
+	int goal_file;        /* walk index of the Makefile */
+	int goal_line;        /* RECIPE: the rule's header; TARGET_VAR: the line */
+	char *goal_var;       /* VAR: the variable */
+	char *unbuilt;        /* set when a plain make never passes it: why */
 };
+
+enum { BM_GOAL_NONE, BM_GOAL_RECIPE, BM_GOAL_TARGET_VAR, BM_GOAL_VAR };
 
 /* The file a decision is for: a translation unit, or a header with the
  * translation units that include it. */
@@ -52,6 +62,7 @@ struct macro_decision {
 	int from_database;        /* decided by a compile database entry */
 	int by_undef;             /* FALSE because of a -U */
 	int other_files;          /* FALSE: set only for other files */
+	const char *unbuilt;      /* FALSE: set only where a plain make never goes, why */
 };
 
 struct build_defines {

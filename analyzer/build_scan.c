@@ -124,6 +124,11 @@ struct build_scan {
 	char rule_target[128];       /* RK_OTHER: its first target (`x.o`) */
 	char *rule_unbuilt;          /* " (only in the recipe of ...)": the default goal never builds it */
 	char *var_unbuilt;           /* the same for the variable the line assigns */
+	int rule_line;               /* the header line of that rule */
+	int tv_line;                 /* a target-specific line (`t: CFLAGS += ...`) starts here */
+	char tv_var[64];             /* ... and sets this variable */
+	int tv_os;                   /* ... for a target named for a system (`linux:`) */
+	char *tv_unbuilt;            /* " (only for `t`, ...)": no plain make makes t */
 	int line_no;                 /* of the line being read */
 	int in_recipe;               /* the line (or the one it continues) is a recipe line */
 	struct strmap built;         /* object names the build lists -> enum tri + 1 */
@@ -491,6 +496,29 @@ static const char *carrier_unknown(enum carrier kind)
 	}
 }
 
+/* Where the goals decide a Makefile define's reach (build_macros.h): once
+ * every Makefile is read, one that only a rule the default goal never
+ * builds passes (its recipe, a target-specific line, a variable only
+ * such recipes name) is not defined (tree_index.c). The recipe or
+ * target-specific line of a target named for a system (`linux-debug:`)
+ * is left as it was: that target is the build a Linux user runs,
+ * whatever the default goal is (often a usage message). */
+static void note_define_goal(struct build_scan *bs, const struct line_ctx *lc, size_t rec)
+{
+	struct build_define *r = &bs->wix->build_defines.items[rec];
+	r->goal_file = (int)(bs->file - bs->ix->walk->files);
+	if ((lc->kind == CK_RECIPE_OTHER || lc->kind == CK_COMPILE) && bs->rule != RK_OS) {
+		r->goal_kind = BM_GOAL_RECIPE;
+		r->goal_line = bs->rule_line;
+	} else if (lc->kind == CK_TARGET_VAR && !bs->tv_os) {
+		r->goal_kind = BM_GOAL_TARGET_VAR;
+		r->goal_line = bs->tv_line;
+	} else if (lc->kind == CK_VAR) {
+		r->goal_kind = BM_GOAL_VAR;
+		r->goal_var = xstrdup(bs->vars[lc->var].name);
+	}
+}
+
 /* One -DNAME[=VALUE] / -UNAME (or a bare CMake definition). */
 static void note_define(struct build_scan *bs, const struct line_ctx *lc, const char *def, size_t n,
 			int undef, const char *word, size_t wn)
@@ -528,6 +556,8 @@ static void note_define(struct build_scan *bs, const struct line_ctx *lc, const 
 	size_t rec = index_add_build_define(bs->wix, def, e, undef ? NULL : value, value ? vn : 0, undef, when,
 					    line_under_arch(bs), lang, origin, why);
 	free(origin);
+	if (bs->file->kind == FK_MAKE)
+		note_define_goal(bs, lc, rec);
 	if (one_source) {
 		build_define_scope(&bs->wix->build_defines.items[rec], bs->rule_source);
 		GROW(bs->rdefs, bs->nrdefs, bs->rdefs_cap);
@@ -1093,8 +1123,9 @@ static enum cond_op line_cond(struct build_scan *bs, const char *s, size_t n, co
 	}
 }
 
-/* `prog_avx2: CFLAGS += -mavx2` sets flags for one target only, which the
- * default goal may never make: such findings are warnings. */
+/* `prog_avx2: CFLAGS += -mavx2` sets flags for one target only: such a
+ * line counts when the default goal surely makes that target (see
+ * target_var_reach). */
 static int make_target_variable(const char *s, size_t n)
 {
 	const char *colon = memchr(s, ':', n);
@@ -1110,6 +1141,49 @@ static int make_target_variable(const char *s, size_t n)
 		if (!(isalnum((unsigned char)*q) || *q == '_' || *q == ' ' || *q == '\t'))
 			return 0;
 	return 1;
+}
+
+/* The variable a target-specific line sets: the last word before its
+ * operator (`t: override CFLAGS += ...`). */
+static void target_var_name(const char *s, size_t n, char *out, size_t cap)
+{
+	const char *colon = memchr(s, ':', n);
+	const char *eq = colon ? memchr(colon, '=', (size_t)(s + n - colon)) : NULL;
+	const char *e = eq ? eq : s;
+	while (e > colon + 1 && !(isalnum((unsigned char)e[-1]) || e[-1] == '_'))
+		e--;
+	const char *b = e;
+	while (b > colon + 1 && (isalnum((unsigned char)b[-1]) || b[-1] == '_'))
+		b--;
+	snprintf(out, cap, "%.*s", (int)(e - b), b);
+}
+
+static void note_unbuilt_var(struct build_scan *bs, const char *name);
+
+/* A target-specific line holds while its target is made: for a target the
+ * default goal surely makes, as any line (and as its variable: one only
+ * the recipes of unbuilt goals name is a warning); for one no plain make
+ * makes, a warning naming the goal; else undecided, as before. */
+static enum tri target_var_reach(struct build_scan *bs, enum tri r)
+{
+	const char *why = NULL;
+	enum make_reach mr =
+		make_goals_target_var(bs->ix->make_goals, (int)(bs->file - bs->ix->walk->files), bs->tv_line, &why);
+	if (mr == MAKE_REACH_BUILT) {
+		note_unbuilt_var(bs, bs->tv_var);
+		if (!bs->var_unbuilt)
+			return r;
+		bs->unknown_why = bs->var_unbuilt;
+		return TRI_UNKNOWN;
+	}
+	if (mr == MAKE_REACH_UNBUILT) {
+		free(bs->tv_unbuilt);
+		bs->tv_unbuilt = xasprintf(" (%s)", why);
+		bs->unknown_why = bs->tv_unbuilt;
+		return TRI_UNKNOWN;
+	}
+	bs->unknown_why = " (only for the make target this line names, if it is built)";
+	return TRI_UNKNOWN;
 }
 
 /* ---- what kind of line it is ---- */
@@ -1165,6 +1239,7 @@ static void make_rule_header(struct build_scan *bs, const char *s, size_t n, con
 {
 	const char *pct = NULL;
 	bs->rule_source = -1;
+	bs->rule_line = bs->line_no;
 	note_unbuilt_rule(bs);
 	for (const char *q = s; q + 1 < s + n; q++)
 		if (q[0] == '%' && q[1] == '.' && q > colon)
@@ -1330,6 +1405,20 @@ static void cmake_line_ctx(struct build_scan *bs, const char *s, size_t n, struc
 	bs->cmake_ctx = *lc;
 }
 
+/* A target-specific line starts: where, the variable it sets, and whether
+ * its target is named for a system. */
+static void note_target_var_line(struct build_scan *bs, const char *s, size_t n, int line)
+{
+	if (!make_target_variable(s, n))
+		return;
+	bs->tv_line = line;
+	target_var_name(s, n, bs->tv_var, sizeof bs->tv_var);
+	size_t tn = 0;
+	while (tn < n && !isspace((unsigned char)s[tn]) && s[tn] != ':')
+		tn++;
+	bs->tv_os = target_os(s, tn) != 0;
+}
+
 static void process_line(struct build_scan *bs, const char *s, size_t n, int line, int indexing, int continued)
 {
 	size_t lead = 0;
@@ -1353,6 +1442,8 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 	}
 	struct line_ctx lc = {0};
 	bs->line_no = line;
+	if (!continued && bs->file->kind == FK_MAKE && !recipe)
+		note_target_var_line(bs, s + lead, n - lead, line);
 	if (continued)
 		lc = bs->line;
 	else if (bs->file->kind == FK_MAKE)
@@ -1376,10 +1467,8 @@ static void process_line(struct build_scan *bs, const char *s, size_t n, int lin
 	if (bs->file->kind == FK_CMAKE && lc.kind == CK_VAR && is_probe_var(bs->vars[lc.var].name))
 		r = TRI_FALSE;   /* a configure check's flags: on the target the check fails, the build goes on */
 	if (r == TRI_TRUE && bs->file->kind == FK_MAKE && (continued ? lc.kind == CK_TARGET_VAR
-							    : make_target_variable(s + lead, n - lead))) {
-		r = TRI_UNKNOWN;
-		bs->unknown_why = " (only for the make target this line names, if it is built)";
-	}
+							    : make_target_variable(s + lead, n - lead)))
+		r = target_var_reach(bs, r);
 	lc.line = line;
 	lc.reach = r;
 	bs->line = lc;
@@ -1420,7 +1509,8 @@ static void walk_lines(struct build_scan *bs, const char *src, size_t len, int i
 	bs->depth = bs->cap = 0;
 	free(bs->rule_unbuilt);
 	free(bs->var_unbuilt);
-	bs->rule_unbuilt = bs->var_unbuilt = NULL;
+	free(bs->tv_unbuilt);
+	bs->rule_unbuilt = bs->var_unbuilt = bs->tv_unbuilt = NULL;
 	if (indexing)
 		finish_defines(bs);
 	free_flow(bs);

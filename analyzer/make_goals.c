@@ -37,6 +37,9 @@ struct def {
 	enum def_kind kind;   /* DEF_WORDS: already expanded (a `$(MAKE) VAR=value`) */
 	int sure;             /* an unconditional `=`/`:=`: the variable is set */
 	int append;           /* `+=`: its words join the others' */
+	int uncond;           /* `=`, `:=` or `+=` outside conditionals, in the file itself */
+	int simple;           /* `:=`: its references were expanded where it stands */
+	int order;            /* the logical line's place in the reading */
 };
 
 struct var {
@@ -64,6 +67,16 @@ struct rule {
 	struct request *reqs;
 	size_t nreqs, reqs_cap;
 	char *why;
+	int order;            /* the header's place in the reading */
+};
+
+/* A target-specific variable line `targets: [override] NAME op value`. */
+struct target_var {
+	int line;             /* in the graph's own file */
+	int order;
+	char *targets_raw;
+	enum make_reach reach;
+	char *why;            /* MAKE_REACH_UNBUILT: the reason */
 };
 
 struct graph {
@@ -74,8 +87,11 @@ struct graph {
 	struct strmap vars;   /* name -> struct var * */
 	struct rule *rules;
 	size_t nrules, rules_cap;
+	struct target_var *tvars;
+	size_t ntvars, tvars_cap;
 	struct words roots;
 	struct strmap wanted; /* every word BFS has looked for */
+	struct strmap sure;   /* the targets a plain make surely makes (find_sure) */
 	char *goal;           /* the default goal, for messages */
 	int asked;            /* another recipe asks this Makefile for goals */
 	struct words includes; /* what it includes: make remakes those first, by their rules */
@@ -91,11 +107,13 @@ struct graph {
 	/* while reading */
 	const struct tree_index *ix;
 	int cond_depth, define_depth, cur_rule;
+	int order;            /* logical lines read so far */
 };
 
 struct make_goals {
 	struct graph **g;
 	size_t n, cap;
+	int finished;         /* make_goals_finish ran: the answers hold */
 };
 
 struct xctx {
@@ -279,12 +297,13 @@ static struct var *var_get(struct graph *g, const char *name, size_t n, int crea
 	return e->value;
 }
 
-static void var_define(struct graph *g, const char *name, size_t n, const char *text, size_t tn,
-		       enum def_kind kind, int sure, int append)
+static struct def *var_define(struct graph *g, const char *name, size_t n, const char *text, size_t tn,
+			      enum def_kind kind, int sure, int append)
 {
 	struct var *v = var_get(g, name, n, 1);
 	GROW(v->defs, v->n, v->cap);
-	v->defs[v->n++] = (struct def){ xstrndup(text, tn), kind, sure, append };
+	v->defs[v->n] = (struct def){ xstrndup(text, tn), kind, sure, append, 0, 0, g->order };
+	return &v->defs[v->n++];
 }
 
 static void set_uncertain(struct graph *g, char *why)
@@ -419,6 +438,7 @@ static void add_rule(struct graph *g, const char *targets, size_t tn, const char
 	r->depth = g->cond_depth;
 	r->targets_raw = xstrndup(targets, tn);
 	r->prereqs_raw = xstrndup(prereqs, pn);
+	r->order = g->order;
 	g->cur_rule = (int)g->nrules++;
 }
 
@@ -427,6 +447,12 @@ static void add_recipe(struct graph *g, const char *s, size_t n)
 	struct rule *r = &g->rules[g->cur_rule];
 	GROW(r->recipe, r->nrecipe, r->recipe_cap);
 	r->recipe[r->nrecipe++] = xstrndup(s, n);
+}
+
+static void add_target_var(struct graph *g, const char *targets, size_t tn, int line)
+{
+	GROW(g->tvars, g->ntvars, g->tvars_cap);
+	g->tvars[g->ntvars++] = (struct target_var){ line, g->order, xstrndup(targets, tn), MAKE_REACH_UNKNOWN, NULL };
 }
 
 /* `targets: prerequisites [; recipe]`, `targets: pattern: prerequisites`,
@@ -452,8 +478,11 @@ static void read_rule(struct graph *g, const char *s, size_t n, size_t colon, si
 			b = trim(b, &body);
 		}
 	enum line_kind inner = classify(b, body, &op, &value);
-	if (inner == LK_ASSIGN)
-		return;   /* target-specific variable */
+	if (inner == LK_ASSIGN) {   /* a target-specific variable: no rule */
+		if (line)
+			add_target_var(g, s, colon, line);
+		return;
+	}
 	const char *prereqs = p;
 	size_t prn = semi;
 	if (inner == LK_RULE) {   /* a static pattern rule: the prerequisites follow the pattern */
@@ -481,7 +510,9 @@ static void read_assignment(struct graph *g, const char *s, size_t op, size_t va
 		set_uncertain(g, xasprintf("it assigns a computed variable name `%.*s`", (int)nn, name));
 		return;
 	}
-	var_define(g, name, nn, v, vn, shell ? DEF_SHELL : DEF_TEXT, sure, s[op] == '+');
+	struct def *d = var_define(g, name, nn, v, vn, shell ? DEF_SHELL : DEF_TEXT, sure, s[op] == '+');
+	d->uncond = g->cond_depth == 0 && !strchr("?!", s[op]);
+	d->simple = s[op] == ':';
 }
 
 static int conditional_line(struct graph *g, const char *s, size_t n)
@@ -627,6 +658,7 @@ static void note_line_uses(struct graph *g, const char *s, size_t n)
 static void read_line(struct graph *g, const char *s, size_t n, int line, int top, int level)
 {
 	int tab = n && s[0] == '\t';
+	g->order++;
 	if (g->define_depth || !(tab && g->cur_rule >= 0)) {
 		size_t tn = n;
 		const char *t = trim(s, &tn);
@@ -1456,6 +1488,174 @@ static void reach(struct graph *g)
 	words_free(&queue);
 }
 
+/* ---- what a plain make surely makes ----
+ *
+ * reach() errs on the side of more: every definition of a variable counts.
+ * For a target-specific line to be an error its target must be made for
+ * sure, so this side errs the other way: only text whose words are the
+ * same in every plain `make` is followed. */
+
+static int text_sure(struct graph *g, const char *s, size_t n, int before, int nest);
+
+/* A variable whose value is known where it is used (at `before`, a line's
+ * place in the reading): set by one unconditional `=` or `:=`, then
+ * `+=`s, all read before that line, of sure text. An unset variable is
+ * not: the environment may give it a value. */
+static int var_sure(struct graph *g, const char *name, size_t n, int before, int nest)
+{
+	struct var *v = var_get(g, name, n, 0);
+	if (!v || !v->n || v->busy || nest >= MAX_NEST)
+		return 0;
+	int ok = 1;
+	v->busy = 1;
+	for (size_t i = 0; i < v->n && ok; i++) {
+		const struct def *d = &v->defs[i];
+		ok = d->uncond && d->kind == DEF_TEXT && d->order < before && (i == 0 || d->append) &&
+		     text_sure(g, d->text, strlen(d->text), d->simple ? d->order : before, nest + 1);
+	}
+	v->busy = 0;
+	return ok;
+}
+
+/* The inside of $(...): a plain variable or a substitution reference
+ * `$(VAR:.c=.o)` of one; functions, automatic and computed names are not
+ * sure. */
+static int ref_sure(struct graph *g, const char *s, size_t n, int before, int nest)
+{
+	size_t k = 0;
+	while (k < n && (isalnum((unsigned char)s[k]) || strchr("_.-", s[k])))
+		k++;
+	if (!k || (k < n && (s[k] != ':' || !memchr(s + k, '=', n - k))) || mem_eq(s, k, "MAKE") ||
+	    mem_eq(s, k, "CURDIR") || mem_eq(s, k, "MAKEFILE_LIST"))
+		return 0;
+	return var_sure(g, s, k, before, nest) && (k == n || text_sure(g, s + k + 1, n - k - 1, before, nest + 1));
+}
+
+static int text_sure(struct graph *g, const char *s, size_t n, int before, int nest)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '$')
+			continue;
+		if (i + 1 < n && s[i + 1] == '$') {
+			i++;
+			continue;
+		}
+		size_t in = 0, inlen = 0, e = ref_end(s, n, i, &in, &inlen);
+		if (!ref_sure(g, s + in, inlen, before, nest))
+			return 0;
+		i = e - 1;
+	}
+	return 1;
+}
+
+/* The default goal when nothing conditional or unknown picks it. */
+static void sure_roots(struct graph *g, struct words *out)
+{
+	struct xctx x = { g, NULL, 0, 0 };
+	struct var *dg = var_get(g, ".DEFAULT_GOAL", 13, 0);
+	if (dg) {
+		if (var_sure(g, ".DEFAULT_GOAL", 13, g->order + 1, 0))
+			expand_var(&x, ".DEFAULT_GOAL", 13, out);
+		return;
+	}
+	for (size_t i = 0; i < g->nrules; i++) {
+		const struct rule *r = &g->rules[i];
+		struct words raw = {0};
+		expand(&x, r->targets_raw, strlen(r->targets_raw), &raw);
+		const char *pick = NULL;
+		for (size_t k = 0; k < raw.len && !pick; k++)
+			if (!strchr(raw.v[k], '%') && (raw.v[k][0] != '.' || strchr(raw.v[k], '/')))
+				pick = raw.v[k];
+		if (pick && r->depth == 0 && text_sure(g, r->targets_raw, strlen(r->targets_raw), r->order, 0))
+			words_adds(out, pick);
+		words_free(&raw);
+		if (pick)
+			return;   /* the first rule with a goal decides, sure or not */
+	}
+}
+
+/* Does an explicit rule outside conditionals, whose targets and
+ * prerequisites are sure, make `w`? Then its prerequisites are made too. */
+static void sure_prereqs(struct graph *g, const char *w, struct words *queue)
+{
+	for (size_t i = 0; i < g->nrules; i++) {
+		const struct rule *r = &g->rules[i];
+		int names = 0;
+		for (size_t k = 0; k < r->targets.len && !names; k++)
+			names = !strcmp(r->targets.v[k], w);
+		if (!names || r->depth || !text_sure(g, r->targets_raw, strlen(r->targets_raw), r->order, 0) ||
+		    !text_sure(g, r->prereqs_raw, strlen(r->prereqs_raw), r->order, 0))
+			continue;
+		for (size_t k = 0; k < r->prereqs.len; k++)
+			if (!has_star(r->prereqs.v[k]))
+				words_adds(queue, r->prereqs.v[k]);
+	}
+}
+
+static void find_sure(struct graph *g)
+{
+	struct words queue = {0};
+	sure_roots(g, &queue);
+	for (size_t q = 0; q < queue.len; q++) {
+		const char *w = queue.v[q];
+		if (has_star(w) || strmap_has(&g->sure, w, strlen(w)))
+			continue;
+		strmap_get(&g->sure, w, strlen(w), 1)->value = (void *)1;
+		sure_prereqs(g, w, &queue);
+	}
+	words_free(&queue);
+}
+
+static int meets_any(const char *w, const struct strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].key && make_glob_meet(w, m->slots[i].key))
+			return 1;
+	return 0;
+}
+
+/* A target-specific line is in effect while its target is made: for sure
+ * when the default goal surely makes a target it names (or its pattern
+ * matches), never when no word the default goal may want meets it. */
+static void decide_target_var(struct graph *g, struct target_var *tv)
+{
+	struct xctx x = { g, NULL, 0, 0 };
+	struct words raw = {0}, targets = {0};
+	expand(&x, tv->targets_raw, strlen(tv->targets_raw), &raw);
+	for (size_t i = 0; i < raw.len; i++) {
+		char *gl = to_glob(raw.v[i]);
+		words_adds(&targets, gl);
+		free(gl);
+	}
+	int sure = 0, wanted = 0;
+	for (size_t i = 0; i < targets.len; i++) {
+		sure |= meets_any(targets.v[i], &g->sure);
+		wanted |= meets_any(targets.v[i], &g->wanted);
+	}
+	size_t tn = strlen(tv->targets_raw);
+	const char *t = trim(tv->targets_raw, &tn);
+	if (sure && text_sure(g, tv->targets_raw, strlen(tv->targets_raw), tv->order, 0)) {
+		tv->reach = MAKE_REACH_BUILT;
+	} else if (targets.len && !wanted) {
+		tv->reach = MAKE_REACH_UNBUILT;
+		int one = targets.len == 1 && !has_star(targets.v[0]);
+		const char *name = one ? targets.v[0] : t;
+		int nn = one ? (int)strlen(name) : (int)tn;
+		if (one)
+			tv->why = g->asked ? xasprintf(MAKE_GOALS_UNBUILT_FOR "%.*s`, which neither the default goal `%s` nor "
+						       "the other Makefiles' $(MAKE) calls build", nn, name, g->goal)
+					   : xasprintf(MAKE_GOALS_UNBUILT_FOR "%.*s`, which the default goal `%s` does not build",
+						       nn, name, g->goal);
+		else
+			tv->why = g->asked ? xasprintf(MAKE_GOALS_UNBUILT_FOR "%.*s`, none of which the default goal `%s` or "
+						       "the other Makefiles' $(MAKE) calls build", nn, name, g->goal)
+					   : xasprintf(MAKE_GOALS_UNBUILT_FOR "%.*s`, none of which the default goal `%s` builds",
+						       nn, name, g->goal);
+	}
+	words_free(&raw);
+	words_free(&targets);
+}
+
 static struct graph *graph_at(struct make_goals *mg, const char *rel)
 {
 	for (size_t i = 0; i < mg->n; i++)
@@ -1591,15 +1791,16 @@ static void explain_unreached(struct graph *g)
 
 /* What make's built-in rules pass to compiles, and what frameworks that
  * include a Makefile read: never "only in one recipe". */
+static const char *const builtin_vars[] = {
+	"CC", "CXX", "CPP", "AS", "LD", "AR", "ARFLAGS", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "ASFLAGS",
+	"LDFLAGS", "LDLIBS", "LOADLIBES", "TARGET_ARCH", "TARGET_MACH", "OUTPUT_OPTION", "MAKEFLAGS",
+	"AM_CFLAGS", "AM_CPPFLAGS", "AM_CCASFLAGS", "EXTRA_CFLAGS", "ccflags-y", "asflags-y",
+	"KBUILD_CFLAGS", "KBUILD_CPPFLAGS", "KBUILD_AFLAGS", ".DEFAULT_GOAL" };
+
 static int builtin_var(const char *name)
 {
-	static const char *const names[] = {
-		"CC", "CXX", "CPP", "AS", "LD", "AR", "ARFLAGS", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "ASFLAGS",
-		"LDFLAGS", "LDLIBS", "LOADLIBES", "TARGET_ARCH", "TARGET_MACH", "OUTPUT_OPTION", "MAKEFLAGS",
-		"AM_CFLAGS", "AM_CPPFLAGS", "AM_CCASFLAGS", "EXTRA_CFLAGS", "ccflags-y", "asflags-y",
-		"KBUILD_CFLAGS", "KBUILD_CPPFLAGS", "KBUILD_AFLAGS", ".DEFAULT_GOAL" };
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-		if (!strcmp(name, names[i]))
+	for (size_t i = 0; i < sizeof builtin_vars / sizeof *builtin_vars; i++)
+		if (!strcmp(name, builtin_vars[i]))
 			return 1;
 	return 0;
 }
@@ -1636,6 +1837,10 @@ static void explain_unreached_vars(struct graph *g)
 	for (size_t i = 0; i < g->used_anywhere.cap; i++)
 		if (g->used_anywhere.slots[i].key)
 			words_adds(&start, g->used_anywhere.slots[i].key);
+	/* the built-in rules pass these (`CFLAGS = $(X86_FLAGS)` reaches main.o
+	 * with no recipe naming CFLAGS), and so what their values name */
+	for (size_t i = 0; i < sizeof builtin_vars / sizeof *builtin_vars; i++)
+		words_adds(&start, builtin_vars[i]);
 	for (size_t i = 0; i < g->nrules; i++)
 		if (g->rules[i].reached)
 			recipe_refs(g, &g->rules[i], &start);
@@ -1699,8 +1904,28 @@ void make_goals_finish(struct make_goals *mg)
 		if (!mg->g[i]->uncertain && mg->g[i]->goal) {
 			explain_unreached(mg->g[i]);
 			explain_unreached_vars(mg->g[i]);
+			find_sure(mg->g[i]);
+			for (size_t t = 0; t < mg->g[i]->ntvars; t++)
+				decide_target_var(mg->g[i], &mg->g[i]->tvars[t]);
 		}
+	mg->finished = 1;
 	free(to);
+}
+
+enum make_reach make_goals_target_var(const struct make_goals *mg, int file, int line, const char **why)
+{
+	*why = NULL;
+	for (size_t i = 0; mg && mg->finished && i < mg->n; i++) {
+		const struct graph *g = mg->g[i];
+		if (g->file != file || g->uncertain)
+			continue;
+		for (size_t t = 0; t < g->ntvars; t++)
+			if (g->tvars[t].line == line) {
+				*why = g->tvars[t].why;
+				return g->tvars[t].reach;
+			}
+	}
+	return MAKE_REACH_UNKNOWN;
 }
 
 const char *make_goals_unbuilt(const struct make_goals *mg, int file, int line)
@@ -1757,8 +1982,14 @@ void make_goals_free(struct make_goals *mg)
 		for (size_t r = 0; r < g->nrules; r++)
 			free_rule(&g->rules[r]);
 		free(g->rules);
+		for (size_t t = 0; t < g->ntvars; t++) {
+			free(g->tvars[t].targets_raw);
+			free(g->tvars[t].why);
+		}
+		free(g->tvars);
 		strmap_free(&g->vars, free_var);
 		strmap_free(&g->wanted, NULL);
+		strmap_free(&g->sure, NULL);
 		words_free(&g->roots);
 		words_free(&g->includes);
 		free(g->included);

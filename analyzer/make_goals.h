@@ -9,7 +9,13 @@
  * recipes it reaches, across the Makefiles, until nothing new is reached.
  * Where the answer depends on something the text does not say ($(eval),
  * an include archport cannot read, a prerequisite made of $(shell ...)),
- * the Makefile is "uncertain" and nothing in it is downgraded. */
+ * the Makefile is "uncertain" and nothing in it is downgraded.
+ *
+ * That reach errs on the side of more (every branch counts). For the
+ * other question, is a target surely made (so that its target-specific
+ * `t: CFLAGS += -mavx2` is an error), only prerequisites whose words are
+ * the same in every plain make are followed (find_sure in make_goals.c).
+ * A make that a shell script run by a recipe calls is not followed. */
 #ifndef ARCHPORT_MAKE_GOALS_H
 #define ARCHPORT_MAKE_GOALS_H
 
@@ -37,6 +43,18 @@ const char *make_goals_var_unbuilt(const struct make_goals *g, int file, const c
 /* How that reason starts: the stub still gates a flag whose warning says
  * it (`make zstd32` breaks on the target as before). */
 #define MAKE_GOALS_UNBUILT "only in the recipe of `"
+/* Target-specific variable lines (`bench.o: CFLAGS += -mavx2`) are in
+ * effect while their target is made. */
+enum make_reach {
+	MAKE_REACH_UNKNOWN,   /* not sure either way */
+	MAKE_REACH_BUILT,     /* the default goal surely makes a target it names */
+	MAKE_REACH_UNBUILT,   /* no plain make makes any */
+};
+/* For the target-specific line on `line` of `file`; *why gets the reason
+ * of MAKE_REACH_UNBUILT, "only for `bench.o`, which the default goal
+ * `all` does not build" (owned by g). */
+enum make_reach make_goals_target_var(const struct make_goals *g, int file, int line, const char **why);
+#define MAKE_GOALS_UNBUILT_FOR "only for `"
 void make_goals_free(struct make_goals *g);
 
 /* Exposed for the unit tests: do two patterns whose '*' stands for any

@@ -195,10 +195,45 @@ size_t index_add_build_define(struct tree_index *ix, const char *name, size_t n,
 	return rec;
 }
 
+/* Why a plain make never passes a Makefile define, or NULL. */
+static const char *define_unbuilt(const struct make_goals *mg, const struct build_define *r)
+{
+	const char *why = NULL;
+	switch (r->goal_kind) {
+	case BM_GOAL_RECIPE:
+		return make_goals_unbuilt(mg, r->goal_file, r->goal_line);
+	case BM_GOAL_TARGET_VAR:
+		return make_goals_target_var(mg, r->goal_file, r->goal_line, &why) == MAKE_REACH_UNBUILT ? why : NULL;
+	case BM_GOAL_VAR:
+		return make_goals_var_unbuilt(mg, r->goal_file, r->goal_var);
+	default:
+		return NULL;
+	}
+}
+
+/* Once the goals are known: a -D/-U that only the recipe of a rule the
+ * default goal never builds passes (or a target-specific line of such a
+ * target, or a variable only such recipes name) is not set for a plain
+ * build; where the goals are not sure, the record stays as it was. */
+static void decide_defines_by_goals(struct tree_index *ix)
+{
+	for (size_t i = 0; ix->make_goals && i < ix->build_defines.len; i++) {
+		struct build_define *r = &ix->build_defines.items[i];
+		const char *why = r->when == TRI_FALSE ? NULL : define_unbuilt(ix->make_goals, r);
+		if (!why)
+			continue;
+		r->when = TRI_FALSE;
+		r->arch = 0;
+		free(r->unbuilt);
+		r->unbuilt = xstrdup(why);
+	}
+}
+
 void index_finish(struct tree_index *ix)
 {
 	if (ix->make_goals)
 		make_goals_finish(ix->make_goals);
+	decide_defines_by_goals(ix);
 	for (size_t i = 0; i < ix->defs.cap; i++) {
 		struct def_sites *d = ix->defs.slots[i].key ? ix->defs.slots[i].value : NULL;
 		if (!d || !d->nbuild || !d->overrides)

@@ -76,15 +76,17 @@ static struct file_patch *new_file(struct stub_ctx *c, const char *rel)
  * -Werror builds stop on), and Rust types
  * of x86 registers shared by every arch (SPEC: the file goes behind a cfg,
  * the target gets a twin with its own register set). A flag in the recipe
- * of a goal the default goal never builds (make_goals.h) is a warning, but
- * `make that-goal` still breaks on the target: it is gated as before. */
+ * of a goal the default goal never builds (make_goals.h), or on a target-specific
+ * line of such a target, is a warning, but `make that-goal` still breaks
+ * on the target: it is gated as before. */
 static void file_errors(const struct knowledge *k, const struct file_scan *r, struct finding_list *out)
 {
 	for (size_t j = 0; j < r->findings.len; j++) {
 		const struct finding *f = &r->findings.items[j];
 		int unbuilt_goal_flag = (!strcmp(f->rule, k->source->rule_build_flag) ||
 					 !strcmp(f->rule, k->source->rule_build_march)) &&
-					strstr(f->message, "(" MAKE_GOALS_UNBUILT);
+					(strstr(f->message, "(" MAKE_GOALS_UNBUILT) ||
+					 strstr(f->message, "(" MAKE_GOALS_UNBUILT_FOR));
 		if (f->severity == SEV_ERROR || unbuilt_goal_flag ||
 		    (f->severity == SEV_WARNING && (!strcmp(f->rule, RULE_CONTEXT_REG) || !strcmp(f->rule, RULE_RUST_X86_REGISTERS) ||
 						    !strcmp(f->rule, RULE_TARGET_ATTR))))

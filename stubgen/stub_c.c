@@ -208,6 +208,49 @@ const char *target_macro(const char *target)
 	return strcmp(target, "aarch64") == 0 ? "__aarch64__" : strcmp(target, "riscv64") == 0 ? "__riscv" : "__x86_64__";
 }
 
+static int code_follows(const struct file_patch *fp, size_t line)
+{
+	for (; line < fp->nlines; line++)
+		for (size_t i = 0; i < fp->lens[line]; i++)
+			if (!isspace((unsigned char)fp->lines[line][i]))
+				return 1;
+	return 0;
+}
+
+static int is_later_arm(const char *line)
+{
+	return stub_is_directive(line, "else") || stub_is_directive(line, "elif") ||
+	       stub_is_directive(line, "elifdef") || stub_is_directive(line, "elifndef");
+}
+
+/* A gate inside a group that x86 skips (`#if !defined(__x86_64__)` around
+ * an #error) leaves its closing #line unread there, and every line after
+ * that arm one number off; so each later arm and the #endif of every
+ * enclosing group restore the numbering too (where code follows). */
+static void renumber_after_enclosing_groups(struct file_patch *fp, size_t last)
+{
+	int depth = 0;
+	for (size_t l = last + 1; l < fp->nlines; l++) {
+		const char *text = fp->lines[l];
+		if (stub_opens_conditional(text)) {
+			depth++;
+			continue;
+		}
+		int closes = stub_is_directive(text, "endif");
+		if (depth > 0) {   /* a group after the gate, not around it */
+			depth -= closes;
+			continue;
+		}
+		if (!closes && !is_later_arm(text))
+			continue;
+		if (!code_follows(fp, l + 1))
+			return;
+		char *line = xasprintf("#line %zu\n", l + 2);
+		patch_insert(fp, l + 1, line);
+		free(line);
+	}
+}
+
 void gate_lines(const struct knowledge *k, struct file_patch *fp, size_t first, size_t last, const char *twin)
 {
 	char *head = k->target_is_x86 ? xasprintf(SOURCE_GUARD_FMT "#line %zu\n", k->source->gate_macro, first + 1)
@@ -216,6 +259,7 @@ void gate_lines(const struct knowledge *k, struct file_patch *fp, size_t first, 
 			       twin && *twin && twin[strlen(twin) - 1] != '\n' ? "\n" : "", last + 2);
 	patch_insert(fp, first, head);
 	patch_insert(fp, last + 1, tail);
+	renumber_after_enclosing_groups(fp, last);
 	free(head);
 	free(tail);
 }

@@ -197,12 +197,16 @@ def grade_pair(name, target, files, truth, prediction, verbose):
     return agree, len(files), passed
 
 
-UNBUILT_GOAL = re.compile(r"only in the recipe of `([^`]+)`, which (?:neither )?the default goal `([^`]+)`")
+# "only in the recipe of `bench32`, which the default goal `all` ...", and
+# for a target-specific line "only for `bench.o`, which the default goal ..."
+# (one target; a pattern or a list says "none of which" and names no goal).
+UNBUILT_GOAL = re.compile(r"only (?:in the recipe of|for) `([^`]+)`, which (?:neither )?the default goal `([^`]+)`")
 
 
 def check_unbuilt_goals(name, tree, target, prediction):
     """A warning that says a flag is only in the recipe of a goal `make`
-    never builds by default must still be a real breakage of that goal:
+    never builds by default (or only on a target-specific line of one)
+    must still be a real breakage of that goal:
     `make CC=<cross> GOAL` in that Makefile's directory has to fail (the
     default build is graded by the file table).  Returns (checked, problems)."""
     goals = set()

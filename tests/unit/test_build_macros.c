@@ -127,7 +127,10 @@ START_TEST(makefile_defines_and_their_conditions)
 	r = record(&x, "NEVER_PASSED");
 	ck_assert_int_eq(r->when, TRI_UNKNOWN);
 	ck_assert_ptr_nonnull(strstr(r->why_unknown, "UNUSED_DEFS"));
-	ck_assert_int_eq(record(&x, "ONE_TARGET")->when, TRI_UNKNOWN);
+	/* only for prog, which the default goal `all` never makes */
+	r = record(&x, "ONE_TARGET");
+	ck_assert_int_eq(r->when, TRI_FALSE);
+	ck_assert_str_eq(r->unbuilt, "only for `prog`, which the default goal `all` does not build");
 	r = record(&x, "ASM_ONLY");
 	ck_assert_int_eq(r->when, TRI_TRUE);
 	ck_assert_int_eq(r->lang, BM_LANG_ASM);
@@ -144,6 +147,7 @@ START_TEST(makefile_recipes_and_per_system_targets)
 	tree_init(&x.t);
 	tree_file(&x.t, "Makefile",
 		  "all: lib.a\n"
+		  "lib.a: $(OBJS) generated.o\n"
 		  "%.o: %.c\n"
 		  "\t$(CC) $(CPPFLAGS) $(EXTRA) -DIN_PATTERN -c -o $@ $<\n"
 		  "EXTRA = -DVIA_RECIPE\n"
@@ -166,6 +170,8 @@ START_TEST(makefile_recipes_and_per_system_targets)
 	ck_assert_int_eq(r->when, TRI_TRUE);
 	ck_assert_int_eq(r->lang, BM_LANG_C);
 	ck_assert_int_eq(record(&x, "VIA_RECIPE")->when, TRI_TRUE);
+	/* the Linux build, though the default goal does not run it: a target
+	 * named for a system is the build its users name */
 	ck_assert_int_eq(record(&x, "LINUX_BUILD")->when, TRI_TRUE);
 	ck_assert_int_eq(record(&x, "BSD_BUILD")->when, TRI_FALSE);
 	r = record(&x, "ONLY_SPECIAL");
@@ -382,6 +388,92 @@ START_TEST(error_under_a_macro_the_build_defines)
 	/* DARWIN is set only for other systems: its arm is a note */
 	EXPECT_FINDING(&r, "c/gated-x86", "note", "md.c", 9);
 	EXPECT_NO_FINDING(&r, NULL, "warning", NULL);
+	scan_result_free(&r);
+	tree_cleanup(&t);
+}
+END_TEST
+
+/* -D flags of rules a plain make never builds: a recipe, a target-specific
+ * line, a variable only such recipes name; reached or uncertain ones keep
+ * the reach they had. */
+START_TEST(makefile_defines_of_unbuilt_goals)
+{
+	struct indexed x;
+	tree_init(&x.t);
+	tree_file(&x.t, "Makefile",
+		  "BENCH_DEFS = -DBENCH_VAR\n"
+		  "all: prog\n"
+		  "prog: main.o\n"
+		  "\t$(CC) -DREACHED_LINK -o $@ main.o\n"
+		  "%.o: %.c\n"
+		  "\t$(CC) $(CFLAGS) -c -o $@ $<\n"
+		  "main.o: CFLAGS += -DREACHED_TV\n"
+		  "portable: CFLAGS += -DPORTABLE_TV\n"
+		  "portable: all\n"
+		  "bench: bench.c\n"
+		  "\t$(CC) -DBENCH_RECIPE $(BENCH_DEFS) -o $@ bench.c\n"
+		  "linux-debug: CFLAGS += -DLINUX_TV\n");
+	tree_file(&x.t, "main.c", "int main(void) { return 0; }\n");
+	tree_file(&x.t, "bench.c", "int main(void) { return 0; }\n");
+	index_tree(&x, A64);
+	const struct build_define *r = record(&x, "BENCH_RECIPE");
+	ck_assert_int_eq(r->when, TRI_FALSE);
+	ck_assert_str_eq(r->unbuilt, "only in the recipe of `bench`, which the default goal `all` does not build");
+	r = record(&x, "BENCH_VAR");
+	ck_assert_int_eq(r->when, TRI_FALSE);
+	ck_assert_ptr_nonnull(strstr(r->unbuilt, "through `BENCH_DEFS`"));
+	r = record(&x, "PORTABLE_TV");
+	ck_assert_int_eq(r->when, TRI_FALSE);
+	ck_assert_str_eq(r->unbuilt, "only for `portable`, which the default goal `all` does not build");
+	struct macro_decision d = decide(&x, "main.c", "PORTABLE_TV");
+	ck_assert_int_eq(d.state, TRI_FALSE);
+	char *text = macro_decision_text("PORTABLE_TV", 11, &d);
+	ck_assert_str_eq(text, "PORTABLE_TV is set only for `portable`, which the default goal `all` does not build "
+			       "(Makefile:8 (-DPORTABLE_TV))");
+	free(text);
+	/* reached: as before (the recipe of one target; a target-specific line) */
+	ck_assert_ptr_null(record(&x, "REACHED_LINK")->unbuilt);
+	ck_assert_int_eq(record(&x, "REACHED_TV")->when, TRI_UNKNOWN);
+	/* a target named for a system: the build its users name, as before */
+	ck_assert_int_eq(record(&x, "LINUX_TV")->when, TRI_UNKNOWN);
+	indexed_free(&x);
+
+	/* a Makefile whose goals are not sure: as before */
+	tree_init(&x.t);
+	tree_file(&x.t, "Makefile", "$(eval $(RULES))\nall: prog\nportable: CFLAGS += -DPORTABLE_TV\n"
+				    "bench:\n\t$(CC) -DBENCH_RECIPE -o $@ bench.c\n");
+	index_tree(&x, A64);
+	ck_assert_int_eq(record(&x, "PORTABLE_TV")->when, TRI_UNKNOWN);
+	ck_assert_int_eq(record(&x, "BENCH_RECIPE")->when, TRI_UNKNOWN);
+	indexed_free(&x);
+}
+END_TEST
+
+/* `make portable` defines PORTABLE; a plain make does not, so the #error
+ * fires on the target (as aarch64-linux-gnu-gcc says). */
+START_TEST(error_hidden_only_by_an_unbuilt_goal)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "Makefile", "all: lib.o\nportable: CFLAGS += -DPORTABLE\nportable: all\n"
+				  "%.o: %.c\n\t$(CC) $(CFLAGS) -c -o $@ $<\n");
+	tree_file(&t, "lib.c", "#if !defined(PORTABLE) && !defined(__x86_64__)\n#error \"x86 only\"\n#endif\nint x;\n");
+	scan_tree(&t, A64, &r);
+	const struct rfinding *f = find_finding(&r, "c/error-directive", "error", "lib.c", 2);
+	ck_assert_msg(f && strstr(f->message, "PORTABLE is set only for `portable`"), "report:\n%s", r.listing);
+	scan_result_free(&r);
+	tree_cleanup(&t);
+
+	/* the other way: x86 code only `make bench` compiles is already gated */
+	tree_init(&t);
+	tree_file(&t, "Makefile", "all: lib.o\nbench: CFLAGS += -DBENCH_PAUSE\nbench: all\n"
+				  "%.o: %.c\n\t$(CC) $(CFLAGS) -c -o $@ $<\n");
+	tree_file(&t, "lib.c", "#ifdef BENCH_PAUSE\nvoid spin(void) { __asm__ volatile(\"pause\"); }\n#endif\nint x;\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_NO_FINDING(&r, NULL, "warning", NULL);
+	EXPECT_NO_FINDING(&r, NULL, "error", NULL);
+	EXPECT_FINDING(&r, "c/gated-x86", "note", "lib.c", 2);
 	scan_result_free(&r);
 	tree_cleanup(&t);
 }
@@ -606,6 +698,7 @@ Suite *build_macros_suite(void)
 	tcase_add_test(tc, makefile_defines_and_their_conditions);
 	tcase_add_test(tc, makefile_recipes_and_per_system_targets);
 	tcase_add_test(tc, makefile_define_named_by_a_variable);
+	tcase_add_test(tc, makefile_defines_of_unbuilt_goals);
 	tcase_add_test(tc, cmake_definitions);
 	tcase_add_test(tc, automake_kbuild_and_meson_flags);
 	tcase_add_test(tc, decision_over_records);
@@ -613,6 +706,7 @@ Suite *build_macros_suite(void)
 	tc = tcase_create("c-scan");
 	tcase_add_test(tc, error_under_a_macro_the_build_defines);
 	tcase_add_test(tc, a_tree_undef_keeps_it_undecided);
+	tcase_add_test(tc, error_hidden_only_by_an_unbuilt_goal);
 	tcase_add_test(tc, macro_set_only_for_x86_gates_its_code);
 	tcase_add_test(tc, define_for_one_source_file);
 	suite_add_tcase(s, tc);

@@ -441,6 +441,89 @@ START_TEST(build_flag_in_variable_of_unbuilt_goal)
 }
 END_TEST
 
+/* Target-specific lines (`fast.o: CFLAGS += -mavx2`) hold while their
+ * target is made: an error when the default goal surely makes it, a
+ * warning naming the target when no plain make does, and the undecided
+ * warning of before when archport cannot tell. */
+static const char *const tv_tail =
+	"prog: main.o fast.o\n"
+	"\t$(CC) -o $@ main.o fast.o\n"
+	"%.o: %.c\n"
+	"\t$(CC) $(CFLAGS) -c -o $@ $<\n";
+
+static const struct rfinding *tv_scan(struct tmptree *t, struct scan_result *r, const char *head)
+{
+	char *mk = xasprintf("%s%s", head, tv_tail);
+	tree_init(t);
+	tree_file(t, "main.c", "int main(void) { return 0; }\n");
+	tree_file(t, "fast.c", "int fast;\n");
+	tree_file(t, "Makefile", mk);
+	free(mk);
+	scan_tree(t, A64, r);
+	return find_finding(r, "build/x86-flag", NULL, "Makefile", 0);
+}
+
+START_TEST(target_variable_of_a_made_target_is_an_error)
+{
+	static const char *const heads[] = {
+		"all: prog\nfast.o: CFLAGS += -mavx2\n",                       /* a prerequisite's prerequisite */
+		"all: prog\n%.o: CFLAGS += -mavx2\n",                          /* a pattern that matches one */
+		"all: prog\nall: CFLAGS += -mavx2\n",                          /* the default goal itself */
+		"OBJS = prog\nall: $(OBJS)\nprog: override CFLAGS += -mavx2\n", /* a sure variable */
+		"F = fast.o\nall: prog\n$(F) main.o: CFLAGS += -mavx2\n",
+	};
+	for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
+		struct tmptree t;
+		struct scan_result r;
+		const struct rfinding *f = tv_scan(&t, &r, heads[i]);
+		ck_assert_msg(f && !strcmp(f->severity, "error"), "case %zu: expected an error; the report has:\n%s", i,
+			      r.listing);
+		done(&t, &r);
+	}
+}
+END_TEST
+
+START_TEST(target_variable_of_an_unmade_target_is_a_warning)
+{
+	static const struct { const char *head, *says; } cases[] = {
+		{ "all: prog\nbench.o: CFLAGS += -mavx2\n", "(only for `bench.o`, which the default goal `all` does not build)" },
+		{ "all: prog\n%_x.o: CFLAGS += -mavx2\n", "(only for `%_x.o`, none of which the default goal `all` builds)" },
+		/* uncertain: the old warning */
+		{ "all: $(OBJS)\nOBJS = prog\nfast.o: CFLAGS += -mavx2\n", "(only for the make target this line names, if it is built)" },
+		{ "ifdef FAST\nX = prog\nendif\nall: $(X)\nprog: CFLAGS += -mavx2\n", "(only for the make target this line names" },
+		{ "all: prog $(shell cat more)\nfast.o: CFLAGS += -mavx2\n", "(only for the make target this line names" },
+		{ "ifdef FAST\nall: prog\nendif\nall2: prog\nfast.o: CFLAGS += -mavx2\n", "(only for the make target this line names" },
+		{ "$(eval $(X))\nall: prog\nfast.o: CFLAGS += -mavx2\n", "(only for the make target this line names" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct tmptree t;
+		struct scan_result r;
+		const struct rfinding *f = tv_scan(&t, &r, cases[i].head);
+		ck_assert_msg(f && !strcmp(f->severity, "warning") && strstr(f->message, cases[i].says),
+			      "case %zu: expected a warning saying %s; the report has:\n%s", i, cases[i].says, r.listing);
+		ck_assert_int_eq(count_findings(&r, NULL, "error", NULL), 0);
+		done(&t, &r);
+	}
+}
+END_TEST
+
+/* No recipe names CFLAGS, but make's built-in %.o rule passes it to the
+ * compile of main.o: a variable CFLAGS names is not "only bench's". */
+START_TEST(build_flag_through_a_builtin_rule_variable)
+{
+	struct tmptree t;
+	struct scan_result r;
+	tree_init(&t);
+	tree_file(&t, "main.c", "int main(void) { return 0; }\n");
+	tree_file(&t, "bench.c", "int main(void) { return 0; }\n");
+	tree_file(&t, "Makefile", "X86_FLAGS = -msse4.2\nCFLAGS = -O2 $(X86_FLAGS)\nall: prog\nprog: main.o\n"
+				  "bench: bench.c\n\t$(CC) $(CFLAGS) -o $@ bench.c\n");
+	scan_tree(&t, A64, &r);
+	EXPECT_FINDING(&r, "build/x86-flag", "error", "Makefile", 1);
+	done(&t, &r);
+}
+END_TEST
+
 START_TEST(make_glob_meet_patterns)
 {
 	ck_assert(!make_glob_meet("*/zstd", "zstd32"));
@@ -658,6 +741,9 @@ Suite *rules_asm_build_suite(void)
 	tcase_add_test(tc, build_flag_goal_asked_by_another_makefile);
 	tcase_add_test(tc, build_flag_in_included_makefile);
 	tcase_add_test(tc, build_flag_in_variable_of_unbuilt_goal);
+	tcase_add_test(tc, build_flag_through_a_builtin_rule_variable);
+	tcase_add_test(tc, target_variable_of_a_made_target_is_an_error);
+	tcase_add_test(tc, target_variable_of_an_unmade_target_is_a_warning);
 	tcase_add_test(tc, make_glob_meet_patterns);
 	tcase_add_test(tc, build_march);
 	tcase_add_test(tc, build_nasm);
