@@ -21,6 +21,7 @@
 #define ARCHPORT_CAUSES_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "finding.h"
 #include "util.h"
 
@@ -54,6 +55,10 @@ struct cause_list {
 void causes_build(struct cause_list *out, const struct finding_list *findings,
 		  const struct strmap *dependents);
 void causes_free(struct cause_list *l);
+/* One cause as the JSON report's `causes` list has it (report_json.c; the
+ * SARIF run's properties repeat it): id, order, rule, severity, title,
+ * root_file, blocks, counts, files and its `first` finding. */
+void cause_write_json(FILE *out, const struct cause *c, const struct finding *first);
 /* The cause of finding `i`. */
 const struct cause *cause_of(const struct cause_list *l, size_t i);
 

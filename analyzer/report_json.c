@@ -22,9 +22,9 @@ static void write_finding(FILE *out, const struct finding *f, const struct cause
 	fputc('}', out);
 }
 
-static void write_cause(FILE *out, const struct cause *c, const struct finding *first)
+void cause_write_json(FILE *out, const struct cause *c, const struct finding *first)
 {
-	fputs("    {\"id\": ", out);
+	fputs("{\"id\": ", out);
 	json_write_string(out, c->id);
 	fprintf(out, ", \"order\": %zu, \"rule\": ", c->order);
 	json_write_string(out, c->rule);
@@ -48,8 +48,8 @@ static void write_causes(FILE *out, const struct cause_list *causes, const struc
 {
 	fputs(",\n \"causes\": [", out);
 	for (size_t i = 0; i < causes->len; i++) {
-		fputs(i ? ",\n" : "\n", out);
-		write_cause(out, &causes->items[i], &l->items[causes->items[i].findings[0]]);
+		fputs(i ? ",\n    " : "\n    ", out);
+		cause_write_json(out, &causes->items[i], &l->items[causes->items[i].findings[0]]);
 	}
 	fputs(causes->len ? "\n ]" : "]", out);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "causes.h"
 #include "finding.h"
 #include "json_out.h"
 #include "rules.h"
@@ -274,7 +275,8 @@ static void write_fingerprint(FILE *out, const struct finding *f, struct strmap 
 		(unsigned long)(uintptr_t)e->value);
 }
 
-static void write_result(FILE *out, const struct finding *f, struct strmap *seen, int last)
+static void write_result(FILE *out, const struct finding *f, const struct cause *c, struct strmap *seen,
+			 int last)
 {
 	const struct rule_info *rule = rule_find(f->rule ? f->rule : "");
 	long index = rule_index(f->rule);
@@ -291,12 +293,30 @@ static void write_result(FILE *out, const struct finding *f, struct strmap *seen
 	fputc('}', out);
 	write_location(out, f);
 	write_fingerprint(out, f, seen);
-	if (f->fix) {
-		fputs(", \"properties\": {\"fix\": ", out);
-		json_write_string(out, f->fix);
-		fputc('}', out);
+	/* the root cause, as in the JSON report: its id is in the run's
+	 * properties.causes, in fix order */
+	fputs(", \"properties\": {\"fix\": ", out);
+	json_write_string(out, f->fix ? f->fix : "none");
+	if (c) {
+		fputs(", \"cause\": ", out);
+		json_write_string(out, c->id);
 	}
+	fputc('}', out);
 	fputs(last ? "}\n" : "},\n", out);
+}
+
+/* The root causes in fix order, as the JSON report lists them. */
+static void write_run_causes(FILE *out, const struct report *r)
+{
+	const struct cause_list *cl = r->causes;
+	if (!cl)
+		return;
+	fputs(", \"causes\": [", out);
+	for (size_t i = 0; i < cl->len; i++) {
+		fputs(i ? ",\n        " : "\n        ", out);
+		cause_write_json(out, &cl->items[i], &r->findings->items[cl->items[i].findings[0]]);
+	}
+	fputs(cl->len ? "\n      ]" : "]", out);
 }
 
 int report_sarif(FILE *out, const struct report *r)
@@ -311,10 +331,11 @@ int report_sarif(FILE *out, const struct report *r)
 	fputs("      \"columnKind\": \"utf16CodeUnits\",\n"
 	      "      \"properties\": {\"target\": ", out);
 	json_write_string(out, r->target);
+	write_run_causes(out, r);
 	fputs("},\n      \"results\": [\n", out);
 	struct strmap seen = { 0 };
 	for (size_t i = 0; i < n; i++)
-		write_result(out, &list->items[i], &seen, i + 1 == n);
+		write_result(out, &list->items[i], r->causes ? cause_of(r->causes, i) : NULL, &seen, i + 1 == n);
 	strmap_free(&seen, NULL);
 	fputs("      ]\n    }\n  ]\n}\n", out);
 	return ferror(out) ? -1 : 0;

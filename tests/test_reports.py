@@ -369,6 +369,9 @@ def check_result(res, rules, by_key):
     f = by_key[key].pop()
     check(("startColumn" in region) == (f["column"] > 0),
           "sarif: startColumn present iff column > 0: %r" % (key,))
+    check(res.get("properties", {}).get("cause") == f.get("cause"),
+          "sarif: result %r has cause %r, the JSON finding %r"
+          % (key, res.get("properties", {}).get("cause"), f.get("cause")))
 
 
 def test_sarif_matches_json(s):
@@ -388,6 +391,10 @@ def test_sarif_matches_json(s):
         by_key.setdefault(key, []).append(f)
     for res in results:
         check_result(res, rules, by_key)
+    # the root causes, in fix order, as the JSON report has them
+    check(run_.get("properties", {}).get("causes") == report["causes"],
+          "sarif: run properties.causes differ from the JSON causes")
+    check(report["causes"], "sarif: the test tree has no causes")
 
 
 def test_sarif_docs_url(s):
