@@ -332,6 +332,21 @@ def case_cmake(ctx: Context) -> None:
     r.expect_no_scratch()
 
 
+def case_makefile_wraps_cmake(ctx: Context) -> None:
+    """A top Makefile that only runs cmake (lemire/despacer's `build:`
+    target): the tree's build is CMake, not `make -k -j2` of the wrapper,
+    whose `all: build unit` races ctest against the build."""
+    if not shutil.which("cmake"):
+        raise Skip("cmake is not installed")
+    tree = ctx.fixture("portable-build")
+    (tree / "Makefile").write_text("all: build unit\n\nbuild:\n\tcmake -S ./ -B ./build && cmake --build ./build\n"
+                                   "\nunit:\n\tcd build && ctest\n\n.PHONY: all build unit\n")
+    r = ctx.verify(tree, "--patch", str(ctx.patch_file("empty.patch", "")))
+    r.expect_all_ok()
+    r.expect("host build, before", "ok", "cmake")
+    r.expect("tests", "ok", "ctest: 1/1 passed")
+
+
 def case_custom_commands(ctx: Context) -> None:
     empty = str(ctx.patch_file("empty.patch", ""))
     r = ctx.verify(ctx.fixture(PORTABLE), "--patch", empty, "--build", 'make CC="$CC" all',
@@ -479,6 +494,7 @@ def select_cases(fixtures: str) -> list[tuple[str, object]]:
         ("a file that is not a diff fails", case_not_a_diff),
         ("a failing target build is reported with its first error", case_target_build_fails),
         ("cmake: objects compared, ctest under qemu", case_cmake),
+        ("a Makefile that only runs cmake: the build is CMake", case_makefile_wraps_cmake),
         ("--build and --test commands", case_custom_commands),
         ("a hung test is killed at --test-timeout", case_hung_test),
         ("a build with no object compares its executables", case_linked_outputs),
