@@ -230,3 +230,33 @@ int asm_check_text(const struct knowledge *k, const char *text, size_t len,
 	}
 	return 0;
 }
+
+static int is_symbol_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '$';
+}
+
+size_t asm_global_symbol(const char *line, const char **name)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (strncmp(line, ".globl", 6) && strncmp(line, ".global", 7))
+		return 0;
+	line += line[6] == 'l' ? 7 : 6;
+	if (*line != ' ' && *line != '\t')
+		return 0;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	size_t n = 0;
+	while (is_symbol_char(line[n]))
+		n++;
+	*name = line;
+	return n;
+}
+
+int asm_defines_label(const char *line, const char *name, size_t n)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return !strncmp(line, name, n) && line[n] == ':';
+}

@@ -23,4 +23,11 @@ struct asm_issue {
 int asm_check_text(const struct knowledge *k, const char *text, size_t len,
 		   enum asm_dialect dialect, struct asm_issue *issue);
 
+/* The symbol a `.globl name` or `.global name` line names: its start in
+ * *name and its length (letters, digits, '_', '.', '$'); 0 when the line
+ * is no such directive. The line ends at a newline or NUL. */
+size_t asm_global_symbol(const char *line, const char **name);
+/* Does the line define the label `name` (n bytes): "name:" after blanks? */
+int asm_defines_label(const char *line, const char *name, size_t n);
+
 #endif

@@ -307,31 +307,19 @@ char *deep_line_text(CXTranslationUnit tu, CXFile f, unsigned line)
 	return xstrndup(p, (size_t)((nl ? nl : end) - p));
 }
 
-/* Skips "  #  " and returns the directive word's start, or NULL. */
-static const char *directive(const char *text)
-{
-	if (!text)
-		return NULL;
-	while (*text == ' ' || *text == '\t')
-		text++;
-	if (*text++ != '#')
-		return NULL;
-	while (*text == ' ' || *text == '\t')
-		text++;
-	return text;
-}
-
 static int is_error_directive(const char *text)
 {
-	const char *d = directive(text);
-	return d && !strncmp(d, "error", 5) && !isalnum((unsigned char)d[5]) && d[5] != '_';
+	size_t n;
+	const char *d = directive_word(text, &n);
+	return d && n == 5 && !strncmp(d, "error", 5) && d[5] != '_' && !isdigit((unsigned char)d[5]);
 }
 
 /* The header name of an #include line, malloc'd, or NULL. */
 static char *include_name(const char *text)
 {
-	const char *d = directive(text);
-	if (!d || strncmp(d, "include", 7))
+	size_t n;
+	const char *d = directive_word(text, &n);
+	if (!d || n != 7 || strncmp(d, "include", 7))
 		return NULL;
 	d += 7;
 	while (*d == ' ' || *d == '\t')

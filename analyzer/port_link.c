@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "asm_check.h"
 #include "build_run.h"
 #include "port_link.h"
 #include "util.h"
@@ -36,22 +37,6 @@ static int has_word(const char *s, size_t n, const char *word)
 	return 0;
 }
 
-/* The directive of a line ("if", "elif", "endif", ...) into kw, or 0. */
-static int directive(const char *p, size_t n, char kw[8])
-{
-	size_t i = 0, k = 0;
-	while (i < n && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	if (i == n || p[i++] != '#')
-		return 0;
-	while (i < n && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	while (i < n && k < 7 && isalpha((unsigned char)p[i]))
-		kw[k++] = p[i++];
-	kw[k] = '\0';
-	return k > 0;
-}
-
 /* The macros that select the source architecture in a condition. */
 static int tests_source(const char *s, size_t n, const char *source)
 {
@@ -76,23 +61,21 @@ struct chain {
 
 #define MAX_NESTING 64
 
-/* Reads the chain that line `from` (1-based, just after the definition)
- * is in on to its #endif: does it have an #else? */
-static int chain_has_else(const char *text, int from, int line_of_text)
+/* Reads the rest of a chain (`text` starts on the line after the
+ * definition) on to its #endif: does it have an #else? */
+static int chain_has_else(const char *text)
 {
-	int depth = 0, line = line_of_text;
-	for (const char *p = text; *p; line++) {
+	int depth = 0;
+	for (const char *p = text; *p;) {
+		size_t k;
+		const char *kw = directive_word(p, &k);
+		if (kw && k >= 2 && !strncmp(kw, "if", 2))
+			depth++;
+		else if (kw && mem_eq(kw, k, "endif") && depth-- == 0)
+			return 0;
+		else if (kw && mem_eq(kw, k, "else") && depth == 0)
+			return 1;
 		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char kw[8];
-		if (line >= from && directive(p, n, kw)) {
-			if (!strncmp(kw, "if", 2))
-				depth++;
-			else if (!strcmp(kw, "endif") && depth-- == 0)
-				return 0;
-			else if (!strcmp(kw, "else") && depth == 0)
-				return 1;
-		}
 		if (!nl)
 			break;
 		p = nl + 1;
@@ -143,18 +126,19 @@ static int find_in_c(const char *text, const char *name, const char *source, int
 	for (const char *p = text; *p; line++) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char kw[8];
-		if (directive(p, n, kw)) {
-			if (!strncmp(kw, "if", 2) && depth < MAX_NESTING)
+		size_t k;
+		const char *kw = directive_word(p, &k);
+		if (kw) {
+			if (k >= 2 && !strncmp(kw, "if", 2) && depth < MAX_NESTING)
 				stack[depth++] = (struct chain){ line, tests_source(p, n, source), 0 };
-			else if (!strcmp(kw, "elif") && depth)
+			else if (mem_eq(kw, k, "elif") && depth)
 				stack[depth - 1].source_arm |= tests_source(p, n, source);
-			else if (!strcmp(kw, "else") && depth)
+			else if (mem_eq(kw, k, "else") && depth)
 				stack[depth - 1].has_else = 1;
-			else if (!strcmp(kw, "endif") && depth)
+			else if (mem_eq(kw, k, "endif") && depth)
 				depth--;
 		} else if (depth && stack[depth - 1].source_arm && !stack[depth - 1].has_else &&
-			   defines_function(p, n, name, braces) && nl && !chain_has_else(nl + 1, line + 1, line + 1)) {
+			   defines_function(p, n, name, braces) && nl && !chain_has_else(nl + 1)) {
 			*def_line = line;
 			*if_line = stack[depth - 1].if_line;
 			return 1;
@@ -176,18 +160,12 @@ static int find_in_asm(const char *text, const char *name)
 	size_t w = strlen(name);
 	int line = 1, globl = 0, label = 0;
 	for (const char *p = text; *p; line++) {
-		const char *q = p;
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (!strncmp(q, ".globl", 6) || !strncmp(q, ".global", 7)) {
-			const char *s = q + (q[6] == 'l' ? 7 : 6);
-			while (*s == ' ' || *s == '\t')
-				s++;
-			if (!globl && !strncmp(s, name, w) && !is_ident(s[w]))
-				globl = line;
-		} else if (!strncmp(q, name, w) && q[w] == ':') {
+		const char *sym;
+		size_t n = asm_global_symbol(p, &sym);
+		if (n == w && !globl && !strncmp(sym, name, w))
+			globl = line;
+		else if (!n && asm_defines_label(p, name, w))
 			label = 1;
-		}
 		const char *nl = strchr(p, '\n');
 		if (!nl)
 			break;

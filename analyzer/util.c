@@ -303,6 +303,24 @@ int str_starts(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+const char *directive_word(const char *line, size_t *len)
+{
+	if (!line)
+		return NULL;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line != '#')
+		return NULL;
+	line++;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	size_t n = 0;
+	while (isalpha((unsigned char)line[n]))
+		n++;
+	*len = n;
+	return line;
+}
+
 /* A device or pipe (/dev/null, /dev/stdout) is written as it is: renaming
  * a temporary file over it would replace the device. */
 static int is_special(const char *path)

@@ -69,6 +69,9 @@ int strmap_has(const struct strmap *m, const char *key, size_t n);
 void strmap_free(struct strmap *m, void (*free_value)(void *));
 
 int str_starts(const char *s, const char *prefix);
+/* The directive word of a preprocessor line ("if" of "  #  if X"), its
+ * length in *len; NULL when the line is no directive. */
+const char *directive_word(const char *line, size_t *len);
 /* "/a/./b/../c" -> "/a/c", in place (an absolute path, or one relative to
  * a directory it does not climb out of). */
 void path_fold(char *path);

@@ -3,9 +3,9 @@
  * for the target as a trap, so the tree links and a call that reaches it
  * stops at once instead of running x86 bytes. Only .S files can do this
  * (they go through the preprocessor); .s files are left for the build. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "asm_check.h"
 #include "scan.h"
 #include "stub_internal.h"
 
@@ -16,22 +16,17 @@ static const char *trap_instruction(const char *target)
 	return strcmp(target, "aarch64") == 0 ? "brk #0" : "ebreak";
 }
 
-/* `.globl name` / `.global name` */
+/* The `.globl` symbol of a line into name (size bytes); 0 when none or
+ * too long. */
 static int global_symbol(const char *line, char *name, size_t size)
 {
-	while (isspace((unsigned char)*line))
-		line++;
-	if (strncmp(line, ".globl", 6) && strncmp(line, ".global", 7))
+	const char *s;
+	size_t n = asm_global_symbol(line, &s);
+	if (!n || n + 1 > size)
 		return 0;
-	line += line[6] == 'l' ? 7 : 6;
-	while (isspace((unsigned char)*line))
-		line++;
-	size_t n = 0;
-	while (n + 1 < size && (isalnum((unsigned char)line[n]) || line[n] == '_' || line[n] == '.' || line[n] == '$'))
-		n++;
-	memcpy(name, line, n);
+	memcpy(name, s, n);
 	name[n] = '\0';
-	return n > 0;
+	return 1;
 }
 
 /* Does a line of the file define `name` with a label ("name:")? A .globl
@@ -39,14 +34,9 @@ static int global_symbol(const char *line, char *name, size_t size)
  * function), which the twin must not define a second time. */
 static int defines_label(char *const *lines, size_t nlines, const char *name)
 {
-	size_t n = strlen(name);
-	for (size_t l = 0; l < nlines; l++) {
-		const char *p = lines[l];
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!strncmp(p, name, n) && p[n] == ':')
+	for (size_t l = 0; l < nlines; l++)
+		if (asm_defines_label(lines[l], name, strlen(name)))
 			return 1;
-	}
 	return 0;
 }
 

@@ -10,27 +10,10 @@
 #include "c_lex.h"
 #include "stub_internal.h"
 
-/* The directive word of a line ("if", "else", ...) or NULL. */
-static const char *directive(const char *line, size_t *len)
-{
-	while (*line == ' ' || *line == '\t')
-		line++;
-	if (*line != '#')
-		return NULL;
-	line++;
-	while (*line == ' ' || *line == '\t')
-		line++;
-	size_t n = 0;
-	while (isalpha((unsigned char)line[n]))
-		n++;
-	*len = n;
-	return line;
-}
-
 int stub_is_directive(const char *line, const char *word)
 {
 	size_t n;
-	const char *d = directive(line, &n);
+	const char *d = directive_word(line, &n);
 	return d && n == strlen(word) && !strncmp(d, word, n);
 }
 
@@ -152,7 +135,7 @@ static void stub_definitions(const struct stub_ctx *c, const struct file_patch *
 	for (size_t l = from; l < to; l++) {
 		const char *s = fp->lines[l];
 		size_t n;
-		const char *d = directive(s, &n);
+		const char *d = directive_word(s, &n);
 		if (d && n == 6 && !strncmp(d, "define", 6)) {
 			const char *name = d + 6;
 			while (*name == ' ' || *name == '\t')
@@ -268,7 +251,7 @@ static char *body_template(const char *line)
 static char *macro_head(const char *line)
 {
 	size_t n;
-	const char *d = directive(line, &n);
+	const char *d = directive_word(line, &n);
 	const char *name = d + n;
 	while (*name == ' ' || *name == '\t')
 		name++;
@@ -311,7 +294,7 @@ static char *macro_twin(const struct stub_ctx *c, const char *line)
 static int defines(const char *line, const char *name)
 {
 	size_t n;
-	const char *d = directive(line, &n);
+	const char *d = directive_word(line, &n);
 	if (!d || n != 6 || strncmp(d, "define", 6))
 		return 0;
 	d += 6;
@@ -371,7 +354,7 @@ int stub_define_at(struct stub_ctx *c, struct file_patch *fp, size_t line)
 	while (line > 0 && line < fp->nlines && continues(fp->lines[line - 1]))
 		line--;   /* the error is in a body's continuation line */
 	size_t n;
-	const char *d = line < fp->nlines ? directive(fp->lines[line], &n) : NULL;
+	const char *d = line < fp->nlines ? directive_word(fp->lines[line], &n) : NULL;
 	if (!d || n != 6 || strncmp(d, "define", 6))
 		return 0;
 	gate_macro_at(c, fp, line);
