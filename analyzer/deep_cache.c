@@ -43,31 +43,6 @@ struct deep_cache {
 	struct strmap hashes;  /* path -> struct file_hash: each file is read once per scan */
 };
 
-/* ---- hashing ---- */
-
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-static uint64_t mix(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * FNV_PRIME;
-	return h ^ (h >> 29);
-}
-
-uint64_t deep_hash(const void *data, size_t n)
-{
-	const unsigned char *p = data;
-	uint64_t h = mix(FNV_OFFSET, n);
-	for (; n >= 8; p += 8, n -= 8) {
-		uint64_t w;
-		memcpy(&w, p, 8);
-		h = mix(h, w);
-	}
-	for (; n; p++, n--)
-		h = mix(h, *p);
-	return mix(h, h >> 32);
-}
-
 /* The whole file, malloc'd; NULL when it cannot be read. */
 static char *read_all(const char *path, size_t *len, size_t limit)
 {
@@ -133,7 +108,7 @@ static uint64_t self_hash(void)
 {
 	size_t len = 0;
 	char *exe = read_all("/proc/self/exe", &len, 1u << 30);
-	uint64_t h = exe ? deep_hash(exe, len) : 0;
+	uint64_t h = exe ? hash64(exe, len) : 0;
 	free(exe);
 	return h;
 }
@@ -186,7 +161,7 @@ uint64_t deep_cache_key(const struct deep_cache *c, const char *main_file, char 
 	add_field(&sb, main_file);
 	for (int i = 0; i < nargs; i++)
 		add_field(&sb, args[i]);
-	uint64_t key = deep_hash(sb.buf, sb.len);
+	uint64_t key = hash64(sb.buf, sb.len);
 	sb_free(&sb);
 	return key;
 }
@@ -231,7 +206,7 @@ void deep_record_file(struct deep_record *r, const char *path, const void *bytes
 		r->uncacheable = 1;
 		return;
 	}
-	sb_addf(&r->deps, "F %016llx ", (unsigned long long)deep_hash(bytes, n));
+	sb_addf(&r->deps, "F %016llx ", (unsigned long long)hash64(bytes, n));
 	add_escaped(&r->deps, path);
 	sb_addc(&r->deps, '\n');
 }
@@ -300,7 +275,7 @@ void deep_cache_store(struct deep_cache *c, uint64_t key, const char *main_file,
 	}
 	for (size_t i = 0; i < in.findings->len; i++)
 		add_finding_line(&sb, &in.findings->items[i]);
-	sb_addf(&sb, "end %016llx\n", (unsigned long long)deep_hash(sb.buf, sb.len));
+	sb_addf(&sb, "end %016llx\n", (unsigned long long)hash64(sb.buf, sb.len));
 	char *path = entry_path(c, key);
 	write_atomically(path, &sb);
 	free(path);
@@ -321,7 +296,7 @@ static int current_hash(struct deep_cache *c, const char *path, uint64_t *hash)
 		size_t len = 0;
 		char *bytes = read_all(path, &len, ENTRY_MAX_SIZE);
 		fh.ok = bytes != NULL;
-		fh.hash = bytes ? deep_hash(bytes, len) : 0;
+		fh.hash = bytes ? hash64(bytes, len) : 0;
 		free(bytes);
 		pthread_mutex_lock(&c->lock);
 		struct strmap_entry *e = strmap_get(&c->hashes, path, n, 1);
@@ -347,7 +322,7 @@ static char *checked_body(const char *path, size_t *body_len)
 	unsigned long long sum = 0;
 	char nl = 0;
 	if (!end || (end > text && end[-1] != '\n') || sscanf(end, "end %16llx%c", &sum, &nl) != 2 || nl != '\n' ||
-	    sum != deep_hash(text, (size_t)(end - text))) {
+	    sum != hash64(text, (size_t)(end - text))) {
 		free(text);
 		return NULL;
 	}

@@ -24,11 +24,6 @@
 #include "finding.h"
 #include "util.h"
 
-/* 64-bit FNV-1a over 8-byte words, with a fold after each multiply so that
- * high bits reach the low ones; fast enough to hash every header of every
- * TU on each rescan. */
-uint64_t deep_hash(const void *data, size_t n);
-
 struct deep_cache;
 
 /* Returns NULL when the cache is off or its directory cannot be made (the

@@ -224,17 +224,6 @@ static void write_location(FILE *out, const struct finding *f)
 	fputs("}}]", out);
 }
 
-/* FNV-1a, 64 bits: a fixed function of the bytes, the same on every host
- * and in every run. */
-static uint64_t fnv1a64(const char *s, size_t n, uint64_t h)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* What stays when lines move: the finding's identity (rule, file, message
  * with numbers blanked, as baselines match) and its line's text with the
  * whitespace runs folded, so that reindenting keeps it too. */
@@ -242,21 +231,23 @@ static uint64_t finding_hash(const struct finding *f)
 {
 	char *id = finding_identity(f->rule ? f->rule : "", f->file ? f->file : "",
 				    f->message ? f->message : "");
-	uint64_t h = fnv1a64(id, strlen(id) + 1, 0xcbf29ce484222325ULL);
-	int space = 0, started = 0;
+	struct strbuf sb = { 0 };
+	int space = 0;
 
+	sb_add(&sb, id, strlen(id) + 1);
 	free(id);
 	for (const char *p = f->source_line ? f->source_line : ""; *p; p++) {
 		if (*p == ' ' || *p == '\t' || *p == '\r') {
 			space = 1;
 			continue;
 		}
-		if (space && started)
-			h = fnv1a64(" ", 1, h);
+		if (space && sb.buf[sb.len - 1] != '\0')
+			sb_addc(&sb, ' ');
 		space = 0;
-		started = 1;
-		h = fnv1a64(p, 1, h);
+		sb_addc(&sb, *p);
 	}
+	uint64_t h = hash64(sb.buf, sb.len);
+	sb_free(&sb);
 	return h;
 }
 

@@ -298,6 +298,29 @@ void strmap_free(struct strmap *m, void (*free_value)(void *))
 	m->cap = m->len = 0;
 }
 
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * FNV_PRIME;
+	return h ^ (h >> 29);
+}
+
+uint64_t hash64(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	uint64_t h = mix(FNV_OFFSET, n);
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		h = mix(h, w);
+	}
+	for (; n; p++, n--)
+		h = mix(h, *p);
+	return mix(h, h >> 32);
+}
+
 int str_starts(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;

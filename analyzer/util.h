@@ -62,6 +62,11 @@ struct strmap {
 	size_t cap, len;
 };
 uint32_t hash_bytes(const char *s, size_t n);
+/* 64-bit FNV-1a over 8-byte words, with a fold after each multiply so that
+ * high bits reach the low ones: fast enough to hash every header of every
+ * TU on each rescan (the deep pass's cache), and the same in every run on
+ * a little-endian host (SARIF fingerprints). */
+uint64_t hash64(const void *data, size_t n);
 /* Returns the entry for the key, creating it (value NULL) when `create`. */
 struct strmap_entry *strmap_get(struct strmap *m, const char *key, size_t n, int create);
 void *strmap_value(const struct strmap *m, const char *key, size_t n);
