@@ -604,6 +604,20 @@ static void use_names(struct graph *g, const struct words *names)
 		strmap_get(&g->used_anywhere, names->v[i], strlen(names->v[i]), 1)->value = (void *)1;
 }
 
+/* The line after the words `export`, `override`, `private`, `unexport`
+ * in front of an assignment; *n is updated. */
+static const char *strip_modifiers(const char *s, size_t *n)
+{
+	static const char *const pre[] = { "export", "override", "private", "unexport" };
+	for (size_t k = 0; k < sizeof pre / sizeof *pre; k++)
+		if (starts_word(s, *n, pre[k])) {
+			s += strlen(pre[k]);
+			*n -= strlen(pre[k]);
+			s = trim(s, n);
+		}
+	return s;
+}
+
 /* Outside recipes: an assignment's references are edges from its
  * variable (unless $(shell) runs them while make reads the file); any
  * other line uses what it names, and `export NAME` uses NAME. */
@@ -614,15 +628,8 @@ static void note_line_uses(struct graph *g, const char *s, size_t n)
 	int exported = starts_word(s, n, "export");
 	if (exported && n == 6)
 		g->vars_uncertain = 1;   /* every variable goes to the sub-makes' environment */
-	const char *p = s;
 	size_t pn = n;
-	static const char *const pre[] = { "export", "override", "private", "unexport" };
-	for (size_t k = 0; k < 4; k++)
-		if (starts_word(p, pn, pre[k])) {
-			p += strlen(pre[k]);
-			pn -= strlen(pre[k]);
-			p = trim(p, &pn);
-		}
+	const char *p = strip_modifiers(s, &pn);
 	size_t op = 0, value = 0;
 	if (pn && classify(p, pn, &op, &value) == LK_ASSIGN && p[op] != '!' && !memmem(p, pn, "shell", 5)) {
 		size_t nn = op;
@@ -690,13 +697,7 @@ static void read_line(struct graph *g, const char *s, size_t n, int line, int to
 		read_include(g, s + skip, n - skip, level);
 		return;
 	}
-	static const char *const pre[] = { "export", "override", "private", "unexport" };
-	for (size_t k = 0; k < 4; k++)
-		if (starts_word(s, n, pre[k])) {
-			s += strlen(pre[k]);
-			n -= strlen(pre[k]);
-			s = trim(s, &n);
-		}
+	s = strip_modifiers(s, &n);
 	size_t op = 0, value = 0;
 	enum line_kind kind = n ? classify(s, n, &op, &value) : LK_NONE;
 	if (kind == LK_ASSIGN)
